@@ -1,0 +1,28 @@
+//! # newspipe-core
+//!
+//! The shared vocabulary of newspipe: the [`Document`] that flows through a pipeline, the
+//! annotations each stage adds to it (every one carrying byte offsets into `text`), the two kinds
+//! of stage ([`DocumentStage`] and [`CorpusStage`]), the [`Registry`] that maps YAML stage names to
+//! constructors, and the error types.
+//!
+//! The JSON form of [`Document`] is a public contract: it is what `export` writes as JSON Lines
+//! and what crosses the plugin boundary, so field names change only with a version bump.
+
+mod annotations;
+mod config;
+mod document;
+mod error;
+mod registry;
+mod stage;
+
+pub use annotations::{
+    Band, Claim, ClaimReliability, DateMention, DedupeInfo, Entity, EntityKind, Evidence, Quantity,
+    QuantityValue, Quote, Relation, Reliability, Signal,
+};
+pub use config::{parse_config, ConfigIssue};
+pub use document::{
+    DateCandidate, Document, InputFormat, Meta, PageKind, RemovedKind, RemovedSpan, Source, Span,
+};
+pub use error::{BuildError, StageError};
+pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
+pub use stage::{CorpusStage, Disposition, DocumentStage, RunInfo};

@@ -1,0 +1,219 @@
+//! Maps the stage names used in pipeline YAML to their constructors.
+
+use std::path::PathBuf;
+
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+
+use crate::{parse_config, BuildError, ConfigIssue, CorpusStage, DocumentStage};
+
+/// A built stage, ready to run.
+pub enum StageInstance {
+    /// Runs on each document independently, in parallel.
+    Document(Box<dyn DocumentStage>),
+    /// Sees the corpus as a whole.
+    Corpus(Box<dyn CorpusStage>),
+}
+
+/// What a stage may need to know about the pipeline it is built for.
+#[derive(Debug, Clone, Default)]
+pub struct BuildContext {
+    /// Folder of the pipeline file: relative paths in a stage's config start here.
+    pub base_dir: PathBuf,
+    /// The pipeline's `name`.
+    pub pipeline: String,
+}
+
+impl BuildContext {
+    /// Resolves a path from a stage config against the pipeline's folder.
+    pub fn resolve(&self, path: impl Into<PathBuf>) -> PathBuf {
+        let path = path.into();
+        if path.is_absolute() {
+            path
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+}
+
+/// One configuration key of a stage and its default, for `newspipe stages`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigKey {
+    /// The key as written in YAML.
+    pub name: String,
+    /// Its default value (`null` when it has none).
+    pub default: Value,
+}
+
+type CheckFn = fn(&Value) -> Vec<ConfigIssue>;
+type DefaultsFn = fn() -> Value;
+type BuildFn = Box<dyn Fn(&Value, &BuildContext) -> Result<StageInstance, BuildError> + Send + Sync>;
+
+/// How to build one kind of stage from its YAML config.
+pub struct StageFactory {
+    name: &'static str,
+    summary: &'static str,
+    check: CheckFn,
+    defaults: DefaultsFn,
+    build: BuildFn,
+}
+
+impl StageFactory {
+    /// A factory for a stage with a typed config `C`: `C` is parsed (every problem reported) and
+    /// handed to `build`.
+    pub fn new<C>(
+        name: &'static str,
+        summary: &'static str,
+        build: fn(C, &BuildContext) -> Result<StageInstance, BuildError>,
+    ) -> Self
+    where
+        C: DeserializeOwned + Serialize + Default + 'static,
+    {
+        Self {
+            name,
+            summary,
+            check: |value| parse_config::<C>(value).err().unwrap_or_default(),
+            defaults: || serde_json::to_value(C::default()).unwrap_or(Value::Null),
+            build: Box::new(move |value, cx| {
+                let config = parse_config::<C>(value).map_err(BuildError::Config)?;
+                build(config, cx)
+            }),
+        }
+    }
+
+    /// The stage's YAML name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// One line on what the stage does.
+    pub fn summary(&self) -> &'static str {
+        self.summary
+    }
+
+    /// Checks a config without building anything.
+    pub fn check(&self, config: &Value) -> Vec<ConfigIssue> {
+        (self.check)(config)
+    }
+
+    /// The config keys and their defaults.
+    pub fn config_keys(&self) -> Vec<ConfigKey> {
+        match (self.defaults)() {
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(name, default)| ConfigKey { name, default })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Builds the stage.
+    pub fn build(&self, config: &Value, cx: &BuildContext) -> Result<StageInstance, BuildError> {
+        (self.build)(config, cx)
+    }
+}
+
+/// The stages a binary knows, by YAML name.
+#[derive(Default)]
+pub struct Registry {
+    factories: Vec<StageFactory>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a stage; a later registration under the same name replaces the earlier one.
+    pub fn register(&mut self, factory: StageFactory) -> &mut Self {
+        self.factories.retain(|f| f.name != factory.name);
+        self.factories.push(factory);
+        self
+    }
+
+    /// The factory registered under `name`.
+    pub fn get(&self, name: &str) -> Option<&StageFactory> {
+        self.factories.iter().find(|f| f.name == name)
+    }
+
+    /// Every registered stage, in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = &StageFactory> {
+        self.factories.iter()
+    }
+
+    /// Every registered stage name, in registration order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.factories.iter().map(|f| f.name).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Disposition, Document, StageError};
+    use serde::Deserialize;
+    use serde_json::json;
+
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    struct UpperConfig {
+        suffix: String,
+    }
+
+    struct Upper(UpperConfig);
+
+    impl DocumentStage for Upper {
+        fn process(&self, doc: &mut Document) -> Result<Disposition, StageError> {
+            doc.text = format!("{}{}", doc.text.to_uppercase(), self.0.suffix);
+            Ok(Disposition::Keep)
+        }
+    }
+
+    fn upper_factory() -> StageFactory {
+        StageFactory::new::<UpperConfig>("upper", "Upper-cases text.", |config, _| {
+            Ok(StageInstance::Document(Box::new(Upper(config))))
+        })
+    }
+
+    #[test]
+    fn builds_a_typed_stage_from_json() {
+        let mut registry = Registry::new();
+        registry.register(upper_factory());
+        let factory = registry.get("upper").unwrap();
+        assert_eq!(
+            factory.config_keys(),
+            [ConfigKey {
+                name: "suffix".into(),
+                default: json!("")
+            }]
+        );
+        let StageInstance::Document(stage) = factory
+            .build(&json!({"suffix": "!"}), &BuildContext::default())
+            .unwrap()
+        else {
+            panic!("expected a document stage");
+        };
+        let mut doc = Document::new("d", Default::default(), "hi".into());
+        stage.process(&mut doc).unwrap();
+        assert_eq!(doc.text, "HI!");
+    }
+
+    #[test]
+    fn check_reports_unknown_keys() {
+        let issues = upper_factory().check(&json!({"sufix": "!"}));
+        assert_eq!(issues.len(), 1);
+        assert_eq!(issues[0].unknown_key.as_deref(), Some("sufix"));
+        assert_eq!(issues[0].expected, ["suffix"]);
+    }
+
+    #[test]
+    fn resolve_is_relative_to_the_pipeline() {
+        let cx = BuildContext {
+            base_dir: "/p/pipelines".into(),
+            ..Default::default()
+        };
+        assert_eq!(cx.resolve("../out/x"), PathBuf::from("/p/pipelines/../out/x"));
+        assert_eq!(cx.resolve("/abs"), PathBuf::from("/abs"));
+    }
+}
