@@ -19,8 +19,8 @@ pub struct ConfigIssue {
 /// Most unknown keys reported for one configuration before giving up.
 const MAX_ISSUES: usize = 32;
 
-/// Deserializes `value` into `C`. On failure, returns every unknown key (each is removed and the
-/// parse retried) plus the first other error, each with its path.
+/// Deserializes `value` into `C`. On failure, returns every problem it can find, each with its
+/// path: a key that fails (unknown, or with a bad value) is removed and the parse retried.
 pub fn parse_config<C: DeserializeOwned>(value: &Value) -> Result<C, Vec<ConfigIssue>> {
     let mut value = match value {
         Value::Null => Value::Object(Default::default()),
@@ -39,35 +39,43 @@ pub fn parse_config<C: DeserializeOwned>(value: &Value) -> Result<C, Vec<ConfigI
                     .filter(|segment| segment != "?")
                     .collect();
                 let message = err.inner().to_string();
-                match parse_unknown_field(&message) {
-                    Some((key, expected)) if issues.len() < MAX_ISSUES => {
-                        if path.last() != Some(&key) {
-                            path.push(key.clone());
-                        }
-                        let removed = remove_at(&mut value, &path);
-                        issues.push(ConfigIssue {
-                            path,
-                            message: format!("unknown key `{key}`"),
-                            unknown_key: Some(key),
-                            expected,
-                        });
-                        if !removed {
-                            return Err(issues);
-                        }
+                let unknown = parse_unknown_field(&message);
+                if let Some((key, _)) = &unknown {
+                    if path.last() != Some(key) {
+                        path.push(key.clone());
                     }
-                    _ => {
-                        issues.push(ConfigIssue {
-                            path,
-                            message,
-                            unknown_key: None,
-                            expected: Vec::new(),
-                        });
-                        return Err(issues);
-                    }
+                }
+                // A key already reported (and removed) shows up again as missing: skip that echo.
+                let echo = missing_field(&message).is_some_and(|field| {
+                    issues.iter().any(|issue: &ConfigIssue| {
+                        issue.path.last().map(String::as_str) == Some(field)
+                            && issue.path[..issue.path.len() - 1] == path[..]
+                    })
+                });
+                let removed = issues.len() < MAX_ISSUES && remove_at(&mut value, &path);
+                if !echo {
+                    let (unknown_key, expected) = unknown.unzip();
+                    issues.push(ConfigIssue {
+                        message: match &unknown_key {
+                            Some(key) => format!("unknown key `{key}`"),
+                            None => message,
+                        },
+                        path,
+                        unknown_key,
+                        expected: expected.unwrap_or_default(),
+                    });
+                }
+                if !removed {
+                    return Err(issues);
                 }
             }
         }
     }
+}
+
+/// The field named in serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// Reads serde's "unknown field `x`, expected one of `a`, `b`" message.
@@ -137,9 +145,20 @@ mod tests {
         let issues =
             parse_config::<Outer>(&json!({"widht": 1, "inner": {"dept": 2}, "colour": 3}))
                 .unwrap_err();
-        let found: Vec<_> = issues.iter().map(|i| i.path.join(".")).collect();
+        let mut found: Vec<_> = issues.iter().map(|i| i.path.join(".")).collect();
+        found.sort();
         assert_eq!(found, ["colour", "inner.dept", "widht"]);
-        assert_eq!(issues[2].expected, ["width", "inner"]);
+        let widht = issues.iter().find(|i| i.path == ["widht"]).unwrap();
+        assert_eq!(widht.expected, ["width", "inner"]);
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_are_all_reported() {
+        let issues = parse_config::<Outer>(&json!({"width": "wide", "inner": {"depth": -1}, "x": 1}))
+            .unwrap_err();
+        let mut found: Vec<_> = issues.iter().map(|i| i.path.join(".")).collect();
+        found.sort();
+        assert_eq!(found, ["inner.depth", "width", "x"]);
     }
 
     #[test]

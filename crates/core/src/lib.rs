@@ -12,6 +12,7 @@ mod annotations;
 mod config;
 mod document;
 mod error;
+mod output;
 mod registry;
 mod stage;
 
@@ -24,5 +25,6 @@ pub use document::{
     DateCandidate, Document, InputFormat, Meta, PageKind, RemovedKind, RemovedSpan, Source, Span,
 };
 pub use error::{BuildError, StageError};
+pub use output::AtomicFile;
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
 pub use stage::{CorpusStage, Disposition, DocumentStage, RunInfo};

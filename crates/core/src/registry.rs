@@ -25,14 +25,10 @@ pub struct BuildContext {
 }
 
 impl BuildContext {
-    /// Resolves a path from a stage config against the pipeline's folder.
+    /// Resolves a path from a stage config against the pipeline's folder (`..` folded away).
     pub fn resolve(&self, path: impl Into<PathBuf>) -> PathBuf {
-        let path = path.into();
-        if path.is_absolute() {
-            path
-        } else {
-            self.base_dir.join(path)
-        }
+        use path_clean::PathClean;
+        self.base_dir.join(path.into()).clean()
     }
 }
 
@@ -213,7 +209,7 @@ mod tests {
             base_dir: "/p/pipelines".into(),
             ..Default::default()
         };
-        assert_eq!(cx.resolve("../out/x"), PathBuf::from("/p/pipelines/../out/x"));
+        assert_eq!(cx.resolve("../out/x"), PathBuf::from("/p/out/x"));
         assert_eq!(cx.resolve("/abs"), PathBuf::from("/abs"));
     }
 }

@@ -1,0 +1,157 @@
+//! The `newspipe` command: run, validate and list pipeline stages.
+
+mod registry;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use newspipe_runner::{RunOptions, RunSummary};
+use tracing_subscriber::EnvFilter;
+
+/// Turn a pile of news articles into a clean, deduplicated, annotated and reliability-scored
+/// dataset.
+#[derive(Debug, Parser)]
+#[command(name = "newspipe", version, about, long_about = None, after_help = "\
+Examples:
+  newspipe run pipelines/news.yaml              run the default pipeline over seeds/
+  newspipe run pipelines/news.yaml --threads 1  same output, one worker thread
+  newspipe validate pipelines/*.yaml            check pipeline files without running them
+  newspipe stages                               list stages with their config keys and defaults
+
+Logging is quiet by default: -v for progress details, -vv for debugging, or set RUST_LOG.")]
+struct Cli {
+    /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a pipeline: read its input, run its stages, write its outputs.
+    Run {
+        /// The pipeline YAML file.
+        pipeline: PathBuf,
+        /// Worker threads (default: every core). The output is the same for any count.
+        #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+        /// Don't draw a progress bar or print the summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Check pipeline files and report every problem, without running anything.
+    Validate {
+        /// The pipeline YAML files.
+        #[arg(required = true)]
+        pipelines: Vec<PathBuf>,
+    },
+    /// List the available stages, with their config keys and defaults.
+    Stages,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let registry = registry::registry();
+    match cli.command {
+        Command::Run { pipeline, threads, quiet } => {
+            let pipeline = match newspipe_config::load(&pipeline, &registry) {
+                Ok(pipeline) => pipeline,
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    return ExitCode::from(2);
+                }
+            };
+            let options = RunOptions {
+                threads: threads.map(usize::from),
+                progress: !quiet,
+                ..RunOptions::default()
+            };
+            match newspipe_runner::run(&pipeline, &registry, &options) {
+                Ok(summary) => {
+                    if !quiet {
+                        print_summary(&summary, &pipeline);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    eprintln!("no output was written");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Validate { pipelines } => {
+            let mut failed = false;
+            for path in pipelines {
+                match newspipe_config::load(&path, &registry) {
+                    Ok(pipeline) => println!(
+                        "{}: ok ({} stages: {})",
+                        path.display(),
+                        pipeline.stages.len(),
+                        pipeline.stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" → ")
+                    ),
+                    Err(diagnostics) => {
+                        eprintln!("{diagnostics}");
+                        failed = true;
+                    }
+                }
+            }
+            if failed {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Stages => {
+            for factory in registry.iter() {
+                println!("{}\n    {}", factory.name(), factory.summary());
+                for key in factory.config_keys() {
+                    println!("    {}: {}", key.name, key.default);
+                }
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline) {
+    eprintln!(
+        "{}: read {}, written {}, rejected {}, dropped {} in {:.2}s on {} thread{}",
+        summary.pipeline,
+        summary.read,
+        summary.written,
+        summary.rejected,
+        summary.dropped,
+        summary.seconds,
+        summary.threads,
+        if summary.threads == 1 { "" } else { "s" },
+    );
+    if summary.rejected > 0 {
+        eprintln!("  rejected documents and reasons: {}", pipeline.rejects.display());
+    }
+    if summary.dropped > 0 {
+        eprintln!("  dropped documents: {}", pipeline.dropped.display());
+    }
+    eprintln!("  stats: {}", pipeline.stats.display());
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .compact()
+        .init();
+}

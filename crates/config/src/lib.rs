@@ -1,0 +1,368 @@
+//! # newspipe-config
+//!
+//! Reads a pipeline YAML file and turns it into a validated [`Pipeline`], or into
+//! [`Diagnostics`] listing *every* problem found, each with its file, line, column and key, and a
+//! "did you mean" suggestion where one fits. All YAML in newspipe goes through this crate.
+//!
+//! ```yaml
+//! name: news
+//! input:
+//!   path: ../seeds      # folder, file or glob, relative to this file
+//!   format: auto        # auto | text | html | jsonl
+//! stages:
+//!   - normalize: {}
+//!   - export:
+//!       jsonl: ../out/documents.jsonl
+//! ```
+
+mod diagnostic;
+mod pipeline;
+mod positions;
+
+use std::path::Path;
+
+use newspipe_core::{parse_config, ConfigIssue, Registry};
+use path_clean::PathClean;
+use serde_json::Value;
+
+pub use diagnostic::{Diagnostic, Diagnostics};
+pub use pipeline::{
+    Input, InputFormat, OnError, Pipeline, StageSpec, DEFAULT_BATCH_SIZE,
+};
+use pipeline::{side_file_dir, InputSection, PipelineFile};
+use positions::PositionIndex;
+
+/// Reads and validates the pipeline at `path` against the stages in `registry`.
+pub fn load(path: &Path, registry: &Registry) -> Result<Pipeline, Diagnostics> {
+    let source = std::fs::read_to_string(path).map_err(|err| {
+        Diagnostics::unreadable(path, format!("cannot read pipeline file: {err}"))
+    })?;
+    load_str(path, &source, registry)
+}
+
+/// Validates pipeline text as if read from `path` (relative paths start at its folder).
+pub fn load_str(path: &Path, source: &str, registry: &Registry) -> Result<Pipeline, Diagnostics> {
+    let mut checker = Checker {
+        source,
+        positions: PositionIndex::build(source),
+        problems: Vec::new(),
+    };
+    let pipeline = checker.check(path, registry);
+    match pipeline {
+        Some(pipeline) if checker.problems.is_empty() => Ok(pipeline),
+        _ => Err(Diagnostics::new(path, source.to_owned(), checker.problems)),
+    }
+}
+
+/// Collects problems while walking the file.
+struct Checker<'a> {
+    source: &'a str,
+    positions: PositionIndex,
+    problems: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn check(&mut self, path: &Path, registry: &Registry) -> Option<Pipeline> {
+        let document: Value = match serde_yaml::from_str(self.source) {
+            Ok(Value::Null) => {
+                self.report(&[], "the pipeline file is empty".into(), None);
+                return None;
+            }
+            Ok(value) => value,
+            Err(err) => {
+                let (line, column) = err
+                    .location()
+                    .map_or((1, 1), |at| (at.line(), at.column()));
+                self.problems.push(Diagnostic::at(
+                    self.source,
+                    line,
+                    column,
+                    1,
+                    String::new(),
+                    format!("this is not valid YAML: {err}"),
+                ));
+                return None;
+            }
+        };
+        let file = self.parse::<PipelineFile>(&[], &document)?;
+        let base_dir = path
+            .parent()
+            .filter(|dir| !dir.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let name = self.field::<String>("name", file.name);
+        let on_error = self.field::<OnError>("on_error", file.on_error);
+        let side_files = [
+            self.field::<String>("rejects", file.rejects),
+            self.field::<String>("dropped", file.dropped),
+            self.field::<String>("stats", file.stats),
+        ];
+        let input = match file.input {
+            Some(input) => self.parse::<InputSection>(&["input"], &input),
+            None => {
+                self.report(&[], "the pipeline has no `input`".into(), Some("add `input: { path: ../seeds }`".into()));
+                None
+            }
+        };
+        let items = self.field::<Vec<Value>>("stages", file.stages).unwrap_or_default();
+        let stages = self.check_stages(&items, registry);
+        if items.is_empty() {
+            self.report(
+                &[],
+                "the pipeline has no stages".into(),
+                Some("add `stages:` with at least one stage, e.g. `- export: { jsonl: out/documents.jsonl }`".into()),
+            );
+        }
+        let input = input.and_then(|input| self.check_input(&base_dir, input))?;
+        let side_dir = side_file_dir(&base_dir, &stages);
+        let [rejects, dropped, stats] = side_files;
+        let resolve = |value: Option<String>, default: &str| {
+            value.map_or_else(|| side_dir.join(default), |v| base_dir.join(v).clean())
+        };
+        Some(Pipeline {
+            name: name.unwrap_or_else(|| {
+                path.file_stem()
+                    .map_or_else(|| "pipeline".into(), |s| s.to_string_lossy().into_owned())
+            }),
+            file: path.to_path_buf(),
+            config_hash: blake3::hash(self.source.as_bytes()).to_hex()[..16].to_owned(),
+            input,
+            on_error: on_error.unwrap_or_default(),
+            rejects: resolve(rejects, "rejects.jsonl"),
+            dropped: resolve(dropped, "dropped.jsonl"),
+            stats: resolve(stats, "stats.json"),
+            stages,
+            base_dir,
+        })
+    }
+
+    /// Parses one optional top-level field, reporting a bad value at its key.
+    fn field<T: serde::de::DeserializeOwned>(&mut self, key: &str, value: Option<Value>) -> Option<T> {
+        let value = value?;
+        match serde_json::from_value::<T>(value) {
+            Ok(parsed) => Some(parsed),
+            Err(err) => {
+                self.report_issue(
+                    &[],
+                    ConfigIssue {
+                        path: vec![key.to_owned()],
+                        message: err.to_string(),
+                        unknown_key: None,
+                        expected: Vec::new(),
+                    },
+                );
+                None
+            }
+        }
+    }
+
+    /// Each stage must be a one-key map naming a registered stage, with a valid config.
+    fn check_stages(&mut self, items: &[Value], registry: &Registry) -> Vec<StageSpec> {
+        let mut stages = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let at = vec!["stages".to_owned(), index.to_string()];
+            let entry = match item {
+                Value::Object(map) if map.len() == 1 => map.iter().next(),
+                Value::String(name) => {
+                    self.report(
+                        &at,
+                        format!("stage `{name}` needs a config map"),
+                        Some(format!("write `- {name}: {{}}` to use its defaults")),
+                    );
+                    continue;
+                }
+                _ => None,
+            };
+            let Some((name, config)) = entry else {
+                self.report(
+                    &at,
+                    "each stage must be a map with exactly one key, the stage name".into(),
+                    Some("write `- normalize: {}`".into()),
+                );
+                continue;
+            };
+            let mut stage_path = at.clone();
+            stage_path.push(name.clone());
+            let Some(factory) = registry.get(name) else {
+                let known = registry.names();
+                let help = match suggest(name, known.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`? known stages: {}", known.join(", ")),
+                    None => format!("known stages: {}", known.join(", ")),
+                };
+                self.report(&stage_path, format!("unknown stage `{name}`"), Some(help));
+                continue;
+            };
+            let issues = drop_typo_echoes(factory.check(config));
+            if issues.is_empty() {
+                stages.push(StageSpec {
+                    name: name.clone(),
+                    config: config.clone(),
+                });
+            }
+            for issue in issues {
+                self.report_issue(&stage_path, issue);
+            }
+        }
+        stages
+    }
+
+    fn check_input(&mut self, base_dir: &Path, input: InputSection) -> Option<Input> {
+        let path = base_dir.join(&input.path).clean();
+        let text = path.to_string_lossy();
+        let exists = if text.contains(['*', '?', '[']) {
+            glob::glob(&text).is_ok_and(|mut matches| matches.next().is_some())
+        } else {
+            path.exists()
+        };
+        if !exists {
+            self.report(
+                &["input".into(), "path".into()],
+                format!("input path `{}` matches nothing", path.display()),
+                Some("paths are relative to the pipeline file; give a folder, a file or a glob".into()),
+            );
+            return None;
+        }
+        if input.batch_size == 0 {
+            self.report(
+                &["input".into(), "batch_size".into()],
+                "`batch_size` must be at least 1".into(),
+                None,
+            );
+            return None;
+        }
+        Some(Input {
+            path,
+            format: input.format,
+            batch_size: input.batch_size,
+        })
+    }
+
+    /// Parses a section, reporting every issue under `prefix`.
+    fn parse<T: serde::de::DeserializeOwned>(&mut self, prefix: &[&str], value: &Value) -> Option<T> {
+        let prefix: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
+        match parse_config::<T>(value) {
+            Ok(parsed) => Some(parsed),
+            Err(issues) => {
+                for issue in drop_typo_echoes(issues) {
+                    self.report_issue(&prefix, issue);
+                }
+                None
+            }
+        }
+    }
+
+    fn report_issue(&mut self, prefix: &[String], issue: ConfigIssue) {
+        let mut path = prefix.to_vec();
+        path.extend(issue.path.iter().cloned());
+        let help = match &issue.unknown_key {
+            Some(key) => unknown_key_help(key, &issue.expected),
+            None => value_help(&issue.message),
+        };
+        let message = match &issue.unknown_key {
+            Some(_) => issue.message,
+            None => tidy_serde_message(&issue.message),
+        };
+        self.report(&path, message, help);
+    }
+
+    fn report(&mut self, path: &[String], message: String, help: Option<String>) {
+        let key = display_path(path);
+        let (line, column, width) = match self.positions.find(path) {
+            Some((depth, node)) => {
+                let span = match node.key {
+                    Some(key) if depth == path.len() || node.value.start.line() == key.start.line() => key,
+                    _ => node.value,
+                };
+                let width = span.end.index().saturating_sub(span.start.index()).max(1);
+                (span.start.line(), span.start.col() + 1, width)
+            }
+            None => (1, 1, 1),
+        };
+        self.problems.push(
+            Diagnostic::at(self.source, line, column, width, key, message).with_help(help),
+        );
+    }
+}
+
+/// `stages.1.export.jsonl` → `stages[1].export.jsonl`.
+fn display_path(path: &[String]) -> String {
+    let mut out = String::new();
+    for segment in path {
+        if segment.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(segment);
+        }
+    }
+    out
+}
+
+/// The closest known name, if close enough to be a likely typo.
+fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|candidate| (strsim::normalized_damerau_levenshtein(name, candidate), candidate))
+        .filter(|(score, _)| *score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, candidate)| candidate)
+}
+
+/// A misspelt required key shows up twice: as an unknown key and as a missing field. Keep the
+/// first, which carries the suggestion.
+fn drop_typo_echoes(issues: Vec<ConfigIssue>) -> Vec<ConfigIssue> {
+    let suggested: Vec<(Vec<String>, &str)> = issues
+        .iter()
+        .filter_map(|issue| {
+            let key = issue.unknown_key.as_deref()?;
+            let best = suggest(key, issue.expected.iter().map(String::as_str))?;
+            Some((issue.path[..issue.path.len() - 1].to_vec(), best))
+        })
+        .collect();
+    let echoes: Vec<bool> = issues
+        .iter()
+        .map(|issue| {
+            let missing = issue
+                .message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next());
+            missing.is_some_and(|field| {
+                suggested
+                    .iter()
+                    .any(|(parent, best)| *best == field && *parent == issue.path)
+            })
+        })
+        .collect();
+    issues
+        .into_iter()
+        .zip(echoes)
+        .filter_map(|(issue, echo)| (!echo).then_some(issue))
+        .collect()
+}
+
+fn unknown_key_help(key: &str, expected: &[String]) -> Option<String> {
+    let known = expected.join("`, `");
+    match suggest(key, expected.iter().map(String::as_str)) {
+        Some(best) => Some(format!("did you mean `{best}`? allowed keys: `{known}`")),
+        None if expected.is_empty() => Some("this section takes no keys".into()),
+        None => Some(format!("allowed keys: `{known}`")),
+    }
+}
+
+/// Hints for serde's value errors (unknown variants, missing fields).
+fn value_help(message: &str) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (value, rest) = rest.split_once('`')?;
+        let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        return suggest(value, expected.iter().copied()).map(|best| format!("did you mean `{best}`?"));
+    }
+    let field = message.strip_prefix("missing field `")?.split('`').next()?;
+    Some(format!("add `{field}: ...` here"))
+}
+
+/// Drops serde's trailing position text, which is meaningless for converted values.
+fn tidy_serde_message(message: &str) -> String {
+    message.split(" at line ").next().unwrap_or(message).to_owned()
+}

@@ -1,0 +1,139 @@
+//! The pipeline file: its typed shape and the validated plan built from it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use path_clean::PathClean;
+use serde_json::Value;
+
+/// What to do when a stage fails on a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Reject that document (it goes to the rejects file) and go on.
+    #[default]
+    Continue,
+    /// Stop the run at the first failure; no output is committed.
+    Fail,
+}
+
+/// How input files are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputFormat {
+    /// By extension, then by content.
+    #[default]
+    Auto,
+    /// One document per file; the file stem is its id.
+    Text,
+    /// One HTML page per file; the file stem is its id.
+    Html,
+    /// One JSON document per line (`id`, and `text` or `html`).
+    Jsonl,
+}
+
+/// Default number of documents per batch: large enough to keep both cores busy, small enough
+/// to keep memory flat.
+pub const DEFAULT_BATCH_SIZE: usize = 512;
+
+/// The `input:` section as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InputSection {
+    pub path: String,
+    #[serde(default)]
+    pub format: InputFormat,
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+}
+
+fn default_batch_size() -> usize {
+    DEFAULT_BATCH_SIZE
+}
+
+/// The whole file as written. Every field stays untyped here so that a bad value in one does
+/// not hide problems in the others; each is then parsed on its own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PipelineFile {
+    #[serde(default)]
+    pub name: Option<Value>,
+    #[serde(default)]
+    pub rejects: Option<Value>,
+    #[serde(default)]
+    pub dropped: Option<Value>,
+    #[serde(default)]
+    pub stats: Option<Value>,
+    #[serde(default)]
+    pub on_error: Option<Value>,
+    #[serde(default)]
+    pub input: Option<Value>,
+    #[serde(default)]
+    pub stages: Option<Value>,
+}
+
+/// Where documents come from, with the path resolved against the pipeline file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// A folder, a file or a glob pattern.
+    pub path: PathBuf,
+    /// How to read the files.
+    pub format: InputFormat,
+    /// Documents per batch.
+    pub batch_size: usize,
+}
+
+/// One stage of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageSpec {
+    /// Its registered name.
+    pub name: String,
+    /// Its configuration, already checked by the stage's factory.
+    pub config: Value,
+}
+
+/// A validated pipeline, ready for the runner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pipeline {
+    /// The pipeline's name (its `name:`, else the file stem).
+    pub name: String,
+    /// The pipeline file.
+    pub file: PathBuf,
+    /// The folder relative paths start from.
+    pub base_dir: PathBuf,
+    /// A short hash of the file's bytes.
+    pub config_hash: String,
+    /// Where documents come from.
+    pub input: Input,
+    /// What to do when a stage fails on a document.
+    pub on_error: OnError,
+    /// Where rejected documents are written.
+    pub rejects: PathBuf,
+    /// Where documents dropped on purpose are written.
+    pub dropped: PathBuf,
+    /// Where the run's counts are written.
+    pub stats: PathBuf,
+    /// The stages, in order.
+    pub stages: Vec<StageSpec>,
+}
+
+/// Export keys whose path decides where rejects, dropped and stats files go by default.
+const EXPORT_PATH_KEYS: [&str; 4] = ["jsonl", "csv", "sqlite", "html"];
+
+/// The folder the run's side files default to: the folder of the first export output, else the
+/// pipeline's own folder.
+pub(crate) fn side_file_dir(base_dir: &Path, stages: &[StageSpec]) -> PathBuf {
+    stages
+        .iter()
+        .filter(|stage| stage.name == "export")
+        .find_map(|stage| {
+            EXPORT_PATH_KEYS
+                .iter()
+                .find_map(|key| stage.config.get(*key)?.as_str())
+        })
+        .map(|path| {
+            let path = base_dir.join(path.trim_end_matches('/')).clean();
+            path.parent().map_or_else(|| base_dir.to_path_buf(), Path::to_path_buf)
+        })
+        .unwrap_or_else(|| base_dir.to_path_buf())
+}

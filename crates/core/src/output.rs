@@ -1,0 +1,96 @@
+//! Atomic output files: written to a temporary file beside the target, renamed into place only
+//! when complete, so a crash never leaves half a file.
+
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+/// A file being written; it appears at its path only on [`commit`](Self::commit). Dropped
+/// without a commit, it leaves nothing behind.
+pub struct AtomicFile {
+    path: PathBuf,
+    writer: BufWriter<NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// Starts writing `path`, creating its folder if missing. Fails now, before any work, if the
+    /// folder cannot be created or written.
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        fs::create_dir_all(dir).map_err(|err| annotate(err, "cannot create folder", dir))?;
+        let temp = tempfile::Builder::new()
+            .prefix(".newspipe-")
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(|err| annotate(err, "cannot write in folder", dir))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: BufWriter::with_capacity(1 << 20, temp),
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes, syncs and renames the file into place.
+    pub fn commit(self) -> io::Result<()> {
+        let path = self.path;
+        let temp = self
+            .writer
+            .into_inner()
+            .map_err(|err| annotate(err.into_error(), "cannot write", &path))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|err| annotate(err, "cannot write", &path))?;
+        temp.persist(&path)
+            .map_err(|err| annotate(err.error, "cannot rename into", &path))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writer.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+fn annotate(err: io::Error, what: &str, path: &Path) -> io::Error {
+    io::Error::new(err.kind(), format!("{what} {}: {err}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_appears_until_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("sub/out.jsonl");
+        let mut file = AtomicFile::create(&target).unwrap();
+        file.write_all(b"line\n").unwrap();
+        assert!(!target.exists());
+        file.commit().unwrap();
+        assert_eq!(fs::read_to_string(&target).unwrap(), "line\n");
+    }
+
+    #[test]
+    fn an_abandoned_file_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        let mut file = AtomicFile::create(&target).unwrap();
+        file.write_all(b"half").unwrap();
+        drop(file);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

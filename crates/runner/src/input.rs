@@ -1,0 +1,321 @@
+//! Finding input files and turning their contents into documents (or named rejects).
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use newspipe_config::InputFormat;
+use newspipe_core::{Document, InputFormat as DocFormat, Meta, Source};
+use serde_json::{Map, Value};
+
+use crate::decode::decode;
+use crate::records::Rejected;
+
+/// Lists the files under a folder (recursively, hidden entries skipped), a single file, or the
+/// matches of a glob pattern; always sorted, so runs are reproducible.
+pub fn discover(path: &Path) -> io::Result<Vec<PathBuf>> {
+    let text = path.to_string_lossy();
+    let mut files = if path.is_dir() {
+        walkdir::WalkDir::new(path)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.'))
+            .filter_map(|entry| match entry {
+                Ok(entry) if entry.file_type().is_file() => Some(Ok(entry.into_path())),
+                Ok(_) => None,
+                Err(err) => Some(Err(io::Error::other(err))),
+            })
+            .collect::<io::Result<Vec<_>>>()?
+    } else if path.is_file() {
+        vec![path.to_path_buf()]
+    } else if text.contains(['*', '?', '[']) {
+        glob::glob(&text)
+            .map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, err))?
+            .filter_map(|entry| entry.ok())
+            .filter(|p| p.is_file())
+            .collect()
+    } else {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("input path {} does not exist", path.display()),
+        ));
+    };
+    files.sort();
+    Ok(files)
+}
+
+/// The concrete format of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// One text document.
+    Text,
+    /// One HTML page.
+    Html,
+    /// One document per line.
+    Jsonl,
+}
+
+fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz"))
+}
+
+/// The format of `path`: as configured, else by extension (ignoring `.gz`), else by content.
+pub fn file_format(path: &Path, configured: InputFormat, head: &[u8]) -> FileFormat {
+    match configured {
+        InputFormat::Text => return FileFormat::Text,
+        InputFormat::Html => return FileFormat::Html,
+        InputFormat::Jsonl => return FileFormat::Jsonl,
+        InputFormat::Auto => {}
+    }
+    let inner = if is_gzip(path) { path.with_extension("") } else { path.to_path_buf() };
+    let ext = inner
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "jsonl" | "ndjson" => FileFormat::Jsonl,
+        "html" | "htm" | "xhtml" | "shtml" => FileFormat::Html,
+        "txt" | "text" | "md" => FileFormat::Text,
+        _ => sniff(head),
+    }
+}
+
+/// Guesses a format from the first bytes of a file with an unknown extension.
+fn sniff(head: &[u8]) -> FileFormat {
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |at| &head[at..]);
+    let lower: Vec<u8> = start.iter().take(64).map(u8::to_ascii_lowercase).collect();
+    if [&b"<!doctype html"[..], b"<html", b"<head", b"<body", b"<!--", b"<meta"]
+        .iter()
+        .any(|tag| lower.starts_with(tag))
+    {
+        return FileFormat::Html;
+    }
+    if start.first() == Some(&b'{') {
+        let line = start.split(|&b| b == b'\n').next().unwrap_or_default();
+        if serde_json::from_slice::<Map<String, Value>>(line).is_ok() {
+            return FileFormat::Jsonl;
+        }
+    }
+    FileFormat::Text
+}
+
+/// Opens a file, transparently gunzipping `.gz`.
+pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
+    let file = File::open(path)?;
+    Ok(if is_gzip(path) {
+        Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::with_capacity(1 << 16, file))
+    })
+}
+
+/// Reads a whole file (gunzipped if needed).
+pub fn read_all(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// One unit of input not yet decoded: decoding and parsing run in parallel over a batch.
+#[derive(Debug)]
+pub enum RawRecord {
+    /// A whole text or HTML file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Text or HTML.
+        format: FileFormat,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
+    /// One line of a JSON Lines file.
+    Line {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// The line's bytes, without the newline.
+        bytes: Vec<u8>,
+    },
+    /// A file that could not be read at all.
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl RawRecord {
+    /// Approximate memory held, for batching by size.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::File { bytes, .. } | Self::Line { bytes, .. } => bytes.len(),
+            Self::Unreadable { .. } => 0,
+        }
+    }
+
+    /// Decodes and parses the record into a document.
+    pub fn into_document(self) -> Result<Document, Rejected> {
+        match self {
+            Self::File { path, format, bytes } => file_document(&path, format, &bytes),
+            Self::Line { path, line, bytes } => line_document(&path, line, &bytes),
+            Self::Unreadable { path, reason } => Err(Rejected::read(file_id(&path), source_of(&path, None), reason)),
+        }
+    }
+}
+
+fn file_id(path: &Path) -> String {
+    let stem = path.file_stem().unwrap_or(path.as_os_str());
+    let stem = Path::new(stem);
+    // `a.html.gz` → `a`
+    let stem = if is_gzip(path) { stem.file_stem().unwrap_or(stem.as_os_str()) } else { stem.as_os_str() };
+    stem.to_string_lossy().into_owned()
+}
+
+fn source_of(path: &Path, line: Option<u64>) -> String {
+    match line {
+        Some(line) => format!("{}:{line}", path.display()),
+        None => path.display().to_string(),
+    }
+}
+
+fn file_document(path: &Path, format: FileFormat, bytes: &[u8]) -> Result<Document, Rejected> {
+    let html = format == FileFormat::Html;
+    let text = decode(bytes, html)
+        .map_err(|why| Rejected::read(file_id(path), source_of(path, None), why.reason().into()))?;
+    let source = Source {
+        path: path.display().to_string(),
+        line: None,
+        format: if html { DocFormat::Html } else { DocFormat::Text },
+        url: None,
+    };
+    Ok(Document::new(file_id(path), source, text))
+}
+
+fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejected> {
+    let fallback_id = format!("{}:{line}", file_id(path));
+    let reject = |reason: String| Rejected::read(fallback_id.clone(), source_of(path, Some(line)), reason);
+    let text = decode(bytes, false).map_err(|why| reject(why.reason().into()))?;
+    let mut fields: Map<String, Value> =
+        serde_json::from_str(&text).map_err(|err| reject(format!("invalid JSON: {err}")))?;
+    let id = match fields.remove("id") {
+        Some(Value::String(id)) if !id.is_empty() => id,
+        Some(Value::Number(id)) => id.to_string(),
+        None | Some(Value::Null) => format!("h{}", &blake3::hash(format!("{}\n{text}", path.display()).as_bytes()).to_hex()[..16]),
+        Some(other) => return Err(reject(format!("`id` must be a string or a number, not {other}"))),
+    };
+    let reject = |reason: String| Rejected::read(id.clone(), source_of(path, Some(line)), reason);
+    let (content, format) = match (take_string(&mut fields, "html"), take_string(&mut fields, "text")) {
+        (Some(html), text) => {
+            if let Some(text) = text {
+                fields.insert("text".into(), Value::String(text));
+            }
+            (html, DocFormat::Html)
+        }
+        (None, Some(text)) => (text, DocFormat::Text),
+        (None, None) => return Err(reject("no `text` or `html` field".into())),
+    };
+    if content.trim().is_empty() {
+        return Err(reject("empty document".into()));
+    }
+    let source = Source {
+        path: path.display().to_string(),
+        line: Some(line),
+        format,
+        url: take_string(&mut fields, "url"),
+    };
+    let mut doc = Document::new(id, source, content);
+    doc.meta = Meta {
+        title: take_string(&mut fields, "title"),
+        outlet: take_string(&mut fields, "outlet"),
+        ..Meta::default()
+    };
+    if let Some(published) = fields.get("published").and_then(Value::as_str).and_then(iso_date) {
+        doc.meta.published = Some(published);
+        doc.meta.published_basis = Some("input".into());
+        fields.remove("published");
+    }
+    doc.extra = fields.into_iter().collect();
+    Ok(doc)
+}
+
+fn take_string(fields: &mut Map<String, Value>, key: &str) -> Option<String> {
+    match fields.remove(key) {
+        Some(Value::String(s)) => Some(s),
+        Some(other) => {
+            fields.insert(key.into(), other);
+            None
+        }
+        None => None,
+    }
+}
+
+/// `YYYY-MM-DD`, also from the date part of an RFC 3339 timestamp; `None` for anything else.
+fn iso_date(value: &str) -> Option<String> {
+    let date = value.get(..10)?;
+    let bytes = date.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    let ok = digits(0..4) && bytes[4] == b'-' && digits(5..7) && bytes[7] == b'-' && digits(8..10);
+    let month: u32 = date[5..7].parse().ok()?;
+    let day: u32 = date[8..10].parse().ok()?;
+    let rest_ok = value.len() == 10 || matches!(value.as_bytes()[10], b'T' | b' ' | b't');
+    (ok && (1..=12).contains(&month) && (1..=31).contains(&day) && rest_ok).then(|| date.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonl_fields_land_in_their_places() {
+        let line = br#"{"id": 7, "text": "Body", "title": "T", "published": "2025-03-06T10:00:00Z", "url": "https://x", "topic": ["a"]}"#;
+        let doc = line_document(Path::new("in/docs.jsonl"), 3, line).unwrap();
+        assert_eq!(doc.id, "7");
+        assert_eq!(doc.text, "Body");
+        assert_eq!(doc.meta.title.as_deref(), Some("T"));
+        assert_eq!(doc.meta.published.as_deref(), Some("2025-03-06"));
+        assert_eq!(doc.source.url.as_deref(), Some("https://x"));
+        assert_eq!(doc.source.line, Some(3));
+        assert_eq!(doc.extra["topic"], serde_json::json!(["a"]));
+    }
+
+    #[test]
+    fn jsonl_problems_are_named() {
+        let path = Path::new("docs.jsonl");
+        let bad = line_document(path, 1, b"{not json").unwrap_err();
+        assert_eq!(bad.id, "docs:1");
+        assert!(bad.reason.starts_with("invalid JSON"), "{}", bad.reason);
+        let empty = line_document(path, 2, br#"{"id": "x", "text": "  "}"#).unwrap_err();
+        assert_eq!((empty.id.as_str(), empty.reason.as_str()), ("x", "empty document"));
+        let none = line_document(path, 3, br#"{"id": "y"}"#).unwrap_err();
+        assert_eq!(none.reason, "no `text` or `html` field");
+    }
+
+    #[test]
+    fn an_unparseable_date_stays_in_extra() {
+        let doc = line_document(Path::new("d.jsonl"), 1, br#"{"id": "a", "text": "x", "published": "March 2025"}"#).unwrap();
+        assert_eq!(doc.meta.published, None);
+        assert_eq!(doc.extra["published"], "March 2025");
+    }
+
+    #[test]
+    fn formats_come_from_extension_then_content() {
+        let auto = InputFormat::Auto;
+        assert_eq!(file_format(Path::new("a.jsonl.gz"), auto, b""), FileFormat::Jsonl);
+        assert_eq!(file_format(Path::new("a.HTM"), auto, b""), FileFormat::Html);
+        assert_eq!(file_format(Path::new("a"), auto, b"  <!DOCTYPE html><html>"), FileFormat::Html);
+        assert_eq!(file_format(Path::new("a"), auto, b"{\"id\":1}\n{\"id\":2}"), FileFormat::Jsonl);
+        assert_eq!(file_format(Path::new("a"), auto, b"{ not json"), FileFormat::Text);
+        assert_eq!(file_format(Path::new("a.html"), InputFormat::Text, b""), FileFormat::Text);
+    }
+
+    #[test]
+    fn file_ids_are_stems() {
+        assert_eq!(file_id(Path::new("x/001_ab.txt")), "001_ab");
+        assert_eq!(file_id(Path::new("x/page.html.gz")), "page");
+    }
+}

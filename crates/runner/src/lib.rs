@@ -1,0 +1,61 @@
+//! # newspipe-runner
+//!
+//! Runs a validated [`newspipe_config::Pipeline`]: finds the input files (a folder, a file or a
+//! glob; `.gz` read transparently), decodes them (BOMs, declared charsets, detection), streams
+//! them in batches through the stages on a rayon pool, keeps input order, and writes the side
+//! outputs: rejected documents, dropped documents and a stats file, all atomically.
+//!
+//! Output is byte-identical whatever the thread count: batches and chunks are cut by count, not
+//! by thread, and results are collected in input order.
+
+mod decode;
+mod input;
+mod reader;
+mod records;
+mod run;
+mod spool;
+
+pub use decode::{decode, NotText};
+pub use input::discover;
+pub use records::{Dropped, Rejected};
+pub use run::{run, RunOptions, RunSummary, StageStats, CHUNK_SIZE};
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The run could not start (threads, for example).
+    #[error("{0}")]
+    Setup(String),
+    /// A stage could not be built from its configuration.
+    #[error("stage `{stage}` cannot start: {message}")]
+    Build {
+        /// The stage.
+        stage: String,
+        /// Why.
+        message: String,
+    },
+    /// The input could not be listed.
+    #[error("cannot read input: {0}")]
+    Input(std::io::Error),
+    /// With `on_error: fail`, a stage failed on a document.
+    #[error("stage `{stage}` failed on document `{id}`: {message} (the pipeline says `on_error: fail`)")]
+    Document {
+        /// The stage.
+        stage: String,
+        /// The document.
+        id: String,
+        /// Why.
+        message: String,
+    },
+    /// A corpus stage failed.
+    #[error("stage `{stage}` failed: {message}")]
+    Stage {
+        /// The stage.
+        stage: String,
+        /// Why.
+        message: String,
+    },
+    /// An output could not be written.
+    #[error("{0}")]
+    Output(std::io::Error),
+}

@@ -1,0 +1,430 @@
+//! Runs a validated pipeline: builds every stage first, then streams batches through them.
+//!
+//! Stages that must see the whole corpus (`needs_full_view`) split the pipeline into passes: the
+//! documents flowing out of one pass are observed by the next pass's first stage and held in a
+//! [`Spool`], then flow again once that stage has prepared.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::{Duration, Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use newspipe_config::{OnError, Pipeline};
+use newspipe_core::{
+    BuildContext, BuildError, CorpusStage, Disposition, Document, DocumentStage, Registry,
+    RunInfo, StageError, StageInstance,
+};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::input::discover;
+use crate::reader::BatchReader;
+use crate::records::{Dropped, RecordFile, Rejected};
+use crate::spool::Spool;
+use crate::RunError;
+
+/// Documents per parallel work unit. Fixed, so a stage that fails a whole chunk (a plugin
+/// batch) fails the same documents whatever the thread count.
+pub const CHUNK_SIZE: usize = 16;
+
+/// How to run, beyond what the pipeline file says.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Worker threads; `None` uses every core.
+    pub threads: Option<usize>,
+    /// Show a progress bar (only ever drawn on a terminal).
+    pub progress: bool,
+    /// Bytes of documents held in memory between passes before spilling to disk.
+    pub memory_budget: usize,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            threads: None,
+            progress: true,
+            memory_budget: 1 << 30,
+        }
+    }
+}
+
+/// Counts for one stage.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageStats {
+    /// The stage's name.
+    pub name: String,
+    /// Documents it rejected.
+    pub rejected: u64,
+    /// Documents it dropped on purpose.
+    pub dropped: u64,
+    /// Seconds spent in it (wall clock, all threads).
+    pub seconds: f64,
+}
+
+/// What a run did; also written as the stats file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RunSummary {
+    /// The pipeline's name.
+    pub pipeline: String,
+    /// Hash of the pipeline file.
+    pub config_hash: String,
+    /// When the run started, RFC 3339.
+    pub started_at: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Documents read from the input (including those rejected on reading).
+    pub read: u64,
+    /// Documents that came out of the last stage.
+    pub written: u64,
+    /// Documents rejected, by any stage or the reader.
+    pub rejected: u64,
+    /// Documents dropped on purpose.
+    pub dropped: u64,
+    /// Bytes of input read.
+    pub input_bytes: u64,
+    /// Per-stage counts, in pipeline order.
+    pub stages: Vec<StageStats>,
+}
+
+enum Work {
+    Document(Box<dyn DocumentStage>),
+    Corpus(Box<dyn CorpusStage>),
+}
+
+struct Step {
+    name: String,
+    work: Work,
+    stats: StageStats,
+    elapsed: Duration,
+}
+
+impl Step {
+    fn needs_full_view(&self) -> bool {
+        matches!(&self.work, Work::Corpus(stage) if stage.needs_full_view())
+    }
+}
+
+/// Where rejected and dropped documents go, and whether a failure stops the run.
+struct Sinks {
+    rejects: RecordFile,
+    dropped: RecordFile,
+    on_error: OnError,
+}
+
+impl Sinks {
+    fn reject(&mut self, record: Rejected) -> Result<(), RunError> {
+        if self.on_error == OnError::Fail {
+            return Err(RunError::Document {
+                stage: record.stage,
+                id: record.id,
+                message: record.reason,
+            });
+        }
+        tracing::warn!(id = %record.id, stage = %record.stage, reason = %record.reason, "Document rejected.");
+        self.rejects.write(&record).map_err(RunError::Output)
+    }
+}
+
+/// Runs `pipeline` to the end and commits its outputs; on error nothing is committed.
+pub fn run(pipeline: &Pipeline, registry: &Registry, options: &RunOptions) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("newspipe-worker-{i}"))
+        .build()
+        .map_err(|err| RunError::Setup(format!("cannot start {threads} worker threads: {err}")))?;
+    let mut steps = build_steps(pipeline, registry)?;
+    let mut sinks = Sinks {
+        rejects: RecordFile::create(&pipeline.rejects).map_err(RunError::Output)?,
+        dropped: RecordFile::create(&pipeline.dropped).map_err(RunError::Output)?,
+        on_error: pipeline.on_error,
+    };
+    let stats_file = newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
+    let files = discover(&pipeline.input.path).map_err(RunError::Input)?;
+    let input_bytes: u64 = files
+        .iter()
+        .filter_map(|path| std::fs::metadata(path).ok())
+        .map(|meta| meta.len())
+        .sum();
+    tracing::info!(files = files.len(), bytes = input_bytes, threads, "Starting run.");
+
+    let mut summary = RunSummary {
+        pipeline: pipeline.name.clone(),
+        config_hash: pipeline.config_hash.clone(),
+        started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        threads,
+        input_bytes,
+        ..RunSummary::default()
+    };
+    pool.install(|| -> Result<(), RunError> {
+        let reader = BatchReader::start(files, pipeline.input.format, pipeline.input.batch_size);
+        let progress = progress_bar(options.progress, input_bytes, true);
+        let mut source: Box<dyn Iterator<Item = Result<Batch, RunError>>> =
+            Box::new(reader.map(move |raw| {
+                progress.inc(raw.iter().map(|record| record.len() as u64).sum());
+                Ok(Batch::decode(raw))
+            }));
+        let passes = pass_bounds(&steps);
+        for (pass, &(lo, hi)) in passes.iter().enumerate() {
+            let last = pass + 1 == passes.len();
+            let mut spool = Spool::new(options.memory_budget);
+            for batch in source {
+                let Batch { docs, rejects, read } = batch?;
+                summary.read += read;
+                for rejected in rejects {
+                    sinks.reject(rejected)?;
+                }
+                let docs = flow(docs, &mut steps[lo..hi], &mut sinks)?;
+                if last {
+                    summary.written += docs.len() as u64;
+                } else {
+                    let barrier = &mut steps[hi];
+                    let Work::Corpus(stage) = &mut barrier.work else {
+                        unreachable!("passes end before corpus stages")
+                    };
+                    let started = Instant::now();
+                    guard(&barrier.name, || stage.observe(&docs))?;
+                    barrier.elapsed += started.elapsed();
+                    spool.push(docs).map_err(RunError::Output)?;
+                }
+            }
+            if last {
+                break;
+            }
+            let barrier = &mut steps[hi];
+            let Work::Corpus(stage) = &mut barrier.work else {
+                unreachable!("passes end before corpus stages")
+            };
+            let started = Instant::now();
+            guard(&barrier.name, || stage.prepare())?;
+            barrier.elapsed += started.elapsed();
+            tracing::info!(stage = %barrier.name, documents = spool.len(), "Corpus stage prepared.");
+            let progress = progress_bar(options.progress, spool.len(), false);
+            let drain = spool.drain(pipeline.input.batch_size).map_err(RunError::Output)?;
+            source = Box::new(drain.map(move |docs| {
+                let docs = docs.map_err(RunError::Output)?;
+                progress.inc(docs.len() as u64);
+                Ok(Batch { docs, rejects: Vec::new(), read: 0 })
+            }));
+        }
+        Ok(())
+    })?;
+    summary.rejected = sinks.rejects.count();
+    summary.dropped = sinks.dropped.count();
+    let info = RunInfo {
+        pipeline: pipeline.name.clone(),
+        config_hash: pipeline.config_hash.clone(),
+        read: summary.read,
+        rejected: summary.rejected,
+        dropped: summary.dropped,
+        started_at: summary.started_at.clone(),
+    };
+    for step in &mut steps {
+        if let Work::Corpus(stage) = &mut step.work {
+            let started = Instant::now();
+            guard(&step.name, || stage.finish(&info))?;
+            step.elapsed += started.elapsed();
+        }
+    }
+    summary.stages = steps
+        .into_iter()
+        .map(|step| StageStats {
+            seconds: step.elapsed.as_secs_f64(),
+            ..step.stats
+        })
+        .collect();
+    summary.seconds = started.elapsed().as_secs_f64();
+    sinks.rejects.commit().map_err(RunError::Output)?;
+    sinks.dropped.commit().map_err(RunError::Output)?;
+    write_stats(stats_file, &summary)?;
+    Ok(summary)
+}
+
+/// A batch on its way into a pass: documents, plus what the reader rejected (first pass only).
+struct Batch {
+    docs: Vec<Document>,
+    rejects: Vec<Rejected>,
+    read: u64,
+}
+
+impl Batch {
+    /// Decodes raw records in parallel, keeping input order.
+    fn decode(raw: Vec<crate::input::RawRecord>) -> Self {
+        let read = raw.len() as u64;
+        let results: Vec<_> = raw.into_par_iter().map(|record| record.into_document()).collect();
+        let mut docs = Vec::with_capacity(results.len());
+        let mut rejects = Vec::new();
+        for result in results {
+            match result {
+                Ok(doc) => docs.push(doc),
+                Err(rejected) => rejects.push(rejected),
+            }
+        }
+        Self { docs, rejects, read }
+    }
+}
+
+/// Builds every stage before any document is read, so a bad setup fails fast.
+fn build_steps(pipeline: &Pipeline, registry: &Registry) -> Result<Vec<Step>, RunError> {
+    let cx = BuildContext {
+        base_dir: pipeline.base_dir.clone(),
+        pipeline: pipeline.name.clone(),
+    };
+    pipeline
+        .stages
+        .iter()
+        .map(|spec| {
+            let factory = registry.get(&spec.name).ok_or_else(|| RunError::Build {
+                stage: spec.name.clone(),
+                message: "no such stage".into(),
+            })?;
+            let work = match factory.build(&spec.config, &cx) {
+                Ok(StageInstance::Document(stage)) => Work::Document(stage),
+                Ok(StageInstance::Corpus(stage)) => Work::Corpus(stage),
+                Err(BuildError::Setup(message)) => {
+                    return Err(RunError::Build { stage: spec.name.clone(), message })
+                }
+                Err(BuildError::Config(issues)) => {
+                    let message = issues
+                        .iter()
+                        .map(|issue| format!("{}: {}", issue.path.join("."), issue.message))
+                        .collect::<Vec<_>>()
+                        .join("; ");
+                    return Err(RunError::Build { stage: spec.name.clone(), message });
+                }
+            };
+            Ok(Step {
+                name: spec.name.clone(),
+                work,
+                stats: StageStats { name: spec.name.clone(), ..StageStats::default() },
+                elapsed: Duration::ZERO,
+            })
+        })
+        .collect()
+}
+
+/// The passes of a pipeline as `[lo, hi)` stage ranges: a new pass starts at every stage that
+/// needs the full view (its `apply` opens the pass; its `observe` closed the one before).
+fn pass_bounds(steps: &[Step]) -> Vec<(usize, usize)> {
+    let mut passes = Vec::new();
+    let mut lo = 0;
+    for (index, step) in steps.iter().enumerate() {
+        if step.needs_full_view() {
+            passes.push((lo, index));
+            lo = index;
+        }
+    }
+    passes.push((lo, steps.len()));
+    passes
+}
+
+/// Sends one batch through a run of stages, removing rejected and dropped documents.
+fn flow(mut docs: Vec<Document>, steps: &mut [Step], sinks: &mut Sinks) -> Result<Vec<Document>, RunError> {
+    for step in steps {
+        if docs.is_empty() {
+            break;
+        }
+        let started = Instant::now();
+        let outcomes: Vec<Result<Disposition, StageError>> = match &mut step.work {
+            Work::Document(stage) => {
+                let stage = &**stage;
+                docs.par_chunks_mut(CHUNK_SIZE)
+                    .flat_map_iter(|chunk| {
+                        let len = chunk.len();
+                        catch_unwind(AssertUnwindSafe(|| stage.process_chunk(chunk)))
+                            .unwrap_or_else(|panic| {
+                                let message = format!("stage panicked: {}", panic_message(&panic));
+                                vec![Err(StageError::new(message)); len]
+                            })
+                    })
+                    .collect()
+            }
+            Work::Corpus(stage) => guard(&step.name, || stage.apply(&mut docs))?
+                .into_iter()
+                .map(Ok)
+                .collect(),
+        };
+        step.elapsed += started.elapsed();
+        if outcomes.len() != docs.len() {
+            return Err(RunError::Stage {
+                stage: step.name.clone(),
+                message: format!("returned {} results for {} documents", outcomes.len(), docs.len()),
+            });
+        }
+        let mut kept = Vec::with_capacity(docs.len());
+        for (doc, outcome) in docs.into_iter().zip(outcomes) {
+            match outcome {
+                Ok(Disposition::Keep) => kept.push(doc),
+                Ok(Disposition::Drop { reason, duplicate_of }) => {
+                    step.stats.dropped += 1;
+                    let record = Dropped { id: doc.id, stage: step.name.clone(), reason, duplicate_of };
+                    sinks.dropped.write(&record).map_err(RunError::Output)?;
+                }
+                Err(err) => {
+                    step.stats.rejected += 1;
+                    sinks.reject(Rejected {
+                        source: source_label(&doc),
+                        id: doc.id,
+                        stage: step.name.clone(),
+                        reason: err.message,
+                    })?;
+                }
+            }
+        }
+        docs = kept;
+    }
+    Ok(docs)
+}
+
+fn source_label(doc: &Document) -> String {
+    match doc.source.line {
+        Some(line) => format!("{}:{line}", doc.source.path),
+        None => doc.source.path.clone(),
+    }
+}
+
+/// Runs a corpus-stage call, turning an error or a panic into a run error naming the stage.
+fn guard<T>(stage: &str, call: impl FnOnce() -> Result<T, StageError>) -> Result<T, RunError> {
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(RunError::Stage { stage: stage.into(), message: err.message }),
+        Err(panic) => Err(RunError::Stage {
+            stage: stage.into(),
+            message: format!("panicked: {}", panic_message(&panic)),
+        }),
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// A progress bar on stderr, drawn only on a terminal.
+fn progress_bar(enabled: bool, total: u64, bytes: bool) -> ProgressBar {
+    if !enabled {
+        return ProgressBar::hidden();
+    }
+    let template = if bytes {
+        "{spinner} reading {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})"
+    } else {
+        "{spinner} annotating {bar:30} {pos}/{len} documents ({per_sec}, {eta})"
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar
+}
+
+fn write_stats(mut file: newspipe_core::AtomicFile, summary: &RunSummary) -> Result<(), RunError> {
+    use std::io::Write;
+    serde_json::to_writer_pretty(&mut file, summary).map_err(|err| RunError::Output(err.into()))?;
+    file.write_all(b"\n").map_err(RunError::Output)?;
+    file.commit().map_err(RunError::Output)
+}

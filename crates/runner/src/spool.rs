@@ -1,0 +1,146 @@
+//! Holds the documents between two passes of a pipeline (before a stage that must see the
+//! whole corpus), in memory up to a budget and in a temporary file beyond it.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
+
+use newspipe_core::Document;
+
+/// Documents in input order, part in memory, the rest spilled to disk.
+pub struct Spool {
+    memory: VecDeque<Vec<Document>>,
+    memory_bytes: usize,
+    budget: usize,
+    spill: Option<BufWriter<File>>,
+    spilled: u64,
+    total: u64,
+}
+
+impl Spool {
+    /// An empty spool keeping at most about `budget` bytes of documents in memory.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            memory: VecDeque::new(),
+            memory_bytes: 0,
+            budget,
+            spill: None,
+            spilled: 0,
+            total: 0,
+        }
+    }
+
+    /// Appends a batch. Once one batch has gone to disk, all later ones do too, so order holds.
+    pub fn push(&mut self, batch: Vec<Document>) -> io::Result<()> {
+        self.total += batch.len() as u64;
+        let size: usize = batch.iter().map(approximate_size).sum();
+        if self.spill.is_none() && self.memory_bytes + size <= self.budget {
+            self.memory_bytes += size;
+            self.memory.push_back(batch);
+            return Ok(());
+        }
+        if self.spill.is_none() {
+            tracing::info!(budget = self.budget, "Memory budget reached; spilling documents to a temporary file.");
+            self.spill = Some(BufWriter::new(tempfile::tempfile()?));
+        }
+        let writer = self.spill.as_mut().expect("spill file was just created");
+        for doc in &batch {
+            serde_json::to_writer(&mut *writer, doc)?;
+            writer.write_all(b"\n")?;
+        }
+        self.spilled += batch.len() as u64;
+        Ok(())
+    }
+
+    /// Documents held.
+    pub fn len(&self) -> u64 {
+        self.total
+    }
+
+    /// Reads everything back in order, in batches of `batch_size` for the spilled part.
+    pub fn drain(self, batch_size: usize) -> io::Result<SpoolDrain> {
+        let spill = match self.spill {
+            Some(writer) => {
+                let mut file = writer.into_inner().map_err(|err| err.into_error())?;
+                file.rewind()?;
+                Some(BufReader::new(file))
+            }
+            None => None,
+        };
+        Ok(SpoolDrain {
+            memory: self.memory,
+            spill,
+            batch_size,
+        })
+    }
+}
+
+/// Rough bytes a document occupies in memory.
+fn approximate_size(doc: &Document) -> usize {
+    2 * (doc.raw.len() + doc.text.len()) + 512
+}
+
+/// Batches coming back out of a [`Spool`].
+pub struct SpoolDrain {
+    memory: VecDeque<Vec<Document>>,
+    spill: Option<BufReader<File>>,
+    batch_size: usize,
+}
+
+impl Iterator for SpoolDrain {
+    type Item = io::Result<Vec<Document>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(batch) = self.memory.pop_front() {
+            return Some(Ok(batch));
+        }
+        let reader = self.spill.as_mut()?;
+        let mut batch = Vec::with_capacity(self.batch_size);
+        let mut line = String::new();
+        while batch.len() < self.batch_size {
+            line.clear();
+            match reader.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => match serde_json::from_str::<Document>(&line) {
+                    Ok(doc) => batch.push(doc),
+                    Err(err) => return Some(Err(err.into())),
+                },
+                Err(err) => return Some(Err(err)),
+            }
+        }
+        if batch.is_empty() {
+            self.spill = None;
+            None
+        } else {
+            Some(Ok(batch))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(range: std::ops::Range<usize>) -> Vec<Document> {
+        range
+            .map(|i| Document::new(i.to_string(), Default::default(), "x".repeat(100)))
+            .collect()
+    }
+
+    #[test]
+    fn order_survives_a_spill() {
+        let mut spool = Spool::new(2_000);
+        for start in (0..50).step_by(10) {
+            spool.push(docs(start..start + 10)).unwrap();
+        }
+        assert_eq!(spool.len(), 50);
+        let ids: Vec<String> = spool
+            .drain(7)
+            .unwrap()
+            .flat_map(|batch| batch.unwrap())
+            .map(|doc| doc.id)
+            .collect();
+        let expected: Vec<String> = (0..50).map(|i| i.to_string()).collect();
+        assert_eq!(ids, expected);
+    }
+}
