@@ -1,1 +1,3 @@
+//! End-to-end tests: they drive the real `newspipe` binary.
 
+mod it;

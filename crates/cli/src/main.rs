@@ -57,7 +57,11 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     let registry = registry::registry();
     match cli.command {
-        Command::Run { pipeline, threads, quiet } => {
+        Command::Run {
+            pipeline,
+            threads,
+            quiet,
+        } => {
             let pipeline = match newspipe_config::load(&pipeline, &registry) {
                 Ok(pipeline) => pipeline,
                 Err(diagnostics) => {
@@ -92,7 +96,12 @@ fn main() -> ExitCode {
                         "{}: ok ({} stages: {})",
                         path.display(),
                         pipeline.stages.len(),
-                        pipeline.stages.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(" → ")
+                        pipeline
+                            .stages
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(" → ")
                     ),
                     Err(diagnostics) => {
                         eprintln!("{diagnostics}");
@@ -132,7 +141,10 @@ fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline) {
         if summary.threads == 1 { "" } else { "s" },
     );
     if summary.rejected > 0 {
-        eprintln!("  rejected documents and reasons: {}", pipeline.rejects.display());
+        eprintln!(
+            "  rejected documents and reasons: {}",
+            pipeline.rejects.display()
+        );
     }
     if summary.dropped > 0 {
         eprintln!("  dropped documents: {}", pipeline.dropped.display());

@@ -26,10 +26,8 @@ use path_clean::PathClean;
 use serde_json::Value;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use pipeline::{
-    Input, InputFormat, OnError, Pipeline, StageSpec, DEFAULT_BATCH_SIZE,
-};
 use pipeline::{side_file_dir, InputSection, PipelineFile};
+pub use pipeline::{Input, InputFormat, OnError, Pipeline, StageSpec, DEFAULT_BATCH_SIZE};
 use positions::PositionIndex;
 
 /// Reads and validates the pipeline at `path` against the stages in `registry`.
@@ -70,9 +68,7 @@ impl Checker<'_> {
             }
             Ok(value) => value,
             Err(err) => {
-                let (line, column) = err
-                    .location()
-                    .map_or((1, 1), |at| (at.line(), at.column()));
+                let (line, column) = err.location().map_or((1, 1), |at| (at.line(), at.column()));
                 self.problems.push(Diagnostic::at(
                     self.source,
                     line,
@@ -100,11 +96,17 @@ impl Checker<'_> {
         let input = match file.input {
             Some(input) => self.parse::<InputSection>(&["input"], &input),
             None => {
-                self.report(&[], "the pipeline has no `input`".into(), Some("add `input: { path: ../seeds }`".into()));
+                self.report(
+                    &[],
+                    "the pipeline has no `input`".into(),
+                    Some("add `input: { path: ../seeds }`".into()),
+                );
                 None
             }
         };
-        let items = self.field::<Vec<Value>>("stages", file.stages).unwrap_or_default();
+        let items = self
+            .field::<Vec<Value>>("stages", file.stages)
+            .unwrap_or_default();
         let stages = self.check_stages(&items, registry);
         if items.is_empty() {
             self.report(
@@ -137,7 +139,11 @@ impl Checker<'_> {
     }
 
     /// Parses one optional top-level field, reporting a bad value at its key.
-    fn field<T: serde::de::DeserializeOwned>(&mut self, key: &str, value: Option<Value>) -> Option<T> {
+    fn field<T: serde::de::DeserializeOwned>(
+        &mut self,
+        key: &str,
+        value: Option<Value>,
+    ) -> Option<T> {
         let value = value?;
         match serde_json::from_value::<T>(value) {
             Ok(parsed) => Some(parsed),
@@ -186,7 +192,9 @@ impl Checker<'_> {
             let Some(factory) = registry.get(name) else {
                 let known = registry.names();
                 let help = match suggest(name, known.iter().copied()) {
-                    Some(best) => format!("did you mean `{best}`? known stages: {}", known.join(", ")),
+                    Some(best) => {
+                        format!("did you mean `{best}`? known stages: {}", known.join(", "))
+                    }
                     None => format!("known stages: {}", known.join(", ")),
                 };
                 self.report(&stage_path, format!("unknown stage `{name}`"), Some(help));
@@ -218,7 +226,10 @@ impl Checker<'_> {
             self.report(
                 &["input".into(), "path".into()],
                 format!("input path `{}` matches nothing", path.display()),
-                Some("paths are relative to the pipeline file; give a folder, a file or a glob".into()),
+                Some(
+                    "paths are relative to the pipeline file; give a folder, a file or a glob"
+                        .into(),
+                ),
             );
             return None;
         }
@@ -238,7 +249,11 @@ impl Checker<'_> {
     }
 
     /// Parses a section, reporting every issue under `prefix`.
-    fn parse<T: serde::de::DeserializeOwned>(&mut self, prefix: &[&str], value: &Value) -> Option<T> {
+    fn parse<T: serde::de::DeserializeOwned>(
+        &mut self,
+        prefix: &[&str],
+        value: &Value,
+    ) -> Option<T> {
         let prefix: Vec<String> = prefix.iter().map(|s| s.to_string()).collect();
         match parse_config::<T>(value) {
             Ok(parsed) => Some(parsed),
@@ -270,7 +285,11 @@ impl Checker<'_> {
         let (line, column, width) = match self.positions.find(path) {
             Some((depth, node)) => {
                 let span = match node.key {
-                    Some(key) if depth == path.len() || node.value.start.line() == key.start.line() => key,
+                    Some(key)
+                        if depth == path.len() || node.value.start.line() == key.start.line() =>
+                    {
+                        key
+                    }
                     _ => node.value,
                 };
                 let width = span.end.index().saturating_sub(span.start.index()).max(1);
@@ -278,9 +297,8 @@ impl Checker<'_> {
             }
             None => (1, 1, 1),
         };
-        self.problems.push(
-            Diagnostic::at(self.source, line, column, width, key, message).with_help(help),
-        );
+        self.problems
+            .push(Diagnostic::at(self.source, line, column, width, key, message).with_help(help));
     }
 }
 
@@ -304,7 +322,12 @@ fn display_path(path: &[String]) -> String {
 fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
-        .map(|candidate| (strsim::normalized_damerau_levenshtein(name, candidate), candidate))
+        .map(|candidate| {
+            (
+                strsim::normalized_damerau_levenshtein(name, candidate),
+                candidate,
+            )
+        })
         .filter(|(score, _)| *score >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, candidate)| candidate)
@@ -356,7 +379,8 @@ fn value_help(message: &str) -> Option<String> {
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (value, rest) = rest.split_once('`')?;
         let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-        return suggest(value, expected.iter().copied()).map(|best| format!("did you mean `{best}`?"));
+        return suggest(value, expected.iter().copied())
+            .map(|best| format!("did you mean `{best}`?"));
     }
     let field = message.strip_prefix("missing field `")?.split('`').next()?;
     Some(format!("add `{field}: ...` here"))
@@ -364,5 +388,9 @@ fn value_help(message: &str) -> Option<String> {
 
 /// Drops serde's trailing position text, which is meaningless for converted values.
 fn tidy_serde_message(message: &str) -> String {
-    message.split(" at line ").next().unwrap_or(message).to_owned()
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned()
 }

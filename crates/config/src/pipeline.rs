@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use path_clean::PathClean;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What to do when a stage fails on a document.
@@ -133,7 +133,8 @@ pub(crate) fn side_file_dir(base_dir: &Path, stages: &[StageSpec]) -> PathBuf {
         })
         .map(|path| {
             let path = base_dir.join(path.trim_end_matches('/')).clean();
-            path.parent().map_or_else(|| base_dir.to_path_buf(), Path::to_path_buf)
+            path.parent()
+                .map_or_else(|| base_dir.to_path_buf(), Path::to_path_buf)
         })
         .unwrap_or_else(|| base_dir.to_path_buf())
 }

@@ -87,11 +87,18 @@ impl PositionIndex {
             }
             None => {
                 // The document root: it has the empty path.
-                self.nodes.insert(Vec::new(), NodePosition { key: None, value: span });
+                self.nodes.insert(
+                    Vec::new(),
+                    NodePosition {
+                        key: None,
+                        value: span,
+                    },
+                );
                 return;
             }
         };
-        self.nodes.insert(path.clone(), NodePosition { key, value: span });
+        self.nodes
+            .insert(path.clone(), NodePosition { key, value: span });
     }
 
     /// Pops the current node's segment (the root has none).
@@ -124,7 +131,9 @@ mod tests {
         let (depth, node) = index.find(&path(&["stages", "1", "exprot"])).unwrap();
         assert_eq!(depth, 3);
         assert_eq!(node.key.unwrap().start.line(), 6);
-        let (_, node) = index.find(&path(&["stages", "1", "exprot", "jsonl"])).unwrap();
+        let (_, node) = index
+            .find(&path(&["stages", "1", "exprot", "jsonl"]))
+            .unwrap();
         assert_eq!(node.key.unwrap().start.line(), 7);
     }
 

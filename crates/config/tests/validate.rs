@@ -26,7 +26,11 @@ fn unbuildable<C>(_: C, _: &newspipe_core::BuildContext) -> Result<StageInstance
 fn registry() -> Registry {
     let mut registry = Registry::new();
     registry
-        .register(StageFactory::new::<NormalizeConfig>("normalize", "", unbuildable))
+        .register(StageFactory::new::<NormalizeConfig>(
+            "normalize",
+            "",
+            unbuildable,
+        ))
         .register(StageFactory::new::<ExportConfig>("export", "", unbuildable));
     registry
 }
@@ -44,8 +48,14 @@ fn a_valid_pipeline_resolves_paths_against_its_file() {
     assert_eq!(pipeline.input.path, pipeline_dir().join("src"));
     assert_eq!(pipeline.input.format, InputFormat::Auto);
     assert_eq!(pipeline.on_error, OnError::Continue);
-    assert_eq!(pipeline.rejects, pipeline_dir().join("out").join("rejects.jsonl"));
-    assert_eq!(pipeline.stats, pipeline_dir().join("out").join("stats.json"));
+    assert_eq!(
+        pipeline.rejects,
+        pipeline_dir().join("out").join("rejects.jsonl")
+    );
+    assert_eq!(
+        pipeline.stats,
+        pipeline_dir().join("out").join("stats.json")
+    );
     let names: Vec<_> = pipeline.stages.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["normalize", "export"]);
 }
@@ -67,7 +77,16 @@ stages:
     let summary: Vec<_> = err
         .items
         .iter()
-        .map(|d| format!("{}:{} {} | {} | {}", d.line, d.column, d.key, d.message, d.help.clone().unwrap_or_default()))
+        .map(|d| {
+            format!(
+                "{}:{} {} | {} | {}",
+                d.line,
+                d.column,
+                d.key,
+                d.message,
+                d.help.clone().unwrap_or_default()
+            )
+        })
         .collect();
     insta::assert_snapshot!(summary.join("\n"));
     insta::assert_snapshot!("rendered", err.to_string());

@@ -137,14 +137,16 @@ mod tests {
 
     #[test]
     fn null_means_all_defaults() {
-        assert_eq!(parse_config::<Outer>(&Value::Null).unwrap(), Outer::default());
+        assert_eq!(
+            parse_config::<Outer>(&Value::Null).unwrap(),
+            Outer::default()
+        );
     }
 
     #[test]
     fn every_unknown_key_is_reported_with_its_path() {
-        let issues =
-            parse_config::<Outer>(&json!({"widht": 1, "inner": {"dept": 2}, "colour": 3}))
-                .unwrap_err();
+        let issues = parse_config::<Outer>(&json!({"widht": 1, "inner": {"dept": 2}, "colour": 3}))
+            .unwrap_err();
         let mut found: Vec<_> = issues.iter().map(|i| i.path.join(".")).collect();
         found.sort();
         assert_eq!(found, ["colour", "inner.dept", "widht"]);
@@ -154,8 +156,9 @@ mod tests {
 
     #[test]
     fn bad_values_and_unknown_keys_are_all_reported() {
-        let issues = parse_config::<Outer>(&json!({"width": "wide", "inner": {"depth": -1}, "x": 1}))
-            .unwrap_err();
+        let issues =
+            parse_config::<Outer>(&json!({"width": "wide", "inner": {"depth": -1}, "x": 1}))
+                .unwrap_err();
         let mut found: Vec<_> = issues.iter().map(|i| i.path.join(".")).collect();
         found.sort();
         assert_eq!(found, ["inner.depth", "width", "x"]);

@@ -2,9 +2,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::annotations::{
-    Claim, DateMention, DedupeInfo, Entity, Quantity, Quote, Reliability,
-};
+use crate::annotations::{Claim, DateMention, DedupeInfo, Entity, Quantity, Quote, Reliability};
 
 /// A half-open range of byte offsets `[start, end)` into a document's `text`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -216,7 +214,10 @@ mod tests {
         let json = serde_json::to_string(&doc).unwrap();
         let back: Document = serde_json::from_str(&json).unwrap();
         assert_eq!(back, doc);
-        assert!(json.contains(r#""extra":{"owner":{"group":"X"}}"#), "{json}");
+        assert!(
+            json.contains(r#""extra":{"owner":{"group":"X"}}"#),
+            "{json}"
+        );
     }
 
     #[test]

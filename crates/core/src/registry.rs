@@ -43,7 +43,8 @@ pub struct ConfigKey {
 
 type CheckFn = fn(&Value) -> Vec<ConfigIssue>;
 type DefaultsFn = fn() -> Value;
-type BuildFn = Box<dyn Fn(&Value, &BuildContext) -> Result<StageInstance, BuildError> + Send + Sync>;
+type BuildFn =
+    Box<dyn Fn(&Value, &BuildContext) -> Result<StageInstance, BuildError> + Send + Sync>;
 
 /// How to build one kind of stage from its YAML config.
 pub struct StageFactory {

@@ -17,8 +17,8 @@
 use std::io::Write;
 
 use newspipe_core::{
-    AtomicFile, BuildContext, BuildError, CorpusStage, Disposition, Document, RunInfo,
-    StageError, StageFactory, StageInstance,
+    AtomicFile, BuildContext, BuildError, CorpusStage, Disposition, Document, RunInfo, StageError,
+    StageFactory, StageInstance,
 };
 use serde::{Deserialize, Serialize};
 

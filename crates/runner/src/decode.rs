@@ -89,7 +89,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// scraped page does not make it binary.
 fn looks_binary(bytes: &[u8]) -> bool {
     const SIGNATURES: [&[u8]; 8] = [
-        b"\x89PNG", b"%PDF", b"PK\x03\x04", b"\x1f\x8b", b"\xff\xd8\xff", b"GIF8", b"\x7fELF",
+        b"\x89PNG",
+        b"%PDF",
+        b"PK\x03\x04",
+        b"\x1f\x8b",
+        b"\xff\xd8\xff",
+        b"GIF8",
+        b"\x7fELF",
         b"\0asm",
     ];
     if SIGNATURES.iter().any(|sig| bytes.starts_with(sig)) {
@@ -137,8 +143,14 @@ mod tests {
     fn empty_and_binary_inputs_are_named() {
         assert_eq!(decode(b"", false), Err(NotText::Empty));
         assert_eq!(decode(b" \n\t ", false), Err(NotText::Empty));
-        assert_eq!(decode(b"\x89PNG\r\n\x1a\n\0\0", false), Err(NotText::Binary));
-        assert_eq!(decode(&[0u8, 1, 2, 3, 4, 5, 6, 7, 65, 66], false), Err(NotText::Binary));
+        assert_eq!(
+            decode(b"\x89PNG\r\n\x1a\n\0\0", false),
+            Err(NotText::Binary)
+        );
+        assert_eq!(
+            decode(&[0u8, 1, 2, 3, 4, 5, 6, 7, 65, 66], false),
+            Err(NotText::Binary)
+        );
         assert!(decode(b"a page with a stray \0 byte in a long line of text", false).is_ok());
     }
 }

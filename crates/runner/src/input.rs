@@ -19,7 +19,9 @@ pub fn discover(path: &Path) -> io::Result<Vec<PathBuf>> {
         walkdir::WalkDir::new(path)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|entry| entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.'))
+            .filter_entry(|entry| {
+                entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+            })
             .filter_map(|entry| match entry {
                 Ok(entry) if entry.file_type().is_file() => Some(Ok(entry.into_path())),
                 Ok(_) => None,
@@ -56,7 +58,8 @@ pub enum FileFormat {
 }
 
 fn is_gzip(path: &Path) -> bool {
-    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("gz"))
 }
 
 /// The format of `path`: as configured, else by extension (ignoring `.gz`), else by content.
@@ -67,7 +70,11 @@ pub fn file_format(path: &Path, configured: InputFormat, head: &[u8]) -> FileFor
         InputFormat::Jsonl => return FileFormat::Jsonl,
         InputFormat::Auto => {}
     }
-    let inner = if is_gzip(path) { path.with_extension("") } else { path.to_path_buf() };
+    let inner = if is_gzip(path) {
+        path.with_extension("")
+    } else {
+        path.to_path_buf()
+    };
     let ext = inner
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
@@ -87,9 +94,16 @@ fn sniff(head: &[u8]) -> FileFormat {
         .position(|b| !b.is_ascii_whitespace())
         .map_or(&[][..], |at| &head[at..]);
     let lower: Vec<u8> = start.iter().take(64).map(u8::to_ascii_lowercase).collect();
-    if [&b"<!doctype html"[..], b"<html", b"<head", b"<body", b"<!--", b"<meta"]
-        .iter()
-        .any(|tag| lower.starts_with(tag))
+    if [
+        &b"<!doctype html"[..],
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<!--",
+        b"<meta",
+    ]
+    .iter()
+    .any(|tag| lower.starts_with(tag))
     {
         return FileFormat::Html;
     }
@@ -106,7 +120,10 @@ fn sniff(head: &[u8]) -> FileFormat {
 pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     let file = File::open(path)?;
     Ok(if is_gzip(path) {
-        Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(file)))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::read::MultiGzDecoder::new(file),
+        ))
     } else {
         Box::new(BufReader::with_capacity(1 << 16, file))
     })
@@ -161,9 +178,17 @@ impl RawRecord {
     /// Decodes and parses the record into a document.
     pub fn into_document(self) -> Result<Document, Rejected> {
         match self {
-            Self::File { path, format, bytes } => file_document(&path, format, &bytes),
+            Self::File {
+                path,
+                format,
+                bytes,
+            } => file_document(&path, format, &bytes),
             Self::Line { path, line, bytes } => line_document(&path, line, &bytes),
-            Self::Unreadable { path, reason } => Err(Rejected::read(file_id(&path), source_of(&path, None), reason)),
+            Self::Unreadable { path, reason } => Err(Rejected::read(
+                file_id(&path),
+                source_of(&path, None),
+                reason,
+            )),
         }
     }
 }
@@ -172,7 +197,11 @@ fn file_id(path: &Path) -> String {
     let stem = path.file_stem().unwrap_or(path.as_os_str());
     let stem = Path::new(stem);
     // `a.html.gz` → `a`
-    let stem = if is_gzip(path) { stem.file_stem().unwrap_or(stem.as_os_str()) } else { stem.as_os_str() };
+    let stem = if is_gzip(path) {
+        stem.file_stem().unwrap_or(stem.as_os_str())
+    } else {
+        stem.as_os_str()
+    };
     stem.to_string_lossy().into_owned()
 }
 
@@ -190,7 +219,11 @@ fn file_document(path: &Path, format: FileFormat, bytes: &[u8]) -> Result<Docume
     let source = Source {
         path: path.display().to_string(),
         line: None,
-        format: if html { DocFormat::Html } else { DocFormat::Text },
+        format: if html {
+            DocFormat::Html
+        } else {
+            DocFormat::Text
+        },
         url: None,
     };
     Ok(Document::new(file_id(path), source, text))
@@ -198,18 +231,29 @@ fn file_document(path: &Path, format: FileFormat, bytes: &[u8]) -> Result<Docume
 
 fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejected> {
     let fallback_id = format!("{}:{line}", file_id(path));
-    let reject = |reason: String| Rejected::read(fallback_id.clone(), source_of(path, Some(line)), reason);
+    let reject =
+        |reason: String| Rejected::read(fallback_id.clone(), source_of(path, Some(line)), reason);
     let text = decode(bytes, false).map_err(|why| reject(why.reason().into()))?;
     let mut fields: Map<String, Value> =
         serde_json::from_str(&text).map_err(|err| reject(format!("invalid JSON: {err}")))?;
     let id = match fields.remove("id") {
         Some(Value::String(id)) if !id.is_empty() => id,
         Some(Value::Number(id)) => id.to_string(),
-        None | Some(Value::Null) => format!("h{}", &blake3::hash(format!("{}\n{text}", path.display()).as_bytes()).to_hex()[..16]),
-        Some(other) => return Err(reject(format!("`id` must be a string or a number, not {other}"))),
+        None | Some(Value::Null) => format!(
+            "h{}",
+            &blake3::hash(format!("{}\n{text}", path.display()).as_bytes()).to_hex()[..16]
+        ),
+        Some(other) => {
+            return Err(reject(format!(
+                "`id` must be a string or a number, not {other}"
+            )))
+        }
     };
     let reject = |reason: String| Rejected::read(id.clone(), source_of(path, Some(line)), reason);
-    let (content, format) = match (take_string(&mut fields, "html"), take_string(&mut fields, "text")) {
+    let (content, format) = match (
+        take_string(&mut fields, "html"),
+        take_string(&mut fields, "text"),
+    ) {
         (Some(html), text) => {
             if let Some(text) = text {
                 fields.insert("text".into(), Value::String(text));
@@ -234,7 +278,11 @@ fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejec
         outlet: take_string(&mut fields, "outlet"),
         ..Meta::default()
     };
-    if let Some(published) = fields.get("published").and_then(Value::as_str).and_then(iso_date) {
+    if let Some(published) = fields
+        .get("published")
+        .and_then(Value::as_str)
+        .and_then(iso_date)
+    {
         doc.meta.published = Some(published);
         doc.meta.published_basis = Some("input".into());
         fields.remove("published");
@@ -290,14 +338,22 @@ mod tests {
         assert_eq!(bad.id, "docs:1");
         assert!(bad.reason.starts_with("invalid JSON"), "{}", bad.reason);
         let empty = line_document(path, 2, br#"{"id": "x", "text": "  "}"#).unwrap_err();
-        assert_eq!((empty.id.as_str(), empty.reason.as_str()), ("x", "empty document"));
+        assert_eq!(
+            (empty.id.as_str(), empty.reason.as_str()),
+            ("x", "empty document")
+        );
         let none = line_document(path, 3, br#"{"id": "y"}"#).unwrap_err();
         assert_eq!(none.reason, "no `text` or `html` field");
     }
 
     #[test]
     fn an_unparseable_date_stays_in_extra() {
-        let doc = line_document(Path::new("d.jsonl"), 1, br#"{"id": "a", "text": "x", "published": "March 2025"}"#).unwrap();
+        let doc = line_document(
+            Path::new("d.jsonl"),
+            1,
+            br#"{"id": "a", "text": "x", "published": "March 2025"}"#,
+        )
+        .unwrap();
         assert_eq!(doc.meta.published, None);
         assert_eq!(doc.extra["published"], "March 2025");
     }
@@ -305,12 +361,27 @@ mod tests {
     #[test]
     fn formats_come_from_extension_then_content() {
         let auto = InputFormat::Auto;
-        assert_eq!(file_format(Path::new("a.jsonl.gz"), auto, b""), FileFormat::Jsonl);
+        assert_eq!(
+            file_format(Path::new("a.jsonl.gz"), auto, b""),
+            FileFormat::Jsonl
+        );
         assert_eq!(file_format(Path::new("a.HTM"), auto, b""), FileFormat::Html);
-        assert_eq!(file_format(Path::new("a"), auto, b"  <!DOCTYPE html><html>"), FileFormat::Html);
-        assert_eq!(file_format(Path::new("a"), auto, b"{\"id\":1}\n{\"id\":2}"), FileFormat::Jsonl);
-        assert_eq!(file_format(Path::new("a"), auto, b"{ not json"), FileFormat::Text);
-        assert_eq!(file_format(Path::new("a.html"), InputFormat::Text, b""), FileFormat::Text);
+        assert_eq!(
+            file_format(Path::new("a"), auto, b"  <!DOCTYPE html><html>"),
+            FileFormat::Html
+        );
+        assert_eq!(
+            file_format(Path::new("a"), auto, b"{\"id\":1}\n{\"id\":2}"),
+            FileFormat::Jsonl
+        );
+        assert_eq!(
+            file_format(Path::new("a"), auto, b"{ not json"),
+            FileFormat::Text
+        );
+        assert_eq!(
+            file_format(Path::new("a.html"), InputFormat::Text, b""),
+            FileFormat::Text
+        );
     }
 
     #[test]

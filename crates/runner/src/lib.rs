@@ -38,7 +38,9 @@ pub enum RunError {
     #[error("cannot read input: {0}")]
     Input(std::io::Error),
     /// With `on_error: fail`, a stage failed on a document.
-    #[error("stage `{stage}` failed on document `{id}`: {message} (the pipeline says `on_error: fail`)")]
+    #[error(
+        "stage `{stage}` failed on document `{id}`: {message} (the pipeline says `on_error: fail`)"
+    )]
     Document {
         /// The stage.
         stage: String,

@@ -85,7 +85,10 @@ impl Batch {
         self.records.push(record);
         if self.records.len() >= self.limit || self.bytes >= MAX_BATCH_BYTES {
             self.bytes = 0;
-            Some(std::mem::replace(&mut self.records, Vec::with_capacity(self.limit)))
+            Some(std::mem::replace(
+                &mut self.records,
+                Vec::with_capacity(self.limit),
+            ))
         } else {
             None
         }
@@ -107,11 +110,20 @@ fn records(path: PathBuf, format: InputFormat) -> Box<dyn Iterator<Item = RawRec
         Err(err) => return Box::new(std::iter::once(unreadable(path, err))),
     };
     match file_format(&path, format, &head) {
-        FileFormat::Jsonl => Box::new(JsonLines { path, reader, line: 0, failed: false }),
+        FileFormat::Jsonl => Box::new(JsonLines {
+            path,
+            reader,
+            line: 0,
+            failed: false,
+        }),
         format => {
             drop(reader);
             Box::new(std::iter::once(match read_all(&path) {
-                Ok(bytes) => RawRecord::File { path, format, bytes },
+                Ok(bytes) => RawRecord::File {
+                    path,
+                    format,
+                    bytes,
+                },
                 Err(err) => unreadable(path, err),
             }))
         }

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newspipe_config::{OnError, Pipeline};
 use newspipe_core::{
-    BuildContext, BuildError, CorpusStage, Disposition, Document, DocumentStage, Registry,
-    RunInfo, StageError, StageInstance,
+    BuildContext, BuildError, CorpusStage, Disposition, Document, DocumentStage, Registry, RunInfo,
+    StageError, StageInstance,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -127,7 +127,11 @@ impl Sinks {
 }
 
 /// Runs `pipeline` to the end and commits its outputs; on error nothing is committed.
-pub fn run(pipeline: &Pipeline, registry: &Registry, options: &RunOptions) -> Result<RunSummary, RunError> {
+pub fn run(
+    pipeline: &Pipeline,
+    registry: &Registry,
+    options: &RunOptions,
+) -> Result<RunSummary, RunError> {
     let started = Instant::now();
     let threads = options
         .threads
@@ -143,14 +147,20 @@ pub fn run(pipeline: &Pipeline, registry: &Registry, options: &RunOptions) -> Re
         dropped: RecordFile::create(&pipeline.dropped).map_err(RunError::Output)?,
         on_error: pipeline.on_error,
     };
-    let stats_file = newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
+    let stats_file =
+        newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
     let files = discover(&pipeline.input.path).map_err(RunError::Input)?;
     let input_bytes: u64 = files
         .iter()
         .filter_map(|path| std::fs::metadata(path).ok())
         .map(|meta| meta.len())
         .sum();
-    tracing::info!(files = files.len(), bytes = input_bytes, threads, "Starting run.");
+    tracing::info!(
+        files = files.len(),
+        bytes = input_bytes,
+        threads,
+        "Starting run."
+    );
 
     let mut summary = RunSummary {
         pipeline: pipeline.name.clone(),
@@ -255,7 +265,10 @@ impl Batch {
     /// Decodes raw records in parallel, keeping input order.
     fn decode(raw: Vec<crate::input::RawRecord>) -> Self {
         let read = raw.len() as u64;
-        let results: Vec<_> = raw.into_par_iter().map(|record| record.into_document()).collect();
+        let results: Vec<_> = raw
+            .into_par_iter()
+            .map(|record| record.into_document())
+            .collect();
         let mut docs = Vec::with_capacity(results.len());
         let mut rejects = Vec::new();
         for result in results {
@@ -264,7 +277,11 @@ impl Batch {
                 Err(rejected) => rejects.push(rejected),
             }
         }
-        Self { docs, rejects, read }
+        Self {
+            docs,
+            rejects,
+            read,
+        }
     }
 }
 
@@ -286,7 +303,10 @@ fn build_steps(pipeline: &Pipeline, registry: &Registry) -> Result<Vec<Step>, Ru
                 Ok(StageInstance::Document(stage)) => Work::Document(stage),
                 Ok(StageInstance::Corpus(stage)) => Work::Corpus(stage),
                 Err(BuildError::Setup(message)) => {
-                    return Err(RunError::Build { stage: spec.name.clone(), message })
+                    return Err(RunError::Build {
+                        stage: spec.name.clone(),
+                        message,
+                    })
                 }
                 Err(BuildError::Config(issues)) => {
                     let message = issues
@@ -294,13 +314,19 @@ fn build_steps(pipeline: &Pipeline, registry: &Registry) -> Result<Vec<Step>, Ru
                         .map(|issue| format!("{}: {}", issue.path.join("."), issue.message))
                         .collect::<Vec<_>>()
                         .join("; ");
-                    return Err(RunError::Build { stage: spec.name.clone(), message });
+                    return Err(RunError::Build {
+                        stage: spec.name.clone(),
+                        message,
+                    });
                 }
             };
             Ok(Step {
                 name: spec.name.clone(),
                 work,
-                stats: StageStats { name: spec.name.clone(), ..StageStats::default() },
+                stats: StageStats {
+                    name: spec.name.clone(),
+                    ..StageStats::default()
+                },
                 elapsed: Duration::ZERO,
             })
         })
@@ -323,7 +349,11 @@ fn pass_bounds(steps: &[Step]) -> Vec<(usize, usize)> {
 }
 
 /// Sends one batch through a run of stages, removing rejected and dropped documents.
-fn flow(mut docs: Vec<Document>, steps: &mut [Step], sinks: &mut Sinks) -> Result<Vec<Document>, RunError> {
+fn flow(
+    mut docs: Vec<Document>,
+    steps: &mut [Step],
+    sinks: &mut Sinks,
+) -> Result<Vec<Document>, RunError> {
     for step in steps {
         if docs.is_empty() {
             break;
@@ -352,16 +382,28 @@ fn flow(mut docs: Vec<Document>, steps: &mut [Step], sinks: &mut Sinks) -> Resul
         if outcomes.len() != docs.len() {
             return Err(RunError::Stage {
                 stage: step.name.clone(),
-                message: format!("returned {} results for {} documents", outcomes.len(), docs.len()),
+                message: format!(
+                    "returned {} results for {} documents",
+                    outcomes.len(),
+                    docs.len()
+                ),
             });
         }
         let mut kept = Vec::with_capacity(docs.len());
         for (doc, outcome) in docs.into_iter().zip(outcomes) {
             match outcome {
                 Ok(Disposition::Keep) => kept.push(doc),
-                Ok(Disposition::Drop { reason, duplicate_of }) => {
+                Ok(Disposition::Drop {
+                    reason,
+                    duplicate_of,
+                }) => {
                     step.stats.dropped += 1;
-                    let record = Dropped { id: doc.id, stage: step.name.clone(), reason, duplicate_of };
+                    let record = Dropped {
+                        id: doc.id,
+                        stage: step.name.clone(),
+                        reason,
+                        duplicate_of,
+                    };
                     sinks.dropped.write(&record).map_err(RunError::Output)?;
                 }
                 Err(err) => {
@@ -391,7 +433,10 @@ fn source_label(doc: &Document) -> String {
 fn guard<T>(stage: &str, call: impl FnOnce() -> Result<T, StageError>) -> Result<T, RunError> {
     match catch_unwind(AssertUnwindSafe(call)) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(RunError::Stage { stage: stage.into(), message: err.message }),
+        Ok(Err(err)) => Err(RunError::Stage {
+            stage: stage.into(),
+            message: err.message,
+        }),
         Err(panic) => Err(RunError::Stage {
             stage: stage.into(),
             message: format!("panicked: {}", panic_message(&panic)),
@@ -418,7 +463,9 @@ fn progress_bar(enabled: bool, total: u64, bytes: bool) -> ProgressBar {
         "{spinner} annotating {bar:30} {pos}/{len} documents ({per_sec}, {eta})"
     };
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    bar.set_style(ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     bar
 }
 

@@ -40,7 +40,10 @@ impl Spool {
             return Ok(());
         }
         if self.spill.is_none() {
-            tracing::info!(budget = self.budget, "Memory budget reached; spilling documents to a temporary file.");
+            tracing::info!(
+                budget = self.budget,
+                "Memory budget reached; spilling documents to a temporary file."
+            );
             self.spill = Some(BufWriter::new(tempfile::tempfile()?));
         }
         let writer = self.spill.as_mut().expect("spill file was just created");

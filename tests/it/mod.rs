@@ -1,0 +1,4 @@
+mod determinism;
+mod inputs;
+mod support;
+mod validate;

@@ -1,0 +1,56 @@
+//! Helpers shared by the end-to-end tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary with `args` from `dir`.
+pub fn newspipe(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the newspipe binary runs")
+}
+
+/// Exit code, stdout and stderr in one readable block, for snapshots.
+pub fn transcript(output: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output
+            .status
+            .code()
+            .map_or("signal".into(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    )
+}
+
+/// Reads a JSON Lines file.
+pub fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()))
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("valid JSON line"))
+        .collect()
+}
+
+/// The default pipeline's stages with the input and outputs moved into `dir`.
+pub fn default_pipeline_in(dir: &Path, input: &str) -> PathBuf {
+    let news = std::fs::read_to_string(root().join("pipelines/news.yaml")).unwrap();
+    let text = news
+        .replace("path: ../seeds", &format!("path: {input}"))
+        .replace("../out/", "out/");
+    assert_ne!(
+        text, news,
+        "pipelines/news.yaml changed shape; update the test helper"
+    );
+    let path = dir.join("pipeline.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
