@@ -27,4 +27,4 @@ pub use document::{
 pub use error::{BuildError, StageError};
 pub use output::AtomicFile;
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
-pub use stage::{CorpusStage, Disposition, DocumentStage, RunInfo};
+pub use stage::{panic_message, CorpusStage, Disposition, DocumentStage, RunInfo};

@@ -1,6 +1,18 @@
 //! The two kinds of stage. Built-in stages and plugins implement the same traits.
 
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
 use crate::{Document, StageError};
+
+/// The text of a panic payload (`panic!` with a literal or a formatted message).
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
 
 /// What a stage decided about a document it processed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +38,19 @@ pub trait DocumentStage: Send + Sync {
 
     /// Processes a fixed-size chunk of a batch; the runner always cuts chunks the same way,
     /// whatever the thread count. Stages with a per-call cost (plugins) override this.
+    ///
+    /// A panic on one document becomes that document's error, so the others go on.
     fn process_chunk(&self, docs: &mut [Document]) -> Vec<Result<Disposition, StageError>> {
-        docs.iter_mut().map(|doc| self.process(doc)).collect()
+        docs.iter_mut()
+            .map(|doc| {
+                catch_unwind(AssertUnwindSafe(|| self.process(doc))).unwrap_or_else(|panic| {
+                    Err(StageError::new(format!(
+                        "stage panicked: {}",
+                        panic_message(panic.as_ref())
+                    )))
+                })
+            })
+            .collect()
     }
 }
 

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newspipe_config::{OnError, Pipeline};
 use newspipe_core::{
-    BuildContext, BuildError, CorpusStage, Disposition, Document, DocumentStage, Registry, RunInfo,
-    StageError, StageInstance,
+    panic_message, BuildContext, BuildError, CorpusStage, Disposition, Document, DocumentStage,
+    Registry, RunInfo, StageError, StageInstance,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -367,7 +367,8 @@ fn flow(
                         let len = chunk.len();
                         catch_unwind(AssertUnwindSafe(|| stage.process_chunk(chunk)))
                             .unwrap_or_else(|panic| {
-                                let message = format!("stage panicked: {}", panic_message(&panic));
+                                let message =
+                                    format!("stage panicked: {}", panic_message(panic.as_ref()));
                                 vec![Err(StageError::new(message)); len]
                             })
                     })
@@ -439,17 +440,9 @@ fn guard<T>(stage: &str, call: impl FnOnce() -> Result<T, StageError>) -> Result
         }),
         Err(panic) => Err(RunError::Stage {
             stage: stage.into(),
-            message: format!("panicked: {}", panic_message(&panic)),
+            message: format!("panicked: {}", panic_message(panic.as_ref())),
         }),
     }
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// A progress bar on stderr, drawn only on a terminal.

@@ -1,0 +1,253 @@
+//! The runner's contract with stages: order, passes, rejects, drops and panics.
+
+use std::fs;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use newspipe_config::{Input, InputFormat, OnError, Pipeline, StageSpec};
+use newspipe_core::{
+    CorpusStage, Disposition, Document, DocumentStage, Registry, RunInfo, StageError, StageFactory,
+    StageInstance,
+};
+use newspipe_runner::{run, RunError, RunOptions};
+use serde::{Deserialize, Serialize};
+
+/// Fails documents whose text contains "bad", panics on "boom", drops "dup", upper-cases the rest.
+struct Picky;
+
+impl DocumentStage for Picky {
+    fn process(&self, doc: &mut Document) -> Result<Disposition, StageError> {
+        if doc.text.contains("boom") {
+            panic!("exploded on {}", doc.id);
+        }
+        if doc.text.contains("bad") {
+            return Err(StageError::new("bad text"));
+        }
+        if doc.text.contains("dup") {
+            return Ok(Disposition::Drop {
+                reason: "duplicate".into(),
+                duplicate_of: Some("d0".into()),
+            });
+        }
+        doc.text = doc.text.to_uppercase();
+        Ok(Disposition::Keep)
+    }
+}
+
+/// Records what it sees; after `prepare`, writes the corpus size into every document.
+#[derive(Default)]
+struct Census {
+    log: Arc<Mutex<Vec<String>>>,
+    seen: usize,
+}
+
+impl CorpusStage for Census {
+    fn observe(&mut self, docs: &[Document]) -> Result<(), StageError> {
+        self.seen += docs.len();
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("observe {}", docs.len()));
+        Ok(())
+    }
+
+    fn prepare(&mut self) -> Result<(), StageError> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("prepare {}", self.seen));
+        Ok(())
+    }
+
+    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("apply {}", docs.len()));
+        for doc in docs.iter_mut() {
+            doc.extra.insert("corpus_size".into(), self.seen.into());
+        }
+        Ok(vec![Disposition::Keep; docs.len()])
+    }
+
+    fn finish(&mut self, run: &RunInfo) -> Result<(), StageError> {
+        self.log
+            .lock()
+            .unwrap()
+            .push(format!("finish read={}", run.read));
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct NoConfig {}
+
+static LOG: Mutex<Option<Arc<Mutex<Vec<String>>>>> = Mutex::new(None);
+
+fn registry() -> Registry {
+    let mut registry = Registry::new();
+    registry.register(StageFactory::new::<NoConfig>("picky", "", |_, _| {
+        Ok(StageInstance::Document(Box::new(Picky)))
+    }));
+    registry.register(StageFactory::new::<NoConfig>("census", "", |_, _| {
+        let log = LOG.lock().unwrap().clone().unwrap_or_default();
+        Ok(StageInstance::Corpus(Box::new(Census { log, seen: 0 })))
+    }));
+    registry.register(newspipe_export::factory());
+    registry
+}
+
+fn pipeline(dir: &Path, stages: &[&str], on_error: OnError, batch_size: usize) -> Pipeline {
+    let mut specs: Vec<StageSpec> = stages
+        .iter()
+        .map(|name| StageSpec {
+            name: name.to_string(),
+            config: serde_json::json!({}),
+        })
+        .collect();
+    specs.push(StageSpec {
+        name: "export".into(),
+        config: serde_json::json!({"jsonl": "out/docs.jsonl"}),
+    });
+    Pipeline {
+        name: "test".into(),
+        file: dir.join("p.yaml"),
+        base_dir: dir.to_path_buf(),
+        config_hash: "0".into(),
+        input: Input {
+            path: dir.join("in.jsonl"),
+            format: InputFormat::Auto,
+            batch_size,
+        },
+        on_error,
+        rejects: dir.join("out/rejects.jsonl"),
+        dropped: dir.join("out/dropped.jsonl"),
+        stats: dir.join("out/stats.json"),
+        stages: specs,
+    }
+}
+
+fn write_input(dir: &Path, texts: &[&str]) {
+    let lines: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| serde_json::json!({"id": format!("d{i}"), "text": text}).to_string())
+        .collect();
+    fs::write(dir.join("in.jsonl"), lines.join("\n")).unwrap();
+}
+
+fn lines(path: &Path) -> Vec<serde_json::Value> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn rejects_drops_and_panics_are_accounted_for() {
+    let dir = tempfile::tempdir().unwrap();
+    write_input(
+        dir.path(),
+        &["ok one", "bad one", "dup one", "boom", "ok two"],
+    );
+    let summary = run(
+        &pipeline(dir.path(), &["picky"], OnError::Continue, 2),
+        &registry(),
+        &RunOptions {
+            progress: false,
+            ..RunOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            summary.read,
+            summary.written,
+            summary.rejected,
+            summary.dropped
+        ),
+        (5, 2, 2, 1)
+    );
+    let out = lines(&dir.path().join("out/docs.jsonl"));
+    let texts: Vec<_> = out.iter().map(|d| d["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["OK ONE", "OK TWO"]);
+    let rejects = lines(&dir.path().join("out/rejects.jsonl"));
+    assert_eq!(rejects[0]["id"], "d1");
+    assert_eq!(rejects[0]["reason"], "bad text");
+    assert_eq!(rejects[1]["id"], "d3");
+    assert_eq!(rejects[1]["reason"], "stage panicked: exploded on d3");
+    let dropped = lines(&dir.path().join("out/dropped.jsonl"));
+    assert_eq!(dropped[0]["duplicate_of"], "d0");
+    assert_eq!(summary.stages[0].rejected, 2);
+}
+
+#[test]
+fn a_corpus_stage_sees_everything_before_annotating_even_when_spilled() {
+    let dir = tempfile::tempdir().unwrap();
+    let texts: Vec<String> = (0..40)
+        .map(|i| format!("ok {i} {}", "x".repeat(200)))
+        .collect();
+    write_input(
+        dir.path(),
+        &texts.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let log = Arc::new(Mutex::new(Vec::new()));
+    *LOG.lock().unwrap() = Some(log.clone());
+    let options = RunOptions {
+        progress: false,
+        memory_budget: 4_000,
+        threads: Some(2),
+    };
+    let summary = run(
+        &pipeline(dir.path(), &["picky", "census"], OnError::Continue, 16),
+        &registry(),
+        &options,
+    )
+    .unwrap();
+    assert_eq!(summary.written, 40);
+    let log = log.lock().unwrap().clone();
+    assert_eq!(
+        log,
+        [
+            "observe 16",
+            "observe 16",
+            "observe 8",
+            "prepare 40",
+            "apply 16",
+            "apply 16",
+            "apply 8",
+            "finish read=40"
+        ]
+    );
+    let out = lines(&dir.path().join("out/docs.jsonl"));
+    let ids: Vec<_> = out
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<_> = (0..40).map(|i| format!("d{i}")).collect();
+    assert_eq!(ids, expected);
+    assert!(out.iter().all(|d| d["extra"]["corpus_size"] == 40));
+}
+
+#[test]
+fn on_error_fail_stops_without_committing() {
+    let dir = tempfile::tempdir().unwrap();
+    write_input(dir.path(), &["ok", "bad"]);
+    let err = run(
+        &pipeline(dir.path(), &["picky"], OnError::Fail, 8),
+        &registry(),
+        &RunOptions {
+            progress: false,
+            ..RunOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, RunError::Document { ref id, .. } if id == "d1"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out/docs.jsonl").exists());
+    assert!(!dir.path().join("out/rejects.jsonl").exists());
+}
