@@ -1,7 +1,5 @@
 //! The `newspipe` command: run, validate and list pipeline stages.
 
-mod registry;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -55,7 +53,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    let registry = registry::registry();
+    let registry = newspipe::registry();
     match cli.command {
         Command::Run {
             pipeline,

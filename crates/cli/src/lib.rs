@@ -1,4 +1,7 @@
-//! The stages this binary knows.
+//! # newspipe
+//!
+//! The library behind the `newspipe` binary: the registry of built-in stages, shared by the
+//! binary and by `cargo xtask bench`.
 
 use newspipe_core::Registry;
 
