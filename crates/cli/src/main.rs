@@ -15,6 +15,7 @@ Examples:
   newspipe run pipelines/news.yaml              run the default pipeline over seeds/
   newspipe run pipelines/news.yaml --threads 1  same output, one worker thread
   newspipe validate pipelines/*.yaml            check pipeline files without running them
+  newspipe test pipelines/news.yaml             run the pipeline's tests and compare snapshots
   newspipe stages                               list stages with their config keys and defaults
 
 Logging is quiet by default: -v for progress details, -vv for debugging, or set RUST_LOG.")]
@@ -45,6 +46,18 @@ enum Command {
         /// The pipeline YAML files.
         #[arg(required = true)]
         pipelines: Vec<PathBuf>,
+    },
+    /// Run the `tests:` blocks of pipelines: expectations and per-stage snapshots.
+    Test {
+        /// The pipeline YAML files.
+        #[arg(required = true)]
+        pipelines: Vec<PathBuf>,
+        /// Store the new snapshots instead of failing on a difference.
+        #[arg(long)]
+        accept: bool,
+        /// Worker threads (default: every core).
+        #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// List the available stages, with their config keys and defaults.
     Stages,
@@ -113,6 +126,17 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        Command::Test {
+            pipelines,
+            accept,
+            threads,
+        } => {
+            let options = newspipe_snapshot::TestOptions {
+                accept,
+                threads: threads.map(usize::from),
+            };
+            test(&pipelines, &registry, &options)
+        }
         Command::Stages => {
             for factory in registry.iter() {
                 println!("{}\n    {}", factory.name(), factory.summary());
@@ -123,6 +147,64 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// Runs the tests of every pipeline; prints each result and the failures with their diffs.
+fn test(
+    pipelines: &[PathBuf],
+    registry: &newspipe_core::Registry,
+    options: &newspipe_snapshot::TestOptions,
+) -> ExitCode {
+    let (mut passed, mut failed) = (0, 0);
+    let mut invalid = false;
+    for path in pipelines {
+        let pipeline = match newspipe_config::load(path, registry) {
+            Ok(pipeline) => pipeline,
+            Err(diagnostics) => {
+                eprintln!("{diagnostics}");
+                invalid = true;
+                continue;
+            }
+        };
+        if pipeline.tests.is_empty() {
+            println!("{}: no tests", path.display());
+            continue;
+        }
+        let outcomes = match newspipe_snapshot::run_tests(&pipeline, registry, options) {
+            Ok(outcomes) => outcomes,
+            Err(err) => {
+                eprintln!("{}: error: {err}", path.display());
+                failed += 1;
+                continue;
+            }
+        };
+        for outcome in outcomes {
+            let status = if outcome.passed() { "ok" } else { "FAILED" };
+            println!("test {} :: {} ... {status}", path.display(), outcome.name);
+            for failure in &outcome.failures {
+                println!("  {}", failure.trim_end().replace('\n', "\n  "));
+            }
+            for file in &outcome.written {
+                println!("  wrote {}", file.display());
+            }
+            if outcome.passed() {
+                passed += 1;
+            } else {
+                failed += 1;
+            }
+        }
+    }
+    println!("\n{passed} passed, {failed} failed");
+    if failed > 0 && !options.accept {
+        println!("review new snapshots with `cargo insta review`, or accept them all with `newspipe test --accept`");
+    }
+    if invalid {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -26,8 +26,11 @@ use path_clean::PathClean;
 use serde_json::Value;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-use pipeline::{side_file_dir, InputSection, PipelineFile};
-pub use pipeline::{Input, InputFormat, OnError, Pipeline, StageSpec, DEFAULT_BATCH_SIZE};
+use pipeline::{side_file_dir, InputSection, PipelineFile, TestSection};
+pub use pipeline::{
+    Expect, FieldCheck, Input, InputFormat, OnError, Pipeline, StageSpec, TestCase,
+    DEFAULT_BATCH_SIZE,
+};
 use positions::PositionIndex;
 
 /// Reads and validates the pipeline at `path` against the stages in `registry`.
@@ -115,7 +118,14 @@ impl Checker<'_> {
                 Some("add `stages:` with at least one stage, e.g. `- export: { jsonl: out/documents.jsonl }`".into()),
             );
         }
-        let input = input.and_then(|input| self.check_input(&base_dir, input))?;
+        let tests = self
+            .field::<Vec<Value>>("tests", file.tests)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(index, test)| self.check_test(index, test, &base_dir, &stages))
+            .collect();
+        let input = input.and_then(|input| self.check_input(&base_dir, &["input"], input))?;
         let side_dir = side_file_dir(&base_dir, &stages);
         let [rejects, dropped, stats] = side_files;
         let resolve = |value: Option<String>, default: &str| {
@@ -134,7 +144,66 @@ impl Checker<'_> {
             dropped: resolve(dropped, "dropped.jsonl"),
             stats: resolve(stats, "stats.json"),
             stages,
+            tests,
             base_dir,
+        })
+    }
+
+    /// A `tests:` entry: its input must exist, its name be usable in a file name, and its
+    /// `stages` name a stage of the pipeline.
+    fn check_test(
+        &mut self,
+        index: usize,
+        value: &Value,
+        base_dir: &Path,
+        stages: &[StageSpec],
+    ) -> Option<TestCase> {
+        let at = ["tests".to_owned(), index.to_string()];
+        let test = self.parse::<TestSection>(&["tests", &index.to_string()], value)?;
+        let mut ok = true;
+        if test.name.is_empty()
+            || !test
+                .name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_'))
+        {
+            self.report(
+                &[at[0].clone(), at[1].clone(), "name".into()],
+                format!(
+                    "test name `{}` must be letters, digits, `-` or `_`",
+                    test.name
+                ),
+                Some("it names the snapshot files".into()),
+            );
+            ok = false;
+        }
+        if let Some(stop) = &test.stages {
+            if !stages.iter().any(|stage| &stage.name == stop) {
+                let names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
+                let help = suggest(stop, names.iter().copied()).map_or_else(
+                    || format!("stages of this pipeline: {}", names.join(", ")),
+                    |best| format!("did you mean `{best}`?"),
+                );
+                self.report(
+                    &[at[0].clone(), at[1].clone(), "stages".into()],
+                    format!("`{stop}` is not a stage of this pipeline"),
+                    Some(help),
+                );
+                ok = false;
+            }
+        }
+        let section = InputSection {
+            path: test.input,
+            format: test.format.unwrap_or_default(),
+            batch_size: DEFAULT_BATCH_SIZE,
+        };
+        let input = self.check_input(base_dir, &["tests", &index.to_string(), "input"], section)?;
+        ok.then_some(TestCase {
+            name: test.name,
+            input,
+            stop_after: test.stages,
+            snapshot: test.snapshot,
+            expect: test.expect,
         })
     }
 
@@ -214,7 +283,8 @@ impl Checker<'_> {
         stages
     }
 
-    fn check_input(&mut self, base_dir: &Path, input: InputSection) -> Option<Input> {
+    fn check_input(&mut self, base_dir: &Path, at: &[&str], input: InputSection) -> Option<Input> {
+        let at: Vec<String> = at.iter().map(|s| s.to_string()).collect();
         let path = base_dir.join(&input.path).clean();
         let text = path.to_string_lossy();
         let exists = if text.contains(['*', '?', '[']) {
@@ -223,8 +293,12 @@ impl Checker<'_> {
             path.exists()
         };
         if !exists {
+            let mut key = at.clone();
+            if key.len() == 1 {
+                key.push("path".into());
+            }
             self.report(
-                &["input".into(), "path".into()],
+                &key,
                 format!("input path `{}` matches nothing", path.display()),
                 Some(
                     "paths are relative to the pipeline file; give a folder, a file or a glob"
@@ -235,7 +309,7 @@ impl Checker<'_> {
         }
         if input.batch_size == 0 {
             self.report(
-                &["input".into(), "batch_size".into()],
+                &[at[0].clone(), "batch_size".into()],
                 "`batch_size` must be at least 1".into(),
                 None,
             );
@@ -393,4 +467,14 @@ fn tidy_serde_message(message: &str) -> String {
         .next()
         .unwrap_or(message)
         .to_owned()
+}
+
+/// Renders a value as YAML (for snapshots a person reads).
+pub fn to_yaml(value: &Value) -> String {
+    serde_yaml::to_string(value).unwrap_or_else(|err| format!("# cannot render as YAML: {err}\n"))
+}
+
+/// Parses YAML text into a value.
+pub fn from_yaml(text: &str) -> Result<Value, String> {
+    serde_yaml::from_str(text).map_err(|err| err.to_string())
 }

@@ -70,6 +70,67 @@ pub(crate) struct PipelineFile {
     pub input: Option<Value>,
     #[serde(default)]
     pub stages: Option<Value>,
+    #[serde(default)]
+    pub tests: Option<Value>,
+}
+
+/// One entry of the `tests:` block as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TestSection {
+    pub name: String,
+    pub input: String,
+    #[serde(default)]
+    pub format: Option<InputFormat>,
+    #[serde(default)]
+    pub stages: Option<String>,
+    #[serde(default)]
+    pub snapshot: bool,
+    #[serde(default)]
+    pub expect: Expect,
+}
+
+/// Simple expectations on a test's output.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// How many documents come out.
+    #[serde(default)]
+    pub count: Option<usize>,
+    /// Fields that must contain a string.
+    #[serde(default)]
+    pub contains: Vec<FieldCheck>,
+    /// Fields that must not contain a string.
+    #[serde(default)]
+    pub not_contains: Vec<FieldCheck>,
+}
+
+/// A check on one field of the output documents.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldCheck {
+    /// A dotted path into the document's JSON (`text`, `meta.title`, `dedupe.relation`).
+    pub field: String,
+    /// The string to look for.
+    pub value: String,
+    /// Only this document; without it, every document must pass.
+    #[serde(default)]
+    pub doc: Option<String>,
+}
+
+/// A regression test of the pipeline, from its `tests:` block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCase {
+    /// The test's name (used in snapshot file names).
+    pub name: String,
+    /// Its input, resolved against the pipeline file.
+    pub input: Input,
+    /// Stop after this stage (its name as in `stages:`).
+    pub stop_after: Option<String>,
+    /// Whether each stage's output is compared with stored snapshots.
+    pub snapshot: bool,
+    /// Expectations on the final output.
+    pub expect: Expect,
 }
 
 /// Where documents come from, with the path resolved against the pipeline file.
@@ -115,6 +176,8 @@ pub struct Pipeline {
     pub stats: PathBuf,
     /// The stages, in order.
     pub stages: Vec<StageSpec>,
+    /// Regression tests run by `newspipe test`.
+    pub tests: Vec<TestCase>,
 }
 
 /// Export keys whose path decides where rejects, dropped and stats files go by default.

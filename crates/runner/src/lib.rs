@@ -18,7 +18,7 @@ mod spool;
 pub use decode::{decode, NotText};
 pub use input::discover;
 pub use records::{Dropped, Rejected};
-pub use run::{run, RunOptions, RunSummary, StageStats, CHUNK_SIZE};
+pub use run::{run, trace, RunOptions, RunSummary, StageStats, StageTrace, Trace, CHUNK_SIZE};
 
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]

@@ -73,7 +73,7 @@ struct Batch {
 impl Batch {
     fn new(limit: usize) -> Self {
         Self {
-            records: Vec::with_capacity(limit),
+            records: Vec::with_capacity(limit.min(4096)),
             bytes: 0,
             limit,
         }

@@ -48,7 +48,6 @@ pub struct Dropped {
 /// An atomic JSON Lines file of records.
 pub struct RecordFile {
     file: AtomicFile,
-    count: u64,
 }
 
 impl RecordFile {
@@ -56,21 +55,13 @@ impl RecordFile {
     pub fn create(path: &Path) -> std::io::Result<Self> {
         Ok(Self {
             file: AtomicFile::create(path)?,
-            count: 0,
         })
     }
 
     /// Appends one record.
     pub fn write<T: Serialize>(&mut self, record: &T) -> std::io::Result<()> {
         serde_json::to_writer(&mut self.file, record)?;
-        self.file.write_all(b"\n")?;
-        self.count += 1;
-        Ok(())
-    }
-
-    /// Records written so far.
-    pub fn count(&self) -> u64 {
-        self.count
+        self.file.write_all(b"\n")
     }
 
     /// Renames the file into place.

@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use newspipe_config::{OnError, Pipeline};
+use newspipe_config::{Input, OnError, Pipeline, StageSpec};
 use newspipe_core::{
     panic_message, BuildContext, BuildError, CorpusStage, Disposition, Document, DocumentStage,
     Registry, RunInfo, StageError, StageInstance,
@@ -106,13 +106,28 @@ impl Step {
 }
 
 /// Where rejected and dropped documents go, and whether a failure stops the run.
+/// Files go to disk in a run; in a trace (no files) the records are kept in memory.
 struct Sinks {
-    rejects: RecordFile,
-    dropped: RecordFile,
+    files: Option<(RecordFile, RecordFile)>,
+    rejected: Vec<Rejected>,
+    dropped: Vec<Dropped>,
+    rejected_count: u64,
+    dropped_count: u64,
     on_error: OnError,
 }
 
 impl Sinks {
+    fn new(files: Option<(RecordFile, RecordFile)>, on_error: OnError) -> Self {
+        Self {
+            files,
+            rejected: Vec::new(),
+            dropped: Vec::new(),
+            rejected_count: 0,
+            dropped_count: 0,
+            on_error,
+        }
+    }
+
     fn reject(&mut self, record: Rejected) -> Result<(), RunError> {
         if self.on_error == OnError::Fail {
             return Err(RunError::Document {
@@ -121,8 +136,26 @@ impl Sinks {
                 message: record.reason,
             });
         }
-        tracing::warn!(id = %record.id, stage = %record.stage, reason = %record.reason, "Document rejected.");
-        self.rejects.write(&record).map_err(RunError::Output)
+        tracing::info!(id = %record.id, stage = %record.stage, reason = %record.reason, "Document rejected.");
+        self.rejected_count += 1;
+        match &mut self.files {
+            Some((rejects, _)) => rejects.write(&record).map_err(RunError::Output),
+            None => {
+                self.rejected.push(record);
+                Ok(())
+            }
+        }
+    }
+
+    fn drop(&mut self, record: Dropped) -> Result<(), RunError> {
+        self.dropped_count += 1;
+        match &mut self.files {
+            Some((_, dropped)) => dropped.write(&record).map_err(RunError::Output),
+            None => {
+                self.dropped.push(record);
+                Ok(())
+            }
+        }
     }
 }
 
@@ -141,12 +174,12 @@ pub fn run(
         .thread_name(|i| format!("newspipe-worker-{i}"))
         .build()
         .map_err(|err| RunError::Setup(format!("cannot start {threads} worker threads: {err}")))?;
-    let mut steps = build_steps(pipeline, registry)?;
-    let mut sinks = Sinks {
-        rejects: RecordFile::create(&pipeline.rejects).map_err(RunError::Output)?,
-        dropped: RecordFile::create(&pipeline.dropped).map_err(RunError::Output)?,
-        on_error: pipeline.on_error,
-    };
+    let mut steps = build_steps(pipeline, &pipeline.stages, registry)?;
+    let files = (
+        RecordFile::create(&pipeline.rejects).map_err(RunError::Output)?,
+        RecordFile::create(&pipeline.dropped).map_err(RunError::Output)?,
+    );
+    let mut sinks = Sinks::new(Some(files), pipeline.on_error);
     let stats_file =
         newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
     let files = discover(&pipeline.input.path).map_err(RunError::Input)?;
@@ -223,8 +256,8 @@ pub fn run(
         }
         Ok(())
     })?;
-    summary.rejected = sinks.rejects.count();
-    summary.dropped = sinks.dropped.count();
+    summary.rejected = sinks.rejected_count;
+    summary.dropped = sinks.dropped_count;
     let info = RunInfo {
         pipeline: pipeline.name.clone(),
         config_hash: pipeline.config_hash.clone(),
@@ -248,8 +281,10 @@ pub fn run(
         })
         .collect();
     summary.seconds = started.elapsed().as_secs_f64();
-    sinks.rejects.commit().map_err(RunError::Output)?;
-    sinks.dropped.commit().map_err(RunError::Output)?;
+    if let Some((rejects, dropped)) = sinks.files.take() {
+        rejects.commit().map_err(RunError::Output)?;
+        dropped.commit().map_err(RunError::Output)?;
+    }
     write_stats(stats_file, &summary)?;
     Ok(summary)
 }
@@ -286,13 +321,16 @@ impl Batch {
 }
 
 /// Builds every stage before any document is read, so a bad setup fails fast.
-fn build_steps(pipeline: &Pipeline, registry: &Registry) -> Result<Vec<Step>, RunError> {
+fn build_steps(
+    pipeline: &Pipeline,
+    specs: &[StageSpec],
+    registry: &Registry,
+) -> Result<Vec<Step>, RunError> {
     let cx = BuildContext {
         base_dir: pipeline.base_dir.clone(),
         pipeline: pipeline.name.clone(),
     };
-    pipeline
-        .stages
+    specs
         .iter()
         .map(|spec| {
             let factory = registry.get(&spec.name).ok_or_else(|| RunError::Build {
@@ -405,7 +443,7 @@ fn flow(
                         reason,
                         duplicate_of,
                     };
-                    sinks.dropped.write(&record).map_err(RunError::Output)?;
+                    sinks.drop(record)?;
                 }
                 Err(err) => {
                     step.stats.rejected += 1;
@@ -467,4 +505,96 @@ fn write_stats(mut file: newspipe_core::AtomicFile, summary: &RunSummary) -> Res
     serde_json::to_writer_pretty(&mut file, summary).map_err(|err| RunError::Output(err.into()))?;
     file.write_all(b"\n").map_err(RunError::Output)?;
     file.commit().map_err(RunError::Output)
+}
+
+/// The documents as they leave one stage of a [`trace`].
+#[derive(Debug, Clone)]
+pub struct StageTrace {
+    /// The stage's name.
+    pub name: String,
+    /// The documents that came out, in input order.
+    pub docs: Vec<Document>,
+    /// The documents it rejected.
+    pub rejected: Vec<Rejected>,
+    /// The documents it dropped.
+    pub dropped: Vec<Dropped>,
+}
+
+/// A whole small run held in memory: the documents as read, then after each stage.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// The documents as read, before any stage.
+    pub read: Vec<Document>,
+    /// What the reader rejected.
+    pub rejected: Vec<Rejected>,
+    /// One entry per stage run.
+    pub stages: Vec<StageTrace>,
+}
+
+/// Runs `stages` over `input` entirely in memory, keeping the documents after every stage, for
+/// regression tests. Nothing is written: stages named in `skip` (outputs such as `export`) are
+/// left out. Meant for small inputs; [`run`] is the streaming path.
+pub fn trace(
+    pipeline: &Pipeline,
+    stages: &[StageSpec],
+    input: &Input,
+    registry: &Registry,
+    options: &RunOptions,
+) -> Result<Trace, RunError> {
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|err| RunError::Setup(format!("cannot start {threads} worker threads: {err}")))?;
+    let mut steps = build_steps(pipeline, stages, registry)?;
+    let files = discover(&input.path).map_err(RunError::Input)?;
+    pool.install(|| {
+        let mut sinks = Sinks::new(None, pipeline.on_error);
+        let mut docs = Vec::new();
+        let mut read = 0;
+        for raw in BatchReader::start(files, input.format, usize::MAX) {
+            let batch = Batch::decode(raw);
+            read += batch.read;
+            docs.extend(batch.docs);
+            for rejected in batch.rejects {
+                sinks.reject(rejected)?;
+            }
+        }
+        let mut trace = Trace {
+            read: docs.clone(),
+            rejected: std::mem::take(&mut sinks.rejected),
+            stages: Vec::with_capacity(steps.len()),
+        };
+        for step in steps.iter_mut() {
+            if let Work::Corpus(stage) = &mut step.work {
+                if stage.needs_full_view() {
+                    guard(&step.name, || stage.observe(&docs))?;
+                    guard(&step.name, || stage.prepare())?;
+                }
+            }
+            docs = flow(docs, std::slice::from_mut(step), &mut sinks)?;
+            trace.stages.push(StageTrace {
+                name: step.name.clone(),
+                docs: docs.clone(),
+                rejected: std::mem::take(&mut sinks.rejected),
+                dropped: std::mem::take(&mut sinks.dropped),
+            });
+        }
+        let info = RunInfo {
+            pipeline: pipeline.name.clone(),
+            config_hash: pipeline.config_hash.clone(),
+            read,
+            rejected: sinks.rejected_count,
+            dropped: sinks.dropped_count,
+            started_at: String::new(),
+        };
+        for step in &mut steps {
+            if let Work::Corpus(stage) = &mut step.work {
+                guard(&step.name, || stage.finish(&info))?;
+            }
+        }
+        Ok(trace)
+    })
 }

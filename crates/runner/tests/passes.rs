@@ -125,6 +125,7 @@ fn pipeline(dir: &Path, stages: &[&str], on_error: OnError, batch_size: usize) -
         dropped: dir.join("out/dropped.jsonl"),
         stats: dir.join("out/stats.json"),
         stages: specs,
+        tests: Vec::new(),
     }
 }
 
