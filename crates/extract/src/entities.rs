@@ -1,0 +1,584 @@
+//! People, organizations and places in one document: name lists first, then rules over
+//! capitalized words (titles before names, organization heads, given names), then a
+//! document-level pass that links surnames to the full name seen elsewhere.
+
+use std::collections::HashMap;
+
+use newspipe_core::EntityKind;
+
+use crate::lexicon::{
+    is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET, GAZETTEER, NAME_PARTICLES,
+    NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES, TITLE_AUTOMATON,
+};
+use crate::text::{Analysis, TokenKind};
+
+/// An entity mention found in one document, before corpus canonicalization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// Person, organization or place.
+    pub kind: EntityKind,
+    /// Byte offset of the name.
+    pub start: usize,
+    /// End byte offset of the name.
+    pub end: usize,
+    /// Byte range of the title or role stated before the name.
+    pub role: Option<(usize, usize)>,
+    /// The fullest form of the name within this document.
+    pub local_canonical: String,
+}
+
+/// How sure a rule is; higher wins when candidates overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Priority {
+    Guess,
+    List,
+    Rule,
+    Titled,
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    kind: EntityKind,
+    start: usize,
+    end: usize,
+    role: Option<(usize, usize)>,
+    priority: Priority,
+    canonical: Option<&'static str>,
+}
+
+/// A gazetteer hit on word boundaries with acceptable case.
+#[derive(Debug, Clone, Copy)]
+struct ListHit {
+    start: usize,
+    end: usize,
+    entry: usize,
+}
+
+fn word_bounded(text: &str, start: usize, end: usize) -> bool {
+    let before_ok = !text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric);
+    let after_ok = !text[end..]
+        .chars()
+        .next()
+        .is_some_and(char::is_alphanumeric);
+    before_ok && after_ok
+}
+
+fn list_hits(text: &str) -> Vec<ListHit> {
+    let gaz = &*GAZETTEER;
+    gaz.automaton
+        .find_iter(text)
+        .filter_map(|m| {
+            let entry = &gaz.entries[m.pattern().as_usize()];
+            let found = &text[m.start()..m.end()];
+            let case_ok = found == entry.surface
+                || (entry.surface.contains(' ')
+                    && found.as_bytes()[0] == entry.surface.as_bytes()[0]
+                    && found.chars().next().is_some_and(char::is_uppercase));
+            (case_ok && word_bounded(text, m.start(), m.end())).then_some(ListHit {
+                start: m.start(),
+                end: m.end(),
+                entry: m.pattern().as_usize(),
+            })
+        })
+        .collect()
+}
+
+/// Finds the entity mentions of one document.
+pub fn find_entities(a: &Analysis) -> Vec<Mention> {
+    let text = a.text;
+    let hits = list_hits(text);
+    let hit_at: HashMap<usize, ListHit> = hits.iter().map(|h| (h.start, *h)).collect();
+    let mut consumed = vec![false; a.tokens.len()];
+    let mut cands: Vec<Candidate> = hits
+        .iter()
+        .map(|h| {
+            let e = &GAZETTEER.entries[h.entry];
+            Candidate {
+                kind: e.kind,
+                start: h.start,
+                end: h.end,
+                role: None,
+                priority: Priority::List,
+                canonical: Some(e.canonical),
+            }
+        })
+        .collect();
+    titled_people(a, &hit_at, &mut consumed, &mut cands);
+    capitalized_runs(a, &hit_at, &mut consumed, &mut cands);
+    let mut kept = resolve_overlaps(cands);
+    link_single_names(a, &mut kept);
+    finish(text, kept)
+}
+
+/// Whether token `i` can be part of a person's name.
+fn is_name_token(a: &Analysis, i: usize) -> bool {
+    let w = a.tok(i);
+    a.is_capitalized(i)
+        && !NON_NAME_WORDS.contains(w)
+        && !DEMONYM_SET.contains(w)
+        && !w.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Takes up to four name tokens from `i` on the same line, allowing particles inside.
+fn take_name(a: &Analysis, i: usize) -> usize {
+    let mut j = i;
+    while j < a.tokens.len() && j - i < 5 {
+        let joined = j == i || a.only_spaces_between(a.tokens[j - 1].end, a.tokens[j].start);
+        if !joined {
+            break;
+        }
+        if is_name_token(a, j) {
+            j += 1;
+        } else if j > i
+            && NAME_PARTICLES.contains(&a.tok(j))
+            && j + 1 < a.tokens.len()
+            && is_name_token(a, j + 1)
+        {
+            j += 2;
+        } else {
+            break;
+        }
+    }
+    j
+}
+
+/// "U.S. President Donald Trump", "Lt.-Gen. Steve Boivin": a title, then a name.
+fn titled_people(
+    a: &Analysis,
+    hit_at: &HashMap<usize, ListHit>,
+    consumed: &mut [bool],
+    cands: &mut Vec<Candidate>,
+) {
+    let text = a.text;
+    for m in TITLE_AUTOMATON.find_iter(text) {
+        if !word_bounded(text, m.start(), m.end()) && !text[..m.end()].ends_with('.') {
+            continue;
+        }
+        if !text[..m.start()]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+        {
+            continue;
+        }
+        let first = a.token_at(m.end());
+        if first >= a.tokens.len() || !a.only_spaces_between(m.end(), a.tokens[first].start) {
+            continue;
+        }
+        if let Some(h) = hit_at.get(&a.tokens[first].start) {
+            if GAZETTEER.entries[h.entry].kind == EntityKind::Organization
+                || GAZETTEER.entries[h.entry].surface.contains(' ')
+            {
+                continue;
+            }
+        }
+        let end = take_name(a, first);
+        if end == first {
+            continue;
+        }
+        let last_word = a.tok(end - 1);
+        if ORG_SUFFIXES.contains(last_word) {
+            continue;
+        }
+        let title_first = a.token_at(m.start());
+        let role_start = extend_role_back(a, title_first, hit_at);
+        for c in consumed.iter_mut().take(end).skip(role_start) {
+            *c = true;
+        }
+        cands.push(Candidate {
+            kind: EntityKind::Person,
+            start: a.tokens[first].start,
+            end: a.tokens[end - 1].end,
+            role: Some((a.tokens[role_start].start, m.end())),
+            priority: Priority::Titled,
+            canonical: None,
+        });
+    }
+}
+
+/// Extends a role backwards over nationality adjectives and place names directly before the
+/// title ("U.S. President", "Canadian Defense Minister").
+fn extend_role_back(a: &Analysis, title_first: usize, hit_at: &HashMap<usize, ListHit>) -> usize {
+    let mut start = title_first;
+    while start > 0 {
+        let prev = start - 1;
+        if !a.only_spaces_between(a.tokens[prev].end, a.tokens[start].start) {
+            break;
+        }
+        let w = a.tok(prev);
+        let is_place = hit_at
+            .get(&a.tokens[prev].start)
+            .is_some_and(|h| h.end == a.tokens[prev].end);
+        if DEMONYM_SET.contains(w) || is_place {
+            start = prev;
+        } else {
+            break;
+        }
+    }
+    start
+}
+
+fn is_connector(w: &str) -> bool {
+    CONNECTORS.contains(&w)
+}
+
+/// Sequences of capitalized words not already claimed by a titled person.
+fn capitalized_runs(
+    a: &Analysis,
+    hit_at: &HashMap<usize, ListHit>,
+    consumed: &mut [bool],
+    cands: &mut Vec<Candidate>,
+) {
+    let n = a.tokens.len();
+    let mut i = 0;
+    while i < n {
+        if consumed[i] || !a.is_capitalized(i) {
+            i += 1;
+            continue;
+        }
+        let mut end = i + 1;
+        while end < n && !consumed[end] {
+            if !a.only_spaces_between(a.tokens[end - 1].end, a.tokens[end].start) {
+                break;
+            }
+            let w = a.tok(end);
+            if a.is_capitalized(end) && crate::lexicon::month_number(w).is_none() {
+                end += 1;
+            } else if (is_connector(w) || NAME_PARTICLES.contains(&w))
+                && end + 1 < n
+                && a.is_capitalized(end + 1)
+                && a.only_spaces_between(a.tokens[end].end, a.tokens[end + 1].start)
+            {
+                end += 2;
+            } else {
+                break;
+            }
+        }
+        classify_run(a, i, end, hit_at, cands);
+        i = end;
+    }
+}
+
+fn classify_run(
+    a: &Analysis,
+    mut s: usize,
+    e: usize,
+    hit_at: &HashMap<usize, ListHit>,
+    cands: &mut Vec<Candidate>,
+) {
+    // a listed name that starts the run ("The Kyiv Independent") keeps its leading word
+    let listed_at_start = hit_at.get(&a.tokens[s].start).is_some();
+    while s < e && !listed_at_start && NON_NAME_WORDS.contains(a.tok(s)) {
+        s += 1;
+    }
+    if s >= e {
+        return;
+    }
+    let has_connector = (s..e).any(|k| !a.is_capitalized(k));
+    let headline = a.on_headline(s);
+    if !headline && e - s >= 2 && e - s <= 9 {
+        let first = a.tok(s);
+        let last = a.tok(e - 1);
+        let prefix_org = has_connector && ORG_PREFIXES.contains(first);
+        let suffix_org = ORG_SUFFIXES.contains(last) && !has_connector;
+        if prefix_org || suffix_org {
+            let s = if first == "The" || DEMONYM_SET.contains(first) && prefix_org {
+                s + 1
+            } else {
+                s
+            };
+            cands.push(Candidate {
+                kind: EntityKind::Organization,
+                start: a.tokens[s].start,
+                end: a.tokens[e - 1].end,
+                role: None,
+                priority: Priority::Rule,
+                canonical: None,
+            });
+            return;
+        }
+    }
+    // split at connectors and list hits; classify each remaining piece as a name
+    let mut k = s;
+    while k < e {
+        if !a.is_capitalized(k) {
+            k += 1;
+            continue;
+        }
+        if let Some(h) = hit_at.get(&a.tokens[k].start) {
+            let mut j = k;
+            while j < e && a.tokens[j].end <= h.end {
+                j += 1;
+            }
+            if j > k {
+                k = j;
+                continue;
+            }
+        }
+        let mut j = k;
+        while j < e && a.is_capitalized(j) && !hit_at.contains_key(&a.tokens[j].start) {
+            j += 1;
+        }
+        if j == k {
+            k += 1;
+            continue;
+        }
+        name_piece(a, k, j, headline, cands);
+        k = j;
+    }
+}
+
+/// A run of capitalized words that no list knows: a person, an acronym, or nothing.
+fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut Vec<Candidate>) {
+    while s < e && (NON_NAME_WORDS.contains(a.tok(s)) || DEMONYM_SET.contains(a.tok(s))) {
+        s += 1;
+    }
+    if s >= e || (s..e).any(|k| NON_NAME_WORDS.contains(a.tok(k)) || DEMONYM_SET.contains(a.tok(k)))
+    {
+        return;
+    }
+    let len = e - s;
+    let first = a.tok(s);
+    if len == 1 {
+        if is_acronym(first) && !headline {
+            cands.push(candidate(a, s, e, EntityKind::Organization, Priority::Rule));
+        }
+        return;
+    }
+    if len > 4 || (s..e).any(|k| a.tok(k).chars().any(|c| c.is_ascii_digit())) {
+        return;
+    }
+    let given_name = FIRST_NAME_SET.contains(first);
+    let said_next = e < a.tokens.len() && is_speech_verb(a.tok(e));
+    let all_caps = (s..e).all(|k| is_acronym(a.tok(k)));
+    if all_caps {
+        return;
+    }
+    if given_name || said_next || (!headline && len <= 3) {
+        let priority = if given_name || said_next {
+            Priority::Rule
+        } else {
+            Priority::Guess
+        };
+        cands.push(candidate(a, s, e, EntityKind::Person, priority));
+    }
+}
+
+fn candidate(a: &Analysis, s: usize, e: usize, kind: EntityKind, priority: Priority) -> Candidate {
+    Candidate {
+        kind,
+        start: a.tokens[s].start,
+        end: a.tokens[e - 1].end,
+        role: None,
+        priority,
+        canonical: None,
+    }
+}
+
+/// An all-caps word of 2–7 letters (hyphens and `&` allowed) that is not a common abbreviation.
+fn is_acronym(w: &str) -> bool {
+    let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+    (2..=7).contains(&letters)
+        && w.chars().all(|c| c.is_uppercase() || c == '-' || c == '&')
+        && !NON_ACRONYMS.contains(w)
+}
+
+fn resolve_overlaps(mut cands: Vec<Candidate>) -> Vec<Candidate> {
+    cands.sort_by(|x, y| {
+        y.priority
+            .cmp(&x.priority)
+            .then((y.end - y.start).cmp(&(x.end - x.start)))
+            .then(x.start.cmp(&y.start))
+    });
+    let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    for c in cands {
+        if kept.iter().all(|k| c.end <= k.start || c.start >= k.end) {
+            kept.push(c);
+        }
+    }
+    kept.sort_by_key(|c| c.start);
+    kept
+}
+
+/// Links single capitalized words to a person already named in full in the document
+/// ("Boivin" → "Steve Boivin"), and takes single words right before a speech verb as people.
+fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
+    let text = a.text;
+    let mut name_parts: HashMap<&str, ()> = HashMap::new();
+    for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
+        let name = &text[c.start..c.end];
+        if let Some(last) = name.split(' ').next_back() {
+            name_parts.insert(last, ());
+        }
+    }
+    let mut added = Vec::new();
+    let mut ki = 0;
+    for i in 0..a.tokens.len() {
+        let t = a.tokens[i];
+        while ki < kept.len() && kept[ki].end <= t.start {
+            ki += 1;
+        }
+        if ki < kept.len() && kept[ki].start < t.end {
+            continue;
+        }
+        if t.kind != TokenKind::Word || !a.is_capitalized(i) {
+            continue;
+        }
+        let w = a.tok(i);
+        if NON_NAME_WORDS.contains(w) || DEMONYM_SET.contains(w) {
+            continue;
+        }
+        let known = name_parts.contains_key(w);
+        let next_said =
+            i + 1 < a.tokens.len() && is_speech_verb(a.tok(i + 1)) && !a.is_sentence_initial(i + 1);
+        let prev_said = i > 0
+            && matches!(a.tok(i - 1), "said" | "says" | "added" | "told")
+            && i + 1 < a.tokens.len()
+            && matches!(a.tok(i + 1), "." | "," | ";");
+        if known || ((next_said || prev_said) && !is_acronym(w) && !a.on_headline(i)) {
+            added.push(candidate(a, i, i + 1, EntityKind::Person, Priority::Guess));
+        }
+    }
+    kept.extend(added);
+    kept.sort_by_key(|c| c.start);
+}
+
+/// Fills each mention's in-document canonical form: the longest person name sharing its last
+/// word, or the list's canonical name.
+fn finish(text: &str, kept: Vec<Candidate>) -> Vec<Mention> {
+    let mut fullest: HashMap<&str, &str> = HashMap::new();
+    for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
+        let name = &text[c.start..c.end];
+        let last = name.rsplit(' ').next().unwrap_or(name);
+        let entry = fullest.entry(last).or_insert(name);
+        if name.len() > entry.len() {
+            *entry = name;
+        }
+    }
+    kept.into_iter()
+        .map(|c| {
+            let name = &text[c.start..c.end];
+            let local_canonical = match (c.kind, c.canonical) {
+                (_, Some(canonical)) => canonical.to_string(),
+                (EntityKind::Person, None) => {
+                    let last = name.rsplit(' ').next().unwrap_or(name);
+                    fullest.get(last).copied().unwrap_or(name).to_string()
+                }
+                _ => name.strip_prefix("The ").unwrap_or(name).to_string(),
+            };
+            Mention {
+                kind: c.kind,
+                start: c.start,
+                end: c.end,
+                role: c.role,
+                local_canonical,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ents(text: &str) -> Vec<(EntityKind, String, Option<String>, String)> {
+        let a = Analysis::new(text);
+        find_entities(&a)
+            .into_iter()
+            .map(|m| {
+                (
+                    m.kind,
+                    text[m.start..m.end].to_string(),
+                    m.role.map(|(s, e)| text[s..e].to_string()),
+                    m.local_canonical,
+                )
+            })
+            .collect()
+    }
+
+    fn names(text: &str, kind: EntityKind) -> Vec<String> {
+        ents(text)
+            .into_iter()
+            .filter(|e| e.0 == kind)
+            .map(|e| e.1)
+            .collect()
+    }
+
+    #[test]
+    fn title_goes_to_role_not_span() {
+        let e = ents("Talks followed a call by U.S. President Donald Trump on Monday.");
+        let person = e.iter().find(|e| e.0 == EntityKind::Person).unwrap();
+        assert_eq!(person.1, "Donald Trump");
+        assert_eq!(person.2.as_deref(), Some("U.S. President"));
+        assert!(e
+            .iter()
+            .any(|e| e.0 == EntityKind::Place && e.1 == "U.S." && e.3 == "United States"));
+    }
+
+    #[test]
+    fn dotted_military_titles() {
+        let e = ents("according to Lt.-Gen. Steve Boivin, who leads operations.");
+        assert_eq!(e[0].1, "Steve Boivin");
+        assert_eq!(e[0].2.as_deref(), Some("Lt.-Gen."));
+    }
+
+    #[test]
+    fn surname_at_sentence_start_links_to_full_name() {
+        let e = ents(
+            "Defence Minister Harjit Sajjan spoke.\nSajjan’s plan was praised. Sajjan said no.",
+        );
+        let sajjan: Vec<_> = e.iter().filter(|e| e.1 == "Sajjan").collect();
+        assert_eq!(sajjan.len(), 2);
+        assert!(sajjan
+            .iter()
+            .all(|e| e.3 == "Harjit Sajjan" && e.0 == EntityKind::Person));
+    }
+
+    #[test]
+    fn organizations_by_head_word() {
+        let text =
+            "said Benjamin Jensen of the Center for Strategic and International Studies and a \
+                    professor at the University of Exeter’s institute, CBC News reported.";
+        let orgs = names(text, EntityKind::Organization);
+        assert!(orgs.contains(&"Center for Strategic and International Studies".to_string()));
+        assert!(orgs.contains(&"University of Exeter".to_string()));
+        assert!(orgs.contains(&"CBC News".to_string()));
+        assert!(!names(text, EntityKind::Place).contains(&"Exeter".to_string()));
+    }
+
+    #[test]
+    fn sentence_initial_words_months_and_days_are_not_names() {
+        let text =
+            "The talks began on Monday. Despite that, March was calm. However Canada waited.";
+        let e = ents(text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].1, "Canada");
+    }
+
+    #[test]
+    fn nationality_adjectives_are_not_places() {
+        let e = ents("Ukrainian forces and Russian troops met British officials.");
+        assert!(e.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn headline_case_lines_only_trust_the_lists() {
+        let e = ents(
+            "Canada Weighs Post-War Troop Role In Ukraine As Security Guarantees Take Shape\n",
+        );
+        let got: Vec<_> = e.iter().map(|e| e.1.as_str()).collect();
+        assert_eq!(got, ["Canada", "Ukraine"]);
+    }
+
+    #[test]
+    fn acronyms_are_organizations_but_not_common_abbreviations() {
+        let orgs = names(
+            "The NP-UN editor said GDP rose 2 percent.",
+            EntityKind::Organization,
+        );
+        assert_eq!(orgs, ["NP-UN"]);
+    }
+}
