@@ -66,30 +66,55 @@ fn word_bounded(text: &str, start: usize, end: usize) -> bool {
     before_ok && after_ok
 }
 
-fn list_hits(text: &str) -> Vec<ListHit> {
+fn list_hits(a: &Analysis) -> Vec<ListHit> {
+    let text = a.text;
     let gaz = &*GAZETTEER;
     gaz.automaton
         .find_iter(text)
         .filter_map(|m| {
             let entry = &gaz.entries[m.pattern().as_usize()];
-            let found = &text[m.start()..m.end()];
+            let (start, end) = (m.start(), m.end());
+            let found = &text[start..end];
             let case_ok = found == entry.surface
                 || (entry.surface.contains(' ')
                     && found.as_bytes()[0] == entry.surface.as_bytes()[0]
                     && found.chars().next().is_some_and(char::is_uppercase));
-            (case_ok && word_bounded(text, m.start(), m.end())).then_some(ListHit {
-                start: m.start(),
-                end: m.end(),
+            if !case_ok
+                || !word_bounded(text, start, end)
+                || in_hyphenated_acronym(text, start, end)
+            {
+                return None;
+            }
+            // "U.S. dollars" names a currency, not the country
+            if text[end..].trim_start().starts_with("dollar") {
+                return None;
+            }
+            // "The Kyiv Independent": a capitalized "The" belongs to a name listed with it
+            let the_start = start
+                .checked_sub(4)
+                .filter(|&s| entry.with_the && text.get(s..start) == Some("The "));
+            Some(ListHit {
+                start: the_start.unwrap_or(start),
+                end,
                 entry: m.pattern().as_usize(),
             })
         })
         .collect()
 }
 
+/// "UN" inside "NP-UN" is part of another acronym.
+fn in_hyphenated_acronym(text: &str, start: usize, end: usize) -> bool {
+    let mut before = text[..start].chars().rev();
+    let mut after = text[end..].chars();
+    let glued_before = before.next() == Some('-') && before.next().is_some_and(char::is_uppercase);
+    let glued_after = after.next() == Some('-') && after.next().is_some_and(char::is_uppercase);
+    glued_before || glued_after
+}
+
 /// Finds the entity mentions of one document.
 pub fn find_entities(a: &Analysis) -> Vec<Mention> {
     let text = a.text;
-    let hits = list_hits(text);
+    let hits = list_hits(a);
     let hit_at: HashMap<usize, ListHit> = hits.iter().map(|h| (h.start, *h)).collect();
     let mut consumed = vec![false; a.tokens.len()];
     let mut cands: Vec<Candidate> = hits
@@ -164,9 +189,29 @@ fn titled_people(
         {
             continue;
         }
-        let first = a.token_at(m.end());
-        if first >= a.tokens.len() || !a.only_spaces_between(m.end(), a.tokens[first].start) {
+        let mut title_end = m.end();
+        let mut first = a.token_at(title_end);
+        if first >= a.tokens.len() || !a.only_spaces_between(title_end, a.tokens[first].start) {
             continue;
+        }
+        // "Shadow Minister for National Defence James Bezan": the title runs on to the name
+        if matches!(a.tok(first), "for" | "of") {
+            let run_start = first + 1;
+            let mut run_end = run_start;
+            while run_end < a.tokens.len()
+                && a.is_capitalized(run_end)
+                && a.only_spaces_between(a.tokens[run_end - 1].end, a.tokens[run_end].start)
+            {
+                run_end += 1;
+            }
+            if run_end < run_start + 3 {
+                continue;
+            }
+            let name_start = (run_start + 1..run_end - 1)
+                .find(|&k| FIRST_NAME_SET.contains(a.tok(k)))
+                .unwrap_or(run_end - 2);
+            title_end = a.tokens[name_start - 1].end;
+            first = name_start;
         }
         if let Some(h) = hit_at.get(&a.tokens[first].start) {
             if GAZETTEER.entries[h.entry].kind == EntityKind::Organization
@@ -192,7 +237,7 @@ fn titled_people(
             kind: EntityKind::Person,
             start: a.tokens[first].start,
             end: a.tokens[end - 1].end,
-            role: Some((a.tokens[role_start].start, m.end())),
+            role: Some((a.tokens[role_start].start, title_end)),
             priority: Priority::Titled,
             canonical: None,
         });
@@ -269,12 +314,14 @@ fn classify_run(
     hit_at: &HashMap<usize, ListHit>,
     cands: &mut Vec<Candidate>,
 ) {
-    // a listed name that starts the run ("The Kyiv Independent") keeps its leading word
-    let listed_at_start = hit_at.get(&a.tokens[s].start).is_some();
-    while s < e && !listed_at_start && NON_NAME_WORDS.contains(a.tok(s)) {
+    // a listed name that starts the run ("The Kyiv Independent") keeps its leading word,
+    // and so does a capitalized "The" inside a sentence
+    let listed_at_start = hit_at.get(&a.tokens[s].start).copied();
+    let keeps_the = |k: usize| a.tok(k) == "The" && !a.is_sentence_initial(k);
+    while s < e && listed_at_start.is_none() && NON_NAME_WORDS.contains(a.tok(s)) && !keeps_the(s) {
         s += 1;
     }
-    if s >= e {
+    if s >= e || listed_at_start.is_some_and(|h| h.end >= a.tokens[e - 1].end) {
         return;
     }
     let has_connector = (s..e).any(|k| !a.is_capitalized(k));
@@ -282,10 +329,18 @@ fn classify_run(
     if !headline && e - s >= 2 && e - s <= 9 {
         let first = a.tok(s);
         let last = a.tok(e - 1);
-        let prefix_org = has_connector && ORG_PREFIXES.contains(first);
+        let head_end = (s..e).find(|&k| !a.is_capitalized(k)).unwrap_or(e);
+        let head = a.tok(head_end - 1);
+        // "University of Exeter", "News Agency of Ukraine", "Institute for the Study of War"
+        let prefix_org = has_connector
+            && head_end > s
+            && (ORG_PREFIXES.contains(first)
+                || ORG_PREFIXES.contains(head)
+                || ORG_SUFFIXES.contains(head));
         let suffix_org = ORG_SUFFIXES.contains(last) && !has_connector;
         if prefix_org || suffix_org {
-            let s = if first == "The" || DEMONYM_SET.contains(first) && prefix_org {
+            let s = if first == "The" && !keeps_the(s) || DEMONYM_SET.contains(first) && prefix_org
+            {
                 s + 1
             } else {
                 s
@@ -340,10 +395,21 @@ fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut 
     {
         return;
     }
+    // "NP-UN National Affairs Editor": a leading acronym is an organization of its own
+    if e - s > 1 && is_acronym(a.tok(s)) && !a.tok(s + 1).chars().all(char::is_uppercase) {
+        cands.push(candidate(
+            a,
+            s,
+            s + 1,
+            EntityKind::Organization,
+            Priority::Rule,
+        ));
+        s += 1;
+    }
     let len = e - s;
     let first = a.tok(s);
     if len == 1 {
-        if is_acronym(first) && !headline {
+        if is_acronym(first) && !in_all_caps_line(a, s) {
             cands.push(candidate(a, s, e, EntityKind::Organization, Priority::Rule));
         }
         return;
@@ -357,7 +423,15 @@ fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut 
     if all_caps {
         return;
     }
-    if given_name || said_next || (!headline && len <= 3) {
+    let sentence = a.sentences[a.tokens[s].sentence];
+    let sentence_words = (sentence.first..sentence.last)
+        .filter(|&k| a.tokens[k].kind == TokenKind::Word)
+        .count();
+    let after_demonym = s > 0 && DEMONYM_SET.contains(a.tok(s - 1));
+    let org_word =
+        (s..e).any(|k| ORG_SUFFIXES.contains(a.tok(k)) || ORG_PREFIXES.contains(a.tok(k)));
+    let plausible = !headline && len <= 3 && sentence_words >= 5 && !after_demonym && !org_word;
+    if given_name || said_next || plausible {
         let priority = if given_name || said_next {
             Priority::Rule
         } else {
@@ -376,6 +450,19 @@ fn candidate(a: &Analysis, s: usize, e: usize, kind: EntityKind, priority: Prior
         priority,
         canonical: None,
     }
+}
+
+/// Whether the words around token `i` on its line are in capitals too (a shouted headline).
+fn in_all_caps_line(a: &Analysis, i: usize) -> bool {
+    let line = a.tokens[i].line;
+    let neighbours = [i.checked_sub(1), Some(i + 1)];
+    neighbours.into_iter().flatten().any(|k| {
+        k < a.tokens.len()
+            && a.tokens[k].line == line
+            && a.tokens[k].kind == TokenKind::Word
+            && a.tok(k).chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && a.tok(k).chars().all(|c| !c.is_lowercase())
+    })
 }
 
 /// An all-caps word of 2–7 letters (hyphens and `&` allowed) that is not a common abbreviation.
@@ -407,14 +494,41 @@ fn resolve_overlaps(mut cands: Vec<Candidate>) -> Vec<Candidate> {
 /// ("Boivin" → "Steve Boivin"), and takes single words right before a speech verb as people.
 fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
     let text = a.text;
-    let mut name_parts: HashMap<&str, ()> = HashMap::new();
+    // a full name found once is a name wherever it is written ("Author: Volodymyr Ivanyshyn")
+    let mut full_names: Vec<&str> = kept
+        .iter()
+        .filter(|c| c.kind == EntityKind::Person)
+        .map(|c| &text[c.start..c.end])
+        .filter(|n| n.contains(' '))
+        .collect();
+    full_names.sort_unstable();
+    full_names.dedup();
+    let mut added = Vec::new();
+    for name in full_names {
+        for (pos, _) in text.match_indices(name) {
+            let end = pos + name.len();
+            if word_bounded(text, pos, end) && kept.iter().all(|k| end <= k.start || pos >= k.end) {
+                added.push(Candidate {
+                    kind: EntityKind::Person,
+                    start: pos,
+                    end,
+                    role: None,
+                    priority: Priority::Rule,
+                    canonical: None,
+                });
+            }
+        }
+    }
+    kept.append(&mut added);
+    kept.sort_by_key(|c| c.start);
+    // last names of people, and whether a rule (not a guess) found them
+    let mut name_parts: HashMap<&str, bool> = HashMap::new();
     for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
         let name = &text[c.start..c.end];
         if let Some(last) = name.split(' ').next_back() {
-            name_parts.insert(last, ());
+            *name_parts.entry(last).or_default() |= c.priority > Priority::Guess;
         }
     }
-    let mut added = Vec::new();
     let mut ki = 0;
     for i in 0..a.tokens.len() {
         let t = a.tokens[i];
@@ -431,14 +545,17 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
         if NON_NAME_WORDS.contains(w) || DEMONYM_SET.contains(w) {
             continue;
         }
-        let known = name_parts.contains_key(w);
+        let initial = a.is_sentence_initial(i);
+        let known = name_parts.get(w).is_some_and(|&strong| strong || !initial);
+        let wordlike = w.ends_with("ing") || w.ends_with("ed") || w.ends_with("ly");
         let next_said =
             i + 1 < a.tokens.len() && is_speech_verb(a.tok(i + 1)) && !a.is_sentence_initial(i + 1);
         let prev_said = i > 0
             && matches!(a.tok(i - 1), "said" | "says" | "added" | "told")
             && i + 1 < a.tokens.len()
             && matches!(a.tok(i + 1), "." | "," | ";");
-        if known || ((next_said || prev_said) && !is_acronym(w) && !a.on_headline(i)) {
+        let cued = (next_said || prev_said) && !wordlike && !is_acronym(w) && !a.on_headline(i);
+        if known || cued {
             added.push(candidate(a, i, i + 1, EntityKind::Person, Priority::Guess));
         }
     }
@@ -462,7 +579,10 @@ fn finish(text: &str, kept: Vec<Candidate>) -> Vec<Mention> {
         .map(|c| {
             let name = &text[c.start..c.end];
             let local_canonical = match (c.kind, c.canonical) {
-                (_, Some(canonical)) => canonical.to_string(),
+                (_, Some(canonical)) => canonical
+                    .strip_prefix("The ")
+                    .unwrap_or(canonical)
+                    .to_string(),
                 (EntityKind::Person, None) => {
                     let last = name.rsplit(' ').next().unwrap_or(name);
                     fullest.get(last).copied().unwrap_or(name).to_string()

@@ -21,6 +21,9 @@ pub struct GazetteerEntry {
     pub surface: &'static str,
     /// Place or organization.
     pub kind: EntityKind,
+    /// Whether the listed name starts with "The" ("The Kyiv Independent"); the automaton
+    /// matches it without, and the caller takes "The" in when it is written capitalized.
+    pub with_the: bool,
     /// The canonical name ("U.S." → "United States").
     pub canonical: &'static str,
 }
@@ -53,13 +56,18 @@ pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
         (PLACES, EntityKind::Place),
     ];
     for (data, kind) in lists {
-        for (surface, canonical) in list_lines(data) {
+        for (listed, canonical) in list_lines(data) {
+            let (surface, with_the) = match listed.strip_prefix("The ") {
+                Some(rest) => (rest, true),
+                None => (listed, false),
+            };
             if !seen.insert(surface) {
                 continue;
             }
             entries.push(GazetteerEntry {
                 surface,
                 kind,
+                with_the,
                 canonical,
             });
         }
@@ -302,7 +310,6 @@ pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "People",
         "Government",
         "Story",
-        "News",
         "Update",
         "Updated",
         "Published",

@@ -58,7 +58,12 @@ pub fn extract(text: &str, meta: &Meta, header_dates: bool) -> Extraction {
     if published.is_none() && anchor.is_some() {
         dates = find_dates(&a, anchor);
     }
-    let taken: Vec<(usize, usize)> = dates.iter().map(|d| (d.start, d.end)).collect();
+    // "three years ago" is a date and also holds a duration
+    let taken: Vec<(usize, usize)> = dates
+        .iter()
+        .filter(|d| !text[d.start..d.end].ends_with(" ago"))
+        .map(|d| (d.start, d.end))
+        .collect();
     let quantities = find_quantities(&a, &taken);
     let quotes = find_quotes(&a, &mentions);
     let claims = find_claims(&a, &mentions, &dates, &quantities, &quotes);

@@ -264,6 +264,7 @@ fn is_time_or_label(a: &Analysis, i: usize, num: &NumberAt) -> bool {
     let prev = i.checked_sub(1);
     let after_label = prev.is_some_and(|p| {
         a.is_capitalized(p)
+            && !a.is_sentence_initial(p)
             && !DEMONYM_SET.contains(a.tok(p))
             && !matches!(
                 a.tok(p),

@@ -80,7 +80,10 @@ fn segments(text: &str) -> Vec<Segment> {
                 open = None;
             }
             (Some((at, mark)), c) if is_open_mark(c) => {
-                if prev.is_whitespace() {
+                let next = text[pos + c.len_utf8()..].chars().next();
+                let opens_words =
+                    next.is_some_and(|n| n.is_uppercase() || n.is_ascii_digit() || n == '.');
+                if prev.is_whitespace() && opens_words {
                     // a new quote opens: the old one was never closed
                     finish(&mut out, at, mark, pos, pos, true);
                     open = Some((pos, c));
@@ -184,9 +187,12 @@ pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
     // otherwise the previous quote's speaker, if no one else was named in between
     for k in 1..kept.len() {
         if speakers[k].is_none() {
+            let previous = speakers[k - 1].map(|p| mentions[p].local_canonical.as_str());
             let between_named = people.iter().any(|&p| {
                 let m = &mentions[p];
-                m.start >= kept[k - 1].close && m.end <= kept[k].open
+                m.start >= kept[k - 1].close
+                    && m.end <= kept[k].open
+                    && Some(m.local_canonical.as_str()) != previous
             });
             let close = a.text[kept[k - 1].close..kept[k].open]
                 .matches('\n')

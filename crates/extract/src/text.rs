@@ -187,6 +187,9 @@ fn scan_word(text: &str, start: usize) -> usize {
     for (off, c) in iter {
         let pos = start + off;
         if c.is_alphanumeric() {
+            if c.is_uppercase() && glued_words_at(text, start, pos) {
+                break;
+            }
             end = pos + c.len_utf8();
             segment_len += 1;
             continue;
@@ -240,6 +243,19 @@ fn scan_word(text: &str, start: usize) -> usize {
         segment_len = 0;
     }
     end.max(start + text[start..].chars().next().map_or(1, char::len_utf8))
+}
+
+/// "IndependentOleg": two words glued by a bad copy, split where a long lowercase run meets
+/// a capitalized word ("McGuinty", "LinkedIn", "YouTube" stay whole).
+fn glued_words_at(text: &str, start: usize, pos: usize) -> bool {
+    let left = &text[start..pos];
+    let lower_run = left.chars().rev().take_while(|c| c.is_lowercase()).count();
+    let right_lower = text[pos..]
+        .chars()
+        .skip(1)
+        .take_while(|c| c.is_lowercase())
+        .count();
+    lower_run >= 4 && left.chars().count() >= 5 && right_lower >= 2
 }
 
 fn digits_follow(text: &str, pos: usize, n: usize) -> bool {
