@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use newspipe_core::EntityKind;
 
 use crate::lexicon::{
-    is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET, GAZETTEER, NAME_PARTICLES,
-    NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES, TITLE_AUTOMATON,
+    is_common_word, is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET, GAZETTEER,
+    NAME_PARTICLES, NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES, TITLE_AUTOMATON,
 };
 use crate::text::{Analysis, TokenKind};
 
@@ -270,6 +270,27 @@ fn is_connector(w: &str) -> bool {
     CONNECTORS.contains(&w)
 }
 
+/// After one or two connectors from token `k` ("of", "for the"), the capitalized word that
+/// continues a name.
+fn connected_word(a: &Analysis, k: usize) -> Option<usize> {
+    let joined = |x: usize| {
+        x < a.tokens.len() && a.only_spaces_between(a.tokens[x - 1].end, a.tokens[x].start)
+    };
+    let w = a.tok(k);
+    if !(is_connector(w) || NAME_PARTICLES.contains(&w)) {
+        return None;
+    }
+    if joined(k + 1) && a.is_capitalized(k + 1) {
+        return Some(k + 1);
+    }
+    let two = joined(k + 1)
+        && a.tok(k + 1) == "the"
+        && w != "the"
+        && joined(k + 2)
+        && a.is_capitalized(k + 2);
+    two.then_some(k + 2)
+}
+
 /// Sequences of capitalized words not already claimed by a titled person.
 fn capitalized_runs(
     a: &Analysis,
@@ -292,12 +313,8 @@ fn capitalized_runs(
             let w = a.tok(end);
             if a.is_capitalized(end) && crate::lexicon::month_number(w).is_none() {
                 end += 1;
-            } else if (is_connector(w) || NAME_PARTICLES.contains(&w))
-                && end + 1 < n
-                && a.is_capitalized(end + 1)
-                && a.only_spaces_between(a.tokens[end].end, a.tokens[end + 1].start)
-            {
-                end += 2;
+            } else if let Some(next) = connected_word(a, end) {
+                end = next + 1;
             } else {
                 break;
             }
@@ -324,6 +341,13 @@ fn classify_run(
     if s >= e || listed_at_start.is_some_and(|h| h.end >= a.tokens[e - 1].end) {
         return;
     }
+    // "Federation of Teachers and Thomas Kennedy": "and" before a given name ends the name
+    let e = (s + 1..e.saturating_sub(1))
+        .find(|&k| a.tok(k) == "and" && FIRST_NAME_SET.contains(a.tok(k + 1)))
+        .map_or(e, |k| {
+            classify_run(a, k + 1, e, hit_at, cands);
+            k
+        });
     let has_connector = (s..e).any(|k| !a.is_capitalized(k));
     let headline = a.on_headline(s);
     if !headline && e - s >= 2 && e - s <= 9 {
@@ -409,7 +433,8 @@ fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut 
     let len = e - s;
     let first = a.tok(s);
     if len == 1 {
-        if is_acronym(first) && !in_all_caps_line(a, s) {
+        let label = a.text[a.tokens[s].end..].starts_with(':');
+        if is_acronym(first) && !label && !in_all_caps_line(a, s) {
             cands.push(candidate(a, s, e, EntityKind::Organization, Priority::Rule));
         }
         return;
@@ -419,8 +444,19 @@ fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut 
     }
     let given_name = FIRST_NAME_SET.contains(first);
     let said_next = e < a.tokens.len() && is_speech_verb(a.tok(e));
-    let all_caps = (s..e).all(|k| is_acronym(a.tok(k)));
-    if all_caps {
+    // shouted words ("UNIDENTIFIED PERSON", transcript labels) are not names
+    if (s..e).all(|k| !a.tok(k).chars().any(char::is_lowercase)) {
+        return;
+    }
+    let last = a.tok(e - 1);
+    if ORG_SUFFIXES.contains(last) && !headline {
+        cands.push(candidate(
+            a,
+            s,
+            e,
+            EntityKind::Organization,
+            Priority::Guess,
+        ));
         return;
     }
     let sentence = a.sentences[a.tokens[s].sentence];
@@ -430,7 +466,10 @@ fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut 
     let after_demonym = s > 0 && DEMONYM_SET.contains(a.tok(s - 1));
     let org_word =
         (s..e).any(|k| ORG_SUFFIXES.contains(a.tok(k)) || ORG_PREFIXES.contains(a.tok(k)));
-    let plausible = !headline && len <= 3 && sentence_words >= 5 && !after_demonym && !org_word;
+    // "Rotten Tomatoes", "Park Seed": phrases of common words are not guessed to be names
+    let wordy = is_common_word(last) || (s..e).all(|k| is_common_word(a.tok(k)));
+    let plausible =
+        !headline && len <= 3 && sentence_words >= 5 && !after_demonym && !org_word && !wordy;
     if given_name || said_next || plausible {
         let priority = if given_name || said_next {
             Priority::Rule

@@ -13,6 +13,7 @@ const ORGANIZATIONS: &str = include_str!("../data/organizations.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
 const DEMONYMS: &str = include_str!("../data/demonyms.txt");
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
+const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
 
 /// One gazetteer entry: what it is and its canonical name.
 #[derive(Debug, Clone)]
@@ -96,6 +97,17 @@ pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
 /// Common given names.
 pub static FIRST_NAME_SET: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| list_lines(FIRST_NAMES).map(|(s, _)| s).collect());
+
+/// Common lowercase English words: a capitalized phrase made of them ("Rotten Tomatoes") is
+/// not a person's name unless a list or a cue says so.
+pub static COMMON_WORD_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| list_lines(COMMON_WORDS).map(|(s, _)| s).collect());
+
+/// Whether a capitalized word is, lowercased, a common English word.
+pub fn is_common_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    COMMON_WORD_SET.contains(lower.as_str())
+}
 
 /// Month names and their abbreviations, with their number.
 pub const MONTHS: &[(&str, u32)] = &[
@@ -315,6 +327,14 @@ pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "Published",
         "Posted",
         "Advertisement",
+        "Visit",
+        "Shop",
+        "Buy",
+        "Get",
+        "Join",
+        "Learn",
+        "Discover",
+        "Explore",
         "Search",
         "Menu",
         "Home",
@@ -334,7 +354,6 @@ pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "Terms",
         "Privacy",
         "Copyright",
-        "Getty",
         "Stock",
         "Monday",
         "Tuesday",
