@@ -151,22 +151,33 @@ impl NameIndex {
         }
         let keys: Vec<(EntityKind, String)> = usage.keys().cloned().collect();
         let mut uf = UnionFind((0..keys.len()).collect());
-        // spelling variants among people with the same number of name parts
+        // spelling variants among people with the same given names and the same initial of
+        // the surname: only names in one block are compared
         let people: Vec<usize> = (0..keys.len())
             .filter(|&i| keys[i].0 == EntityKind::Person)
             .collect();
-        for (xi, &x) in people.iter().enumerate() {
-            for &y in &people[xi + 1..] {
-                let (tx, ty) = (tokens(&keys[x].1), tokens(&keys[y].1));
-                if tx.len() != ty.len()
-                    || together.contains_key(&(keys[x].1.as_str(), keys[y].1.as_str()))
-                {
-                    continue;
-                }
-                let last = tx.len() - 1;
-                let same_given = tx[..last] == ty[..last];
-                if same_given && spelling_variant(tx[last], ty[last], max_distance) {
-                    uf.union(x, y);
+        let mut blocks: HashMap<(Vec<&str>, Option<char>), Vec<usize>> = HashMap::new();
+        for &p in &people {
+            let t = tokens(&keys[p].1);
+            let (last, given) = t.split_last().map_or(("", &[][..]), |(l, g)| (*l, g));
+            blocks
+                .entry((given.to_vec(), last.chars().next()))
+                .or_default()
+                .push(p);
+        }
+        let mut block_list: Vec<&Vec<usize>> = blocks.values().collect();
+        block_list.sort();
+        for block in block_list {
+            for (xi, &x) in block.iter().enumerate() {
+                for &y in &block[xi + 1..] {
+                    let (nx, ny) = (keys[x].1.as_str(), keys[y].1.as_str());
+                    if together.contains_key(&(nx, ny)) {
+                        continue;
+                    }
+                    let (lx, ly) = (tokens(nx), tokens(ny));
+                    if spelling_variant(lx[lx.len() - 1], ly[ly.len() - 1], max_distance) {
+                        uf.union(x, y);
+                    }
                 }
             }
         }
@@ -179,6 +190,13 @@ impl NameIndex {
                 by_last.entry(t[t.len() - 1]).or_default().insert(root);
             }
         }
+        let mut lasts_by_initial: HashMap<Option<char>, Vec<&str>> = HashMap::new();
+        for &last in by_last.keys() {
+            lasts_by_initial
+                .entry(last.chars().next())
+                .or_default()
+                .push(last);
+        }
         for &p in &people {
             let t = tokens(&keys[p].1);
             if t.len() != 1 {
@@ -186,10 +204,11 @@ impl NameIndex {
             }
             let exact = by_last.get(t[0]).filter(|g| g.len() == 1);
             let fuzzy = || {
-                let roots: BTreeSet<usize> = by_last
+                let candidates = lasts_by_initial.get(&t[0].chars().next())?;
+                let roots: BTreeSet<usize> = candidates
                     .iter()
-                    .filter(|(last, _)| spelling_variant(last, t[0], max_distance))
-                    .flat_map(|(_, g)| g.iter().copied())
+                    .filter(|last| spelling_variant(last, t[0], max_distance))
+                    .flat_map(|last| by_last[last].iter().copied())
                     .collect();
                 (roots.len() == 1).then_some(roots)
             };

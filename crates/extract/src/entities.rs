@@ -142,9 +142,18 @@ pub fn find_entities(a: &Analysis) -> Vec<Mention> {
 fn is_name_token(a: &Analysis, i: usize) -> bool {
     let w = a.tok(i);
     a.is_capitalized(i)
+        && !is_compound_modifier(w)
         && !NON_NAME_WORDS.contains(w)
         && !DEMONYM_SET.contains(w)
         && !w.chars().any(|c| c.is_ascii_digit())
+}
+
+/// "AI-powered", "Canada-led", "Post-war": a word glued to a common lowercase word is a
+/// modifier, not a name ("Kabat-Zinn", "Byung-hun" stay names).
+fn is_compound_modifier(w: &str) -> bool {
+    w.split_once('-').is_some_and(|(_, rest)| {
+        rest.starts_with(|c: char| c.is_lowercase()) && is_common_word(rest)
+    })
 }
 
 /// Takes up to four name tokens from `i` on the same line, allowing particles inside.
@@ -228,7 +237,7 @@ fn titled_people(
         if ORG_SUFFIXES.contains(last_word) {
             continue;
         }
-        let title_first = a.token_at(m.start());
+        let title_first = a.token_containing(m.start());
         let role_start = extend_role_back(a, title_first, hit_at);
         for c in consumed.iter_mut().take(end).skip(role_start) {
             *c = true;
@@ -237,7 +246,7 @@ fn titled_people(
             kind: EntityKind::Person,
             start: a.tokens[first].start,
             end: a.tokens[end - 1].end,
-            role: Some((a.tokens[role_start].start, title_end)),
+            role: Some((a.tokens[role_start].start.min(m.start()), title_end)),
             priority: Priority::Titled,
             canonical: None,
         });
@@ -412,7 +421,11 @@ fn classify_run(
 
 /// A run of capitalized words that no list knows: a person, an acronym, or nothing.
 fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut Vec<Candidate>) {
-    while s < e && (NON_NAME_WORDS.contains(a.tok(s)) || DEMONYM_SET.contains(a.tok(s))) {
+    while s < e
+        && (NON_NAME_WORDS.contains(a.tok(s))
+            || DEMONYM_SET.contains(a.tok(s))
+            || is_compound_modifier(a.tok(s)))
+    {
         s += 1;
     }
     if s >= e || (s..e).any(|k| NON_NAME_WORDS.contains(a.tok(k)) || DEMONYM_SET.contains(a.tok(k)))

@@ -327,6 +327,10 @@ pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "Published",
         "Posted",
         "Advertisement",
+        "Neither",
+        "Either",
+        "Whether",
+        "Nor",
         "Visit",
         "Shop",
         "Buy",
@@ -543,6 +547,9 @@ pub static ORG_SUFFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "Secretariat",
         "Directorate",
         "Cooperation",
+        "District",
+        "Schools",
+        "Trades",
     ]
     .into_iter()
     .collect()

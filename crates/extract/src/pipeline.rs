@@ -77,6 +77,11 @@ pub fn extract(text: &str, meta: &Meta, header_dates: bool) -> Extraction {
     }
 }
 
+/// The text of a span; empty if the span is not valid (never panics).
+fn slice(text: &str, start: usize, end: usize) -> String {
+    text.get(start..end).unwrap_or_default().to_string()
+}
+
 impl Extraction {
     /// Writes the annotations into `doc`, replacing earlier ones; `canonical` maps a
     /// mention's kind and in-document canonical form to the corpus-wide name.
@@ -93,9 +98,9 @@ impl Extraction {
             .zip(&names)
             .map(|(m, name)| Entity {
                 kind: m.kind,
-                text: text[m.start..m.end].to_string(),
+                text: slice(text, m.start, m.end),
                 canonical: name.clone(),
-                role: m.role.map(|(s, e)| text[s..e].to_string()),
+                role: m.role.map(|(s, e)| slice(text, s, e)),
                 start: m.start,
                 end: m.end,
             })
@@ -104,7 +109,7 @@ impl Extraction {
             .dates
             .iter()
             .map(|d| DateMention {
-                text: text[d.start..d.end].to_string(),
+                text: slice(text, d.start, d.end),
                 value: d.value.clone(),
                 start: d.start,
                 end: d.end,
@@ -114,7 +119,7 @@ impl Extraction {
             .quantities
             .iter()
             .map(|q| Quantity {
-                text: text[q.start..q.end].to_string(),
+                text: slice(text, q.start, q.end),
                 value: q.value.clone(),
                 unit: q.unit.clone(),
                 qualifier: q.qualifier.map(str::to_string),
@@ -126,7 +131,7 @@ impl Extraction {
             .quotes
             .iter()
             .map(|q| Quote {
-                text: text[q.start..q.end].to_string(),
+                text: slice(text, q.start, q.end),
                 speaker: q.speaker.map(|s| names[s].clone()),
                 direct: q.direct,
                 start: q.start,
@@ -146,7 +151,7 @@ impl Extraction {
                     }
                 }
                 Claim {
-                    text: text[c.start..c.end].to_string(),
+                    text: slice(text, c.start, c.end),
                     start: c.start,
                     end: c.end,
                     speaker: c.speaker.map(|s| names[s].clone()),

@@ -108,6 +108,11 @@ impl<'t> Analysis<'t> {
         self.tokens.partition_point(|t| t.start < pos)
     }
 
+    /// Index of the token that contains byte `pos`, or the first one after it.
+    pub fn token_containing(&self, pos: usize) -> usize {
+        self.tokens.partition_point(|t| t.end <= pos)
+    }
+
     /// Whether only spaces (no newline) separate byte `a` from byte `b`.
     pub fn only_spaces_between(&self, a: usize, b: usize) -> bool {
         a <= b && self.text[a..b].chars().all(|c| c == ' ' || c == '\u{a0}')
