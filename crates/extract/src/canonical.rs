@@ -105,6 +105,12 @@ fn spelling_variant(x: &str, y: &str, max_distance: usize) -> bool {
     allowed > 0 && strsim::damerau_levenshtein(x, y) <= allowed
 }
 
+/// A name and its kind.
+type NameKey = (EntityKind, String);
+
+/// The witnesses (clusters or docs) and the documents that use a name.
+type Usage<'a> = (BTreeSet<&'a str>, Vec<&'a str>);
+
 struct UnionFind(Vec<usize>);
 
 impl UnionFind {
@@ -128,8 +134,7 @@ impl NameIndex {
     /// Builds the canonical map; `max_distance` bounds the edit distance between spellings.
     pub fn build(&self, max_distance: usize) -> CanonicalMap {
         // name → (witnesses, docs), in a stable order
-        let mut usage: BTreeMap<(EntityKind, String), (BTreeSet<&str>, Vec<&str>)> =
-            BTreeMap::new();
+        let mut usage: BTreeMap<NameKey, Usage> = BTreeMap::new();
         let mut together: HashMap<(&str, &str), ()> = HashMap::new();
         for doc in &self.docs {
             for (kind, name) in &doc.names {

@@ -83,7 +83,11 @@ pub fn find_claims(
 ) -> Vec<ClaimFound> {
     let mut out = Vec::new();
     for s in &a.sentences {
-        if s.last - s.first < 6 || a.on_headline(s.first) {
+        // headlines, bylines and menu lines do not end like sentences
+        let ends_sentence = a.text[s.start..s.end]
+            .trim_end_matches(['"', '”', '’', '\'', ')'])
+            .ends_with(['.', '!', '?']);
+        if s.last - s.first < 6 || a.on_headline(s.first) || !ends_sentence {
             continue;
         }
         let entities: Vec<usize> = (0..mentions.len())

@@ -191,10 +191,10 @@ fn titled_people(
         if !word_bounded(text, m.start(), m.end()) && !text[..m.end()].ends_with('.') {
             continue;
         }
-        if !text[..m.start()]
+        if text[..m.start()]
             .chars()
             .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
+            .is_some_and(char::is_alphanumeric)
         {
             continue;
         }

@@ -308,10 +308,8 @@ impl Context<'_, '_> {
                 k = a.token_at(self.mentions[p].end);
                 continue;
             }
-            if PRONOUNS.contains(&w) {
-                if saw_verb || (k + 1 < n && is_speech_verb(a.tok(k + 1))) {
-                    return self.antecedent(self.group_start(seg));
-                }
+            if PRONOUNS.contains(&w) && (saw_verb || (k + 1 < n && is_speech_verb(a.tok(k + 1)))) {
+                return self.antecedent(self.group_start(seg));
             }
             if is_speech_verb(w) {
                 if let Some(p) = saw_subject {
@@ -421,6 +419,25 @@ const INDIRECT_VERBS: &[&str] = &[
     "believed",
 ];
 
+/// Words that may stand between a speaker and the verb.
+const SUBJECT_VERB_FILLERS: &[&str] = &[
+    "also",
+    "later",
+    "previously",
+    "earlier",
+    "then",
+    "further",
+    "has",
+    "had",
+    "have",
+    "repeatedly",
+    "again",
+    "once",
+    "recently",
+    "separately",
+    "reportedly",
+];
+
 /// "Boivin said that …", "…, Blair said on March 5.", "according to X, …" outside quote marks.
 fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
     let a = ctx.a;
@@ -437,16 +454,21 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
             if !INDIRECT_VERBS.contains(&w) || v == s.first {
                 continue;
             }
-            let prev_end = a.tokens[v - 1].end;
+            // "Blair also said", "he has repeatedly said"
+            let mut subj = v - 1;
+            while subj > s.first && SUBJECT_VERB_FILLERS.contains(&a.tok(subj)) {
+                subj -= 1;
+            }
+            let prev_end = a.tokens[subj].end;
             let subject = ctx.person_ending_at(prev_end).or_else(|| {
                 PRONOUNS
-                    .contains(&a.tok(v - 1))
-                    .then(|| ctx.antecedent(a.tokens[v - 1].start))
+                    .contains(&a.tok(subj))
+                    .then(|| ctx.antecedent(a.tokens[subj].start))
                     .flatten()
             });
             let Some(speaker) = subject else { continue };
-            let subject_start = if PRONOUNS.contains(&a.tok(v - 1)) {
-                a.tokens[v - 1].start
+            let subject_start = if PRONOUNS.contains(&a.tok(subj)) {
+                a.tokens[subj].start
             } else {
                 ctx.mentions[speaker].start
             };
