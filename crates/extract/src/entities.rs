@@ -75,7 +75,12 @@ fn list_hits(a: &Analysis) -> Vec<ListHit> {
             let entry = &gaz.entries[m.pattern().as_usize()];
             let (start, end) = (m.start(), m.end());
             let found = &text[start..end];
+            // "LONDON 1996-08-30", "SOCCER - JAPAN GET LUCKY WIN": names in a line of capitals
+            let shouted = entry.surface.len() >= 4
+                && !found.chars().any(char::is_lowercase)
+                && a.on_shouted_line(a.token_containing(start));
             let case_ok = found == entry.surface
+                || shouted
                 || (entry.surface.contains(' ')
                     && found.as_bytes()[0] == entry.surface.as_bytes()[0]
                     && found.chars().next().is_some_and(char::is_uppercase));
@@ -447,7 +452,7 @@ fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut 
     let first = a.tok(s);
     if len == 1 {
         let label = a.text[a.tokens[s].end..].starts_with(':');
-        if is_acronym(first) && !label && !in_all_caps_line(a, s) {
+        if is_acronym(first) && !label && !a.on_shouted_line(s) {
             cands.push(candidate(a, s, e, EntityKind::Organization, Priority::Rule));
         }
         return;
@@ -502,19 +507,6 @@ fn candidate(a: &Analysis, s: usize, e: usize, kind: EntityKind, priority: Prior
         priority,
         canonical: None,
     }
-}
-
-/// Whether the words around token `i` on its line are in capitals too (a shouted headline).
-fn in_all_caps_line(a: &Analysis, i: usize) -> bool {
-    let line = a.tokens[i].line;
-    let neighbours = [i.checked_sub(1), Some(i + 1)];
-    neighbours.into_iter().flatten().any(|k| {
-        k < a.tokens.len()
-            && a.tokens[k].line == line
-            && a.tokens[k].kind == TokenKind::Word
-            && a.tok(k).chars().filter(|c| c.is_alphabetic()).count() >= 2
-            && a.tok(k).chars().all(|c| !c.is_lowercase())
-    })
 }
 
 /// An all-caps word of 2–7 letters (hyphens and `&` allowed) that is not a common abbreviation.
@@ -743,6 +735,24 @@ mod tests {
         );
         let got: Vec<_> = e.iter().map(|e| e.1.as_str()).collect();
         assert_eq!(got, ["Canada", "Ukraine"]);
+    }
+
+    #[test]
+    fn names_in_lines_of_capitals_come_from_the_lists() {
+        let e =
+            ents("SOCCER - JAPAN GET LUCKY WIN , CHINA IN SURPRISE DEFEAT .\nLONDON 1996-08-30\n");
+        let got: Vec<_> = e
+            .iter()
+            .map(|e| (e.0, e.1.as_str(), e.3.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (EntityKind::Place, "JAPAN", "Japan"),
+                (EntityKind::Place, "CHINA", "China"),
+                (EntityKind::Place, "LONDON", "London")
+            ]
+        );
     }
 
     #[test]

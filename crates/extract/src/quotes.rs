@@ -95,8 +95,9 @@ fn segments(text: &str) -> Vec<Segment> {
             }
             (None, c) if is_open_mark(c) => open = Some((pos, c)),
             (None, '"') => {
+                // an opening straight quote starts words, or stands apart (` " We will ... , " `)
                 let next = text[pos + 1..].chars().next();
-                if next.is_some_and(|n| !n.is_whitespace()) {
+                if next.is_some_and(|n| !n.is_whitespace()) || prev.is_whitespace() {
                     open = Some((pos, '"'));
                 }
             }
