@@ -96,9 +96,11 @@ pub fn find_claims(
         let qs: Vec<usize> = (0..quantities.len())
             .filter(|&q| within(quantities[q].start, quantities[q].end, s.start, s.end))
             .collect();
-        let has_date = dates
-            .iter()
-            .any(|d| within(d.start, d.end, s.start, s.end) && d.value.is_some());
+        // "now", "recently" (…_REF) do not make a sentence checkable
+        let has_date = dates.iter().any(|d| {
+            within(d.start, d.end, s.start, s.end)
+                && d.value.as_deref().is_some_and(|v| !v.ends_with("_REF"))
+        });
         let has_role = entities.iter().any(|&m| mentions[m].role.is_some());
         let quote = quotes
             .iter()
