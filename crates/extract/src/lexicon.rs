@@ -13,6 +13,7 @@ const ORGANIZATIONS: &str = include_str!("../data/organizations.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
 const DEMONYMS: &str = include_str!("../data/demonyms.txt");
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
+const FEMALE_FIRST_NAMES: &str = include_str!("../data/female_first_names.txt");
 const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
 
 /// One gazetteer entry: what it is and its canonical name.
@@ -97,6 +98,10 @@ pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
 /// Common given names.
 pub static FIRST_NAME_SET: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| list_lines(FIRST_NAMES).map(|(s, _)| s).collect());
+
+/// Given names that are far more often female (for "she" → the right antecedent).
+pub static FEMALE_NAME_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| list_lines(FEMALE_FIRST_NAMES).map(|(s, _)| s).collect());
 
 /// Common lowercase English words: a capitalized phrase made of them ("Rotten Tomatoes") is
 /// not a person's name unless a list or a cue says so.
@@ -742,6 +747,18 @@ pub const SPEECH_VERBS: &[&str] = &[
     "pledged",
     "pledges",
     "expressed",
+    "adding",
+    "saying",
+    "noting",
+    "arguing",
+    "writing",
+    "telling",
+    "asking",
+    "warning",
+    "insisting",
+    "explaining",
+    "stressing",
+    "tweeting",
 ];
 
 /// Whether `word` is a speech verb.

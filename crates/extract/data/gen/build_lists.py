@@ -26,7 +26,26 @@ def census(name, limit):
     return rows[:limit]
 
 
-first = sorted(set(census("dist.male.first", 1219) + census("dist.female.first", 1500)))
+male = census("dist.male.first", 1219)
+female = census("dist.female.first", 1500)
+first = sorted(set(male + female))
+
+
+def frequencies(name):
+    out = {}
+    for line in open(os.path.join(ndata, name)):
+        parts = line.split()
+        if parts:
+            out[parts[0].capitalize()] = float(parts[1])
+    return out
+
+
+male_freq = frequencies("dist.male.first")
+female_freq = frequencies("dist.female.first")
+mostly_female = [n for n in female if female_freq.get(n, 0) > 4 * male_freq.get(n, 0)]
+with open(os.path.join(out, "female_first_names.txt"), "w") as f:
+    f.write("# Given names far more often female in the US Census 1990 lists (PyPI `names` 0.3.0, MIT; data public domain)\n")
+    f.write("\n".join(sorted(mostly_female)) + "\n")
 with open(os.path.join(out, "first_names.txt"), "w") as f:
     f.write("# US Census 1990 first names (via PyPI `names` 0.3.0, MIT; data public domain)\n")
     f.write("\n".join(first) + "\n")
