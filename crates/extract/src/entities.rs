@@ -69,11 +69,10 @@ fn word_bounded(text: &str, start: usize, end: usize) -> bool {
 fn list_hits(a: &Analysis) -> Vec<ListHit> {
     let text = a.text;
     let gaz = &*GAZETTEER;
-    gaz.automaton
-        .find_iter(text)
-        .filter_map(|m| {
-            let entry = &gaz.entries[m.pattern().as_usize()];
-            let (start, end) = (m.start(), m.end());
+    gaz.find(text)
+        .into_iter()
+        .filter_map(|(start, end, entry_id)| {
+            let entry = &gaz.entries[entry_id];
             let found = &text[start..end];
             // "LONDON 1996-08-30", "SOCCER - JAPAN GET LUCKY WIN": names in a line of capitals
             let shouted = entry.surface.len() >= 4
@@ -101,7 +100,7 @@ fn list_hits(a: &Analysis) -> Vec<ListHit> {
             Some(ListHit {
                 start: the_start.unwrap_or(start),
                 end,
-                entry: m.pattern().as_usize(),
+                entry: entry_id,
             })
         })
         .collect()

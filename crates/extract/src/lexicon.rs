@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use newspipe_core::EntityKind;
 
 const PLACES: &str = include_str!("../data/places.txt");
@@ -32,10 +32,55 @@ pub struct GazetteerEntry {
 
 /// Places and organizations in one leftmost-longest automaton.
 pub struct Gazetteer {
-    /// Matches listed surfaces, ASCII case-insensitively (callers check the case).
-    pub automaton: AhoCorasick,
-    /// Pattern id → entry.
+    /// Surfaces of four bytes or more, matched ASCII case-insensitively (callers check case).
+    long: AhoCorasick,
+    /// Entry index of each pattern of `long`.
+    long_ids: Vec<usize>,
+    /// Short surfaces ("US", "UN", "EU"), matched exactly: case-insensitively they would hit
+    /// inside every "focus" and "under".
+    short: AhoCorasick,
+    /// Entry index of each pattern of `short`.
+    short_ids: Vec<usize>,
+    /// All entries.
     pub entries: Vec<GazetteerEntry>,
+}
+
+impl Gazetteer {
+    /// Non-overlapping matches `(start, end, entry)`, leftmost-longest, in text order.
+    pub fn find(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut hits: Vec<(usize, usize, usize)> = self
+            .long
+            .find_iter(text)
+            .map(|m| (m.start(), m.end(), self.long_ids[m.pattern().as_usize()]))
+            .chain(
+                self.short
+                    .find_iter(text)
+                    .map(|m| (m.start(), m.end(), self.short_ids[m.pattern().as_usize()])),
+            )
+            .collect();
+        hits.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut last_end = 0;
+        hits.retain(|&(start, end, _)| {
+            let keep = start >= last_end;
+            if keep {
+                last_end = end;
+            }
+            keep
+        });
+        hits
+    }
+}
+
+fn automaton(
+    patterns: impl IntoIterator<Item = &'static str>,
+    case_insensitive: bool,
+) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .ascii_case_insensitive(case_insensitive)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns)
+        .expect("name list automaton builds")
 }
 
 fn list_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -74,22 +119,20 @@ pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
             });
         }
     }
-    let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .ascii_case_insensitive(true)
-        .build(entries.iter().map(|e| e.surface))
-        .expect("gazetteer automaton builds");
-    Gazetteer { automaton, entries }
+    let (short_ids, long_ids): (Vec<usize>, Vec<usize>) =
+        (0..entries.len()).partition(|&i| entries[i].surface.len() < 4);
+    Gazetteer {
+        long: automaton(long_ids.iter().map(|&i| entries[i].surface), true),
+        short: automaton(short_ids.iter().map(|&i| entries[i].surface), false),
+        long_ids,
+        short_ids,
+        entries,
+    }
 });
 
 /// Titles and roles that can precede a name, matched ASCII case-insensitively.
-pub static TITLE_AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .ascii_case_insensitive(true)
-        .build(list_lines(TITLES).map(|(s, _)| s))
-        .expect("title automaton builds")
-});
+pub static TITLE_AUTOMATON: LazyLock<AhoCorasick> =
+    LazyLock::new(|| automaton(list_lines(TITLES).map(|(s, _)| s), true));
 
 /// Nationality adjectives ("Russian", "Canadian").
 pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
@@ -110,6 +153,9 @@ pub static COMMON_WORD_SET: LazyLock<HashSet<&'static str>> =
 
 /// Whether a capitalized word is, lowercased, a common English word.
 pub fn is_common_word(word: &str) -> bool {
+    if !word.chars().any(char::is_uppercase) {
+        return COMMON_WORD_SET.contains(word);
+    }
     let lower = word.to_lowercase();
     COMMON_WORD_SET.contains(lower.as_str())
 }
