@@ -701,6 +701,25 @@ mod tests {
     }
 
     #[test]
+    fn possessives_stay_out_of_the_span() {
+        let text = "Defence Minister Bill Blair spoke.\nBlair's comments on Ukraine’s sovereignty echo Blair’s own words.";
+        let e = ents(text);
+        let got: Vec<_> = e
+            .iter()
+            .map(|e| (e.0, e.1.as_str(), e.3.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (EntityKind::Person, "Bill Blair", "Bill Blair"),
+                (EntityKind::Person, "Blair", "Bill Blair"),
+                (EntityKind::Place, "Ukraine", "Ukraine"),
+                (EntityKind::Person, "Blair", "Bill Blair"),
+            ]
+        );
+    }
+
+    #[test]
     fn organizations_by_head_word() {
         let text =
             "said Benjamin Jensen of the Center for Strategic and International Studies and a \
