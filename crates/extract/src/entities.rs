@@ -139,7 +139,98 @@ pub fn find_entities(a: &Analysis) -> Vec<Mention> {
     capitalized_runs(a, &hit_at, &mut consumed, &mut cands);
     let mut kept = resolve_overlaps(cands);
     link_single_names(a, &mut kept);
+    appositive_roles(a, &mut kept);
     finish(text, kept)
+}
+
+/// Roles stated in an apposition: "Trump’s special envoy, Steve Witkoff" and "George Barros,
+/// Russia team lead at the Institute for the Study of War,".
+fn appositive_roles(a: &Analysis, kept: &mut [Candidate]) {
+    let n = a.tokens.len();
+    for c in kept
+        .iter_mut()
+        .filter(|c| c.kind == EntityKind::Person && c.role.is_none())
+    {
+        let first = a.token_containing(c.start);
+        let after = a.token_at(c.end);
+        // before: [Name’s] lowercase words "," NAME
+        if first >= 3 && a.tok(first - 1) == "," {
+            let mut k = first - 1;
+            while k > 0
+                && first - k <= 4
+                && a.tokens[k - 1].kind == TokenKind::Word
+                && !a.is_capitalized(k - 1)
+            {
+                k -= 1;
+            }
+            let words = first - 1 - k;
+            if words >= 1
+                && k >= 2
+                && matches!(a.tok(k - 1), "’s" | "'s")
+                && a.is_capitalized(k - 2)
+            {
+                c.role = Some((a.tokens[k - 2].start, a.tokens[first - 2].end));
+                continue;
+            }
+        }
+        // after: NAME "," a|an|the … "," — at most a dozen words, no verb-like "said"
+        if after + 2 < n && a.tok(after) == "," {
+            let starts = a.tok(after + 1);
+            let second = a.tok(after + 2);
+            let capitalized_head = a.is_capitalized(after + 1)
+                && a.tokens[after + 2].kind == TokenKind::Word
+                && !a.is_capitalized(after + 2)
+                && !is_speech_verb(second)
+                && !matches!(second, "and" | "or" | "who" | "which");
+            let described = matches!(starts, "a" | "an" | "the")
+                || capitalized_head
+                || (a.tokens[after + 1].kind == TokenKind::Word
+                    && !a.is_capitalized(after + 1)
+                    && !is_speech_verb(starts)
+                    && !starts.ends_with("ing")
+                    && !starts.ends_with("ed")
+                    && !matches!(
+                        starts,
+                        "who"
+                            | "which"
+                            | "can"
+                            | "could"
+                            | "will"
+                            | "would"
+                            | "is"
+                            | "was"
+                            | "are"
+                            | "were"
+                            | "has"
+                            | "had"
+                            | "have"
+                            | "may"
+                            | "might"
+                            | "should"
+                            | "must"
+                            | "does"
+                            | "did"
+                            | "and"
+                            | "or"
+                            | "but"
+                    ));
+            if !described {
+                continue;
+            }
+            let close = (after + 2..(after + 14).min(n))
+                .find(|&j| matches!(a.tok(j), "," | "." | ";" | ")"));
+            if let Some(j) = close.filter(|&j| a.tokens[j].line == a.tokens[after].line) {
+                let span = after + 1..j;
+                if span
+                    .clone()
+                    .any(|k| is_speech_verb(a.tok(k)) || a.tok(k) == "“" || a.tok(k) == "\"")
+                {
+                    continue;
+                }
+                c.role = Some((a.tokens[after + 1].start, a.tokens[j - 1].end));
+            }
+        }
+    }
 }
 
 /// Whether token `i` can be part of a person's name.
@@ -715,6 +806,29 @@ mod tests {
                 (EntityKind::Person, "Blair", "Bill Blair"),
                 (EntityKind::Place, "Ukraine", "Ukraine"),
                 (EntityKind::Person, "Blair", "Bill Blair"),
+            ]
+        );
+    }
+
+    #[test]
+    fn roles_stated_in_apposition() {
+        let e = ents(
+            "Trump’s special envoy, Steve Witkoff, dismissed it. The Kyiv Independent spoke to \
+             George Barros, Russia team lead at the Institute for the Study of War, on Monday.",
+        );
+        let roles: Vec<_> = e
+            .iter()
+            .filter(|e| e.0 == EntityKind::Person && e.2.is_some())
+            .map(|e| (e.1.as_str(), e.2.as_deref().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("Steve Witkoff", "Trump’s special envoy"),
+                (
+                    "George Barros",
+                    "Russia team lead at the Institute for the Study of War"
+                )
             ]
         );
     }
