@@ -2,7 +2,9 @@
 //! capitalized words (titles before names, organization heads, given names), then a
 //! document-level pass that links surnames to the full name seen elsewhere.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use aho_corasick::{AhoCorasickBuilder, MatchKind};
 
 use newspipe_core::EntityKind;
 
@@ -614,14 +616,27 @@ fn resolve_overlaps(mut cands: Vec<Candidate>) -> Vec<Candidate> {
             .then((y.end - y.start).cmp(&(x.end - x.start)))
             .then(x.start.cmp(&y.start))
     });
+    // kept spans by start, so an overlap check looks at two neighbours only
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
     for c in cands {
-        if kept.iter().all(|k| c.end <= k.start || c.start >= k.end) {
+        if is_free(&taken, c.start, c.end) {
+            taken.insert(c.start, c.end);
             kept.push(c);
         }
     }
     kept.sort_by_key(|c| c.start);
     kept
+}
+
+/// Whether `[start, end)` overlaps none of the spans in `taken` (start → end, disjoint).
+fn is_free(taken: &BTreeMap<usize, usize>, start: usize, end: usize) -> bool {
+    let before_ok = taken
+        .range(..=start)
+        .next_back()
+        .is_none_or(|(_, &e)| e <= start);
+    let after_ok = taken.range(start..).next().is_none_or(|(&s, _)| s >= end);
+    before_ok && after_ok
 }
 
 /// Links single capitalized words to a person already named in full in the document
@@ -638,10 +653,15 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
     full_names.sort_unstable();
     full_names.dedup();
     let mut added = Vec::new();
-    for name in full_names {
-        for (pos, _) in text.match_indices(name) {
-            let end = pos + name.len();
-            if word_bounded(text, pos, end) && kept.iter().all(|k| end <= k.start || pos >= k.end) {
+    let mut taken: BTreeMap<usize, usize> = kept.iter().map(|k| (k.start, k.end)).collect();
+    if let Ok(names) = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&full_names)
+    {
+        for m in names.find_iter(text) {
+            let (pos, end) = (m.start(), m.end());
+            if word_bounded(text, pos, end) && is_free(&taken, pos, end) {
+                taken.insert(pos, end);
                 added.push(Candidate {
                     kind: EntityKind::Person,
                     start: pos,

@@ -201,12 +201,13 @@ pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
     for k in 1..kept.len() {
         if speakers[k].is_none() {
             let previous = speakers[k - 1].map(|p| mentions[p].local_canonical.as_str());
-            let between_named = people.iter().any(|&p| {
-                let m = &mentions[p];
-                m.start >= kept[k - 1].close
-                    && m.end <= kept[k].open
-                    && Some(m.local_canonical.as_str()) != previous
-            });
+            let between_named = ctx
+                .people_between(kept[k - 1].close, kept[k].open)
+                .iter()
+                .any(|&p| {
+                    let m = &mentions[p];
+                    m.end <= kept[k].open && Some(m.local_canonical.as_str()) != previous
+                });
             let close = a.text[kept[k - 1].close..kept[k].open]
                 .matches('\n')
                 .count()
@@ -256,14 +257,23 @@ const NOMINAL_STARTS: &[&str] = &["the", "a", "an", "his", "her", "The"];
 
 impl Context<'_, '_> {
     fn inside_quote(&self, pos: usize) -> bool {
-        self.segs.iter().any(|s| s.start <= pos && pos < s.end)
+        let k = self.segs.partition_point(|s| s.start <= pos);
+        k > 0 && pos < self.segs[k - 1].end
+    }
+
+    /// People whose mention starts in `[from, to)`, in order.
+    fn people_between(&self, from: usize, to: usize) -> &[usize] {
+        let lo = self
+            .people
+            .partition_point(|&p| self.mentions[p].start < from);
+        let hi = self
+            .people
+            .partition_point(|&p| self.mentions[p].start < to);
+        &self.people[lo..hi.max(lo)]
     }
 
     fn person_at(&self, start: usize) -> Option<usize> {
-        self.people
-            .iter()
-            .copied()
-            .find(|&p| self.mentions[p].start == start)
+        self.people_between(start, start + 1).first().copied()
     }
 
     /// A person or an organization ("the White House said") starting at `start`.
@@ -278,10 +288,11 @@ impl Context<'_, '_> {
     }
 
     fn person_ending_at(&self, end: usize) -> Option<usize> {
+        let k = self.people.partition_point(|&p| self.mentions[p].end < end);
         self.people
-            .iter()
+            .get(k)
             .copied()
-            .find(|&p| self.mentions[p].end == end)
+            .filter(|&p| self.mentions[p].end == end)
     }
 
     /// The most recent person named before `pos`, outside quotes, whose gender (when a given
@@ -292,14 +303,22 @@ impl Context<'_, '_> {
             Some("he") => Some(Gender::Male),
             _ => None,
         };
-        self.people.iter().copied().rev().find(|&p| {
-            let m = &self.mentions[p];
-            let fits = match (wanted, self.gender(p)) {
-                (Some(w), Some(g)) => w == g,
-                _ => true,
-            };
-            m.end <= pos && !self.inside_quote(m.start) && fits
-        })
+        let before = self
+            .people
+            .partition_point(|&p| self.mentions[p].end <= pos);
+        // the last few dozen people named are enough to find the one meant
+        self.people[..before]
+            .iter()
+            .copied()
+            .rev()
+            .take(64)
+            .find(|&p| {
+                let fits = match (wanted, self.gender(p)) {
+                    (Some(w), Some(g)) => w == g,
+                    _ => true,
+                };
+                fits && !self.inside_quote(self.mentions[p].start)
+            })
     }
 
     fn gender(&self, p: usize) -> Option<Gender> {
@@ -335,10 +354,10 @@ impl Context<'_, '_> {
         }
         let s = a.sentences[a.tokens[i].sentence];
         (s.first..s.last).any(|k| is_speech_verb(a.tok(k)))
-            || self.people.iter().any(|&p| {
-                let m = &self.mentions[p];
-                m.start >= s.start && m.end <= s.end && !self.inside_quote(m.start)
-            })
+            || self
+                .people_between(s.start, s.end)
+                .iter()
+                .any(|&p| !self.inside_quote(self.mentions[p].start))
     }
 
     /// The speaker named next to this quote: after it ("…," said Boivin / Blair said / he
@@ -440,10 +459,8 @@ impl Context<'_, '_> {
     /// Where the group of paragraphs this quote belongs to starts (for pronoun antecedents).
     fn group_start(&self, seg: &Segment) -> usize {
         let mut start = seg.open;
-        for s in self.segs.iter().rev() {
-            if s.open >= start {
-                continue;
-            }
+        let earlier = self.segs.partition_point(|s| s.open < seg.open);
+        for s in self.segs[..earlier].iter().rev() {
             if s.unclosed && self.a.text[s.close..start].trim().is_empty() {
                 start = s.open;
             } else {
@@ -470,17 +487,20 @@ impl Context<'_, '_> {
         let verb = (s.first..first).rev().find(|&k| is_speech_verb(a.tok(k)));
         if let Some(v) = verb {
             if a.tok(v) == "according" {
-                if let Some(p) = self.people.iter().copied().find(|&p| {
-                    let m = &self.mentions[p];
-                    m.start > a.tokens[v].end && m.end <= seg.open
-                }) {
+                if let Some(&p) = self
+                    .people_between(a.tokens[v].end, seg.open)
+                    .iter()
+                    .find(|&&p| self.mentions[p].end <= seg.open)
+                {
                     return Some(p);
                 }
             }
-            let before = self.people.iter().copied().rev().find(|&p| {
-                let m = &self.mentions[p];
-                m.start >= s.start && m.end <= a.tokens[v].start
-            });
+            let before = self
+                .people_between(s.start, a.tokens[v].start)
+                .iter()
+                .rev()
+                .copied()
+                .find(|&p| self.mentions[p].end <= a.tokens[v].start);
             if let Some(p) = before {
                 return Some(p);
             }
@@ -488,19 +508,24 @@ impl Context<'_, '_> {
                 return self.antecedent(s.start, Some(a.tok(k)));
             }
             // "said Foreign Affairs Minister Chrystia Freeland: “…”"
-            if let Some(p) = self.people.iter().copied().find(|&p| {
-                let m = &self.mentions[p];
-                m.start > a.tokens[v].end && m.end <= seg.open
-            }) {
+            if let Some(&p) = self
+                .people_between(a.tokens[v].end, seg.open)
+                .iter()
+                .find(|&&p| self.mentions[p].end <= seg.open)
+            {
                 return Some(p);
             }
         }
         // the first person in the sentence who is not a possessor ("Trump’s envoy, Witkoff")
-        self.people.iter().copied().find(|&p| {
-            let m = &self.mentions[p];
-            let possessive = a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s");
-            m.start >= s.start && m.end <= seg.open && !possessive
-        })
+        self.people_between(s.start, seg.open)
+            .iter()
+            .copied()
+            .find(|&p| {
+                let m = &self.mentions[p];
+                let possessive =
+                    a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s");
+                m.end <= seg.open && !possessive
+            })
     }
 }
 
@@ -558,7 +583,10 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
     let a = ctx.a;
     let mut out = Vec::new();
     for s in &a.sentences {
-        if direct.iter().any(|d| d.open < s.end && d.close > s.start) {
+        // direct quotes are sorted and disjoint: only the last one opening before the
+        // sentence ends can reach into it
+        let k = direct.partition_point(|d| d.open < s.end);
+        if k > 0 && direct[k - 1].close > s.start {
             continue;
         }
         if s.last - s.first < 6 || a.on_headline(s.first) {
