@@ -708,11 +708,13 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
             && matches!(a.tok(i - 1), "said" | "says" | "added" | "told")
             && i + 1 < a.tokens.len()
             && matches!(a.tok(i + 1), "." | "," | ";");
+        // "Talks continued": a common word opening a sentence is not a speaker
+        let common_opener = initial && is_common_word(w);
         let cued = (next_said || prev_said)
             && !wordlike
             && !is_acronym(w)
             && !a.on_headline(i)
-            && !(initial && is_common_word(w));
+            && !common_opener;
         if known || cued {
             added.push(candidate(a, i, i + 1, EntityKind::Person, Priority::Guess));
         } else if let Some(kind) = lone_name_kind(a, i) {
