@@ -1,0 +1,130 @@
+//! Measures the extract stage's speed on one core over real article bodies:
+//!
+//! ```sh
+//! cargo run --release -p newspipe-extract --example bench [-- path/to/wcxb-dev-articles.jsonl.gz]
+//! ```
+//!
+//! The corpus defaults to `$NEWSPIPE_DEVDATA/wcxb-dev-articles.jsonl.gz`, else
+//! `<workspace>/../shared/devdata/`. It prints tokens/s for per-document extraction and for the
+//! whole stage (observe + prepare + apply, which extracts every document twice).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use newspipe_core::{CorpusStage, Document, Meta, Source};
+use newspipe_extract::{extract, ExtractConfig, ExtractStage};
+
+fn corpus_path() -> PathBuf {
+    if let Some(path) = std::env::args().nth(1) {
+        return path.into();
+    }
+    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
+        });
+    dir.join("wcxb-dev-articles.jsonl.gz")
+}
+
+/// CPU seconds this process has used (user + system, from `/proc/self/stat`), so a busy
+/// machine does not distort the figures; `None` off Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Wall-clock and CPU time of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
+    let (cpu0, start) = (cpu_seconds(), Instant::now());
+    let out = f();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+    (out, wall, cpu)
+}
+
+fn report(label: &str, tokens: usize, bytes: usize, wall: f64, cpu: Option<f64>) {
+    let cpu_part = cpu
+        .filter(|c| *c > 0.0)
+        .map(|c| format!(", {:.0} tokens per CPU second", tokens as f64 / c))
+        .unwrap_or_default();
+    println!(
+        "{label}: {:.0} tokens/s, {:.1} MB/s wall{cpu_part}",
+        tokens as f64 / wall,
+        bytes as f64 / wall / 1e6
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = corpus_path();
+    let Ok(file) = std::fs::File::open(&path) else {
+        println!(
+            "skipped: no dev data at {} (set NEWSPIPE_DEVDATA)",
+            path.display()
+        );
+        return Ok(());
+    };
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut bodies = Vec::new();
+    for line in reader.lines() {
+        let record: serde_json::Value = serde_json::from_str(&line?)?;
+        if let Some(body) = record["article_body"].as_str() {
+            bodies.push(body.to_string());
+        }
+    }
+    let tokens: usize = bodies.iter().map(|b| b.split_whitespace().count()).sum();
+    let bytes: usize = bodies.iter().map(String::len).sum();
+    // warm the name lists up once
+    let _ = extract("Warm up, said Steve Boivin.", &Meta::default(), true);
+
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let (found, per_doc_wall, per_doc_cpu) = timed(|| {
+        bodies
+            .iter()
+            .map(|body| {
+                let ex = extract(body, &Meta::default(), true);
+                ex.mentions.len() + ex.dates.len() + ex.quantities.len() + ex.quotes.len()
+            })
+            .sum::<usize>()
+    });
+
+    let mut docs: Vec<Document> = bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| Document::new(i.to_string(), Source::default(), b))
+        .collect();
+    let (result, stage_wall, stage_cpu) = timed(|| {
+        pool.install(|| -> Result<(), newspipe_core::StageError> {
+            let mut stage = ExtractStage::new(ExtractConfig::default());
+            stage.observe(&docs)?;
+            stage.prepare()?;
+            stage.apply(&mut docs)?;
+            Ok(())
+        })
+    });
+    result?;
+
+    println!(
+        "{} documents, {tokens} tokens, {:.1} MB, {found} annotations",
+        docs.len(),
+        bytes as f64 / 1e6
+    );
+    report(
+        "extract per document, 1 core",
+        tokens,
+        bytes,
+        per_doc_wall,
+        per_doc_cpu,
+    );
+    report(
+        "whole stage (observe+prepare+apply), 1 thread",
+        tokens,
+        bytes,
+        stage_wall,
+        stage_cpu,
+    );
+    Ok(())
+}
