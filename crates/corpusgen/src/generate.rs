@@ -48,6 +48,11 @@ pub struct CorpusSpec {
     pub max_copies: usize,
     /// Days between the earliest and latest copy of one article.
     pub copy_days: u32,
+    /// Share of source articles (among those whose opening has three numbers) that become a
+    /// templated brief (that opening) with a sibling: the same brief with every number
+    /// changed, published a few days later, in a cluster of its own. Hard negatives for the
+    /// number guard.
+    pub templated_rate: f64,
     /// Whether the first copy of each cluster is left undamaged (web reposts of a clean
     /// original) or damaged like the others (scanned reprints).
     pub keep_original: bool,
@@ -66,13 +71,14 @@ impl CorpusSpec {
             singleton_rate: 0.35,
             max_copies: 8,
             copy_days: 3,
+            templated_rate: 0.05,
             keep_original: false,
             damage: DamageRates {
-                char_error: 0.03,
+                char_error: 0.015,
                 rewrap: 0.8,
                 hyphenate: 0.6,
                 cut: 0.7,
-                cut_min_keep: 0.3,
+                cut_min_keep: 0.4,
                 cut_drop_paragraph: 0.2,
                 new_headline: 0.8,
                 byline: 0.5,
@@ -91,6 +97,7 @@ impl CorpusSpec {
             singleton_rate: 0.35,
             max_copies: 6,
             copy_days: 2,
+            templated_rate: 0.05,
             keep_original: true,
             damage: DamageRates {
                 char_error: 0.001,
@@ -158,7 +165,8 @@ const BYLINES: &[&str] = &[
 ];
 
 /// Builds the corpus: for each source picked, one damaged singleton or a cluster of 2 to
-/// `max_copies` damaged copies, then all documents shuffled and numbered. Deterministic for a
+/// `max_copies` damaged copies (at `templated_rate`, a brief and its renumbered sibling),
+/// then all documents shuffled and numbered. Deterministic for a
 /// given `spec` and `sources`.
 pub fn generate(sources: &[SourceArticle], spec: &CorpusSpec) -> Vec<CorpusDoc> {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
@@ -168,21 +176,24 @@ pub fn generate(sources: &[SourceArticle], spec: &CorpusSpec) -> Vec<CorpusDoc> 
         picked.truncate(spec.sources);
     }
     let mut docs = Vec::new();
-    for (cluster_index, source) in picked.iter().enumerate() {
-        let copies = if rng.random_bool(spec.singleton_rate.clamp(0.0, 1.0)) {
-            1
-        } else {
-            rng.random_range(2..=spec.max_copies.max(2))
-        };
+    let mut clusters = 0;
+    for source in picked {
         let first_day = rng.random_range(0..365);
-        let origin = OUTLETS[rng.random_range(0..OUTLETS.len())];
-        for copy in 0..copies {
-            let pristine = spec.keep_original && copy == 0;
-            let day = first_day + rng.random_range(0..=spec.copy_days);
-            let mut doc = make_copy(source, spec, pristine, origin, &mut rng);
-            doc.published = Some(iso_date_2025(day));
-            doc.cluster = format!("c{cluster_index:05}");
-            docs.push(doc);
+        let brief = numbered_brief(source);
+        if brief.is_some() && rng.random_bool(spec.templated_rate.clamp(0.0, 1.0)) {
+            let brief = brief.unwrap_or_else(|| source.clone());
+            let sibling = SourceArticle {
+                id: format!("{}-templated", source.id),
+                title: brief.title.as_deref().map(|t| renumbered(t, &mut rng)),
+                body: renumbered(&brief.body, &mut rng),
+            };
+            add_cluster(&brief, spec, first_day, clusters, &mut docs, &mut rng);
+            let day = first_day + rng.random_range(1..=5);
+            add_cluster(&sibling, spec, day, clusters + 1, &mut docs, &mut rng);
+            clusters += 2;
+        } else {
+            add_cluster(source, spec, first_day, clusters, &mut docs, &mut rng);
+            clusters += 1;
         }
     }
     docs.shuffle(&mut rng);
@@ -190,6 +201,89 @@ pub fn generate(sources: &[SourceArticle], spec: &CorpusSpec) -> Vec<CorpusDoc> 
         doc.id = format!("doc-{index:06}");
     }
     docs
+}
+
+/// Adds a singleton or a cluster of copies of `source`, labelled `c{index}`.
+fn add_cluster(
+    source: &SourceArticle,
+    spec: &CorpusSpec,
+    first_day: u32,
+    index: usize,
+    docs: &mut Vec<CorpusDoc>,
+    rng: &mut ChaCha8Rng,
+) {
+    let copies = if rng.random_bool(spec.singleton_rate.clamp(0.0, 1.0)) {
+        1
+    } else {
+        rng.random_range(2..=spec.max_copies.max(2))
+    };
+    let origin = OUTLETS[rng.random_range(0..OUTLETS.len())];
+    for copy in 0..copies {
+        let pristine = spec.keep_original && copy == 0;
+        let day = first_day + rng.random_range(0..=spec.copy_days);
+        let mut doc = make_copy(source, spec, pristine, origin, rng);
+        doc.published = Some(iso_date_2025(day));
+        doc.cluster = format!("c{index:05}");
+        docs.push(doc);
+    }
+}
+
+/// The opening of `source` as a templated brief: its first paragraphs up to the one where
+/// the third number appears (at most four), if the first paragraph has a number.
+fn numbered_brief(source: &SourceArticle) -> Option<SourceArticle> {
+    let paragraphs: Vec<&str> = source
+        .body
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    if number_count(paragraphs.first()?) == 0 {
+        return None;
+    }
+    let mut numbers = 0;
+    for (index, paragraph) in paragraphs.iter().take(4).enumerate() {
+        numbers += number_count(paragraph);
+        if numbers >= 3 {
+            return Some(SourceArticle {
+                id: source.id.clone(),
+                title: source.title.clone(),
+                body: paragraphs[..=index].join("\n"),
+            });
+        }
+    }
+    None
+}
+
+fn is_number(word: &str) -> bool {
+    word.bytes().any(|b| b.is_ascii_digit())
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b',' || b == b'.')
+}
+
+fn number_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| is_number(w.trim_matches(|c: char| !c.is_ascii_digit())))
+        .count()
+}
+
+/// The text with every number replaced by another of the same number of digits.
+fn renumbered(text: &str, rng: &mut ChaCha8Rng) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .map(|piece| {
+            if !piece.bytes().any(|b| b.is_ascii_digit()) {
+                return piece.to_string();
+            }
+            piece
+                .chars()
+                .map(|c| match c.to_digit(10) {
+                    Some(d) => {
+                        char::from_digit((d + rng.random_range(1..10)) % 10, 10).unwrap_or(c)
+                    }
+                    None => c,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn make_copy(
@@ -354,7 +448,10 @@ mod tests {
         assert_eq!(a, generate(&sources, &CorpusSpec::noisy(5)));
         assert_ne!(a, generate(&sources, &CorpusSpec::noisy(6)));
         let clusters: std::collections::HashSet<_> = a.iter().map(|d| &d.cluster).collect();
-        assert_eq!(clusters.len(), 30);
+        assert!(
+            clusters.len() >= 30,
+            "one cluster per source, plus templated siblings"
+        );
         assert!(a.len() > 40, "most sources get copies: {}", a.len());
     }
 
@@ -366,6 +463,21 @@ mod tests {
         assert!((0.2..0.45).contains(&jaccard), "{jaccard}");
         let clean = generate(&sources, &CorpusSpec::clean(3));
         assert!(mean_within_cluster_jaccard(&clean, 3) > jaccard + 0.2);
+    }
+
+    #[test]
+    fn renumbering_changes_every_digit_and_nothing_else() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let text = "Sold 50,000 tonnes at 231.5 on day 7.";
+        let other = renumbered(text, &mut rng);
+        assert_eq!(other.len(), text.len());
+        for (a, b) in text.chars().zip(other.chars()) {
+            assert_eq!(a.is_ascii_digit(), b.is_ascii_digit());
+            assert!(a == b || a.is_ascii_digit(), "{text} / {other}");
+            if a.is_ascii_digit() {
+                assert_ne!(a, b);
+            }
+        }
     }
 
     #[test]
