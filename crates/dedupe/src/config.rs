@@ -55,7 +55,7 @@ pub struct DedupeConfig {
     pub number_overlap: Option<f64>,
     /// Link rewrites and translations that share rare facts as `derived` (default true).
     pub derived: bool,
-    /// Weighted share of rare facts two documents must share to be `derived` (default 0.45).
+    /// Weighted share of rare facts two documents must share to be `derived` (default 0.55).
     pub derived_threshold: f64,
     /// Fewest rare facts two documents must share to be `derived` (default 6).
     pub derived_min_shared: usize,
@@ -74,7 +74,7 @@ impl Default for DedupeConfig {
             date_window_days: None,
             number_overlap: None,
             derived: true,
-            derived_threshold: 0.45,
+            derived_threshold: 0.55,
             derived_min_shared: 6,
         }
     }
