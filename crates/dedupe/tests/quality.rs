@@ -62,7 +62,7 @@ fn score(corpus: &[CorpusDoc], preset: Preset) -> (f64, f64, f64) {
 /// How many source articles a corpus is made from: a sample in debug builds, to keep the
 /// test suite fast; every source (thousands of documents) with `cargo test --release`.
 fn sample(spec: CorpusSpec) -> CorpusSpec {
-    let sources = if cfg!(debug_assertions) { 150 } else { 0 };
+    let sources = if cfg!(debug_assertions) { 100 } else { 0 };
     CorpusSpec { sources, ..spec }
 }
 
