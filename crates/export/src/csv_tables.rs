@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use newspipe_core::{AtomicFile, Document, StageError};
 
 use crate::rows::{document_rows, Cell, RowSink};
-use crate::schema::{TableId, TABLES};
 use crate::run_record::RunRecord;
+use crate::schema::{TableId, TABLES};
 
 /// The CSV files of one export, one writer per table in [`TABLES`] order.
 pub struct CsvTables {

@@ -56,8 +56,8 @@ use csv_tables::CsvTables;
 use html::HtmlReport;
 use jsonl::JsonlWriter;
 use run_record::RunRecord;
-pub use sqlite::SCHEMA_VERSION;
 use sqlite::SqliteDb;
+pub use sqlite::SCHEMA_VERSION;
 
 /// Configuration of the `export` stage.
 #[derive(Debug, Clone, Serialize, Deserialize)]

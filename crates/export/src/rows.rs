@@ -85,9 +85,9 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
         &[
             id.clone(),
             Cell::text(&doc.source.path),
-            doc.source
-                .line
-                .map_or(Cell::Null, |line| Cell::Int(i64::try_from(line).unwrap_or(i64::MAX))),
+            doc.source.line.map_or(Cell::Null, |line| {
+                Cell::Int(i64::try_from(line).unwrap_or(i64::MAX))
+            }),
             Cell::Text(enum_name(&doc.source.format)),
             Cell::opt_text(doc.source.url.as_deref()),
             Cell::opt_text(meta.title.as_deref()),
@@ -201,7 +201,12 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
                 Cell::Bool(signal.applicable),
             ],
         )?;
-        evidence_rows(TableId::SignalEvidence, &[id.clone(), signal_idx], signal, sink)?;
+        evidence_rows(
+            TableId::SignalEvidence,
+            &[id.clone(), signal_idx],
+            signal,
+            sink,
+        )?;
     }
     Ok(())
 }
@@ -310,7 +315,7 @@ fn json_array<T: serde::Serialize>(items: &[T]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use newspipe_core::{ClaimReliability, EntityKind, Entity, Reliability};
+    use newspipe_core::{ClaimReliability, Entity, EntityKind, Reliability};
 
     /// Collects rows, checking each has one cell per column.
     #[derive(Default)]

@@ -70,7 +70,10 @@ impl SqliteDb {
         docs: impl IntoIterator<Item = &'a Document>,
     ) -> Result<(), StageError> {
         let target = &self.target;
-        let tx = self.conn.transaction().map_err(|err| sql_error(target, err))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|err| sql_error(target, err))?;
         {
             let mut inserts = Inserts::prepare(&tx, target)?;
             for doc in docs {
@@ -83,7 +86,10 @@ impl SqliteDb {
     /// Adds the `runs` row and the indexes, closes the database and renames it over the target.
     pub fn commit(mut self, run: &RunRecord) -> Result<(), StageError> {
         let target = self.target.clone();
-        let tx = self.conn.transaction().map_err(|err| sql_error(&target, err))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|err| sql_error(&target, err))?;
         {
             let mut inserts = Inserts::prepare(&tx, &target)?;
             inserts.row(TableId::Runs, &run.cells())?;

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
-use newspipe_core::{Band, EntityKind, Evidence, Signal};
+use newspipe_core::{Band, EntityKind, Evidence, Relation, Signal};
 
 use super::highlight::{segments, Mark, MarkKind, Segment};
 use super::summary::{ClaimSummary, DocSummary, FullDoc, ReportData, Score};
@@ -39,8 +39,9 @@ pub fn render(data: &ReportData, run: &RunRecord, nonce: &str) -> Markup {
                 header.top {
                     h1 { (title) }
                     p.run {
-                        "Run started " (run.started_at) ", written " (run.finished_at)
-                        " by newspipe " (run.version) ". Pipeline hash " code { (run.config_hash) } "."
+                        @if !run.started_at.is_empty() { "Run started " (run.started_at) ", " }
+                        "written " (run.finished_at) " by newspipe " (run.version) "."
+                        @if !run.config_hash.is_empty() { " Pipeline hash " code { (run.config_hash) } "." }
                     }
                     nav {
                         a href="#overview" { "Overview" }
@@ -128,7 +129,7 @@ fn documents_table(data: &ReportData) -> Markup {
             h2 { "Documents" }
             @if data.docs.is_empty() { p.note { "No document reached the export." } }
             @else {
-                table.sortable {
+                div.table-wrap { table.sortable {
                     thead { tr {
                         th { "#" } th { "Document" } th { "Outlet" } th { "Published" }
                         th { "Cluster" } th { "Relation" } th { "Entities" } th { "Quotes" }
@@ -147,8 +148,8 @@ fn documents_table(data: &ReportData) -> Markup {
                                 td { @if let Some(d) = &doc.dedupe { code { (d.cluster) } } }
                                 td {
                                     @if let Some(d) = &doc.dedupe {
-                                        (relation_name(d.relation))
-                                        @if d.representative { " " span.tag { "representative" } }
+                                        @if d.relation != Relation::None { (relation_name(d.relation)) " " }
+                                        @if d.representative { span.tag.rep { "representative" } }
                                     }
                                 }
                                 td.num { (doc.entities) }
@@ -158,7 +159,7 @@ fn documents_table(data: &ReportData) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
         }
     }
@@ -190,10 +191,13 @@ fn clusters(data: &ReportData) -> Markup {
             @if clusters.is_empty() {
                 p.note { "No duplicate clusters: the pipeline ran no dedupe stage." }
             } @else {
-                p.note { (multi.len()) " clusters hold copies; " (alone) " documents stand alone." }
+                p.note {
+                    (count_of(multi.len(), "cluster holds", "clusters hold")) " copies; "
+                    (count_of(alone, "document stands", "documents stand")) " alone."
+                }
             }
             @if !multi.is_empty() {
-                table.sortable {
+                div.table-wrap { table.sortable {
                     thead { tr { th { "Cluster" } th { "Size" } th { "Members" } } }
                     tbody {
                         @for (id, members) in &multi {
@@ -206,7 +210,7 @@ fn clusters(data: &ReportData) -> Markup {
                                         @if let Some(d) = &doc.dedupe {
                                             li {
                                                 (doc_link(data, &doc.id))
-                                                " " span.tag { (relation_name(d.relation)) }
+                                                @if d.relation != Relation::None { " " span.tag { (relation_name(d.relation)) } }
                                                 @if d.representative { " " span.tag.rep { "representative" } }
                                                 @if !d.representative {
                                                     " similarity " (format!("{:.2}", d.similarity))
@@ -220,7 +224,7 @@ fn clusters(data: &ReportData) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
         }
     }
@@ -233,7 +237,7 @@ fn entities(data: &ReportData) -> Markup {
             @if data.entities.is_empty() { p.note { "No entities: the pipeline ran no extract stage, or it found none." } }
             @else {
                 p.note { "Each canonical entity with the spellings that were merged into it." }
-                table.sortable {
+                div.table-wrap { table.sortable {
                     thead { tr {
                         th { "Canonical name" } th { "Kind" } th { "Mentions" } th { "Documents" }
                         th { "Spellings" } th { "Roles" }
@@ -256,7 +260,7 @@ fn entities(data: &ReportData) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
         }
     }
@@ -269,7 +273,7 @@ fn claims(data: &ReportData) -> Markup {
             @if data.claims.is_empty() { p.note { "No claims: the pipeline ran no extract stage, or it found none." } }
             @else {
                 p.note { "Supporting and contradicting documents are representatives of independent clusters." }
-                table.sortable {
+                div.table-wrap { table.sortable {
                     thead { tr {
                         th { "Claim" } th { "Document" } th { "Speaker" } th { "Hedged" }
                         th { "Supported by" } th { "Contradicted by" } th { "Reliability" }
@@ -277,7 +281,7 @@ fn claims(data: &ReportData) -> Markup {
                     tbody {
                         @for claim in &data.claims { (claim_row(data, claim)) }
                     }
-                }
+                } }
             }
         }
     }
@@ -287,7 +291,7 @@ fn claim_row(data: &ReportData, claim: &ClaimSummary) -> Markup {
     let doc = &data.docs[claim.doc];
     html! {
         tr {
-            td.claim-text {
+            td.claim-text.wide {
                 @if doc.full.is_some() {
                     a href=(format!("#d{}-c{}", claim.doc, claim.idx)) { (claim.text) }
                 } @else { (claim.text) }
@@ -318,7 +322,12 @@ fn legend() -> Markup {
     }
 }
 
-fn document_section(data: &ReportData, position: usize, doc: &DocSummary, full: &FullDoc) -> Markup {
+fn document_section(
+    data: &ReportData,
+    position: usize,
+    doc: &DocSummary,
+    full: &FullDoc,
+) -> Markup {
     html! {
         article.doc id=(format!("doc-{position}")) {
             h3 {
@@ -352,7 +361,8 @@ fn document_section(data: &ReportData, position: usize, doc: &DocSummary, full: 
                     @if let Some(d) = &doc.dedupe {
                         dt { "cluster" }
                         dd {
-                            code { (d.cluster) } " " (relation_name(d.relation))
+                            code { (d.cluster) }
+                            @if d.relation != Relation::None { " " (relation_name(d.relation)) }
                             @if d.representative { " (representative)" }
                             @if let Some(of) = &d.duplicate_of { " of " (doc_link(data, of)) }
                         }
@@ -382,10 +392,12 @@ fn document_section(data: &ReportData, position: usize, doc: &DocSummary, full: 
                             (claim.text)
                             div.sub {
                                 (score_bar(claim.reliability))
-                                @if claim.hedged { span.tag { "hedged" } " " }
-                                @if let Some(speaker) = &claim.speaker { "said by " (speaker) ". " }
-                                @if !claim.supported_by.is_empty() { "Supported by " (doc_links(data, &claim.supported_by)) ". " }
-                                @if !claim.contradicted_by.is_empty() { "Contradicted by " (doc_links(data, &claim.contradicted_by)) ". " }
+                                @if claim.hedged { span.tag { "hedged" } }
+                                span {
+                                    @if let Some(speaker) = &claim.speaker { "Said by " (speaker) ". " }
+                                    @if !claim.supported_by.is_empty() { "Supported by " (doc_links(data, &claim.supported_by)) ". " }
+                                    @if !claim.contradicted_by.is_empty() { "Contradicted by " (doc_links(data, &claim.contradicted_by)) ". " }
+                                }
                             }
                             @if let Some(signals) = full.claim_signals.get(claim.idx).filter(|s| !s.is_empty()) {
                                 (signals_table(data, &doc.id, &full.text, signals))
@@ -529,6 +541,11 @@ fn doc_links(data: &ReportData, ids: &[String]) -> Markup {
             (doc_link(data, id))
         }
     }
+}
+
+/// "1 cluster holds", "3 clusters hold".
+fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn kind_name(kind: EntityKind) -> &'static str {

@@ -158,8 +158,8 @@ impl ReportData {
                 speaker: claim.speaker.clone(),
                 hedged: claim.hedged,
                 reliability: reliability.map(claim_score),
-                supported_by: reliability.map_or(Vec::new(), |r| r.supported_by.clone()),
-                contradicted_by: reliability.map_or(Vec::new(), |r| r.contradicted_by.clone()),
+                supported_by: reliability.map_or(Vec::new(), |r| distinct(&r.supported_by)),
+                contradicted_by: reliability.map_or(Vec::new(), |r| distinct(&r.contradicted_by)),
             });
         }
         let full = (position < self.max_full).then(|| Box::new(full_doc(doc)));
@@ -186,6 +186,15 @@ impl ReportData {
     }
 }
 
+/// The ids in their first-seen order, each once.
+fn distinct(ids: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    ids.iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .cloned()
+        .collect()
+}
+
 fn claim_score(reliability: &ClaimReliability) -> Score {
     Score {
         value: reliability.score,
@@ -201,7 +210,11 @@ fn full_doc(doc: &Document) -> FullDoc {
             EntityKind::Organization => MarkKind::Organization,
             EntityKind::Place => MarkKind::Place,
         };
-        let mut label = format!("{}: {}", kind.class().trim_start_matches("m-"), entity.canonical);
+        let mut label = format!(
+            "{}: {}",
+            kind.class().trim_start_matches("m-"),
+            entity.canonical
+        );
         if let Some(role) = &entity.role {
             label.push_str(&format!(" ({role})"));
         }
@@ -272,7 +285,11 @@ fn full_doc(doc: &Document) -> FullDoc {
         claim_signals: doc
             .claims
             .iter()
-            .map(|c| c.reliability.as_ref().map_or(Vec::new(), |r| r.signals.clone()))
+            .map(|c| {
+                c.reliability
+                    .as_ref()
+                    .map_or(Vec::new(), |r| r.signals.clone())
+            })
             .collect(),
     }
 }
@@ -313,7 +330,10 @@ mod tests {
             ["Keir Starmer", "Keir Starrer", "Starmer"]
         );
         assert!(data.docs[0].full.is_some());
-        assert!(data.docs[1].full.is_none(), "only the first max_full in full");
+        assert!(
+            data.docs[1].full.is_none(),
+            "only the first max_full in full"
+        );
         assert_eq!(data.position("b"), Some(1));
     }
 }
