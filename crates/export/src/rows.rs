@@ -3,7 +3,10 @@
 
 use std::borrow::Cow;
 
-use newspipe_core::{Band, Claim, Document, QuantityValue, Relation, Signal, StageError};
+use newspipe_core::{
+    Band, Claim, Document, EntityKind, InputFormat, PageKind, QuantityValue, Relation, Signal,
+    StageError,
+};
 
 use crate::schema::TableId;
 
@@ -66,11 +69,28 @@ pub fn relation_name(relation: Relation) -> &'static str {
     }
 }
 
-/// The JSON Lines name of a serde enum with a unit variant (`person`, `article`, ...).
-fn enum_name<T: serde::Serialize>(value: &T) -> Cow<'static, str> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(name)) => Cow::Owned(name),
-        _ => Cow::Borrowed(""),
+/// The JSON Lines name of an entity kind.
+pub fn kind_name(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Person => "person",
+        EntityKind::Organization => "organization",
+        EntityKind::Place => "place",
+    }
+}
+
+fn format_name(format: InputFormat) -> &'static str {
+    match format {
+        InputFormat::Text => "text",
+        InputFormat::Html => "html",
+    }
+}
+
+/// The JSON Lines name of a page kind.
+pub fn page_kind_name(kind: PageKind) -> &'static str {
+    match kind {
+        PageKind::Article => "article",
+        PageKind::Listing => "listing",
+        PageKind::Other => "other",
     }
 }
 
@@ -88,7 +108,7 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
             doc.source.line.map_or(Cell::Null, |line| {
                 Cell::Int(i64::try_from(line).unwrap_or(i64::MAX))
             }),
-            Cell::Text(enum_name(&doc.source.format)),
+            Cell::text(format_name(doc.source.format)),
             Cell::opt_text(doc.source.url.as_deref()),
             Cell::opt_text(meta.title.as_deref()),
             Cell::opt_text(meta.outlet.as_deref()),
@@ -96,8 +116,7 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
             Cell::opt_text(meta.published.as_deref()),
             Cell::opt_text(meta.published_basis.as_deref()),
             Cell::opt_text(meta.language.as_deref()),
-            meta.page_kind
-                .map_or(Cell::Null, |kind| Cell::Text(enum_name(&kind))),
+            Cell::opt_text(meta.page_kind.map(page_kind_name)),
             Cell::int(doc.text.len()),
             Cell::opt_text(dedupe.map(|d| d.cluster.as_str())),
             Cell::opt_text(dedupe.map(|d| relation_name(d.relation))),
@@ -113,7 +132,7 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
             &[
                 id.clone(),
                 Cell::int(idx),
-                Cell::Text(enum_name(&entity.kind)),
+                Cell::text(kind_name(entity.kind)),
                 Cell::text(&entity.text),
                 Cell::text(&entity.canonical),
                 Cell::opt_text(entity.role.as_deref()),

@@ -103,7 +103,17 @@ impl Table {
                 fk.references.join(", ")
             ));
         }
-        format!("CREATE TABLE {} (\n{}\n)", self.name, lines.join(",\n"))
+        // Annotation tables are clustered on their key (doc_id, idx): one B-tree per table.
+        let clustered = if self.parent.is_some() {
+            " WITHOUT ROWID"
+        } else {
+            ""
+        };
+        format!(
+            "CREATE TABLE {} (\n{}\n){clustered}",
+            self.name,
+            lines.join(",\n")
+        )
     }
 
     /// `CREATE INDEX` statements for SQLite.

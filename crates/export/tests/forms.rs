@@ -245,24 +245,27 @@ fn the_tables_say_what_the_documents_say() {
         ]
     );
 
-    // The README's example query: the claims with the most independent support.
-    let readme = strings(
-        "SELECT c.doc_id || ' | ' || coalesce(d.outlet, '') || ' | ' || count(s.other_doc_id)
-         FROM claims c
-         JOIN documents d ON d.id = c.doc_id
-         LEFT JOIN claim_support s
-           ON s.doc_id = c.doc_id AND s.claim_idx = c.idx AND s.relation = 'supports'
-         GROUP BY c.doc_id, c.idx
-         ORDER BY count(s.other_doc_id) DESC, c.reliability_score DESC
-         LIMIT 4",
-    );
+    // The README's example query, read from the README itself.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let query = readme
+        .split("sqlite3 -header -column out/news.db \"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the README shows a sqlite3 query");
+    let mut stmt = db.prepare(query).unwrap();
+    let top: Vec<(String, i64, Option<String>, i64)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(
-        readme,
+        top[..4],
         [
-            "wire-001 | Example Wire | 1",
-            "summary-003 | Рerspective Review | 1",
-            "old-004 |  | 1",
-            "wire-001 | Example Wire | 0",
+            ("wire-001".into(), 0, Some("high".into()), 1),
+            ("summary-003".into(), 0, Some("medium".into()), 1),
+            ("old-004".into(), 0, Some("low".into()), 1),
+            ("wire-001".into(), 1, Some("medium".into()), 0),
         ]
     );
 

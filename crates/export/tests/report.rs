@@ -138,6 +138,9 @@ fn every_section_shows_its_facts() {
         "{old}"
     );
 
+    // A supporter listed twice is shown once.
+    assert!(html.contains("Supported by <a href=\"#doc-0\"><code>wire-001</code></a>. "));
+
     // Texts: highlights, claim anchors, signals with their evidence words.
     assert!(html.contains(
         "<span class=\"m-person\" title=\"person: Steve Boivin (Lt.-Gen.)\">Steve Boivin</span>"

@@ -8,7 +8,7 @@ use newspipe_core::{Band, EntityKind, Evidence, Relation, Signal};
 
 use super::highlight::{segments, Mark, MarkKind, Segment};
 use super::summary::{ClaimSummary, DocSummary, FullDoc, ReportData, Score};
-use crate::rows::{band_name, relation_name};
+use crate::rows::{band_name, kind_name, page_kind_name, relation_name};
 use crate::run_record::RunRecord;
 
 const STYLE: &str = include_str!("report.css");
@@ -357,7 +357,7 @@ fn document_section(
                         }
                     }
                     @if let Some(language) = &full.language { dt { "language" } dd { (language) } }
-                    @if let Some(kind) = full.page_kind { dt { "page" } dd { (format!("{kind:?}").to_lowercase()) } }
+                    @if let Some(kind) = full.page_kind { dt { "page" } dd { (page_kind_name(kind)) } }
                     @if let Some(d) = &doc.dedupe {
                         dt { "cluster" }
                         dd {
@@ -383,7 +383,7 @@ fn document_section(
                 h4 { "Reliability signals" }
                 (signals_table(data, &doc.id, &full.text, &full.signals))
             }
-            @let claims: Vec<&ClaimSummary> = data.claims.iter().filter(|c| c.doc == position).collect();
+            @let claims = claims_of(data, position);
             @if !claims.is_empty() {
                 h4 { "Claims" }
                 ol.claims {
@@ -408,6 +408,13 @@ fn document_section(
             }
         }
     }
+}
+
+/// The claims of the document at `position` (claims are kept in document order).
+fn claims_of(data: &ReportData, position: usize) -> &[ClaimSummary] {
+    let start = data.claims.partition_point(|c| c.doc < position);
+    let end = data.claims.partition_point(|c| c.doc <= position);
+    &data.claims[start..end]
 }
 
 fn highlighted(position: usize, text: &str, marks: &[Mark]) -> Markup {
@@ -546,14 +553,6 @@ fn doc_links(data: &ReportData, ids: &[String]) -> Markup {
 /// "1 cluster holds", "3 clusters hold".
 fn count_of(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn kind_name(kind: EntityKind) -> &'static str {
-    match kind {
-        EntityKind::Person => "person",
-        EntityKind::Organization => "organization",
-        EntityKind::Place => "place",
-    }
 }
 
 fn kind_class(kind: EntityKind) -> &'static str {

@@ -9,7 +9,7 @@ use newspipe_core::{
 };
 
 use super::highlight::{Mark, MarkKind};
-use crate::rows::band_name;
+use crate::rows::{band_name, kind_name};
 
 /// A score and its band.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -210,11 +210,7 @@ fn full_doc(doc: &Document) -> FullDoc {
             EntityKind::Organization => MarkKind::Organization,
             EntityKind::Place => MarkKind::Place,
         };
-        let mut label = format!(
-            "{}: {}",
-            kind.class().trim_start_matches("m-"),
-            entity.canonical
-        );
+        let mut label = format!("{}: {}", kind_name(entity.kind), entity.canonical);
         if let Some(role) = &entity.role {
             label.push_str(&format!(" ({role})"));
         }
