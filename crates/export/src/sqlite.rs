@@ -35,9 +35,12 @@ impl SqliteDb {
         std::fs::create_dir_all(dir).map_err(|err| {
             StageError::new(format!("cannot create folder {}: {err}", dir.display()))
         })?;
-        let temp = tempfile::Builder::new()
-            .prefix(".newspipe-")
-            .suffix(".db.tmp")
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".newspipe-").suffix(".db.tmp");
+        // Shared like any file the user writes (0666 less the umask), not private.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder
             .tempfile_in(dir)
             .map_err(|err| {
                 StageError::new(format!("cannot write in folder {}: {err}", dir.display()))

@@ -139,7 +139,7 @@ fn documents_table(data: &ReportData) -> Markup {
                         @for (position, doc) in data.docs.iter().enumerate() {
                             tr {
                                 td.num { (position + 1) }
-                                td {
+                                td.wide {
                                     (doc_link(data, &doc.id))
                                     @if let Some(title) = &doc.title { div.sub { (title) } }
                                 }
