@@ -21,8 +21,8 @@ const SNIPPET_CHARS: usize = 240;
 pub fn render(data: &ReportData, run: &RunRecord, nonce: &str) -> Markup {
     let title = format!("newspipe report: {}", run.pipeline);
     let csp = format!(
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; \
-         script-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'"
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; \
+         base-uri 'none'; form-action 'none'"
     );
     let full = data.docs.iter().filter(|d| d.full.is_some()).count();
     html! {
@@ -39,8 +39,9 @@ pub fn render(data: &ReportData, run: &RunRecord, nonce: &str) -> Markup {
                 header.top {
                     h1 { (title) }
                     p.run {
-                        @if !run.started_at.is_empty() { "Run started " (run.started_at) ", " }
-                        "written " (run.finished_at) " by newspipe " (run.version) "."
+                        @if run.started_at.is_empty() { "Written " }
+                        @else { "Run started " (run.started_at) ", written " }
+                        (run.finished_at) " by newspipe " (run.version) "."
                         @if !run.config_hash.is_empty() { " Pipeline hash " code { (run.config_hash) } "." }
                     }
                     nav {
