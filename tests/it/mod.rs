@@ -1,4 +1,5 @@
 mod determinism;
+mod export;
 mod inputs;
 mod support;
 mod validate;

@@ -23,9 +23,13 @@ impl AtomicFile {
             _ => Path::new("."),
         };
         fs::create_dir_all(dir).map_err(|err| annotate(err, "cannot create folder", dir))?;
-        let temp = tempfile::Builder::new()
-            .prefix(".newspipe-")
-            .suffix(".tmp")
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".newspipe-").suffix(".tmp");
+        // An output is shared like any file the user writes (mode 0666 less the umask), not
+        // private like a temporary file.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder
             .tempfile_in(dir)
             .map_err(|err| annotate(err, "cannot write in folder", dir))?;
         Ok(Self {
@@ -82,6 +86,19 @@ mod tests {
         assert!(!target.exists());
         file.commit().unwrap();
         assert_eq!(fs::read_to_string(&target).unwrap(), "line\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_as_readable_as_any_file_the_user_writes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        fs::write(&plain, "x").unwrap();
+        let target = dir.path().join("out.jsonl");
+        AtomicFile::create(&target).unwrap().commit().unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&target), mode(&plain));
     }
 
     #[test]

@@ -1,80 +1,163 @@
 //! # newspipe-export
 //!
-//! **What it does:** writes every document that reaches it, in input order.
-//! `jsonl: PATH` writes one JSON document per line (the public document contract, see the
-//! README). Files are written to a temporary file beside the target and renamed into place when
-//! the run succeeds, so a crash or a failed run never leaves half a file; a missing folder is
-//! created, and an unwritable one is reported before any document is read.
+//! **What it does:** writes every document that reaches it, in input order, in up to four forms:
+//!
+//! - `jsonl`: one JSON document per line, the public document contract (see the README);
+//! - `csv`: a folder of RFC 4180 tables, one file per table, with a header row;
+//! - `sqlite`: one SQLite database with the same tables, primary and foreign keys, indexes on
+//!   the join columns, and a `runs` table (pipeline, config hash, version, times, counts);
+//! - `html`: one self-contained report a person can read: overview, clusters, canonical
+//!   entities, claims with their supporters, and each document's text with its annotations
+//!   highlighted and its signals with their evidence.
+//!
+//! Every output is written to a temporary file beside its target and renamed into place when
+//! the run succeeds, so a crash or a failed run never leaves half a file and an existing output
+//! is replaced in one step. A missing folder is created; an unwritable one is reported before
+//! any document is read. The stage streams: each batch is written as it passes (the report
+//! keeps a compact summary per document and is rendered at the end).
+//!
+//! A document whose id was already exported in this run is dropped (recorded in the `dropped`
+//! output with the reason), so every form holds the same documents and ids stay keys.
 //!
 //! **When to use:** at the end of a pipeline (or in the middle, to keep an intermediate state).
 //!
 //! ```yaml
 //! - export:
-//!     jsonl: ../out/documents.jsonl   # relative to the pipeline file
-//!     include_raw: false              # also write `raw`, the input as decoded
+//!     jsonl: ../out/documents.jsonl   # paths are relative to the pipeline file
+//!     csv: ../out/tables/             # a folder: documents.csv, entities.csv, ...
+//!     sqlite: ../out/news.db
+//!     html: ../out/report.html
+//!     include_raw: false              # also write `raw`, the input as decoded, in JSONL
+//!     html_max_documents: 500         # documents shown in full in the report
 //! ```
+//!
+//! **Tables** (CSV files and SQLite tables alike; offsets are byte offsets into `text`):
+//! `documents`, `entities`, `dates`, `quantities`, `quotes`, `claims`, `claim_support`,
+//! `clusters`, `signals`, `signal_evidence`, `claim_signals`, `claim_signal_evidence`, `runs`.
+//! See [`schema`] for their columns and keys.
 
-use std::io::Write;
+mod csv_tables;
+mod html;
+mod jsonl;
+mod rows;
+mod run_record;
+pub mod schema;
+mod sqlite;
+
+use std::collections::HashSet;
 
 use newspipe_core::{
-    AtomicFile, BuildContext, BuildError, CorpusStage, Disposition, Document, RunInfo, StageError,
+    BuildContext, BuildError, CorpusStage, Disposition, Document, RunInfo, StageError,
     StageFactory, StageInstance,
 };
 use serde::{Deserialize, Serialize};
 
+use csv_tables::CsvTables;
+use html::HtmlReport;
+use jsonl::JsonlWriter;
+use run_record::RunRecord;
+use sqlite::SqliteDb;
+pub use sqlite::SCHEMA_VERSION;
+
 /// Configuration of the `export` stage.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExportConfig {
     /// JSON Lines output file, one document per line.
     pub jsonl: Option<String>,
-    /// Whether to write each document's `raw` input next to its `text`.
+    /// Folder of CSV tables.
+    pub csv: Option<String>,
+    /// SQLite database file.
+    pub sqlite: Option<String>,
+    /// HTML report file.
+    pub html: Option<String>,
+    /// Whether to write each document's `raw` input next to its `text` in JSON Lines.
     pub include_raw: bool,
+    /// How many documents the HTML report shows in full; its tables cover all of them.
+    pub html_max_documents: usize,
 }
 
-/// The `export` stage at run time: its open output files.
+impl Default for ExportConfig {
+    fn default() -> Self {
+        Self {
+            jsonl: None,
+            csv: None,
+            sqlite: None,
+            html: None,
+            include_raw: false,
+            html_max_documents: 500,
+        }
+    }
+}
+
+/// The `export` stage at run time: its open outputs.
 pub struct Export {
-    jsonl: Option<AtomicFile>,
-    include_raw: bool,
-    line: Vec<u8>,
+    jsonl: Option<JsonlWriter>,
+    csv: Option<CsvTables>,
+    sqlite: Option<SqliteDb>,
+    html: Option<HtmlReport>,
+    seen: HashSet<[u8; 16]>,
+    written: u64,
 }
 
 impl Export {
     /// Opens every configured output (as temporary files); fails if none is configured or one
     /// cannot be written.
     pub fn new(config: ExportConfig, cx: &BuildContext) -> Result<Self, BuildError> {
-        let Some(jsonl) = &config.jsonl else {
+        if [&config.jsonl, &config.csv, &config.sqlite, &config.html]
+            .iter()
+            .all(|output| output.is_none())
+        {
             return Err(BuildError::Setup(
-                "no output configured; add `jsonl: out/documents.jsonl`".into(),
+                "no output configured; add one of `jsonl: out/documents.jsonl`, `csv: out/tables/`, \
+                 `sqlite: out/news.db`, `html: out/report.html`"
+                    .into(),
             ));
+        }
+        let setup = |form: &str, err: &dyn std::fmt::Display| {
+            BuildError::Setup(format!("{form} output: {err}"))
         };
-        let jsonl = AtomicFile::create(&cx.resolve(jsonl))
-            .map_err(|err| BuildError::Setup(err.to_string()))?;
+        let jsonl = match &config.jsonl {
+            Some(path) => Some(
+                JsonlWriter::create(&cx.resolve(path), config.include_raw)
+                    .map_err(|err| setup("jsonl", &err))?,
+            ),
+            None => None,
+        };
+        let csv = match &config.csv {
+            Some(dir) => {
+                Some(CsvTables::create(&cx.resolve(dir)).map_err(|err| setup("csv", &err))?)
+            }
+            None => None,
+        };
+        let sqlite = match &config.sqlite {
+            Some(path) => {
+                Some(SqliteDb::create(&cx.resolve(path)).map_err(|err| setup("sqlite", &err))?)
+            }
+            None => None,
+        };
+        let html = match &config.html {
+            Some(path) => Some(
+                HtmlReport::create(&cx.resolve(path), config.html_max_documents)
+                    .map_err(|err| setup("html", &err))?,
+            ),
+            None => None,
+        };
         Ok(Self {
-            jsonl: Some(jsonl),
-            include_raw: config.include_raw,
-            line: Vec::new(),
+            jsonl,
+            csv,
+            sqlite,
+            html,
+            seen: HashSet::new(),
+            written: 0,
         })
     }
 
-    fn write_jsonl(&mut self, doc: &mut Document) -> Result<(), StageError> {
-        let Some(file) = self.jsonl.as_mut() else {
-            return Ok(());
-        };
-        let raw = if self.include_raw {
-            None
-        } else {
-            Some(std::mem::take(&mut doc.raw))
-        };
-        self.line.clear();
-        let written = serde_json::to_writer(&mut self.line, &*doc);
-        if let Some(raw) = raw {
-            doc.raw = raw;
-        }
-        written.map_err(|err| StageError::new(format!("cannot serialize document: {err}")))?;
-        self.line.push(b'\n');
-        file.write_all(&self.line)?;
-        Ok(())
+    /// Whether `id` is new in this run; remembers it.
+    fn first_time(&mut self, id: &str) -> bool {
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&blake3::hash(id.as_bytes()).as_bytes()[..16]);
+        self.seen.insert(key)
     }
 }
 
@@ -84,15 +167,65 @@ impl CorpusStage for Export {
     }
 
     fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
-        for doc in docs.iter_mut() {
-            self.write_jsonl(doc)?;
+        let dispositions: Vec<Disposition> = docs
+            .iter()
+            .map(|doc| {
+                if self.first_time(&doc.id) {
+                    Disposition::Keep
+                } else {
+                    Disposition::Drop {
+                        reason: "duplicate document id: an earlier document with this id was \
+                                 exported"
+                            .into(),
+                        duplicate_of: Some(doc.id.clone()),
+                    }
+                }
+            })
+            .collect();
+        let kept = || {
+            docs.iter()
+                .zip(&dispositions)
+                .filter(|(_, d)| **d == Disposition::Keep)
+                .map(|(doc, _)| doc)
+        };
+        if let Some(sqlite) = self.sqlite.as_mut() {
+            sqlite.write(kept())?;
         }
-        Ok(vec![Disposition::Keep; docs.len()])
+        if let Some(csv) = self.csv.as_mut() {
+            for doc in kept() {
+                csv.write(doc)?;
+            }
+        }
+        if let Some(html) = self.html.as_mut() {
+            for doc in kept() {
+                html.add(doc);
+            }
+        }
+        for (doc, disposition) in docs.iter_mut().zip(&dispositions) {
+            if *disposition != Disposition::Keep {
+                continue;
+            }
+            if let Some(jsonl) = self.jsonl.as_mut() {
+                jsonl.write(doc)?;
+            }
+            self.written += 1;
+        }
+        Ok(dispositions)
     }
 
-    fn finish(&mut self, _run: &RunInfo) -> Result<(), StageError> {
-        if let Some(file) = self.jsonl.take() {
-            file.commit()?;
+    fn finish(&mut self, run: &RunInfo) -> Result<(), StageError> {
+        let record = RunRecord::new(run, self.written);
+        if let Some(jsonl) = self.jsonl.take() {
+            jsonl.commit()?;
+        }
+        if let Some(csv) = self.csv.take() {
+            csv.commit(&record)?;
+        }
+        if let Some(sqlite) = self.sqlite.take() {
+            sqlite.commit(&record)?;
+        }
+        if let Some(html) = self.html.take() {
+            html.commit(&record)?;
         }
         Ok(())
     }
@@ -102,7 +235,7 @@ impl CorpusStage for Export {
 pub fn factory() -> StageFactory {
     StageFactory::new::<ExportConfig>(
         "export",
-        "Write documents out as JSON Lines, atomically.",
+        "Write documents out as JSON Lines, CSV tables, a SQLite database and an HTML report, atomically.",
         |config, cx| Ok(StageInstance::Corpus(Box::new(Export::new(config, cx)?))),
     )
 }
@@ -123,7 +256,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = ExportConfig {
             jsonl: Some("out/docs.jsonl".into()),
-            include_raw: false,
+            ..ExportConfig::default()
         };
         let mut export = Export::new(config, &context(dir.path())).unwrap();
         let mut docs = vec![
@@ -144,6 +277,36 @@ mod tests {
         assert_eq!(lines[1]["text"], "second");
         assert!(lines[1].get("raw").is_none(), "raw is omitted by default");
         assert_eq!(docs[0].raw, "first", "the document keeps its raw text");
+    }
+
+    #[test]
+    fn a_repeated_id_is_dropped_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = ExportConfig {
+            jsonl: Some("docs.jsonl".into()),
+            ..ExportConfig::default()
+        };
+        let mut export = Export::new(config, &context(dir.path())).unwrap();
+        let mut first = vec![Document::new("a", Default::default(), "one".into())];
+        let mut second = vec![
+            Document::new("b", Default::default(), "two".into()),
+            Document::new("a", Default::default(), "three".into()),
+        ];
+        assert_eq!(export.apply(&mut first).unwrap(), [Disposition::Keep]);
+        let dispositions = export.apply(&mut second).unwrap();
+        assert_eq!(dispositions[0], Disposition::Keep);
+        let Disposition::Drop {
+            reason,
+            duplicate_of,
+        } = &dispositions[1]
+        else {
+            panic!("the repeated id must be dropped: {dispositions:?}");
+        };
+        assert!(reason.contains("duplicate document id"), "{reason}");
+        assert_eq!(duplicate_of.as_deref(), Some("a"));
+        export.finish(&RunInfo::default()).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("docs.jsonl")).unwrap();
+        assert_eq!(text.lines().count(), 2);
     }
 
     #[test]

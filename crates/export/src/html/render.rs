@@ -1,0 +1,620 @@
+//! The report's HTML. Every piece of text from the corpus goes through maud's escaping; only the
+//! report's own CSS and script are inserted as they are.
+
+use std::collections::BTreeMap;
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use newspipe_core::{Band, EntityKind, Evidence, Relation, Signal};
+
+use super::highlight::{segments, Mark, MarkKind, Segment};
+use super::summary::{ClaimSummary, DocSummary, FullDoc, ReportData, Score};
+use crate::rows::{band_name, kind_name, page_kind_name, relation_name};
+use crate::run_record::RunRecord;
+
+const STYLE: &str = include_str!("report.css");
+const SCRIPT: &str = include_str!("report.js");
+
+/// Characters of another document's text quoted as evidence before it is cut.
+const SNIPPET_CHARS: usize = 240;
+
+/// Renders the whole report. `nonce` allows the report's own script and nothing else.
+pub fn render(data: &ReportData, run: &RunRecord, nonce: &str) -> Markup {
+    let title = format!("newspipe report: {}", run.pipeline);
+    let csp = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; \
+         base-uri 'none'; form-action 'none'"
+    );
+    let full = data.docs.iter().filter(|d| d.full.is_some()).count();
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta http-equiv="Content-Security-Policy" content=(csp);
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header.top {
+                    h1 { (title) }
+                    p.run {
+                        @if run.started_at.is_empty() { "Written " }
+                        @else { "Run started " (run.started_at) ", written " }
+                        (run.finished_at) " by newspipe " (run.version) "."
+                        @if !run.config_hash.is_empty() { " Pipeline hash " code { (run.config_hash) } "." }
+                    }
+                    nav {
+                        a href="#overview" { "Overview" }
+                        a href="#documents" { "Documents" }
+                        a href="#clusters" { "Clusters" }
+                        a href="#entities" { "Entities" }
+                        a href="#claims" { "Claims" }
+                        a href="#texts" { "Texts" }
+                    }
+                }
+                main {
+                    (overview(data, run))
+                    (documents_table(data))
+                    (clusters(data))
+                    (entities(data))
+                    (claims(data))
+                    section #texts {
+                        h2 { "Texts" }
+                        @if full < data.docs.len() {
+                            p.note {
+                                "The first " (full) " of " (data.docs.len())
+                                " documents are shown in full (html_max_documents); the tables above cover all."
+                            }
+                        }
+                        (legend())
+                        @for (position, doc) in data.docs.iter().enumerate() {
+                            @if let Some(full) = &doc.full {
+                                (document_section(data, position, doc, full))
+                            }
+                        }
+                    }
+                }
+                script nonce=(nonce) { (PreEscaped(SCRIPT)) }
+            }
+        }
+    }
+}
+
+fn overview(data: &ReportData, run: &RunRecord) -> Markup {
+    let clusters = cluster_members(data);
+    let multi = clusters.values().filter(|m| m.len() > 1).count();
+    let mut bands = [0usize; 4];
+    for doc in &data.docs {
+        bands[match doc.reliability.map(|s| s.band) {
+            Some(Band::High) => 0,
+            Some(Band::Medium) => 1,
+            Some(Band::Low) => 2,
+            None => 3,
+        }] += 1;
+    }
+    let quotes: usize = data.docs.iter().map(|d| d.quotes).sum();
+    let mentions: usize = data.docs.iter().map(|d| d.entities).sum();
+    html! {
+        section #overview {
+            h2 { "Overview" }
+            div.cards {
+                (card(run.written, "documents written"))
+                (card(run.read, "read"))
+                (card(run.rejected, "rejected"))
+                (card(run.dropped, "dropped"))
+                (card(clusters.len(), "clusters"))
+                (card(multi, "with copies"))
+                (card(data.entities.len(), "canonical entities"))
+                (card(mentions, "entity mentions"))
+                (card(quotes, "quotes"))
+                (card(data.claims.len(), "claims"))
+            }
+            div.bands {
+                span.band.band-high { (bands[0]) " high" }
+                span.band.band-medium { (bands[1]) " medium" }
+                span.band.band-low { (bands[2]) " low" }
+                @if bands[3] > 0 { span.band.band-none { (bands[3]) " not scored" } }
+            }
+        }
+    }
+}
+
+fn card(count: impl std::fmt::Display, label: &str) -> Markup {
+    html! { div.card { span.count { (count) } span.label { (label) } } }
+}
+
+fn documents_table(data: &ReportData) -> Markup {
+    html! {
+        section #documents {
+            h2 { "Documents" }
+            @if data.docs.is_empty() { p.note { "No document reached the export." } }
+            @else {
+                div.table-wrap { table.sortable {
+                    thead { tr {
+                        th { "#" } th { "Document" } th { "Outlet" } th { "Published" }
+                        th { "Cluster" } th { "Relation" } th { "Entities" } th { "Quotes" }
+                        th { "Claims" } th { "Reliability" }
+                    } }
+                    tbody {
+                        @for (position, doc) in data.docs.iter().enumerate() {
+                            tr {
+                                td.num { (position + 1) }
+                                td.wide {
+                                    (doc_link(data, &doc.id))
+                                    @if let Some(title) = &doc.title { div.sub { (title) } }
+                                }
+                                td { (doc.outlet.as_deref().unwrap_or("")) }
+                                td { (doc.published.as_deref().unwrap_or("")) }
+                                td { @if let Some(d) = &doc.dedupe { code { (d.cluster) } } }
+                                td {
+                                    @if let Some(d) = &doc.dedupe {
+                                        @if d.relation != Relation::None { (relation_name(d.relation)) " " }
+                                        @if d.representative { span.tag.rep { "representative" } }
+                                    }
+                                }
+                                td.num { (doc.entities) }
+                                td.num { (doc.quotes) }
+                                td.num { (doc.claims) }
+                                (score_cell(doc.reliability))
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+/// Cluster id → member positions, in input order.
+fn cluster_members(data: &ReportData) -> BTreeMap<&str, Vec<usize>> {
+    let mut clusters: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (position, doc) in data.docs.iter().enumerate() {
+        if let Some(dedupe) = &doc.dedupe {
+            clusters.entry(&dedupe.cluster).or_default().push(position);
+        }
+    }
+    clusters
+}
+
+fn clusters(data: &ReportData) -> Markup {
+    let clusters = cluster_members(data);
+    let mut multi: Vec<(&str, &Vec<usize>)> = clusters
+        .iter()
+        .filter(|(_, members)| members.len() > 1)
+        .map(|(id, members)| (*id, members))
+        .collect();
+    multi.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
+    let alone = clusters.len() - multi.len();
+    html! {
+        section #clusters {
+            h2 { "Clusters" }
+            @if clusters.is_empty() {
+                p.note { "No duplicate clusters: the pipeline ran no dedupe stage." }
+            } @else {
+                p.note {
+                    (count_of(multi.len(), "cluster holds", "clusters hold")) " copies; "
+                    (count_of(alone, "document stands", "documents stand")) " alone."
+                }
+            }
+            @if !multi.is_empty() {
+                div.table-wrap { table.sortable {
+                    thead { tr { th { "Cluster" } th { "Size" } th { "Members" } } }
+                    tbody {
+                        @for (id, members) in &multi {
+                            tr {
+                                td { code { (id) } }
+                                td.num { (members.len()) }
+                                td { ul.members {
+                                    @for &position in members.iter() {
+                                        @let doc = &data.docs[position];
+                                        @if let Some(d) = &doc.dedupe {
+                                            li {
+                                                (doc_link(data, &doc.id))
+                                                @if d.relation != Relation::None { " " span.tag { (relation_name(d.relation)) } }
+                                                @if d.representative { " " span.tag.rep { "representative" } }
+                                                @if !d.representative {
+                                                    " similarity " (format!("{:.2}", d.similarity))
+                                                }
+                                                @if let Some(of) = &d.duplicate_of { " of " (doc_link(data, of)) }
+                                                @if let Some(origin) = &d.origin { " (origin: " (origin) ")" }
+                                            }
+                                        }
+                                    }
+                                } }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn entities(data: &ReportData) -> Markup {
+    html! {
+        section #entities {
+            h2 { "Entities" }
+            @if data.entities.is_empty() { p.note { "No entities: the pipeline ran no extract stage, or it found none." } }
+            @else {
+                p.note { "Each canonical entity with the spellings that were merged into it." }
+                div.table-wrap { table.sortable {
+                    thead { tr {
+                        th { "Canonical name" } th { "Kind" } th { "Mentions" } th { "Documents" }
+                        th { "Spellings" } th { "Roles" }
+                    } }
+                    tbody {
+                        @for ((name, kind), group) in &data.entities {
+                            tr {
+                                td { strong { (name) } }
+                                td { span class=(format!("kind {}", kind_class(*kind))) { (kind_name(*kind)) } }
+                                td.num { (group.mentions) }
+                                td.num { (group.documents) }
+                                td {
+                                    @for (i, (spelling, count)) in group.spellings.iter().enumerate() {
+                                        @if i > 0 { ", " }
+                                        span.variant.differs[spelling != name] { (spelling) }
+                                        " ×" (count)
+                                    }
+                                }
+                                td { (group.roles.iter().cloned().collect::<Vec<_>>().join("; ")) }
+                            }
+                        }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn claims(data: &ReportData) -> Markup {
+    html! {
+        section #claims {
+            h2 { "Claims" }
+            @if data.claims.is_empty() { p.note { "No claims: the pipeline ran no extract stage, or it found none." } }
+            @else {
+                p.note { "Supporting and contradicting documents are representatives of independent clusters." }
+                div.table-wrap { table.sortable {
+                    thead { tr {
+                        th { "Claim" } th { "Document" } th { "Speaker" } th { "Hedged" }
+                        th { "Supported by" } th { "Contradicted by" } th { "Reliability" }
+                    } }
+                    tbody {
+                        @for claim in &data.claims { (claim_row(data, claim)) }
+                    }
+                } }
+            }
+        }
+    }
+}
+
+fn claim_row(data: &ReportData, claim: &ClaimSummary) -> Markup {
+    let doc = &data.docs[claim.doc];
+    html! {
+        tr {
+            td.claim-text.wide {
+                @if doc.full.is_some() {
+                    a href=(format!("#d{}-c{}", claim.doc, claim.idx)) { (claim.text) }
+                } @else { (claim.text) }
+            }
+            td { (doc_link(data, &doc.id)) }
+            td { (claim.speaker.as_deref().unwrap_or("")) }
+            td { @if claim.hedged { "hedged" } }
+            td data-sort=(claim.supported_by.len()) { (doc_links(data, &claim.supported_by)) }
+            td data-sort=(claim.contradicted_by.len()) { (doc_links(data, &claim.contradicted_by)) }
+            (score_cell(claim.reliability))
+        }
+    }
+}
+
+fn legend() -> Markup {
+    html! {
+        p.legend {
+            "Highlighted: "
+            span.m-person { "person" } " "
+            span.m-org { "organization" } " "
+            span.m-place { "place" } " "
+            span.m-date { "date" } " "
+            span.m-qty { "quantity" } " "
+            span.m-quote { "quote" } " "
+            span.m-claim { "claim" }
+            " — hover a highlight for details."
+        }
+    }
+}
+
+fn document_section(
+    data: &ReportData,
+    position: usize,
+    doc: &DocSummary,
+    full: &FullDoc,
+) -> Markup {
+    html! {
+        article.doc id=(format!("doc-{position}")) {
+            h3 {
+                span.pos { (position + 1) ". " }
+                (doc.title.as_deref().unwrap_or(&doc.id))
+            }
+            div.docmeta {
+                (score_bar(doc.reliability))
+                dl {
+                    dt { "id" } dd { code { (doc.id) } }
+                    @if let Some(outlet) = &doc.outlet { dt { "outlet" } dd { (outlet) } }
+                    @if let Some(byline) = &full.byline { dt { "byline" } dd { (byline) } }
+                    @if let Some(published) = &doc.published {
+                        dt { "published" }
+                        dd {
+                            (published)
+                            @if let Some(basis) = &full.published_basis { " (from " (basis) ")" }
+                        }
+                    }
+                    @if full.date_candidates.iter().any(|c| Some(&c.value) != doc.published.as_ref()) {
+                        dt { "other dates" }
+                        dd {
+                            @for (i, candidate) in full.date_candidates.iter().filter(|c| Some(&c.value) != doc.published.as_ref()).enumerate() {
+                                @if i > 0 { "; " }
+                                (candidate.value) " (" (candidate.basis) ")"
+                            }
+                        }
+                    }
+                    @if let Some(language) = &full.language { dt { "language" } dd { (language) } }
+                    @if let Some(kind) = full.page_kind { dt { "page" } dd { (page_kind_name(kind)) } }
+                    @if let Some(d) = &doc.dedupe {
+                        dt { "cluster" }
+                        dd {
+                            code { (d.cluster) }
+                            @if d.relation != Relation::None { " " (relation_name(d.relation)) }
+                            @if d.representative { " (representative)" }
+                            @if let Some(of) = &d.duplicate_of { " of " (doc_link(data, of)) }
+                        }
+                    }
+                    dt { "source" }
+                    dd {
+                        code { (full.source_path) }
+                        @if let Some(url) = &full.url {
+                            " "
+                            @if is_web_url(url) { a href=(url) rel="noopener noreferrer" { (url) } }
+                            @else { code { (url) } }
+                        }
+                    }
+                }
+            }
+            div.doc-text { (highlighted(position, &full.text, &full.marks)) }
+            @if !full.signals.is_empty() {
+                h4 { "Reliability signals" }
+                (signals_table(data, &doc.id, &full.text, &full.signals))
+            }
+            @let claims = claims_of(data, position);
+            @if !claims.is_empty() {
+                h4 { "Claims" }
+                ol.claims {
+                    @for claim in claims {
+                        li {
+                            (claim.text)
+                            div.sub {
+                                (score_bar(claim.reliability))
+                                @if claim.hedged { span.tag { "hedged" } }
+                                span {
+                                    @if let Some(speaker) = &claim.speaker { "Said by " (speaker) ". " }
+                                    @if !claim.supported_by.is_empty() { "Supported by " (doc_links(data, &claim.supported_by)) ". " }
+                                    @if !claim.contradicted_by.is_empty() { "Contradicted by " (doc_links(data, &claim.contradicted_by)) ". " }
+                                }
+                            }
+                            @if let Some(signals) = full.claim_signals.get(claim.idx).filter(|s| !s.is_empty()) {
+                                (signals_table(data, &doc.id, &full.text, signals))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The claims of the document at `position` (claims are kept in document order).
+fn claims_of(data: &ReportData, position: usize) -> &[ClaimSummary] {
+    let start = data.claims.partition_point(|c| c.doc < position);
+    let end = data.claims.partition_point(|c| c.doc <= position);
+    &data.claims[start..end]
+}
+
+fn highlighted(position: usize, text: &str, marks: &[Mark]) -> Markup {
+    html! {
+        @for segment in segments(text, marks) {
+            @for &open in &segment.opens {
+                @if let MarkKind::Claim(idx) = marks[open].kind {
+                    span.anchor id=(format!("d{position}-c{idx}")) {}
+                }
+            }
+            @if segment.marks.is_empty() { (segment.text) }
+            @else { (marked_run(&segment, marks)) }
+        }
+    }
+}
+
+/// A run of text under one or more marks: one span with every mark's class and label.
+fn marked_run(segment: &Segment<'_>, marks: &[Mark]) -> Markup {
+    let mut classes: Vec<&str> = segment
+        .marks
+        .iter()
+        .map(|&m| marks[m].kind.class())
+        .collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let title: Vec<&str> = segment
+        .marks
+        .iter()
+        .map(|&m| marks[m].label.as_str())
+        .collect();
+    html! { span class=(classes.join(" ")) title=(title.join(" · ")) { (segment.text) } }
+}
+
+fn signals_table(data: &ReportData, doc_id: &str, text: &str, signals: &[Signal]) -> Markup {
+    html! {
+        table.signals.sortable {
+            thead { tr { th { "Signal" } th { "Score" } th { "Weight" } th { "Evidence" } } }
+            tbody {
+                @for signal in signals {
+                    tr.inapplicable[!signal.applicable] {
+                        td { (signal.name) @if !signal.applicable { div.sub { "not applicable" } } }
+                        td data-sort=(signal.score) { (meter(signal.score)) }
+                        td.num { (format!("{:.2}", signal.weight)) }
+                        td {
+                            @if signal.evidence.is_empty() { span.sub { "—" } }
+                            ul.evidence {
+                                @for evidence in &signal.evidence { li { (evidence_item(data, doc_id, text, evidence)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn evidence_item(data: &ReportData, doc_id: &str, text: &str, evidence: &Evidence) -> Markup {
+    let own = evidence.doc == doc_id;
+    let source = if own {
+        Some(text)
+    } else {
+        data.position(&evidence.doc)
+            .and_then(|p| data.docs[p].full.as_ref())
+            .map(|full| full.text.as_str())
+    };
+    let snippet = source.and_then(|text| snippet(text, evidence.start, evidence.end));
+    html! {
+        @if let Some(snippet) = snippet { q { (snippet) } " " }
+        @if !own { "in " (doc_link(data, &evidence.doc)) " " }
+        @if !evidence.note.is_empty() { span.sub { (evidence.note) } }
+    }
+}
+
+/// The evidence words, cut to a readable length; `None` if the span does not fit the text.
+fn snippet(text: &str, start: usize, end: usize) -> Option<String> {
+    let words = text.get(start..end)?;
+    let mut cut: String = words.chars().take(SNIPPET_CHARS).collect();
+    if cut.len() < words.len() {
+        cut.push('…');
+    }
+    Some(cut)
+}
+
+fn score_cell(score: Option<Score>) -> Markup {
+    html! {
+        td data-sort=(score.map_or(-1.0, |s| s.value)) { (score_bar(score)) }
+    }
+}
+
+fn score_bar(score: Option<Score>) -> Markup {
+    match score {
+        None => html! { span.sub { "not scored" } },
+        Some(score) => {
+            let band = band_name(score.band);
+            html! {
+                span.score {
+                    span.bar { span class=(format!("fill band-{band}")) style=(format!("width:{:.0}%", score.value.clamp(0.0, 100.0))) {} }
+                    span.value { (format!("{:.0}", score.value)) }
+                    span class=(format!("band band-{band}")) { (band) }
+                }
+            }
+        }
+    }
+}
+
+/// A 0–1 sub-score as a small bar.
+fn meter(value: f64) -> Markup {
+    let percent = (value * 100.0).clamp(0.0, 100.0);
+    html! {
+        span.score {
+            span.bar.small { span.fill style=(format!("width:{percent:.0}%")) {} }
+            span.value { (format!("{value:.2}")) }
+        }
+    }
+}
+
+fn doc_link(data: &ReportData, id: &str) -> Markup {
+    match data.position(id) {
+        Some(position) if data.docs[position].full.is_some() => {
+            html! { a href=(format!("#doc-{position}")) { code { (id) } } }
+        }
+        Some(_) => html! { code { (id) } },
+        None => html! { code.absent title="not in this export" { (id) } },
+    }
+}
+
+fn doc_links(data: &ReportData, ids: &[String]) -> Markup {
+    html! {
+        @for (i, id) in ids.iter().enumerate() {
+            @if i > 0 { ", " }
+            (doc_link(data, id))
+        }
+    }
+}
+
+/// "1 cluster holds", "3 clusters hold".
+fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn kind_class(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Person => "m-person",
+        EntityKind::Organization => "m-org",
+        EntityKind::Place => "m-place",
+    }
+}
+
+/// Only plain web links become clickable; anything else (`javascript:`, `data:`) stays text.
+fn is_web_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_web_urls_are_links() {
+        assert!(is_web_url("https://example.org/a"));
+        assert!(!is_web_url("javascript:alert(1)"));
+        assert!(!is_web_url(" JaVaScRiPt:alert(1)"));
+    }
+
+    #[test]
+    fn snippets_refuse_bad_spans_and_cut_long_ones() {
+        assert_eq!(snippet("né", 0, 2), None);
+        assert_eq!(snippet("abc", 1, 9), None);
+        let long = "x".repeat(SNIPPET_CHARS + 10);
+        let cut = snippet(&long, 0, long.len()).unwrap();
+        assert_eq!(cut.chars().count(), SNIPPET_CHARS + 1);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn overlapping_marks_render_as_flat_escaped_spans() {
+        let text = "<b>Carney</b> said";
+        let marks = [
+            Mark {
+                start: 0,
+                end: 18,
+                kind: MarkKind::Claim(0),
+                label: "claim \"1\"".into(),
+            },
+            Mark {
+                start: 3,
+                end: 9,
+                kind: MarkKind::Person,
+                label: "person: Carney".into(),
+            },
+        ];
+        let html = highlighted(2, text, &marks).into_string();
+        assert_eq!(
+            html,
+            "<span class=\"anchor\" id=\"d2-c0\"></span>\
+             <span class=\"m-claim\" title=\"claim &quot;1&quot;\">&lt;b&gt;</span>\
+             <span class=\"m-claim m-person\" title=\"claim &quot;1&quot; · person: Carney\">Carney</span>\
+             <span class=\"m-claim\" title=\"claim &quot;1&quot;\">&lt;/b&gt; said</span>"
+        );
+    }
+}

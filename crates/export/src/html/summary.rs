@@ -1,0 +1,335 @@
+//! What the report keeps while documents stream past: a compact line per document for the
+//! overview, the full text and annotations of the first documents only, and the cross-document
+//! views (canonical entities, claims with their supporters) built up as it goes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use newspipe_core::{
+    Band, ClaimReliability, DateCandidate, DedupeInfo, Document, EntityKind, PageKind, Signal,
+};
+
+use super::highlight::{Mark, MarkKind};
+use crate::rows::{band_name, kind_name};
+
+/// A score and its band.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Score {
+    /// 0–100.
+    pub value: f64,
+    /// High, medium or low.
+    pub band: Band,
+}
+
+/// The overview line of one document.
+#[derive(Debug, Clone)]
+pub struct DocSummary {
+    /// Document id.
+    pub id: String,
+    /// Headline, when known.
+    pub title: Option<String>,
+    /// Outlet, when known.
+    pub outlet: Option<String>,
+    /// Publication date, when known.
+    pub published: Option<String>,
+    /// Cluster membership, once dedupe ran.
+    pub dedupe: Option<DedupeInfo>,
+    /// Document reliability, once scored.
+    pub reliability: Option<Score>,
+    /// Number of entity mentions.
+    pub entities: usize,
+    /// Number of quotes.
+    pub quotes: usize,
+    /// Number of claims.
+    pub claims: usize,
+    /// Everything the document's own section shows; only for the first documents.
+    pub full: Option<Box<FullDoc>>,
+}
+
+/// What a document's own section shows.
+#[derive(Debug, Clone)]
+pub struct FullDoc {
+    /// The clean text.
+    pub text: String,
+    /// The input file.
+    pub source_path: String,
+    /// The page URL.
+    pub url: Option<String>,
+    /// Author line.
+    pub byline: Option<String>,
+    /// Where the publication date came from.
+    pub published_basis: Option<String>,
+    /// Publication-date candidates, including disagreeing ones.
+    pub date_candidates: Vec<DateCandidate>,
+    /// Language code.
+    pub language: Option<String>,
+    /// Article, listing or other.
+    pub page_kind: Option<PageKind>,
+    /// Annotations to highlight in the text.
+    pub marks: Vec<Mark>,
+    /// The document's reliability signals with their evidence.
+    pub signals: Vec<Signal>,
+    /// Each claim's signals, by claim index.
+    pub claim_signals: Vec<Vec<Signal>>,
+}
+
+/// One canonical entity across the corpus.
+#[derive(Debug, Clone, Default)]
+pub struct EntityGroup {
+    /// Each spelling seen, with how often.
+    pub spellings: BTreeMap<String, u64>,
+    /// Titles and roles stated with it.
+    pub roles: BTreeSet<String>,
+    /// Mentions in all documents.
+    pub mentions: u64,
+    /// Documents that mention it.
+    pub documents: u64,
+    last_doc: Option<usize>,
+}
+
+/// One claim, for the corpus-wide claims table.
+#[derive(Debug, Clone)]
+pub struct ClaimSummary {
+    /// Position of its document in [`ReportData::docs`].
+    pub doc: usize,
+    /// Index of the claim in its document.
+    pub idx: usize,
+    /// The sentence.
+    pub text: String,
+    /// Who it is attributed to.
+    pub speaker: Option<String>,
+    /// Whether it is hedged.
+    pub hedged: bool,
+    /// Its reliability, once scored.
+    pub reliability: Option<Score>,
+    /// Documents of independent clusters that support it.
+    pub supported_by: Vec<String>,
+    /// Documents of independent clusters that contradict it.
+    pub contradicted_by: Vec<String>,
+}
+
+/// Everything the report needs, gathered one document at a time.
+#[derive(Debug, Default)]
+pub struct ReportData {
+    /// At most this many documents get their own full section.
+    pub max_full: usize,
+    /// Every document, in input order.
+    pub docs: Vec<DocSummary>,
+    /// Canonical entities by (name, kind).
+    pub entities: BTreeMap<(String, EntityKind), EntityGroup>,
+    /// Every claim, in document order.
+    pub claims: Vec<ClaimSummary>,
+    positions: HashMap<String, usize>,
+}
+
+impl ReportData {
+    /// An empty report that renders at most `max_full` documents in full.
+    pub fn new(max_full: usize) -> Self {
+        Self {
+            max_full,
+            ..Self::default()
+        }
+    }
+
+    /// Takes in one document.
+    pub fn add(&mut self, doc: &Document) {
+        let position = self.docs.len();
+        self.positions.entry(doc.id.clone()).or_insert(position);
+        for entity in &doc.entities {
+            let group = self
+                .entities
+                .entry((entity.canonical.clone(), entity.kind))
+                .or_default();
+            *group.spellings.entry(entity.text.clone()).or_default() += 1;
+            if let Some(role) = &entity.role {
+                group.roles.insert(role.clone());
+            }
+            group.mentions += 1;
+            if group.last_doc != Some(position) {
+                group.last_doc = Some(position);
+                group.documents += 1;
+            }
+        }
+        for (idx, claim) in doc.claims.iter().enumerate() {
+            let reliability = claim.reliability.as_ref();
+            self.claims.push(ClaimSummary {
+                doc: position,
+                idx,
+                text: claim.text.clone(),
+                speaker: claim.speaker.clone(),
+                hedged: claim.hedged,
+                reliability: reliability.map(claim_score),
+                supported_by: reliability.map_or(Vec::new(), |r| distinct(&r.supported_by)),
+                contradicted_by: reliability.map_or(Vec::new(), |r| distinct(&r.contradicted_by)),
+            });
+        }
+        let full = (position < self.max_full).then(|| Box::new(full_doc(doc)));
+        self.docs.push(DocSummary {
+            id: doc.id.clone(),
+            title: doc.meta.title.clone(),
+            outlet: doc.meta.outlet.clone(),
+            published: doc.meta.published.clone(),
+            dedupe: doc.dedupe.clone(),
+            reliability: doc.reliability.as_ref().map(|r| Score {
+                value: r.score,
+                band: r.band,
+            }),
+            entities: doc.entities.len(),
+            quotes: doc.quotes.len(),
+            claims: doc.claims.len(),
+            full,
+        });
+    }
+
+    /// The position of the document with this id, if it was exported.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.positions.get(id).copied()
+    }
+}
+
+/// The ids in their first-seen order, each once.
+fn distinct(ids: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    ids.iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .cloned()
+        .collect()
+}
+
+fn claim_score(reliability: &ClaimReliability) -> Score {
+    Score {
+        value: reliability.score,
+        band: reliability.band,
+    }
+}
+
+fn full_doc(doc: &Document) -> FullDoc {
+    let mut marks = Vec::new();
+    for entity in &doc.entities {
+        let kind = match entity.kind {
+            EntityKind::Person => MarkKind::Person,
+            EntityKind::Organization => MarkKind::Organization,
+            EntityKind::Place => MarkKind::Place,
+        };
+        let mut label = format!("{}: {}", kind_name(entity.kind), entity.canonical);
+        if let Some(role) = &entity.role {
+            label.push_str(&format!(" ({role})"));
+        }
+        marks.push(Mark {
+            start: entity.start,
+            end: entity.end,
+            kind,
+            label,
+        });
+    }
+    for date in &doc.dates {
+        marks.push(Mark {
+            start: date.start,
+            end: date.end,
+            kind: MarkKind::Date,
+            label: format!("date: {}", date.value.as_deref().unwrap_or("unresolved")),
+        });
+    }
+    for quantity in &doc.quantities {
+        let unit = quantity.unit.as_deref().unwrap_or("");
+        let value = match quantity.value {
+            newspipe_core::QuantityValue::Number(n) => format!("{n}"),
+            newspipe_core::QuantityValue::Range([low, high]) => format!("{low}–{high}"),
+        };
+        marks.push(Mark {
+            start: quantity.start,
+            end: quantity.end,
+            kind: MarkKind::Quantity,
+            label: format!("quantity: {value} {unit}").trim_end().to_owned(),
+        });
+    }
+    for quote in &doc.quotes {
+        let form = if quote.direct { "direct" } else { "indirect" };
+        let speaker = quote.speaker.as_deref().unwrap_or("unknown speaker");
+        marks.push(Mark {
+            start: quote.start,
+            end: quote.end,
+            kind: MarkKind::Quote,
+            label: format!("{form} quote: {speaker}"),
+        });
+    }
+    for (idx, claim) in doc.claims.iter().enumerate() {
+        let mut label = format!("claim {}", idx + 1);
+        if let Some(r) = &claim.reliability {
+            label.push_str(&format!(": {:.0} ({})", r.score, band_name(r.band)));
+        }
+        marks.push(Mark {
+            start: claim.start,
+            end: claim.end,
+            kind: MarkKind::Claim(idx),
+            label,
+        });
+    }
+    FullDoc {
+        text: doc.text.clone(),
+        source_path: doc.source.path.clone(),
+        url: doc.source.url.clone(),
+        byline: doc.meta.byline.clone(),
+        published_basis: doc.meta.published_basis.clone(),
+        date_candidates: doc.meta.date_candidates.clone(),
+        language: doc.meta.language.clone(),
+        page_kind: doc.meta.page_kind,
+        marks,
+        signals: doc
+            .reliability
+            .as_ref()
+            .map_or(Vec::new(), |r| r.signals.clone()),
+        claim_signals: doc
+            .claims
+            .iter()
+            .map(|c| {
+                c.reliability
+                    .as_ref()
+                    .map_or(Vec::new(), |r| r.signals.clone())
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newspipe_core::Entity;
+
+    fn entity(text: &str, canonical: &str) -> Entity {
+        Entity {
+            kind: EntityKind::Person,
+            text: text.into(),
+            canonical: canonical.into(),
+            role: None,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    #[test]
+    fn entities_are_grouped_with_spellings_and_document_counts() {
+        let mut data = ReportData::new(1);
+        let mut a = Document::new("a", Default::default(), "x".into());
+        a.entities = vec![
+            entity("Keir Starmer", "Keir Starmer"),
+            entity("Starmer", "Keir Starmer"),
+        ];
+        let mut b = Document::new("b", Default::default(), "y".into());
+        b.entities = vec![entity("Keir Starrer", "Keir Starmer")];
+        data.add(&a);
+        data.add(&b);
+        let group = &data.entities[&("Keir Starmer".into(), EntityKind::Person)];
+        assert_eq!(group.mentions, 3);
+        assert_eq!(group.documents, 2);
+        assert_eq!(
+            group.spellings.keys().collect::<Vec<_>>(),
+            ["Keir Starmer", "Keir Starrer", "Starmer"]
+        );
+        assert!(data.docs[0].full.is_some());
+        assert!(
+            data.docs[1].full.is_none(),
+            "only the first max_full in full"
+        );
+        assert_eq!(data.position("b"), Some(1));
+    }
+}

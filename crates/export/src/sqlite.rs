@@ -1,0 +1,228 @@
+//! SQLite: one database file with the tables of [`crate::schema`], their keys and indexes, and
+//! a `runs` row. It is built in a temporary file beside the target, one transaction per batch,
+//! and renamed over the target when the run succeeds, so readers of an existing database never
+//! see a half-written one.
+
+use std::path::{Path, PathBuf};
+
+use newspipe_core::{Document, StageError};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Statement, ToSql, Transaction};
+use tempfile::TempPath;
+
+use crate::rows::{document_rows, Cell, RowSink};
+use crate::run_record::RunRecord;
+use crate::schema::{TableId, TABLES};
+
+/// Bumped whenever the schema changes; readable with `PRAGMA user_version`.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A database being written.
+pub struct SqliteDb {
+    conn: Connection,
+    temp: TempPath,
+    target: PathBuf,
+}
+
+impl SqliteDb {
+    /// Creates the folder if missing, and an empty database with every table in a temporary
+    /// file beside `path`.
+    pub fn create(path: &Path) -> Result<Self, StageError> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        std::fs::create_dir_all(dir).map_err(|err| {
+            StageError::new(format!("cannot create folder {}: {err}", dir.display()))
+        })?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".newspipe-").suffix(".db.tmp");
+        // Shared like any file the user writes (0666 less the umask), not private.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder
+            .tempfile_in(dir)
+            .map_err(|err| {
+                StageError::new(format!("cannot write in folder {}: {err}", dir.display()))
+            })?
+            .into_temp_path();
+        let conn = Connection::open(&temp).map_err(|err| sql_error(path, err))?;
+        // The file is private until the rename, so durability comes from the rename, not from
+        // journaling every transaction. Rows are written parents first, and the keys are
+        // checked once, at commit, rather than on every insert.
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = MEMORY;
+             PRAGMA synchronous = OFF;
+             PRAGMA locking_mode = EXCLUSIVE;
+             PRAGMA cache_size = -65536;
+             PRAGMA foreign_keys = OFF;
+             PRAGMA user_version = {SCHEMA_VERSION};"
+        ))
+        .map_err(|err| sql_error(path, err))?;
+        for table in &TABLES {
+            conn.execute_batch(&table.create_sql())
+                .map_err(|err| sql_error(path, err))?;
+        }
+        Ok(Self {
+            conn,
+            temp,
+            target: path.to_path_buf(),
+        })
+    }
+
+    /// Writes a batch of documents in one transaction.
+    pub fn write<'a>(
+        &mut self,
+        docs: impl IntoIterator<Item = &'a Document>,
+    ) -> Result<(), StageError> {
+        let target = &self.target;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|err| sql_error(target, err))?;
+        {
+            let mut inserts = Inserts::prepare(&tx, target)?;
+            for doc in docs {
+                document_rows(doc, &mut inserts)?;
+            }
+        }
+        tx.commit().map_err(|err| sql_error(target, err))
+    }
+
+    /// Adds the `runs` row and the indexes, closes the database and renames it over the target.
+    pub fn commit(mut self, run: &RunRecord) -> Result<(), StageError> {
+        let target = self.target.clone();
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|err| sql_error(&target, err))?;
+        {
+            let mut inserts = Inserts::prepare(&tx, &target)?;
+            inserts.row(TableId::Runs, &run.cells())?;
+        }
+        for sql in TABLES.iter().flat_map(|table| table.index_sql()) {
+            tx.execute_batch(&sql)
+                .map_err(|err| sql_error(&target, err))?;
+        }
+        tx.commit().map_err(|err| sql_error(&target, err))?;
+        let broken: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT \"table\" || ' row refers to a missing ' || parent
+                 FROM pragma_foreign_key_check LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|err| sql_error(&target, err))?;
+        if let Some(broken) = broken {
+            return Err(StageError::new(format!(
+                "cannot write {}: foreign key check failed: {broken}",
+                target.display()
+            )));
+        }
+        self.conn
+            .close()
+            .map_err(|(_, err)| sql_error(&target, err))?;
+        std::fs::File::open(&self.temp)
+            .and_then(|file| file.sync_all())
+            .map_err(|err| StageError::new(format!("cannot write {}: {err}", target.display())))?;
+        self.temp.persist(&target).map_err(|err| {
+            StageError::new(format!(
+                "cannot rename into {}: {}",
+                target.display(),
+                err.error
+            ))
+        })?;
+        Ok(())
+    }
+}
+
+/// One prepared `INSERT` per table, for the length of a transaction.
+struct Inserts<'tx> {
+    statements: Vec<Statement<'tx>>,
+    target: &'tx Path,
+}
+
+impl<'tx> Inserts<'tx> {
+    fn prepare(tx: &'tx Transaction<'_>, target: &'tx Path) -> Result<Self, StageError> {
+        let statements = TABLES
+            .iter()
+            .map(|table| tx.prepare(&table.insert_sql()))
+            .collect::<Result<_, _>>()
+            .map_err(|err| sql_error(target, err))?;
+        Ok(Self { statements, target })
+    }
+}
+
+impl RowSink for Inserts<'_> {
+    fn row(&mut self, table: TableId, cells: &[Cell<'_>]) -> Result<(), StageError> {
+        self.statements[table as usize]
+            .execute(rusqlite::params_from_iter(cells))
+            .map_err(|err| {
+                StageError::new(format!(
+                    "cannot write {} (table {}): {err}",
+                    self.target.display(),
+                    table.table().name
+                ))
+            })?;
+        Ok(())
+    }
+}
+
+impl ToSql for Cell<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Cell::Null => ToSqlOutput::Owned(Value::Null),
+            Cell::Int(value) => ToSqlOutput::Owned(Value::Integer(*value)),
+            Cell::Real(value) if value.is_finite() => ToSqlOutput::Owned(Value::Real(*value)),
+            Cell::Real(_) => ToSqlOutput::Owned(Value::Null),
+            Cell::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
+            Cell::Bool(value) => ToSqlOutput::Owned(Value::Integer(i64::from(*value))),
+        })
+    }
+}
+
+fn sql_error(path: &Path, err: rusqlite::Error) -> StageError {
+    StageError::new(format!("cannot write {}: {err}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newspipe_core::RunInfo;
+
+    #[test]
+    fn a_row_without_its_parent_fails_the_commit_and_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("news.db");
+        let mut db = SqliteDb::create(&path).unwrap();
+        {
+            let tx = db.conn.transaction().unwrap();
+            {
+                let mut inserts = Inserts::prepare(&tx, &path).unwrap();
+                let orphan = [
+                    Cell::Text("ghost".into()),
+                    Cell::Int(0),
+                    Cell::Text("person".into()),
+                    Cell::Text("X".into()),
+                    Cell::Text("X".into()),
+                    Cell::Null,
+                    Cell::Int(0),
+                    Cell::Int(1),
+                ];
+                inserts.row(TableId::Entities, &orphan).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let err = db
+            .commit(&RunRecord::new(&RunInfo::default(), 0))
+            .unwrap_err();
+        assert!(
+            err.message
+                .contains("foreign key check failed: entities row"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
