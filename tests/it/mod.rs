@@ -1,4 +1,5 @@
 mod determinism;
 mod inputs;
+mod plugins;
 mod support;
 mod validate;

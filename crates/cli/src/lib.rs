@@ -9,5 +9,6 @@ use newspipe_core::Registry;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register(newspipe_export::factory());
+    registry.register(newspipe_plugin_host::factory());
     registry
 }

@@ -16,6 +16,7 @@ Examples:
   newspipe run pipelines/news.yaml --threads 1  same output, one worker thread
   newspipe validate pipelines/*.yaml            check pipeline files without running them
   newspipe stages                               list stages with their config keys and defaults
+  newspipe plugins inspect target/release/liboutlet_ownership.so   show what a plugin offers
 
 Logging is quiet by default: -v for progress details, -vv for debugging, or set RUST_LOG.")]
 struct Cli {
@@ -48,6 +49,23 @@ enum Command {
     },
     /// List the available stages, with their config keys and defaults.
     Stages,
+    /// Work with plugin libraries.
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginsCommand {
+    /// Load a plugin library and print its manifest: version, build, stages, config keys.
+    Inspect {
+        /// The library file (`.so`, `.dylib`, `.dll`).
+        library: PathBuf,
+        /// Print the manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -123,6 +141,22 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Plugins {
+            command: PluginsCommand::Inspect { library, json },
+        } => match newspipe_plugin_host::inspect(&library) {
+            Ok(manifest) if json => {
+                println!("{}", manifest.to_pretty_json());
+                ExitCode::SUCCESS
+            }
+            Ok(manifest) => {
+                print!("{}", newspipe_plugin_host::describe(&manifest));
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
