@@ -163,6 +163,75 @@ fn the_reference_plugin_tags_documents_the_same_on_any_thread_count() {
 }
 
 #[test]
+fn a_pass_through_plugin_changes_nothing_in_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = vec![
+        json!({"id": "a", "html": "<html><title>T</title><p>Body é “quoted”</p></html>",
+               "url": "https://x.example/a", "published": "2025-03-06", "topic": ["a", "b"]}),
+        json!({"id": "b", "text": "Plain text\nwith lines.", "outlet": "Reuters"}),
+    ];
+    let input: String = docs.iter().map(|doc| format!("{doc}\n")).collect();
+    fs::write(dir.path().join("input.jsonl"), input).unwrap();
+    let library = serde_json::to_string(&library("passthrough")).unwrap();
+    for (name, plugin) in [
+        ("without", String::new()),
+        (
+            "with",
+            format!("  - plugin: {{library: {library}, stage: pass}}\n"),
+        ),
+    ] {
+        fs::write(
+            dir.path().join(format!("{name}.yaml")),
+            format!("input:\n  path: input.jsonl\nstages:\n{plugin}  - export:\n      jsonl: {name}/documents.jsonl\n      include_raw: true\n"),
+        )
+        .unwrap();
+        let output = newspipe(dir.path(), &["run", &format!("{name}.yaml"), "-q"]);
+        assert!(output.status.success(), "{}", transcript(&output));
+    }
+    let without = fs::read_to_string(dir.path().join("without/documents.jsonl")).unwrap();
+    let with = fs::read_to_string(dir.path().join("with/documents.jsonl")).unwrap();
+    assert!(without.contains(r#""raw":"<html>"#), "{without}");
+    assert_eq!(with, without);
+}
+
+/// `text` without terminal colour codes.
+fn without_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('\x1b') {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].split_once('m').map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn plugin_logs_reach_the_host_log() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(
+        dir.path(),
+        &outlet_docs(),
+        ownership_stage("keep"),
+        "continue",
+    );
+    let output = newspipe(dir.path(), &["run", "pipeline.yaml", "-q", "-vv"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let stderr = without_ansi(&String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stderr.contains("Ownership list ready. outlets=2 names=3 domains=2")
+            && stderr.contains("plugin=outlet_ownership"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Plugin instance finished."), "{stderr}");
+    let quiet = run(dir.path(), "1");
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains("Ownership list ready"),
+        "debug events stay hidden by default"
+    );
+}
+
+#[test]
 fn documents_a_plugin_drops_are_recorded() {
     let dir = tempfile::tempdir().unwrap();
     pipeline(

@@ -19,6 +19,8 @@ pub(crate) struct PluginAdapter {
     plugin: &'static Plugin,
     stage: String,
     config_json: Vec<u8>,
+    /// Whether the stage reads `raw`; if not, `raw` stays here.
+    reads_raw: bool,
     /// `plugin `name` stage `stage``, for messages.
     label: String,
     pool: Mutex<Vec<Instance>>,
@@ -91,6 +93,12 @@ impl PluginAdapter {
                 known.join(", ")
             ));
         }
+        let reads_raw = plugin
+            .manifest
+            .stages
+            .iter()
+            .find(|s| s.name == stage)
+            .is_some_and(|s| s.reads_raw);
         plugin.init()?;
         let config = match config {
             Value::Null => Value::Object(Map::new()),
@@ -100,6 +108,7 @@ impl PluginAdapter {
             plugin,
             stage: stage.to_owned(),
             config_json: serde_json::to_vec(&config).map_err(|err| err.to_string())?,
+            reads_raw,
             label: format!("{} stage `{stage}`", plugin.label()),
             pool: Mutex::new(Vec::new()),
         };
@@ -146,11 +155,23 @@ impl PluginAdapter {
         unsafe { (self.plugin.table.destroy)(instance.0.as_ptr()) };
     }
 
-    /// Sends one chunk through the plugin. An `Err` fails every document of the chunk.
+    /// Sends one chunk through the plugin, without `raw` unless the stage reads it. An `Err`
+    /// fails every document of the chunk.
     fn run_chunk(
         &self,
         docs: &mut [Document],
     ) -> Result<Vec<Result<Disposition, StageError>>, String> {
+        if self.reads_raw {
+            return self.cross(docs);
+        }
+        let raws = envelope::take_raw(docs);
+        let results = self.cross(docs);
+        envelope::restore_raw(docs, raws);
+        results
+    }
+
+    /// Sends one chunk through the plugin as it is.
+    fn cross(&self, docs: &mut [Document]) -> Result<Vec<Result<Disposition, StageError>>, String> {
         let instance = self.take()?;
         let input = envelope::write_input(docs);
         let mut out = Received::new(self.plugin.table.free_buf);

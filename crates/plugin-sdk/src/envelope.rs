@@ -100,6 +100,24 @@ pub fn write_input(docs: &[Document]) -> Vec<u8> {
     out
 }
 
+/// Takes `raw` out of every document, for a stage that does not read it; put it back with
+/// [`restore_raw`] once the stage is done.
+pub fn take_raw(docs: &mut [Document]) -> Vec<String> {
+    docs.iter_mut()
+        .map(|doc| std::mem::take(&mut doc.raw))
+        .collect()
+}
+
+/// Puts back the `raw` that [`take_raw`] took from the document now at `doc`'s place (the
+/// stage's version of it, or the original if it failed or dropped it).
+pub fn restore_raw(docs: &mut [Document], raws: Vec<String>) {
+    for (doc, raw) in docs.iter_mut().zip(raws) {
+        if doc.raw.is_empty() {
+            doc.raw = raw;
+        }
+    }
+}
+
 /// Reads an input envelope (plugin side).
 pub fn read_input(bytes: &[u8]) -> Result<Input, String> {
     let input: Input =

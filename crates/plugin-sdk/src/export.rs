@@ -31,6 +31,7 @@ pub struct PluginSpec {
 pub struct StageSpec {
     name: &'static str,
     summary: &'static str,
+    reads_raw: bool,
     defaults: fn() -> Value,
     create: fn(&Value) -> Result<Box<dyn ErasedStage>, String>,
 }
@@ -41,6 +42,7 @@ impl StageSpec {
         Self {
             name: S::NAME,
             summary: S::SUMMARY,
+            reads_raw: S::READS_RAW,
             defaults: || serde_json::to_value(S::Config::default()).unwrap_or(Value::Null),
             create: |config| {
                 let config = parse_config::<S::Config>(config).map_err(describe_issues)?;
@@ -176,6 +178,7 @@ pub(crate) fn manifest_of(spec: &PluginSpec) -> String {
                 name: stage.name.into(),
                 summary: stage.summary.into(),
                 kind: "document".into(),
+                reads_raw: stage.reads_raw,
                 config_schema: config_schema((stage.defaults)()),
             })
             .collect(),

@@ -50,6 +50,9 @@
 //!     config: { suffix: "!" }
 //! ```
 //!
+//! Log with [`tracing`] (re-exported here): events are forwarded to the host and shown with its
+//! `-v` / `RUST_LOG` settings, under target `plugin`.
+//!
 //! Rules for a plugin: build it with `panic = "unwind"` (the default; the host refuses `abort`
 //! builds, whose panics would kill the whole run); do not start thread pools (the host already
 //! runs one instance per worker thread); keep per-instance state in the stage struct.
@@ -64,8 +67,8 @@ pub mod testing;
 
 pub use newspipe_core::{panic_message, Disposition, Document, DocumentStage, StageError};
 pub use newspipe_plugin_abi as abi;
-#[doc(hidden)]
-pub use serde_json;
+/// `tracing`, whose events a plugin's `init` forwards to the host's log.
+pub use tracing;
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -79,6 +82,10 @@ pub trait PluginStage: DocumentStage + Sized + 'static {
     /// The stage's config, parsed from the pipeline's `config:` with every problem reported;
     /// use `#[serde(deny_unknown_fields, default)]` and a `Default` that works untuned.
     type Config: DeserializeOwned + Serialize + Default;
+    /// Whether the stage reads [`Document::raw`] (the input as decoded, e.g. the HTML page).
+    /// Off by default: `raw` then stays in the host (the stage sees it empty), which saves
+    /// copying the largest field across the boundary twice. A stage that sets `raw` needs it on.
+    const READS_RAW: bool = false;
 
     /// Builds one instance; the host builds one per worker thread. An error stops the run before
     /// any document is read.

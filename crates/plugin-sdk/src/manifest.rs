@@ -53,6 +53,9 @@ pub struct StageManifest {
     /// `document`: it sees documents one chunk at a time, in parallel.
     #[serde(default = "document")]
     pub kind: String,
+    /// Whether it reads `raw`; if not, the host keeps `raw` and sends the documents without it.
+    #[serde(default = "yes")]
+    pub reads_raw: bool,
     /// A JSON Schema of its config: an object with each key's default.
     #[serde(default)]
     pub config_schema: Value,
@@ -64,6 +67,10 @@ fn unknown() -> String {
 
 fn json() -> String {
     "json".into()
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn document() -> String {

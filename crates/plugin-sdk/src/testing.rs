@@ -28,10 +28,11 @@ pub fn doc(id: &str, text: &str) -> Document {
 /// (a bad config, a panic outside per-document processing, a malformed envelope).
 pub fn run_stage<S: PluginStage>(
     config: Value,
-    docs: Vec<Document>,
+    mut docs: Vec<Document>,
 ) -> Result<Vec<Outcome<Document>>, String> {
     let config = serde_json::to_vec(&config).map_err(|err| err.to_string())?;
     let instance = export::into_raw(StageSpec::of::<S>().create(&config)?);
+    let raws = (!S::READS_RAW).then(|| envelope::take_raw(&mut docs));
     let input = envelope::write_input(&docs);
     let mut out = NpBuf::EMPTY;
     let mut err = NpBuf::EMPTY;
@@ -51,10 +52,12 @@ pub fn run_stage<S: PluginStage>(
     let result = if status == NP_OK {
         // SAFETY: `out` was filled by `process`.
         let bytes = unsafe { buf_bytes(&out) };
-        envelope::read_output::<Document>(bytes).and_then(|output| {
-            let ids: Vec<&str> = docs.iter().map(|doc| doc.id.as_str()).collect();
-            envelope::reconcile(&ids, output, |doc| &doc.id)
-        })
+        envelope::read_output::<Document>(bytes)
+            .and_then(|output| {
+                let ids: Vec<&str> = docs.iter().map(|doc| doc.id.as_str()).collect();
+                envelope::reconcile(&ids, output, |doc| &doc.id)
+            })
+            .map(|outcomes| restore_kept_raw(outcomes, raws))
     } else {
         // SAFETY: `err` was filled by `process`.
         Err(String::from_utf8_lossy(unsafe { buf_bytes(&err) }).into_owned())
@@ -66,6 +69,19 @@ pub fn run_stage<S: PluginStage>(
         export::destroy(instance);
     }
     result
+}
+
+/// Gives kept documents back the `raw` the stage did not see, as the host does.
+fn restore_kept_raw(
+    mut outcomes: Vec<Outcome<Document>>,
+    raws: Option<Vec<String>>,
+) -> Vec<Outcome<Document>> {
+    for (outcome, raw) in outcomes.iter_mut().zip(raws.into_iter().flatten()) {
+        if let Outcome::Keep(doc) = outcome {
+            envelope::restore_raw(std::slice::from_mut(doc), vec![raw]);
+        }
+    }
+    outcomes
 }
 
 /// The bytes of a buffer filled by the plugin side.
@@ -151,6 +167,38 @@ mod tests {
             outcomes[3],
             Outcome::Error("stage panicked: exploded on d".into())
         );
+    }
+
+    /// Records whether it saw `raw`.
+    struct SeesRaw;
+
+    impl DocumentStage for SeesRaw {
+        fn process(&self, doc: &mut Document) -> Result<Disposition, StageError> {
+            doc.extra
+                .insert("saw_raw".into(), (!doc.raw.is_empty()).into());
+            Ok(Disposition::Keep)
+        }
+    }
+
+    impl PluginStage for SeesRaw {
+        const NAME: &'static str = "sees-raw";
+        const SUMMARY: &'static str = "Records whether it saw raw.";
+        type Config = TagConfig;
+        fn new(_config: TagConfig) -> Result<Self, StageError> {
+            Ok(SeesRaw)
+        }
+    }
+
+    #[test]
+    fn raw_stays_out_of_the_envelope_but_comes_back() {
+        let mut input = doc("a", "text");
+        input.raw = "<p>text</p>".into();
+        let outcomes = run_stage::<SeesRaw>(Value::Null, vec![input]).unwrap();
+        let Outcome::Keep(out) = &outcomes[0] else {
+            panic!("{outcomes:?}")
+        };
+        assert_eq!(out.extra["saw_raw"], false);
+        assert_eq!(out.raw, "<p>text</p>");
     }
 
     #[test]

@@ -194,6 +194,12 @@ impl PluginStage for Ownership {
                 }
             }
         }
+        newspipe_plugin_sdk::tracing::debug!(
+            outlets = config.outlets.len(),
+            names = by_name.len(),
+            domains = by_domain.len(),
+            "Ownership list ready."
+        );
         Ok(Self {
             outlets: config.outlets,
             by_name,
