@@ -165,7 +165,7 @@ fn the_reference_plugin_tags_documents_the_same_on_any_thread_count() {
 #[test]
 fn a_pass_through_plugin_changes_nothing_in_the_output() {
     let dir = tempfile::tempdir().unwrap();
-    let docs = vec![
+    let docs = [
         json!({"id": "a", "html": "<html><title>T</title><p>Body é “quoted”</p></html>",
                "url": "https://x.example/a", "published": "2025-03-06", "topic": ["a", "b"]}),
         json!({"id": "b", "text": "Plain text\nwith lines.", "outlet": "Reuters"}),
