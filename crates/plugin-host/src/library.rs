@@ -127,26 +127,7 @@ fn load(path: &Path) -> Result<Plugin, String> {
     let manifest = unsafe { str_bytes(table.manifest_json) };
     let manifest: Manifest = serde_json::from_slice(manifest)
         .map_err(|err| format!("plugin library `{shown}` has a malformed manifest: {err}"))?;
-    if manifest.abi != ABI_VERSION {
-        return Err(format!(
-            "plugin `{}` (`{shown}`) says ABI version {} in its manifest but {ABI_VERSION} in its \
-             table",
-            manifest.name, manifest.abi
-        ));
-    }
-    if manifest.codec != "json" {
-        return Err(format!(
-            "plugin `{}` (`{shown}`) uses the `{}` codec; this newspipe only speaks `json`",
-            manifest.name, manifest.codec
-        ));
-    }
-    if !manifest.panic_unwind {
-        return Err(format!(
-            "plugin `{}` (`{shown}`) was built with `panic = \"abort\"`: any panic in it would \
-             kill the whole run; build it with `panic = \"unwind\"` (the default)",
-            manifest.name
-        ));
-    }
+    check_manifest(&manifest, &shown.to_string())?;
     let missing_fields = match &manifest.document_fields {
         Some(known) => document_fields()
             .into_iter()
@@ -168,6 +149,32 @@ fn load(path: &Path) -> Result<Plugin, String> {
         missing_fields,
         init: OnceLock::new(),
     })
+}
+
+/// Refuses a manifest this host cannot work with: another ABI, another codec, or a
+/// `panic = "abort"` build.
+fn check_manifest(manifest: &Manifest, shown: &str) -> Result<(), String> {
+    if manifest.abi != ABI_VERSION {
+        return Err(format!(
+            "plugin `{}` (`{shown}`) says ABI version {} in its manifest but {ABI_VERSION} in its \
+             table",
+            manifest.name, manifest.abi
+        ));
+    }
+    if manifest.codec != "json" {
+        return Err(format!(
+            "plugin `{}` (`{shown}`) uses the `{}` codec; this newspipe only speaks `json`",
+            manifest.name, manifest.codec
+        ));
+    }
+    if !manifest.panic_unwind {
+        return Err(format!(
+            "plugin `{}` (`{shown}`) was built with `panic = \"abort\"`: any panic in it would \
+             kill the whole run; build it with `panic = \"unwind\"` (the default)",
+            manifest.name
+        ));
+    }
+    Ok(())
 }
 
 /// The bytes of a borrowed string.
@@ -219,4 +226,42 @@ unsafe extern "C" fn host_log(level: u32, target: NpStr, message: NpStr) {
             _ => tracing::trace!(target: "plugin", plugin = %plugin, "{message}"),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(extra: serde_json::Value) -> Manifest {
+        let mut json = serde_json::json!({
+            "name": "demo", "version": "1.0.0", "abi": ABI_VERSION, "panic_unwind": true,
+            "stages": [{"name": "s"}]
+        });
+        json.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn a_minimal_manifest_is_accepted_with_defaults() {
+        let m = manifest(serde_json::json!({}));
+        assert_eq!(check_manifest(&m, "x.so"), Ok(()));
+        assert_eq!(m.codec, "json");
+        assert!(m.stages[0].reads_raw, "unknown plugins get raw");
+        assert_eq!(m.document_fields, None);
+    }
+
+    #[test]
+    fn abort_builds_other_codecs_and_abi_disagreements_are_refused() {
+        let err = check_manifest(
+            &manifest(serde_json::json!({"panic_unwind": false})),
+            "x.so",
+        );
+        assert!(err.unwrap_err().contains("panic = \"abort\""));
+        let err = check_manifest(&manifest(serde_json::json!({"codec": "msgpack"})), "x.so");
+        assert!(err.unwrap_err().contains("`msgpack` codec"));
+        let err = check_manifest(&manifest(serde_json::json!({"abi": 2})), "x.so");
+        assert!(err.unwrap_err().contains("ABI version 2 in its manifest"));
+    }
 }
