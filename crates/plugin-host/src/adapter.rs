@@ -59,6 +59,14 @@ impl Received {
     fn text(&self) -> String {
         String::from_utf8_lossy(self.bytes()).into_owned()
     }
+
+    /// The plugin's error message, or the bare status when it gave none.
+    fn reason(&self, status: u32) -> String {
+        match self.text() {
+            text if text.is_empty() => format!("no message (status {status})"),
+            text => text,
+        }
+    }
 }
 
 impl Drop for Received {
@@ -131,7 +139,8 @@ impl PluginAdapter {
         };
         match NonNull::new(instance) {
             Some(instance) if status == NP_OK => Ok(Instance(instance)),
-            _ => Err(format!("{}: {}", self.label, err.text())),
+            _ if status == NP_OK => Err(format!("{}: created no instance", self.label)),
+            _ => Err(format!("{}: {}", self.label, err.reason(status))),
         }
     }
 
@@ -195,11 +204,11 @@ impl PluginAdapter {
             NP_PANIC | NP_POISONED => {
                 // Its state may be broken: replace it.
                 self.destroy(instance);
-                Err(format!("{} panicked: {}", self.label, err.text()))
+                Err(format!("{} panicked: {}", self.label, err.reason(status)))
             }
             _ => {
                 self.put_back(instance);
-                Err(format!("{} failed: {}", self.label, err.text()))
+                Err(format!("{} failed: {}", self.label, err.reason(status)))
             }
         }
     }

@@ -93,7 +93,8 @@ pub fn describe(manifest: &Manifest) -> String {
     );
     let _ = writeln!(out, "stages:");
     for stage in &manifest.stages {
-        let _ = writeln!(out, "  {} ({})", stage.name, stage.kind);
+        let reads_raw = if stage.reads_raw { ", reads raw" } else { "" };
+        let _ = writeln!(out, "  {} ({}{reads_raw})", stage.name, stage.kind);
         if !stage.summary.is_empty() {
             let _ = writeln!(out, "      {}", stage.summary);
         }
