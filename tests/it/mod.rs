@@ -1,5 +1,6 @@
 mod determinism;
 mod export;
 mod inputs;
+mod plugins;
 mod support;
 mod validate;

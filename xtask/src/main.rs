@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+mod build_plugins;
+
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
@@ -17,11 +19,18 @@ struct Cli {
 enum Task {
     /// What CI runs: format check, clippy with warnings as errors, then every test.
     Ci,
+    /// Build the example plugins (release) and print their library paths.
+    BuildPlugins {
+        /// Build in debug mode instead.
+        #[arg(long)]
+        debug: bool,
+    },
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Ci => ci(),
+        Task::BuildPlugins { debug } => build_plugins::build_plugins(debug),
     }
 }
 

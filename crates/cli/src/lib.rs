@@ -11,5 +11,6 @@ pub fn registry() -> Registry {
     registry.register(newspipe_dedupe::factory());
     registry.register(newspipe_extract::factory());
     registry.register(newspipe_export::factory());
+    registry.register(newspipe_plugin_host::factory());
     registry
 }

@@ -1,5 +1,6 @@
 //! The `newspipe` command: run, validate and list pipeline stages.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,6 +18,7 @@ Examples:
   newspipe validate pipelines/*.yaml            check pipeline files without running them
   newspipe test pipelines/news.yaml             run the pipeline's tests and compare snapshots
   newspipe stages                               list stages with their config keys and defaults
+  newspipe plugins inspect target/release/liboutlet_ownership.so   show what a plugin offers
 
 Logging is quiet by default: -v for progress details, -vv for debugging, or set RUST_LOG.")]
 struct Cli {
@@ -61,6 +63,23 @@ enum Command {
     },
     /// List the available stages, with their config keys and defaults.
     Stages,
+    /// Work with plugin libraries.
+    Plugins {
+        #[command(subcommand)]
+        command: PluginsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginsCommand {
+    /// Load a plugin library and print its manifest: version, build, stages, config keys.
+    Inspect {
+        /// The library file (`.so`, `.dylib`, `.dll`).
+        library: PathBuf,
+        /// Print the manifest as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -147,6 +166,22 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Plugins {
+            command: PluginsCommand::Inspect { library, json },
+        } => match newspipe_plugin_host::inspect(&library) {
+            Ok(manifest) if json => {
+                println!("{}", manifest.to_pretty_json());
+                ExitCode::SUCCESS
+            }
+            Ok(manifest) => {
+                print!("{}", newspipe_plugin_host::describe(&manifest));
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -243,6 +278,7 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .compact()
         .init();

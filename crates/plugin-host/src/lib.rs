@@ -1,0 +1,109 @@
+//! # newspipe-plugin-host
+//!
+//! **What it does.** Runs a stage from a plugin library (built with `newspipe-plugin-sdk`) as
+//! the `plugin` stage. Before any document is read it loads the library, checks its entry
+//! symbol, ABI version, table size and manifest, and creates a first instance with the stage's
+//! config, so a missing file, a library that is not a plugin, a version mismatch or a bad config
+//! stops the run with a message naming the plugin. During the run each chunk of 16 documents
+//! crosses as one JSON envelope on an instance no other thread is using; a plugin that panics
+//! fails that chunk's documents (they go to the rejects file, or stop the run with
+//! `on_error: fail`), and its instance is replaced. Output that is not valid JSON, or that loses
+//! or invents documents, fails the chunk instead of corrupting the output. Top-level document
+//! fields the plugin does not know (it was built against an older newspipe) are carried over.
+//! Libraries are never unloaded.
+//!
+//! **When to use it.** For a stage you wrote yourself; see the README's "Write a plugin".
+//!
+//! ```yaml
+//! - plugin:
+//!     library: ../target/release/liboutlet_ownership.so   # relative to the pipeline file
+//!     stage: ownership
+//!     config: { outlets: [ { name: Reuters, owner: Thomson Reuters } ] }
+//! ```
+//!
+//! **Output fields.** Whatever the plugin writes (usually under `extra`).
+
+mod adapter;
+mod library;
+
+use std::path::PathBuf;
+
+use newspipe_core::{BuildContext, BuildError, StageFactory, StageInstance};
+use newspipe_plugin_sdk::manifest::Manifest;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use library::{open, Plugin};
+
+/// The `plugin` stage's config.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginConfig {
+    /// The plugin library (`.so`, `.dylib`, `.dll`), relative to the pipeline file. Required.
+    pub library: PathBuf,
+    /// Which of the plugin's stages to run. Required.
+    pub stage: String,
+    /// The stage's own config, checked by the plugin.
+    #[serde(default)]
+    pub config: Value,
+}
+
+/// The `plugin` stage, for the registry.
+pub fn factory() -> StageFactory {
+    StageFactory::new::<PluginConfig>(
+        "plugin",
+        "Runs a stage from a plugin library (see `newspipe plugins inspect`).",
+        build,
+    )
+}
+
+fn build(config: PluginConfig, cx: &BuildContext) -> Result<StageInstance, BuildError> {
+    let plugin = open(&cx.resolve(&config.library)).map_err(BuildError::Setup)?;
+    let stage = adapter::PluginAdapter::new(plugin, &config.stage, &config.config)
+        .map_err(BuildError::Setup)?;
+    Ok(StageInstance::Document(Box::new(stage)))
+}
+
+/// Loads the library at `path` and returns its manifest, without creating anything.
+pub fn inspect(path: &std::path::Path) -> Result<Manifest, String> {
+    open(path).map(|plugin| plugin.manifest.clone())
+}
+
+/// A manifest for people: who built the plugin with what, and each stage with its config keys
+/// and their defaults.
+pub fn describe(manifest: &Manifest) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{} {}", manifest.name, manifest.version);
+    let _ = writeln!(
+        out,
+        "  built with newspipe-plugin-sdk {}, {}, for {}",
+        manifest.sdk_version, manifest.rustc, manifest.target
+    );
+    let _ = writeln!(
+        out,
+        "  plugin ABI {}, codec {}, panic = {}",
+        manifest.abi,
+        manifest.codec,
+        if manifest.panic_unwind {
+            "unwind"
+        } else {
+            "abort"
+        }
+    );
+    let _ = writeln!(out, "stages:");
+    for stage in &manifest.stages {
+        let reads_raw = if stage.reads_raw { ", reads raw" } else { "" };
+        let _ = writeln!(out, "  {} ({}{reads_raw})", stage.name, stage.kind);
+        if !stage.summary.is_empty() {
+            let _ = writeln!(out, "      {}", stage.summary);
+        }
+        if let Some(Value::Object(keys)) = stage.config_schema.get("properties") {
+            for (key, schema) in keys {
+                let default = schema.get("default").unwrap_or(&Value::Null);
+                let _ = writeln!(out, "      {key}: {default}");
+            }
+        }
+    }
+    out
+}

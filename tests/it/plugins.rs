@@ -1,0 +1,523 @@
+//! Plugins through the real binary: the reference plugin in a pipeline, `plugins inspect`, and
+//! every failure the host must catch (before any work, or per chunk during the run).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+
+use super::support::{newspipe, read_jsonl, root, transcript};
+
+/// The plugin and fixture crates the tests load.
+const PLUGIN_CRATES: [&str; 5] = [
+    "outlet-ownership",
+    "passthrough",
+    "fixture-panics",
+    "fixture-raw",
+    "fixture-abi99",
+];
+
+/// The library built from `crate_name`, building every plugin crate once per test binary (in
+/// release mode when the tests run in release mode, for the measuring test).
+fn library(crate_name: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let dir = BUILT.get_or_init(|| {
+        // The test binary lives in `<target>/<profile>/deps/`: build the plugins in the same
+        // target folder (cargo has released its lock by the time tests run).
+        let exe = std::env::current_exe().unwrap();
+        let target = exe.ancestors().nth(3).unwrap().to_owned();
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .arg("build")
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", &target);
+        let profile = if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            cargo.arg("--release");
+            "release"
+        };
+        for name in PLUGIN_CRATES {
+            cargo.args(["-p", name]);
+        }
+        let output = cargo.output().expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "building the plugins failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        target.join(profile)
+    });
+    dir.join(format!(
+        "{}{}{}",
+        std::env::consts::DLL_PREFIX,
+        crate_name.replace('-', "_"),
+        std::env::consts::DLL_SUFFIX
+    ))
+}
+
+/// Writes `docs` as a JSON Lines input and a pipeline running `stage` on it into `dir`.
+fn pipeline(dir: &Path, docs: &[Value], stage: Value, on_error: &str) -> PathBuf {
+    let input: String = docs.iter().map(|doc| format!("{doc}\n")).collect();
+    fs::write(dir.join("input.jsonl"), input).unwrap();
+    let stage = serde_json::to_string(&stage).unwrap();
+    let path = dir.join("pipeline.yaml");
+    fs::write(
+        &path,
+        format!(
+            "name: plugins\non_error: {on_error}\ninput:\n  path: input.jsonl\nstages:\n  - plugin: {stage}\n  - export:\n      jsonl: out/documents.jsonl\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// `n` documents `d00`, `d01`, ... with some text.
+fn numbered(n: usize) -> Vec<Value> {
+    (0..n)
+        .map(|i| json!({"id": format!("d{i:02}"), "text": format!("Report number {i}.")}))
+        .collect()
+}
+
+/// Runs `pipeline.yaml` in `dir`.
+fn run(dir: &Path, threads: &str) -> std::process::Output {
+    newspipe(dir, &["run", "pipeline.yaml", "-q", "--threads", threads])
+}
+
+/// A transcript with the library paths replaced, for snapshots.
+fn redacted(output: &std::process::Output) -> String {
+    let dir = library("passthrough")
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    transcript(output).replace(&dir, "[PLUGINS]")
+}
+
+fn ids(docs: &[Value]) -> Vec<&str> {
+    docs.iter().map(|doc| doc["id"].as_str().unwrap()).collect()
+}
+
+fn ownership_stage(unmatched: &str) -> Value {
+    json!({
+        "library": library("outlet-ownership"),
+        "stage": "ownership",
+        "config": {
+            "unmatched": unmatched,
+            "outlets": [
+                {"name": "Reuters", "domains": ["reuters.com"], "owner": "Thomson Reuters", "kind": "private"},
+                {"name": "RT", "aliases": ["Russia Today"], "domains": ["rt.com"],
+                 "owner": "ANO TV-Novosti", "kind": "state", "country": "RU"},
+            ]
+        }
+    })
+}
+
+/// 40 documents (three chunks), a third from each listed outlet and a third from elsewhere.
+fn outlet_docs() -> Vec<Value> {
+    (0..40)
+        .map(|i| match i % 3 {
+            0 => json!({"id": format!("d{i:02}"), "text": "Wire copy.", "url": format!("https://www.reuters.com/world/{i}"), "topic": "energy"}),
+            1 => json!({"id": format!("d{i:02}"), "text": "Broadcast.", "outlet": "russia  today", "topic": "energy"}),
+            _ => json!({"id": format!("d{i:02}"), "text": "Blog post.", "url": format!("https://blog.example/{i}"), "topic": "energy"}),
+        })
+        .collect()
+}
+
+#[test]
+fn the_reference_plugin_tags_documents_the_same_on_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(
+        dir.path(),
+        &outlet_docs(),
+        ownership_stage("keep"),
+        "continue",
+    );
+    let output = run(dir.path(), "1");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let one_thread = fs::read(dir.path().join("out/documents.jsonl")).unwrap();
+    let docs = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    assert_eq!(docs.len(), 40);
+    for (i, doc) in docs.iter().enumerate() {
+        assert_eq!(doc["id"], format!("d{i:02}"));
+        assert_eq!(
+            doc["extra"]["topic"], "energy",
+            "input fields survive: {doc}"
+        );
+        let ownership = &doc["extra"]["ownership"];
+        match i % 3 {
+            0 => {
+                assert_eq!(ownership["owner"], "Thomson Reuters", "{doc}");
+                assert_eq!(ownership["matched_by"], "url");
+                assert_eq!(doc["meta"]["outlet"], "Reuters");
+            }
+            1 => {
+                assert_eq!(ownership["owner"], "ANO TV-Novosti", "{doc}");
+                assert_eq!(ownership["country"], "RU");
+                assert_eq!(ownership["matched_by"], "outlet");
+            }
+            _ => assert!(ownership.is_null(), "{doc}"),
+        }
+    }
+    let output = run(dir.path(), "3");
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert_eq!(
+        fs::read(dir.path().join("out/documents.jsonl")).unwrap(),
+        one_thread
+    );
+}
+
+#[test]
+fn a_pass_through_plugin_changes_nothing_in_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = [
+        json!({"id": "a", "html": "<html><title>T</title><p>Body é “quoted”</p></html>",
+               "url": "https://x.example/a", "published": "2025-03-06", "topic": ["a", "b"]}),
+        json!({"id": "b", "text": "Plain text\nwith lines.", "outlet": "Reuters"}),
+    ];
+    let input: String = docs.iter().map(|doc| format!("{doc}\n")).collect();
+    fs::write(dir.path().join("input.jsonl"), input).unwrap();
+    let library = serde_json::to_string(&library("passthrough")).unwrap();
+    for (name, plugin) in [
+        ("without", String::new()),
+        (
+            "with",
+            format!("  - plugin: {{library: {library}, stage: pass}}\n"),
+        ),
+    ] {
+        fs::write(
+            dir.path().join(format!("{name}.yaml")),
+            format!("input:\n  path: input.jsonl\nstages:\n{plugin}  - export:\n      jsonl: {name}/documents.jsonl\n      include_raw: true\n"),
+        )
+        .unwrap();
+        let output = newspipe(dir.path(), &["run", &format!("{name}.yaml"), "-q"]);
+        assert!(output.status.success(), "{}", transcript(&output));
+    }
+    let without = fs::read_to_string(dir.path().join("without/documents.jsonl")).unwrap();
+    let with = fs::read_to_string(dir.path().join("with/documents.jsonl")).unwrap();
+    assert!(without.contains(r#""raw":"<html>"#), "{without}");
+    assert_eq!(with, without);
+}
+
+#[test]
+fn plugin_logs_reach_the_host_log() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(
+        dir.path(),
+        &outlet_docs(),
+        ownership_stage("keep"),
+        "continue",
+    );
+    let output = newspipe(dir.path(), &["run", "pipeline.yaml", "-q", "-vv"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Ownership list ready. outlets=2 names=3 domains=2")
+            && stderr.contains("plugin=outlet_ownership"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Plugin instance finished."), "{stderr}");
+    let quiet = run(dir.path(), "1");
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains("Ownership list ready"),
+        "debug events stay hidden by default"
+    );
+}
+
+#[test]
+fn documents_a_plugin_drops_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(
+        dir.path(),
+        &outlet_docs(),
+        ownership_stage("drop"),
+        "continue",
+    );
+    let output = run(dir.path(), "2");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let kept = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    let dropped = read_jsonl(&dir.path().join("out/dropped.jsonl"));
+    assert_eq!(kept.len() + dropped.len(), 40);
+    assert_eq!(dropped.len(), 13);
+    for record in &dropped {
+        let i: usize = record["id"].as_str().unwrap()[1..].parse().unwrap();
+        assert_eq!(i % 3, 2, "{record}");
+        assert_eq!(record["stage"], "plugin");
+        assert_eq!(record["reason"], "outlet not in the ownership list");
+    }
+}
+
+#[test]
+fn inspect_prints_the_manifest() {
+    let library = library("outlet-ownership");
+    let output = newspipe(&root(), &["plugins", "inspect", library.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    insta::with_settings!({filters => vec![
+        (r"rustc \d+\.\d+\.\d+[^,]*", "rustc [VERSION]"),
+        (r"for [\w.-]+\n", "for [TARGET]\n"),
+        (r"newspipe-plugin-sdk \d+\.\d+\.\d+", "newspipe-plugin-sdk [VERSION]"),
+        (r"outlet-ownership \d+\.\d+\.\d+", "outlet-ownership [VERSION]"),
+    ]}, {
+        insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+    });
+    let output = newspipe(
+        &root(),
+        &["plugins", "inspect", "--json", library.to_str().unwrap()],
+    );
+    let manifest: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(manifest["abi"], 1);
+    assert_eq!(manifest["panic_unwind"], true);
+    assert_eq!(manifest["document_fields"][0], "id");
+    assert_eq!(
+        manifest["stages"][0]["config_schema"]["properties"]["unmatched"]["default"],
+        "keep"
+    );
+}
+
+/// A library that is not a plugin: the C library, or else a file that is not a library at all.
+fn not_a_plugin(dir: &Path) -> (PathBuf, &'static str) {
+    let candidates = [
+        "/lib/x86_64-linux-gnu/libc.so.6",
+        "/lib/aarch64-linux-gnu/libc.so.6",
+        "/usr/lib/libc.so.6",
+        "/lib64/libc.so.6",
+        "/usr/lib/libSystem.B.dylib",
+    ];
+    match candidates.iter().map(PathBuf::from).find(|p| p.is_file()) {
+        Some(libc) => (libc, "libc"),
+        None => {
+            println!("no libc found at a known path; using a text file as the non-plugin");
+            let path = dir.join("libnotes.so");
+            fs::write(&path, "not a library").unwrap();
+            (path, "text file")
+        }
+    }
+}
+
+#[test]
+fn a_plugin_that_cannot_start_stops_the_run_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (not_plugin, not_plugin_kind) = not_a_plugin(dir.path());
+    let cases = [
+        (
+            "missing file",
+            json!({"library": "plugins/libmissing.so", "stage": "ownership"}),
+        ),
+        (
+            "not a plugin",
+            json!({"library": not_plugin, "stage": "ownership"}),
+        ),
+        (
+            "ABI version mismatch",
+            json!({"library": library("fixture-abi99"), "stage": "ownership"}),
+        ),
+        (
+            "unknown stage",
+            json!({"library": library("outlet-ownership"), "stage": "owner"}),
+        ),
+        (
+            "bad config",
+            json!({"library": library("outlet-ownership"), "stage": "ownership",
+                   "config": {"outlets": [], "unmached": "drop"}}),
+        ),
+        (
+            "config the plugin refuses",
+            json!({"library": library("outlet-ownership"), "stage": "ownership"}),
+        ),
+    ];
+    let mut report = String::new();
+    for (name, stage) in cases {
+        pipeline(dir.path(), &numbered(3), stage, "continue");
+        let output = run(dir.path(), "2");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name}: {}",
+            transcript(&output)
+        );
+        assert!(
+            !dir.path().join("out").exists(),
+            "{name}: nothing may be written"
+        );
+        let text = redacted(&output);
+        let text = if name == "not a plugin" {
+            text.replace(
+                &not_plugin.display().to_string(),
+                &format!("[{not_plugin_kind}]"),
+            )
+        } else {
+            text
+        };
+        report.push_str(&format!("## {name}\n{text}\n"));
+    }
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn a_panicking_plugin_rejects_its_chunk_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = numbered(40);
+    docs[20]["text"] = json!("This one says PANIC.");
+    let stage = json!({"library": library("fixture-panics"), "stage": "panic"});
+    pipeline(dir.path(), &docs, stage.clone(), "continue");
+    let output = run(dir.path(), "2");
+    assert!(output.status.success(), "{}", transcript(&output));
+    // Chunks are 16 documents: d16..d31 go down with d20.
+    let rejects = read_jsonl(&dir.path().join("out/rejects.jsonl"));
+    let expected: Vec<String> = (16..32).map(|i| format!("d{i}")).collect();
+    assert_eq!(ids(&rejects), expected);
+    for reject in &rejects {
+        assert_eq!(
+            reject["reason"],
+            "plugin `fixture-panics` stage `panic` panicked: the fixture panicked on the chunk holding `d20`"
+        );
+    }
+    let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    assert_eq!(written.len(), 24);
+    // The chunk after the panic ran on a fresh instance.
+    assert!(written.iter().all(|doc| doc["extra"]["survived"] == true));
+
+    let output = {
+        pipeline(dir.path(), &docs, stage, "fail");
+        fs::remove_dir_all(dir.path().join("out")).unwrap();
+        run(dir.path(), "2")
+    };
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(!dir.path().join("out/documents.jsonl").exists());
+    insta::assert_snapshot!(transcript(&output));
+}
+
+#[test]
+fn a_panic_inside_one_document_rejects_only_that_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = numbered(20);
+    docs[3]["text"] = json!("PANIC");
+    let stage = json!({"library": library("fixture-panics"), "stage": "panic",
+                       "config": {"on": "document"}});
+    pipeline(dir.path(), &docs, stage, "continue");
+    let output = run(dir.path(), "2");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let rejects = read_jsonl(&dir.path().join("out/rejects.jsonl"));
+    assert_eq!(ids(&rejects), ["d03"]);
+    assert_eq!(
+        rejects[0]["reason"],
+        "plugin `fixture-panics` stage `panic`: stage panicked: the fixture panicked on `d03`"
+    );
+    assert_eq!(
+        read_jsonl(&dir.path().join("out/documents.jsonl")).len(),
+        19
+    );
+}
+
+#[test]
+fn malformed_lost_or_invented_documents_are_errors_not_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut report = String::new();
+    for stage in ["malformed", "invent", "lose"] {
+        let spec = json!({"library": library("fixture-raw"), "stage": stage});
+        pipeline(dir.path(), &numbered(20), spec, "continue");
+        let output = run(dir.path(), "2");
+        assert!(output.status.success(), "{stage}: {}", transcript(&output));
+        let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
+        assert!(written.is_empty(), "{stage}: {written:?}");
+        let rejects = read_jsonl(&dir.path().join("out/rejects.jsonl"));
+        assert_eq!(
+            rejects.len(),
+            20,
+            "{stage}: every document is accounted for"
+        );
+        // One line per chunk (d00..d15, d16..d19).
+        report.push_str(&format!(
+            "{stage}:\n  {}\n  {}\n",
+            rejects[0]["reason"].as_str().unwrap(),
+            rejects[16]["reason"].as_str().unwrap()
+        ));
+    }
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn fields_an_older_plugin_does_not_know_survive_the_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = vec![
+        json!({"id": "a", "text": "Body.", "title": "Headline", "outlet": "Reuters",
+               "url": "https://reuters.com/a", "published": "2025-03-06", "topic": "energy"}),
+        json!({"id": "b", "text": "Other body."}),
+    ];
+    let spec = json!({"library": library("fixture-raw"), "stage": "old-model"});
+    pipeline(dir.path(), &docs, spec, "continue");
+    let output = run(dir.path(), "1");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    assert_eq!(ids(&written), ["a", "b"]);
+    let a = &written[0];
+    assert_eq!(a["extra"]["seen"], true, "the plugin's change is kept");
+    assert_eq!(a["extra"]["topic"], "energy");
+    assert_eq!(a["meta"]["title"], "Headline", "meta survived: {a}");
+    assert_eq!(a["meta"]["outlet"], "Reuters");
+    assert_eq!(a["meta"]["published"], "2025-03-06");
+    assert_eq!(a["source"]["url"], "https://reuters.com/a");
+    assert_eq!(written[1]["extra"]["seen"], true);
+}
+
+#[test]
+fn validate_checks_the_plugin_stage_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = pipeline(
+        dir.path(),
+        &numbered(1),
+        json!({"libary": "x.so", "stage": "s"}),
+        "continue",
+    );
+    let output = newspipe(dir.path(), &["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("libary") && stderr.contains("library"),
+        "{stderr}"
+    );
+}
+
+/// Measures what the plugin boundary costs: the same pipeline with and without a pass-through
+/// plugin, on 4,000 seed-sized documents. Run it with
+/// `cargo test --release --test integration plugin_boundary_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "measurement; run in release mode"]
+fn plugin_boundary_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds: Vec<String> = fs::read_dir(root().join("seeds"))
+        .unwrap()
+        .map(|entry| fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    let docs: Vec<Value> = (0..4000)
+        .map(|i| json!({"id": format!("d{i}"), "text": format!("{i}\n{}", seeds[i % seeds.len()])}))
+        .collect();
+    let pass = json!({"library": library("passthrough"), "stage": "pass"});
+    let time = |stage: Option<&Value>| {
+        let path = pipeline(dir.path(), &docs, json!({}), "continue");
+        let text = fs::read_to_string(&path).unwrap();
+        let text = match stage {
+            Some(stage) => text.replace("plugin: {}", &format!("plugin: {stage}")),
+            None => text.replace("  - plugin: {}\n", ""),
+        };
+        fs::write(&path, text).unwrap();
+        (0..5)
+            .map(|_| {
+                let started = std::time::Instant::now();
+                let output = run(dir.path(), "2");
+                assert!(output.status.success(), "{}", transcript(&output));
+                started.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let without = time(None);
+    let with = time(Some(&pass));
+    println!(
+        "4000 documents, best of 5: without plugin {without:.3}s, with pass-through {with:.3}s: \
+         {:.1} µs per document at the boundary (+{:.0}%)",
+        (with - without) / 4000.0 * 1e6,
+        (with / without - 1.0) * 100.0
+    );
+}
