@@ -140,7 +140,7 @@ pub fn byline(line: &str) -> Option<String> {
         let names = names.trim().trim_end_matches([',', '|', '-', '–', '—']).trim();
         let words = names.split_whitespace().count();
         let starts_upper = names.chars().next().is_some_and(char::is_uppercase);
-        return ((1..=8).contains(&words) && starts_upper).then(|| names.to_owned());
+        return ((2..=8).contains(&words) && starts_upper).then(|| names.to_owned());
     }
     ROLE_BYLINE.captures(line).map(|c| c[1].to_owned())
 }

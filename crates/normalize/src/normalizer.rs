@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use newspipe_core::{BuildError, Document, InputFormat, PageKind};
+use newspipe_core::{BuildError, Document, InputFormat, PageKind, RemovedKind, RemovedSpan};
 
 use crate::analysis::{detect_language, page_kind};
 use crate::config::NormalizeConfig;
@@ -10,8 +10,8 @@ use crate::html::{flatten_html, Extracted, HtmlExtractor};
 use crate::metadata::{self, choose_published, push_candidate};
 use crate::rules::ExtraRules;
 use crate::site_repeats::mostly_repeated;
-use crate::text_mode::{clean_page_text, TextMeta, TextOptions};
-use crate::unicode::{clean_line, clean_text};
+use crate::text_mode::{clean_page_text, filter_lines, TextMeta, TextOptions};
+use crate::unicode::clean_line;
 
 /// Normalizes documents one at a time; shared by every thread.
 pub struct Normalizer {
@@ -66,9 +66,12 @@ impl Normalizer {
                 doc.removed.clear();
                 match self.extractor.extract(&doc.raw, doc.source.url.as_deref()) {
                     Some(extracted) if !extracted.text.trim().is_empty() => {
-                        doc.text = clean_text(&extracted.text);
+                        let filtered = filter_lines(&extracted.text, &options);
+                        doc.text = filtered.text;
+                        doc.removed = locate_cuts(&doc.raw, &filtered.cut);
                         if self.config.metadata {
                             apply_html_meta(doc, extracted);
+                            apply_text_meta(doc, filtered.meta);
                         }
                     }
                     _ => {
@@ -116,6 +119,26 @@ fn apply_text_meta(doc: &mut Document, meta: TextMeta) {
             m.ids.push(id);
         }
     }
+}
+
+/// Spans of `raw` for lines cut from an extractor's output, for the lines whose words appear
+/// verbatim in the HTML (text with entities or inline markup cannot be located and is skipped).
+fn locate_cuts(raw: &str, cut: &[(String, RemovedKind, String)]) -> Vec<RemovedSpan> {
+    let mut spans: Vec<RemovedSpan> = cut
+        .iter()
+        .filter_map(|(line, kind, rule)| {
+            let start = raw.find(line.as_str())?;
+            Some(RemovedSpan {
+                start,
+                end: start + line.len(),
+                kind: *kind,
+                rule: Some(rule.clone()),
+            })
+        })
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    spans.dedup_by_key(|s| s.start);
+    spans
 }
 
 /// Copies the extractor's metadata into the document.

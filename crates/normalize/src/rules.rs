@@ -43,16 +43,16 @@ const RULES: &[Rule] = &[
     Rule {
         name: "subscribe_form",
         kind: RemovedKind::Subscribe,
-        max_words: 25,
+        max_words: 20,
         breaks_block: false,
-        pattern: r"newsletters?\b|\bsubscribe (to|for|now|today)|enter (your|a valid|correct) e-?mail|e-?mail address|indicates required|confirmation e-?mail|successfu(l)?ly subscribed|thank you for (signing up|subscribing)|pre-?order (now|today)|create (an|a free) account|already (a|have an) (subscriber|account)|support (our|independent) journalism|become a (member|subscriber|patron)|turn on notifications|download (the|our) app",
+        pattern: r"^newsletters?$|(sign up|subscribe|register) (for|to) (our|the|my) [^.!?]{0,30}newsletter|newsletter sign ?-?up|\bsubscribe (to|for|now|today)|enter (your|a valid|correct) e-?mail|^your e-?mail( address)?$|indicates required|confirmation e-?mail|successfu(l)?ly subscribed|thank you for (signing up|subscribing)|pre-?order (now|today)|create (an|a free) account|already (a|have an) (subscriber|account)|support (our|independent) journalism|become a (member|subscriber|patron)|turn on notifications|download (the|our) app",
     },
     Rule {
         name: "subscribe_button",
         kind: RemovedKind::Subscribe,
         max_words: 8,
         breaks_block: false,
-        pattern: r"^(subscribe|sign up|sign in|log ?in|log out|register|donate|share|follow us|copy link|print|email|comments?)\b|\b(subscribe|sign up|follow us( on)?|share (this|on|via)|join (our|the) (team|community|mailing list))\b|^(facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|instagram|youtube)$",
+        pattern: r"^(subscribe|sign up|sign in|log ?in|log out|register|donate|share|follow us|copy link|print|email|comments?)( now| here| today)?\s*:?$|\b(subscribe|sign up|follow us( on)?|share (this|on|via)|join (our|the) (community|mailing list))\b|^(facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|instagram|youtube)$",
     },
     Rule {
         name: "ad_label",
@@ -73,7 +73,7 @@ const RULES: &[Rule] = &[
         kind: RemovedKind::Credit,
         max_words: 40,
         breaks_block: false,
-        pattern: r"^(photo|image|picture|video|illustration|graphic|file photo|audio)( by| credit)?\s*[:/|]|\((photo|image|picture|file photo|illustration)[: ]|(/|via) (getty( images)?|afp|ap|reuters|shutterstock|epa|anadolu)|getty images\)?\s*$|(ap|reuters|afp|epa) photo|^credit:|this audio is (created|generated)|listen to (this|the) (article|story)|audio (is )?(created|generated) with ai|^\d+ min(ute)?s? read$",
+        pattern: r"^(photo|image|picture|video|illustration|graphic|file photo|audio)( by| credit)?\s*[:/|]|\((photo|image|picture|file photo|illustration)[: ]|(/|\bvia) (getty( images)?|afp|ap|reuters|shutterstock|epa|anadolu)\b|getty images\)?\s*$|(ap|reuters|afp|epa) photo|^credit:|this audio is (created|generated)|listen to (this|the) (article|story)|audio (is )?(created|generated) with ai|^\d+ min(ute)?s? read$",
     },
     Rule {
         name: "disclaimer_phrase",
@@ -87,7 +87,14 @@ const RULES: &[Rule] = &[
         kind: RemovedKind::Footer,
         max_words: 30,
         breaks_block: false,
-        pattern: r"all rights reserved|^(©|\(c\)|copyright)\s|\u{a9}\s?\d{4}|privacy policy|terms (of|and) (use|service|conditions)|cookie (policy|settings|preferences)|^(contact us|about us|advertise( with us)?|careers|sitemap|site map|imprint|impressum|accessibility|contacts)$",
+        pattern: r"all rights reserved|^(\u{a9}|\(c\)|copyright)\s?(\d{4}|[^.!?]*\d{4})|\u{a9}\s?\d{4}",
+    },
+    Rule {
+        name: "footer_links",
+        kind: RemovedKind::Footer,
+        max_words: 8,
+        breaks_block: false,
+        pattern: r"^(privacy policy|terms (of|and) (use|service|conditions)|cookie (policy|settings|preferences)|contact us|about us|advertise( with us)?|careers|sitemap|site map|imprint|impressum|accessibility|contacts)$|(privacy policy|terms of (use|service)|cookie (policy|settings))\s*[|·•]",
     },
 ];
 

@@ -86,6 +86,9 @@ pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
     for line in &mut lines {
         classify_line(line, opts, &mut meta);
     }
+    if opts.boilerplate {
+        mark_teasers(&mut lines);
+    }
     let block = if opts.boilerplate {
         main_block(&lines)
     } else {
@@ -126,6 +129,51 @@ pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
         removed,
         meta,
         no_main_block,
+    }
+}
+
+/// Text an HTML extractor produced, with the boilerplate lines it let through cut.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilteredText {
+    /// The remaining text, cleaned.
+    pub text: String,
+    /// The cut lines, each with its kind and rule.
+    pub cut: Vec<(String, RemovedKind, String)>,
+    /// Bylines and ids found on the way.
+    pub meta: TextMeta,
+}
+
+/// Cuts the lines that a rule marks as boilerplate, without looking for a main block: for
+/// text an extractor already reduced to the article.
+pub fn filter_lines(text: &str, opts: &TextOptions) -> FilteredText {
+    let mut meta = TextMeta::default();
+    let mut lines = split_lines(text);
+    for line in &mut lines {
+        classify_line(line, opts, &mut meta);
+    }
+    if opts.boilerplate {
+        mark_teasers(&mut lines);
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut cut = Vec::new();
+    let mut previous_kept_end: Option<usize> = None;
+    for line in &lines {
+        if line.hit.is_none() && line.role.is_none() {
+            if let Some(prev_end) = previous_kept_end {
+                let gap = &text[prev_end..line.start];
+                kept.push_str(if gap.matches('\n').count() > 1 { "\n\n" } else { "\n" });
+            }
+            kept.push_str(line.text);
+            previous_kept_end = Some(line.end);
+        } else {
+            let (kind, rule) = cut_reason(line, false);
+            cut.push((line.text.to_owned(), kind, rule.to_owned()));
+        }
+    }
+    FilteredText {
+        text: clean_text(&kept),
+        cut,
+        meta,
     }
 }
 
@@ -181,13 +229,6 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
             breaks_block: false,
         });
     }
-    if line.hit.is_none() && line.units >= 8 && (line.text.ends_with('…') || line.text.ends_with("...")) {
-        line.hit = Some(RuleHit {
-            rule: "truncated_teaser".into(),
-            kind: RemovedKind::Teaser,
-            breaks_block: false,
-        });
-    }
     if line.hit.is_none() && words <= 20 {
         if let Some(name) = metadata::byline(line.text) {
             if let Some(date) = metadata::find_date(line.text) {
@@ -197,6 +238,38 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
             line.role = Some(Role::Byline);
         }
     }
+}
+
+/// Marks truncated excerpts right under a headline ("Headline" / "First words of the story…"):
+/// the shape of a teaser for another article. A truncated paragraph elsewhere is kept.
+fn mark_teasers(lines: &mut [Line]) {
+    for i in 1..lines.len() {
+        let line = &lines[i];
+        let truncated = line.text.ends_with('…') || line.text.ends_with("...");
+        let previous = &lines[i - 1];
+        let under_headline = previous.hit.is_none()
+            && previous.role.is_none()
+            && !previous.sentence_end
+            && metadata::is_title_like(previous.text);
+        if line.hit.is_none() && line.units >= 8 && truncated && under_headline {
+            lines[i].hit = Some(RuleHit {
+                rule: "truncated_teaser".into(),
+                kind: RemovedKind::Teaser,
+                breaks_block: false,
+            });
+        }
+    }
+}
+
+/// Whether a line is a row of menu entries: several words, each capitalized, no punctuation.
+fn is_menu_line(line: &Line) -> bool {
+    let words: Vec<&str> = line.text.split_whitespace().collect();
+    words.len() >= 3
+        && !line.sentence_end
+        && !line.text.contains(',')
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()))
 }
 
 /// Weight of a line in the search for the main block: article-like lines count their words,
@@ -280,6 +353,7 @@ fn cut_reason<'l>(line: &'l Line, before_block: bool) -> (RemovedKind, &'l str) 
         Some(Role::Title) => (RemovedKind::Other, "title"),
         Some(Role::Byline) => (RemovedKind::Other, "byline"),
         Some(Role::IdString) => (RemovedKind::Other, "id_string"),
+        None if is_menu_line(line) => (RemovedKind::Nav, "menu_line"),
         None if before_block => (RemovedKind::Other, "before_article"),
         None => (RemovedKind::Other, "after_article"),
     }
