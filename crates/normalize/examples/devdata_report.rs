@@ -23,17 +23,31 @@ fn main() {
         return;
     };
     let html_bytes: usize = pages.iter().map(|p| p.html.len()).sum();
-    println!("{} pages, {:.1} MB of HTML", pages.len(), html_bytes as f64 / 1e6);
+    println!(
+        "{} pages, {:.1} MB of HTML",
+        pages.len(),
+        html_bytes as f64 / 1e6
+    );
 
     let trafilatura_full = |html: &str| {
         let options = trafilatura::Options::default().with_fallback(true);
-        trafilatura::extract(html, &options).map(|r| r.content_text).unwrap_or_default()
+        trafilatura::extract(html, &options)
+            .map(|r| r.content_text)
+            .unwrap_or_default()
     };
     let inputs: Vec<&str> = pages.iter().map(|p| p.html.as_str()).collect();
-    report("trafilatura crate, fallbacks on", &pages, &inputs, out_dir.as_deref(), |html| {
-        trafilatura_full(html)
-    });
-    for choice in [ExtractorChoice::Auto, ExtractorChoice::DomSmoothie, ExtractorChoice::Trafilatura] {
+    report(
+        "trafilatura crate, fallbacks on",
+        &pages,
+        &inputs,
+        out_dir.as_deref(),
+        |html| trafilatura_full(html),
+    );
+    for choice in [
+        ExtractorChoice::Auto,
+        ExtractorChoice::DomSmoothie,
+        ExtractorChoice::Trafilatura,
+    ] {
         let normalizer = Normalizer::new(NormalizeConfig {
             html_extractor: choice,
             ..Default::default()
@@ -47,12 +61,20 @@ fn main() {
     let flat: Vec<String> = pages.iter().map(|p| flatten_html(&p.html)).collect();
     let flat_refs: Vec<&str> = flat.iter().map(String::as_str).collect();
     let normalizer = Normalizer::new(NormalizeConfig::default()).expect("default config builds");
-    report("no cleaning, flattened text", &pages, &flat_refs, out_dir.as_deref(), |text| {
-        text.to_owned()
-    });
-    report("normalize text, flattened", &pages, &flat_refs, out_dir.as_deref(), |text| {
-        run(&normalizer, text, InputFormat::Text)
-    });
+    report(
+        "no cleaning, flattened text",
+        &pages,
+        &flat_refs,
+        out_dir.as_deref(),
+        |text| text.to_owned(),
+    );
+    report(
+        "normalize text, flattened",
+        &pages,
+        &flat_refs,
+        out_dir.as_deref(),
+        |text| run(&normalizer, text, InputFormat::Text),
+    );
 }
 
 /// CPU time of this thread (Linux `/proc/thread-self/schedstat`), so that other processes on a
@@ -64,7 +86,10 @@ fn thread_cpu_seconds() -> f64 {
         .map(|ns| ns / 1e9)
         .unwrap_or_else(|| {
             static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+            START
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_secs_f64()
         })
 }
 
@@ -105,9 +130,13 @@ fn report(
         bytes as f64 / 1e6 / secs
     );
     if let Some(dir) = out_dir {
-        let name: String = label.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+        let name: String = label
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .collect();
         let path = std::path::Path::new(dir).join(format!("{name}.jsonl"));
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("writable out dir"));
+        let mut file =
+            std::io::BufWriter::new(std::fs::File::create(&path).expect("writable out dir"));
         for (page, text) in pages.iter().zip(&outputs) {
             let record = serde_json::json!({"id": page.id, "text": text});
             writeln!(file, "{record}").expect("write prediction");

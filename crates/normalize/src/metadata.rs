@@ -89,10 +89,22 @@ pub fn find_date(text: &str) -> Option<FoundDate> {
         consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[1], m, &c[3]);
     }
     if let Some(c) = MONTH_DAY_YEAR.captures(text) {
-        consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[3], month(&c[1]), &c[2]);
+        consider(
+            c.get(0).map_or(0, |g| g.start()),
+            &c[0],
+            &c[3],
+            month(&c[1]),
+            &c[2],
+        );
     }
     if let Some(c) = DAY_MONTH_YEAR.captures(text) {
-        consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[3], month(&c[2]), &c[1]);
+        consider(
+            c.get(0).map_or(0, |g| g.start()),
+            &c[0],
+            &c[3],
+            month(&c[2]),
+            &c[1],
+        );
     }
     best
 }
@@ -110,6 +122,7 @@ fn month(name: &str) -> u32 {
 
 /// `YYYY-MM-DD` for a valid calendar date between 1990 and 2099.
 pub fn iso_date(year: u32, month: u32, day: u32) -> Option<String> {
+    #[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` is newer than the MSRV (1.85)
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -137,7 +150,10 @@ pub fn byline(line: &str) -> Option<String> {
     }
     if let Some(c) = BYLINE.captures(line) {
         let names = BYLINE_TAIL.replace(&c[1], "");
-        let names = names.trim().trim_end_matches([',', '|', '-', '–', '—']).trim();
+        let names = names
+            .trim()
+            .trim_end_matches([',', '|', '-', '–', '—'])
+            .trim();
         let words = names.split_whitespace().count();
         let starts_upper = names.chars().next().is_some_and(char::is_uppercase);
         return ((2..=8).contains(&words) && starts_upper).then(|| names.to_owned());
@@ -217,9 +233,18 @@ mod tests {
     #[test]
     fn dates_in_common_formats() {
         let iso = |t: &str| find_date(t).map(|d| d.iso);
-        assert_eq!(iso("by X March 6, 2025 6:54 AM").as_deref(), Some("2025-03-06"));
-        assert_eq!(iso("Tuesday, 02 January 2024 12:17 GMT").as_deref(), Some("2024-01-02"));
-        assert_eq!(iso(" date 2025-03-06 The Power").as_deref(), Some("2025-03-06"));
+        assert_eq!(
+            iso("by X March 6, 2025 6:54 AM").as_deref(),
+            Some("2025-03-06")
+        );
+        assert_eq!(
+            iso("Tuesday, 02 January 2024 12:17 GMT").as_deref(),
+            Some("2024-01-02")
+        );
+        assert_eq!(
+            iso(" date 2025-03-06 The Power").as_deref(),
+            Some("2025-03-06")
+        );
         assert_eq!(iso("Sept. 3rd 2019").as_deref(), Some("2019-09-03"));
         assert_eq!(iso("February 30, 2024"), None);
         assert_eq!(iso("in 2024 the"), None);
@@ -227,8 +252,14 @@ mod tests {
 
     #[test]
     fn dates_in_urls() {
-        assert_eq!(url_date("https://x.com/2019/08/02/story").as_deref(), Some("2019-08-02"));
-        assert_eq!(url_date("https://x.com/news/2019-8-2-story"), Some("2019-08-02".into()));
+        assert_eq!(
+            url_date("https://x.com/2019/08/02/story").as_deref(),
+            Some("2019-08-02")
+        );
+        assert_eq!(
+            url_date("https://x.com/news/2019-8-2-story"),
+            Some("2019-08-02".into())
+        );
         assert_eq!(url_date("https://x.com/2019/13/02/story"), None);
     }
 
@@ -244,7 +275,10 @@ mod tests {
             Some("Marco Levytsky")
         );
         assert_eq!(byline("by the way, this is no byline at all"), None);
-        assert_eq!(byline("Canada is ready to join the force, Blair said."), None);
+        assert_eq!(
+            byline("Canada is ready to join the force, Blair said."),
+            None
+        );
     }
 
     #[test]

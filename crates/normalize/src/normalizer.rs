@@ -112,7 +112,12 @@ fn apply_text_meta(doc: &mut Document, meta: TextMeta) {
     fill(&mut m.byline, meta.byline.as_deref());
     fill(&mut m.outlet, meta.outlet.as_deref());
     for candidate in meta.dates {
-        push_candidate(&mut m.date_candidates, candidate.value, &candidate.basis, candidate.text);
+        push_candidate(
+            &mut m.date_candidates,
+            candidate.value,
+            &candidate.basis,
+            candidate.text,
+        );
     }
     for id in meta.ids {
         if !m.ids.contains(&id) {
@@ -145,11 +150,23 @@ fn locate_cuts(raw: &str, cut: &[(String, RemovedKind, String)]) -> Vec<RemovedS
 fn apply_html_meta(doc: &mut Document, extracted: Extracted) {
     let m = &mut doc.meta;
     fill(&mut m.title, extracted.title.as_deref());
-    fill(&mut m.byline, extracted.byline.as_deref().and_then(clean_byline).as_deref());
+    fill(
+        &mut m.byline,
+        extracted
+            .byline
+            .as_deref()
+            .and_then(clean_byline)
+            .as_deref(),
+    );
     fill(&mut m.outlet, extracted.site_name.as_deref());
     if let Some(published) = extracted.published.as_deref() {
         if let Some(date) = metadata::find_date(published) {
-            push_candidate(&mut m.date_candidates, date.iso, "html_meta", Some(published.to_owned()));
+            push_candidate(
+                &mut m.date_candidates,
+                date.iso,
+                "html_meta",
+                Some(published.to_owned()),
+            );
         }
     }
 }
@@ -165,7 +182,12 @@ fn clean_byline(byline: &str) -> Option<String> {
 fn add_url_date(doc: &mut Document) {
     if let Some(url) = doc.source.url.as_deref() {
         if let Some(date) = metadata::url_date(url) {
-            push_candidate(&mut doc.meta.date_candidates, date, "url", Some(url.to_owned()));
+            push_candidate(
+                &mut doc.meta.date_candidates,
+                date,
+                "url",
+                Some(url.to_owned()),
+            );
         }
     }
 }

@@ -159,8 +159,14 @@ mod tests {
     #[test]
     fn typical_boilerplate_lines_are_recognized() {
         assert_eq!(kind_of("Skip to content"), Some(RemovedKind::Nav));
-        assert_eq!(kind_of("* indicates required"), Some(RemovedKind::Subscribe));
-        assert_eq!(kind_of("Enter your email to subscribe"), Some(RemovedKind::Subscribe));
+        assert_eq!(
+            kind_of("* indicates required"),
+            Some(RemovedKind::Subscribe)
+        );
+        assert_eq!(
+            kind_of("Enter your email to subscribe"),
+            Some(RemovedKind::Subscribe)
+        );
         assert_eq!(kind_of("Editors' Picks"), Some(RemovedKind::Teaser));
         assert_eq!(kind_of("Most popular"), Some(RemovedKind::Teaser));
         assert_eq!(
@@ -171,7 +177,10 @@ mod tests {
             kind_of("MENAFN provides the information “as is” without warranty of any kind."),
             Some(RemovedKind::Disclaimer)
         );
-        assert_eq!(kind_of("© 2025 Example News. All rights reserved."), Some(RemovedKind::Footer));
+        assert_eq!(
+            kind_of("© 2025 Example News. All rights reserved."),
+            Some(RemovedKind::Footer)
+        );
     }
 
     #[test]
@@ -180,7 +189,10 @@ mod tests {
             kind_of("The minister said more than 40,000 people had signed up for the program since it opened to the public last spring, and that the ministry would subscribe to more services."),
             None
         );
-        assert_eq!(kind_of("Canada is ready to join the force, Blair said."), None);
+        assert_eq!(
+            kind_of("Canada is ready to join the force, Blair said."),
+            None
+        );
     }
 
     #[test]
