@@ -13,7 +13,9 @@ use std::io::Write;
 
 use newspipe_core::{Document, InputFormat, Source};
 use newspipe_normalize::eval::{aggregate, page_counts};
-use newspipe_normalize::{flatten_html, ExtractorChoice, NormalizeConfig, Normalizer};
+use newspipe_normalize::{
+    flatten_html, fold_for_matching, ExtractorChoice, NormalizeConfig, Normalizer,
+};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -58,6 +60,7 @@ fn main() {
             run(&normalizer, html, InputFormat::Html)
         });
     }
+    metadata_report(&pages);
     let flat: Vec<String> = pages.iter().map(|p| flatten_html(&p.html)).collect();
     let flat_refs: Vec<&str> = flat.iter().map(String::as_str).collect();
     let normalizer = Normalizer::new(NormalizeConfig::default()).expect("default config builds");
@@ -91,6 +94,58 @@ fn thread_cpu_seconds() -> f64 {
                 .elapsed()
                 .as_secs_f64()
         })
+}
+
+/// Title, byline and date against the gold metadata, compared as the research notes describe:
+/// titles and authors after case folding and keeping only word characters, dates exactly.
+fn metadata_report(pages: &[devdata::DevPage]) {
+    let normalizer = Normalizer::new(NormalizeConfig::default()).expect("default config builds");
+    let key = |s: &str| -> String {
+        fold_for_matching(s)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect()
+    };
+    let (mut title_ok, mut title_n) = (0, 0);
+    let (mut author_ok, mut author_n) = (0, 0);
+    let (mut date_ok, mut date_n, mut date_spurious, mut date_none) = (0, 0, 0, 0);
+    for page in pages {
+        let source = Source {
+            format: InputFormat::Html,
+            url: page.url.clone(),
+            ..Default::default()
+        };
+        let mut doc = Document::new(page.id.clone(), source, page.html.clone());
+        normalizer.normalize(&mut doc, None);
+        if let Some(gold) = &page.title {
+            title_n += 1;
+            title_ok += usize::from(doc.meta.title.as_deref().map(key) == Some(key(gold)));
+        }
+        if let Some(gold) = &page.author {
+            author_n += 1;
+            author_ok += usize::from(doc.meta.byline.as_deref().map(key) == Some(key(gold)));
+        }
+        match (&page.date, &doc.meta.published) {
+            (Some(gold), Some(found)) => {
+                date_n += 1;
+                date_ok += usize::from(gold.get(..10) == Some(found.as_str()));
+            }
+            (Some(_), None) => date_n += 1,
+            (None, Some(_)) => {
+                date_none += 1;
+                date_spurious += 1;
+            }
+            (None, None) => date_none += 1,
+        }
+    }
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    println!(
+        "metadata (html, auto): title {:.1}% of {title_n}, byline {:.1}% of {author_n}, date {:.1}% of {date_n}, spurious date on {:.1}% of {date_none} pages without one",
+        pct(title_ok, title_n),
+        pct(author_ok, author_n),
+        pct(date_ok, date_n),
+        pct(date_spurious, date_none)
+    );
 }
 
 fn run(normalizer: &Normalizer, input: &str, format: InputFormat) -> String {

@@ -40,6 +40,7 @@ mod analysis;
 mod config;
 pub mod eval;
 mod html;
+mod html_meta;
 mod metadata;
 mod normalizer;
 mod rules;

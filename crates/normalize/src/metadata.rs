@@ -11,6 +11,7 @@ use regex::Regex;
 pub const BASIS_ORDER: &[&str] = &[
     "html_meta",
     "url",
+    "html_time",
     "byline",
     "dateline",
     "id_string",
@@ -19,8 +20,9 @@ pub const BASIS_ORDER: &[&str] = &[
 
 const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
-static ISO_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b").expect("valid regex"));
+static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})(?:\b|T)").expect("valid regex")
+});
 static MONTH_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?i)\b({MONTHS})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})\b"
@@ -78,7 +80,7 @@ pub fn find_date(text: &str) -> Option<FoundDate> {
             if best.as_ref().is_none_or(|b| start < b.start) {
                 best = Some(FoundDate {
                     iso,
-                    text: matched.to_owned(),
+                    text: matched.trim_end_matches('T').to_owned(),
                     start,
                 });
             }
@@ -196,15 +198,29 @@ pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
 }
 
-/// Picks the publication date: the candidate with the most trusted basis; candidates that
-/// disagree stay in the list for the user to see.
+/// Bases that alone do not make a publication date: the first `<time>` of a page and a date
+/// line above the article are as often "today" or another story's date as the article's.
+const WEAK_BASES: &[&str] = &["html_time", "header_line"];
+
+/// Picks the publication date: the candidate with the most trusted basis. A weak basis (see
+/// [`WEAK_BASES`]) counts only when another candidate gives the same date; no date beats a
+/// guess. Candidates that disagree stay in the list for the user to see.
 pub fn choose_published(candidates: &[DateCandidate]) -> Option<&DateCandidate> {
-    candidates.iter().min_by_key(|c| {
+    let rank = |c: &DateCandidate| {
         BASIS_ORDER
             .iter()
             .position(|b| *b == c.basis)
             .unwrap_or(BASIS_ORDER.len())
-    })
+    };
+    candidates
+        .iter()
+        .filter(|c| {
+            !WEAK_BASES.contains(&c.basis.as_str())
+                || candidates
+                    .iter()
+                    .any(|o| o.value == c.value && o.basis != c.basis)
+        })
+        .min_by_key(|c| rank(c))
 }
 
 /// Adds a candidate unless the same value with the same basis is already there.
@@ -307,5 +323,11 @@ mod tests {
         push_candidate(&mut c, "2025-08-25".into(), "id_string", None);
         assert_eq!(c.len(), 2);
         assert_eq!(choose_published(&c).unwrap().value, "2025-08-25");
+        let alone = [c[0].clone()];
+        assert_eq!(
+            choose_published(&alone),
+            None,
+            "a header date alone is no publication date"
+        );
     }
 }
