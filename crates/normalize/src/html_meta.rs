@@ -84,7 +84,7 @@ fn split_first(title: &str) -> Option<(&str, &str)> {
 }
 
 static WRITTEN_BY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:.*\b(?:written |posted |reported )?by\s+|authors?:?\s+)")
+    Regex::new(r"(?i)^(?:.*(?-u:\b)(?:written |posted |reported )?by\s+|authors?:?\s+)")
         .expect("valid regex")
 });
 

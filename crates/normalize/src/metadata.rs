@@ -21,17 +21,17 @@ pub const BASIS_ORDER: &[&str] = &[
 const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
 static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})(?:\b|T)").expect("valid regex")
+    Regex::new(r"(?-u:\b)((?:19|20)\d{2})-(\d{2})-(\d{2})(?:(?-u:\b)|T)").expect("valid regex")
 });
 static MONTH_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b({MONTHS})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})\b"
+        r"(?i)(?-u:\b)({MONTHS})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})(?-u:\b)"
     ))
     .expect("valid regex")
 });
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\.? ({MONTHS})\.?,? ((?:19|20)\d{{2}})\b"
+        r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)?\.? ({MONTHS})\.?,? ((?:19|20)\d{{2}})(?-u:\b)"
     ))
     .expect("valid regex")
 });
@@ -43,7 +43,7 @@ static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static ROLE_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}\b(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)\b")
+    Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}(?-u:\b)(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)(?-u:\b)")
         .expect("valid regex")
 });
 static ID_STRING: LazyLock<Regex> =
@@ -53,7 +53,7 @@ static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 });
 static BYLINE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\s*(?:[|,•·—–-]\s*)?(?:(?:updated|published|posted)\b|\d{{1,2}}:\d{{2}}|\d+ min(?:ute)?s? read|(?:{MONTHS})\.? \d{{1,2}}|\d{{1,2}}\.? (?:{MONTHS})\b|(?:19|20)\d{{2}}-\d{{2}}).*$"
+        r"(?i)\s*(?:[|,•·—–-]\s*)?(?:(?:updated|published|posted)(?-u:\b)|\d{{1,2}}:\d{{2}}|\d+ min(?:ute)?s? read|(?:{MONTHS})\.? \d{{1,2}}|\d{{1,2}}\.? (?:{MONTHS})(?-u:\b)|(?:19|20)\d{{2}}-\d{{2}}).*$"
     ))
     .expect("valid regex")
 });
