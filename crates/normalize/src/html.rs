@@ -332,8 +332,10 @@ fn flatten_node(root: NodeRef<Node>, out: &mut String) {
     }
 }
 
+/// Whether an element's text is never shown. `hidden` elements are not skipped: streaming
+/// renderers (Next.js) park the article in one and reveal it with a script.
 fn is_hidden(element: &scraper::node::Element) -> bool {
-    INVISIBLE.contains(&element.name()) || element.attr("hidden").is_some()
+    INVISIBLE.contains(&element.name())
 }
 
 /// HTML whitespace: runs of spaces, tabs and newlines in a text node are one space.
