@@ -21,8 +21,6 @@ pub struct Extracted {
     pub site_name: Option<String>,
     /// The publication date or time as the page's metadata states it.
     pub published: Option<String>,
-    /// Which extractor produced it.
-    pub extractor: &'static str,
 }
 
 /// A main-article extractor for HTML pages.
@@ -147,7 +145,6 @@ impl HtmlExtractor for DomSmoothie {
             byline: article.byline.and_then(non_empty),
             site_name: article.site_name.and_then(non_empty),
             published: article.published_time.and_then(non_empty),
-            extractor: "dom_smoothie",
         })
     }
 }
@@ -208,7 +205,6 @@ impl HtmlExtractor for Trafilatura {
             byline: non_empty(meta.author),
             site_name: non_empty(meta.sitename),
             published: meta.date.map(|d| d.format("%Y-%m-%d").to_string()),
-            extractor: "trafilatura",
         })
     }
 }

@@ -51,7 +51,6 @@ mod unicode;
 
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
 pub use html::{flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
-pub use newspipe_core;
 pub use normalizer::Normalizer;
 pub use stage::NormalizeStage;
 pub use unicode::fold_for_matching;
