@@ -44,8 +44,8 @@ impl Normalizer {
     }
 
     /// Normalizes `doc` in place: sets `text`, `removed` and `meta` (metadata the input already
-    /// supplied is kept). `repeated` holds the keys of lines repeated across the document's
-    /// site (see [`crate::site_repeats`]).
+    /// supplied is kept). `repeated` holds the keys ([`crate::line_key`]) of lines repeated on
+    /// many pages of the document's site; [`crate::NormalizeStage`] finds them.
     pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<u64>>) {
         let repeated = repeated.filter(|set| !mostly_repeated(&doc.raw, set));
         let options = TextOptions {
