@@ -8,6 +8,7 @@ use newspipe_core::Registry;
 /// Every built-in stage, in pipeline order.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
+    registry.register(newspipe_normalize::factory());
     registry.register(newspipe_dedupe::factory());
     registry.register(newspipe_extract::factory());
     registry.register(newspipe_export::factory());
