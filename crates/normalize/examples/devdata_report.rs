@@ -1,0 +1,116 @@
+//! Quality and speed of the stage on the dev pages, one thread (CPU time), release mode:
+//! `cargo run --release -p newspipe-normalize --example devdata_report [STEP] [OUT_DIR]`
+//!
+//! For each HTML extractor (and, for reference, the `trafilatura` crate with its own fallbacks),
+//! prints the shingle F1 against the gold bodies, pages/s and MB/s; then the same for text mode
+//! over the pages flattened to text (menus and all). With OUT_DIR, writes `{id, text}` JSON Lines
+//! per configuration for `shared/tools/score_extraction.py`.
+
+#[path = "../tests/support/devdata.rs"]
+mod devdata;
+
+use std::io::Write;
+
+use newspipe_core::{Document, InputFormat, Source};
+use newspipe_normalize::eval::{aggregate, page_counts};
+use newspipe_normalize::{flatten_html, ExtractorChoice, NormalizeConfig, Normalizer};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let step: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let out_dir = args.next();
+    let Some(pages) = devdata::load_dev_pages(step) else {
+        return;
+    };
+    let html_bytes: usize = pages.iter().map(|p| p.html.len()).sum();
+    println!("{} pages, {:.1} MB of HTML", pages.len(), html_bytes as f64 / 1e6);
+
+    let trafilatura_full = |html: &str| {
+        let options = trafilatura::Options::default().with_fallback(true);
+        trafilatura::extract(html, &options).map(|r| r.content_text).unwrap_or_default()
+    };
+    let inputs: Vec<&str> = pages.iter().map(|p| p.html.as_str()).collect();
+    report("trafilatura crate, fallbacks on", &pages, &inputs, out_dir.as_deref(), |html| {
+        trafilatura_full(html)
+    });
+    for choice in [ExtractorChoice::Auto, ExtractorChoice::DomSmoothie, ExtractorChoice::Trafilatura] {
+        let normalizer = Normalizer::new(NormalizeConfig {
+            html_extractor: choice,
+            ..Default::default()
+        })
+        .expect("default config builds");
+        let label = format!("normalize html, {choice:?}");
+        report(&label, &pages, &inputs, out_dir.as_deref(), |html| {
+            run(&normalizer, html, InputFormat::Html)
+        });
+    }
+    let flat: Vec<String> = pages.iter().map(|p| flatten_html(&p.html)).collect();
+    let flat_refs: Vec<&str> = flat.iter().map(String::as_str).collect();
+    let normalizer = Normalizer::new(NormalizeConfig::default()).expect("default config builds");
+    report("no cleaning, flattened text", &pages, &flat_refs, out_dir.as_deref(), |text| {
+        text.to_owned()
+    });
+    report("normalize text, flattened", &pages, &flat_refs, out_dir.as_deref(), |text| {
+        run(&normalizer, text, InputFormat::Text)
+    });
+}
+
+/// CPU time of this thread (Linux `/proc/thread-self/schedstat`), so that other processes on a
+/// busy machine do not slow the figures down; wall time where that file is missing.
+fn thread_cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map(|ns| ns / 1e9)
+        .unwrap_or_else(|| {
+            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+        })
+}
+
+fn run(normalizer: &Normalizer, input: &str, format: InputFormat) -> String {
+    let source = Source {
+        format,
+        ..Default::default()
+    };
+    let mut doc = Document::new("d", source, input.to_owned());
+    normalizer.normalize(&mut doc, None);
+    doc.text
+}
+
+fn report(
+    label: &str,
+    pages: &[devdata::DevPage],
+    inputs: &[&str],
+    out_dir: Option<&str>,
+    extract: impl Fn(&str) -> String,
+) {
+    let bytes: usize = inputs.iter().map(|i| i.len()).sum();
+    let start = thread_cpu_seconds();
+    let outputs: Vec<String> = inputs.iter().map(|i| extract(i)).collect();
+    let secs = thread_cpu_seconds() - start;
+    let counts: Vec<_> = pages
+        .iter()
+        .zip(&outputs)
+        .map(|(p, out)| page_counts(&p.article_body, out))
+        .collect();
+    let s = aggregate(&counts);
+    let empty = outputs.iter().filter(|o| o.trim().is_empty()).count();
+    println!(
+        "{label:<36} F1 {:.3}  P {:.3}  R {:.3}  empty {empty:>3}  {:>6.1} pages/s  {:>5.1} MB/s",
+        s.f1,
+        s.precision,
+        s.recall,
+        pages.len() as f64 / secs,
+        bytes as f64 / 1e6 / secs
+    );
+    if let Some(dir) = out_dir {
+        let name: String = label.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+        let path = std::path::Path::new(dir).join(format!("{name}.jsonl"));
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("writable out dir"));
+        for (page, text) in pages.iter().zip(&outputs) {
+            let record = serde_json::json!({"id": page.id, "text": text});
+            writeln!(file, "{record}").expect("write prediction");
+        }
+    }
+}

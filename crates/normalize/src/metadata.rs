@@ -1,0 +1,277 @@
+//! Metadata read from page text: dates, bylines, wire ids, outlets, titles, and the choice of a
+//! publication date among candidates.
+
+use std::sync::LazyLock;
+
+use newspipe_core::DateCandidate;
+use regex::Regex;
+
+/// Bases of date candidates, from the most to the least trusted. A clock or date line at the top
+/// of a page is often the site's "today", so it ranks last.
+pub const BASIS_ORDER: &[&str] = &[
+    "html_meta",
+    "url",
+    "byline",
+    "dateline",
+    "id_string",
+    "header_line",
+];
+
+const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+
+static ISO_DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b").expect("valid regex"));
+static MONTH_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b({MONTHS})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})\b"
+    ))
+    .expect("valid regex")
+});
+static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\.? ({MONTHS})\.?,? ((?:19|20)\d{{2}})\b"
+    ))
+    .expect("valid regex")
+});
+static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)").expect("valid regex")
+});
+static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:by|von|par|por|di|door|av|przez|written by|author:|authors:|autor:|auteur:)\s+(.+)$")
+        .expect("valid regex")
+});
+static ROLE_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}\b(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)\b")
+        .expect("valid regex")
+});
+static ID_STRING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Z]{2,12}(\d{8})\d{4,}(?:ID\d+)?$").expect("valid regex"));
+static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\(([A-Z][A-Za-z]{1,15})\s?-\s?([^()]{2,60}?)\s?\)").expect("valid regex")
+});
+static BYLINE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\s*(?:[|,•·—–-]\s*)?(?:(?:updated|published|posted)\b|\d{{1,2}}:\d{{2}}|\d+ min(?:ute)?s? read|(?:{MONTHS})\.? \d{{1,2}}|\d{{1,2}}\.? (?:{MONTHS})\b|(?:19|20)\d{{2}}-\d{{2}}).*$"
+    ))
+    .expect("valid regex")
+});
+
+/// A date found in a piece of text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundDate {
+    /// ISO `YYYY-MM-DD`.
+    pub iso: String,
+    /// The words it was read from.
+    pub text: String,
+    /// Byte offset of those words in the searched text.
+    pub start: usize,
+}
+
+/// The first valid calendar date written in `text` (ISO, "March 6, 2025", "02 January 2024").
+pub fn find_date(text: &str) -> Option<FoundDate> {
+    let mut best: Option<FoundDate> = None;
+    let mut consider = |start: usize, matched: &str, y: &str, m: u32, d: &str| {
+        let (Ok(year), Ok(day)) = (y.parse::<u32>(), d.parse::<u32>()) else {
+            return;
+        };
+        if let Some(iso) = iso_date(year, m, day) {
+            if best.as_ref().is_none_or(|b| start < b.start) {
+                best = Some(FoundDate {
+                    iso,
+                    text: matched.to_owned(),
+                    start,
+                });
+            }
+        }
+    };
+    if let Some(c) = ISO_DATE.captures(text) {
+        let m = c[2].parse().unwrap_or(0);
+        consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[1], m, &c[3]);
+    }
+    if let Some(c) = MONTH_DAY_YEAR.captures(text) {
+        consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[3], month(&c[1]), &c[2]);
+    }
+    if let Some(c) = DAY_MONTH_YEAR.captures(text) {
+        consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[3], month(&c[2]), &c[1]);
+    }
+    best
+}
+
+/// Month number from an English month name or abbreviation; 0 when unknown.
+fn month(name: &str) -> u32 {
+    let lower = name.to_ascii_lowercase();
+    [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ]
+    .iter()
+    .position(|m| lower.starts_with(m))
+    .map_or(0, |i| i as u32 + 1)
+}
+
+/// `YYYY-MM-DD` for a valid calendar date between 1990 and 2099.
+pub fn iso_date(year: u32, month: u32, day: u32) -> Option<String> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    ((1990..=2099).contains(&year) && (1..=days).contains(&day))
+        .then(|| format!("{year:04}-{month:02}-{day:02}"))
+}
+
+/// A date in a URL path (`/2019/08/02/`, `/2019-08-02-`).
+pub fn url_date(url: &str) -> Option<String> {
+    let c = URL_DATE.captures(url)?;
+    iso_date(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+}
+
+/// The author names of a byline line ("By Jane Doe March 6, 2025" gives "Jane Doe";
+/// "Jane Doe, Foreign Affairs Editor." gives "Jane Doe"), or `None` if the line is no byline.
+pub fn byline(line: &str) -> Option<String> {
+    let line = line.trim();
+    if line.split_whitespace().count() > 20 {
+        return None;
+    }
+    if let Some(c) = BYLINE.captures(line) {
+        let names = BYLINE_TAIL.replace(&c[1], "");
+        let names = names.trim().trim_end_matches([',', '|', '-', '–', '—']).trim();
+        let words = names.split_whitespace().count();
+        let starts_upper = names.chars().next().is_some_and(char::is_uppercase);
+        return ((2..=8).contains(&words) && starts_upper).then(|| names.to_owned());
+    }
+    ROLE_BYLINE.captures(line).map(|c| c[1].to_owned())
+}
+
+/// A wire or aggregator id line (`MENAFN25082025007421016031ID1109973849`) and the date its
+/// digits encode (`DDMMYYYY`, else `YYYYMMDD`), if valid.
+pub fn id_string(line: &str) -> Option<(String, Option<String>)> {
+    let line = line.trim();
+    let c = ID_STRING.captures(line)?;
+    let digits = &c[1];
+    let num = |range: std::ops::Range<usize>| digits[range].parse::<u32>().ok();
+    let dmy = (|| iso_date(num(4..8)?, num(2..4)?, num(0..2)?))();
+    let ymd = || iso_date(num(0..4)?, num(4..6)?, num(6..8)?);
+    Some((line.to_owned(), dmy.or_else(ymd)))
+}
+
+/// The outlet named in a wire prefix at the start of a paragraph: `(MENAFN- The Rio Times)`.
+pub fn wire_outlet(line: &str) -> Option<String> {
+    WIRE_PREFIX
+        .captures(line.trim_start())
+        .map(|c| c[2].trim().to_owned())
+}
+
+/// Whether a line reads like a headline: a handful of words, not a sentence ending in a full
+/// stop, not a list of tags.
+pub fn is_title_like(line: &str) -> bool {
+    let words = line.split_whitespace().count();
+    let cjk = line.chars().filter(|c| is_cjk(*c)).count();
+    let long_enough = words >= 3 || cjk >= 6;
+    let short_enough = words <= 30 && line.chars().count() <= 250;
+    let commas = line.matches(',').count();
+    long_enough && short_enough && !line.trim_end().ends_with('.') && commas < 3
+}
+
+/// Whether `c` is a CJK ideograph, kana or hangul: scripts written without spaces.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+}
+
+/// Picks the publication date: the candidate with the most trusted basis; candidates that
+/// disagree stay in the list for the user to see.
+pub fn choose_published(candidates: &[DateCandidate]) -> Option<&DateCandidate> {
+    candidates.iter().min_by_key(|c| {
+        BASIS_ORDER
+            .iter()
+            .position(|b| *b == c.basis)
+            .unwrap_or(BASIS_ORDER.len())
+    })
+}
+
+/// Adds a candidate unless the same value with the same basis is already there.
+pub fn push_candidate(
+    candidates: &mut Vec<DateCandidate>,
+    value: String,
+    basis: &str,
+    text: Option<String>,
+) {
+    if !candidates
+        .iter()
+        .any(|c| c.value == value && c.basis == basis)
+    {
+        candidates.push(DateCandidate {
+            value,
+            basis: basis.to_owned(),
+            text,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_common_formats() {
+        let iso = |t: &str| find_date(t).map(|d| d.iso);
+        assert_eq!(iso("by X March 6, 2025 6:54 AM").as_deref(), Some("2025-03-06"));
+        assert_eq!(iso("Tuesday, 02 January 2024 12:17 GMT").as_deref(), Some("2024-01-02"));
+        assert_eq!(iso(" date 2025-03-06 The Power").as_deref(), Some("2025-03-06"));
+        assert_eq!(iso("Sept. 3rd 2019").as_deref(), Some("2019-09-03"));
+        assert_eq!(iso("February 30, 2024"), None);
+        assert_eq!(iso("in 2024 the"), None);
+    }
+
+    #[test]
+    fn dates_in_urls() {
+        assert_eq!(url_date("https://x.com/2019/08/02/story").as_deref(), Some("2019-08-02"));
+        assert_eq!(url_date("https://x.com/news/2019-8-2-story"), Some("2019-08-02".into()));
+        assert_eq!(url_date("https://x.com/2019/13/02/story"), None);
+    }
+
+    #[test]
+    fn bylines_lose_their_prefix_and_trailing_date() {
+        assert_eq!(
+            byline("by Volodymyr Ivanyshyn March 6, 2025 6:54 AM 2 min read").as_deref(),
+            Some("Volodymyr Ivanyshyn")
+        );
+        assert_eq!(byline("Author: Jane Doe").as_deref(), Some("Jane Doe"));
+        assert_eq!(
+            byline("Marco Levytsky, NP-UN National Affairs Editor.").as_deref(),
+            Some("Marco Levytsky")
+        );
+        assert_eq!(byline("by the way, this is no byline at all"), None);
+        assert_eq!(byline("Canada is ready to join the force, Blair said."), None);
+    }
+
+    #[test]
+    fn id_strings_encode_a_date() {
+        let (id, date) = id_string("MENAFN25082025007421016031ID1109973849").unwrap();
+        assert_eq!(id, "MENAFN25082025007421016031ID1109973849");
+        assert_eq!(date.as_deref(), Some("2025-08-25"));
+        assert_eq!(id_string("NATO"), None);
+        assert_eq!(id_string("Some words MENAFN25082025007421016031"), None);
+    }
+
+    #[test]
+    fn wire_prefix_names_the_outlet() {
+        assert_eq!(
+            wire_outlet("(MENAFN- The Rio Times) Canada has made clear").as_deref(),
+            Some("The Rio Times")
+        );
+        assert_eq!(wire_outlet("(AP) Canada"), None);
+    }
+
+    #[test]
+    fn the_most_trusted_basis_wins() {
+        let mut c = Vec::new();
+        push_candidate(&mut c, "2024-01-02".into(), "header_line", None);
+        push_candidate(&mut c, "2025-08-25".into(), "id_string", None);
+        push_candidate(&mut c, "2025-08-25".into(), "id_string", None);
+        assert_eq!(c.len(), 2);
+        assert_eq!(choose_published(&c).unwrap().value, "2025-08-25");
+    }
+}

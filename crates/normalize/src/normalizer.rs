@@ -1,0 +1,180 @@
+//! Normalization of one document: HTML or text in, clean text and metadata out.
+
+use std::collections::HashSet;
+
+use newspipe_core::{BuildError, Document, InputFormat, PageKind, RemovedKind, RemovedSpan};
+
+use crate::analysis::{detect_language, page_kind};
+use crate::config::NormalizeConfig;
+use crate::html::{flatten_html, Extracted, HtmlExtractor};
+use crate::metadata::{self, choose_published, push_candidate};
+use crate::rules::ExtraRules;
+use crate::site_repeats::mostly_repeated;
+use crate::text_mode::{clean_page_text, filter_lines, TextMeta, TextOptions};
+use crate::unicode::clean_line;
+
+/// Normalizes documents one at a time; shared by every thread.
+pub struct Normalizer {
+    config: NormalizeConfig,
+    extractor: Box<dyn HtmlExtractor>,
+    extra: ExtraRules,
+}
+
+impl Normalizer {
+    /// Builds a normalizer; fails on an invalid extra pattern.
+    pub fn new(config: NormalizeConfig) -> Result<Self, BuildError> {
+        let patterns: Vec<_> = config
+            .extra_patterns
+            .iter()
+            .map(|p| (p.pattern.clone(), p.kind))
+            .collect();
+        let extra = ExtraRules::new(&patterns)
+            .map_err(|err| BuildError::Setup(format!("invalid extra_patterns entry: {err}")))?;
+        Ok(Self {
+            extractor: config.html_extractor.build(),
+            config,
+            extra,
+        })
+    }
+
+    /// The configuration it was built with.
+    pub fn config(&self) -> &NormalizeConfig {
+        &self.config
+    }
+
+    /// Normalizes `doc` in place: sets `text`, `removed` and `meta`. `repeated` holds the keys
+    /// of lines repeated across the document's site (see [`crate::site_repeats`]).
+    pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<u64>>) {
+        let repeated = repeated.filter(|set| !mostly_repeated(&doc.raw, set));
+        let options = TextOptions {
+            boilerplate: self.config.boilerplate,
+            extra: &self.extra,
+            repeated,
+        };
+        let mut no_main_block = false;
+        match doc.source.format {
+            InputFormat::Text => {
+                let outcome = clean_page_text(&doc.raw, &options);
+                doc.text = outcome.text;
+                doc.removed = outcome.removed;
+                no_main_block = outcome.no_main_block;
+                if self.config.metadata {
+                    apply_text_meta(doc, outcome.meta);
+                }
+            }
+            InputFormat::Html => {
+                doc.removed.clear();
+                match self.extractor.extract(&doc.raw, doc.source.url.as_deref()) {
+                    Some(extracted) if !extracted.text.trim().is_empty() => {
+                        let filtered = filter_lines(&extracted.text, &options);
+                        doc.text = filtered.text;
+                        doc.removed = locate_cuts(&doc.raw, &filtered.cut);
+                        if self.config.metadata {
+                            apply_html_meta(doc, extracted);
+                            apply_text_meta(doc, filtered.meta);
+                        }
+                    }
+                    _ => {
+                        // No article found: clean the page's visible text as text input.
+                        let outcome = clean_page_text(&flatten_html(&doc.raw), &options);
+                        doc.text = outcome.text;
+                        no_main_block = true;
+                        if self.config.metadata {
+                            apply_text_meta(doc, outcome.meta);
+                        }
+                    }
+                }
+            }
+        }
+        if self.config.metadata {
+            add_url_date(doc);
+            if let Some(chosen) = choose_published(&doc.meta.date_candidates) {
+                doc.meta.published = Some(chosen.value.clone());
+                doc.meta.published_basis = Some(chosen.basis.clone());
+            }
+        }
+        if self.config.language {
+            doc.meta.language = detect_language(&doc.text);
+        }
+        let kind = page_kind(&doc.text);
+        doc.meta.page_kind = Some(if no_main_block && kind == PageKind::Article {
+            PageKind::Other
+        } else {
+            kind
+        });
+    }
+}
+
+/// Copies text-mode metadata into the document, keeping what the input already supplied.
+fn apply_text_meta(doc: &mut Document, meta: TextMeta) {
+    let m = &mut doc.meta;
+    fill(&mut m.title, meta.title.as_deref());
+    fill(&mut m.byline, meta.byline.as_deref());
+    fill(&mut m.outlet, meta.outlet.as_deref());
+    for candidate in meta.dates {
+        push_candidate(&mut m.date_candidates, candidate.value, &candidate.basis, candidate.text);
+    }
+    for id in meta.ids {
+        if !m.ids.contains(&id) {
+            m.ids.push(id);
+        }
+    }
+}
+
+/// Spans of `raw` for lines cut from an extractor's output, for the lines whose words appear
+/// verbatim in the HTML (text with entities or inline markup cannot be located and is skipped).
+fn locate_cuts(raw: &str, cut: &[(String, RemovedKind, String)]) -> Vec<RemovedSpan> {
+    let mut spans: Vec<RemovedSpan> = cut
+        .iter()
+        .filter_map(|(line, kind, rule)| {
+            let start = raw.find(line.as_str())?;
+            Some(RemovedSpan {
+                start,
+                end: start + line.len(),
+                kind: *kind,
+                rule: Some(rule.clone()),
+            })
+        })
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    spans.dedup_by_key(|s| s.start);
+    spans
+}
+
+/// Copies the extractor's metadata into the document.
+fn apply_html_meta(doc: &mut Document, extracted: Extracted) {
+    let m = &mut doc.meta;
+    fill(&mut m.title, extracted.title.as_deref());
+    fill(&mut m.byline, extracted.byline.as_deref().and_then(clean_byline).as_deref());
+    fill(&mut m.outlet, extracted.site_name.as_deref());
+    if let Some(published) = extracted.published.as_deref() {
+        if let Some(date) = metadata::find_date(published) {
+            push_candidate(&mut m.date_candidates, date.iso, "html_meta", Some(published.to_owned()));
+        }
+    }
+}
+
+/// A byline from page metadata without its "By" prefix; `None` for URLs and long phrases.
+fn clean_byline(byline: &str) -> Option<String> {
+    let byline = metadata::byline(byline).unwrap_or_else(|| byline.trim().to_owned());
+    let words = byline.split_whitespace().count();
+    ((1..=12).contains(&words) && !byline.contains("://")).then_some(byline)
+}
+
+/// Adds the date in the page's URL as a candidate.
+fn add_url_date(doc: &mut Document) {
+    if let Some(url) = doc.source.url.as_deref() {
+        if let Some(date) = metadata::url_date(url) {
+            push_candidate(&mut doc.meta.date_candidates, date, "url", Some(url.to_owned()));
+        }
+    }
+}
+
+/// Sets `slot` to the cleaned `value` unless it already has one.
+fn fill(slot: &mut Option<String>, value: Option<&str>) {
+    if slot.is_none() {
+        if let Some(value) = value.map(clean_line).filter(|v| !v.is_empty()) {
+            *slot = Some(value);
+        }
+    }
+}

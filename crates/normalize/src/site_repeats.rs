@@ -1,0 +1,133 @@
+//! Lines that repeat on many pages of the same site (menus, newsletter prompts, legal text) are
+//! boilerplate. The index keeps one counter per distinct line hash per site, never the texts.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use newspipe_core::Document;
+
+use crate::fold_for_matching;
+
+/// Distinct lines counted per site before the rarest are forgotten.
+const MAX_KEYS_PER_SITE: usize = 200_000;
+
+/// The key of a line: a hash of its folded form, so case and typography do not matter.
+pub fn line_key(line: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    fold_for_matching(line.trim()).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The distinct line keys of a text.
+pub fn page_keys(text: &str) -> HashSet<u64> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(line_key)
+        .collect()
+}
+
+/// The site a document belongs to: its URL's host, else the folder (or JSON Lines file) it was
+/// read from.
+pub fn site_of(doc: &Document) -> String {
+    if let Some(host) = doc.source.url.as_deref().and_then(url_host) {
+        return host;
+    }
+    let path = std::path::Path::new(&doc.source.path);
+    let container = if doc.source.line.is_some() {
+        Some(path)
+    } else {
+        path.parent()
+    };
+    container.map_or_else(String::new, |p| p.to_string_lossy().into_owned())
+}
+
+/// The host of an absolute URL, lower-cased, without `www.`.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    let host = host.split(':').next()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host).to_owned();
+    (!host.is_empty()).then_some(host)
+}
+
+/// Per-site counts of the pages each line appears on.
+#[derive(Debug, Default)]
+pub struct SiteLineCounts {
+    sites: HashMap<String, HashMap<u64, u32>>,
+}
+
+impl SiteLineCounts {
+    /// Counts the distinct lines of one page of `site`.
+    pub fn add_page(&mut self, site: &str, keys: HashSet<u64>) {
+        let counts = self.sites.entry(site.to_owned()).or_default();
+        for key in keys {
+            *counts.entry(key).or_insert(0) += 1;
+        }
+        if counts.len() > MAX_KEYS_PER_SITE {
+            counts.retain(|_, n| *n > 1);
+        }
+    }
+
+    /// For each site, the lines seen on at least `min_pages` pages.
+    pub fn repeated(&self, min_pages: u32) -> HashMap<String, HashSet<u64>> {
+        self.sites
+            .iter()
+            .map(|(site, counts)| {
+                let keys = counts
+                    .iter()
+                    .filter(|(_, n)| **n >= min_pages)
+                    .map(|(key, _)| *key)
+                    .collect::<HashSet<u64>>();
+                (site.clone(), keys)
+            })
+            .filter(|(_, keys)| !keys.is_empty())
+            .collect()
+    }
+}
+
+/// Whether most of a text's lines are repeated elsewhere on its site: then the page is a copy of
+/// another page (a matter for dedupe), not a page with a shared template.
+pub fn mostly_repeated(text: &str, repeated: &HashSet<u64>) -> bool {
+    let (mut total, mut shared) = (0usize, 0usize);
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        total += line.len();
+        if repeated.contains(&line_key(line)) {
+            shared += line.len();
+        }
+    }
+    shared * 2 > total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newspipe_core::Source;
+
+    #[test]
+    fn lines_on_enough_pages_are_repeated() {
+        let mut counts = SiteLineCounts::default();
+        for i in 0..3 {
+            counts.add_page("a.com", page_keys(&format!("Menu\nStory number {i}\n“Menu”")));
+        }
+        counts.add_page("b.com", page_keys("Menu"));
+        let repeated = counts.repeated(3);
+        assert_eq!(repeated["a.com"], HashSet::from([line_key("menu"), line_key("\"MENU\"")]));
+        assert!(!repeated.contains_key("b.com"));
+    }
+
+    #[test]
+    fn the_site_is_the_host_else_the_folder() {
+        let mut doc = Document::new("d", Source { path: "in/x/a.txt".into(), ..Default::default() }, String::new());
+        assert_eq!(site_of(&doc), "in/x");
+        doc.source.url = Some("https://WWW.Example.com:8080/2025/a?b".into());
+        assert_eq!(site_of(&doc), "example.com");
+    }
+
+    #[test]
+    fn a_page_made_of_shared_lines_is_a_copy() {
+        let repeated = HashSet::from([line_key("A long shared paragraph of text.")]);
+        assert!(mostly_repeated("A long shared paragraph of text.\nshort", &repeated));
+        assert!(!mostly_repeated("A long shared paragraph of text.\nAnd a longer paragraph of its own here.", &repeated));
+    }
+}

@@ -1,0 +1,451 @@
+//! Cleaning of page text (a page already flattened to text, menus and all): every line is
+//! classified, the main article is the maximum-sum run of lines, and whatever is cut is recorded
+//! as a span of the input with its kind.
+
+use std::collections::HashSet;
+
+use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
+
+use crate::metadata::{self, is_cjk};
+use crate::rules::{match_line, ExtraRules, RuleHit};
+use crate::site_repeats::line_key;
+use crate::unicode::clean_text;
+use crate::fold_for_matching;
+
+/// How many lines before the article the title and header dates are looked for.
+const HEADER_LINES: usize = 30;
+/// Weight of a heading that starts a teaser or footer section: the article rarely goes on
+/// after one, so only a long run of article text may cross it.
+const BLOCK_BREAK_WEIGHT: f64 = -60.0;
+/// Weight of a short line that is not a sentence (menu item, label, headline of a teaser).
+const SHORT_LINE_WEIGHT: f64 = -3.0;
+/// Longest line the phrase rules are tried on, in bytes.
+const MAX_RULE_LINE: usize = 3000;
+
+/// What to cut besides the article's own lines.
+pub struct TextOptions<'a> {
+    /// Whether boilerplate lines are removed at all.
+    pub boilerplate: bool,
+    /// Rules from the stage's configuration.
+    pub extra: &'a ExtraRules,
+    /// Keys ([`line_key`]) of lines repeated on many pages of this document's site.
+    pub repeated: Option<&'a HashSet<u64>>,
+}
+
+/// Metadata found in the page text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextMeta {
+    /// The headline.
+    pub title: Option<String>,
+    /// The author line, without "By".
+    pub byline: Option<String>,
+    /// The outlet named in a wire prefix.
+    pub outlet: Option<String>,
+    /// Publication-date candidates.
+    pub dates: Vec<DateCandidate>,
+    /// Wire or aggregator ids.
+    pub ids: Vec<String>,
+}
+
+/// The result of cleaning page text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextOutcome {
+    /// The article text, cleaned.
+    pub text: String,
+    /// Cut lines, as spans of the input.
+    pub removed: Vec<RemovedSpan>,
+    /// Metadata found on the way.
+    pub meta: TextMeta,
+    /// Whether no article-like run of lines was found (everything not matched by a rule kept).
+    pub no_main_block: bool,
+}
+
+/// One non-blank line of the input.
+struct Line<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+    units: usize,
+    sentence_end: bool,
+    hit: Option<RuleHit>,
+    role: Option<Role>,
+}
+
+/// A line that carries metadata rather than article text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Byline,
+    IdString,
+    Title,
+}
+
+/// Cleans flattened page text.
+pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
+    let mut meta = TextMeta::default();
+    let mut lines = split_lines(raw);
+    for line in &mut lines {
+        classify_line(line, opts, &mut meta);
+    }
+    if opts.boilerplate {
+        mark_teasers(&mut lines);
+    }
+    let block = if opts.boilerplate {
+        main_block(&lines)
+    } else {
+        None
+    };
+    let no_main_block = block.is_none();
+    let (first, last) = block.unwrap_or((0, lines.len().saturating_sub(1)));
+    if block.is_some() {
+        read_header(&mut lines, first, &mut meta);
+    }
+    for line in lines.iter().skip(first).take(3) {
+        if let Some(outlet) = metadata::wire_outlet(line.text) {
+            meta.outlet = Some(outlet);
+            break;
+        }
+    }
+    let keep = |i: usize, line: &Line| {
+        !opts.boilerplate || (i >= first && i <= last && line.hit.is_none() && line.role.is_none())
+    };
+    let mut kept = String::with_capacity(raw.len());
+    let mut removed: Vec<RemovedSpan> = Vec::new();
+    let mut previous_kept_end: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate() {
+        if keep(i, line) {
+            if let Some(prev_end) = previous_kept_end {
+                let gap = &raw[prev_end..line.start];
+                kept.push_str(if gap.matches('\n').count() > 1 { "\n\n" } else { "\n" });
+            }
+            kept.push_str(line.text);
+            previous_kept_end = Some(line.end);
+        } else {
+            let (kind, rule) = cut_reason(line, i < first);
+            push_removed(&mut removed, raw, line, kind, rule);
+        }
+    }
+    TextOutcome {
+        text: clean_text(&kept),
+        removed,
+        meta,
+        no_main_block,
+    }
+}
+
+/// Text an HTML extractor produced, with the boilerplate lines it let through cut.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FilteredText {
+    /// The remaining text, cleaned.
+    pub text: String,
+    /// The cut lines, each with its kind and rule.
+    pub cut: Vec<(String, RemovedKind, String)>,
+    /// Bylines and ids found on the way.
+    pub meta: TextMeta,
+}
+
+/// Cuts the lines that a rule marks as boilerplate, without looking for a main block: for
+/// text an extractor already reduced to the article.
+pub fn filter_lines(text: &str, opts: &TextOptions) -> FilteredText {
+    let mut meta = TextMeta::default();
+    let mut lines = split_lines(text);
+    for line in &mut lines {
+        classify_line(line, opts, &mut meta);
+    }
+    if opts.boilerplate {
+        mark_teasers(&mut lines);
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut cut = Vec::new();
+    let mut previous_kept_end: Option<usize> = None;
+    for line in &lines {
+        if line.hit.is_none() && line.role.is_none() {
+            if let Some(prev_end) = previous_kept_end {
+                let gap = &text[prev_end..line.start];
+                kept.push_str(if gap.matches('\n').count() > 1 { "\n\n" } else { "\n" });
+            }
+            kept.push_str(line.text);
+            previous_kept_end = Some(line.end);
+        } else {
+            let (kind, rule) = cut_reason(line, false);
+            cut.push((line.text.to_owned(), kind, rule.to_owned()));
+        }
+    }
+    FilteredText {
+        text: clean_text(&kept),
+        cut,
+        meta,
+    }
+}
+
+/// Splits `raw` into its non-blank lines, each trimmed, with byte offsets into `raw`.
+fn split_lines(raw: &str) -> Vec<Line<'_>> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for piece in raw.split_inclusive('\n') {
+        let trimmed_start = piece.len() - piece.trim_start().len();
+        let text = piece.trim();
+        if !text.is_empty() {
+            let start = offset + trimmed_start;
+            lines.push(Line {
+                start,
+                end: start + text.len(),
+                text,
+                units: 0,
+                sentence_end: false,
+                hit: None,
+                role: None,
+            });
+        }
+        offset += piece.len();
+    }
+    lines
+}
+
+/// Measures a line and applies the phrase, repeat, byline and id rules to it.
+fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
+    let words = line.text.split_whitespace().count();
+    let cjk = line.text.chars().filter(|c| is_cjk(*c)).count();
+    line.units = words + cjk / 2;
+    line.sentence_end = line
+        .text
+        .ends_with(['.', '!', '?', '"', '”', '’', ')', '…', ':', ';', '。', '！', '？', '」', '』']);
+    if let Some((id, date)) = (words == 1).then(|| metadata::id_string(line.text)).flatten() {
+        meta.ids.push(id.clone());
+        if let Some(date) = date {
+            metadata::push_candidate(&mut meta.dates, date, "id_string", Some(id));
+        }
+        line.role = Some(Role::IdString);
+        return;
+    }
+    if !opts.boilerplate || line.text.len() > MAX_RULE_LINE {
+        return;
+    }
+    let folded = fold_for_matching(line.text);
+    line.hit = match_line(&folded, words, opts.extra);
+    if line.hit.is_none() && opts.repeated.is_some_and(|set| set.contains(&line_key(line.text))) {
+        line.hit = Some(RuleHit {
+            rule: "site_repeat".into(),
+            kind: RemovedKind::Other,
+            breaks_block: false,
+        });
+    }
+    if line.hit.is_none() && words <= 20 {
+        if let Some(name) = metadata::byline(line.text) {
+            if let Some(date) = metadata::find_date(line.text) {
+                metadata::push_candidate(&mut meta.dates, date.iso, "byline", Some(date.text));
+            }
+            meta.byline.get_or_insert(name);
+            line.role = Some(Role::Byline);
+        }
+    }
+}
+
+/// Marks truncated excerpts right under a headline ("Headline" / "First words of the story…"):
+/// the shape of a teaser for another article. A truncated paragraph elsewhere is kept.
+fn mark_teasers(lines: &mut [Line]) {
+    for i in 1..lines.len() {
+        let line = &lines[i];
+        let truncated = line.text.ends_with('…') || line.text.ends_with("...");
+        let previous = &lines[i - 1];
+        let under_headline = previous.hit.is_none()
+            && previous.role.is_none()
+            && !previous.sentence_end
+            && metadata::is_title_like(previous.text);
+        if line.hit.is_none() && line.units >= 8 && truncated && under_headline {
+            lines[i].hit = Some(RuleHit {
+                rule: "truncated_teaser".into(),
+                kind: RemovedKind::Teaser,
+                breaks_block: false,
+            });
+        }
+    }
+}
+
+/// Whether a line is a row of menu entries: several words, each capitalized, no punctuation.
+fn is_menu_line(line: &Line) -> bool {
+    let words: Vec<&str> = line.text.split_whitespace().collect();
+    words.len() >= 3
+        && !line.sentence_end
+        && !line.text.contains(',')
+        && words
+            .iter()
+            .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()))
+}
+
+/// Weight of a line in the search for the main block: article-like lines count their words,
+/// boilerplate counts against.
+fn weight(line: &Line) -> f64 {
+    match (&line.hit, line.role) {
+        (Some(hit), _) if hit.breaks_block => BLOCK_BREAK_WEIGHT,
+        (Some(_), _) => -(line.units as f64) - 5.0,
+        (None, Some(_)) => SHORT_LINE_WEIGHT,
+        (None, None) if (line.units >= 10 && line.sentence_end) || line.units >= 25 => {
+            line.units as f64
+        }
+        (None, None) if line.units >= 3 && line.sentence_end => 1.0,
+        (None, None) => SHORT_LINE_WEIGHT,
+    }
+}
+
+/// The maximum-sum run of lines (first and last index), or `None` when no run has a positive sum.
+fn main_block(lines: &[Line]) -> Option<(usize, usize)> {
+    let mut best: Option<(f64, usize, usize)> = None;
+    let (mut sum, mut start) = (0.0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        if sum <= 0.0 {
+            sum = 0.0;
+            start = i;
+        }
+        sum += weight(line);
+        if sum > 0.0 && best.is_none_or(|(b, _, _)| sum > b) {
+            best = Some((sum, start, i));
+        }
+    }
+    best.map(|(_, first, last)| (first, last))
+}
+
+/// Reads the title and header dates from the lines above the main block.
+fn read_header(lines: &mut [Line], first: usize, meta: &mut TextMeta) {
+    let header_start = first.saturating_sub(HEADER_LINES);
+    for line in &lines[header_start..first] {
+        if line.units > 12 && line.text.len() > 40 {
+            // A long line: only a date at its very start is a header date.
+            if let Some(date) = metadata::find_date(&line.text[..floor_char(line.text, 40)]) {
+                metadata::push_candidate(&mut meta.dates, date.iso, "header_line", Some(date.text));
+            }
+        } else if let Some(date) = metadata::find_date(line.text) {
+            if line.role.is_none() {
+                metadata::push_candidate(&mut meta.dates, date.iso, "header_line", Some(date.text));
+            }
+        }
+    }
+    for i in (header_start..first).rev() {
+        let line = &lines[i];
+        let is_date_line = line.units <= 8 && metadata::find_date(line.text).is_some();
+        let skippable = line.role.is_some()
+            || is_date_line
+            || line.hit.as_ref().is_some_and(|hit| hit.kind == RemovedKind::Credit);
+        if skippable {
+            continue;
+        }
+        if line.hit.is_none() && metadata::is_title_like(line.text) {
+            meta.title = Some(line.text.to_owned());
+            lines[i].role = Some(Role::Title);
+        }
+        break;
+    }
+}
+
+/// The largest char boundary of `text` at or below `max`.
+fn floor_char(text: &str, max: usize) -> usize {
+    (0..=max.min(text.len()))
+        .rev()
+        .find(|i| text.is_char_boundary(*i))
+        .unwrap_or(0)
+}
+
+/// Why a line was cut.
+fn cut_reason<'l>(line: &'l Line, before_block: bool) -> (RemovedKind, &'l str) {
+    if let Some(hit) = &line.hit {
+        return (hit.kind, &hit.rule);
+    }
+    match line.role {
+        Some(Role::Title) => (RemovedKind::Other, "title"),
+        Some(Role::Byline) => (RemovedKind::Other, "byline"),
+        Some(Role::IdString) => (RemovedKind::Other, "id_string"),
+        None if is_menu_line(line) => (RemovedKind::Nav, "menu_line"),
+        None if before_block => (RemovedKind::Other, "before_article"),
+        None => (RemovedKind::Other, "after_article"),
+    }
+}
+
+/// Records a cut line, merging it into the previous span when that has the same kind and rule
+/// and only whitespace lies between them.
+fn push_removed(removed: &mut Vec<RemovedSpan>, raw: &str, line: &Line, kind: RemovedKind, rule: &str) {
+    if let Some(last) = removed.last_mut() {
+        let same = last.kind == kind && last.rule.as_deref() == Some(rule);
+        if same && raw[last.end..line.start].trim().is_empty() {
+            last.end = line.end;
+            return;
+        }
+    }
+    removed.push(RemovedSpan {
+        start: line.start,
+        end: line.end,
+        kind,
+        rule: Some(rule.to_owned()),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn clean(raw: &str) -> TextOutcome {
+        let extra = ExtraRules::new(&[]).unwrap();
+        clean_page_text(
+            raw,
+            &TextOptions {
+                boilerplate: true,
+                extra: &extra,
+                repeated: None,
+            },
+        )
+    }
+
+    const ARTICLE: &str = "The government announced on Monday that the new bridge across the river would open next spring, after years of delays.\n\nOfficials said the project had cost more than twice the original estimate, blaming supply problems and a long legal dispute.\n\nThe mayor said the city was relieved.\n";
+
+    #[test]
+    fn menus_and_forms_around_an_article_are_cut_with_their_kind() {
+        let raw = format!(
+            "Skip to content\nHome\nWorld Politics Business\n\nBridge to open next spring\n\nBy Jane Doe March 6, 2025\n\n{ARTICLE}\nMost popular\nAnother story headline here\nEnter your email to subscribe\n* indicates required\n"
+        );
+        let out = clean(&raw);
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(out.meta.title.as_deref(), Some("Bridge to open next spring"));
+        assert_eq!(out.meta.byline.as_deref(), Some("Jane Doe"));
+        assert_eq!(out.meta.dates[0].value, "2025-03-06");
+        let kinds: Vec<_> = out.removed.iter().map(|r| (r.kind, r.rule.clone().unwrap())).collect();
+        assert!(kinds.contains(&(RemovedKind::Nav, "nav_phrase".into())), "{kinds:?}");
+        assert!(kinds.contains(&(RemovedKind::Subscribe, "subscribe_form".into())), "{kinds:?}");
+        assert!(kinds.contains(&(RemovedKind::Teaser, "teaser_heading".into())), "{kinds:?}");
+        for span in &out.removed {
+            assert!(!out.text.contains(raw[span.start..span.end].trim()));
+        }
+    }
+
+    #[test]
+    fn a_clean_article_is_kept_whole() {
+        let out = clean(ARTICLE);
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert!(out.removed.is_empty());
+    }
+
+    #[test]
+    fn text_without_an_article_is_kept_and_flagged() {
+        let out = clean("Home\nNews\nSport\n");
+        assert!(out.no_main_block);
+        assert_eq!(out.text, "News\nSport");
+        let out = clean("");
+        assert!(out.no_main_block);
+        assert_eq!(out.text, "");
+    }
+
+    #[test]
+    fn repeated_site_lines_are_cut() {
+        let extra = ExtraRules::new(&[]).unwrap();
+        let footer = "Our journalism is funded by readers like you and independent of any party.";
+        let repeated = HashSet::from([line_key(footer)]);
+        let raw = format!("{ARTICLE}{footer}\n");
+        let out = clean_page_text(
+            &raw,
+            &TextOptions {
+                boilerplate: true,
+                extra: &extra,
+                repeated: Some(&repeated),
+            },
+        );
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(out.removed[0].rule.as_deref(), Some("site_repeat"));
+    }
+}

@@ -1,0 +1,203 @@
+//! Unicode and whitespace cleanup of article text, and the folded form later stages match on.
+//!
+//! The cleaned text keeps typographic quotes and dashes (they are part of the article); only
+//! [`fold_for_matching`] folds them.
+
+use std::borrow::Cow;
+
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+/// Cleans article text: NFC; zero-width, soft-hyphen and control characters removed; exotic
+/// spaces made plain; words hyphenated across a line break joined; runs of spaces collapsed;
+/// lines trimmed; at most one blank line between paragraphs; no blank lines at either end.
+pub fn clean_text(text: &str) -> String {
+    let nfc: Cow<str> = match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(text),
+        _ => Cow::Owned(text.nfc().collect()),
+    };
+    let mut out = String::with_capacity(nfc.len());
+    let mut blank_run = 0usize;
+    for line in split_lines(&nfc) {
+        let cleaned = clean_line(line);
+        if cleaned.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            if blank_run == 0 && joins_hyphenated_word(&out, &cleaned) {
+                out.pop();
+                out.push_str(&cleaned);
+                blank_run = 0;
+                continue;
+            }
+            out.push_str(if blank_run > 0 { "\n\n" } else { "\n" });
+        }
+        out.push_str(&cleaned);
+        blank_run = 0;
+    }
+    out
+}
+
+/// Splits on `\n`, `\r\n`, `\r` and the Unicode line and paragraph separators.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}'])
+}
+
+/// Whether the previous output ends in `letter-` and the next line starts with a lower-case
+/// letter: a word split across lines ("peace-" / "keeping").
+fn joins_hyphenated_word(out: &str, next: &str) -> bool {
+    let mut tail = out.chars().rev();
+    let (Some('-'), Some(before)) = (tail.next(), tail.next()) else {
+        return false;
+    };
+    before.is_alphabetic()
+        && before.is_lowercase()
+        && next.chars().next().is_some_and(char::is_lowercase)
+}
+
+/// Cleans one line: drops invisible and control characters, maps exotic spaces to a space,
+/// collapses runs of spaces and trims.
+pub fn clean_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut pending_space = false;
+    for c in line.chars() {
+        match classify(c) {
+            CharClass::Drop => {}
+            CharClass::Space => pending_space = !out.is_empty(),
+            CharClass::Keep => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// What [`clean_line`] does with one character.
+enum CharClass {
+    Keep,
+    Space,
+    Drop,
+}
+
+fn classify(c: char) -> CharClass {
+    match c {
+        // Zero-width space, word joiner, BOM, soft hyphen, bidi marks and isolates.
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{200E}' | '\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => CharClass::Drop,
+        // U+200C/U+200D (ZWNJ/ZWJ) carry meaning in Persian, Indic scripts and emoji: kept.
+        ' ' | '\t' | '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}'
+        | '\u{3000}' | '\u{0B}' | '\u{0C}' => CharClass::Space,
+        c if c.is_control() => CharClass::Drop,
+        _ => CharClass::Keep,
+    }
+}
+
+/// A form of `text` for matching across documents: NFKC, lower case, typographic quotes,
+/// apostrophes and dashes folded to ASCII, whitespace collapsed. Offsets do not carry over to
+/// the original text; use it for keys and comparisons only.
+pub fn fold_for_matching(text: &str) -> String {
+    if text.is_ascii() {
+        return fold_ascii(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        let folded = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}' | '\u{BB}' => {
+                '"'
+            }
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+            '\u{2026}' => {
+                out.push_str("..");
+                '.'
+            }
+            c => c,
+        };
+        match classify(folded) {
+            CharClass::Drop => {}
+            CharClass::Space => pending_space = !out.is_empty(),
+            CharClass::Keep if folded == '\n' || folded == '\r' => {
+                pending_space = !out.is_empty()
+            }
+            CharClass::Keep => {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(folded);
+            }
+        }
+    }
+    out
+}
+
+/// [`fold_for_matching`] for ASCII text, where only case and whitespace need folding.
+fn fold_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| c.is_ascii_whitespace()) {
+        let start = out.len();
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(
+            word.chars()
+                .filter(|c| !c.is_ascii_control())
+                .map(|c| c.to_ascii_lowercase()),
+        );
+        if out.len() == start + usize::from(start > 0) {
+            out.truncate(start);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invisible_and_control_characters_go() {
+        assert_eq!(
+            clean_text("a\u{200B}b\u{FEFF} c\u{0}d\u{7}e soft\u{AD}ware"),
+            "ab cde software"
+        );
+    }
+
+    #[test]
+    fn spaces_collapse_and_paragraphs_keep_one_blank_line() {
+        assert_eq!(
+            clean_text("\n\n  one\u{A0}\u{A0}two \t\r\n\r\n\n\nthree\u{2028}four  \n\n"),
+            "one two\n\nthree\nfour"
+        );
+    }
+
+    #[test]
+    fn text_is_nfc_and_typography_is_kept() {
+        let decomposed = "Cafe\u{301} “quoted” — dash";
+        assert_eq!(clean_text(decomposed), "Café “quoted” — dash");
+    }
+
+    #[test]
+    fn words_split_across_lines_are_joined_but_compounds_are_not() {
+        assert_eq!(clean_text("peace-\nkeeping force"), "peacekeeping force");
+        assert_eq!(clean_text("Anglo-\nFrench"), "Anglo-\nFrench");
+        assert_eq!(clean_text("a list -\nitem"), "a list -\nitem");
+    }
+
+    #[test]
+    fn folding_unifies_quotes_dashes_and_case() {
+        assert_eq!(
+            fold_for_matching("Don’t “Stop” — NOW…\u{A0}ﬁne"),
+            "don't \"stop\" - now... fine"
+        );
+        assert_eq!(
+            fold_for_matching(" Don't \"STOP\"\t- now...\u{7} \u{7} fi\u{7}ne "),
+            "don't \"stop\" - now... fine"
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! Loads the WCXB dev pages (`shared/devdata/wcxb-dev-articles.jsonl.gz`) for quality tests,
+//! examples and benchmarks. Found through `NEWSPIPE_DEVDATA` or `<workspace>/../shared/devdata`.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+
+/// One dev page with its gold annotation.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[allow(dead_code)] // every binary that includes this module uses a different subset of fields
+pub struct DevPage {
+    pub id: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    pub html: String,
+    pub article_body: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub date: Option<String>,
+}
+
+/// Where the dev data file should be.
+fn devdata_file() -> PathBuf {
+    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
+        });
+    dir.join("wcxb-dev-articles.jsonl.gz")
+}
+
+/// The dev pages, every `step`-th one, or `None` (with a printed note) when the data is absent.
+pub fn load_dev_pages(step: usize) -> Option<Vec<DevPage>> {
+    let path = devdata_file();
+    let Ok(file) = std::fs::File::open(&path) else {
+        eprintln!(
+            "SKIP: dev data not found at {} (set NEWSPIPE_DEVDATA to the devdata folder)",
+            path.display()
+        );
+        return None;
+    };
+    let reader = BufReader::new(flate2::read::GzDecoder::new(file));
+    let pages = reader
+        .lines()
+        .map(|line| line.expect("dev data is readable gzip"))
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .filter(|(i, _)| i % step.max(1) == 0)
+        .map(|(_, line)| serde_json::from_str(&line).expect("dev data lines are JSON"))
+        .collect();
+    Some(pages)
+}
