@@ -1,0 +1,130 @@
+//! Measures the dedupe stage's speed (MB/s of text, documents/s) and quality (ARI) on a
+//! generated corpus, with 1 and 2 threads.
+//!
+//! ```sh
+//! cargo run --release -p newspipe-dedupe --example throughput -- [clean|noisy] [rounds]
+//! ```
+//! Uses the WCXB dev data (`NEWSPIPE_DEVDATA` or `../shared/devdata`) when present, else
+//! synthetic articles. Each round is a corpus generated with another seed; the ARI is shown
+//! for one round only (rounds copy the same sources, so their labels overlap).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use newspipe_core::{CorpusStage, Document, Meta, Source};
+use newspipe_corpusgen::{
+    adjusted_rand_index, generate, load_article_bodies, synthetic_articles, CorpusSpec,
+};
+use newspipe_dedupe::{Dedupe, DedupeConfig, Preset};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let preset = match args.get(1).map(String::as_str) {
+        Some("noisy") => Preset::Noisy,
+        _ => Preset::Clean,
+    };
+    let repeat: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1);
+    let devdata = std::env::var_os("NEWSPIPE_DEVDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
+        })
+        .join("wcxb-dev-articles.jsonl.gz");
+    let sources = match load_article_bodies(&devdata, 80) {
+        Ok(sources) => sources,
+        Err(_) => {
+            eprintln!(
+                "dev data not found at {}: using synthetic articles",
+                devdata.display()
+            );
+            synthetic_articles(800, 1)
+        }
+    };
+    let mut corpus = Vec::new();
+    for round in 0..repeat {
+        let spec = match preset {
+            Preset::Noisy => CorpusSpec::noisy(100 + round as u64),
+            Preset::Clean => CorpusSpec::clean(100 + round as u64),
+        };
+        corpus.extend(generate(&sources, &spec).into_iter().map(|mut doc| {
+            doc.id = format!("{round}-{}", doc.id);
+            doc.cluster = format!("{round}-{}", doc.cluster);
+            doc
+        }));
+    }
+    let bytes: usize = corpus.iter().map(|d| d.text.len()).sum();
+    let docs: Vec<Document> = corpus
+        .iter()
+        .map(|d| {
+            let mut doc = Document::new(d.id.clone(), Source::default(), d.text.clone());
+            doc.meta = Meta {
+                published: d.published.clone(),
+                ..Meta::default()
+            };
+            doc
+        })
+        .collect();
+    let truth: Vec<&str> = corpus.iter().map(|d| d.cluster.as_str()).collect();
+    println!(
+        "{preset:?}: {} documents, {:.1} MB",
+        docs.len(),
+        bytes as f64 / 1e6
+    );
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let mut docs = docs.clone();
+        let config = DedupeConfig {
+            preset,
+            ..DedupeConfig::default()
+        };
+        let mut stage = Dedupe::new(config.resolve().expect("valid config"));
+        let start = Instant::now();
+        let cpu_start = cpu_seconds();
+        pool.install(|| {
+            for batch in docs.chunks(1000) {
+                stage.observe(batch).expect("observe");
+            }
+        });
+        let observed = start.elapsed();
+        pool.install(|| stage.prepare().expect("prepare"));
+        let prepared = start.elapsed();
+        pool.install(|| {
+            for batch in docs.chunks_mut(1000) {
+                stage.apply(batch).expect("apply");
+            }
+        });
+        let total = start.elapsed().as_secs_f64();
+        let cpu = cpu_seconds().map(|end| end - cpu_start.unwrap_or(end));
+        let predicted: Vec<&str> = docs
+            .iter()
+            .map(|d| d.dedupe.as_ref().map_or("", |info| info.cluster.as_str()))
+            .collect();
+        let per_cpu = cpu.map_or(String::new(), |cpu| {
+            format!(
+                ", {:.1} MB per CPU-second",
+                bytes as f64 / 1e6 / cpu.max(1e-3)
+            )
+        });
+        println!(
+            "{threads} thread(s): {:.1} MB/s wall{per_cpu}, {:.0} docs/s (observe {:.2}s, prepare {:.2}s, total {total:.2}s), ARI {:.4}",
+            bytes as f64 / 1e6 / total,
+            docs.len() as f64 / total,
+            observed.as_secs_f64(),
+            (prepared - observed).as_secs_f64(),
+            // Rounds copy the same sources, so labels only hold for one round.
+            if repeat == 1 { adjusted_rand_index(&truth, &predicted) } else { f64::NAN },
+        );
+    }
+}
+
+/// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux only): on
+/// a busy machine it measures the work better than the wall clock.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}

@@ -1,0 +1,115 @@
+//! Rare facts: what a rewrite or a translation keeps when its wording changes. Multi-word
+//! names (pairs of neighbouring capitalized words), numbers of two or more digits, and short
+//! quoted strings, each reduced to a 64-bit hash.
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+const NAME: u64 = 1;
+const NUMBER: u64 = 2;
+const QUOTE: u64 = 3;
+
+/// Capitalized words that start sentences rather than names.
+const SENTENCE_STARTERS: &[&str] = &[
+    "A", "After", "All", "Also", "An", "And", "As", "At", "But", "By", "For", "From", "He", "Her",
+    "His", "How", "I", "If", "In", "It", "Its", "On", "Our", "She", "So", "That", "The", "Their",
+    "There", "These", "They", "This", "To", "We", "What", "When", "While", "Who", "With", "You",
+];
+
+fn is_capitalized(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!(chars.next(), Some(c) if c.is_uppercase()) && chars.any(char::is_alphabetic)
+}
+
+/// The sorted, unique rare-fact hashes of `text`.
+pub fn rare_facts(text: &str) -> Vec<u64> {
+    let mut facts = Vec::new();
+    let mut previous_name: Option<&str> = None;
+    let mut digits = String::new();
+    let mut pair = String::new();
+    for raw in text.split_whitespace() {
+        if raw.as_bytes()[0].is_ascii_lowercase() {
+            // Most words: neither a name nor a number.
+            previous_name = None;
+            continue;
+        }
+        let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        let ends_phrase = raw.ends_with([',', '.', ';', ':', '!', '?', ')', '"', '\u{201d}']);
+        digits.clear();
+        digits.extend(word.chars().filter(char::is_ascii_digit));
+        if digits.len() >= 2 && word.chars().all(|c| c.is_ascii_digit() || ",.".contains(c)) {
+            facts.push(xxh3_64_with_seed(digits.as_bytes(), NUMBER));
+        }
+        if is_capitalized(word) {
+            if let Some(first) = previous_name {
+                pair.clear();
+                pair.push_str(&first.to_lowercase());
+                pair.push(' ');
+                pair.push_str(&word.to_lowercase());
+                facts.push(xxh3_64_with_seed(pair.as_bytes(), NAME));
+            }
+            let starter = SENTENCE_STARTERS.contains(&word);
+            previous_name = (!ends_phrase && !starter).then_some(word);
+        } else {
+            previous_name = None;
+        }
+    }
+    quoted_strings(text, &mut facts);
+    facts.sort_unstable();
+    facts.dedup();
+    facts
+}
+
+/// Adds the hashes of quoted strings of 2 to 12 words (lower-cased letters and digits).
+fn quoted_strings(text: &str, facts: &mut Vec<u64>) {
+    let mut key = String::new();
+    for (open, close) in [('\u{201c}', '\u{201d}'), ('"', '"')] {
+        let mut rest = text;
+        while let Some(start) = rest.find(open) {
+            let after = &rest[start + open.len_utf8()..];
+            let Some(end) = after.find(close) else { break };
+            let quoted = &after[..end];
+            let words = quoted.split_whitespace().count();
+            if (2..=12).contains(&words) {
+                key.clear();
+                for word in quoted.split_whitespace() {
+                    if !key.is_empty() {
+                        key.push(' ');
+                    }
+                    key.extend(
+                        word.chars()
+                            .filter(|c| c.is_alphanumeric())
+                            .flat_map(char::to_lowercase),
+                    );
+                }
+                facts.push(xxh3_64_with_seed(key.as_bytes(), QUOTE));
+            }
+            rest = &after[end + close.len_utf8()..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_numbers_and_quotes_are_facts() {
+        let text = "Defence Minister Bill Blair said 28 nations met. He called it \u{201c}posture and pose\u{201d}.";
+        let facts = rare_facts(text);
+        // Names: "defence minister", "minister bill", "bill blair"; number: 28; one quote.
+        assert_eq!(facts.len(), 5, "{facts:?}");
+        let rewrite = rare_facts("The plan of Bill Blair: 28 nations.");
+        assert_eq!(rewrite.iter().filter(|f| facts.contains(f)).count(), 2);
+    }
+
+    #[test]
+    fn sentence_starts_and_single_digits_are_not_facts() {
+        assert!(rare_facts("The Army went home. In March 5 people left.").is_empty());
+    }
+
+    #[test]
+    fn unclosed_quotes_and_odd_text_do_not_panic() {
+        rare_facts("\u{201c}never closed \" also \u{201d} \u{201c}");
+        rare_facts("");
+    }
+}

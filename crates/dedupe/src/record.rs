@@ -1,0 +1,105 @@
+//! The compact record kept per document between `observe` and `prepare`: hashes and
+//! counts, never the text.
+
+use newspipe_core::Document;
+
+use crate::config::Params;
+use crate::facts::rare_facts;
+use crate::minhash::MinHasher;
+use crate::syndication::{find_marker, Syndication};
+use crate::tokens::key_words;
+
+/// What the clustering needs to know about one document.
+#[derive(Debug, Clone)]
+pub struct DocRecord {
+    /// The document's id.
+    pub id: String,
+    /// Key words in the text.
+    pub words: usize,
+    /// Publication date as days since 1970-01-01, when `meta.published` gives one.
+    pub published: Option<i64>,
+    /// Hash of the normalized key.
+    pub exact_key: u128,
+    /// MinHash signature; empty when the text is too short for the near-duplicate pass.
+    pub signature: Vec<u32>,
+    /// Distinct shingles behind the signature.
+    pub shingles: usize,
+    /// Hashes of the numbers in the text, sorted.
+    pub numbers: Vec<u64>,
+    /// Hashes of the rare facts, sorted; empty when the derived pass is off or the text short.
+    pub facts: Vec<u64>,
+    /// The syndication marker, if the text carries one.
+    pub syndication: Option<Syndication>,
+}
+
+/// Builds the record of `doc`. `buffer` is scratch space reused across calls.
+pub fn record(
+    doc: &Document,
+    params: &Params,
+    hasher: &MinHasher,
+    buffer: &mut Vec<u64>,
+) -> DocRecord {
+    let key = key_words(&doc.text);
+    let words = key.word_hashes.len();
+    let long_enough = words >= params.min_words.max(1);
+    let (signature, shingles) = if long_enough {
+        hasher.shingles(&key.word_hashes, buffer);
+        (hasher.signature(buffer), buffer.len())
+    } else {
+        (Vec::new(), 0)
+    };
+    let facts = if long_enough && params.derived {
+        rare_facts(&doc.text)
+    } else {
+        Vec::new()
+    };
+    DocRecord {
+        id: doc.id.clone(),
+        words,
+        published: doc.meta.published.as_deref().and_then(days_since_epoch),
+        exact_key: key.exact_key,
+        signature,
+        shingles,
+        numbers: key.numbers,
+        facts,
+        syndication: find_marker(&doc.text),
+    }
+}
+
+/// Days since 1970-01-01 of an ISO date (`YYYY-MM-DD`, anything after the day is ignored),
+/// or `None` if it is not one.
+pub fn days_since_epoch(iso: &str) -> Option<i64> {
+    let date = iso.get(..10)?;
+    let mut parts = date.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_become_day_numbers() {
+        assert_eq!(days_since_epoch("1970-01-01"), Some(0));
+        assert_eq!(
+            days_since_epoch("2025-03-01"),
+            Some(days_since_epoch("2025-02-28").unwrap() + 1)
+        );
+        assert_eq!(days_since_epoch("2024-03-01T10:00:00Z"), Some(19_783));
+        assert_eq!(days_since_epoch("2025-13-01"), None);
+        assert_eq!(days_since_epoch("2025"), None);
+        assert_eq!(days_since_epoch("20é5-01-01"), None);
+    }
+}

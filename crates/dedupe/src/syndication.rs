@@ -1,0 +1,164 @@
+//! Syndication markers: the credits and disclaimers that show a text is another outlet's
+//! report, reposted. Markers sit at the head or the tail of a copy, so only those are read.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// How many bytes of the head and of the tail of a text are searched for markers.
+const HEAD_BYTES: usize = 1200;
+const TAIL_BYTES: usize = 2000;
+
+/// A syndication marker found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Syndication {
+    /// The outlet the marker names as the origin, when it names one.
+    pub origin: Option<String>,
+}
+
+/// `(MENAFN- The Rio Times)`: an aggregator's credit to its origin (the dash right after the
+/// aggregator's name, so that a parenthesis such as `(Kyiv - Ukraine)` is not one).
+static AGGREGATOR_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\(\s*([A-Z][A-Za-z]{2,24})[-\u{2013}\u{2014}][ \t]+([^()\n]{2,60}?)\s*\)")
+        .expect("valid regex")
+});
+
+/// `WASHINGTON (AP) —`, `(Reuters) -` at the start of a line: a wire agency's credit.
+static WIRE_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?m)^[ \t]*(?:[A-Z][A-Z .'\-]{1,30}(?:,[ \t]*[A-Z][A-Za-z .]{1,30})?[ \t]*)?",
+        r"\((AP|Reuters|AFP|UPI|dpa|DPA|Bloomberg|Xinhua|ANSA|EFE|PA|CP|AAP|IANS|PTI|ANI|",
+        r"Kyodo|Yonhap|TASS|Interfax|Anadolu|Bernama|Antara|CNA|RIA Novosti|Ukrinform)\)",
+        r"[ \t]*[-\u{2013}\u{2014}]"
+    ))
+    .expect("valid regex")
+});
+
+/// "originally published by X", "first appeared on X", "republished from X".
+static ORIGINALLY_PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i:originally (?:published|appeared|posted)|first (?:published|appeared)|",
+        r"republished|reprinted|reproduced)",
+        r"(?i:[ \t]+with permission)?[ \t]+(?i:on|in|at|by|from)[ \t]+",
+        r"((?:the |The )?[A-Z][^\n.,;:()]{1,60})"
+    ))
+    .expect("valid regex")
+});
+
+/// `Source: X` or `Via: X` on a short line of its own.
+static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?m)^[ \t]*(?:Source|Via|Courtesy of|Provided by)[ \t]*:[ \t]*([A-Z][^\n]{1,50}?)[ \t]*\.?[ \t]*$")
+        .expect("valid regex")
+});
+
+/// Aggregator disclaimers that name no origin.
+static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)provides the information\W{1,3}as is|",
+        r"this (?:story|article|content) (?:was|is|has been) (?:provided|syndicated|distributed|",
+        r"auto-generated from a syndicated feed)|",
+        r"published from a syndicated feed|syndicated content"
+    ))
+    .expect("valid regex")
+});
+
+/// Full names of wire agencies credited by their initials.
+fn agency_name(credit: &str) -> &str {
+    match credit {
+        "AP" => "Associated Press",
+        "AFP" => "Agence France-Presse",
+        "UPI" => "United Press International",
+        "CP" => "The Canadian Press",
+        "PA" => "PA Media",
+        "AAP" => "Australian Associated Press",
+        "DPA" => "dpa",
+        other => other,
+    }
+}
+
+/// The largest char boundary at or below `at`.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The first syndication marker of `text`, if any: a credit naming an origin wins over a
+/// disclaimer that names none.
+pub fn find_marker(text: &str) -> Option<Syndication> {
+    let head = &text[..floor_boundary(text, HEAD_BYTES)];
+    let tail = &text[floor_boundary(text, text.len().saturating_sub(TAIL_BYTES))..];
+    let origin = |name: &str| Syndication {
+        origin: Some(name.trim().trim_end_matches(['.', ',']).to_string()),
+    };
+    if let Some(found) = AGGREGATOR_CREDIT.captures(head) {
+        return Some(origin(&found[2]));
+    }
+    if let Some(found) = WIRE_CREDIT.captures(head) {
+        return Some(origin(agency_name(&found[1])));
+    }
+    for part in [tail, head] {
+        if let Some(found) = ORIGINALLY_PUBLISHED.captures(part) {
+            return Some(origin(&found[1]));
+        }
+        if let Some(found) = SOURCE_LINE.captures(part) {
+            return Some(origin(&found[1]));
+        }
+    }
+    (DISCLAIMER.is_match(tail) || DISCLAIMER.is_match(head)).then_some(Syndication { origin: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin_of(text: &str) -> Option<String> {
+        find_marker(text).and_then(|s| s.origin)
+    }
+
+    #[test]
+    fn credits_name_the_origin() {
+        assert_eq!(
+            origin_of("Title\n\n(MENAFN- The Rio Times) Canada has made").as_deref(),
+            Some("The Rio Times")
+        );
+        assert_eq!(
+            origin_of("WASHINGTON (AP) \u{2014} The Senate voted").as_deref(),
+            Some("Associated Press")
+        );
+        assert_eq!(
+            origin_of("LONDON, England (Reuters) - Shares fell").as_deref(),
+            Some("Reuters")
+        );
+        assert_eq!(
+            origin_of("(AFP) - Talks resumed").as_deref(),
+            Some("Agence France-Presse")
+        );
+        assert_eq!(
+            origin_of("Body.\nThis article was originally published on The Conversation. Read it.")
+                .as_deref(),
+            Some("The Conversation")
+        );
+        assert_eq!(
+            origin_of("Body text.\nSource: Kyiv Post\n").as_deref(),
+            Some("Kyiv Post")
+        );
+    }
+
+    #[test]
+    fn disclaimers_without_origin_still_mark_a_copy() {
+        let text = "Body.\nLegal Disclaimer:\nMENAFN provides the information \u{201c}as is\u{201d} without warranty.";
+        assert_eq!(find_marker(text), Some(Syndication { origin: None }));
+    }
+
+    #[test]
+    fn ordinary_text_has_no_marker() {
+        let text = "The minister (who spoke in Ottawa) said the plan - which is new - will work.\n\
+                    Reuters reported the talks. The source said AP photos were used.";
+        assert_eq!(find_marker(text), None);
+        assert_eq!(find_marker(""), None);
+        assert_eq!(find_marker(&"é".repeat(3000)), None);
+    }
+}

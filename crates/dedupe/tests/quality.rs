@@ -1,0 +1,87 @@
+//! Clustering quality on generated corpora with known clusters, scored with the Adjusted
+//! Rand Index. Each test has a floor that can fail. The dev-data tests skip when the data is
+//! absent; the synthetic ones always run.
+
+mod common;
+
+use newspipe_core::{Document, Meta, Source};
+use newspipe_corpusgen::{
+    adjusted_rand_index, generate, load_article_bodies, mean_within_cluster_jaccard,
+    pair_precision_recall, synthetic_articles, CorpusDoc, CorpusSpec, SourceArticle,
+};
+use newspipe_dedupe::{DedupeConfig, Preset};
+
+/// The documents of a generated corpus as the pipeline reads them.
+fn documents(corpus: &[CorpusDoc]) -> Vec<Document> {
+    corpus
+        .iter()
+        .map(|doc| {
+            let mut document = Document::new(doc.id.clone(), Source::default(), doc.text.clone());
+            document.meta = Meta {
+                title: doc.title.clone(),
+                outlet: doc.outlet.clone(),
+                published: doc.published.clone(),
+                ..Meta::default()
+            };
+            document
+        })
+        .collect()
+}
+
+/// Clusters `corpus` with `preset` and returns (ARI, pair precision, pair recall).
+fn score(corpus: &[CorpusDoc], preset: Preset) -> (f64, f64, f64) {
+    let mut docs = documents(corpus);
+    let config = DedupeConfig {
+        preset,
+        ..DedupeConfig::default()
+    };
+    common::run(&config, &mut docs, 500);
+    let truth: Vec<&str> = corpus.iter().map(|d| d.cluster.as_str()).collect();
+    let predicted: Vec<String> = docs
+        .iter()
+        .map(|d| d.dedupe.as_ref().expect("annotated").cluster.clone())
+        .collect();
+    let ari = adjusted_rand_index(&truth, &predicted);
+    let (precision, recall) = pair_precision_recall(&truth, &predicted);
+    println!(
+        "{preset:?}: {} docs, mean 3-gram Jaccard {:.3}, ARI {ari:.4}, pair precision {precision:.4}, recall {recall:.4}",
+        corpus.len(),
+        mean_within_cluster_jaccard(corpus, 3)
+    );
+    (ari, precision, recall)
+}
+
+fn dev_sources() -> Option<Vec<SourceArticle>> {
+    let path = common::devdata("wcxb-dev-articles.jsonl.gz")?;
+    Some(load_article_bodies(&path, 80).expect("readable dev data"))
+}
+
+#[test]
+fn noisy_reprints_of_dev_articles() {
+    let Some(sources) = dev_sources() else { return };
+    let corpus = generate(&sources, &CorpusSpec::noisy(11));
+    let (ari, _, _) = score(&corpus, Preset::Noisy);
+    assert!(ari >= 0.93, "noisy ARI {ari}");
+}
+
+#[test]
+fn clean_reposts_of_dev_articles() {
+    let Some(sources) = dev_sources() else { return };
+    let corpus = generate(&sources, &CorpusSpec::clean(12));
+    let (ari, _, _) = score(&corpus, Preset::Clean);
+    assert!(ari >= 0.95, "clean ARI {ari}");
+}
+
+#[test]
+fn noisy_reprints_of_synthetic_articles() {
+    let corpus = generate(&synthetic_articles(300, 21), &CorpusSpec::noisy(13));
+    let (ari, _, _) = score(&corpus, Preset::Noisy);
+    assert!(ari >= 0.93, "noisy ARI {ari}");
+}
+
+#[test]
+fn clean_reposts_of_synthetic_articles() {
+    let corpus = generate(&synthetic_articles(300, 22), &CorpusSpec::clean(14));
+    let (ari, _, _) = score(&corpus, Preset::Clean);
+    assert!(ari >= 0.95, "clean ARI {ari}");
+}
