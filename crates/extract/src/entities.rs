@@ -1,0 +1,756 @@
+//! People, organizations and places in one document: name lists first, then rules over
+//! capitalized words (titles before names, organization heads, given names), then a
+//! document-level pass that links surnames to the full name seen elsewhere.
+
+use std::collections::HashMap;
+
+use newspipe_core::EntityKind;
+
+use crate::lexicon::{
+    is_common_word, is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET, GAZETTEER,
+    NAME_PARTICLES, NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES, TITLE_AUTOMATON,
+};
+use crate::text::{Analysis, TokenKind};
+
+/// An entity mention found in one document, before corpus canonicalization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    /// Person, organization or place.
+    pub kind: EntityKind,
+    /// Byte offset of the name.
+    pub start: usize,
+    /// End byte offset of the name.
+    pub end: usize,
+    /// Byte range of the title or role stated before the name.
+    pub role: Option<(usize, usize)>,
+    /// The fullest form of the name within this document.
+    pub local_canonical: String,
+}
+
+/// How sure a rule is; higher wins when candidates overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Priority {
+    Guess,
+    List,
+    Rule,
+    Titled,
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    kind: EntityKind,
+    start: usize,
+    end: usize,
+    role: Option<(usize, usize)>,
+    priority: Priority,
+    canonical: Option<&'static str>,
+}
+
+/// A gazetteer hit on word boundaries with acceptable case.
+#[derive(Debug, Clone, Copy)]
+struct ListHit {
+    start: usize,
+    end: usize,
+    entry: usize,
+}
+
+fn word_bounded(text: &str, start: usize, end: usize) -> bool {
+    let before_ok = !text[..start]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_alphanumeric);
+    let after_ok = !text[end..]
+        .chars()
+        .next()
+        .is_some_and(char::is_alphanumeric);
+    before_ok && after_ok
+}
+
+fn list_hits(a: &Analysis) -> Vec<ListHit> {
+    let text = a.text;
+    let gaz = &*GAZETTEER;
+    gaz.automaton
+        .find_iter(text)
+        .filter_map(|m| {
+            let entry = &gaz.entries[m.pattern().as_usize()];
+            let (start, end) = (m.start(), m.end());
+            let found = &text[start..end];
+            let case_ok = found == entry.surface
+                || (entry.surface.contains(' ')
+                    && found.as_bytes()[0] == entry.surface.as_bytes()[0]
+                    && found.chars().next().is_some_and(char::is_uppercase));
+            if !case_ok
+                || !word_bounded(text, start, end)
+                || in_hyphenated_acronym(text, start, end)
+            {
+                return None;
+            }
+            // "U.S. dollars" names a currency, not the country
+            if text[end..].trim_start().starts_with("dollar") {
+                return None;
+            }
+            // "The Kyiv Independent": a capitalized "The" belongs to a name listed with it
+            let the_start = start
+                .checked_sub(4)
+                .filter(|&s| entry.with_the && text.get(s..start) == Some("The "));
+            Some(ListHit {
+                start: the_start.unwrap_or(start),
+                end,
+                entry: m.pattern().as_usize(),
+            })
+        })
+        .collect()
+}
+
+/// "UN" inside "NP-UN" is part of another acronym.
+fn in_hyphenated_acronym(text: &str, start: usize, end: usize) -> bool {
+    let mut before = text[..start].chars().rev();
+    let mut after = text[end..].chars();
+    let glued_before = before.next() == Some('-') && before.next().is_some_and(char::is_uppercase);
+    let glued_after = after.next() == Some('-') && after.next().is_some_and(char::is_uppercase);
+    glued_before || glued_after
+}
+
+/// Finds the entity mentions of one document.
+pub fn find_entities(a: &Analysis) -> Vec<Mention> {
+    let text = a.text;
+    let hits = list_hits(a);
+    let hit_at: HashMap<usize, ListHit> = hits.iter().map(|h| (h.start, *h)).collect();
+    let mut consumed = vec![false; a.tokens.len()];
+    let mut cands: Vec<Candidate> = hits
+        .iter()
+        .map(|h| {
+            let e = &GAZETTEER.entries[h.entry];
+            Candidate {
+                kind: e.kind,
+                start: h.start,
+                end: h.end,
+                role: None,
+                priority: Priority::List,
+                canonical: Some(e.canonical),
+            }
+        })
+        .collect();
+    titled_people(a, &hit_at, &mut consumed, &mut cands);
+    capitalized_runs(a, &hit_at, &mut consumed, &mut cands);
+    let mut kept = resolve_overlaps(cands);
+    link_single_names(a, &mut kept);
+    finish(text, kept)
+}
+
+/// Whether token `i` can be part of a person's name.
+fn is_name_token(a: &Analysis, i: usize) -> bool {
+    let w = a.tok(i);
+    a.is_capitalized(i)
+        && !is_compound_modifier(w)
+        && !NON_NAME_WORDS.contains(w)
+        && !DEMONYM_SET.contains(w)
+        && !w.chars().any(|c| c.is_ascii_digit())
+}
+
+/// "AI-powered", "Canada-led", "Post-war": a word glued to a common lowercase word is a
+/// modifier, not a name ("Kabat-Zinn", "Byung-hun" stay names).
+fn is_compound_modifier(w: &str) -> bool {
+    w.split_once('-').is_some_and(|(_, rest)| {
+        rest.starts_with(|c: char| c.is_lowercase()) && is_common_word(rest)
+    })
+}
+
+/// Takes up to four name tokens from `i` on the same line, allowing particles inside.
+fn take_name(a: &Analysis, i: usize) -> usize {
+    let mut j = i;
+    while j < a.tokens.len() && j - i < 5 {
+        let joined = j == i || a.only_spaces_between(a.tokens[j - 1].end, a.tokens[j].start);
+        if !joined {
+            break;
+        }
+        if is_name_token(a, j) {
+            j += 1;
+        } else if j > i
+            && NAME_PARTICLES.contains(&a.tok(j))
+            && j + 1 < a.tokens.len()
+            && is_name_token(a, j + 1)
+        {
+            j += 2;
+        } else {
+            break;
+        }
+    }
+    j
+}
+
+/// "U.S. President Donald Trump", "Lt.-Gen. Steve Boivin": a title, then a name.
+fn titled_people(
+    a: &Analysis,
+    hit_at: &HashMap<usize, ListHit>,
+    consumed: &mut [bool],
+    cands: &mut Vec<Candidate>,
+) {
+    let text = a.text;
+    for m in TITLE_AUTOMATON.find_iter(text) {
+        if !word_bounded(text, m.start(), m.end()) && !text[..m.end()].ends_with('.') {
+            continue;
+        }
+        if text[..m.start()]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric)
+        {
+            continue;
+        }
+        let mut title_end = m.end();
+        let mut first = a.token_at(title_end);
+        if first >= a.tokens.len() || !a.only_spaces_between(title_end, a.tokens[first].start) {
+            continue;
+        }
+        // "Shadow Minister for National Defence James Bezan": the title runs on to the name
+        if matches!(a.tok(first), "for" | "of") {
+            let run_start = first + 1;
+            let mut run_end = run_start;
+            while run_end < a.tokens.len()
+                && a.is_capitalized(run_end)
+                && a.only_spaces_between(a.tokens[run_end - 1].end, a.tokens[run_end].start)
+            {
+                run_end += 1;
+            }
+            if run_end < run_start + 3 {
+                continue;
+            }
+            let name_start = (run_start + 1..run_end - 1)
+                .find(|&k| FIRST_NAME_SET.contains(a.tok(k)))
+                .unwrap_or(run_end - 2);
+            title_end = a.tokens[name_start - 1].end;
+            first = name_start;
+        }
+        if let Some(h) = hit_at.get(&a.tokens[first].start) {
+            if GAZETTEER.entries[h.entry].kind == EntityKind::Organization
+                || GAZETTEER.entries[h.entry].surface.contains(' ')
+            {
+                continue;
+            }
+        }
+        let end = take_name(a, first);
+        if end == first {
+            continue;
+        }
+        let last_word = a.tok(end - 1);
+        if ORG_SUFFIXES.contains(last_word) {
+            continue;
+        }
+        let title_first = a.token_containing(m.start());
+        let role_start = extend_role_back(a, title_first, hit_at);
+        for c in consumed.iter_mut().take(end).skip(role_start) {
+            *c = true;
+        }
+        cands.push(Candidate {
+            kind: EntityKind::Person,
+            start: a.tokens[first].start,
+            end: a.tokens[end - 1].end,
+            role: Some((a.tokens[role_start].start.min(m.start()), title_end)),
+            priority: Priority::Titled,
+            canonical: None,
+        });
+    }
+}
+
+/// Extends a role backwards over nationality adjectives and place names directly before the
+/// title ("U.S. President", "Canadian Defense Minister").
+fn extend_role_back(a: &Analysis, title_first: usize, hit_at: &HashMap<usize, ListHit>) -> usize {
+    let mut start = title_first;
+    while start > 0 {
+        let prev = start - 1;
+        if !a.only_spaces_between(a.tokens[prev].end, a.tokens[start].start) {
+            break;
+        }
+        let w = a.tok(prev);
+        let is_place = hit_at
+            .get(&a.tokens[prev].start)
+            .is_some_and(|h| h.end == a.tokens[prev].end);
+        if DEMONYM_SET.contains(w) || is_place {
+            start = prev;
+        } else {
+            break;
+        }
+    }
+    start
+}
+
+fn is_connector(w: &str) -> bool {
+    CONNECTORS.contains(&w)
+}
+
+/// After one or two connectors from token `k` ("of", "for the"), the capitalized word that
+/// continues a name.
+fn connected_word(a: &Analysis, k: usize) -> Option<usize> {
+    let joined = |x: usize| {
+        x < a.tokens.len() && a.only_spaces_between(a.tokens[x - 1].end, a.tokens[x].start)
+    };
+    let w = a.tok(k);
+    if !(is_connector(w) || NAME_PARTICLES.contains(&w)) {
+        return None;
+    }
+    if joined(k + 1) && a.is_capitalized(k + 1) {
+        return Some(k + 1);
+    }
+    let two = joined(k + 1)
+        && a.tok(k + 1) == "the"
+        && w != "the"
+        && joined(k + 2)
+        && a.is_capitalized(k + 2);
+    two.then_some(k + 2)
+}
+
+/// Sequences of capitalized words not already claimed by a titled person.
+fn capitalized_runs(
+    a: &Analysis,
+    hit_at: &HashMap<usize, ListHit>,
+    consumed: &mut [bool],
+    cands: &mut Vec<Candidate>,
+) {
+    let n = a.tokens.len();
+    let mut i = 0;
+    while i < n {
+        if consumed[i] || !a.is_capitalized(i) {
+            i += 1;
+            continue;
+        }
+        let mut end = i + 1;
+        while end < n && !consumed[end] {
+            if !a.only_spaces_between(a.tokens[end - 1].end, a.tokens[end].start) {
+                break;
+            }
+            let w = a.tok(end);
+            if a.is_capitalized(end) && crate::lexicon::month_number(w).is_none() {
+                end += 1;
+            } else if let Some(next) = connected_word(a, end) {
+                end = next + 1;
+            } else {
+                break;
+            }
+        }
+        classify_run(a, i, end, hit_at, cands);
+        i = end;
+    }
+}
+
+fn classify_run(
+    a: &Analysis,
+    mut s: usize,
+    e: usize,
+    hit_at: &HashMap<usize, ListHit>,
+    cands: &mut Vec<Candidate>,
+) {
+    // a listed name that starts the run ("The Kyiv Independent") keeps its leading word,
+    // and so does a capitalized "The" inside a sentence
+    let listed_at_start = hit_at.get(&a.tokens[s].start).copied();
+    let keeps_the = |k: usize| a.tok(k) == "The" && !a.is_sentence_initial(k);
+    while s < e && listed_at_start.is_none() && NON_NAME_WORDS.contains(a.tok(s)) && !keeps_the(s) {
+        s += 1;
+    }
+    if s >= e || listed_at_start.is_some_and(|h| h.end >= a.tokens[e - 1].end) {
+        return;
+    }
+    // "Federation of Teachers and Thomas Kennedy": "and" before a given name ends the name
+    let e = (s + 1..e.saturating_sub(1))
+        .find(|&k| a.tok(k) == "and" && FIRST_NAME_SET.contains(a.tok(k + 1)))
+        .map_or(e, |k| {
+            classify_run(a, k + 1, e, hit_at, cands);
+            k
+        });
+    let has_connector = (s..e).any(|k| !a.is_capitalized(k));
+    let headline = a.on_headline(s);
+    if !headline && e - s >= 2 && e - s <= 9 {
+        let first = a.tok(s);
+        let last = a.tok(e - 1);
+        let head_end = (s..e).find(|&k| !a.is_capitalized(k)).unwrap_or(e);
+        let head = a.tok(head_end - 1);
+        // "University of Exeter", "News Agency of Ukraine", "Institute for the Study of War"
+        let prefix_org = has_connector
+            && head_end > s
+            && (ORG_PREFIXES.contains(first)
+                || ORG_PREFIXES.contains(head)
+                || ORG_SUFFIXES.contains(head));
+        let suffix_org = ORG_SUFFIXES.contains(last) && !has_connector;
+        if prefix_org || suffix_org {
+            let s = if first == "The" && !keeps_the(s) || DEMONYM_SET.contains(first) && prefix_org
+            {
+                s + 1
+            } else {
+                s
+            };
+            cands.push(Candidate {
+                kind: EntityKind::Organization,
+                start: a.tokens[s].start,
+                end: a.tokens[e - 1].end,
+                role: None,
+                priority: Priority::Rule,
+                canonical: None,
+            });
+            return;
+        }
+    }
+    // split at connectors and list hits; classify each remaining piece as a name
+    let mut k = s;
+    while k < e {
+        if !a.is_capitalized(k) {
+            k += 1;
+            continue;
+        }
+        if let Some(h) = hit_at.get(&a.tokens[k].start) {
+            let mut j = k;
+            while j < e && a.tokens[j].end <= h.end {
+                j += 1;
+            }
+            if j > k {
+                k = j;
+                continue;
+            }
+        }
+        let mut j = k;
+        while j < e && a.is_capitalized(j) && !hit_at.contains_key(&a.tokens[j].start) {
+            j += 1;
+        }
+        if j == k {
+            k += 1;
+            continue;
+        }
+        name_piece(a, k, j, headline, cands);
+        k = j;
+    }
+}
+
+/// A run of capitalized words that no list knows: a person, an acronym, or nothing.
+fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut Vec<Candidate>) {
+    while s < e
+        && (NON_NAME_WORDS.contains(a.tok(s))
+            || DEMONYM_SET.contains(a.tok(s))
+            || is_compound_modifier(a.tok(s)))
+    {
+        s += 1;
+    }
+    if s >= e || (s..e).any(|k| NON_NAME_WORDS.contains(a.tok(k)) || DEMONYM_SET.contains(a.tok(k)))
+    {
+        return;
+    }
+    // "NP-UN National Affairs Editor": a leading acronym is an organization of its own
+    if e - s > 1 && is_acronym(a.tok(s)) && !a.tok(s + 1).chars().all(char::is_uppercase) {
+        cands.push(candidate(
+            a,
+            s,
+            s + 1,
+            EntityKind::Organization,
+            Priority::Rule,
+        ));
+        s += 1;
+    }
+    let len = e - s;
+    let first = a.tok(s);
+    if len == 1 {
+        let label = a.text[a.tokens[s].end..].starts_with(':');
+        if is_acronym(first) && !label && !in_all_caps_line(a, s) {
+            cands.push(candidate(a, s, e, EntityKind::Organization, Priority::Rule));
+        }
+        return;
+    }
+    if len > 4 || (s..e).any(|k| a.tok(k).chars().any(|c| c.is_ascii_digit())) {
+        return;
+    }
+    let given_name = FIRST_NAME_SET.contains(first);
+    let said_next = e < a.tokens.len() && is_speech_verb(a.tok(e));
+    // shouted words ("UNIDENTIFIED PERSON", transcript labels) are not names
+    if (s..e).all(|k| !a.tok(k).chars().any(char::is_lowercase)) {
+        return;
+    }
+    let last = a.tok(e - 1);
+    if ORG_SUFFIXES.contains(last) && !headline {
+        cands.push(candidate(
+            a,
+            s,
+            e,
+            EntityKind::Organization,
+            Priority::Guess,
+        ));
+        return;
+    }
+    let sentence = a.sentences[a.tokens[s].sentence];
+    let sentence_words = (sentence.first..sentence.last)
+        .filter(|&k| a.tokens[k].kind == TokenKind::Word)
+        .count();
+    let after_demonym = s > 0 && DEMONYM_SET.contains(a.tok(s - 1));
+    let org_word =
+        (s..e).any(|k| ORG_SUFFIXES.contains(a.tok(k)) || ORG_PREFIXES.contains(a.tok(k)));
+    // "Rotten Tomatoes", "Park Seed": phrases of common words are not guessed to be names
+    let wordy = is_common_word(last) || (s..e).all(|k| is_common_word(a.tok(k)));
+    let plausible =
+        !headline && len <= 3 && sentence_words >= 5 && !after_demonym && !org_word && !wordy;
+    if given_name || said_next || plausible {
+        let priority = if given_name || said_next {
+            Priority::Rule
+        } else {
+            Priority::Guess
+        };
+        cands.push(candidate(a, s, e, EntityKind::Person, priority));
+    }
+}
+
+fn candidate(a: &Analysis, s: usize, e: usize, kind: EntityKind, priority: Priority) -> Candidate {
+    Candidate {
+        kind,
+        start: a.tokens[s].start,
+        end: a.tokens[e - 1].end,
+        role: None,
+        priority,
+        canonical: None,
+    }
+}
+
+/// Whether the words around token `i` on its line are in capitals too (a shouted headline).
+fn in_all_caps_line(a: &Analysis, i: usize) -> bool {
+    let line = a.tokens[i].line;
+    let neighbours = [i.checked_sub(1), Some(i + 1)];
+    neighbours.into_iter().flatten().any(|k| {
+        k < a.tokens.len()
+            && a.tokens[k].line == line
+            && a.tokens[k].kind == TokenKind::Word
+            && a.tok(k).chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && a.tok(k).chars().all(|c| !c.is_lowercase())
+    })
+}
+
+/// An all-caps word of 2–7 letters (hyphens and `&` allowed) that is not a common abbreviation.
+fn is_acronym(w: &str) -> bool {
+    let letters = w.chars().filter(|c| c.is_alphabetic()).count();
+    (2..=7).contains(&letters)
+        && w.chars().all(|c| c.is_uppercase() || c == '-' || c == '&')
+        && !NON_ACRONYMS.contains(w)
+}
+
+fn resolve_overlaps(mut cands: Vec<Candidate>) -> Vec<Candidate> {
+    cands.sort_by(|x, y| {
+        y.priority
+            .cmp(&x.priority)
+            .then((y.end - y.start).cmp(&(x.end - x.start)))
+            .then(x.start.cmp(&y.start))
+    });
+    let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
+    for c in cands {
+        if kept.iter().all(|k| c.end <= k.start || c.start >= k.end) {
+            kept.push(c);
+        }
+    }
+    kept.sort_by_key(|c| c.start);
+    kept
+}
+
+/// Links single capitalized words to a person already named in full in the document
+/// ("Boivin" → "Steve Boivin"), and takes single words right before a speech verb as people.
+fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
+    let text = a.text;
+    // a full name found once is a name wherever it is written ("Author: Volodymyr Ivanyshyn")
+    let mut full_names: Vec<&str> = kept
+        .iter()
+        .filter(|c| c.kind == EntityKind::Person)
+        .map(|c| &text[c.start..c.end])
+        .filter(|n| n.contains(' '))
+        .collect();
+    full_names.sort_unstable();
+    full_names.dedup();
+    let mut added = Vec::new();
+    for name in full_names {
+        for (pos, _) in text.match_indices(name) {
+            let end = pos + name.len();
+            if word_bounded(text, pos, end) && kept.iter().all(|k| end <= k.start || pos >= k.end) {
+                added.push(Candidate {
+                    kind: EntityKind::Person,
+                    start: pos,
+                    end,
+                    role: None,
+                    priority: Priority::Rule,
+                    canonical: None,
+                });
+            }
+        }
+    }
+    kept.append(&mut added);
+    kept.sort_by_key(|c| c.start);
+    // last names of people, and whether a rule (not a guess) found them
+    let mut name_parts: HashMap<&str, bool> = HashMap::new();
+    for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
+        let name = &text[c.start..c.end];
+        if let Some(last) = name.split(' ').next_back() {
+            *name_parts.entry(last).or_default() |= c.priority > Priority::Guess;
+        }
+    }
+    let mut ki = 0;
+    for i in 0..a.tokens.len() {
+        let t = a.tokens[i];
+        while ki < kept.len() && kept[ki].end <= t.start {
+            ki += 1;
+        }
+        if ki < kept.len() && kept[ki].start < t.end {
+            continue;
+        }
+        if t.kind != TokenKind::Word || !a.is_capitalized(i) {
+            continue;
+        }
+        let w = a.tok(i);
+        if NON_NAME_WORDS.contains(w) || DEMONYM_SET.contains(w) {
+            continue;
+        }
+        let initial = a.is_sentence_initial(i);
+        let known = name_parts.get(w).is_some_and(|&strong| strong || !initial);
+        let wordlike = w.ends_with("ing") || w.ends_with("ed") || w.ends_with("ly");
+        let next_said =
+            i + 1 < a.tokens.len() && is_speech_verb(a.tok(i + 1)) && !a.is_sentence_initial(i + 1);
+        let prev_said = i > 0
+            && matches!(a.tok(i - 1), "said" | "says" | "added" | "told")
+            && i + 1 < a.tokens.len()
+            && matches!(a.tok(i + 1), "." | "," | ";");
+        let cued = (next_said || prev_said) && !wordlike && !is_acronym(w) && !a.on_headline(i);
+        if known || cued {
+            added.push(candidate(a, i, i + 1, EntityKind::Person, Priority::Guess));
+        }
+    }
+    kept.extend(added);
+    kept.sort_by_key(|c| c.start);
+}
+
+/// Fills each mention's in-document canonical form: the longest person name sharing its last
+/// word, or the list's canonical name.
+fn finish(text: &str, kept: Vec<Candidate>) -> Vec<Mention> {
+    let mut fullest: HashMap<&str, &str> = HashMap::new();
+    for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
+        let name = &text[c.start..c.end];
+        let last = name.rsplit(' ').next().unwrap_or(name);
+        let entry = fullest.entry(last).or_insert(name);
+        if name.len() > entry.len() {
+            *entry = name;
+        }
+    }
+    kept.into_iter()
+        .map(|c| {
+            let name = &text[c.start..c.end];
+            let local_canonical = match (c.kind, c.canonical) {
+                (_, Some(canonical)) => canonical
+                    .strip_prefix("The ")
+                    .unwrap_or(canonical)
+                    .to_string(),
+                (EntityKind::Person, None) => {
+                    let last = name.rsplit(' ').next().unwrap_or(name);
+                    fullest.get(last).copied().unwrap_or(name).to_string()
+                }
+                _ => name.strip_prefix("The ").unwrap_or(name).to_string(),
+            };
+            Mention {
+                kind: c.kind,
+                start: c.start,
+                end: c.end,
+                role: c.role,
+                local_canonical,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ents(text: &str) -> Vec<(EntityKind, String, Option<String>, String)> {
+        let a = Analysis::new(text);
+        find_entities(&a)
+            .into_iter()
+            .map(|m| {
+                (
+                    m.kind,
+                    text[m.start..m.end].to_string(),
+                    m.role.map(|(s, e)| text[s..e].to_string()),
+                    m.local_canonical,
+                )
+            })
+            .collect()
+    }
+
+    fn names(text: &str, kind: EntityKind) -> Vec<String> {
+        ents(text)
+            .into_iter()
+            .filter(|e| e.0 == kind)
+            .map(|e| e.1)
+            .collect()
+    }
+
+    #[test]
+    fn title_goes_to_role_not_span() {
+        let e = ents("Talks followed a call by U.S. President Donald Trump on Monday.");
+        let person = e.iter().find(|e| e.0 == EntityKind::Person).unwrap();
+        assert_eq!(person.1, "Donald Trump");
+        assert_eq!(person.2.as_deref(), Some("U.S. President"));
+        assert!(e
+            .iter()
+            .any(|e| e.0 == EntityKind::Place && e.1 == "U.S." && e.3 == "United States"));
+    }
+
+    #[test]
+    fn dotted_military_titles() {
+        let e = ents("according to Lt.-Gen. Steve Boivin, who leads operations.");
+        assert_eq!(e[0].1, "Steve Boivin");
+        assert_eq!(e[0].2.as_deref(), Some("Lt.-Gen."));
+    }
+
+    #[test]
+    fn surname_at_sentence_start_links_to_full_name() {
+        let e = ents(
+            "Defence Minister Harjit Sajjan spoke.\nSajjan’s plan was praised. Sajjan said no.",
+        );
+        let sajjan: Vec<_> = e.iter().filter(|e| e.1 == "Sajjan").collect();
+        assert_eq!(sajjan.len(), 2);
+        assert!(sajjan
+            .iter()
+            .all(|e| e.3 == "Harjit Sajjan" && e.0 == EntityKind::Person));
+    }
+
+    #[test]
+    fn organizations_by_head_word() {
+        let text =
+            "said Benjamin Jensen of the Center for Strategic and International Studies and a \
+                    professor at the University of Exeter’s institute, CBC News reported.";
+        let orgs = names(text, EntityKind::Organization);
+        assert!(orgs.contains(&"Center for Strategic and International Studies".to_string()));
+        assert!(orgs.contains(&"University of Exeter".to_string()));
+        assert!(orgs.contains(&"CBC News".to_string()));
+        assert!(!names(text, EntityKind::Place).contains(&"Exeter".to_string()));
+    }
+
+    #[test]
+    fn sentence_initial_words_months_and_days_are_not_names() {
+        let text =
+            "The talks began on Monday. Despite that, March was calm. However Canada waited.";
+        let e = ents(text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].1, "Canada");
+    }
+
+    #[test]
+    fn nationality_adjectives_are_not_places() {
+        let e = ents("Ukrainian forces and Russian troops met British officials.");
+        assert!(e.is_empty(), "{e:?}");
+    }
+
+    #[test]
+    fn headline_case_lines_only_trust_the_lists() {
+        let e = ents(
+            "Canada Weighs Post-War Troop Role In Ukraine As Security Guarantees Take Shape\n",
+        );
+        let got: Vec<_> = e.iter().map(|e| e.1.as_str()).collect();
+        assert_eq!(got, ["Canada", "Ukraine"]);
+    }
+
+    #[test]
+    fn acronyms_are_organizations_but_not_common_abbreviations() {
+        let orgs = names(
+            "The NP-UN editor said GDP rose 2 percent.",
+            EntityKind::Organization,
+        );
+        assert_eq!(orgs, ["NP-UN"]);
+    }
+}

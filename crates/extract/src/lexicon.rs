@@ -1,0 +1,740 @@
+//! The name lists shipped in `data/` (sources and licences in `data/README.md`) and the word
+//! classes the rules use, compiled once into automata and hash sets.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use newspipe_core::EntityKind;
+
+const PLACES: &str = include_str!("../data/places.txt");
+const PLACES_EXTRA: &str = include_str!("../data/places_extra.txt");
+const ORGANIZATIONS: &str = include_str!("../data/organizations.txt");
+const TITLES: &str = include_str!("../data/titles.txt");
+const DEMONYMS: &str = include_str!("../data/demonyms.txt");
+const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
+const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
+
+/// One gazetteer entry: what it is and its canonical name.
+#[derive(Debug, Clone)]
+pub struct GazetteerEntry {
+    /// The surface form as listed.
+    pub surface: &'static str,
+    /// Place or organization.
+    pub kind: EntityKind,
+    /// Whether the listed name starts with "The" ("The Kyiv Independent"); the automaton
+    /// matches it without, and the caller takes "The" in when it is written capitalized.
+    pub with_the: bool,
+    /// The canonical name ("U.S." → "United States").
+    pub canonical: &'static str,
+}
+
+/// Places and organizations in one leftmost-longest automaton.
+pub struct Gazetteer {
+    /// Matches listed surfaces, ASCII case-insensitively (callers check the case).
+    pub automaton: AhoCorasick,
+    /// Pattern id → entry.
+    pub entries: Vec<GazetteerEntry>,
+}
+
+fn list_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    data.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once(" = ") {
+            Some((surface, canonical)) => (surface.trim(), canonical.trim()),
+            None => (l, l),
+        })
+}
+
+/// The place and organization lists.
+pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
+    let mut entries = Vec::new();
+    let mut seen = HashSet::new();
+    let lists = [
+        (ORGANIZATIONS, EntityKind::Organization),
+        (PLACES_EXTRA, EntityKind::Place),
+        (PLACES, EntityKind::Place),
+    ];
+    for (data, kind) in lists {
+        for (listed, canonical) in list_lines(data) {
+            let (surface, with_the) = match listed.strip_prefix("The ") {
+                Some(rest) => (rest, true),
+                None => (listed, false),
+            };
+            if !seen.insert(surface) {
+                continue;
+            }
+            entries.push(GazetteerEntry {
+                surface,
+                kind,
+                with_the,
+                canonical,
+            });
+        }
+    }
+    let automaton = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .ascii_case_insensitive(true)
+        .build(entries.iter().map(|e| e.surface))
+        .expect("gazetteer automaton builds");
+    Gazetteer { automaton, entries }
+});
+
+/// Titles and roles that can precede a name, matched ASCII case-insensitively.
+pub static TITLE_AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .ascii_case_insensitive(true)
+        .build(list_lines(TITLES).map(|(s, _)| s))
+        .expect("title automaton builds")
+});
+
+/// Nationality adjectives ("Russian", "Canadian").
+pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| list_lines(DEMONYMS).map(|(s, _)| s).collect());
+
+/// Common given names.
+pub static FIRST_NAME_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| list_lines(FIRST_NAMES).map(|(s, _)| s).collect());
+
+/// Common lowercase English words: a capitalized phrase made of them ("Rotten Tomatoes") is
+/// not a person's name unless a list or a cue says so.
+pub static COMMON_WORD_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| list_lines(COMMON_WORDS).map(|(s, _)| s).collect());
+
+/// Whether a capitalized word is, lowercased, a common English word.
+pub fn is_common_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    COMMON_WORD_SET.contains(lower.as_str())
+}
+
+/// Month names and their abbreviations, with their number.
+pub const MONTHS: &[(&str, u32)] = &[
+    ("January", 1),
+    ("February", 2),
+    ("March", 3),
+    ("April", 4),
+    ("May", 5),
+    ("June", 6),
+    ("July", 7),
+    ("August", 8),
+    ("September", 9),
+    ("October", 10),
+    ("November", 11),
+    ("December", 12),
+    ("Jan", 1),
+    ("Feb", 2),
+    ("Mar", 3),
+    ("Apr", 4),
+    ("Jun", 6),
+    ("Jul", 7),
+    ("Aug", 8),
+    ("Sep", 9),
+    ("Sept", 9),
+    ("Oct", 10),
+    ("Nov", 11),
+    ("Dec", 12),
+];
+
+/// Day names with their ISO weekday number (Monday = 1).
+pub const WEEKDAYS: &[(&str, u32)] = &[
+    ("Monday", 1),
+    ("Tuesday", 2),
+    ("Wednesday", 3),
+    ("Thursday", 4),
+    ("Friday", 5),
+    ("Saturday", 6),
+    ("Sunday", 7),
+];
+
+/// The month number of a month name or abbreviation (trailing period allowed).
+pub fn month_number(word: &str) -> Option<u32> {
+    let word = word.trim_end_matches('.');
+    MONTHS.iter().find(|(m, _)| *m == word).map(|&(_, n)| n)
+}
+
+/// The ISO weekday of a day name.
+pub fn weekday_number(word: &str) -> Option<u32> {
+    WEEKDAYS.iter().find(|(d, _)| *d == word).map(|&(_, n)| n)
+}
+
+/// Capitalized words that start sentences or headlines but are not names.
+pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "The",
+        "A",
+        "An",
+        "In",
+        "On",
+        "At",
+        "But",
+        "And",
+        "Or",
+        "As",
+        "If",
+        "When",
+        "While",
+        "After",
+        "Before",
+        "Since",
+        "For",
+        "With",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "He",
+        "She",
+        "It",
+        "They",
+        "We",
+        "I",
+        "You",
+        "His",
+        "Her",
+        "Their",
+        "Our",
+        "Its",
+        "My",
+        "Your",
+        "There",
+        "Here",
+        "What",
+        "Who",
+        "Whom",
+        "Whose",
+        "Which",
+        "Why",
+        "How",
+        "Where",
+        "Both",
+        "All",
+        "Some",
+        "Many",
+        "Most",
+        "Several",
+        "Such",
+        "Despite",
+        "However",
+        "Additionally",
+        "Meanwhile",
+        "Also",
+        "Although",
+        "Though",
+        "Because",
+        "Yet",
+        "So",
+        "Then",
+        "Now",
+        "Not",
+        "No",
+        "Yes",
+        "To",
+        "From",
+        "By",
+        "Of",
+        "Under",
+        "Over",
+        "Among",
+        "Between",
+        "During",
+        "Until",
+        "Without",
+        "Within",
+        "Into",
+        "Through",
+        "Another",
+        "Other",
+        "Each",
+        "Every",
+        "One",
+        "Two",
+        "Three",
+        "Last",
+        "Next",
+        "Earlier",
+        "Later",
+        "Today",
+        "Yesterday",
+        "Tomorrow",
+        "According",
+        "Asked",
+        "Speaking",
+        "Like",
+        "Unlike",
+        "Instead",
+        "Even",
+        "Just",
+        "Only",
+        "Still",
+        "Already",
+        "Again",
+        "Further",
+        "Furthermore",
+        "Moreover",
+        "Overall",
+        "Indeed",
+        "Perhaps",
+        "Maybe",
+        "Please",
+        "Read",
+        "See",
+        "Watch",
+        "Click",
+        "Sign",
+        "Subscribe",
+        "Share",
+        "More",
+        "Less",
+        "Dear",
+        "Do",
+        "Does",
+        "Did",
+        "Is",
+        "Are",
+        "Was",
+        "Were",
+        "Be",
+        "Has",
+        "Have",
+        "Had",
+        "Will",
+        "Would",
+        "Can",
+        "Could",
+        "Should",
+        "May",
+        "Might",
+        "Must",
+        "Let",
+        "Let’s",
+        "Let's",
+        "Photo",
+        "Video",
+        "Image",
+        "Source",
+        "Sources",
+        "Officials",
+        "Allies",
+        "Experts",
+        "Analysts",
+        "People",
+        "Government",
+        "Story",
+        "Update",
+        "Updated",
+        "Published",
+        "Posted",
+        "Advertisement",
+        "Neither",
+        "Either",
+        "Whether",
+        "Nor",
+        "Visit",
+        "Shop",
+        "Buy",
+        "Get",
+        "Join",
+        "Learn",
+        "Discover",
+        "Explore",
+        "Search",
+        "Menu",
+        "Home",
+        "Opinion",
+        "Analysis",
+        "Editorial",
+        "Comment",
+        "Comments",
+        "Breaking",
+        "Live",
+        "Exclusive",
+        "Related",
+        "Featured",
+        "Follow",
+        "Contact",
+        "About",
+        "Terms",
+        "Privacy",
+        "Copyright",
+        "Stock",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Mon",
+        "Tue",
+        "Wed",
+        "Thu",
+        "Fri",
+        "Sat",
+        "Sun",
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Dr",
+        "Sir",
+        "AM",
+        "PM",
+        "GMT",
+        "UTC",
+        "Christmas",
+        "Easter",
+        "Ramadan",
+        "New",
+        "Year",
+        "Day",
+        "Week",
+        "Month",
+        "Twitter",
+        "Facebook",
+        "Instagram",
+        "Telegram",
+        "YouTube",
+        "TikTok",
+        "WhatsApp",
+        "Email",
+        "Print",
+        "Ukrainians",
+        "Russians",
+        "Americans",
+        "Canadians",
+        "Europeans",
+        "Conservatives",
+        "Liberals",
+        "Democrats",
+        "Republicans",
+        "Minister",
+        "President",
+        "Prime",
+        "General",
+        "Secretary",
+        "Chancellor",
+        "Former",
+        "Acting",
+        "Deputy",
+        "Interim",
+        "Senior",
+        "Top",
+        "Chief",
+        "Leading",
+        "Several",
+        "Operation",
+        "Article",
+        "Section",
+        "Chapter",
+        "Covid",
+        "COVID",
+    ]
+    .into_iter()
+    .chain(MONTHS.iter().map(|(m, _)| *m))
+    .collect()
+});
+
+/// Words that make a capitalized sequence an organization when they end it
+/// ("CBC News", "Canadian Armed Forces").
+pub static ORG_SUFFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "News",
+        "Times",
+        "Press",
+        "Post",
+        "Party",
+        "Institute",
+        "University",
+        "Ministry",
+        "Forces",
+        "Force",
+        "Army",
+        "Navy",
+        "Group",
+        "Inc",
+        "Inc.",
+        "Corp",
+        "Corp.",
+        "Ltd",
+        "Ltd.",
+        "LLC",
+        "Bank",
+        "Council",
+        "Agency",
+        "Images",
+        "Studies",
+        "Affairs",
+        "Committee",
+        "Commission",
+        "Court",
+        "Union",
+        "Fund",
+        "Foundation",
+        "Association",
+        "Club",
+        "FC",
+        "Airlines",
+        "Airways",
+        "Motors",
+        "Holdings",
+        "Partners",
+        "Media",
+        "Network",
+        "Television",
+        "Radio",
+        "Journal",
+        "Herald",
+        "Tribune",
+        "Telegraph",
+        "Gazette",
+        "Review",
+        "Service",
+        "Services",
+        "Police",
+        "Guard",
+        "Command",
+        "Company",
+        "Organization",
+        "Organisation",
+        "League",
+        "Federation",
+        "Parliament",
+        "Assembly",
+        "Congress",
+        "Senate",
+        "Cabinet",
+        "Office",
+        "Department",
+        "Centre",
+        "Center",
+        "Society",
+        "School",
+        "College",
+        "Academy",
+        "Hospital",
+        "Church",
+        "Reserve",
+        "Exchange",
+        "Authority",
+        "Board",
+        "Bureau",
+        "Administration",
+        "Institution",
+        "Alliance",
+        "Coalition",
+        "Movement",
+        "Front",
+        "Brigade",
+        "Battalion",
+        "Regiment",
+        "Division",
+        "Corps",
+        "Guards",
+        "Technologies",
+        "Systems",
+        "Industries",
+        "Energy",
+        "Pharmaceuticals",
+        "Insights",
+        "Independent",
+        "Magazine",
+        "Daily",
+        "Weekly",
+        "Channel",
+        "Broadcasting",
+        "Council",
+        "Secretariat",
+        "Directorate",
+        "Cooperation",
+        "District",
+        "Schools",
+        "Trades",
+    ]
+    .into_iter()
+    .collect()
+});
+
+/// Words that make a capitalized sequence an organization when they start it and a connector
+/// follows ("University of Exeter", "Institute for the Study of War").
+pub static ORG_PREFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "University",
+        "Institute",
+        "Center",
+        "Centre",
+        "Ministry",
+        "Department",
+        "Bank",
+        "Council",
+        "Committee",
+        "Commission",
+        "Office",
+        "Court",
+        "Union",
+        "Association",
+        "League",
+        "Federation",
+        "Organization",
+        "Organisation",
+        "Agency",
+        "Academy",
+        "College",
+        "School",
+        "Museum",
+        "Church",
+        "Party",
+        "Board",
+        "House",
+        "Parliament",
+        "Assembly",
+        "Army",
+        "Government",
+        "Foundation",
+        "Fund",
+        "Society",
+        "Corporation",
+        "Bureau",
+        "Department",
+        "Coalition",
+        "Alliance",
+        "Friends",
+        "Congress",
+        "Chamber",
+        "Order",
+        "Court",
+    ]
+    .into_iter()
+    .collect()
+});
+
+/// Lowercase words allowed inside an organization name between capitalized words.
+pub const CONNECTORS: &[&str] = &["of", "for", "the", "and", "on", "de", "du", "&"];
+
+/// Lowercase particles inside a person's name ("Ursula von der Leyen").
+pub const NAME_PARTICLES: &[&str] = &[
+    "von", "van", "der", "de", "da", "di", "al", "bin", "la", "le",
+];
+
+/// All-caps words that are not organizations.
+pub static NON_ACRONYMS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    [
+        "GDP", "AM", "PM", "GMT", "UTC", "EST", "EDT", "CET", "ID", "TV", "CEO", "CFO", "CTO",
+        "OK", "AI", "COVID", "PDF", "HTML", "URL", "FAQ", "DNA", "HIV", "AIDS", "LGBT", "LGBTQ",
+        "VAT", "KM", "MPH", "BC", "AD", "FY", "II", "III", "IV", "VI", "VII", "VIII", "IX", "XI",
+        "RSS", "USD", "EUR", "CAD", "GBP", "JPY", "CNY", "RUB", "UAH", "MW", "GW", "KW", "PhD",
+        "MP", "MPs", "OP", "ED", "NEW", "UPDATE", "LIVE", "VIDEO", "PHOTO", "BREAKING", "WATCH",
+        "READ", "MORE", "CO2", "IT", "US", "UK", "EU", "PS", "NB", "ET", "PT", "CT", "ICU", "ER",
+        "GPS", "SUV", "APP", "API", "Q1", "Q2", "Q3", "Q4", "H1", "H2", "T", "A",
+    ]
+    .into_iter()
+    .collect()
+});
+
+/// Verbs that introduce or attribute speech.
+pub const SPEECH_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "say",
+    "told",
+    "tells",
+    "added",
+    "adds",
+    "stated",
+    "states",
+    "noted",
+    "notes",
+    "wrote",
+    "writes",
+    "explained",
+    "explains",
+    "argued",
+    "argues",
+    "warned",
+    "warns",
+    "insisted",
+    "insists",
+    "stressed",
+    "stresses",
+    "emphasized",
+    "emphasised",
+    "emphasizes",
+    "claimed",
+    "claims",
+    "asked",
+    "asks",
+    "replied",
+    "replies",
+    "responded",
+    "responds",
+    "continued",
+    "continues",
+    "announced",
+    "announces",
+    "declared",
+    "declares",
+    "tweeted",
+    "posted",
+    "acknowledged",
+    "acknowledges",
+    "admitted",
+    "admits",
+    "suggested",
+    "suggests",
+    "mentioned",
+    "mentions",
+    "recalled",
+    "recalls",
+    "concluded",
+    "concludes",
+    "observed",
+    "observes",
+    "commented",
+    "comments",
+    "remarked",
+    "remarks",
+    "predicted",
+    "predicts",
+    "cautioned",
+    "cautions",
+    "urged",
+    "urges",
+    "according",
+    "believes",
+    "believed",
+    "thinks",
+    "thought",
+    "contended",
+    "contends",
+    "maintained",
+    "maintains",
+    "indicated",
+    "indicates",
+    "confirmed",
+    "confirms",
+    "denied",
+    "denies",
+    "reiterated",
+    "reiterates",
+    "underlined",
+    "highlighted",
+    "highlights",
+    "pointed",
+    "points",
+    "described",
+    "describes",
+    "called",
+    "calls",
+    "vowed",
+    "vows",
+    "promised",
+    "promises",
+    "pledged",
+    "pledges",
+    "expressed",
+];
+
+/// Whether `word` is a speech verb.
+pub fn is_speech_verb(word: &str) -> bool {
+    SPEECH_VERBS.contains(&word)
+}

@@ -1,0 +1,440 @@
+//! Lexical pass: words, numbers and punctuation with byte offsets, sentences and lines.
+//!
+//! Everything later works on this token stream, so it is built once per document with no
+//! allocation per token beyond the vector itself.
+
+/// What a token is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Letters (possibly with digits, inner hyphens, apostrophes or dotted initials: "U.S.").
+    Word,
+    /// Digits, possibly with inner `,` `.` `-` ("1,700", "4.7", "2025-03-06").
+    Number,
+    /// Any other single character, or a possessive `'s`/`’s`.
+    Punct,
+}
+
+/// One token: a byte range into the text and its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// Word, number or punctuation.
+    pub kind: TokenKind,
+    /// Index of the sentence the token belongs to.
+    pub sentence: usize,
+    /// Index of the line (text between newlines) the token belongs to.
+    pub line: usize,
+}
+
+/// A sentence: a range of tokens and the byte range they cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sentence {
+    /// First token index.
+    pub first: usize,
+    /// One past the last token index.
+    pub last: usize,
+    /// Byte offset of the first token.
+    pub start: usize,
+    /// End byte offset of the last token.
+    pub end: usize,
+}
+
+/// A tokenized document.
+#[derive(Debug)]
+pub struct Analysis<'t> {
+    /// The text the offsets point into.
+    pub text: &'t str,
+    /// All tokens in order.
+    pub tokens: Vec<Token>,
+    /// Sentences in order; every token belongs to exactly one.
+    pub sentences: Vec<Sentence>,
+    /// Per line: whether it looks like a headline or menu (most words capitalized).
+    pub headline_lines: Vec<bool>,
+}
+
+/// Abbreviations after which a period does not end a sentence.
+const ABBREVIATIONS: &[&str] = &[
+    "Mr", "Mrs", "Ms", "Dr", "Lt", "Gen", "Col", "Sgt", "Capt", "Maj", "Gov", "Sen", "Rep", "St",
+    "Jr", "Sr", "Prof", "Rev", "Adm", "Brig", "Cpl", "Pte", "No", "Jan", "Feb", "Mar", "Apr",
+    "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Inc", "Corp", "Ltd", "Co", "vs",
+    "Mt", "Ft", "approx", "est", "gen",
+];
+
+impl<'t> Analysis<'t> {
+    /// Tokenizes `text` and splits it into sentences and lines.
+    pub fn new(text: &'t str) -> Self {
+        let mut tokens = tokenize(text);
+        let sentences = split_sentences(text, &mut tokens);
+        let headline_lines = find_headline_lines(text, &tokens);
+        Self {
+            text,
+            tokens,
+            sentences,
+            headline_lines,
+        }
+    }
+
+    /// The text of token `i`.
+    pub fn tok(&self, i: usize) -> &'t str {
+        let t = &self.tokens[i];
+        &self.text[t.start..t.end]
+    }
+
+    /// Whether token `i` is a word starting with an uppercase letter.
+    pub fn is_capitalized(&self, i: usize) -> bool {
+        self.tokens[i].kind == TokenKind::Word
+            && self.tok(i).chars().next().is_some_and(char::is_uppercase)
+    }
+
+    /// Whether token `i` is the first word of its sentence (after any opening punctuation).
+    pub fn is_sentence_initial(&self, i: usize) -> bool {
+        let s = &self.sentences[self.tokens[i].sentence];
+        (s.first..i).all(|j| self.tokens[j].kind == TokenKind::Punct)
+    }
+
+    /// Whether token `i` sits on a headline-like line.
+    pub fn on_headline(&self, i: usize) -> bool {
+        self.headline_lines
+            .get(self.tokens[i].line)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Index of the first token starting at or after byte `pos`.
+    pub fn token_at(&self, pos: usize) -> usize {
+        self.tokens.partition_point(|t| t.start < pos)
+    }
+
+    /// Index of the token that contains byte `pos`, or the first one after it.
+    pub fn token_containing(&self, pos: usize) -> usize {
+        self.tokens.partition_point(|t| t.end <= pos)
+    }
+
+    /// Whether only spaces (no newline) separate byte `a` from byte `b`.
+    pub fn only_spaces_between(&self, a: usize, b: usize) -> bool {
+        a <= b && self.text[a..b].chars().all(|c| c == ' ' || c == '\u{a0}')
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '’'
+}
+
+fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(text.len() / 5);
+    let mut line = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c == '\n' {
+            line += 1;
+            chars.next();
+            continue;
+        }
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let push = |tokens: &mut Vec<Token>, end: usize, kind: TokenKind| {
+            tokens.push(Token {
+                start,
+                end,
+                kind,
+                sentence: 0,
+                line,
+            })
+        };
+        if c.is_alphanumeric() {
+            let end = scan_word(text, start);
+            let kind = if c.is_ascii_digit() && text[start..end].chars().all(|c| !c.is_alphabetic())
+            {
+                TokenKind::Number
+            } else {
+                TokenKind::Word
+            };
+            push(&mut tokens, end, kind);
+            while chars.peek().is_some_and(|&(i, _)| i < end) {
+                chars.next();
+            }
+            continue;
+        }
+        if is_apostrophe(c) && is_possessive_at(text, start) {
+            let end = start + c.len_utf8() + 1;
+            push(&mut tokens, end, TokenKind::Punct);
+            chars.next();
+            chars.next();
+            continue;
+        }
+        push(&mut tokens, start + c.len_utf8(), TokenKind::Punct);
+        chars.next();
+    }
+    tokens
+}
+
+/// Whether an apostrophe at `pos` starts a possessive `'s` that ends the word.
+fn is_possessive_at(text: &str, pos: usize) -> bool {
+    let rest = &text[pos..];
+    let after = rest.chars().nth(1);
+    let after2 = rest.chars().nth(2);
+    matches!(after, Some('s')) && !after2.is_some_and(char::is_alphanumeric)
+}
+
+/// End of the word starting at `start`: alphanumerics joined by inner hyphens, apostrophes
+/// (not a final possessive), digit separators and dotted initials.
+fn scan_word(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut end = start;
+    let iter = text[start..].char_indices();
+    let mut segment_len = 0usize;
+    let mut dotted = false;
+    for (off, c) in iter {
+        let pos = start + off;
+        if c.is_alphanumeric() {
+            if c.is_uppercase() && glued_words_at(text, start, pos) {
+                break;
+            }
+            end = pos + c.len_utf8();
+            segment_len += 1;
+            continue;
+        }
+        let next = text[pos + c.len_utf8()..].chars().next();
+        let prev_digit = end > start && bytes[end - 1].is_ascii_digit();
+        let joins = match c {
+            '-' | '‐' => next.is_some_and(char::is_alphanumeric),
+            ',' => {
+                prev_digit
+                    && next.is_some_and(|n| n.is_ascii_digit())
+                    && digits_follow(text, pos + 1, 3)
+            }
+            '.' => {
+                if prev_digit && next.is_some_and(|n| n.is_ascii_digit()) {
+                    true
+                } else if segment_len <= 2
+                    && text[start..end]
+                        .chars()
+                        .next_back()
+                        .is_some_and(char::is_uppercase)
+                    && (dotted || next.is_some_and(char::is_uppercase))
+                {
+                    // dotted initials: U.S., U.K., D.C.
+                    let after_is_letter = next.is_some_and(char::is_alphabetic);
+                    let short_next = after_is_letter
+                        && text[pos + 1..]
+                            .chars()
+                            .take_while(|c| c.is_alphabetic())
+                            .count()
+                            <= 2;
+                    if short_next {
+                        dotted = true;
+                        true
+                    } else if dotted {
+                        end = pos + 1;
+                        break;
+                    } else {
+                        false
+                    }
+                } else {
+                    false
+                }
+            }
+            '\'' | '’' => next.is_some_and(char::is_alphabetic) && !is_possessive_at(text, pos),
+            _ => false,
+        };
+        if !joins {
+            break;
+        }
+        segment_len = 0;
+    }
+    end.max(start + text[start..].chars().next().map_or(1, char::len_utf8))
+}
+
+/// "IndependentOleg": two words glued by a bad copy, split where a long lowercase run meets
+/// a capitalized word ("McGuinty", "LinkedIn", "YouTube" stay whole).
+fn glued_words_at(text: &str, start: usize, pos: usize) -> bool {
+    let left = &text[start..pos];
+    let lower_run = left.chars().rev().take_while(|c| c.is_lowercase()).count();
+    let right_lower = text[pos..]
+        .chars()
+        .skip(1)
+        .take_while(|c| c.is_lowercase())
+        .count();
+    lower_run >= 4 && left.chars().count() >= 5 && right_lower >= 2
+}
+
+fn digits_follow(text: &str, pos: usize, n: usize) -> bool {
+    let b = text.as_bytes();
+    pos + n <= b.len()
+        && b[pos..pos + n].iter().all(u8::is_ascii_digit)
+        && !b.get(pos + n).is_some_and(u8::is_ascii_digit)
+}
+
+fn is_closing(s: &str) -> bool {
+    matches!(s, "\"" | "”" | "’" | "'" | ")" | "»")
+}
+
+fn split_sentences(text: &str, tokens: &mut [Token]) -> Vec<Sentence> {
+    let mut sentences = Vec::new();
+    let mut first = 0;
+    let n = tokens.len();
+    let mut i = 0;
+    while i < n {
+        let mut end_here = false;
+        let t = tokens[i];
+        let s = &text[t.start..t.end];
+        let mut last = i;
+        if matches!(s, "." | "!" | "?" | "…") {
+            while last + 1 < n
+                && is_closing(&text[tokens[last + 1].start..tokens[last + 1].end])
+                && tokens[last + 1].line == t.line
+            {
+                last += 1;
+            }
+            let prev_abbrev = s == "."
+                && i > 0
+                && tokens[i - 1].end == t.start
+                && is_abbreviation(&text[tokens[i - 1].start..tokens[i - 1].end]);
+            let next_starts = last + 1 >= n || {
+                let nt = &text[tokens[last + 1].start..];
+                nt.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit() || "\"“‘'(".contains(c))
+            };
+            end_here = !prev_abbrev && next_starts;
+        }
+        if !end_here && last + 1 < n && tokens[last + 1].line != tokens[last].line {
+            end_here = true;
+        }
+        if end_here || last + 1 >= n {
+            let idx = sentences.len();
+            for tok in &mut tokens[first..=last] {
+                tok.sentence = idx;
+            }
+            sentences.push(Sentence {
+                first,
+                last: last + 1,
+                start: tokens[first].start,
+                end: tokens[last].end,
+            });
+            first = last + 1;
+        }
+        i = last + 1;
+    }
+    sentences
+}
+
+fn is_abbreviation(word: &str) -> bool {
+    (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
+        || ABBREVIATIONS.contains(&word)
+        || word.contains('.')
+}
+
+/// Words that stay lowercase in title case, so they do not count against a headline.
+const TITLE_CASE_MINOR: &[&str] = &[
+    "a", "an", "the", "of", "for", "and", "or", "in", "on", "at", "to", "by", "with", "as", "vs",
+    "from", "into", "but", "nor",
+];
+
+fn find_headline_lines(text: &str, tokens: &[Token]) -> Vec<bool> {
+    let lines = tokens.last().map_or(0, |t| t.line + 1);
+    let mut caps = vec![0u32; lines];
+    let mut lower = vec![0u32; lines];
+    for t in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
+        let w = &text[t.start..t.end];
+        if w.chars().next().is_some_and(char::is_uppercase) {
+            caps[t.line] += 1;
+        } else if !TITLE_CASE_MINOR.contains(&w) {
+            lower[t.line] += 1;
+        }
+    }
+    (0..lines)
+        .map(|l| caps[l] >= 2 && lower[l] * 5 <= caps[l])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        let a = Analysis::new(text);
+        (0..a.tokens.len()).map(|i| a.tok(i)).collect()
+    }
+
+    #[test]
+    fn splits_possessives_and_keeps_initials() {
+        assert_eq!(
+            words("Trump’s envoy met U.S. officials in Canada-led talks."),
+            [
+                "Trump",
+                "’s",
+                "envoy",
+                "met",
+                "U.S.",
+                "officials",
+                "in",
+                "Canada-led",
+                "talks",
+                "."
+            ]
+        );
+    }
+
+    #[test]
+    fn keeps_numbers_whole() {
+        assert_eq!(
+            words("about 1,700 to 1,900 troops, 4.7 percent, on 2025-03-06."),
+            [
+                "about",
+                "1,700",
+                "to",
+                "1,900",
+                "troops",
+                ",",
+                "4.7",
+                "percent",
+                ",",
+                "on",
+                "2025-03-06",
+                "."
+            ]
+        );
+    }
+
+    #[test]
+    fn sentences_do_not_break_after_titles() {
+        let a = Analysis::new("Lt.-Gen. Steve Boivin spoke. Mr. Blair left.\nNew line");
+        assert_eq!(a.sentences.len(), 3);
+        assert_eq!(
+            &a.text[a.sentences[0].start..a.sentences[0].end],
+            "Lt.-Gen. Steve Boivin spoke."
+        );
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        for text in [
+            "",
+            "’",
+            "'s",
+            "U.",
+            "1,",
+            "é.É.",
+            "\u{200b}\n\n",
+            "a-",
+            "ß’s x",
+        ] {
+            let a = Analysis::new(text);
+            for t in &a.tokens {
+                assert!(text.get(t.start..t.end).is_some());
+            }
+        }
+    }
+
+    #[test]
+    fn detects_headline_lines() {
+        let a = Analysis::new("Canada Weighs Troop Role In Ukraine\nCanada is ready to help.");
+        assert_eq!(a.headline_lines, [true, false]);
+    }
+}
