@@ -1,0 +1,220 @@
+//! The stage as the runner sees it: `observe` computes the document-only signals and keeps
+//! compact keys, `prepare` judges the corpus, `apply` writes `reliability` on each document
+//! and each claim.
+
+use std::collections::HashMap;
+
+use newspipe_core::{
+    ClaimReliability, CorpusStage, Disposition, Document, Reliability, Signal, StageError,
+};
+use rayon::prelude::*;
+
+use crate::combine::{band, claim_weight, document_weight, points, CURRENCY};
+use crate::config::ReliabilityConfig;
+use crate::corpus::{judge, ClaimVerdict, Verdict};
+use crate::facts::{observe, DocFacts};
+use crate::signal::{note, round1, scored};
+use crate::tenure::{OfficeHolders, BUILTIN};
+
+/// The order signals are reported in.
+const ORDER: [&str; 13] = [
+    "attribution",
+    "direct_quotes",
+    "anonymous_sourcing",
+    "hedging",
+    "byline",
+    "boilerplate",
+    "mt_artifacts",
+    "name_consistency",
+    "date_consistency",
+    "originality",
+    "corroboration",
+    "contradiction",
+    CURRENCY,
+];
+
+/// The runtime `score-reliability` stage.
+#[derive(Debug)]
+pub struct ScoreReliability {
+    config: ReliabilityConfig,
+    holders: OfficeHolders,
+    facts: Vec<DocFacts>,
+    by_id: HashMap<String, usize>,
+    verdicts: Vec<Verdict>,
+}
+
+impl ScoreReliability {
+    /// A stage with this configuration; reads the office-holder file it names.
+    pub fn new(config: ReliabilityConfig) -> Result<Self, String> {
+        let holders = match config.office_holders.as_deref() {
+            None => OfficeHolders::parse(BUILTIN)?,
+            Some("") => OfficeHolders::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|err| format!("cannot read office holders `{path}`: {err}"))?;
+                OfficeHolders::parse(&text).map_err(|err| format!("{path}: {err}"))?
+            }
+        };
+        if let Some(date) = config.reference_date.as_deref() {
+            if crate::calendar::parse_iso(date).is_none() {
+                return Err(format!("reference_date `{date}` is not a YYYY-MM-DD date"));
+            }
+        }
+        Ok(Self {
+            config,
+            holders,
+            facts: Vec::new(),
+            by_id: HashMap::new(),
+            verdicts: Vec::new(),
+        })
+    }
+
+    fn score(&self, doc: &mut Document, facts: &DocFacts, verdict: &Verdict) {
+        let mut signals: Vec<Signal> = facts.own.clone();
+        for s in &mut signals {
+            s.weight = document_weight(&self.config.weights, &s.name);
+        }
+        signals.extend(verdict.signals.iter().cloned());
+        signals.push(verdict.currency.clone());
+        signals.sort_by_key(|s| ORDER.iter().position(|n| *n == s.name));
+        let factor = if verdict.currency.applicable {
+            verdict.currency.score
+        } else {
+            1.0
+        };
+        let score = round1(points(&signals) * factor);
+        for ((claim, key), claim_verdict) in doc
+            .claims
+            .iter_mut()
+            .zip(&facts.claims)
+            .zip(&verdict.claims)
+        {
+            let terms = self.claim_terms(&doc.id, key, claim_verdict, verdict.intrinsic);
+            let score = round1(points(&terms) * factor);
+            claim.reliability = Some(ClaimReliability {
+                score,
+                band: band(score, &self.config.bands),
+                supported_by: claim_verdict
+                    .support
+                    .iter()
+                    .map(|w| w.representative.clone())
+                    .collect(),
+                contradicted_by: claim_verdict
+                    .contradiction
+                    .iter()
+                    .map(|w| w.representative.clone())
+                    .collect(),
+                signals: terms,
+            });
+        }
+        doc.reliability = Some(Reliability {
+            score,
+            band: band(score, &self.config.bands),
+            signals,
+        });
+    }
+
+    /// The five terms of a claim's score.
+    fn claim_terms(
+        &self,
+        doc: &str,
+        key: &crate::claims::ClaimKey,
+        verdict: &ClaimVerdict,
+        intrinsic: f64,
+    ) -> Vec<Signal> {
+        let at = |s: &str| vec![crate::signal::at(doc, key.start, key.end, s)];
+        let mut local = 1.0;
+        let mut local_notes = Vec::new();
+        if key.damaged {
+            local -= 0.6;
+            local_notes.push("machine-translation artifact in the sentence");
+        }
+        if verdict.misspelt {
+            local -= 0.3;
+            local_notes.push("minority spelling of a name in the sentence");
+        }
+        if local_notes.is_empty() {
+            local_notes.push("no damage in the sentence");
+        }
+        let mut terms = vec![
+            scored(
+                "source",
+                intrinsic / 100.0,
+                vec![note(
+                    doc,
+                    format!("the document's own score: {}", round1(intrinsic)),
+                )],
+            ),
+            scored("attribution", key.attribution.0, at(&key.attribution.1)),
+            scored("local_quality", local, at(&local_notes.join("; "))),
+        ];
+        if verdict.has_peers {
+            let support: f64 = verdict.support.iter().map(|w| w.weight).sum();
+            let against: f64 = verdict.contradiction.iter().map(|w| w.weight).sum();
+            let evidence = |list: &[crate::corpus::Witness], none: &str| {
+                if list.is_empty() {
+                    vec![note(doc, none)]
+                } else {
+                    list.iter().map(|w| w.evidence.clone()).collect()
+                }
+            };
+            terms.push(scored(
+                "corroboration",
+                1.0 - (-support / 100.0).exp(),
+                evidence(&verdict.support, "no independent support"),
+            ));
+            terms.push(scored(
+                "consistency",
+                (-against / 100.0).exp(),
+                evidence(&verdict.contradiction, "no independent contradiction"),
+            ));
+        } else {
+            let reason = "no independent cluster reports on the same things in the time window";
+            terms.push(crate::signal::not_applicable(doc, "corroboration", reason));
+            terms.push(crate::signal::not_applicable(doc, "consistency", reason));
+        }
+        for t in &mut terms {
+            t.weight = claim_weight(&self.config.claim_weights, &t.name);
+        }
+        terms
+    }
+}
+
+impl CorpusStage for ScoreReliability {
+    fn needs_full_view(&self) -> bool {
+        true
+    }
+
+    fn observe(&mut self, docs: &[Document]) -> Result<(), StageError> {
+        let (config, holders) = (&self.config, &self.holders);
+        let facts: Vec<DocFacts> = docs
+            .par_iter()
+            .map(|d| observe(d, config, holders))
+            .collect();
+        for f in facts {
+            self.by_id.entry(f.id.clone()).or_insert(self.facts.len());
+            self.facts.push(f);
+        }
+        Ok(())
+    }
+
+    fn prepare(&mut self) -> Result<(), StageError> {
+        self.verdicts = judge(&self.facts, &self.config);
+        Ok(())
+    }
+
+    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
+        let this = &*self;
+        docs.par_iter_mut()
+            .for_each(|doc| match this.by_id.get(&doc.id) {
+                Some(&i) => this.score(doc, &this.facts[i], &this.verdicts[i]),
+                None => {
+                    // Not seen in the first pass (a stage in between added it): judge it alone.
+                    let facts = observe(doc, &this.config, &this.holders);
+                    let verdict = judge(std::slice::from_ref(&facts), &this.config).remove(0);
+                    this.score(doc, &facts, &verdict);
+                }
+            });
+        Ok(vec![Disposition::Keep; docs.len()])
+    }
+}
