@@ -13,7 +13,9 @@ use std::io::Write;
 
 use newspipe_core::{Document, InputFormat, Source};
 use newspipe_normalize::eval::{aggregate, page_counts};
-use newspipe_normalize::{flatten_html, ExtractorChoice, NormalizeConfig, Normalizer};
+use newspipe_normalize::{
+    flatten_html, fold_for_matching, ExtractorChoice, NormalizeConfig, Normalizer,
+};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -23,17 +25,31 @@ fn main() {
         return;
     };
     let html_bytes: usize = pages.iter().map(|p| p.html.len()).sum();
-    println!("{} pages, {:.1} MB of HTML", pages.len(), html_bytes as f64 / 1e6);
+    println!(
+        "{} pages, {:.1} MB of HTML",
+        pages.len(),
+        html_bytes as f64 / 1e6
+    );
 
     let trafilatura_full = |html: &str| {
         let options = trafilatura::Options::default().with_fallback(true);
-        trafilatura::extract(html, &options).map(|r| r.content_text).unwrap_or_default()
+        trafilatura::extract(html, &options)
+            .map(|r| r.content_text)
+            .unwrap_or_default()
     };
     let inputs: Vec<&str> = pages.iter().map(|p| p.html.as_str()).collect();
-    report("trafilatura crate, fallbacks on", &pages, &inputs, out_dir.as_deref(), |html| {
-        trafilatura_full(html)
-    });
-    for choice in [ExtractorChoice::Auto, ExtractorChoice::DomSmoothie, ExtractorChoice::Trafilatura] {
+    report(
+        "trafilatura crate, fallbacks on",
+        &pages,
+        &inputs,
+        out_dir.as_deref(),
+        |html| trafilatura_full(html),
+    );
+    for choice in [
+        ExtractorChoice::Auto,
+        ExtractorChoice::DomSmoothie,
+        ExtractorChoice::Trafilatura,
+    ] {
         let normalizer = Normalizer::new(NormalizeConfig {
             html_extractor: choice,
             ..Default::default()
@@ -44,15 +60,24 @@ fn main() {
             run(&normalizer, html, InputFormat::Html)
         });
     }
+    metadata_report(&pages);
     let flat: Vec<String> = pages.iter().map(|p| flatten_html(&p.html)).collect();
     let flat_refs: Vec<&str> = flat.iter().map(String::as_str).collect();
     let normalizer = Normalizer::new(NormalizeConfig::default()).expect("default config builds");
-    report("no cleaning, flattened text", &pages, &flat_refs, out_dir.as_deref(), |text| {
-        text.to_owned()
-    });
-    report("normalize text, flattened", &pages, &flat_refs, out_dir.as_deref(), |text| {
-        run(&normalizer, text, InputFormat::Text)
-    });
+    report(
+        "no cleaning, flattened text",
+        &pages,
+        &flat_refs,
+        out_dir.as_deref(),
+        |text| text.to_owned(),
+    );
+    report(
+        "normalize text, flattened",
+        &pages,
+        &flat_refs,
+        out_dir.as_deref(),
+        |text| run(&normalizer, text, InputFormat::Text),
+    );
 }
 
 /// CPU time of this thread (Linux `/proc/thread-self/schedstat`), so that other processes on a
@@ -64,8 +89,63 @@ fn thread_cpu_seconds() -> f64 {
         .map(|ns| ns / 1e9)
         .unwrap_or_else(|| {
             static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+            START
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_secs_f64()
         })
+}
+
+/// Title, byline and date against the gold metadata, compared as the research notes describe:
+/// titles and authors after case folding and keeping only word characters, dates exactly.
+fn metadata_report(pages: &[devdata::DevPage]) {
+    let normalizer = Normalizer::new(NormalizeConfig::default()).expect("default config builds");
+    let key = |s: &str| -> String {
+        fold_for_matching(s)
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect()
+    };
+    let (mut title_ok, mut title_n) = (0, 0);
+    let (mut author_ok, mut author_n) = (0, 0);
+    let (mut date_ok, mut date_n, mut date_spurious, mut date_none) = (0, 0, 0, 0);
+    for page in pages {
+        let source = Source {
+            format: InputFormat::Html,
+            url: page.url.clone(),
+            ..Default::default()
+        };
+        let mut doc = Document::new(page.id.clone(), source, page.html.clone());
+        normalizer.normalize(&mut doc, None);
+        if let Some(gold) = &page.title {
+            title_n += 1;
+            title_ok += usize::from(doc.meta.title.as_deref().map(key) == Some(key(gold)));
+        }
+        if let Some(gold) = &page.author {
+            author_n += 1;
+            author_ok += usize::from(doc.meta.byline.as_deref().map(key) == Some(key(gold)));
+        }
+        match (&page.date, &doc.meta.published) {
+            (Some(gold), Some(found)) => {
+                date_n += 1;
+                date_ok += usize::from(gold.get(..10) == Some(found.as_str()));
+            }
+            (Some(_), None) => date_n += 1,
+            (None, Some(_)) => {
+                date_none += 1;
+                date_spurious += 1;
+            }
+            (None, None) => date_none += 1,
+        }
+    }
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    println!(
+        "metadata (html, auto): title {:.1}% of {title_n}, byline {:.1}% of {author_n}, date {:.1}% of {date_n}, spurious date on {:.1}% of {date_none} pages without one",
+        pct(title_ok, title_n),
+        pct(author_ok, author_n),
+        pct(date_ok, date_n),
+        pct(date_spurious, date_none)
+    );
 }
 
 fn run(normalizer: &Normalizer, input: &str, format: InputFormat) -> String {
@@ -105,9 +185,13 @@ fn report(
         bytes as f64 / 1e6 / secs
     );
     if let Some(dir) = out_dir {
-        let name: String = label.chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+        let name: String = label
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .collect();
         let path = std::path::Path::new(dir).join(format!("{name}.jsonl"));
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("writable out dir"));
+        let mut file =
+            std::io::BufWriter::new(std::fs::File::create(&path).expect("writable out dir"));
         for (page, text) in pages.iter().zip(&outputs) {
             let record = serde_json::json!({"id": page.id, "text": text});
             writeln!(file, "{record}").expect("write prediction");

@@ -21,12 +21,19 @@ pub fn detect_language(text: &str) -> Option<String> {
 
 /// Whether the cleaned text reads like an article, a listing of headlines, or neither.
 pub fn page_kind(text: &str) -> PageKind {
-    let paragraphs: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let units = |p: &str| p.split_whitespace().count() + p.chars().filter(|c| is_cjk(*c)).count() / 2;
-    let total: usize = paragraphs.iter().map(|p| units(p)).sum();
-    let prose = paragraphs.iter().filter(|p| units(p) >= 15).count();
-    let headlines = paragraphs.iter().filter(|p| is_title_like(p) && units(p) < 15).count();
-    if paragraphs.len() >= 8 && headlines * 10 >= paragraphs.len() * 6 {
+    let (mut paragraphs, mut total, mut prose, mut headlines) = (0usize, 0usize, 0usize, 0usize);
+    for paragraph in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let units = paragraph.split_whitespace().count()
+            + paragraph.chars().filter(|c| is_cjk(*c)).count() / 2;
+        paragraphs += 1;
+        total += units;
+        if units >= 15 {
+            prose += 1;
+        } else if is_title_like(paragraph) {
+            headlines += 1;
+        }
+    }
+    if paragraphs >= 8 && headlines * 10 >= paragraphs * 6 {
         PageKind::Listing
     } else if total < MIN_ARTICLE_UNITS || prose == 0 {
         PageKind::Other
@@ -50,7 +57,10 @@ mod tests {
 
     #[test]
     fn listings_short_pages_and_articles_are_told_apart() {
-        let listing = (0..10).map(|i| format!("Headline number {i} about the war")).collect::<Vec<_>>().join("\n");
+        let listing = (0..10)
+            .map(|i| format!("Headline number {i} about the war"))
+            .collect::<Vec<_>>()
+            .join("\n");
         assert_eq!(page_kind(&listing), PageKind::Listing);
         assert_eq!(page_kind("Page not found"), PageKind::Other);
         let article = "The government announced on Monday that the new bridge across the river would open next spring, after years of delays. ".repeat(4);

@@ -3,6 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use ego_tree::iter::Edge;
 use ego_tree::NodeRef;
 use scraper::{Html, Node};
 use serde::{Deserialize, Serialize};
@@ -107,7 +108,9 @@ fn count_p_tags(html: &str) -> usize {
     bytes
         .windows(3)
         .filter(|w| {
-            w[0] == b'<' && (w[1] | 0x20) == b'p' && matches!(w[2], b'>' | b' ' | b'\t' | b'\n' | b'\r')
+            w[0] == b'<'
+                && (w[1] | 0x20) == b'p'
+                && matches!(w[2], b'>' | b' ' | b'\t' | b'\n' | b'\r')
         })
         .count()
 }
@@ -121,6 +124,10 @@ impl HtmlExtractor for DomSmoothie {
             text_mode: dom_smoothie::TextMode::Formatted,
             ..Default::default()
         };
+        if nesting_exceeds(html, MAX_NESTING) {
+            // Its scoring is quadratic in nesting depth: leave such pages to the next extractor.
+            return None;
+        }
         let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
         let article = guarded(|| {
             dom_smoothie::Readability::new(html, url, Some(config))
@@ -138,6 +145,45 @@ impl HtmlExtractor for DomSmoothie {
             extractor: "dom_smoothie",
         })
     }
+}
+
+/// Deeper element nesting than real pages have (they stay well under 100).
+const MAX_NESTING: usize = 400;
+
+/// Elements that never have children, so never add a nesting level.
+const VOID: &[&[u8]] = &[
+    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"param",
+    b"source", b"track", b"wbr",
+];
+
+/// Whether tags nest deeper than `limit`, estimated on the raw bytes without a parse.
+fn nesting_exceeds(html: &str, limit: usize) -> bool {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += offset + 1;
+        match bytes.get(i) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name_len = bytes[i..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric())
+                    .count();
+                let name = bytes[i..i + name_len].to_ascii_lowercase();
+                let tag_end = bytes[i..].iter().position(|b| *b == b'>').map(|p| i + p);
+                let self_closing = tag_end.is_some_and(|e| e > 0 && bytes[e - 1] == b'/');
+                if !self_closing && !VOID.contains(&name.as_slice()) {
+                    depth += 1;
+                    if depth > limit {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Port of go-trafilatura (`trafilatura` crate), without its readability/jusText fallbacks.
@@ -179,10 +225,47 @@ const INVISIBLE: &[&str] = &[
 
 /// Elements that start a new line of text.
 const BLOCKS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl",
-    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td",
-    "th", "tr", "ul", "option", "button", "label", "title",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "br",
+    "dd",
+    "details",
+    "dialog",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+    "option",
+    "button",
+    "label",
+    "title",
 ];
 
 /// All visible text of a page, with a line break at every block element (menus and all): what
@@ -191,12 +274,12 @@ pub fn flatten_html(html: &str) -> String {
     guarded(|| {
         let document = Html::parse_document(html);
         let mut out = String::with_capacity(html.len() / 4);
-        if let Some(title) = document
-            .tree
-            .root()
-            .descendants()
-            .find_map(|n| n.value().as_element().filter(|e| e.name() == "title").map(|_| n))
-        {
+        if let Some(title) = document.tree.root().descendants().find_map(|n| {
+            n.value()
+                .as_element()
+                .filter(|e| e.name() == "title")
+                .map(|_| n)
+        }) {
             push_text(title, &mut out);
             out.push('\n');
         }
@@ -214,28 +297,38 @@ fn push_text(node: NodeRef<Node>, out: &mut String) {
     }
 }
 
-fn flatten_node(node: NodeRef<Node>, out: &mut String) {
-    for child in node.children() {
-        match child.value() {
-            Node::Text(text) => out.push_str(&collapse_spaces(text)),
-            Node::Element(element) => {
-                let name = element.name();
-                if INVISIBLE.contains(&name) || element.attr("hidden").is_some() {
-                    continue;
+/// Appends the visible text under `root`, iteratively (deeply nested pages must not exhaust
+/// the stack).
+fn flatten_node(root: NodeRef<Node>, out: &mut String) {
+    let mut hidden_depth = 0usize;
+    for edge in root.traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(element) => {
+                    if hidden_depth > 0 || is_hidden(element) {
+                        hidden_depth += 1;
+                    } else if BLOCKS.contains(&element.name()) {
+                        out.push('\n');
+                    }
                 }
-                let block = BLOCKS.contains(&name);
-                if block {
-                    out.push('\n');
-                }
-                flatten_node(child, out);
-                if block {
-                    out.push('\n');
+                Node::Text(text) if hidden_depth == 0 => out.push_str(&collapse_spaces(text)),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(element) = node.value() {
+                    if hidden_depth > 0 {
+                        hidden_depth -= 1;
+                    } else if BLOCKS.contains(&element.name()) {
+                        out.push('\n');
+                    }
                 }
             }
-            Node::Document | Node::Fragment => flatten_node(child, out),
-            _ => {}
         }
     }
+}
+
+fn is_hidden(element: &scraper::node::Element) -> bool {
+    INVISIBLE.contains(&element.name()) || element.attr("hidden").is_some()
 }
 
 /// HTML whitespace: runs of spaces, tabs and newlines in a text node are one space.
@@ -282,16 +375,42 @@ mod tests {
 
     #[test]
     fn every_extractor_finds_the_article_body() {
-        for choice in [ExtractorChoice::Auto, ExtractorChoice::DomSmoothie, ExtractorChoice::Trafilatura] {
-            let got = choice.build().extract(PAGE, Some("https://daily.example/2025/03/06/bridge")).unwrap();
-            assert!(got.text.contains("twice the original estimate"), "{choice:?}: {}", got.text);
-            assert!(!got.text.contains("All rights reserved"), "{choice:?}: {}", got.text);
+        for choice in [
+            ExtractorChoice::Auto,
+            ExtractorChoice::DomSmoothie,
+            ExtractorChoice::Trafilatura,
+        ] {
+            let got = choice
+                .build()
+                .extract(PAGE, Some("https://daily.example/2025/03/06/bridge"))
+                .unwrap();
+            assert!(
+                got.text.contains("twice the original estimate"),
+                "{choice:?}: {}",
+                got.text
+            );
+            assert!(
+                !got.text.contains("All rights reserved"),
+                "{choice:?}: {}",
+                got.text
+            );
         }
     }
 
     #[test]
+    fn nesting_depth_is_estimated_on_bytes() {
+        let deep = format!("{}x", "<div><br><img src=a/>".repeat(50));
+        assert!(nesting_exceeds(&deep, 49));
+        assert!(!nesting_exceeds(&deep, 50));
+        assert!(!nesting_exceeds(&"<p>a</p>".repeat(1000), 2));
+    }
+
+    #[test]
     fn p_tags_are_counted_without_parsing() {
-        assert_eq!(count_p_tags("<p>a</p><P class=x>b</p><pre>c</pre><param>"), 2);
+        assert_eq!(
+            count_p_tags("<p>a</p><P class=x>b</p><pre>c</pre><param>"),
+            2
+        );
     }
 
     #[test]

@@ -40,6 +40,7 @@ mod analysis;
 mod config;
 pub mod eval;
 mod html;
+mod html_meta;
 mod metadata;
 mod normalizer;
 mod rules;
@@ -49,7 +50,7 @@ mod text_mode;
 mod unicode;
 
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
-pub use html::{flatten_html, ExtractorChoice, Extracted, HtmlExtractor};
+pub use html::{flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
 pub use newspipe_core;
 pub use normalizer::Normalizer;
 pub use stage::NormalizeStage;

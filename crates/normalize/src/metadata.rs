@@ -11,6 +11,7 @@ use regex::Regex;
 pub const BASIS_ORDER: &[&str] = &[
     "html_meta",
     "url",
+    "html_time",
     "byline",
     "dateline",
     "id_string",
@@ -19,17 +20,18 @@ pub const BASIS_ORDER: &[&str] = &[
 
 const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
 
-static ISO_DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b((?:19|20)\d{2})-(\d{2})-(\d{2})\b").expect("valid regex"));
+static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u:\b)((?:19|20)\d{2})-(\d{2})-(\d{2})(?:(?-u:\b)|T)").expect("valid regex")
+});
 static MONTH_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b({MONTHS})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})\b"
+        r"(?i)(?-u:\b)({MONTHS})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})(?-u:\b)"
     ))
     .expect("valid regex")
 });
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\.? ({MONTHS})\.?,? ((?:19|20)\d{{2}})\b"
+        r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)?\.? ({MONTHS})\.?,? ((?:19|20)\d{{2}})(?-u:\b)"
     ))
     .expect("valid regex")
 });
@@ -41,7 +43,7 @@ static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 static ROLE_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}\b(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)\b")
+    Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}(?-u:\b)(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)(?-u:\b)")
         .expect("valid regex")
 });
 static ID_STRING: LazyLock<Regex> =
@@ -51,7 +53,7 @@ static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
 });
 static BYLINE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\s*(?:[|,•·—–-]\s*)?(?:(?:updated|published|posted)\b|\d{{1,2}}:\d{{2}}|\d+ min(?:ute)?s? read|(?:{MONTHS})\.? \d{{1,2}}|\d{{1,2}}\.? (?:{MONTHS})\b|(?:19|20)\d{{2}}-\d{{2}}).*$"
+        r"(?i)\s*(?:[|,•·—–-]\s*)?(?:(?:updated|published|posted)(?-u:\b)|\d{{1,2}}:\d{{2}}|\d+ min(?:ute)?s? read|(?:{MONTHS})\.? \d{{1,2}}|\d{{1,2}}\.? (?:{MONTHS})(?-u:\b)|(?:19|20)\d{{2}}-\d{{2}}).*$"
     ))
     .expect("valid regex")
 });
@@ -78,7 +80,7 @@ pub fn find_date(text: &str) -> Option<FoundDate> {
             if best.as_ref().is_none_or(|b| start < b.start) {
                 best = Some(FoundDate {
                     iso,
-                    text: matched.to_owned(),
+                    text: matched.trim_end_matches('T').to_owned(),
                     start,
                 });
             }
@@ -89,10 +91,22 @@ pub fn find_date(text: &str) -> Option<FoundDate> {
         consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[1], m, &c[3]);
     }
     if let Some(c) = MONTH_DAY_YEAR.captures(text) {
-        consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[3], month(&c[1]), &c[2]);
+        consider(
+            c.get(0).map_or(0, |g| g.start()),
+            &c[0],
+            &c[3],
+            month(&c[1]),
+            &c[2],
+        );
     }
     if let Some(c) = DAY_MONTH_YEAR.captures(text) {
-        consider(c.get(0).map_or(0, |g| g.start()), &c[0], &c[3], month(&c[2]), &c[1]);
+        consider(
+            c.get(0).map_or(0, |g| g.start()),
+            &c[0],
+            &c[3],
+            month(&c[2]),
+            &c[1],
+        );
     }
     best
 }
@@ -110,6 +124,7 @@ fn month(name: &str) -> u32 {
 
 /// `YYYY-MM-DD` for a valid calendar date between 1990 and 2099.
 pub fn iso_date(year: u32, month: u32, day: u32) -> Option<String> {
+    #[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` is newer than the MSRV (1.85)
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -137,7 +152,10 @@ pub fn byline(line: &str) -> Option<String> {
     }
     if let Some(c) = BYLINE.captures(line) {
         let names = BYLINE_TAIL.replace(&c[1], "");
-        let names = names.trim().trim_end_matches([',', '|', '-', '–', '—']).trim();
+        let names = names
+            .trim()
+            .trim_end_matches([',', '|', '-', '–', '—'])
+            .trim();
         let words = names.split_whitespace().count();
         let starts_upper = names.chars().next().is_some_and(char::is_uppercase);
         return ((2..=8).contains(&words) && starts_upper).then(|| names.to_owned());
@@ -180,15 +198,29 @@ pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
 }
 
-/// Picks the publication date: the candidate with the most trusted basis; candidates that
-/// disagree stay in the list for the user to see.
+/// Bases that alone do not make a publication date: the first `<time>` of a page and a date
+/// line above the article are as often "today" or another story's date as the article's.
+const WEAK_BASES: &[&str] = &["html_time", "header_line"];
+
+/// Picks the publication date: the candidate with the most trusted basis. A weak basis (see
+/// [`WEAK_BASES`]) counts only when another candidate gives the same date; no date beats a
+/// guess. Candidates that disagree stay in the list for the user to see.
 pub fn choose_published(candidates: &[DateCandidate]) -> Option<&DateCandidate> {
-    candidates.iter().min_by_key(|c| {
+    let rank = |c: &DateCandidate| {
         BASIS_ORDER
             .iter()
             .position(|b| *b == c.basis)
             .unwrap_or(BASIS_ORDER.len())
-    })
+    };
+    candidates
+        .iter()
+        .filter(|c| {
+            !WEAK_BASES.contains(&c.basis.as_str())
+                || candidates
+                    .iter()
+                    .any(|o| o.value == c.value && o.basis != c.basis)
+        })
+        .min_by_key(|c| rank(c))
 }
 
 /// Adds a candidate unless the same value with the same basis is already there.
@@ -217,9 +249,18 @@ mod tests {
     #[test]
     fn dates_in_common_formats() {
         let iso = |t: &str| find_date(t).map(|d| d.iso);
-        assert_eq!(iso("by X March 6, 2025 6:54 AM").as_deref(), Some("2025-03-06"));
-        assert_eq!(iso("Tuesday, 02 January 2024 12:17 GMT").as_deref(), Some("2024-01-02"));
-        assert_eq!(iso(" date 2025-03-06 The Power").as_deref(), Some("2025-03-06"));
+        assert_eq!(
+            iso("by X March 6, 2025 6:54 AM").as_deref(),
+            Some("2025-03-06")
+        );
+        assert_eq!(
+            iso("Tuesday, 02 January 2024 12:17 GMT").as_deref(),
+            Some("2024-01-02")
+        );
+        assert_eq!(
+            iso(" date 2025-03-06 The Power").as_deref(),
+            Some("2025-03-06")
+        );
         assert_eq!(iso("Sept. 3rd 2019").as_deref(), Some("2019-09-03"));
         assert_eq!(iso("February 30, 2024"), None);
         assert_eq!(iso("in 2024 the"), None);
@@ -227,8 +268,14 @@ mod tests {
 
     #[test]
     fn dates_in_urls() {
-        assert_eq!(url_date("https://x.com/2019/08/02/story").as_deref(), Some("2019-08-02"));
-        assert_eq!(url_date("https://x.com/news/2019-8-2-story"), Some("2019-08-02".into()));
+        assert_eq!(
+            url_date("https://x.com/2019/08/02/story").as_deref(),
+            Some("2019-08-02")
+        );
+        assert_eq!(
+            url_date("https://x.com/news/2019-8-2-story"),
+            Some("2019-08-02".into())
+        );
         assert_eq!(url_date("https://x.com/2019/13/02/story"), None);
     }
 
@@ -244,7 +291,10 @@ mod tests {
             Some("Marco Levytsky")
         );
         assert_eq!(byline("by the way, this is no byline at all"), None);
-        assert_eq!(byline("Canada is ready to join the force, Blair said."), None);
+        assert_eq!(
+            byline("Canada is ready to join the force, Blair said."),
+            None
+        );
     }
 
     #[test]
@@ -273,5 +323,11 @@ mod tests {
         push_candidate(&mut c, "2025-08-25".into(), "id_string", None);
         assert_eq!(c.len(), 2);
         assert_eq!(choose_published(&c).unwrap().value, "2025-08-25");
+        let alone = [c[0].clone()];
+        assert_eq!(
+            choose_published(&alone),
+            None,
+            "a header date alone is no publication date"
+        );
     }
 }

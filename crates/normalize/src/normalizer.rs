@@ -7,6 +7,7 @@ use newspipe_core::{BuildError, Document, InputFormat, PageKind, RemovedKind, Re
 use crate::analysis::{detect_language, page_kind};
 use crate::config::NormalizeConfig;
 use crate::html::{flatten_html, Extracted, HtmlExtractor};
+use crate::html_meta::{clean_meta_byline, clean_title, markup_date};
 use crate::metadata::{self, choose_published, push_candidate};
 use crate::rules::ExtraRules;
 use crate::site_repeats::mostly_repeated;
@@ -112,7 +113,12 @@ fn apply_text_meta(doc: &mut Document, meta: TextMeta) {
     fill(&mut m.byline, meta.byline.as_deref());
     fill(&mut m.outlet, meta.outlet.as_deref());
     for candidate in meta.dates {
-        push_candidate(&mut m.date_candidates, candidate.value, &candidate.basis, candidate.text);
+        push_candidate(
+            &mut m.date_candidates,
+            candidate.value,
+            &candidate.basis,
+            candidate.text,
+        );
     }
     for id in meta.ids {
         if !m.ids.contains(&id) {
@@ -141,31 +147,38 @@ fn locate_cuts(raw: &str, cut: &[(String, RemovedKind, String)]) -> Vec<RemovedS
     spans
 }
 
-/// Copies the extractor's metadata into the document.
+/// Copies the extractor's metadata into the document, cleaned, and adds the publication date
+/// found in the page's markup.
 fn apply_html_meta(doc: &mut Document, extracted: Extracted) {
+    let site = extracted.site_name.as_deref();
+    let title = extracted.title.as_deref().map(|t| clean_title(t, site));
+    let byline = extracted
+        .byline
+        .as_deref()
+        .and_then(|b| clean_meta_byline(b, site));
     let m = &mut doc.meta;
-    fill(&mut m.title, extracted.title.as_deref());
-    fill(&mut m.byline, extracted.byline.as_deref().and_then(clean_byline).as_deref());
-    fill(&mut m.outlet, extracted.site_name.as_deref());
-    if let Some(published) = extracted.published.as_deref() {
-        if let Some(date) = metadata::find_date(published) {
-            push_candidate(&mut m.date_candidates, date.iso, "html_meta", Some(published.to_owned()));
-        }
+    fill(&mut m.title, title.as_deref());
+    fill(&mut m.byline, byline.as_deref());
+    fill(&mut m.outlet, site);
+    let from_extractor = extracted
+        .published
+        .as_deref()
+        .and_then(|p| metadata::find_date(p).map(|d| (d, "html_meta")));
+    if let Some((date, basis)) = from_extractor.or_else(|| markup_date(&doc.raw)) {
+        push_candidate(&mut m.date_candidates, date.iso, basis, Some(date.text));
     }
-}
-
-/// A byline from page metadata without its "By" prefix; `None` for URLs and long phrases.
-fn clean_byline(byline: &str) -> Option<String> {
-    let byline = metadata::byline(byline).unwrap_or_else(|| byline.trim().to_owned());
-    let words = byline.split_whitespace().count();
-    ((1..=12).contains(&words) && !byline.contains("://")).then_some(byline)
 }
 
 /// Adds the date in the page's URL as a candidate.
 fn add_url_date(doc: &mut Document) {
     if let Some(url) = doc.source.url.as_deref() {
         if let Some(date) = metadata::url_date(url) {
-            push_candidate(&mut doc.meta.date_candidates, date, "url", Some(url.to_owned()));
+            push_candidate(
+                &mut doc.meta.date_candidates,
+                date,
+                "url",
+                Some(url.to_owned()),
+            );
         }
     }
 }

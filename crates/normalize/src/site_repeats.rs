@@ -108,17 +108,30 @@ mod tests {
     fn lines_on_enough_pages_are_repeated() {
         let mut counts = SiteLineCounts::default();
         for i in 0..3 {
-            counts.add_page("a.com", page_keys(&format!("Menu\nStory number {i}\n“Menu”")));
+            counts.add_page(
+                "a.com",
+                page_keys(&format!("Menu\nStory number {i}\n“Menu”")),
+            );
         }
         counts.add_page("b.com", page_keys("Menu"));
         let repeated = counts.repeated(3);
-        assert_eq!(repeated["a.com"], HashSet::from([line_key("menu"), line_key("\"MENU\"")]));
+        assert_eq!(
+            repeated["a.com"],
+            HashSet::from([line_key("menu"), line_key("\"MENU\"")])
+        );
         assert!(!repeated.contains_key("b.com"));
     }
 
     #[test]
     fn the_site_is_the_host_else_the_folder() {
-        let mut doc = Document::new("d", Source { path: "in/x/a.txt".into(), ..Default::default() }, String::new());
+        let mut doc = Document::new(
+            "d",
+            Source {
+                path: "in/x/a.txt".into(),
+                ..Default::default()
+            },
+            String::new(),
+        );
         assert_eq!(site_of(&doc), "in/x");
         doc.source.url = Some("https://WWW.Example.com:8080/2025/a?b".into());
         assert_eq!(site_of(&doc), "example.com");
@@ -127,7 +140,13 @@ mod tests {
     #[test]
     fn a_page_made_of_shared_lines_is_a_copy() {
         let repeated = HashSet::from([line_key("A long shared paragraph of text.")]);
-        assert!(mostly_repeated("A long shared paragraph of text.\nshort", &repeated));
-        assert!(!mostly_repeated("A long shared paragraph of text.\nAnd a longer paragraph of its own here.", &repeated));
+        assert!(mostly_repeated(
+            "A long shared paragraph of text.\nshort",
+            &repeated
+        ));
+        assert!(!mostly_repeated(
+            "A long shared paragraph of text.\nAnd a longer paragraph of its own here.",
+            &repeated
+        ));
     }
 }

@@ -73,10 +73,12 @@ impl CorpusStage for NormalizeStage {
                 };
                 normalizer.normalize(doc, site_lines);
                 match doc.meta.page_kind {
-                    Some(kind) if drop_non_articles && kind != PageKind::Article => Disposition::Drop {
-                        reason: format!("not an article ({kind:?})").to_lowercase(),
-                        duplicate_of: None,
-                    },
+                    Some(kind) if drop_non_articles && kind != PageKind::Article => {
+                        Disposition::Drop {
+                            reason: format!("not an article ({kind:?})").to_lowercase(),
+                            duplicate_of: None,
+                        }
+                    }
                     _ => Disposition::Keep,
                 }
             })

@@ -6,11 +6,11 @@ use std::collections::HashSet;
 
 use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
 
+use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::rules::{match_line, ExtraRules, RuleHit};
 use crate::site_repeats::line_key;
 use crate::unicode::clean_text;
-use crate::fold_for_matching;
 
 /// How many lines before the article the title and header dates are looked for.
 const HEADER_LINES: usize = 30;
@@ -115,7 +115,11 @@ pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
         if keep(i, line) {
             if let Some(prev_end) = previous_kept_end {
                 let gap = &raw[prev_end..line.start];
-                kept.push_str(if gap.matches('\n').count() > 1 { "\n\n" } else { "\n" });
+                kept.push_str(if gap.matches('\n').count() > 1 {
+                    "\n\n"
+                } else {
+                    "\n"
+                });
             }
             kept.push_str(line.text);
             previous_kept_end = Some(line.end);
@@ -161,7 +165,11 @@ pub fn filter_lines(text: &str, opts: &TextOptions) -> FilteredText {
         if line.hit.is_none() && line.role.is_none() {
             if let Some(prev_end) = previous_kept_end {
                 let gap = &text[prev_end..line.start];
-                kept.push_str(if gap.matches('\n').count() > 1 { "\n\n" } else { "\n" });
+                kept.push_str(if gap.matches('\n').count() > 1 {
+                    "\n\n"
+                } else {
+                    "\n"
+                });
             }
             kept.push_str(line.text);
             previous_kept_end = Some(line.end);
@@ -206,10 +214,13 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
     let words = line.text.split_whitespace().count();
     let cjk = line.text.chars().filter(|c| is_cjk(*c)).count();
     line.units = words + cjk / 2;
-    line.sentence_end = line
-        .text
-        .ends_with(['.', '!', '?', '"', '”', '’', ')', '…', ':', ';', '。', '！', '？', '」', '』']);
-    if let Some((id, date)) = (words == 1).then(|| metadata::id_string(line.text)).flatten() {
+    line.sentence_end = line.text.ends_with([
+        '.', '!', '?', '"', '”', '’', ')', '…', ':', ';', '。', '！', '？', '」', '』',
+    ]);
+    if let Some((id, date)) = (words == 1)
+        .then(|| metadata::id_string(line.text))
+        .flatten()
+    {
         meta.ids.push(id.clone());
         if let Some(date) = date {
             metadata::push_candidate(&mut meta.dates, date, "id_string", Some(id));
@@ -222,7 +233,11 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
     }
     let folded = fold_for_matching(line.text);
     line.hit = match_line(&folded, words, opts.extra);
-    if line.hit.is_none() && opts.repeated.is_some_and(|set| set.contains(&line_key(line.text))) {
+    if line.hit.is_none()
+        && opts
+            .repeated
+            .is_some_and(|set| set.contains(&line_key(line.text)))
+    {
         line.hit = Some(RuleHit {
             rule: "site_repeat".into(),
             kind: RemovedKind::Other,
@@ -267,9 +282,11 @@ fn is_menu_line(line: &Line) -> bool {
     words.len() >= 3
         && !line.sentence_end
         && !line.text.contains(',')
-        && words
-            .iter()
-            .all(|w| w.chars().next().is_some_and(|c| c.is_uppercase() || !c.is_alphabetic()))
+        && words.iter().all(|w| {
+            w.chars()
+                .next()
+                .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+        })
 }
 
 /// Weight of a line in the search for the main block: article-like lines count their words,
@@ -324,7 +341,10 @@ fn read_header(lines: &mut [Line], first: usize, meta: &mut TextMeta) {
         let is_date_line = line.units <= 8 && metadata::find_date(line.text).is_some();
         let skippable = line.role.is_some()
             || is_date_line
-            || line.hit.as_ref().is_some_and(|hit| hit.kind == RemovedKind::Credit);
+            || line
+                .hit
+                .as_ref()
+                .is_some_and(|hit| hit.kind == RemovedKind::Credit);
         if skippable {
             continue;
         }
@@ -361,7 +381,13 @@ fn cut_reason<'l>(line: &'l Line, before_block: bool) -> (RemovedKind, &'l str) 
 
 /// Records a cut line, merging it into the previous span when that has the same kind and rule
 /// and only whitespace lies between them.
-fn push_removed(removed: &mut Vec<RemovedSpan>, raw: &str, line: &Line, kind: RemovedKind, rule: &str) {
+fn push_removed(
+    removed: &mut Vec<RemovedSpan>,
+    raw: &str,
+    line: &Line,
+    kind: RemovedKind,
+    rule: &str,
+) {
     if let Some(last) = removed.last_mut() {
         let same = last.kind == kind && last.rule.as_deref() == Some(rule);
         if same && raw[last.end..line.start].trim().is_empty() {
@@ -402,13 +428,29 @@ mod tests {
         );
         let out = clean(&raw);
         assert_eq!(out.text, ARTICLE.trim_end());
-        assert_eq!(out.meta.title.as_deref(), Some("Bridge to open next spring"));
+        assert_eq!(
+            out.meta.title.as_deref(),
+            Some("Bridge to open next spring")
+        );
         assert_eq!(out.meta.byline.as_deref(), Some("Jane Doe"));
         assert_eq!(out.meta.dates[0].value, "2025-03-06");
-        let kinds: Vec<_> = out.removed.iter().map(|r| (r.kind, r.rule.clone().unwrap())).collect();
-        assert!(kinds.contains(&(RemovedKind::Nav, "nav_phrase".into())), "{kinds:?}");
-        assert!(kinds.contains(&(RemovedKind::Subscribe, "subscribe_form".into())), "{kinds:?}");
-        assert!(kinds.contains(&(RemovedKind::Teaser, "teaser_heading".into())), "{kinds:?}");
+        let kinds: Vec<_> = out
+            .removed
+            .iter()
+            .map(|r| (r.kind, r.rule.clone().unwrap()))
+            .collect();
+        assert!(
+            kinds.contains(&(RemovedKind::Nav, "nav_phrase".into())),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&(RemovedKind::Subscribe, "subscribe_form".into())),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&(RemovedKind::Teaser, "teaser_heading".into())),
+            "{kinds:?}"
+        );
         for span in &out.removed {
             assert!(!out.text.contains(raw[span.start..span.end].trim()));
         }

@@ -86,11 +86,24 @@ enum CharClass {
 fn classify(c: char) -> CharClass {
     match c {
         // Zero-width space, word joiner, BOM, soft hyphen, bidi marks and isolates.
-        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{200E}' | '\u{200F}'
-        | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => CharClass::Drop,
+        '\u{200B}'
+        | '\u{2060}'
+        | '\u{FEFF}'
+        | '\u{00AD}'
+        | '\u{200E}'
+        | '\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2066}'..='\u{2069}' => CharClass::Drop,
         // U+200C/U+200D (ZWNJ/ZWJ) carry meaning in Persian, Indic scripts and emoji: kept.
-        ' ' | '\t' | '\u{A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}'
-        | '\u{3000}' | '\u{0B}' | '\u{0C}' => CharClass::Space,
+        ' '
+        | '\t'
+        | '\u{A0}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{202F}'
+        | '\u{205F}'
+        | '\u{3000}'
+        | '\u{0B}'
+        | '\u{0C}' => CharClass::Space,
         c if c.is_control() => CharClass::Drop,
         _ => CharClass::Keep,
     }
@@ -108,9 +121,8 @@ pub fn fold_for_matching(text: &str) -> String {
     for c in text.nfkc().flat_map(char::to_lowercase) {
         let folded = match c {
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}' | '\u{BB}' => {
-                '"'
-            }
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
+            | '\u{BB}' => '"',
             '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
             '\u{2026}' => {
                 out.push_str("..");
@@ -121,9 +133,7 @@ pub fn fold_for_matching(text: &str) -> String {
         match classify(folded) {
             CharClass::Drop => {}
             CharClass::Space => pending_space = !out.is_empty(),
-            CharClass::Keep if folded == '\n' || folded == '\r' => {
-                pending_space = !out.is_empty()
-            }
+            CharClass::Keep if folded == '\n' || folded == '\r' => pending_space = !out.is_empty(),
             CharClass::Keep => {
                 if pending_space {
                     out.push(' ');

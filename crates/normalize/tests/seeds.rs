@@ -18,7 +18,9 @@ fn normalize_file(path: &Path) -> Document {
         ..Default::default()
     };
     let mut doc = Document::new(path.file_stem().unwrap().to_string_lossy(), source, raw);
-    Normalizer::new(NormalizeConfig::default()).unwrap().normalize(&mut doc, None);
+    Normalizer::new(NormalizeConfig::default())
+        .unwrap()
+        .normalize(&mut doc, None);
     doc
 }
 
@@ -61,7 +63,12 @@ fn seed_snapshots() {
             .collect();
         let snapshot = Snapshot {
             meta: doc.meta.clone(),
-            paragraphs: doc.text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            paragraphs: doc
+                .text
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
             removed,
         };
         insta::assert_yaml_snapshot!(snapshot);
@@ -93,11 +100,16 @@ fn seed_002_loses_menus_forms_and_teasers_but_no_paragraph() {
         assert!(!doc.text.contains(junk), "`{junk}` left in:\n{}", doc.text);
     }
     let article_start = doc.raw.find("Canada is ready to partake").unwrap();
-    let article_end = doc.raw.find("Western troops on the ground in Ukraine.").unwrap();
+    let article_end = doc
+        .raw
+        .find("Western troops on the ground in Ukraine.")
+        .unwrap();
     for paragraph in doc.raw[article_start..article_end].split("\n\n") {
         assert!(doc.text.contains(paragraph.trim()), "lost: {paragraph}");
     }
-    assert!(doc.text.ends_with("Western troops on the ground in Ukraine."));
+    assert!(doc
+        .text
+        .ends_with("Western troops on the ground in Ukraine."));
     assert_eq!(doc.meta.byline.as_deref(), Some("Volodymyr Ivanyshyn"));
     assert_eq!(doc.meta.published.as_deref(), Some("2025-03-06"));
 }
@@ -107,16 +119,27 @@ fn seed_004_loses_its_disclaimer_and_records_both_dates() {
     let doc = seed("004_");
     assert!(!doc.text.contains("Legal Disclaimer"), "{}", doc.text);
     assert!(!doc.text.contains("without warranty"), "{}", doc.text);
-    assert!(doc.removed.iter().any(|r| r.kind == RemovedKind::Disclaimer));
+    assert!(doc
+        .removed
+        .iter()
+        .any(|r| r.kind == RemovedKind::Disclaimer));
     let candidates: Vec<_> = doc
         .meta
         .date_candidates
         .iter()
         .map(|c| (c.value.as_str(), c.basis.as_str()))
         .collect();
-    assert!(candidates.contains(&("2024-01-02", "header_line")), "{candidates:?}");
-    assert!(candidates.contains(&("2025-08-25", "id_string")), "{candidates:?}");
+    assert!(
+        candidates.contains(&("2024-01-02", "header_line")),
+        "{candidates:?}"
+    );
+    assert!(
+        candidates.contains(&("2025-08-25", "id_string")),
+        "{candidates:?}"
+    );
     assert_eq!(doc.meta.outlet.as_deref(), Some("The Rio Times"));
-    assert!(doc.text.contains("Canada Weighs Post-War Role in Ukraine Amid Allied Divisions"));
+    assert!(doc
+        .text
+        .contains("Canada Weighs Post-War Role in Ukraine Amid Allied Divisions"));
     assert!(doc.text.ends_with("hang in the balance."));
 }

@@ -13,12 +13,18 @@ pub struct DevPage {
     pub url: Option<String>,
     pub html: String,
     pub article_body: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_is_none")]
     pub title: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_is_none")]
     pub author: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "empty_is_none")]
     pub date: Option<String>,
+}
+
+/// Gold metadata uses `""` for "none".
+fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = serde::Deserialize::deserialize(d)?;
+    Ok(value.filter(|v| !v.trim().is_empty()))
 }
 
 /// Where the dev data file should be.

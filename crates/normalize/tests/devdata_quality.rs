@@ -1,0 +1,55 @@
+//! Quality floors on the WCXB dev pages (shared/devdata), scored with the article-extraction
+//! benchmark's shingle F1 (`newspipe_normalize::eval`, a port of score_extraction.py).
+//! Skips with a message when the dev data is absent. Every 5th page is used so that the test
+//! stays quick in debug builds; `examples/devdata_report.rs` scores the full set.
+
+mod support;
+
+use newspipe_core::{Document, InputFormat, Source};
+use newspipe_normalize::eval::{aggregate, page_counts, Scores};
+use newspipe_normalize::{flatten_html, NormalizeConfig, Normalizer};
+use support::devdata::{load_dev_pages, DevPage};
+
+/// Pages used: every `SAMPLE_STEP`-th dev page.
+const SAMPLE_STEP: usize = 5;
+
+fn score(pages: &[DevPage], format: InputFormat, input: impl Fn(&DevPage) -> String) -> Scores {
+    let normalizer = Normalizer::new(NormalizeConfig::default()).unwrap();
+    let counts: Vec<_> = pages
+        .iter()
+        .map(|page| {
+            let source = Source {
+                format,
+                url: page.url.clone(),
+                ..Default::default()
+            };
+            let mut doc = Document::new(page.id.clone(), source, input(page));
+            normalizer.normalize(&mut doc, None);
+            page_counts(&page.article_body, &doc.text)
+        })
+        .collect();
+    aggregate(&counts)
+}
+
+#[test]
+fn html_pages_reach_the_f1_floor() {
+    let Some(pages) = load_dev_pages(SAMPLE_STEP) else {
+        return;
+    };
+    let scores = score(&pages, InputFormat::Html, |p| p.html.clone());
+    println!("html mode on {} dev pages: {scores:?}", pages.len());
+    assert!(scores.f1 >= 0.93, "{scores:?}");
+}
+
+#[test]
+fn flattened_pages_reach_the_f1_floor() {
+    let Some(pages) = load_dev_pages(SAMPLE_STEP) else {
+        return;
+    };
+    let scores = score(&pages, InputFormat::Text, |p| flatten_html(&p.html));
+    println!(
+        "text mode on {} flattened dev pages: {scores:?}",
+        pages.len()
+    );
+    assert!(scores.f1 >= 0.88, "{scores:?}");
+}
