@@ -1,6 +1,6 @@
 //! Turns source articles into a labelled corpus of damaged copies.
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -396,6 +396,26 @@ pub fn write_jsonl<W: Write>(docs: &[CorpusDoc], mut out: W) -> io::Result<()> {
     out.flush()
 }
 
+/// Reads a corpus written by [`write_jsonl`] back; blank lines are skipped, a malformed line
+/// is an error naming its line number.
+pub fn read_jsonl<R: BufRead>(input: R) -> io::Result<Vec<CorpusDoc>> {
+    let mut docs = Vec::new();
+    for (index, line) in input.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let doc = serde_json::from_str(&line).map_err(|err| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("line {}: {err}", index + 1),
+            )
+        })?;
+        docs.push(doc);
+    }
+    Ok(docs)
+}
+
 /// Mean Jaccard similarity of word `n`-gram sets over pairs of documents in the same gold
 /// cluster: the knob to compare a corpus with NEWS-COPY (about 0.30 for 3-grams). Words are
 /// lower-cased runs of letters and digits. 0.0 when there is no pair.
@@ -496,5 +516,8 @@ mod tests {
         assert_eq!(text.lines().count(), docs.len());
         let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
         assert!(first["cluster"].is_string() && first["text"].is_string());
+        assert_eq!(read_jsonl(text.as_bytes()).unwrap(), docs);
+        let error = read_jsonl(&b"{\"id\": 1}\n"[..]).unwrap_err();
+        assert!(error.to_string().contains("line 1"), "{error}");
     }
 }

@@ -41,6 +41,7 @@ mod source;
 
 pub use ari::{adjusted_rand_index, pair_precision_recall};
 pub use generate::{
-    generate, mean_within_cluster_jaccard, write_jsonl, CorpusDoc, CorpusSpec, DamageRates,
+    generate, mean_within_cluster_jaccard, read_jsonl, write_jsonl, CorpusDoc, CorpusSpec,
+    DamageRates,
 };
 pub use source::{load_article_bodies, synthetic_articles, SourceArticle};

@@ -328,23 +328,22 @@ fn derived_edges(records: &[DocRecord], params: &Params, weights: &FactWeights) 
         .flat_map(|(i, r)| r.facts.iter().map(move |&f| (f, i as u32)))
         .collect();
     postings.par_sort_unstable();
-    let mut shared: HashMap<(u32, u32), u32> = HashMap::new();
+    // One entry per fact two documents share; a pair's run length is its shared count.
+    let mut sharing: Vec<(u32, u32)> = Vec::new();
     for run in postings.chunk_by(|x, y| x.0 == y.0) {
         if run.len() < 2 || run.len() > MAX_FACT_DF {
             continue;
         }
         for (n, &(_, a)) in run.iter().enumerate() {
-            for &(_, b) in &run[n + 1..] {
-                *shared.entry((a, b)).or_default() += 1;
-            }
+            sharing.extend(run[n + 1..].iter().map(|&(_, b)| (a, b)));
         }
     }
-    let mut pairs: Vec<(u32, u32)> = shared
-        .into_iter()
-        .filter(|&(_, count)| count as usize >= params.derived_min_shared)
-        .map(|(pair, _)| pair)
+    sharing.par_sort_unstable();
+    let pairs: Vec<(u32, u32)> = sharing
+        .chunk_by(|x, y| x == y)
+        .filter(|run| run.len() >= params.derived_min_shared)
+        .map(|run| run[0])
         .collect();
-    pairs.sort_unstable();
     pairs
         .into_par_iter()
         .filter(|&(a, b)| {

@@ -47,7 +47,7 @@ pub struct DedupeConfig {
     /// Documents with fewer words take part only in the exact pass (clean 40, noisy 30).
     pub min_words: Option<usize>,
     /// Copies must be published within this many days of each other, when both dates are
-    /// known (default 7).
+    /// known (clean 7: re-sent wire copy; noisy 30: papers reprint stories for weeks).
     pub date_window_days: Option<u32>,
     /// Smallest share of the numbers of the document with fewer numbers that the other must
     /// also contain; guards against templated stories that differ only in their figures
@@ -55,7 +55,7 @@ pub struct DedupeConfig {
     pub number_overlap: Option<f64>,
     /// Link rewrites and translations that share rare facts as `derived` (default true).
     pub derived: bool,
-    /// Weighted share of rare facts two documents must share to be `derived` (default 0.45).
+    /// Weighted share of rare facts two documents must share to be `derived` (default 0.55).
     pub derived_threshold: f64,
     /// Fewest rare facts two documents must share to be `derived` (default 6).
     pub derived_min_shared: usize,
@@ -74,7 +74,7 @@ impl Default for DedupeConfig {
             date_window_days: None,
             number_overlap: None,
             derived: true,
-            derived_threshold: 0.45,
+            derived_threshold: 0.55,
             derived_min_shared: 6,
         }
     }
@@ -114,9 +114,9 @@ pub struct Params {
 impl DedupeConfig {
     /// Applies the preset, checks ranges, and picks LSH bands for the threshold.
     pub fn resolve(&self) -> Result<Params, ConfigIssue> {
-        let (shingle, perms, threshold, containment, min_words, numbers) = match self.preset {
-            Preset::Clean => (5, 128, 0.6, 0.85, 40, 0.5),
-            Preset::Noisy => (2, 256, 0.3, 0.6, 30, 0.3),
+        let (shingle, perms, threshold, containment, min_words, numbers, days) = match self.preset {
+            Preset::Clean => (5, 128, 0.6, 0.85, 40, 0.5, 7),
+            Preset::Noisy => (2, 256, 0.3, 0.6, 30, 0.3, 30),
         };
         let shingle_words = self.shingle_words.unwrap_or(shingle);
         let num_perm = self.num_perm.unwrap_or(perms);
@@ -157,7 +157,7 @@ impl DedupeConfig {
             threshold,
             containment,
             min_words: self.min_words.unwrap_or(min_words),
-            date_window_days: self.date_window_days.unwrap_or(7),
+            date_window_days: self.date_window_days.unwrap_or(days),
             number_overlap,
             derived: self.derived,
             derived_threshold: self.derived_threshold,

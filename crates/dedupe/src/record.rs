@@ -6,7 +6,7 @@ use newspipe_core::Document;
 use crate::config::Params;
 use crate::facts::rare_facts;
 use crate::minhash::MinHasher;
-use crate::syndication::{find_marker, Syndication};
+use crate::syndication::{document_marker, Syndication};
 use crate::tokens::key_words;
 
 /// What the clustering needs to know about one document.
@@ -28,7 +28,7 @@ pub struct DocRecord {
     pub numbers: Vec<u64>,
     /// Hashes of the rare facts, sorted; empty when the derived pass is off or the text short.
     pub facts: Vec<u64>,
-    /// The syndication marker, if the text carries one.
+    /// The syndication marker, if the text carries one that credits another outlet.
     pub syndication: Option<Syndication>,
 }
 
@@ -62,7 +62,7 @@ pub fn record(
         shingles,
         numbers: key.numbers,
         facts,
-        syndication: find_marker(&doc.text),
+        syndication: document_marker(doc),
     }
 }
 

@@ -3,15 +3,33 @@
 
 use std::sync::LazyLock;
 
+use newspipe_core::Document;
 use regex::Regex;
 
 /// How many bytes of the head and of the tail of a text are searched for markers.
 const HEAD_BYTES: usize = 1200;
 const TAIL_BYTES: usize = 2000;
 
+/// Which kind of marker was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarkerKind {
+    /// `(MENAFN- Origin)`: an aggregator crediting its source.
+    AggregatorCredit,
+    /// `CITY (AP) —`: a wire agency's credit, also found on the agency's own site.
+    WireCredit,
+    /// "originally published by Origin" and the like.
+    OriginallyPublished,
+    /// `Source: Origin` on a line of its own.
+    SourceLine,
+    /// An aggregator's disclaimer, naming no origin.
+    Disclaimer,
+}
+
 /// A syndication marker found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Syndication {
+    /// What kind of marker it is.
+    pub kind: MarkerKind,
     /// The outlet the marker names as the origin, when it names one.
     pub origin: Option<String>,
 }
@@ -90,24 +108,60 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 pub fn find_marker(text: &str) -> Option<Syndication> {
     let head = &text[..floor_boundary(text, HEAD_BYTES)];
     let tail = &text[floor_boundary(text, text.len().saturating_sub(TAIL_BYTES))..];
-    let origin = |name: &str| Syndication {
+    let origin = |kind: MarkerKind, name: &str| Syndication {
+        kind,
         origin: Some(name.trim().trim_end_matches(['.', ',']).to_string()),
     };
     if let Some(found) = AGGREGATOR_CREDIT.captures(head) {
-        return Some(origin(&found[2]));
+        return Some(origin(MarkerKind::AggregatorCredit, &found[2]));
     }
     if let Some(found) = WIRE_CREDIT.captures(head) {
-        return Some(origin(agency_name(&found[1])));
+        return Some(origin(MarkerKind::WireCredit, agency_name(&found[1])));
     }
     for part in [tail, head] {
         if let Some(found) = ORIGINALLY_PUBLISHED.captures(part) {
-            return Some(origin(&found[1]));
+            return Some(origin(MarkerKind::OriginallyPublished, &found[1]));
         }
         if let Some(found) = SOURCE_LINE.captures(part) {
-            return Some(origin(&found[1]));
+            return Some(origin(MarkerKind::SourceLine, &found[1]));
         }
     }
-    (DISCLAIMER.is_match(tail) || DISCLAIMER.is_match(head)).then_some(Syndication { origin: None })
+    (DISCLAIMER.is_match(tail) || DISCLAIMER.is_match(head)).then_some(Syndication {
+        kind: MarkerKind::Disclaimer,
+        origin: None,
+    })
+}
+
+/// The syndication marker of a document: in its text, else in the pieces of its raw input
+/// that normalize cut (credits and disclaimers are what it cuts). A wire credit naming the
+/// document's own outlet is the agency's original, not a copy, and does not count.
+pub fn document_marker(doc: &Document) -> Option<Syndication> {
+    let marker = find_marker(&doc.text).or_else(|| {
+        doc.removed
+            .iter()
+            .filter_map(|span| doc.raw.get(span.start..span.end))
+            .find_map(find_marker)
+    })?;
+    let own = marker.kind == MarkerKind::WireCredit
+        && names_own_outlet(&marker, doc.meta.outlet.as_deref());
+    (!own).then_some(marker)
+}
+
+/// Whether a credit names the document's own outlet. Compares letters and digits only,
+/// either way round.
+fn names_own_outlet(marker: &Syndication, outlet: Option<&str>) -> bool {
+    let key = |name: &str| -> String {
+        name.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    match (marker.origin.as_deref().map(key), outlet.map(key)) {
+        (Some(origin), Some(outlet)) if !origin.is_empty() && !outlet.is_empty() => {
+            origin.contains(&outlet) || outlet.contains(&origin)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -150,7 +204,44 @@ mod tests {
     #[test]
     fn disclaimers_without_origin_still_mark_a_copy() {
         let text = "Body.\nLegal Disclaimer:\nMENAFN provides the information \u{201c}as is\u{201d} without warranty.";
-        assert_eq!(find_marker(text), Some(Syndication { origin: None }));
+        let found = find_marker(text).unwrap();
+        assert_eq!((found.kind, found.origin), (MarkerKind::Disclaimer, None));
+    }
+
+    #[test]
+    fn markers_cut_by_normalize_are_still_found_and_own_credits_ignored() {
+        use newspipe_core::{RemovedKind, RemovedSpan, Source};
+        let raw = "Body of the story.\nThis article was originally published by Kyiv Post.";
+        let mut doc = Document::new("d", Source::default(), raw.to_string());
+        doc.text = "Body of the story.".to_string();
+        doc.removed.push(RemovedSpan {
+            start: 19,
+            end: raw.len(),
+            kind: RemovedKind::Credit,
+            rule: None,
+        });
+        assert_eq!(
+            document_marker(&doc).unwrap().origin.as_deref(),
+            Some("Kyiv Post")
+        );
+        let mut wire = Document::new(
+            "w",
+            Source::default(),
+            "LONDON (Reuters) - Shares fell".into(),
+        );
+        assert!(document_marker(&wire).is_some());
+        wire.meta.outlet = Some("Reuters".into());
+        assert!(document_marker(&wire).is_none(), "Reuters on its own site");
+        let mut aggregated = Document::new(
+            "a",
+            Source::default(),
+            "(MENAFN- The Rio Times) Canada".into(),
+        );
+        aggregated.meta.outlet = Some("The Rio Times".into());
+        assert!(
+            document_marker(&aggregated).is_some(),
+            "an aggregator credit always counts"
+        );
     }
 
     #[test]
