@@ -27,6 +27,37 @@ fn corpus_path() -> PathBuf {
     dir.join("wcxb-dev-articles.jsonl.gz")
 }
 
+/// CPU seconds this process has used (user + system, from `/proc/self/stat`), so a busy
+/// machine does not distort the figures; `None` off Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after_name = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Wall-clock and CPU time of `f`.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
+    let (cpu0, start) = (cpu_seconds(), Instant::now());
+    let out = f();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+    (out, wall, cpu)
+}
+
+fn report(label: &str, tokens: usize, bytes: usize, wall: f64, cpu: Option<f64>) {
+    let cpu_part = cpu
+        .filter(|c| *c > 0.0)
+        .map(|c| format!(", {:.0} tokens per CPU second", tokens as f64 / c))
+        .unwrap_or_default();
+    println!(
+        "{label}: {:.0} tokens/s, {:.1} MB/s wall{cpu_part}",
+        tokens as f64 / wall,
+        bytes as f64 / wall / 1e6
+    );
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = corpus_path();
     let Ok(file) = std::fs::File::open(&path) else {
@@ -50,43 +81,50 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = extract("Warm up, said Steve Boivin.", &Meta::default(), true);
 
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-    let start = Instant::now();
-    let mut found = 0usize;
-    for body in &bodies {
-        let ex = extract(body, &Meta::default(), true);
-        found += ex.mentions.len() + ex.dates.len() + ex.quantities.len() + ex.quotes.len();
-    }
-    let per_doc = start.elapsed().as_secs_f64();
+    let (found, per_doc_wall, per_doc_cpu) = timed(|| {
+        bodies
+            .iter()
+            .map(|body| {
+                let ex = extract(body, &Meta::default(), true);
+                ex.mentions.len() + ex.dates.len() + ex.quantities.len() + ex.quotes.len()
+            })
+            .sum::<usize>()
+    });
 
     let mut docs: Vec<Document> = bodies
         .into_iter()
         .enumerate()
         .map(|(i, b)| Document::new(i.to_string(), Source::default(), b))
         .collect();
-    let start = Instant::now();
-    pool.install(|| -> Result<(), newspipe_core::StageError> {
-        let mut stage = ExtractStage::new(ExtractConfig::default());
-        stage.observe(&docs)?;
-        stage.prepare()?;
-        stage.apply(&mut docs)?;
-        Ok(())
-    })?;
-    let stage = start.elapsed().as_secs_f64();
+    let (result, stage_wall, stage_cpu) = timed(|| {
+        pool.install(|| -> Result<(), newspipe_core::StageError> {
+            let mut stage = ExtractStage::new(ExtractConfig::default());
+            stage.observe(&docs)?;
+            stage.prepare()?;
+            stage.apply(&mut docs)?;
+            Ok(())
+        })
+    });
+    result?;
 
     println!(
         "{} documents, {tokens} tokens, {:.1} MB, {found} annotations",
         docs.len(),
         bytes as f64 / 1e6
     );
-    println!(
-        "extract per document, 1 core: {:.0} tokens/s ({:.1} MB/s)",
-        tokens as f64 / per_doc,
-        bytes as f64 / per_doc / 1e6
+    report(
+        "extract per document, 1 core",
+        tokens,
+        bytes,
+        per_doc_wall,
+        per_doc_cpu,
     );
-    println!(
-        "whole stage (observe+prepare+apply), 1 thread: {:.0} tokens/s ({:.1} MB/s)",
-        tokens as f64 / stage,
-        bytes as f64 / stage / 1e6
+    report(
+        "whole stage (observe+prepare+apply), 1 thread",
+        tokens,
+        bytes,
+        stage_wall,
+        stage_cpu,
     );
     Ok(())
 }

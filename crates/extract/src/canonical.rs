@@ -6,7 +6,7 @@
 //! (duplicate clusters when dedupe ran, else documents) wins, and surname-only names are
 //! linked to the one full name they belong to.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use newspipe_core::EntityKind;
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,11 @@ fn spelling_variant(x: &str, y: &str, max_distance: usize) -> bool {
     if x == y || x.chars().next() != y.chars().next() {
         return false;
     }
-    let shorter = x.chars().count().min(y.chars().count());
+    let (lx, ly) = (x.chars().count(), y.chars().count());
+    if lx.abs_diff(ly) > max_distance {
+        return false;
+    }
+    let shorter = lx.min(ly);
     let allowed = if shorter >= 7 {
         max_distance
     } else if shorter >= 5 {
@@ -103,6 +107,16 @@ fn spelling_variant(x: &str, y: &str, max_distance: usize) -> bool {
         0
     };
     allowed > 0 && strsim::damerau_levenshtein(x, y) <= allowed
+}
+
+/// Names that may be spellings of one another share this: the given names and the first
+/// letter of the surname.
+type BlockKey<'a> = (Vec<&'a str>, Option<char>);
+
+fn block_key(name: &str) -> BlockKey<'_> {
+    let t = tokens(name);
+    let (last, given) = t.split_last().map_or(("", &[][..]), |(l, g)| (*l, g));
+    (given.to_vec(), last.chars().next())
 }
 
 /// A name and its kind.
@@ -135,22 +149,24 @@ impl NameIndex {
     pub fn build(&self, max_distance: usize) -> CanonicalMap {
         // name → (witnesses, docs), in a stable order
         let mut usage: BTreeMap<NameKey, Usage> = BTreeMap::new();
-        let mut together: HashMap<(&str, &str), ()> = HashMap::new();
+        let mut together: HashSet<(&str, &str)> = HashSet::new();
         for doc in &self.docs {
             for (kind, name) in &doc.names {
                 let entry = usage.entry((*kind, name.clone())).or_default();
                 entry.0.insert(&doc.witness);
                 entry.1.push(&doc.id);
             }
-            let people: Vec<&str> = doc
-                .names
-                .iter()
-                .filter(|(k, _)| *k == EntityKind::Person)
-                .map(|(_, n)| n.as_str())
-                .collect();
-            for &x in &people {
-                for &y in &people {
-                    together.insert((x, y), ());
+            // names one document uses side by side are different people; only names that
+            // could be compared (same block) need remembering
+            let mut by_block: HashMap<BlockKey, Vec<&str>> = HashMap::new();
+            for (_, name) in doc.names.iter().filter(|(k, _)| *k == EntityKind::Person) {
+                by_block.entry(block_key(name)).or_default().push(name);
+            }
+            for names in by_block.values() {
+                for &x in names {
+                    for &y in names {
+                        together.insert((x, y));
+                    }
                 }
             }
         }
@@ -161,14 +177,9 @@ impl NameIndex {
         let people: Vec<usize> = (0..keys.len())
             .filter(|&i| keys[i].0 == EntityKind::Person)
             .collect();
-        let mut blocks: HashMap<(Vec<&str>, Option<char>), Vec<usize>> = HashMap::new();
+        let mut blocks: HashMap<BlockKey, Vec<usize>> = HashMap::new();
         for &p in &people {
-            let t = tokens(&keys[p].1);
-            let (last, given) = t.split_last().map_or(("", &[][..]), |(l, g)| (*l, g));
-            blocks
-                .entry((given.to_vec(), last.chars().next()))
-                .or_default()
-                .push(p);
+            blocks.entry(block_key(&keys[p].1)).or_default().push(p);
         }
         let mut block_list: Vec<&Vec<usize>> = blocks.values().collect();
         block_list.sort();
@@ -176,7 +187,7 @@ impl NameIndex {
             for (xi, &x) in block.iter().enumerate() {
                 for &y in &block[xi + 1..] {
                     let (nx, ny) = (keys[x].1.as_str(), keys[y].1.as_str());
-                    if together.contains_key(&(nx, ny)) {
+                    if together.contains(&(nx, ny)) {
                         continue;
                     }
                     let (lx, ly) = (tokens(nx), tokens(ny));

@@ -69,6 +69,20 @@ fn is_hedged(a: &Analysis, first: usize, last: usize) -> bool {
     })
 }
 
+/// The first index in `0..len` for which `before` is false (`before` must be monotone).
+fn partition(len: usize, before: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if before(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 fn within(start: usize, end: usize, s_start: usize, s_end: usize) -> bool {
     start >= s_start && end <= s_end
 }
@@ -90,19 +104,31 @@ pub fn find_claims(
         if s.last - s.first < 6 || a.on_headline(s.first) || !ends_sentence {
             continue;
         }
-        let entities: Vec<usize> = (0..mentions.len())
+        // annotations are sorted by start: look only at those starting in the sentence
+        let in_sentence = |starts: &dyn Fn(usize) -> usize, len: usize| {
+            let lo = partition(len, |i| starts(i) < s.start);
+            let hi = partition(len, |i| starts(i) < s.end);
+            lo..hi.max(lo)
+        };
+        let entities: Vec<usize> = in_sentence(&|i| mentions[i].start, mentions.len())
             .filter(|&m| within(mentions[m].start, mentions[m].end, s.start, s.end))
             .collect();
-        let qs: Vec<usize> = (0..quantities.len())
+        let qs: Vec<usize> = in_sentence(&|i| quantities[i].start, quantities.len())
             .filter(|&q| within(quantities[q].start, quantities[q].end, s.start, s.end))
             .collect();
-        let has_date = dates
-            .iter()
-            .any(|d| within(d.start, d.end, s.start, s.end) && d.value.is_some());
+        // "now", "recently" (…_REF) do not make a sentence checkable
+        let has_date = in_sentence(&|i| dates[i].start, dates.len())
+            .map(|i| &dates[i])
+            .any(|d| {
+                within(d.start, d.end, s.start, s.end)
+                    && d.value.as_deref().is_some_and(|v| !v.ends_with("_REF"))
+            });
         let has_role = entities.iter().any(|&m| mentions[m].role.is_some());
-        let quote = quotes
+        let first_quote = partition(quotes.len(), |i| quotes[i].end <= s.start);
+        let quote = quotes[first_quote..]
             .iter()
-            .find(|q| q.start < s.end && q.end > s.start && q.speaker.is_some());
+            .take_while(|q| q.start < s.end)
+            .find(|q| q.end > s.start && q.speaker.is_some());
         let according = (s.first..s.last.saturating_sub(1))
             .find(|&k| a.tok(k).eq_ignore_ascii_case("according") && a.tok(k + 1) == "to")
             .and_then(|k| {

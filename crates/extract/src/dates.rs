@@ -161,6 +161,9 @@ impl<'t> Scan<'_, 't> {
             if let Some(day) = Day::parse_iso(w).filter(|_| w.len() == 10) {
                 return Some(self.push_day(i, i + 1, Some(day), true));
             }
+            if let Some(next) = self.time_of_day(i) {
+                return Some(next);
+            }
             if let Some(d) = day_number(w) {
                 if let Some(m) = month_number(self.tok(i + 1)) {
                     return Some(self.month_day(i, i + 2, m, d));
@@ -226,12 +229,23 @@ impl<'t> Scan<'_, 't> {
         if let Some(next) = self.at_absolute(i) {
             return Some(next);
         }
+        if let Some(next) = self.decade_or_mid_year(i) {
+            return Some(next);
+        }
         let lower = w.to_ascii_lowercase();
         match lower.as_str() {
-            "today" | "tonight" => {
+            "today" => {
                 let day = self.anchor;
                 return Some(self.push_day(i, i + 1, day, false));
             }
+            "tonight" => {
+                let value = self.anchor.map(|d| format!("{}TNI", d.iso()));
+                return Some(self.push(i, i + 1, value, None));
+            }
+            "now" | "currently" | "presently" => {
+                return Some(self.push(i, i + 1, Some("PRESENT_REF".into()), None));
+            }
+            "recently" => return Some(self.push(i, i + 1, Some("PAST_REF".into()), None)),
             "yesterday" => {
                 let day = self.anchor.map(|d| d.plus(-1));
                 return Some(self.push_day(i, i + 1, day, false));
@@ -425,6 +439,30 @@ impl<'t> Scan<'_, 't> {
             }),
             "year" => base.map(|d| format!("{:04}", i64::from(d.y) + offset)),
             "day" if anaphoric => base.map(|d| d.plus(offset).iso()),
+            "quarter" => base.map(|d| {
+                let idx = i64::from(d.y) * 4 + i64::from((d.m - 1) / 3) + offset;
+                format!("{:04}-Q{}", idx.div_euclid(4), idx.rem_euclid(4) + 1)
+            }),
+            "spring" | "summer" | "fall" | "autumn" | "winter" => base.map(|d| {
+                let code = match unit.as_str() {
+                    "spring" => "SP",
+                    "summer" => "SU",
+                    "winter" => "WI",
+                    _ => "FA",
+                };
+                format!("{:04}-{code}", i64::from(d.y) + offset)
+            }),
+            "morning" | "afternoon" | "evening" | "night" if word == "this" || word == "last" => {
+                base.map(|d| {
+                    let (day, code) = match unit.as_str() {
+                        "morning" => (d, "MO"),
+                        "afternoon" => (d, "AF"),
+                        "evening" => (d, "EV"),
+                        _ => (if word == "last" { d.plus(-1) } else { d }, "NI"),
+                    };
+                    format!("{}T{code}", day.iso())
+                })
+            }
             _ => return None,
         };
         Some(self.push(first, i + 2, value, None))
@@ -436,6 +474,51 @@ impl<'t> Scan<'_, 't> {
             self.tok(i + 1).to_ascii_lowercase(),
             self.tok(i + 2).to_ascii_lowercase(),
         );
+        let the = self.tok(i).eq_ignore_ascii_case("the");
+        if the && (w1 == "past" || w1 == "future") {
+            // "the past three years" is a duration
+            let unit_follows = word_value(&w2).is_some()
+                || matches!(
+                    w2.as_str(),
+                    "day"
+                        | "days"
+                        | "week"
+                        | "weeks"
+                        | "month"
+                        | "months"
+                        | "year"
+                        | "years"
+                        | "decade"
+                        | "decades"
+                        | "few"
+                        | "several"
+                );
+            if unit_follows {
+                return None;
+            }
+            let value = if w1 == "past" {
+                "PAST_REF"
+            } else {
+                "FUTURE_REF"
+            };
+            return Some(self.push(i, i + 2, Some(value.into()), None));
+        }
+        let quarter = match w1.as_str() {
+            "first" => Some(1),
+            "second" => Some(2),
+            "third" => Some(3),
+            "fourth" => Some(4),
+            _ => None,
+        };
+        if let (true, Some(q), "quarter") = (the, quarter, w2.as_str()) {
+            if self.tok(i + 3) == "of" {
+                if let Some(y) = year_number(self.tok(i + 4)) {
+                    return Some(self.push(i, i + 5, Some(format!("{y:04}-Q{q}")), None));
+                }
+            }
+            let value = self.anchor.map(|d| format!("{:04}-Q{q}", d.y));
+            return Some(self.push(i, i + 3, value, None));
+        }
         let end = if w1 == "same" && w2 == "day" {
             i + 3
         } else if w1 == "day" && self.tok(i).eq_ignore_ascii_case("that") {
@@ -447,10 +530,82 @@ impl<'t> Scan<'_, 't> {
         Some(self.push(i, end, value, None))
     }
 
+    /// "6:54 AM", "10 a.m.": a time of day on the day just named, else on the anchor day.
+    fn time_of_day(&mut self, i: usize) -> Option<usize> {
+        let a = self.a;
+        let hour: u32 = self.tok(i).parse().ok().filter(|h| (1..=12).contains(h))?;
+        let mut j = i + 1;
+        let mut minute = 0;
+        if self.tok(j) == ":" && self.tok(j + 1).len() == 2 {
+            minute = self.tok(j + 1).parse().ok().filter(|m| *m < 60)?;
+            j += 2;
+        }
+        let after = a.tokens[j - 1].end;
+        let rest = &a.text[after..];
+        let rest_trim = rest.strip_prefix(' ').unwrap_or(rest);
+        let gap = rest.len() - rest_trim.len();
+        let markers = [
+            ("a.m.", false),
+            ("p.m.", true),
+            ("AM", false),
+            ("PM", true),
+            ("am", false),
+            ("pm", true),
+        ];
+        let (marker, pm) = markers.into_iter().find(|(m, _)| {
+            rest_trim.starts_with(m)
+                && !rest_trim[m.len()..].starts_with(|c: char| c.is_alphanumeric())
+        })?;
+        let end = after + gap + marker.len();
+        let hour24 = match (hour, pm) {
+            (12, false) => 0,
+            (12, true) => 12,
+            (h, true) => h + 12,
+            (h, false) => h,
+        };
+        let start = a.tokens[i].start;
+        let just_named = self
+            .out
+            .last()
+            .filter(|d| start.saturating_sub(d.end) <= 3)
+            .and(self.last_day);
+        let day = just_named.or(self.anchor);
+        self.out.push(DateFound {
+            start,
+            end,
+            value: day.map(|d| format!("{}T{hour24:02}:{minute:02}", d.iso())),
+            absolute_day: None,
+        });
+        Some(a.token_at(end))
+    }
+
+    /// "the 1990s", "mid-2013".
+    fn decade_or_mid_year(&mut self, i: usize) -> Option<usize> {
+        let w = self.tok(i);
+        if let Some(digits) = w
+            .strip_suffix('s')
+            .filter(|d| d.len() == 4 && d.ends_with('0'))
+        {
+            year_number(digits)?;
+            let first = if i > 0 && self.tok(i - 1).eq_ignore_ascii_case("the") {
+                i - 1
+            } else {
+                i
+            };
+            return Some(self.push(first, i + 1, Some(digits[..3].to_string()), None));
+        }
+        let year = w.strip_prefix("mid-").and_then(year_number)?;
+        Some(self.push(i, i + 1, Some(format!("{year:04}")), None))
+    }
+
     /// "two days ago", "three years ago"; vague counts ("a few weeks ago") stay unresolved.
     fn ago(&mut self, i: usize) -> Option<usize> {
         let w = self.tok(i);
-        let (count, unit_at) = if let Some(v) = word_value(w) {
+        let one = (w.eq_ignore_ascii_case("a") || w.eq_ignore_ascii_case("an"))
+            && self.tok(i + 2) == "ago";
+        let (count, unit_at) = if one {
+            (Some(1), i + 1)
+        } else if let Some(v) = word_value(w) {
             (Some(v as i64), i + 1)
         } else if self.a.tokens[i].kind == TokenKind::Number {
             (w.parse::<i64>().ok(), i + 1)
@@ -573,6 +728,29 @@ mod tests {
             [v("Friday", Some("2025-03-28")), v("March", Some("2025-03"))]
         );
         assert!(dates("Theresa May may come.", Some("2025-03-24")).is_empty());
+    }
+
+    #[test]
+    fn times_seasons_quarters_and_references() {
+        assert_eq!(
+            dates(
+                "By 6:54 AM on March 6, 2025 at 10 a.m. prices rose in the first quarter; this summer, \
+                 the 1990s and mid-2013 are recalled now, as in the past. A year ago it fell.",
+                Some("2025-03-06")
+            ),
+            [
+                v("6:54 AM", Some("2025-03-06T06:54")),
+                v("March 6, 2025", Some("2025-03-06")),
+                v("10 a.m.", Some("2025-03-06T10:00")),
+                v("the first quarter", Some("2025-Q1")),
+                v("this summer", Some("2025-SU")),
+                v("the 1990s", Some("199")),
+                v("mid-2013", Some("2013")),
+                v("now", Some("PRESENT_REF")),
+                v("the past", Some("PAST_REF")),
+                v("A year ago", Some("2024")),
+            ]
+        );
     }
 
     #[test]

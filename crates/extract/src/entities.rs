@@ -2,7 +2,9 @@
 //! capitalized words (titles before names, organization heads, given names), then a
 //! document-level pass that links surnames to the full name seen elsewhere.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use aho_corasick::{AhoCorasickBuilder, MatchKind};
 
 use newspipe_core::EntityKind;
 
@@ -69,13 +71,17 @@ fn word_bounded(text: &str, start: usize, end: usize) -> bool {
 fn list_hits(a: &Analysis) -> Vec<ListHit> {
     let text = a.text;
     let gaz = &*GAZETTEER;
-    gaz.automaton
-        .find_iter(text)
-        .filter_map(|m| {
-            let entry = &gaz.entries[m.pattern().as_usize()];
-            let (start, end) = (m.start(), m.end());
+    gaz.find(text)
+        .into_iter()
+        .filter_map(|(start, end, entry_id)| {
+            let entry = &gaz.entries[entry_id];
             let found = &text[start..end];
+            // "LONDON 1996-08-30", "SOCCER - JAPAN GET LUCKY WIN": names in a line of capitals
+            let shouted = entry.surface.len() >= 4
+                && !found.chars().any(char::is_lowercase)
+                && a.on_shouted_line(a.token_containing(start));
             let case_ok = found == entry.surface
+                || shouted
                 || (entry.surface.contains(' ')
                     && found.as_bytes()[0] == entry.surface.as_bytes()[0]
                     && found.chars().next().is_some_and(char::is_uppercase));
@@ -96,7 +102,7 @@ fn list_hits(a: &Analysis) -> Vec<ListHit> {
             Some(ListHit {
                 start: the_start.unwrap_or(start),
                 end,
-                entry: m.pattern().as_usize(),
+                entry: entry_id,
             })
         })
         .collect()
@@ -135,7 +141,98 @@ pub fn find_entities(a: &Analysis) -> Vec<Mention> {
     capitalized_runs(a, &hit_at, &mut consumed, &mut cands);
     let mut kept = resolve_overlaps(cands);
     link_single_names(a, &mut kept);
+    appositive_roles(a, &mut kept);
     finish(text, kept)
+}
+
+/// Roles stated in an apposition: "Trump’s special envoy, Steve Witkoff" and "George Barros,
+/// Russia team lead at the Institute for the Study of War,".
+fn appositive_roles(a: &Analysis, kept: &mut [Candidate]) {
+    let n = a.tokens.len();
+    for c in kept
+        .iter_mut()
+        .filter(|c| c.kind == EntityKind::Person && c.role.is_none())
+    {
+        let first = a.token_containing(c.start);
+        let after = a.token_at(c.end);
+        // before: [Name’s] lowercase words "," NAME
+        if first >= 3 && a.tok(first - 1) == "," {
+            let mut k = first - 1;
+            while k > 0
+                && first - k <= 4
+                && a.tokens[k - 1].kind == TokenKind::Word
+                && !a.is_capitalized(k - 1)
+            {
+                k -= 1;
+            }
+            let words = first - 1 - k;
+            if words >= 1
+                && k >= 2
+                && matches!(a.tok(k - 1), "’s" | "'s")
+                && a.is_capitalized(k - 2)
+            {
+                c.role = Some((a.tokens[k - 2].start, a.tokens[first - 2].end));
+                continue;
+            }
+        }
+        // after: NAME "," a|an|the … "," — at most a dozen words, no verb-like "said"
+        if after + 2 < n && a.tok(after) == "," {
+            let starts = a.tok(after + 1);
+            let second = a.tok(after + 2);
+            let capitalized_head = a.is_capitalized(after + 1)
+                && a.tokens[after + 2].kind == TokenKind::Word
+                && !a.is_capitalized(after + 2)
+                && !is_speech_verb(second)
+                && !matches!(second, "and" | "or" | "who" | "which");
+            let described = matches!(starts, "a" | "an" | "the")
+                || capitalized_head
+                || (a.tokens[after + 1].kind == TokenKind::Word
+                    && !a.is_capitalized(after + 1)
+                    && !is_speech_verb(starts)
+                    && !starts.ends_with("ing")
+                    && !starts.ends_with("ed")
+                    && !matches!(
+                        starts,
+                        "who"
+                            | "which"
+                            | "can"
+                            | "could"
+                            | "will"
+                            | "would"
+                            | "is"
+                            | "was"
+                            | "are"
+                            | "were"
+                            | "has"
+                            | "had"
+                            | "have"
+                            | "may"
+                            | "might"
+                            | "should"
+                            | "must"
+                            | "does"
+                            | "did"
+                            | "and"
+                            | "or"
+                            | "but"
+                    ));
+            if !described {
+                continue;
+            }
+            let close = (after + 2..(after + 14).min(n))
+                .find(|&j| matches!(a.tok(j), "," | "." | ";" | ")"));
+            if let Some(j) = close.filter(|&j| a.tokens[j].line == a.tokens[after].line) {
+                let span = after + 1..j;
+                if span
+                    .clone()
+                    .any(|k| is_speech_verb(a.tok(k)) || a.tok(k) == "“" || a.tok(k) == "\"")
+                {
+                    continue;
+                }
+                c.role = Some((a.tokens[after + 1].start, a.tokens[j - 1].end));
+            }
+        }
+    }
 }
 
 /// Whether token `i` can be part of a person's name.
@@ -447,7 +544,7 @@ fn name_piece(a: &Analysis, mut s: usize, e: usize, headline: bool, cands: &mut 
     let first = a.tok(s);
     if len == 1 {
         let label = a.text[a.tokens[s].end..].starts_with(':');
-        if is_acronym(first) && !label && !in_all_caps_line(a, s) {
+        if is_acronym(first) && !label && !a.on_shouted_line(s) {
             cands.push(candidate(a, s, e, EntityKind::Organization, Priority::Rule));
         }
         return;
@@ -504,19 +601,6 @@ fn candidate(a: &Analysis, s: usize, e: usize, kind: EntityKind, priority: Prior
     }
 }
 
-/// Whether the words around token `i` on its line are in capitals too (a shouted headline).
-fn in_all_caps_line(a: &Analysis, i: usize) -> bool {
-    let line = a.tokens[i].line;
-    let neighbours = [i.checked_sub(1), Some(i + 1)];
-    neighbours.into_iter().flatten().any(|k| {
-        k < a.tokens.len()
-            && a.tokens[k].line == line
-            && a.tokens[k].kind == TokenKind::Word
-            && a.tok(k).chars().filter(|c| c.is_alphabetic()).count() >= 2
-            && a.tok(k).chars().all(|c| !c.is_lowercase())
-    })
-}
-
 /// An all-caps word of 2–7 letters (hyphens and `&` allowed) that is not a common abbreviation.
 fn is_acronym(w: &str) -> bool {
     let letters = w.chars().filter(|c| c.is_alphabetic()).count();
@@ -532,14 +616,27 @@ fn resolve_overlaps(mut cands: Vec<Candidate>) -> Vec<Candidate> {
             .then((y.end - y.start).cmp(&(x.end - x.start)))
             .then(x.start.cmp(&y.start))
     });
+    // kept spans by start, so an overlap check looks at two neighbours only
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new();
     let mut kept: Vec<Candidate> = Vec::with_capacity(cands.len());
     for c in cands {
-        if kept.iter().all(|k| c.end <= k.start || c.start >= k.end) {
+        if is_free(&taken, c.start, c.end) {
+            taken.insert(c.start, c.end);
             kept.push(c);
         }
     }
     kept.sort_by_key(|c| c.start);
     kept
+}
+
+/// Whether `[start, end)` overlaps none of the spans in `taken` (start → end, disjoint).
+fn is_free(taken: &BTreeMap<usize, usize>, start: usize, end: usize) -> bool {
+    let before_ok = taken
+        .range(..=start)
+        .next_back()
+        .is_none_or(|(_, &e)| e <= start);
+    let after_ok = taken.range(start..).next().is_none_or(|(&s, _)| s >= end);
+    before_ok && after_ok
 }
 
 /// Links single capitalized words to a person already named in full in the document
@@ -556,10 +653,15 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
     full_names.sort_unstable();
     full_names.dedup();
     let mut added = Vec::new();
-    for name in full_names {
-        for (pos, _) in text.match_indices(name) {
-            let end = pos + name.len();
-            if word_bounded(text, pos, end) && kept.iter().all(|k| end <= k.start || pos >= k.end) {
+    let mut taken: BTreeMap<usize, usize> = kept.iter().map(|k| (k.start, k.end)).collect();
+    if let Ok(names) = AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&full_names)
+    {
+        for m in names.find_iter(text) {
+            let (pos, end) = (m.start(), m.end());
+            if word_bounded(text, pos, end) && is_free(&taken, pos, end) {
+                taken.insert(pos, end);
                 added.push(Candidate {
                     kind: EntityKind::Person,
                     start: pos,
@@ -710,6 +812,48 @@ mod tests {
     }
 
     #[test]
+    fn possessives_stay_out_of_the_span() {
+        let text = "Defence Minister Bill Blair spoke.\nBlair's comments on Ukraine’s sovereignty echo Blair’s own words.";
+        let e = ents(text);
+        let got: Vec<_> = e
+            .iter()
+            .map(|e| (e.0, e.1.as_str(), e.3.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (EntityKind::Person, "Bill Blair", "Bill Blair"),
+                (EntityKind::Person, "Blair", "Bill Blair"),
+                (EntityKind::Place, "Ukraine", "Ukraine"),
+                (EntityKind::Person, "Blair", "Bill Blair"),
+            ]
+        );
+    }
+
+    #[test]
+    fn roles_stated_in_apposition() {
+        let e = ents(
+            "Trump’s special envoy, Steve Witkoff, dismissed it. The Kyiv Independent spoke to \
+             George Barros, Russia team lead at the Institute for the Study of War, on Monday.",
+        );
+        let roles: Vec<_> = e
+            .iter()
+            .filter(|e| e.0 == EntityKind::Person && e.2.is_some())
+            .map(|e| (e.1.as_str(), e.2.as_deref().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("Steve Witkoff", "Trump’s special envoy"),
+                (
+                    "George Barros",
+                    "Russia team lead at the Institute for the Study of War"
+                )
+            ]
+        );
+    }
+
+    #[test]
     fn organizations_by_head_word() {
         let text =
             "said Benjamin Jensen of the Center for Strategic and International Studies and a \
@@ -743,6 +887,24 @@ mod tests {
         );
         let got: Vec<_> = e.iter().map(|e| e.1.as_str()).collect();
         assert_eq!(got, ["Canada", "Ukraine"]);
+    }
+
+    #[test]
+    fn names_in_lines_of_capitals_come_from_the_lists() {
+        let e =
+            ents("SOCCER - JAPAN GET LUCKY WIN , CHINA IN SURPRISE DEFEAT .\nLONDON 1996-08-30\n");
+        let got: Vec<_> = e
+            .iter()
+            .map(|e| (e.0, e.1.as_str(), e.3.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (EntityKind::Place, "JAPAN", "Japan"),
+                (EntityKind::Place, "CHINA", "China"),
+                (EntityKind::Place, "LONDON", "London")
+            ]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use newspipe_core::EntityKind;
 
 const PLACES: &str = include_str!("../data/places.txt");
@@ -13,6 +13,7 @@ const ORGANIZATIONS: &str = include_str!("../data/organizations.txt");
 const TITLES: &str = include_str!("../data/titles.txt");
 const DEMONYMS: &str = include_str!("../data/demonyms.txt");
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
+const FEMALE_FIRST_NAMES: &str = include_str!("../data/female_first_names.txt");
 const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
 
 /// One gazetteer entry: what it is and its canonical name.
@@ -31,10 +32,55 @@ pub struct GazetteerEntry {
 
 /// Places and organizations in one leftmost-longest automaton.
 pub struct Gazetteer {
-    /// Matches listed surfaces, ASCII case-insensitively (callers check the case).
-    pub automaton: AhoCorasick,
-    /// Pattern id → entry.
+    /// Surfaces of four bytes or more, matched ASCII case-insensitively (callers check case).
+    long: AhoCorasick,
+    /// Entry index of each pattern of `long`.
+    long_ids: Vec<usize>,
+    /// Short surfaces ("US", "UN", "EU"), matched exactly: case-insensitively they would hit
+    /// inside every "focus" and "under".
+    short: AhoCorasick,
+    /// Entry index of each pattern of `short`.
+    short_ids: Vec<usize>,
+    /// All entries.
     pub entries: Vec<GazetteerEntry>,
+}
+
+impl Gazetteer {
+    /// Non-overlapping matches `(start, end, entry)`, leftmost-longest, in text order.
+    pub fn find(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut hits: Vec<(usize, usize, usize)> = self
+            .long
+            .find_iter(text)
+            .map(|m| (m.start(), m.end(), self.long_ids[m.pattern().as_usize()]))
+            .chain(
+                self.short
+                    .find_iter(text)
+                    .map(|m| (m.start(), m.end(), self.short_ids[m.pattern().as_usize()])),
+            )
+            .collect();
+        hits.sort_by_key(|&(start, end, _)| (start, std::cmp::Reverse(end)));
+        let mut last_end = 0;
+        hits.retain(|&(start, end, _)| {
+            let keep = start >= last_end;
+            if keep {
+                last_end = end;
+            }
+            keep
+        });
+        hits
+    }
+}
+
+fn automaton(
+    patterns: impl IntoIterator<Item = &'static str>,
+    case_insensitive: bool,
+) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .match_kind(MatchKind::LeftmostLongest)
+        .ascii_case_insensitive(case_insensitive)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns)
+        .expect("name list automaton builds")
 }
 
 fn list_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
@@ -73,22 +119,20 @@ pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
             });
         }
     }
-    let automaton = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .ascii_case_insensitive(true)
-        .build(entries.iter().map(|e| e.surface))
-        .expect("gazetteer automaton builds");
-    Gazetteer { automaton, entries }
+    let (short_ids, long_ids): (Vec<usize>, Vec<usize>) =
+        (0..entries.len()).partition(|&i| entries[i].surface.len() < 4);
+    Gazetteer {
+        long: automaton(long_ids.iter().map(|&i| entries[i].surface), true),
+        short: automaton(short_ids.iter().map(|&i| entries[i].surface), false),
+        long_ids,
+        short_ids,
+        entries,
+    }
 });
 
 /// Titles and roles that can precede a name, matched ASCII case-insensitively.
-pub static TITLE_AUTOMATON: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .ascii_case_insensitive(true)
-        .build(list_lines(TITLES).map(|(s, _)| s))
-        .expect("title automaton builds")
-});
+pub static TITLE_AUTOMATON: LazyLock<AhoCorasick> =
+    LazyLock::new(|| automaton(list_lines(TITLES).map(|(s, _)| s), true));
 
 /// Nationality adjectives ("Russian", "Canadian").
 pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
@@ -98,6 +142,10 @@ pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
 pub static FIRST_NAME_SET: LazyLock<HashSet<&'static str>> =
     LazyLock::new(|| list_lines(FIRST_NAMES).map(|(s, _)| s).collect());
 
+/// Given names that are far more often female (for "she" → the right antecedent).
+pub static FEMALE_NAME_SET: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| list_lines(FEMALE_FIRST_NAMES).map(|(s, _)| s).collect());
+
 /// Common lowercase English words: a capitalized phrase made of them ("Rotten Tomatoes") is
 /// not a person's name unless a list or a cue says so.
 pub static COMMON_WORD_SET: LazyLock<HashSet<&'static str>> =
@@ -105,6 +153,9 @@ pub static COMMON_WORD_SET: LazyLock<HashSet<&'static str>> =
 
 /// Whether a capitalized word is, lowercased, a common English word.
 pub fn is_common_word(word: &str) -> bool {
+    if !word.chars().any(char::is_uppercase) {
+        return COMMON_WORD_SET.contains(word);
+    }
     let lower = word.to_lowercase();
     COMMON_WORD_SET.contains(lower.as_str())
 }
@@ -547,6 +598,16 @@ pub static ORG_SUFFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "Secretariat",
         "Directorate",
         "Cooperation",
+        "AG",
+        "SA",
+        "NV",
+        "PLC",
+        "plc",
+        "GmbH",
+        "LLP",
+        "Co.",
+        "Airport",
+        "Stadium",
         "District",
         "Schools",
         "Trades",
@@ -732,6 +793,18 @@ pub const SPEECH_VERBS: &[&str] = &[
     "pledged",
     "pledges",
     "expressed",
+    "adding",
+    "saying",
+    "noting",
+    "arguing",
+    "writing",
+    "telling",
+    "asking",
+    "warning",
+    "insisting",
+    "explaining",
+    "stressing",
+    "tweeting",
 ];
 
 /// Whether `word` is a speech verb.

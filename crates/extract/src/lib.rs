@@ -47,7 +47,12 @@ mod text;
 use newspipe_core::{StageFactory, StageInstance};
 
 pub use canonical::{CanonicalMap, EntityVariants, NameIndex, VariantUse};
-pub use pipeline::{extract, Extraction};
+pub use claims::ClaimFound;
+pub use dates::DateFound;
+pub use entities::Mention;
+pub use pipeline::{extract, extract_mentions, Extraction};
+pub use quantities::QuantityFound;
+pub use quotes::QuoteFound;
 pub use stage::{ExtractConfig, ExtractStage, VARIANTS_KEY};
 
 /// Registers the `extract` stage under its YAML name.

@@ -47,20 +47,32 @@ const SCALES: &[(&str, f64)] = &[
 
 /// The value of a number word ("seven", "twenty-five"), case-insensitively.
 pub fn word_value(word: &str) -> Option<f64> {
-    let lower = word.to_ascii_lowercase();
-    if let Some((tens, ones)) = lower.split_once('-') {
-        let t = UNITS.iter().find(|(w, _)| *w == tens)?.1;
-        let o = UNITS.iter().find(|(w, _)| *w == ones)?.1;
+    // number words are 3 to 17 ASCII letters long
+    if word.len() < 3 || word.len() > 17 || !word.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let unit = |w: &str| {
+        let first = w.as_bytes().first()?.to_ascii_lowercase();
+        UNITS
+            .iter()
+            .filter(|(u, _)| u.as_bytes()[0] == first)
+            .find(|(u, _)| u.eq_ignore_ascii_case(w))
+            .map(|&(_, v)| v)
+    };
+    if let Some((tens, ones)) = word.split_once('-') {
+        let (t, o) = (unit(tens)?, unit(ones)?);
         return (t >= 20.0 && o < 10.0).then_some(t + o);
     }
-    UNITS.iter().find(|(w, _)| *w == lower).map(|&(_, v)| v)
+    unit(word)
 }
 
 /// The multiplier of a scale word ("million").
 pub fn scale_value(word: &str) -> Option<f64> {
-    let lower = word.to_ascii_lowercase();
-    let lower = lower.trim_end_matches('s');
-    SCALES.iter().find(|(w, _)| *w == lower).map(|&(_, v)| v)
+    let stem = word.strip_suffix('s').unwrap_or(word);
+    SCALES
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(stem))
+        .map(|&(_, v)| v)
 }
 
 /// The value of a number written with digits ("1,700", "4.7").

@@ -6,8 +6,8 @@
 use newspipe_core::EntityKind;
 
 use crate::entities::Mention;
-use crate::lexicon::is_speech_verb;
-use crate::text::Analysis;
+use crate::lexicon::{is_speech_verb, FEMALE_NAME_SET, FIRST_NAME_SET};
+use crate::text::{Analysis, TokenKind};
 
 /// A quote found in one document; the speaker is an index into the document's mentions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,8 +95,9 @@ fn segments(text: &str) -> Vec<Segment> {
             }
             (None, c) if is_open_mark(c) => open = Some((pos, c)),
             (None, '"') => {
+                // an opening straight quote starts words, or stands apart (` " We will ... , " `)
                 let next = text[pos + 1..].chars().next();
-                if next.is_some_and(|n| !n.is_whitespace()) {
+                if next.is_some_and(|n| !n.is_whitespace()) || prev.is_whitespace() {
                     open = Some((pos, '"'));
                 }
             }
@@ -122,7 +123,7 @@ const ATTRIBUTIVE_FOLLOWERS: &[&str] = &[
 fn is_quoted_term(a: &Analysis, seg: &Segment, sentence_has_cue: bool) -> bool {
     let inner = &a.text[seg.start..seg.end];
     let words: Vec<&str> = inner.split_whitespace().collect();
-    if words.len() > 6 || seg.unclosed {
+    if seg.unclosed {
         return false;
     }
     let ends_sentence = inner.ends_with(['.', '!', '?', ',']);
@@ -132,6 +133,18 @@ fn is_quoted_term(a: &Analysis, seg: &Segment, sentence_has_cue: bool) -> bool {
     });
     if title_case && !ends_sentence && words.len() >= 2 {
         return true;
+    }
+    // a quoted headline or work title: nearly every longer word capitalized
+    let long: Vec<&&str> = words.iter().filter(|w| w.chars().count() >= 4).collect();
+    let capitalized = long
+        .iter()
+        .filter(|w| w.starts_with(|c: char| c.is_uppercase()))
+        .count();
+    if long.len() >= 3 && capitalized * 5 >= long.len() * 4 {
+        return true;
+    }
+    if words.len() > 6 {
+        return false;
     }
     let next_word = a.text[seg.close..]
         .split(|c: char| !c.is_alphanumeric() && c != '-')
@@ -188,12 +201,13 @@ pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
     for k in 1..kept.len() {
         if speakers[k].is_none() {
             let previous = speakers[k - 1].map(|p| mentions[p].local_canonical.as_str());
-            let between_named = people.iter().any(|&p| {
-                let m = &mentions[p];
-                m.start >= kept[k - 1].close
-                    && m.end <= kept[k].open
-                    && Some(m.local_canonical.as_str()) != previous
-            });
+            let between_named = ctx
+                .people_between(kept[k - 1].close, kept[k].open)
+                .iter()
+                .any(|&p| {
+                    let m = &mentions[p];
+                    m.end <= kept[k].open && Some(m.local_canonical.as_str()) != previous
+                });
             let close = a.text[kept[k - 1].close..kept[k].open]
                 .matches('\n')
                 .count()
@@ -231,32 +245,105 @@ struct Context<'a, 't> {
 
 const PRONOUNS: &[&str] = &["he", "she", "He", "She"];
 
+/// What a pronoun or a given name tells about a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gender {
+    Female,
+    Male,
+}
+
+/// Words that can start a noun phrase standing for the speaker ("the senator said").
+const NOMINAL_STARTS: &[&str] = &["the", "a", "an", "his", "her", "The"];
+
 impl Context<'_, '_> {
     fn inside_quote(&self, pos: usize) -> bool {
-        self.segs.iter().any(|s| s.start <= pos && pos < s.end)
+        let k = self.segs.partition_point(|s| s.start <= pos);
+        k > 0 && pos < self.segs[k - 1].end
+    }
+
+    /// People whose mention starts in `[from, to)`, in order.
+    fn people_between(&self, from: usize, to: usize) -> &[usize] {
+        let lo = self
+            .people
+            .partition_point(|&p| self.mentions[p].start < from);
+        let hi = self
+            .people
+            .partition_point(|&p| self.mentions[p].start < to);
+        &self.people[lo..hi.max(lo)]
     }
 
     fn person_at(&self, start: usize) -> Option<usize> {
-        self.people
-            .iter()
-            .copied()
-            .find(|&p| self.mentions[p].start == start)
+        self.people_between(start, start + 1).first().copied()
+    }
+
+    /// A person or an organization ("the White House said") starting at `start`.
+    fn speaker_at(&self, start: usize) -> Option<usize> {
+        self.person_at(start).or_else(|| {
+            let k = self.mentions.partition_point(|m| m.start < start);
+            self.mentions
+                .get(k)
+                .filter(|m| m.start == start && m.kind == EntityKind::Organization)
+                .map(|_| k)
+        })
     }
 
     fn person_ending_at(&self, end: usize) -> Option<usize> {
+        let k = self.people.partition_point(|&p| self.mentions[p].end < end);
         self.people
-            .iter()
+            .get(k)
             .copied()
-            .find(|&p| self.mentions[p].end == end)
+            .filter(|&p| self.mentions[p].end == end)
     }
 
-    /// The most recent person named before `pos`, outside quotes.
-    fn antecedent(&self, pos: usize) -> Option<usize> {
-        self.people
+    /// The most recent person named before `pos`, outside quotes, whose gender (when a given
+    /// name or a title tells it) fits the pronoun.
+    fn antecedent(&self, pos: usize, pronoun: Option<&str>) -> Option<usize> {
+        let wanted = match pronoun.map(str::to_ascii_lowercase).as_deref() {
+            Some("she") => Some(Gender::Female),
+            Some("he") => Some(Gender::Male),
+            _ => None,
+        };
+        let before = self
+            .people
+            .partition_point(|&p| self.mentions[p].end <= pos);
+        // the last few dozen people named are enough to find the one meant
+        self.people[..before]
             .iter()
             .copied()
             .rev()
-            .find(|&p| self.mentions[p].end <= pos && !self.inside_quote(self.mentions[p].start))
+            .take(64)
+            .find(|&p| {
+                let fits = match (wanted, self.gender(p)) {
+                    (Some(w), Some(g)) => w == g,
+                    _ => true,
+                };
+                fits && !self.inside_quote(self.mentions[p].start)
+            })
+    }
+
+    fn gender(&self, p: usize) -> Option<Gender> {
+        let m = &self.mentions[p];
+        if let Some((s, e)) = m.role {
+            let role = &self.a.text[s..e];
+            if role.starts_with("Mrs") || role.starts_with("Ms") || role.starts_with("Madam") {
+                return Some(Gender::Female);
+            }
+            if role.starts_with("Mr") {
+                return Some(Gender::Male);
+            }
+        }
+        let given = m
+            .local_canonical
+            .split(' ')
+            .next()
+            .filter(|_| m.local_canonical.contains(' '))?;
+        if FEMALE_NAME_SET.contains(given) {
+            Some(Gender::Female)
+        } else if FIRST_NAME_SET.contains(given) {
+            Some(Gender::Male)
+        } else {
+            None
+        }
     }
 
     fn sentence_has_cue(&self, pos: usize) -> bool {
@@ -267,10 +354,10 @@ impl Context<'_, '_> {
         }
         let s = a.sentences[a.tokens[i].sentence];
         (s.first..s.last).any(|k| is_speech_verb(a.tok(k)))
-            || self.people.iter().any(|&p| {
-                let m = &self.mentions[p];
-                m.start >= s.start && m.end <= s.end && !self.inside_quote(m.start)
-            })
+            || self
+                .people_between(s.start, s.end)
+                .iter()
+                .any(|&p| !self.inside_quote(self.mentions[p].start))
     }
 
     /// The speaker named next to this quote: after it ("…," said Boivin / Blair said / he
@@ -287,9 +374,20 @@ impl Context<'_, '_> {
         let limit = (k + 14).min(n);
         let mut saw_verb = false;
         let mut saw_subject: Option<usize> = None;
+        // words that are neither a speaker nor a verb: one is allowed before the verb ("Blair
+        // also said"), a title's worth after it ("said Foreign Affairs Minister Freeland")
+        let mut stray = 0;
+        // a quote that ends its sentence is followed by a cue only if the cue comes at once
+        let closed_sentence = !seg_ends_open_sentence(a, seg);
         while k < limit {
             let t = a.tokens[k];
             let w = a.tok(k);
+            if t.kind == TokenKind::Word {
+                stray += 1;
+            }
+            if stray > if saw_verb { 7 } else { 2 } {
+                break;
+            }
             if t.start > seg.close && a.text[seg.close..t.start].contains('\n') {
                 break;
             }
@@ -300,16 +398,52 @@ impl Context<'_, '_> {
             if matches!(w, "." | "!" | "?") && !seg_ends_open_sentence(a, seg) {
                 break;
             }
-            if let Some(p) = self.person_at(t.start) {
+            if let Some(p) = self.speaker_at(t.start) {
                 if saw_verb {
                     return Some(p);
                 }
+                let next = a.token_at(self.mentions[p].end);
+                let verb_next = next < n && is_speech_verb(a.tok(next));
+                // "Jensen, a scholar with the think tank, wrote"
+                let after_apposition = (next < n && a.tok(next) == ",")
+                    .then(|| (next + 1..(next + 16).min(n)).find(|&j| a.tok(j) == ","))
+                    .flatten()
+                    .is_some_and(|j| j + 1 < n && is_speech_verb(a.tok(j + 1)));
+                if after_apposition && !saw_verb {
+                    return Some(p);
+                }
+                if closed_sentence && !verb_next {
+                    break;
+                }
                 saw_subject = Some(p);
-                k = a.token_at(self.mentions[p].end);
+                stray = 0;
+                k = next;
                 continue;
             }
+            if closed_sentence
+                && t.kind == TokenKind::Word
+                && w.starts_with(|c: char| c.is_uppercase())
+                && !PRONOUNS.contains(&w)
+            {
+                break;
+            }
             if PRONOUNS.contains(&w) && (saw_verb || (k + 1 < n && is_speech_verb(a.tok(k + 1)))) {
-                return self.antecedent(self.group_start(seg));
+                return self.antecedent(self.group_start(seg), Some(w));
+            }
+            // "the senator said", "said the former governor": a description of the speaker
+            if NOMINAL_STARTS.contains(&w) && saw_subject.is_none() {
+                let plain = |j: usize| {
+                    j < n
+                        && a.tokens[j].kind == TokenKind::Word
+                        && self.speaker_at(a.tokens[j].start).is_none()
+                };
+                if saw_verb && plain(k + 1) {
+                    return self.antecedent(self.group_start(seg), None);
+                }
+                let verb = (k + 2..(k + 5).min(n)).find(|&j| is_speech_verb(a.tok(j)));
+                if verb.is_some_and(|v| (k + 1..v).all(plain)) {
+                    return self.antecedent(self.group_start(seg), None);
+                }
             }
             if is_speech_verb(w) {
                 if let Some(p) = saw_subject {
@@ -325,10 +459,8 @@ impl Context<'_, '_> {
     /// Where the group of paragraphs this quote belongs to starts (for pronoun antecedents).
     fn group_start(&self, seg: &Segment) -> usize {
         let mut start = seg.open;
-        for s in self.segs.iter().rev() {
-            if s.open >= start {
-                continue;
-            }
+        let earlier = self.segs.partition_point(|s| s.open < seg.open);
+        for s in self.segs[..earlier].iter().rev() {
             if s.unclosed && self.a.text[s.close..start].trim().is_empty() {
                 start = s.open;
             } else {
@@ -355,37 +487,45 @@ impl Context<'_, '_> {
         let verb = (s.first..first).rev().find(|&k| is_speech_verb(a.tok(k)));
         if let Some(v) = verb {
             if a.tok(v) == "according" {
-                if let Some(p) = self.people.iter().copied().find(|&p| {
-                    let m = &self.mentions[p];
-                    m.start > a.tokens[v].end && m.end <= seg.open
-                }) {
+                if let Some(&p) = self
+                    .people_between(a.tokens[v].end, seg.open)
+                    .iter()
+                    .find(|&&p| self.mentions[p].end <= seg.open)
+                {
                     return Some(p);
                 }
             }
-            let before = self.people.iter().copied().rev().find(|&p| {
-                let m = &self.mentions[p];
-                m.start >= s.start && m.end <= a.tokens[v].start
-            });
+            let before = self
+                .people_between(s.start, a.tokens[v].start)
+                .iter()
+                .rev()
+                .copied()
+                .find(|&p| self.mentions[p].end <= a.tokens[v].start);
             if let Some(p) = before {
                 return Some(p);
             }
-            if (s.first..v).any(|k| PRONOUNS.contains(&a.tok(k))) {
-                return self.antecedent(s.start);
+            if let Some(k) = (s.first..v).find(|&k| PRONOUNS.contains(&a.tok(k))) {
+                return self.antecedent(s.start, Some(a.tok(k)));
             }
             // "said Foreign Affairs Minister Chrystia Freeland: “…”"
-            if let Some(p) = self.people.iter().copied().find(|&p| {
-                let m = &self.mentions[p];
-                m.start > a.tokens[v].end && m.end <= seg.open
-            }) {
+            if let Some(&p) = self
+                .people_between(a.tokens[v].end, seg.open)
+                .iter()
+                .find(|&&p| self.mentions[p].end <= seg.open)
+            {
                 return Some(p);
             }
         }
         // the first person in the sentence who is not a possessor ("Trump’s envoy, Witkoff")
-        self.people.iter().copied().find(|&p| {
-            let m = &self.mentions[p];
-            let possessive = a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s");
-            m.start >= s.start && m.end <= seg.open && !possessive
-        })
+        self.people_between(s.start, seg.open)
+            .iter()
+            .copied()
+            .find(|&p| {
+                let m = &self.mentions[p];
+                let possessive =
+                    a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s");
+                m.end <= seg.open && !possessive
+            })
     }
 }
 
@@ -443,7 +583,10 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
     let a = ctx.a;
     let mut out = Vec::new();
     for s in &a.sentences {
-        if direct.iter().any(|d| d.open < s.end && d.close > s.start) {
+        // direct quotes are sorted and disjoint: only the last one opening before the
+        // sentence ends can reach into it
+        let k = direct.partition_point(|d| d.open < s.end);
+        if k > 0 && direct[k - 1].close > s.start {
             continue;
         }
         if s.last - s.first < 6 || a.on_headline(s.first) {
@@ -463,7 +606,7 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
             let subject = ctx.person_ending_at(prev_end).or_else(|| {
                 PRONOUNS
                     .contains(&a.tok(subj))
-                    .then(|| ctx.antecedent(a.tokens[subj].start))
+                    .then(|| ctx.antecedent(a.tokens[subj].start, Some(a.tok(subj))))
                     .flatten()
             });
             let Some(speaker) = subject else { continue };
@@ -603,6 +746,28 @@ mod tests {
                 ("ready to help.", Some("Bill Blair")),
                 ("We do not know,", Some("Boivin")),
                 ("attitude and pose", Some("Steve Witkoff"))
+            ]
+        );
+    }
+
+    #[test]
+    fn nominal_and_gendered_speakers() {
+        let text = "Sen. Elizabeth Warren met Gov. John Smith on Monday.\n\
+                    “We will win,” she said.\n\
+                    “That is wrong,” said the governor.\n\
+                    “No comment,” the White House said.";
+        let got = quotes(text);
+        let direct: Vec<_> = got
+            .iter()
+            .filter(|q| q.2)
+            .map(|q| (q.0.as_str(), q.1.as_deref()))
+            .collect();
+        assert_eq!(
+            direct,
+            [
+                ("We will win,", Some("Elizabeth Warren")),
+                ("That is wrong,", Some("John Smith")),
+                ("No comment,", Some("White House"))
             ]
         );
     }

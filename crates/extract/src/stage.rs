@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{CanonicalMap, NameIndex};
-use crate::pipeline::{extract, Extraction};
+use crate::pipeline::{extract, extract_mentions, Extraction};
 
 /// The `extract` stage's YAML configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,12 +85,10 @@ impl CorpusStage for ExtractStage {
         if !self.config.canonicalize {
             return Ok(());
         }
-        let this = &*self;
         let names: Vec<Vec<(EntityKind, String)>> = docs
             .par_iter()
             .map(|doc| {
-                this.run(doc)
-                    .mentions
+                extract_mentions(&doc.text)
                     .into_iter()
                     .map(|m| (m.kind, m.local_canonical))
                     .collect()

@@ -53,6 +53,8 @@ pub struct Analysis<'t> {
     pub sentences: Vec<Sentence>,
     /// Per line: whether it looks like a headline or menu (most words capitalized).
     pub headline_lines: Vec<bool>,
+    /// Per line: whether it is written in capitals ("SOCCER - JAPAN GET LUCKY WIN").
+    pub shouted_lines: Vec<bool>,
 }
 
 /// Abbreviations after which a period does not end a sentence.
@@ -68,12 +70,13 @@ impl<'t> Analysis<'t> {
     pub fn new(text: &'t str) -> Self {
         let mut tokens = tokenize(text);
         let sentences = split_sentences(text, &mut tokens);
-        let headline_lines = find_headline_lines(text, &tokens);
+        let (headline_lines, shouted_lines) = find_headline_lines(text, &tokens);
         Self {
             text,
             tokens,
             sentences,
             headline_lines,
+            shouted_lines,
         }
     }
 
@@ -99,6 +102,15 @@ impl<'t> Analysis<'t> {
     pub fn on_headline(&self, i: usize) -> bool {
         self.headline_lines
             .get(self.tokens[i].line)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Whether token `i` sits on a line written in capitals.
+    pub fn on_shouted_line(&self, i: usize) -> bool {
+        self.tokens
+            .get(i)
+            .and_then(|t| self.shouted_lines.get(t.line))
             .copied()
             .unwrap_or(false)
     }
@@ -336,10 +348,13 @@ const TITLE_CASE_MINOR: &[&str] = &[
     "from", "into", "but", "nor",
 ];
 
-fn find_headline_lines(text: &str, tokens: &[Token]) -> Vec<bool> {
+/// Per line: headline-like (most words capitalized) and shouted (no lowercase letters).
+fn find_headline_lines(text: &str, tokens: &[Token]) -> (Vec<bool>, Vec<bool>) {
     let lines = tokens.last().map_or(0, |t| t.line + 1);
     let mut caps = vec![0u32; lines];
     let mut lower = vec![0u32; lines];
+    let mut has_lowercase = vec![false; lines];
+    let mut capital_words = vec![0u32; lines];
     for t in tokens.iter().filter(|t| t.kind == TokenKind::Word) {
         let w = &text[t.start..t.end];
         if w.chars().next().is_some_and(char::is_uppercase) {
@@ -347,10 +362,19 @@ fn find_headline_lines(text: &str, tokens: &[Token]) -> Vec<bool> {
         } else if !TITLE_CASE_MINOR.contains(&w) {
             lower[t.line] += 1;
         }
+        if w.chars().any(char::is_lowercase) {
+            has_lowercase[t.line] = true;
+        } else if w.chars().filter(|c| c.is_uppercase()).count() >= 2 {
+            capital_words[t.line] += 1;
+        }
     }
-    (0..lines)
+    let headline = (0..lines)
         .map(|l| caps[l] >= 2 && lower[l] * 5 <= caps[l])
-        .collect()
+        .collect();
+    let shouted = (0..lines)
+        .map(|l| !has_lowercase[l] && capital_words[l] >= 1)
+        .collect();
+    (headline, shouted)
 }
 
 #[cfg(test)]
