@@ -144,9 +144,10 @@ impl Clusters {
         let representative = members
             .iter()
             .map(|(cluster, docs)| {
+                // Dedupe's representative; else the smallest id, whatever the input order.
                 let rep = docs
                     .iter()
-                    .find(|&&i| facts[i].representative)
+                    .min_by_key(|&&i| (!facts[i].representative, &facts[i].id))
                     .unwrap_or(&docs[0]);
                 (cluster.clone(), facts[*rep].id.clone())
             })
@@ -217,8 +218,9 @@ fn originality(f: &DocFacts, family: &[&str]) -> Signal {
     scored(ORIGINALITY, score, evidence)
 }
 
-/// The clusters that use one spelling, and its first use: document index, start, end.
-type Spelling = (BTreeSet<String>, (usize, usize, usize));
+/// The clusters that use one spelling, each with its first use there: document index, start,
+/// end.
+type Spelling = BTreeMap<String, (usize, usize, usize)>;
 
 /// Spellings of each canonical person across clusters.
 struct NameBook {
@@ -254,12 +256,17 @@ impl NameBook {
         let mut spellings: HashMap<String, BTreeMap<String, Spelling>> = HashMap::new();
         for (i, f) in facts.iter().enumerate() {
             for name in &f.names {
-                let entry = spellings
+                let first = spellings
                     .entry(name.canonical.clone())
                     .or_default()
                     .entry(spelling_key(&name.form))
-                    .or_insert_with(|| (BTreeSet::new(), (i, name.start, name.end)));
-                entry.0.insert(f.cluster.clone());
+                    .or_default()
+                    .entry(f.cluster.clone())
+                    .or_insert((i, name.start, name.end));
+                // The first use by document id, whatever the input order.
+                if (&f.id, name.start) < (&facts[first.0].id, first.1) {
+                    *first = (i, name.start, name.end);
+                }
             }
         }
         Self { spellings }
@@ -275,13 +282,13 @@ impl NameBook {
             let Some(forms) = self.spellings.get(&name.canonical) else {
                 continue;
             };
-            let clusters: BTreeSet<&String> = forms.values().flat_map(|(c, _)| c).collect();
+            let clusters: BTreeSet<&String> = forms.values().flat_map(|c| c.keys()).collect();
             if clusters.len() < 2 {
                 continue;
             }
             checkable = true;
             let own_key = spelling_key(&name.form);
-            let own = forms.get(&own_key).map_or(0, |(c, _)| c.len());
+            let own = forms.get(&own_key).map_or(0, BTreeMap::len);
             let best = forms
                 .iter()
                 .filter(|(key, _)| {
@@ -289,8 +296,15 @@ impl NameBook {
                         && strsim::levenshtein(key, &own_key) <= 2
                         && own_key.len() >= 4
                 })
-                .max_by_key(|(key, (c, _))| (c.len(), std::cmp::Reverse((*key).clone())));
-            if let Some((_, (c, (j, s, e)))) = best.filter(|(_, (c, _))| c.len() > own) {
+                .max_by_key(|(key, c)| (c.len(), std::cmp::Reverse((*key).clone())));
+            if let Some((_, c)) = best.filter(|(_, c)| c.len() > own) {
+                // Point at a use in another cluster, so the counterpart is independent.
+                let (j, s, e) = c
+                    .iter()
+                    .find(|(cluster, _)| **cluster != f.cluster)
+                    .or_else(|| c.iter().next())
+                    .map(|(_, use_)| use_)
+                    .expect("a spelling has a use");
                 let other = &facts[*j];
                 flagged.push(at(
                     &f.id,
@@ -390,15 +404,24 @@ fn match_claims(
                     let slot = support
                         .entry(o.cluster.as_str())
                         .or_insert_with(|| witness("supporting claim", w));
-                    if w > slot.weight {
-                        *slot = witness("supporting claim", w);
+                    // The strongest supporting claim; ties go to the smallest document id.
+                    let candidate = witness("supporting claim", w);
+                    let rank = |x: &Witness| (-x.weight, x.evidence.doc.clone(), x.evidence.start);
+                    if rank(&candidate) < rank(slot) {
+                        *slot = candidate;
                     }
                 } else if days <= t.contradiction_window_days
                     && contradicts(key, other, t.claim_min_overlap)
                 {
-                    against.entry(o.cluster.as_str()).or_insert_with(|| {
-                        witness("contradicting claim: incompatible numbers", weight)
-                    });
+                    let candidate = witness("contradicting claim: incompatible numbers", weight);
+                    let slot = against
+                        .entry(o.cluster.as_str())
+                        .or_insert_with(|| candidate.clone());
+                    if (&candidate.evidence.doc, candidate.evidence.start)
+                        < (&slot.evidence.doc, slot.evidence.start)
+                    {
+                        *slot = candidate;
+                    }
                 }
             }
             verdict.support = support.into_values().collect();

@@ -1,4 +1,5 @@
-//! The patterns the document signals look for, compiled once.
+//! The patterns the document signals look for, compiled once. Word boundaries are ASCII
+//! (`(?-u:\b)`) so the fast DFA engines run on any text.
 
 use std::sync::LazyLock;
 
@@ -11,14 +12,14 @@ fn compile(pattern: &str) -> Regex {
 /// Anonymous attribution: "sources said", "officials insist", "speaking anonymously".
 pub static ANONYMOUS: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"(?i)\b(?:anonymous(?:ly)?|on (?:the )?condition of anonymity|unnamed (?:sources?|officials?)|(?:a |one |two |several )?sources? (?:said|say|says|told|close to|familiar with)|(?:people|persons?|a person) familiar with|officials (?:insist|insisted|said|say|admit|admitted|told)|according to (?:sources|officials|insiders)|(?:declined|asked|requested) not to be (?:named|identified)|not authori[sz]ed to speak|insiders? (?:said|say|says))\b",
+        r"(?i)(?-u:\b)(?:anonymous(?:ly)?|on (?:the )?condition of anonymity|unnamed (?:sources?|officials?)|(?:a |one |two |several )?sources? (?:said|say|says|told|close to|familiar with)|(?:people|persons?|a person) familiar with|officials (?:insist|insisted|said|say|admit|admitted|told)|according to (?:sources|officials|insiders)|(?:declined|asked|requested) not to be (?:named|identified)|not authori[sz]ed to speak|insiders? (?:said|say|says))(?-u:\b)",
     )
 });
 
 /// Hedges: words that soften an assertion.
 pub static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"(?i)\b(?:may|might|could|reportedly|allegedly|apparently|possibly|perhaps|probably|likely|unlikely|presumably|supposedly|purportedly|rumou?red|unconfirmed|estimated|seems?|appears? to|is expected to|are expected to|believed to|thought to)\b",
+        r"(?i)(?-u:\b)(?:may|might|could|reportedly|allegedly|apparently|possibly|perhaps|probably|likely|unlikely|presumably|supposedly|purportedly|rumou?red|unconfirmed|estimated|seems?|appears? to|is expected to|are expected to|believed to|thought to)(?-u:\b)",
     )
 });
 
@@ -32,23 +33,24 @@ pub static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
 /// A whole line of page furniture left in the text: navigation, sharing, subscribing.
 pub static BOILERPLATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"(?im)^[ \t]*(?:subscribe(?: now| today| to [^\n]{0,60})?|sign (?:up|in)(?: [^\n]{0,60})?|log ?in|register|follow us(?: on [^\n]{0,40})?|share(?: this(?: article| story)?| on [^\n]{0,30})?|read (?:more|next|also)(?:[: ][^\n]{0,80})?|related(?: articles| stories| news| posts)?:?|most (?:popular|read)|editors[’']? picks|advertisement|skip to (?:main )?content|click here[^\n]{0,80}|\* ?indicates required|all rights reserved\.?|[^\n]{0,60}\ball rights reserved\.?|accept (?:all )?cookies|we use cookies[^\n]{0,100}|newsletters?|enter your email[^\n]{0,40}|tags?:[^\n]{0,100}|leave a comment|comments?|print|email|copy link|(?:©|copyright)[^\n]{0,80}|this audio is created[^\n]{0,40})[ \t]*$",
+        r"(?im)^[ \t]*(?:subscribe(?: now| today| to [^\n]{0,60})?|sign (?:up|in)(?: [^\n]{0,60})?|log ?in|register|follow us(?: on [^\n]{0,40})?|share(?: this(?: article| story)?| on [^\n]{0,30})?|read (?:more|next|also)(?:[: ][^\n]{0,80})?|related(?: articles| stories| news| posts)?:?|most (?:popular|read)|editors[’']? picks|advertisement|skip to (?:main )?content|click here[^\n]{0,80}|\* ?indicates required|all rights reserved\.?|[^\n]{0,60}(?-u:\b)all rights reserved\.?|accept (?:all )?cookies|we use cookies[^\n]{0,100}|newsletters?|enter your email[^\n]{0,40}|tags?:[^\n]{0,100}|leave a comment|comments?|print|email|copy link|(?:©|copyright)[^\n]{0,80}|this audio is created[^\n]{0,40})[ \t]*$",
     )
 });
 
 /// A photo or video credit inside a paragraph.
 pub static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"(?i)\b(?:pictures? of|photos? (?:by|of|courtesy)|image credit|via getty images|getty images|ap photo|shutterstock)\b[^\n.]{0,120}\.?",
+        r"(?i)(?-u:\b)(?:pictures? of|photos? (?:by|of|courtesy)|image credit|via getty images|getty images|ap photo|shutterstock)(?-u:\b)[^\n.]{0,120}\.?",
     )
 });
 
 /// Machine-translation residue: a compound split before its hyphen ("peace -resisting").
-pub static SPLIT_COMPOUND: LazyLock<Regex> = LazyLock::new(|| compile(r"\b\p{L}{2,} -\p{L}{2,}"));
+pub static SPLIT_COMPOUND: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?-u:\b)\p{L}{2,} -\p{L}{2,}"));
 
 /// A capital inside a lower-case word ("eBergation").
 pub static MID_WORD_CAPITAL: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"\b\p{Ll}+\p{Lu}\p{Ll}{2,}\b"));
+    LazyLock::new(|| compile(r"(?-u:\b)\p{Ll}+\p{Lu}\p{Ll}{2,}(?-u:\b)"));
 
 /// Brand names written with an inner capital on purpose.
 pub const INNER_CAPITAL_WORDS: [&str; 14] = [
@@ -69,8 +71,9 @@ pub const INNER_CAPITAL_WORDS: [&str; 14] = [
 ];
 
 /// A military rank abbreviation followed by a lower-case letter ("Lt.-gen.").
-pub static RANK_LOWERCASE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"\b(?:Lt|Gen|Maj|Col|Sgt|Capt|Adm|Brig|Cmdr|Cpl|Pte)\.-?\p{Ll}"));
+pub static RANK_LOWERCASE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?-u:\b)(?:Lt|Gen|Maj|Col|Sgt|Capt|Adm|Brig|Cmdr|Cpl|Pte)\.-?\p{Ll}")
+});
 
 /// A broken quote mark: an opening mark glued to the word before it, or used to close.
 pub static BROKEN_QUOTE: LazyLock<Regex> =
@@ -88,7 +91,7 @@ pub const REPEATABLE_FUNCTION_WORDS: [&str; 11] = [
 /// Markers of a syndicated or republished copy.
 pub static SYNDICATION: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"(?i)\(MENAFN-[^)]{0,60}\)|\((?:AP|Reuters|AFP|Bloomberg|dpa|UPI|IANS|PTI|ANI)\)\s*[—–-]|\b(?:originally (?:published|appeared)|this (?:article|story) (?:was )?(?:first )?(?:published|appeared)|republished (?:with|from|by)|distributed by|syndicated (?:by|from)|reprinted with permission)\b",
+        r"(?i)\(MENAFN-[^)]{0,60}\)|\((?:AP|Reuters|AFP|Bloomberg|dpa|UPI|IANS|PTI|ANI)\)\s*[—–-]|(?-u:\b)(?:originally (?:published|appeared)|this (?:article|story) (?:was )?(?:first )?(?:published|appeared)|republished (?:with|from|by)|distributed by|syndicated (?:by|from)|reprinted with permission)(?-u:\b)",
     )
 });
 

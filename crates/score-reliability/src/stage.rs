@@ -218,3 +218,155 @@ impl CorpusStage for ScoreReliability {
         Ok(vec![Disposition::Keep; docs.len()])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newspipe_core::{Claim, DedupeInfo, Entity, EntityKind, Quantity, QuantityValue, Relation};
+
+    /// A hand-made document with one claim about Canadian troops in Latvia.
+    fn fixture(
+        id: &str,
+        cluster: &str,
+        relation: Relation,
+        sentence: &str,
+        troops: f64,
+    ) -> Document {
+        let mut doc = Document::new(id, Default::default(), sentence.to_owned());
+        let entity = |name: &str, kind| {
+            let start = sentence.find(name).unwrap();
+            Entity {
+                kind,
+                text: name.into(),
+                canonical: name.into(),
+                role: None,
+                start,
+                end: start + name.len(),
+            }
+        };
+        doc.entities = vec![
+            entity("Canada", EntityKind::Place),
+            entity("Latvia", EntityKind::Place),
+        ];
+        let number = troops.to_string();
+        let start = sentence.find(&number).unwrap();
+        doc.quantities = vec![Quantity {
+            text: format!("{number} troops"),
+            value: QuantityValue::Number(troops),
+            unit: Some("troop".into()),
+            qualifier: None,
+            start,
+            end: start + number.len() + 7,
+        }];
+        doc.claims = vec![Claim {
+            text: sentence.into(),
+            start: 0,
+            end: sentence.len(),
+            speaker: None,
+            hedged: false,
+            entities: vec!["Canada".into(), "Latvia".into()],
+            quantities: vec![0],
+            reliability: None,
+        }];
+        doc.dedupe = Some(DedupeInfo {
+            cluster: cluster.into(),
+            representative: relation == Relation::None,
+            relation,
+            similarity: 1.0,
+            duplicate_of: (relation != Relation::None).then(|| "b".to_owned()),
+            origin: None,
+        });
+        doc
+    }
+
+    fn run(mut docs: Vec<Document>) -> Vec<Document> {
+        let mut stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        stage.observe(&docs).unwrap();
+        stage.prepare().unwrap();
+        stage.apply(&mut docs).unwrap();
+        docs
+    }
+
+    fn claim(docs: &[Document], id: &str) -> ClaimReliability {
+        let doc = docs.iter().find(|d| d.id == id).unwrap();
+        doc.claims[0].reliability.clone().unwrap()
+    }
+
+    #[test]
+    fn copies_are_one_witness_and_numbers_can_contradict() {
+        let a = fixture(
+            "a",
+            "c1",
+            Relation::None,
+            "Canada will send 400 troops to Latvia next spring.",
+            400.0,
+        );
+        let b = fixture(
+            "b",
+            "c2",
+            Relation::None,
+            "Canada is sending 400 troops to Latvia in the spring.",
+            400.0,
+        );
+        let copy = fixture(
+            "b-copy",
+            "c2",
+            Relation::Exact,
+            "Canada is sending 400 troops to Latvia in the spring.",
+            400.0,
+        );
+        let d = fixture(
+            "d",
+            "c3",
+            Relation::None,
+            "Canada will send 900 troops to Latvia next spring.",
+            900.0,
+        );
+        let with_copy = run(vec![a.clone(), b.clone(), copy, d.clone()]);
+        let without = run(vec![a, b, d]);
+        let claim_a = claim(&with_copy, "a");
+        assert_eq!(claim_a.supported_by, ["b"]);
+        assert_eq!(claim_a.contradicted_by, ["d"]);
+        assert_eq!(claim_a, claim(&without, "a"), "the copy changes nothing");
+        let originality = |docs: &[Document], id: &str| {
+            let doc = docs.iter().find(|d| d.id == id).unwrap();
+            let r = doc.reliability.as_ref().unwrap();
+            r.signals
+                .iter()
+                .find(|s| s.name == "originality")
+                .unwrap()
+                .score
+        };
+        assert_eq!(originality(&with_copy, "b-copy"), 0.5);
+        assert_eq!(originality(&with_copy, "b"), 1.0);
+    }
+
+    #[test]
+    fn a_lone_document_gets_a_score_with_corpus_signals_not_applicable() {
+        let mut doc = Document::new("x", Default::default(), "Officials met on Monday.".into());
+        doc.meta.published = Some("2025-03-06".into());
+        let docs = run(vec![doc]);
+        let r = docs[0].reliability.as_ref().unwrap();
+        for name in [
+            "corroboration",
+            "contradiction",
+            "name_consistency",
+            "attribution",
+            "direct_quotes",
+        ] {
+            let s = r.signals.iter().find(|s| s.name == name).unwrap();
+            assert!(!s.applicable, "{name} is not applicable");
+        }
+        assert!(r.score > 0.0 && r.score <= 100.0);
+    }
+
+    #[test]
+    fn empty_and_odd_text_do_not_panic() {
+        let odd = "\u{feff}“ -x Lt.-g é\u{0301}".to_owned();
+        let docs = run(vec![
+            Document::new("e", Default::default(), String::new()),
+            Document::new("o", Default::default(), odd),
+        ]);
+        assert!(docs.iter().all(|d| d.reliability.is_some()));
+    }
+}
