@@ -47,7 +47,8 @@ pub struct ClaimVerdict {
     pub support: Vec<Witness>,
     /// Independent clusters that contradict it.
     pub contradiction: Vec<Witness>,
-    /// Whether any independent cluster speaks about the same thing in the time window.
+    /// Whether any independent cluster reports on the same things as the document in the
+    /// time window: then a claim nobody else makes is uncorroborated, not uncorroborable.
     pub has_peers: bool,
     /// Whether it spells a name against the corpus.
     pub misspelt: bool,
@@ -111,8 +112,10 @@ pub fn judge(facts: &[DocFacts], config: &ReliabilityConfig) -> Vec<Verdict> {
         .zip(claims)
         .map(|(((i, f), originality), mut claim_verdicts)| {
             let (names_signal, misspelt) = names.signal(i, facts);
+            let has_peers = claim_verdicts.iter().any(|v| v.has_peers);
             for (key, verdict) in f.claims.iter().zip(claim_verdicts.iter_mut()) {
                 verdict.misspelt = misspelt.iter().any(|&(s, e)| s < key.end && e > key.start);
+                verdict.has_peers = has_peers;
             }
             let (corroboration, contradiction) =
                 claim_signals(f, &claim_verdicts, config.thresholds.supported_share_full);
@@ -544,7 +547,7 @@ fn currency(f: &DocFacts, reference: Option<i64>, config: &ReliabilityConfig) ->
             let how = if f.date.is_some() {
                 "dated"
             } else {
-                "written by (office holders named)"
+                "written by, at the latest (office holders named),"
             };
             let age_text = if age > 0.0 {
                 format!("{age} days older")
