@@ -178,3 +178,73 @@ pub fn hedging(doc: &Document, words: usize, t: &Thresholds) -> Signal {
     };
     scored(HEDGING, score, evidence)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newspipe_core::Quote;
+
+    fn doc(text: &str, quotes: Vec<Quote>) -> Document {
+        let mut doc = Document::new("d", Default::default(), text.to_owned());
+        doc.quotes = quotes;
+        doc
+    }
+
+    fn quote(text: &str, speaker: Option<&str>, start: usize) -> Quote {
+        Quote {
+            text: text.into(),
+            speaker: speaker.map(str::to_owned),
+            direct: true,
+            start,
+            end: start + text.len(),
+            speaker_start: speaker.map(|_| 0),
+            speaker_end: speaker.map(|s| s.len()),
+        }
+    }
+
+    #[test]
+    fn anonymous_sources_weigh_against_named_ones() {
+        let t = Thresholds::default();
+        let text =
+            "Blair said \"we are ready to help them now\". Sources said the plan may change.";
+        let named = doc(
+            text,
+            vec![quote("we are ready to help them now", Some("Blair"), 12)],
+        );
+        let s = anonymous_sourcing(&named, &t);
+        assert!(s.applicable);
+        assert_eq!(
+            s.score, 0.0,
+            "one anonymous of two attributions is the zero point"
+        );
+        let plain = doc("The river rose overnight.", vec![]);
+        assert!(!anonymous_sourcing(&plain, &t).applicable);
+    }
+
+    #[test]
+    fn quotes_without_speakers_earn_half() {
+        let t = Thresholds::default();
+        let text = "\"we are ready to help them now\" and more words here.";
+        let unattributed = doc(text, vec![quote("we are ready to help them now", None, 1)]);
+        let attributed = doc(
+            text,
+            vec![quote("we are ready to help them now", Some("Blair"), 1)],
+        );
+        let (a, b) = (
+            direct_quotes(&unattributed, 100, &t),
+            direct_quotes(&attributed, 100, &t),
+        );
+        assert!((b.score - a.score - 0.5).abs() < 1e-9);
+        assert_eq!(attribution(&unattributed, 100, &t).score, 0.0);
+    }
+
+    #[test]
+    fn hedges_inside_quotes_do_not_count() {
+        let t = Thresholds::default();
+        let text = "\"It may rain\", he said. It may snow.";
+        let d = doc(text, vec![quote("It may rain", Some("He"), 1)]);
+        let s = hedging(&d, 100, &t);
+        assert_eq!(s.evidence.len(), 1);
+        assert_eq!(s.evidence[0].start, text.rfind("may").unwrap());
+    }
+}
