@@ -160,6 +160,9 @@ pub struct Currency {
     pub half_life_days: f64,
     /// The smallest factor.
     pub floor: f64,
+    /// When the median dated document is older than this many days, the corpus is an archive
+    /// spanning years, not one story, and no document is discounted. `null` turns the guard off.
+    pub archive_median_age_days: Option<f64>,
 }
 
 impl Default for Currency {
@@ -168,6 +171,7 @@ impl Default for Currency {
             grace_days: 365.0,
             half_life_days: 365.0,
             floor: 0.25,
+            archive_median_age_days: Some(365.0),
         }
     }
 }

@@ -105,6 +105,7 @@ pub fn judge(facts: &[DocFacts], config: &ReliabilityConfig) -> Vec<Verdict> {
     let names = NameBook::new(facts);
     let claims = match_claims(facts, config, &clusters, &cluster_weight);
     let reference = reference_date(facts, config);
+    let spread = reference.and_then(|r| archive_spread(facts, r, config));
     facts
         .iter()
         .enumerate()
@@ -124,7 +125,7 @@ pub fn judge(facts: &[DocFacts], config: &ReliabilityConfig) -> Vec<Verdict> {
                     vec![names_signal, originality, corroboration, contradiction],
                     config,
                 ),
-                currency: currency(f, reference, config),
+                currency: currency(f, reference, spread, config),
                 intrinsic: intrinsic[i],
                 claims: claim_verdicts,
             }
@@ -523,9 +524,31 @@ fn reference_date(facts: &[DocFacts], config: &ReliabilityConfig) -> Option<i64>
         .max()
 }
 
+/// The median age of the dated documents when it exceeds `archive_median_age_days`: then the
+/// corpus is an archive spanning years, and age says nothing about being superseded.
+fn archive_spread(facts: &[DocFacts], reference: i64, config: &ReliabilityConfig) -> Option<i64> {
+    let limit = config.currency.archive_median_age_days?;
+    let mut ages: Vec<i64> = facts
+        .iter()
+        .filter_map(|f| f.latest)
+        .map(|d| reference - d)
+        .collect();
+    if ages.is_empty() {
+        return None;
+    }
+    ages.sort_unstable();
+    let median = ages[ages.len() / 2];
+    (median as f64 > limit).then_some(median)
+}
+
 /// The currency factor: 1 within the grace period of the reference date, then halved every
 /// half-life, never below the floor. Not applicable in archival mode or without a date.
-fn currency(f: &DocFacts, reference: Option<i64>, config: &ReliabilityConfig) -> Signal {
+fn currency(
+    f: &DocFacts,
+    reference: Option<i64>,
+    spread: Option<i64>,
+    config: &ReliabilityConfig,
+) -> Signal {
     let c = &config.currency;
     let mut signal = match (config.mode, f.latest, reference) {
         (Mode::Archival, _, _) => {
@@ -535,6 +558,12 @@ fn currency(f: &DocFacts, reference: Option<i64>, config: &ReliabilityConfig) ->
             not_applicable(&f.id, CURRENCY, "no date or office holder dates the report")
         }
         (_, _, None) => not_applicable(&f.id, CURRENCY, "no reference date in the corpus"),
+        _ if spread.is_some() => {
+            let age = spread.unwrap_or_default();
+            let reason =
+                format!("the corpus spans years (median age {age} days): an archive, no discount");
+            not_applicable(&f.id, CURRENCY, &reason)
+        }
         (Mode::Current, Some(latest), Some(reference)) => {
             let age = (reference - latest) as f64;
             let factor = if age <= c.grace_days {

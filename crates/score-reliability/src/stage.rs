@@ -361,6 +361,38 @@ mod tests {
     }
 
     #[test]
+    fn an_archive_spanning_years_is_not_discounted_but_a_stale_outlier_is() {
+        let dated = |id: &str, date: &str| {
+            let mut doc = Document::new(id, Default::default(), "Officials met on Monday.".into());
+            doc.meta.published = Some(date.into());
+            doc
+        };
+        let currency = |docs: &[Document], id: &str| {
+            let doc = docs.iter().find(|d| d.id == id).unwrap();
+            let r = doc.reliability.as_ref().unwrap();
+            r.signals
+                .iter()
+                .find(|s| s.name == CURRENCY)
+                .unwrap()
+                .clone()
+        };
+        let archive = run(vec![
+            dated("a", "2012-05-01"),
+            dated("b", "2016-03-01"),
+            dated("c", "2025-03-06"),
+        ]);
+        assert!(!currency(&archive, "a").applicable);
+        let story = run(vec![
+            dated("a", "2017-11-09"),
+            dated("b", "2025-03-01"),
+            dated("c", "2025-03-06"),
+        ]);
+        let old = currency(&story, "a");
+        assert!(old.applicable && old.score == 0.25, "{old:?}");
+        assert_eq!(currency(&story, "b").score, 1.0);
+    }
+
+    #[test]
     fn empty_and_odd_text_do_not_panic() {
         let odd = "\u{feff}“ -x Lt.-g é\u{0301}".to_owned();
         let docs = run(vec![
