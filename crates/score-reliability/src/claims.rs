@@ -193,9 +193,20 @@ pub fn same_topic(a: &ClaimKey, b: &ClaimKey) -> bool {
                 .any(|x| b.amounts.iter().any(|y| x.unit == y.unit)))
 }
 
-/// `b` supports `a`: same topic, enough shared wording, and no incompatible number.
+/// `b` supports `a`: same topic, enough shared wording, no incompatible number, and not the
+/// same sentence word for word (a copy that dedupe missed repeats, it does not confirm).
 pub fn supports(a: &ClaimKey, b: &ClaimKey, min_overlap: f64) -> bool {
-    same_topic(a, b) && overlap(&a.words, &b.words) >= min_overlap && !numbers_conflict(a, b)
+    same_topic(a, b)
+        && overlap(&a.words, &b.words) >= min_overlap
+        && !numbers_conflict(a, b)
+        && !verbatim(a, b)
+}
+
+/// Nearly the same content words on both sides (Jaccard ≥ 0.9, six words or more).
+fn verbatim(a: &ClaimKey, b: &ClaimKey) -> bool {
+    let both = shared(&a.words, &b.words);
+    let either = a.words.len() + b.words.len() - both;
+    both >= 6 && both as f64 >= 0.9 * either as f64
 }
 
 /// `b` contradicts `a`: same topic and wording, numbers with a shared unit, none compatible.
@@ -258,6 +269,20 @@ mod tests {
         );
         assert!(contradicts(&a, &exact, 0.3));
         assert!(!supports(&a, &exact, 0.3));
+    }
+
+    #[test]
+    fn a_verbatim_copy_is_not_support() {
+        let text = "Canada will send four hundred troops to Latvia next spring to lead the brigade";
+        let a = key(&["Canada", "Latvia"], text, vec![]);
+        let b = key(&["Canada", "Latvia"], text, vec![]);
+        assert!(!supports(&a, &b, 0.3));
+        let paraphrase = key(
+            &["Canada", "Latvia"],
+            "Canada is sending troops to Latvia in spring, where it leads a brigade",
+            vec![],
+        );
+        assert!(supports(&a, &paraphrase, 0.3));
     }
 
     #[test]
