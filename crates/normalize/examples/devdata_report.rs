@@ -109,6 +109,7 @@ fn metadata_report(pages: &[devdata::DevPage]) {
     let (mut title_ok, mut title_n) = (0, 0);
     let (mut author_ok, mut author_n) = (0, 0);
     let (mut date_ok, mut date_n, mut date_spurious, mut date_none) = (0, 0, 0, 0);
+    let mut not_article = 0;
     for page in pages {
         let source = Source {
             format: InputFormat::Html,
@@ -117,6 +118,7 @@ fn metadata_report(pages: &[devdata::DevPage]) {
         };
         let mut doc = Document::new(page.id.clone(), source, page.html.clone());
         normalizer.normalize(&mut doc, None);
+        not_article += usize::from(doc.meta.page_kind != Some(newspipe_core::PageKind::Article));
         if let Some(gold) = &page.title {
             title_n += 1;
             title_ok += usize::from(doc.meta.title.as_deref().map(key) == Some(key(gold)));
@@ -145,6 +147,10 @@ fn metadata_report(pages: &[devdata::DevPage]) {
         pct(author_ok, author_n),
         pct(date_ok, date_n),
         pct(date_spurious, date_none)
+    );
+    println!(
+        "page kind (html, auto): {:.1}% of these article pages flagged as not an article",
+        pct(not_article, pages.len())
     );
 }
 

@@ -21,8 +21,6 @@ pub struct Extracted {
     pub site_name: Option<String>,
     /// The publication date or time as the page's metadata states it.
     pub published: Option<String>,
-    /// Which extractor produced it.
-    pub extractor: &'static str,
 }
 
 /// A main-article extractor for HTML pages.
@@ -115,6 +113,10 @@ fn count_p_tags(html: &str) -> usize {
         .count()
 }
 
+/// Readability retries with laxer cleaning while its article is shorter than this many
+/// characters; 1000 instead of Readability's 500 kept more of the articles on the dev pages.
+const ARTICLE_CHAR_THRESHOLD: usize = 1000;
+
 /// Readability.js port (`dom_smoothie`), formatted text output.
 struct DomSmoothie;
 
@@ -122,6 +124,7 @@ impl HtmlExtractor for DomSmoothie {
     fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted> {
         let config = dom_smoothie::Config {
             text_mode: dom_smoothie::TextMode::Formatted,
+            char_threshold: ARTICLE_CHAR_THRESHOLD,
             ..Default::default()
         };
         if nesting_exceeds(html, MAX_NESTING) {
@@ -142,7 +145,6 @@ impl HtmlExtractor for DomSmoothie {
             byline: article.byline.and_then(non_empty),
             site_name: article.site_name.and_then(non_empty),
             published: article.published_time.and_then(non_empty),
-            extractor: "dom_smoothie",
         })
     }
 }
@@ -203,7 +205,6 @@ impl HtmlExtractor for Trafilatura {
             byline: non_empty(meta.author),
             site_name: non_empty(meta.sitename),
             published: meta.date.map(|d| d.format("%Y-%m-%d").to_string()),
-            extractor: "trafilatura",
         })
     }
 }
@@ -327,8 +328,10 @@ fn flatten_node(root: NodeRef<Node>, out: &mut String) {
     }
 }
 
+/// Whether an element's text is never shown. `hidden` elements are not skipped: streaming
+/// renderers (Next.js) park the article in one and reveal it with a script.
 fn is_hidden(element: &scraper::node::Element) -> bool {
-    INVISIBLE.contains(&element.name()) || element.attr("hidden").is_some()
+    INVISIBLE.contains(&element.name())
 }
 
 /// HTML whitespace: runs of spaces, tabs and newlines in a text node are one space.

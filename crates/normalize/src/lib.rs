@@ -8,7 +8,8 @@
 //! - Text (a page flattened to text, menus and all): each line is classified (menus, newsletter
 //!   forms, teaser blocks, credits, disclaimers, footers, bylines, ids), the article is the
 //!   maximum-sum run of article-like lines, and lines repeated on many pages of the same site
-//!   are cut too. Every cut is kept in `removed` as a span of `raw` with its kind.
+//!   (URL host, else the outlet of a wire prefix, else the input folder) are cut too. Every cut
+//!   is kept in `removed` as a span of `raw` with its kind.
 //! - Unicode: NFC, invisible and control characters removed, soft hyphens and words split
 //!   across lines folded, whitespace collapsed; typographic quotes and dashes kept
 //!   ([`fold_for_matching`] gives later stages a folded form).
@@ -51,8 +52,8 @@ mod unicode;
 
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
 pub use html::{flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
-pub use newspipe_core;
 pub use normalizer::Normalizer;
+pub use site_repeats::line_key;
 pub use stage::NormalizeStage;
 pub use unicode::fold_for_matching;
 

@@ -43,8 +43,9 @@ impl Normalizer {
         &self.config
     }
 
-    /// Normalizes `doc` in place: sets `text`, `removed` and `meta`. `repeated` holds the keys
-    /// of lines repeated across the document's site (see [`crate::site_repeats`]).
+    /// Normalizes `doc` in place: sets `text`, `removed` and `meta` (metadata the input already
+    /// supplied is kept). `repeated` holds the keys ([`crate::line_key`]) of lines repeated on
+    /// many pages of the document's site; [`crate::NormalizeStage`] finds them.
     pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<u64>>) {
         let repeated = repeated.filter(|set| !mostly_repeated(&doc.raw, set));
         let options = TextOptions {
@@ -79,7 +80,7 @@ impl Normalizer {
                         // No article found: clean the page's visible text as text input.
                         let outcome = clean_page_text(&flatten_html(&doc.raw), &options);
                         doc.text = outcome.text;
-                        no_main_block = true;
+                        no_main_block = outcome.no_main_block;
                         if self.config.metadata {
                             apply_text_meta(doc, outcome.meta);
                         }
@@ -89,12 +90,14 @@ impl Normalizer {
         }
         if self.config.metadata {
             add_url_date(doc);
-            if let Some(chosen) = choose_published(&doc.meta.date_candidates) {
-                doc.meta.published = Some(chosen.value.clone());
-                doc.meta.published_basis = Some(chosen.basis.clone());
+            if doc.meta.published.is_none() {
+                if let Some(chosen) = choose_published(&doc.meta.date_candidates) {
+                    doc.meta.published = Some(chosen.value.clone());
+                    doc.meta.published_basis = Some(chosen.basis.clone());
+                }
             }
         }
-        if self.config.language {
+        if self.config.language && doc.meta.language.is_none() {
             doc.meta.language = detect_language(&doc.text);
         }
         let kind = page_kind(&doc.text);
@@ -189,5 +192,90 @@ fn fill(slot: &mut Option<String>, value: Option<&str>) {
         if let Some(value) = value.map(clean_line).filter(|v| !v.is_empty()) {
             *slot = Some(value);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use newspipe_core::{Meta, Source};
+
+    const PAGE: &str = r#"<html><head><title>Bridge to open next spring | Daily Courier</title>
+<meta property="og:site_name" content="Daily Courier">
+<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2025-03-06T08:00:00Z"}</script></head>
+<body><nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Bridge to open next spring</h1>
+<p>The government announced on Monday that the new bridge across the river would open next spring, after years of delays and disputes over its cost and design.</p>
+<p>Sign up for our newsletter</p>
+<p>Officials said the project had cost more than twice the original estimate, blaming supply problems and a long legal dispute with the first contractor.</p>
+<p>The mayor said the city was relieved that the work was finally nearing its end, and thanked residents for their patience during the long closure of the old crossing.</p>
+</article><footer>© 2025 Daily Courier. All rights reserved.</footer></body></html>"#;
+
+    fn normalize(format: InputFormat, raw: &str, meta: Meta) -> Document {
+        let source = Source {
+            format,
+            url: Some("https://courier.example/news/bridge".into()),
+            ..Default::default()
+        };
+        let mut doc = Document::new("d", source, raw.to_owned());
+        doc.meta = meta;
+        Normalizer::new(NormalizeConfig::default())
+            .unwrap()
+            .normalize(&mut doc, None);
+        doc
+    }
+
+    #[test]
+    fn an_html_page_gives_its_article_and_metadata() {
+        let doc = normalize(InputFormat::Html, PAGE, Meta::default());
+        assert!(
+            doc.text.starts_with("The government announced"),
+            "{}",
+            doc.text
+        );
+        assert!(doc.text.ends_with("the old crossing."), "{}", doc.text);
+        assert!(!doc.text.contains("newsletter"), "{}", doc.text);
+        let cut = &doc.removed[0];
+        assert_eq!(&doc.raw[cut.start..cut.end], "Sign up for our newsletter");
+        assert_eq!(cut.kind, RemovedKind::Subscribe);
+        assert_eq!(
+            doc.meta.title.as_deref(),
+            Some("Bridge to open next spring")
+        );
+        assert_eq!(doc.meta.published.as_deref(), Some("2025-03-06"));
+        assert_eq!(doc.meta.published_basis.as_deref(), Some("html_meta"));
+        assert_eq!(doc.meta.language.as_deref(), Some("eng"));
+        assert_eq!(doc.meta.page_kind, Some(PageKind::Article));
+    }
+
+    #[test]
+    fn metadata_from_the_input_is_kept() {
+        let given = Meta {
+            title: Some("Given title".into()),
+            published: Some("2024-12-31".into()),
+            published_basis: Some("input".into()),
+            language: Some("fra".into()),
+            ..Meta::default()
+        };
+        let doc = normalize(InputFormat::Html, PAGE, given);
+        assert_eq!(doc.meta.title.as_deref(), Some("Given title"));
+        assert_eq!(doc.meta.published.as_deref(), Some("2024-12-31"));
+        assert_eq!(doc.meta.language.as_deref(), Some("fra"));
+        assert!(doc
+            .meta
+            .date_candidates
+            .iter()
+            .any(|c| c.value == "2025-03-06"));
+    }
+
+    #[test]
+    fn the_same_page_as_text_gives_the_same_article() {
+        let html = normalize(InputFormat::Html, PAGE, Meta::default());
+        let text = normalize(InputFormat::Text, &flatten_html(PAGE), Meta::default());
+        assert_eq!(text.text, html.text);
+        assert_eq!(
+            text.meta.title.as_deref(),
+            Some("Bridge to open next spring")
+        );
     }
 }

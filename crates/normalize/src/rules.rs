@@ -47,7 +47,7 @@ const RULES: &[Rule] = &[
         kind: RemovedKind::Subscribe,
         max_words: 20,
         breaks_block: false,
-        pattern: r"^newsletters?$|(sign up|subscribe|register) (for|to) (our|the|my) [^.!?]{0,30}newsletter|newsletter sign ?-?up|(?-u:\b)subscribe (to|for|now|today)|enter (your|a valid|correct) e-?mail|^your e-?mail( address)?$|indicates required|confirmation e-?mail|successfu(l)?ly subscribed|thank you for (signing up|subscribing)|pre-?order (now|today)|create (an|a free) account|already (a|have an) (subscriber|account)|support (our|independent) journalism|become a (member|subscriber|patron)|turn on notifications|download (the|our) app",
+        pattern: r"^newsletters?$|(sign up|subscribe|register) (for|to) (our|the|my) [^.!?]{0,30}newsletter|newsletter sign ?-?up|(?-u:\b)subscribe (to|for|now|today)|enter (your|a valid|correct) e-?mail|^your e-?mail( address)?$|indicates required|confirmation e-?mail|successfu(l)?ly subscribed|thank you for (signing up|subscribing)|pre-?order (now|today)|create (an|a free) account|already (a|have an) (subscriber|account)|support (our|independent) journalism|become a (member|subscriber|patron)|turn on notifications|download (the|our) app|newsletter (abonnieren|bestellen)|abonnez-vous|inscrivez-vous|suscr(í|i)bete|assine (a|o) |iscriviti|zapisz si(ę|e)|подпишитесь",
     },
     Rule {
         name: "subscribe_button",
@@ -68,7 +68,7 @@ const RULES: &[Rule] = &[
         kind: RemovedKind::Teaser,
         max_words: 7,
         breaks_block: true,
-        pattern: r"^(most (popular|read|viewed|shared)|editors?'?s?'? (picks|choice)|related( articles| stories| news| posts| content| coverage| topics)?|read (more|next|also)|more (news|stories|from [^.!?]*|on this( story| topic)?|in [^.!?]*)|recommended( for you| stories| articles)?|you (may|might) (also )?(like|be interested in)|trending( now| stories)?|latest( news| stories| articles)?|top stories|popular( now| stories)?|don't miss|also read|see also|what to read next|further reading|comments?|leave a (comment|reply)|\d+ comments?|tags?|topics?|share this (article|story))\s*:?$",
+        pattern: r"^(most (popular|read|viewed|shared)|editors?'?s?'? (picks|choice)|related( articles| stories| news| posts| content| coverage| topics)?|read (more|next|also)|more (news|stories|from [^.!?]*|on this( story| topic)?|in [^.!?]*)|recommended( for you| stories| articles)?|you (may|might) (also )?(like|be interested in)|trending( now| stories)?|latest( news| stories| articles)?|top stories|popular( now| stories)?|don't miss|also read|see also|what to read next|further reading|comments?|leave a (comment|reply)|\d+ comments?|tags?|topics?|share this (article|story)|lesen sie auch|mehr zum thema|das könnte sie auch interessieren|(à )?lire aussi|sur le même sujet|leia também|lee también|te puede interesar|ver más|leggi anche|czytaj (też|także)|читайте также)\s*:?$",
     },
     Rule {
         name: "credit_phrase",
@@ -173,6 +173,12 @@ mod tests {
         );
         assert_eq!(kind_of("Editors' Picks"), Some(RemovedKind::Teaser));
         assert_eq!(kind_of("Most popular"), Some(RemovedKind::Teaser));
+        assert_eq!(kind_of("Lesen Sie auch:"), Some(RemovedKind::Teaser));
+        assert_eq!(kind_of("À lire aussi"), Some(RemovedKind::Teaser));
+        assert_eq!(
+            kind_of("Suscríbete a nuestro boletín"),
+            Some(RemovedKind::Subscribe)
+        );
         assert_eq!(
             kind_of("Bill Blair in Brussels. (John Thys / AFP via Getty Images)"),
             Some(RemovedKind::Credit)

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use newspipe_core::Document;
+use newspipe_core::{Document, InputFormat};
 
 use crate::fold_for_matching;
 
@@ -27,11 +27,25 @@ pub fn page_keys(text: &str) -> HashSet<u64> {
         .collect()
 }
 
-/// The site a document belongs to: its URL's host, else the folder (or JSON Lines file) it was
-/// read from.
+/// Lines at the top of a text page searched for an outlet name.
+const OUTLET_LINES: usize = 10;
+
+/// The site a document belongs to: its URL's host, else the outlet named in a wire prefix near
+/// the top of a text page, else the folder (or JSON Lines file) it was read from.
 pub fn site_of(doc: &Document) -> String {
     if let Some(host) = doc.source.url.as_deref().and_then(url_host) {
         return host;
+    }
+    let outlet = (doc.source.format == InputFormat::Text)
+        .then(|| {
+            doc.raw
+                .lines()
+                .take(OUTLET_LINES)
+                .find_map(crate::metadata::wire_outlet)
+        })
+        .flatten();
+    if let Some(outlet) = outlet {
+        return format!("outlet:{}", outlet.to_lowercase());
     }
     let path = std::path::Path::new(&doc.source.path);
     let container = if doc.source.line.is_some() {
@@ -123,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn the_site_is_the_host_else_the_folder() {
+    fn the_site_is_the_host_else_the_outlet_else_the_folder() {
         let mut doc = Document::new(
             "d",
             Source {
@@ -133,6 +147,8 @@ mod tests {
             String::new(),
         );
         assert_eq!(site_of(&doc), "in/x");
+        doc.raw = "Title\n\n(MENAFN- The Rio Times) Canada has".into();
+        assert_eq!(site_of(&doc), "outlet:the rio times");
         doc.source.url = Some("https://WWW.Example.com:8080/2025/a?b".into());
         assert_eq!(site_of(&doc), "example.com");
     }
