@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
-    /// Clean digital reposts: 5-word shingles, 128 permutations, a high threshold.
+    /// Clean digital reposts: 5-word shingles, 128 permutations, Jaccard threshold 0.5.
     #[default]
     Clean,
-    /// OCR-damaged, abridged and retitled reprints: 2-word shingles, 256 permutations, a
-    /// low threshold.
+    /// OCR-damaged, abridged and retitled reprints: 2-word shingles, 256 permutations,
+    /// Jaccard threshold 0.2.
     Noisy,
 }
 
@@ -26,6 +26,9 @@ pub enum Action {
     Drop,
 }
 
+/// The lowest similarity LSH bands are tuned for, whatever the threshold.
+const LSH_FLOOR: f64 = 0.2;
+
 /// `dedupe:` in a pipeline. Keys left out (or `null`) take the preset's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -39,10 +42,11 @@ pub struct DedupeConfig {
     /// MinHash permutations (clean 128, noisy 256).
     pub num_perm: Option<usize>,
     /// Estimated Jaccard similarity of shingle sets at which two documents are copies
-    /// (clean 0.6, noisy 0.3).
+    /// (clean 0.5, noisy 0.2). LSH bands are tuned for 0.8 × this, but not below 0.2.
     pub threshold: Option<f64>,
     /// Estimated containment (shared shingles over the smaller set) at which an abridged
-    /// copy counts as a copy even below `threshold` (clean 0.85, noisy 0.6).
+    /// copy counts as a copy even below `threshold`, if its Jaccard is at least half of it
+    /// (clean 0.75, noisy 0.5).
     pub containment: Option<f64>,
     /// Documents with fewer words take part only in the exact pass (clean 40, noisy 30).
     pub min_words: Option<usize>,
@@ -115,8 +119,8 @@ impl DedupeConfig {
     /// Applies the preset, checks ranges, and picks LSH bands for the threshold.
     pub fn resolve(&self) -> Result<Params, ConfigIssue> {
         let (shingle, perms, threshold, containment, min_words, numbers, days) = match self.preset {
-            Preset::Clean => (5, 128, 0.6, 0.85, 40, 0.5, 7),
-            Preset::Noisy => (2, 256, 0.3, 0.6, 30, 0.3, 30),
+            Preset::Clean => (5, 128, 0.5, 0.75, 40, 0.5, 7),
+            Preset::Noisy => (2, 256, 0.2, 0.5, 30, 0.3, 30),
         };
         let shingle_words = self.shingle_words.unwrap_or(shingle);
         let num_perm = self.num_perm.unwrap_or(perms);
@@ -146,8 +150,9 @@ impl DedupeConfig {
             }
         }
         // Candidates must also surface abridged copies, whose Jaccard is below `threshold`:
-        // band for a lower similarity and let the verification decide.
-        let lsh_threshold = (threshold * 0.8).max(0.05);
+        // band for a lower similarity and let the verification decide. Below 0.2, chance
+        // collisions of common word pairs would flood the candidates of a large corpus.
+        let lsh_threshold = (threshold * 0.8).max(LSH_FLOOR);
         let (bands, rows) = crate::minhash::optimal_bands(lsh_threshold, num_perm);
         Ok(Params {
             shingle_words,
@@ -194,6 +199,7 @@ mod tests {
         .unwrap();
         assert_eq!((noisy.shingle_words, noisy.num_perm), (2, 256));
         assert_eq!(noisy.threshold, 0.4);
+        assert_eq!(noisy.containment, 0.5, "from the preset");
         assert!(noisy.bands * noisy.rows <= 256);
     }
 

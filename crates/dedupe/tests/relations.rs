@@ -57,10 +57,7 @@ fn together(infos: &[DedupeInfo], a: usize, b: usize) -> bool {
 #[test]
 fn exact_copies_differ_only_in_case_punctuation_and_line_breaks() {
     let body = &bodies(1)[0];
-    let copy = body
-        .to_uppercase()
-        .replace(". ", "! ")
-        .replacen(' ', "-\n", 0);
+    let copy = body.to_uppercase().replace(". ", "! ").replace(' ', "  \n");
     let hyphenated = {
         // Break the first long word across a line with a hyphen.
         let word = body.split_whitespace().find(|w| w.len() > 6).unwrap();
