@@ -708,13 +708,53 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
             && matches!(a.tok(i - 1), "said" | "says" | "added" | "told")
             && i + 1 < a.tokens.len()
             && matches!(a.tok(i + 1), "." | "," | ";");
-        let cued = (next_said || prev_said) && !wordlike && !is_acronym(w) && !a.on_headline(i);
+        // "Talks continued": a common word opening a sentence is not a speaker
+        let common_opener = initial && is_common_word(w);
+        let cued = (next_said || prev_said)
+            && !wordlike
+            && !is_acronym(w)
+            && !a.on_headline(i)
+            && !common_opener;
         if known || cued {
             added.push(candidate(a, i, i + 1, EntityKind::Person, Priority::Guess));
+        } else if let Some(kind) = lone_name_kind(a, i) {
+            added.push(candidate(a, i, i + 1, kind, Priority::Guess));
         }
     }
     kept.extend(added);
     kept.sort_by_key(|c| c.start);
+}
+
+/// A lone capitalized word inside a sentence that no list knows and that is no common English
+/// word, after "in"/"from"/"near", is a place ("in Dagestan").
+fn lone_name_kind(a: &Analysis, i: usize) -> Option<EntityKind> {
+    let w = a.tok(i);
+    let plain = w.chars().count() >= 3
+        && w.chars().all(char::is_alphabetic)
+        && w.chars().skip(1).any(char::is_lowercase)
+        && !a.is_sentence_initial(i)
+        && !a.on_headline(i)
+        && !is_common_word(w)
+        && !FIRST_NAME_SET.contains(w);
+    if !plain {
+        return None;
+    }
+    // a capitalized neighbour makes it part of a phrase the run rules declined
+    let capitalized_neighbour = (i > 0 && a.is_capitalized(i - 1) && !a.is_sentence_initial(i - 1))
+        || (i + 1 < a.tokens.len() && a.is_capitalized(i + 1));
+    if capitalized_neighbour {
+        return None;
+    }
+    // "Zambian", "Buddhist": adjectives of peoples and faiths
+    let adjective = ["ian", "ese", "ish", "ist", "ic", "an"]
+        .iter()
+        .any(|x| w.ends_with(x));
+    let prev = if i > 0 { a.tok(i - 1) } else { "" };
+    let possessed = i + 1 < a.tokens.len() && matches!(a.tok(i + 1), "’s" | "'s");
+    let place_cue = matches!(prev, "in" | "from" | "near" | "across" | "throughout") && !possessed;
+    // a person needs more evidence than a capital letter (products, drugs, brands look the
+    // same): only the place cue is trusted
+    (place_cue && !adjective).then_some(EntityKind::Place)
 }
 
 /// Fills each mention's in-document canonical form: the longest person name sharing its last
@@ -851,6 +891,13 @@ mod tests {
                 )
             ]
         );
+    }
+
+    #[test]
+    fn unlisted_places_after_a_preposition() {
+        let e = ents("Talks continued in Makhachkala while rebels fled from Grozny-Sud, as in Dukaj’s novels.");
+        let got: Vec<_> = e.iter().map(|e| (e.0, e.1.as_str())).collect();
+        assert_eq!(got, [(EntityKind::Place, "Makhachkala")]);
     }
 
     #[test]

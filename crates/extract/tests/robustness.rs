@@ -171,6 +171,33 @@ fn copies_in_one_dedupe_cluster_count_once_for_the_majority() {
 }
 
 #[test]
+fn without_canonicalization_each_document_stands_alone() {
+    let mut stage = ExtractStage::new(ExtractConfig {
+        canonicalize: false,
+        ..ExtractConfig::default()
+    });
+    assert!(!stage.needs_full_view());
+    let mut docs = vec![
+        Document::new(
+            "a",
+            Source::default(),
+            "Prime Minister Keir Starrer spoke.".into(),
+        ),
+        Document::new(
+            "b",
+            Source::default(),
+            "Prime Minister Keir Starmer spoke.".into(),
+        ),
+    ];
+    stage.apply(&mut docs).expect("apply");
+    assert_eq!(docs[0].entities[0].canonical, "Keir Starrer");
+    assert_eq!(docs[1].entities[0].canonical, "Keir Starmer");
+    assert!(docs
+        .iter()
+        .all(|d| !d.extra.contains_key("entity_variants")));
+}
+
+#[test]
 fn unknown_config_keys_are_rejected() {
     let factory = newspipe_extract::factory();
     assert_eq!(factory.name(), "extract");
