@@ -11,6 +11,7 @@ pub fn registry() -> Registry {
     registry.register(newspipe_normalize::factory());
     registry.register(newspipe_dedupe::factory());
     registry.register(newspipe_extract::factory());
+    registry.register(newspipe_score_reliability::factory());
     registry.register(newspipe_export::factory());
     registry.register(newspipe_plugin_host::factory());
     registry

@@ -1,0 +1,133 @@
+//! Turning signals into a score: weights rescaled over the applicable signals, the currency
+//! factor, and bands.
+
+use newspipe_core::{Band, Signal};
+
+use crate::config::{Bands, ClaimWeights, Weights};
+use crate::signal::round3;
+
+/// Signal name of the age discount, reported with weight 0: it multiplies the score.
+pub const CURRENCY: &str = "currency";
+
+/// The configured weight of a document signal, as a share of 100 over all twelve.
+pub fn document_weight(weights: &Weights, name: &str) -> f64 {
+    let w = |x: f64| x.max(0.0);
+    let all = [
+        ("attribution", weights.attribution),
+        ("direct_quotes", weights.direct_quotes),
+        ("anonymous_sourcing", weights.anonymous_sourcing),
+        ("hedging", weights.hedging),
+        ("byline", weights.byline),
+        ("boilerplate", weights.boilerplate),
+        ("mt_artifacts", weights.mt_artifacts),
+        ("name_consistency", weights.name_consistency),
+        ("date_consistency", weights.date_consistency),
+        ("originality", weights.originality),
+        ("corroboration", weights.corroboration),
+        ("contradiction", weights.contradiction),
+    ];
+    let total: f64 = all.iter().map(|(_, x)| w(*x)).sum();
+    let own = all
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(0.0, |(_, x)| w(*x));
+    if total > 0.0 {
+        round3(100.0 * own / total)
+    } else {
+        0.0
+    }
+}
+
+/// The configured weight of a claim term, as a share of 100 over all five.
+pub fn claim_weight(weights: &ClaimWeights, name: &str) -> f64 {
+    let all = [
+        ("source", weights.source),
+        ("attribution", weights.attribution),
+        ("local_quality", weights.local_quality),
+        ("corroboration", weights.corroboration),
+        ("consistency", weights.consistency),
+    ];
+    let total: f64 = all.iter().map(|(_, x)| x.max(0.0)).sum();
+    let own = all
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(0.0, |(_, x)| x.max(0.0));
+    if total > 0.0 {
+        round3(100.0 * own / total)
+    } else {
+        0.0
+    }
+}
+
+/// `100 · Σ w·s / Σ w` over the applicable signals with a positive weight; 0 when none is.
+pub fn points(signals: &[Signal]) -> f64 {
+    let (sum, total) = signals
+        .iter()
+        .filter(|s| s.applicable && s.weight > 0.0)
+        .fold((0.0, 0.0), |(sum, total), s| {
+            (sum + s.weight * s.score, total + s.weight)
+        });
+    if total > 0.0 {
+        100.0 * sum / total
+    } else {
+        0.0
+    }
+}
+
+/// The band of a 0–100 score.
+pub fn band(score: f64, bands: &Bands) -> Band {
+    if score >= bands.high {
+        Band::High
+    } else if score >= bands.medium {
+        Band::Medium
+    } else {
+        Band::Low
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signal::{not_applicable, scored};
+
+    #[test]
+    fn not_applicable_signals_are_rescaled_away() {
+        let mut a = scored("a", 1.0, vec![]);
+        a.weight = 10.0;
+        let mut b = scored("b", 0.0, vec![]);
+        b.weight = 30.0;
+        let mut c = not_applicable("d", "c", "none");
+        c.weight = 60.0;
+        assert_eq!(points(&[a.clone(), b.clone(), c]), 25.0);
+        b.weight = 0.0;
+        assert_eq!(points(&[a, b]), 100.0, "weight 0 takes a signal out");
+    }
+
+    #[test]
+    fn default_weights_add_to_100() {
+        let weights = Weights::default();
+        let names = [
+            "attribution",
+            "direct_quotes",
+            "anonymous_sourcing",
+            "hedging",
+            "byline",
+            "boilerplate",
+            "mt_artifacts",
+            "name_consistency",
+            "date_consistency",
+            "originality",
+            "corroboration",
+            "contradiction",
+        ];
+        let sum: f64 = names.iter().map(|n| document_weight(&weights, n)).sum();
+        assert!((sum - 100.0).abs() < 1e-6);
+        let doubled = Weights {
+            attribution: 28.0,
+            ..Weights::default()
+        };
+        assert!(
+            document_weight(&doubled, "attribution") > document_weight(&weights, "attribution")
+        );
+    }
+}

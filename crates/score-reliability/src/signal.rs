@@ -1,0 +1,113 @@
+//! Building [`Signal`]s and [`Evidence`], and the text measures the signals share.
+
+use newspipe_core::{Document, Evidence, Signal};
+
+/// At most this many pieces of evidence are kept per signal; the note of the last says how
+/// many more there were.
+pub const MAX_EVIDENCE: usize = 8;
+
+/// A signal with its sub-score (clamped to [0, 1]) and evidence; the weight is set when the
+/// score is combined.
+pub fn scored(name: &str, score: f64, mut evidence: Vec<Evidence>) -> Signal {
+    if evidence.len() > MAX_EVIDENCE {
+        let more = evidence.len() - MAX_EVIDENCE;
+        evidence.truncate(MAX_EVIDENCE);
+        if let Some(last) = evidence.last_mut() {
+            last.note.push_str(&format!(" (and {more} more)"));
+        }
+    }
+    Signal {
+        name: name.to_owned(),
+        score: round3(score.clamp(0.0, 1.0)),
+        weight: 0.0,
+        applicable: true,
+        evidence,
+    }
+}
+
+/// A signal that cannot be computed for this document, with the reason as evidence.
+pub fn not_applicable(doc: &str, name: &str, reason: &str) -> Signal {
+    Signal {
+        name: name.to_owned(),
+        score: 0.0,
+        weight: 0.0,
+        applicable: false,
+        evidence: vec![note(doc, reason)],
+    }
+}
+
+/// Evidence pointing at a span of the document's text.
+pub fn at(doc: &str, start: usize, end: usize, note: impl Into<String>) -> Evidence {
+    Evidence {
+        doc: doc.to_owned(),
+        start,
+        end,
+        note: note.into(),
+    }
+}
+
+/// Evidence that points at no span (a fact about metadata or the corpus).
+pub fn note(doc: &str, note: impl Into<String>) -> Evidence {
+    at(doc, 0, 0, note)
+}
+
+/// Evidence for a string that may or may not be in the text: its first occurrence, or no span
+/// with a note saying it was cut from the text.
+pub fn locate(doc: &Document, needle: &str, note: &str) -> Evidence {
+    match doc.text.find(needle).filter(|_| !needle.is_empty()) {
+        Some(start) => at(&doc.id, start, start + needle.len(), note),
+        None => self::note(&doc.id, format!("{note} (not in the text)")),
+    }
+}
+
+/// Rounds to three decimals, so output is stable and readable.
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Rounds to one decimal.
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Words in a text: whitespace-separated tokens with at least one letter or digit.
+pub fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// A short excerpt of `text[start..end]` for a note, cut on a char boundary.
+pub fn excerpt(text: &str, start: usize, end: usize) -> String {
+    let slice = text.get(start..end).unwrap_or_default();
+    let short: String = slice.chars().take(60).collect();
+    let short = short.replace('\n', " ");
+    if short.len() < slice.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_evidence_and_clamps_scores() {
+        let evidence = (0..12).map(|i| at("d", i, i + 1, "x")).collect();
+        let signal = scored("s", 1.7, evidence);
+        assert_eq!(signal.score, 1.0);
+        assert_eq!(signal.evidence.len(), MAX_EVIDENCE);
+        assert!(signal.evidence[MAX_EVIDENCE - 1]
+            .note
+            .ends_with("(and 4 more)"));
+    }
+
+    #[test]
+    fn excerpts_respect_char_boundaries() {
+        assert_eq!(excerpt("né", 0, 2), "");
+        assert_eq!(excerpt("né x", 0, 3), "né");
+        assert_eq!(word_count(" a — b, 3 "), 3);
+    }
+}

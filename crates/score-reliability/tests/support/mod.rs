@@ -1,0 +1,141 @@
+//! Runs the real chain (normalize → dedupe → extract → score-reliability) in memory.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use newspipe_core::{BuildContext, Document, Source, StageFactory, StageInstance};
+use serde_json::{json, Value};
+
+/// The workspace root (two levels above this crate).
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The seed articles as read, ids from their file stems, in file order.
+pub fn seeds() -> Vec<Document> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(workspace().join("seeds"))
+        .expect("seeds/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| {
+            let id = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let source = Source {
+                path: p.to_string_lossy().into_owned(),
+                ..Source::default()
+            };
+            Document::new(id, source, std::fs::read_to_string(p).unwrap())
+        })
+        .collect()
+}
+
+fn run_stage(factory: StageFactory, config: &Value, docs: &mut [Document]) {
+    match factory
+        .build(config, &BuildContext::default())
+        .expect("stage builds")
+    {
+        StageInstance::Document(stage) => {
+            for doc in docs.iter_mut() {
+                stage.process(doc).expect("document stage runs");
+            }
+        }
+        StageInstance::Corpus(mut stage) => {
+            if stage.needs_full_view() {
+                stage.observe(docs).expect("observe");
+                stage.prepare().expect("prepare");
+            }
+            stage.apply(docs).expect("apply");
+        }
+    }
+}
+
+/// Normalize, dedupe (marking copies, never dropping) and extract, as the default pipeline.
+pub fn upstream(docs: &mut [Document]) {
+    run_stage(newspipe_normalize::factory(), &json!({}), docs);
+    run_stage(newspipe_dedupe::factory(), &json!({}), docs);
+    run_stage(newspipe_extract::factory(), &json!({}), docs);
+}
+
+/// Scores documents that already went through [`upstream`].
+pub fn score(docs: &mut [Document], config: Value) {
+    run_stage(newspipe_score_reliability::factory(), &config, docs);
+}
+
+/// The whole chain with a score-reliability config.
+pub fn chain(mut docs: Vec<Document>, config: Value) -> Vec<Document> {
+    upstream(&mut docs);
+    score(&mut docs, config);
+    docs
+}
+
+/// The score of the document whose id starts with `prefix`.
+pub fn score_of(docs: &[Document], prefix: &str) -> f64 {
+    doc(docs, prefix)
+        .reliability
+        .as_ref()
+        .expect("scored")
+        .score
+}
+
+/// The document whose id starts with `prefix`.
+pub fn doc<'a>(docs: &'a [Document], prefix: &str) -> &'a Document {
+    docs.iter()
+        .find(|d| d.id.starts_with(prefix))
+        .expect("document present")
+}
+
+/// Points lost to each applicable signal: `weight × (1 − score)`.
+pub fn losses(doc: &Document) -> Vec<(String, f64)> {
+    doc.reliability
+        .as_ref()
+        .expect("scored")
+        .signals
+        .iter()
+        .filter(|s| s.applicable && s.weight > 0.0)
+        .map(|s| (s.name.clone(), s.weight * (1.0 - s.score)))
+        .collect()
+}
+
+/// Dev-data article bodies, when the data is present (`NEWSPIPE_DEVDATA` or
+/// `<workspace>/../shared/devdata`); `None` with a printed message otherwise.
+pub fn devdata_articles(limit: usize) -> Option<Vec<(String, String, Option<String>)>> {
+    use std::io::BufRead;
+    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("../shared/devdata"));
+    let path = dir.join("wcxb-dev-articles.jsonl.gz");
+    let Ok(file) = std::fs::File::open(&path) else {
+        eprintln!(
+            "skipping the dev-data part: {} not found (set NEWSPIPE_DEVDATA)",
+            path.display()
+        );
+        return None;
+    };
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut out = Vec::new();
+    for line in reader.lines().map_while(Result::ok) {
+        let Ok(record) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        let body = record["article_body"].as_str().unwrap_or_default();
+        let words = body.split_whitespace().count();
+        let english = body.is_ascii()
+            || body.chars().filter(|c| c.is_ascii()).count() * 10 > body.chars().count() * 9;
+        if (300..=1500).contains(&words) && english {
+            let id = record["id"].to_string().trim_matches('"').to_owned();
+            out.push((
+                id,
+                body.to_owned(),
+                record["date"].as_str().map(str::to_owned),
+            ));
+        }
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Some(out)
+}
