@@ -18,20 +18,34 @@ pub fn build_plugins(debug: bool) -> Result<()> {
         args.extend(["-p", name.as_str()]);
     }
     crate::cargo(&args)?;
+    let profile = if debug { "debug" } else { "release" };
+    for name in &crates {
+        println!("{}", library_path(&root, profile, name).display());
+    }
+    Ok(())
+}
+
+/// Builds the pass-through example plugin in release mode and returns its library's path, for
+/// the bench's measure of the plugin boundary.
+pub fn passthrough_library() -> Result<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    crate::cargo(&["build", "--release", "--quiet", "-p", "passthrough"])?;
+    Ok(library_path(&root, "release", "passthrough")
+        .display()
+        .to_string())
+}
+
+/// Where cargo puts the dynamic library of package `name`.
+fn library_path(root: &Path, profile: &str, name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
-    let profile = if debug { "debug" } else { "release" };
-    for name in &crates {
-        let library = target.join(profile).join(format!(
-            "{}{}{}",
-            std::env::consts::DLL_PREFIX,
-            name.replace('-', "_"),
-            std::env::consts::DLL_SUFFIX
-        ));
-        println!("{}", library.display());
-    }
-    Ok(())
+    target.join(profile).join(format!(
+        "{}{}{}",
+        std::env::consts::DLL_PREFIX,
+        name.replace('-', "_"),
+        std::env::consts::DLL_SUFFIX
+    ))
 }
 
 /// The package names of the crates in `dir` (one folder with a `Cargo.toml` each), sorted.

@@ -25,13 +25,57 @@ enum Task {
         #[arg(long)]
         debug: bool,
     },
+    /// Benchmark each stage and the whole default pipeline (release build); see `--help`.
+    #[command(disable_help_flag = true)]
+    Bench {
+        /// Options for the bench (`cargo xtask bench --help` lists them).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Write a reproducible corpus of clustered, damaged copies of real articles.
+    #[command(disable_help_flag = true)]
+    GenCorpus {
+        /// Options (`cargo xtask gen-corpus --help` lists them).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Generate a labelled corpus, dedupe it and print the Adjusted Rand Index.
+    #[command(disable_help_flag = true)]
+    DedupeAri {
+        /// Options (`cargo xtask dedupe-ari --help` lists them).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Ci => ci(),
         Task::BuildPlugins { debug } => build_plugins::build_plugins(debug),
+        Task::Bench { args } => {
+            let library = build_plugins::passthrough_library()?;
+            let mut all = vec!["--plugin".to_owned(), library];
+            all.extend(args);
+            bench_tool("bench", &all)
+        }
+        Task::GenCorpus { args } => bench_tool("gen-corpus", &args),
+        Task::DedupeAri { args } => bench_tool("dedupe-ari", &args),
     }
+}
+
+/// Runs a command of the release-built `newspipe-bench` tool.
+fn bench_tool(command: &str, args: &[String]) -> Result<()> {
+    let mut all = vec![
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "newspipe-bench",
+        "--",
+        command,
+    ];
+    all.extend(args.iter().map(String::as_str));
+    cargo(&all)
 }
 
 fn ci() -> Result<()> {

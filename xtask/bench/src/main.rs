@@ -1,0 +1,60 @@
+//! newspipe's benchmarks and generated corpora. Run through `cargo xtask bench` and
+//! `cargo xtask gen-corpus`, which build this in release mode.
+
+mod corpus;
+mod measure;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+/// Benchmarks and corpora for newspipe.
+#[derive(Debug, Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Time each stage alone and the whole default pipeline, on 1 and N threads.
+    Bench(measure::BenchArgs),
+    /// Write a reproducible corpus of clustered, damaged copies (JSON Lines with `cluster`).
+    GenCorpus {
+        /// Output file.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        spec: corpus::CorpusArgs,
+    },
+    /// Generate a labelled corpus, run the dedupe stage on it and print its Adjusted Rand Index.
+    DedupeAri {
+        #[command(flatten)]
+        spec: corpus::CorpusArgs,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Bench(args) => measure::bench(&args),
+        Command::GenCorpus { out, spec } => {
+            let docs = corpus::generate(&spec)?;
+            corpus::write(&docs, &out)?;
+            let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+            let clusters = docs
+                .iter()
+                .map(|d| d.cluster.as_str())
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+            eprintln!(
+                "wrote {} documents ({:.1} MB of text, {clusters} clusters) to {}",
+                docs.len(),
+                bytes as f64 / 1e6,
+                out.display()
+            );
+            Ok(())
+        }
+        Command::DedupeAri { spec } => corpus::dedupe_ari(&spec),
+    }
+}

@@ -1,0 +1,452 @@
+//! `cargo xtask bench`: each stage alone and the whole default pipeline, on one thread and on
+//! all of them, with throughput in documents, megabytes and tokens per second, and peak memory.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{anyhow, Context, Result};
+use newspipe_config::{InputFormat, Pipeline, StageSpec};
+use newspipe_core::{Document, InputFormat as DocFormat, Source, StageInstance};
+use newspipe_runner::RunOptions;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::corpus::{self, CorpusArgs};
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct BenchArgs {
+    /// A corpus to read (JSON Lines, a folder or a glob) instead of generating one.
+    #[arg(long)]
+    corpus: Option<PathBuf>,
+    #[command(flatten)]
+    spec: CorpusArgs,
+    /// Threads for the parallel runs (default: every core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The pipeline whose stages are measured.
+    #[arg(long, default_value = "pipelines/news.yaml")]
+    pipeline: PathBuf,
+    /// A pass-through plugin library: measures the plugin boundary's cost after extract.
+    #[arg(long)]
+    plugin: Option<PathBuf>,
+    /// Also write the results as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+/// One measurement.
+#[derive(Debug, Clone, Serialize)]
+struct Row {
+    what: String,
+    threads: usize,
+    docs: usize,
+    seconds: f64,
+    docs_per_s: f64,
+    mb_per_s: f64,
+    tokens_per_s: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_mb: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    machine: String,
+    corpus: String,
+    corpus_docs: usize,
+    corpus_mb: f64,
+    corpus_tokens: usize,
+    rows: Vec<Row>,
+    speedups: Vec<(String, f64)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plugin_overhead_percent: Option<f64>,
+}
+
+struct Size {
+    docs: usize,
+    bytes: usize,
+    tokens: usize,
+}
+
+impl Size {
+    fn of(docs: &[Document]) -> Self {
+        Self {
+            docs: docs.len(),
+            bytes: docs.iter().map(|d| d.text.len()).sum(),
+            tokens: docs.iter().map(|d| d.text.split_whitespace().count()).sum(),
+        }
+    }
+
+    fn row(&self, what: &str, threads: usize, seconds: f64) -> Row {
+        let seconds = seconds.max(1e-9);
+        Row {
+            what: what.into(),
+            threads,
+            docs: self.docs,
+            seconds,
+            docs_per_s: self.docs as f64 / seconds,
+            mb_per_s: self.bytes as f64 / 1e6 / seconds,
+            tokens_per_s: self.tokens as f64 / seconds,
+            peak_mb: None,
+        }
+    }
+}
+
+/// Runs the benchmark and prints the table.
+pub fn bench(args: &BenchArgs) -> Result<()> {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let registry = newspipe::registry();
+    let pipeline = newspipe_config::load(&args.pipeline, &registry).map_err(|d| anyhow!("{d}"))?;
+    let (corpus_path, corpus_label) = corpus_file(args)?;
+    let work = tempfile::tempdir()?;
+    let input = newspipe_config::Input {
+        path: corpus_path.clone(),
+        format: InputFormat::Auto,
+        batch_size: pipeline.input.batch_size,
+    };
+    let read = newspipe_runner::trace(&pipeline, &[], &input, &registry, &RunOptions::default())
+        .map_err(|e| anyhow!("{e}"))?
+        .read;
+    let size = Size::of(&read);
+    eprintln!(
+        "corpus: {} documents, {:.1} MB of text, {} tokens ({corpus_label})",
+        size.docs,
+        size.bytes as f64 / 1e6,
+        size.tokens
+    );
+    let mut rows = Vec::new();
+
+    // The whole pipeline first, so the peak memory it reports is its own.
+    for t in dedup([1, threads]) {
+        let run = whole_pipeline(&pipeline, &input, work.path(), t, None)?;
+        let peak = peak_rss_mb();
+        let mut row = size.row("whole pipeline", t, run);
+        row.peak_mb = peak;
+        eprintln!("  whole pipeline, {t} thread(s): {run:.2}s");
+        rows.push(row);
+    }
+    let plugin_overhead_percent = match &args.plugin {
+        Some(library) => Some(plugin_overhead(
+            &pipeline,
+            &input,
+            work.path(),
+            threads,
+            library,
+            &size,
+            &mut rows,
+        )?),
+        None => None,
+    };
+
+    // Each stage alone, fed with the previous stage's output.
+    let mut docs = read;
+    for spec in pipeline.stages.iter().filter(|s| s.name != "export") {
+        let mut output = Vec::new();
+        for t in dedup([1, threads]) {
+            let (seconds, out) = time_stage(&registry, &pipeline, spec, &docs, t)?;
+            eprintln!("  {}, {t} thread(s): {seconds:.2}s", spec.name);
+            rows.push(size.row(&spec.name, t, seconds));
+            output = out;
+        }
+        docs = output;
+    }
+    if registry.get("normalize").is_some() {
+        if let Some(pages) = html_pages()? {
+            let html = Size::of(&pages);
+            let spec = StageSpec {
+                name: "normalize".into(),
+                config: serde_json::json!({}),
+            };
+            let (seconds, _) = time_stage(&registry, &pipeline, &spec, &pages, 1)?;
+            let mut row = html.row("normalize (HTML pages)", 1, seconds);
+            row.what = format!("normalize ({} HTML pages)", pages.len());
+            rows.push(row);
+        }
+    }
+    let speedups = speedups(&rows, threads);
+    let report = Report {
+        machine: machine(),
+        corpus: corpus_label,
+        corpus_docs: size.docs,
+        corpus_mb: size.bytes as f64 / 1e6,
+        corpus_tokens: size.tokens,
+        rows,
+        speedups,
+        plugin_overhead_percent,
+    };
+    print_table(&report);
+    let json = serde_json::to_string_pretty(&report)?;
+    let default_json = Path::new("target/bench").join("bench.json");
+    for path in [Some(&default_json), args.json.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        std::fs::write(path, &json)?;
+        eprintln!("results: {}", path.display());
+    }
+    Ok(())
+}
+
+fn dedup(threads: [usize; 2]) -> Vec<usize> {
+    let mut list = threads.to_vec();
+    list.dedup();
+    list
+}
+
+/// The corpus to use: the one given, or a generated one cached under `target/bench/`.
+fn corpus_file(args: &BenchArgs) -> Result<(PathBuf, String)> {
+    if let Some(path) = &args.corpus {
+        return Ok((path.clone(), path.display().to_string()));
+    }
+    let mut spec = args.spec.clone();
+    if spec.size_mb <= 0.0 {
+        spec.size_mb = 16.0;
+    }
+    let (_, origin) = corpus::sources(&spec)?;
+    let path = PathBuf::from(format!(
+        "target/bench/corpus-{}-{}-{}mb.jsonl",
+        spec.preset, spec.seed, spec.size_mb
+    ));
+    if !path.exists() {
+        let docs = corpus::generate(&spec)?;
+        corpus::write(&docs, &path)?;
+    }
+    let label = format!(
+        "generated: preset {}, seed {}, from {origin}",
+        spec.preset, spec.seed
+    );
+    Ok((path, label))
+}
+
+/// Runs the real pipeline (reading, every stage, every export form) and returns its seconds.
+fn whole_pipeline(
+    pipeline: &Pipeline,
+    input: &newspipe_config::Input,
+    dir: &Path,
+    threads: usize,
+    plugin: Option<StageSpec>,
+) -> Result<f64> {
+    let out = dir.join(format!("out-{threads}"));
+    let mut run = pipeline.clone();
+    run.input = input.clone();
+    run.rejects = out.join("rejects.jsonl");
+    run.dropped = out.join("dropped.jsonl");
+    run.stats = out.join("stats.json");
+    for stage in run.stages.iter_mut().filter(|s| s.name == "export") {
+        if let Some(config) = stage.config.as_object_mut() {
+            for (key, value) in config.iter_mut() {
+                if matches!(key.as_str(), "jsonl" | "csv" | "sqlite" | "html") {
+                    *value = serde_json::Value::String(out.join(key).display().to_string());
+                }
+            }
+        }
+    }
+    if let Some(plugin) = plugin {
+        let at = run
+            .stages
+            .iter()
+            .position(|s| s.name == "export")
+            .unwrap_or(run.stages.len());
+        run.stages.insert(at, plugin);
+    }
+    reset_peak_rss();
+    let options = RunOptions {
+        threads: Some(threads),
+        progress: false,
+        ..RunOptions::default()
+    };
+    let started = Instant::now();
+    newspipe_runner::run(&run, &newspipe::registry(), &options).map_err(|e| anyhow!("{e}"))?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// normalize → extract → export, without and with a pass-through plugin after extract.
+fn plugin_overhead(
+    pipeline: &Pipeline,
+    input: &newspipe_config::Input,
+    dir: &Path,
+    threads: usize,
+    library: &Path,
+    size: &Size,
+    rows: &mut Vec<Row>,
+) -> Result<f64> {
+    let mut base = pipeline.clone();
+    base.stages
+        .retain(|s| matches!(s.name.as_str(), "normalize" | "extract"));
+    base.stages.push(StageSpec {
+        name: "export".into(),
+        config: serde_json::json!({"jsonl": "documents.jsonl"}),
+    });
+    let plugin = StageSpec {
+        name: "plugin".into(),
+        config: serde_json::json!({"library": library.canonicalize().context("plugin library")?, "stage": "pass"}),
+    };
+    let mut best = [f64::MAX, f64::MAX];
+    for _ in 0..3 {
+        best[0] = best[0].min(whole_pipeline(&base, input, dir, threads, None)?);
+        best[1] = best[1].min(whole_pipeline(
+            &base,
+            input,
+            dir,
+            threads,
+            Some(plugin.clone()),
+        )?);
+    }
+    rows.push(size.row("normalize → extract", threads, best[0]));
+    rows.push(size.row(
+        "normalize → extract → pass-through plugin",
+        threads,
+        best[1],
+    ));
+    Ok((best[1] / best[0] - 1.0) * 100.0)
+}
+
+/// Builds a fresh instance of a stage and times it over a copy of `docs`.
+fn time_stage(
+    registry: &newspipe_core::Registry,
+    pipeline: &Pipeline,
+    spec: &StageSpec,
+    docs: &[Document],
+    threads: usize,
+) -> Result<(f64, Vec<Document>)> {
+    let factory = registry
+        .get(&spec.name)
+        .with_context(|| format!("no stage {}", spec.name))?;
+    let cx = newspipe_core::BuildContext {
+        base_dir: pipeline.base_dir.clone(),
+        pipeline: pipeline.name.clone(),
+    };
+    let stage = factory
+        .build(&spec.config, &cx)
+        .map_err(|e| anyhow!("{}: {e}", spec.name))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let mut docs = docs.to_vec();
+    let started = Instant::now();
+    pool.install(|| -> Result<()> {
+        match stage {
+            StageInstance::Document(stage) => {
+                docs.par_chunks_mut(newspipe_runner::CHUNK_SIZE)
+                    .for_each(|chunk| {
+                        let _ = stage.process_chunk(chunk);
+                    });
+            }
+            StageInstance::Corpus(mut stage) => {
+                let err = |e: newspipe_core::StageError| anyhow!("{}: {e}", spec.name);
+                if stage.needs_full_view() {
+                    stage.observe(&docs).map_err(err)?;
+                    stage.prepare().map_err(err)?;
+                }
+                stage.apply(&mut docs).map_err(err)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok((started.elapsed().as_secs_f64(), docs))
+}
+
+/// The dev data's HTML pages, for the normalize stage's own benchmark.
+fn html_pages() -> Result<Option<Vec<Document>>> {
+    let Some(path) = corpus::default_devdata().filter(|p| p.exists()) else {
+        return Ok(None);
+    };
+    let file = std::fs::File::open(&path)?;
+    let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+    let mut pages = Vec::new();
+    for line in std::io::BufRead::lines(reader) {
+        let record: serde_json::Value = serde_json::from_str(&line?)?;
+        let (Some(id), Some(html)) = (
+            record.get("id"),
+            record.get("html").and_then(|h| h.as_str()),
+        ) else {
+            continue;
+        };
+        let source = Source {
+            format: DocFormat::Html,
+            ..Source::default()
+        };
+        pages.push(Document::new(id.to_string(), source, html.to_owned()));
+    }
+    Ok(Some(pages))
+}
+
+fn speedups(rows: &[Row], threads: usize) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for row in rows.iter().filter(|r| r.threads == 1) {
+        if let Some(parallel) = rows
+            .iter()
+            .find(|r| r.what == row.what && r.threads == threads && threads > 1)
+        {
+            out.push((row.what.clone(), row.seconds / parallel.seconds));
+        }
+    }
+    out
+}
+
+/// Resets the kernel's record of this process's peak resident memory (Linux).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// Peak resident memory since the last reset, in MB (Linux).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}
+
+fn print_table(report: &Report) {
+    println!("\nnewspipe bench — {}", report.machine);
+    println!(
+        "corpus: {} documents, {:.1} MB, {} tokens ({})\n",
+        report.corpus_docs, report.corpus_mb, report.corpus_tokens, report.corpus
+    );
+    println!(
+        "{:<44} {:>7} {:>9} {:>10} {:>9} {:>12} {:>9}",
+        "what", "threads", "seconds", "docs/s", "MB/s", "tokens/s", "peak MB"
+    );
+    for row in &report.rows {
+        println!(
+            "{:<44} {:>7} {:>9.2} {:>10.0} {:>9.2} {:>12.0} {:>9}",
+            row.what,
+            row.threads,
+            row.seconds,
+            row.docs_per_s,
+            row.mb_per_s,
+            row.tokens_per_s,
+            row.peak_mb
+                .map_or_else(String::new, |mb| format!("{mb:.0}"))
+        );
+    }
+    if !report.speedups.is_empty() {
+        println!("\nspeed-up from 1 thread to all:");
+        for (what, speedup) in &report.speedups {
+            println!("  {what:<42} {speedup:.2}×");
+        }
+    }
+    if let Some(overhead) = report.plugin_overhead_percent {
+        println!(
+            "\npass-through plugin after extract costs {overhead:+.1}% of normalize → extract"
+        );
+    }
+}
