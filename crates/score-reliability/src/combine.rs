@@ -11,28 +11,12 @@ pub const CURRENCY: &str = "currency";
 
 /// The configured weight of a document signal, as a share of 100 over all twelve.
 pub fn document_weight(weights: &Weights, name: &str) -> f64 {
-    let w = |x: f64| x.max(0.0);
-    let all = [
-        ("attribution", weights.attribution),
-        ("direct_quotes", weights.direct_quotes),
-        ("anonymous_sourcing", weights.anonymous_sourcing),
-        ("hedging", weights.hedging),
-        ("byline", weights.byline),
-        ("boilerplate", weights.boilerplate),
-        ("mt_artifacts", weights.mt_artifacts),
-        ("name_consistency", weights.name_consistency),
-        ("date_consistency", weights.date_consistency),
-        ("originality", weights.originality),
-        ("corroboration", weights.corroboration),
-        ("contradiction", weights.contradiction),
-    ];
-    let total: f64 = all.iter().map(|(_, x)| w(*x)).sum();
-    let own = all
+    let total: f64 = Weights::SIGNALS
         .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(0.0, |(_, x)| w(*x));
+        .map(|n| weights.get(n).max(0.0))
+        .sum();
     if total > 0.0 {
-        round3(100.0 * own / total)
+        round3(100.0 * weights.get(name).max(0.0) / total)
     } else {
         0.0
     }
@@ -106,21 +90,10 @@ mod tests {
     #[test]
     fn default_weights_add_to_100() {
         let weights = Weights::default();
-        let names = [
-            "attribution",
-            "direct_quotes",
-            "anonymous_sourcing",
-            "hedging",
-            "byline",
-            "boilerplate",
-            "mt_artifacts",
-            "name_consistency",
-            "date_consistency",
-            "originality",
-            "corroboration",
-            "contradiction",
-        ];
-        let sum: f64 = names.iter().map(|n| document_weight(&weights, n)).sum();
+        let sum: f64 = Weights::SIGNALS
+            .iter()
+            .map(|n| document_weight(&weights, n))
+            .sum();
         assert!((sum - 100.0).abs() < 1e-6);
         let doubled = Weights {
             attribution: 28.0,

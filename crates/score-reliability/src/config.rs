@@ -83,6 +83,43 @@ pub struct Weights {
     pub contradiction: f64,
 }
 
+impl Weights {
+    /// The document signals, in the order they are reported.
+    pub const SIGNALS: [&'static str; 12] = [
+        "attribution",
+        "direct_quotes",
+        "anonymous_sourcing",
+        "hedging",
+        "byline",
+        "boilerplate",
+        "mt_artifacts",
+        "name_consistency",
+        "date_consistency",
+        "originality",
+        "corroboration",
+        "contradiction",
+    ];
+
+    /// The configured weight of the signal `name` (0 for an unknown name).
+    pub fn get(&self, name: &str) -> f64 {
+        match name {
+            "attribution" => self.attribution,
+            "direct_quotes" => self.direct_quotes,
+            "anonymous_sourcing" => self.anonymous_sourcing,
+            "hedging" => self.hedging,
+            "byline" => self.byline,
+            "boilerplate" => self.boilerplate,
+            "mt_artifacts" => self.mt_artifacts,
+            "name_consistency" => self.name_consistency,
+            "date_consistency" => self.date_consistency,
+            "originality" => self.originality,
+            "corroboration" => self.corroboration,
+            "contradiction" => self.contradiction,
+            _ => 0.0,
+        }
+    }
+}
+
 impl Default for Weights {
     fn default() -> Self {
         Self {

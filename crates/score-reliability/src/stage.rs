@@ -9,29 +9,12 @@ use newspipe_core::{
 };
 use rayon::prelude::*;
 
-use crate::combine::{band, claim_weight, document_weight, points, CURRENCY};
-use crate::config::ReliabilityConfig;
+use crate::combine::{band, claim_weight, document_weight, points};
+use crate::config::{ReliabilityConfig, Weights};
 use crate::corpus::{judge, ClaimVerdict, Verdict};
 use crate::facts::{observe, DocFacts};
 use crate::signal::{note, round1, scored};
 use crate::tenure::{OfficeHolders, BUILTIN};
-
-/// The order signals are reported in.
-const ORDER: [&str; 13] = [
-    "attribution",
-    "direct_quotes",
-    "anonymous_sourcing",
-    "hedging",
-    "byline",
-    "boilerplate",
-    "mt_artifacts",
-    "name_consistency",
-    "date_consistency",
-    "originality",
-    "corroboration",
-    "contradiction",
-    CURRENCY,
-];
 
 /// The runtime `score-reliability` stage.
 #[derive(Debug)]
@@ -76,7 +59,13 @@ impl ScoreReliability {
         }
         signals.extend(verdict.signals.iter().cloned());
         signals.push(verdict.currency.clone());
-        signals.sort_by_key(|s| ORDER.iter().position(|n| *n == s.name));
+        // Document signals in their fixed order, then the currency factor.
+        signals.sort_by_key(|s| {
+            Weights::SIGNALS
+                .iter()
+                .position(|n| *n == s.name)
+                .unwrap_or(Weights::SIGNALS.len())
+        });
         let factor = if verdict.currency.applicable {
             verdict.currency.score
         } else {
@@ -222,6 +211,7 @@ impl CorpusStage for ScoreReliability {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::combine::CURRENCY;
     use newspipe_core::{Claim, DedupeInfo, Entity, EntityKind, Quantity, QuantityValue, Relation};
 
     /// A hand-made document with one claim about Canadian troops in Latvia.
