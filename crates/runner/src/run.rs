@@ -205,7 +205,7 @@ pub fn run(
     };
     pool.install(|| -> Result<(), RunError> {
         let reader = BatchReader::start(files, pipeline.input.format, pipeline.input.batch_size);
-        let progress = progress_bar(options.progress, input_bytes, true);
+        let progress = progress_bar(options.progress, input_bytes, "reading".into());
         let mut source: Box<dyn Iterator<Item = Result<Batch, RunError>>> =
             Box::new(reader.map(move |raw| {
                 progress.inc(raw.iter().map(|record| record.len() as u64).sum());
@@ -246,7 +246,8 @@ pub fn run(
             guard(&barrier.name, || stage.prepare())?;
             barrier.elapsed += started.elapsed();
             tracing::info!(stage = %barrier.name, documents = spool.len(), "Corpus stage prepared.");
-            let progress = progress_bar(options.progress, spool.len(), false);
+            let label = format!("pass {}/{} from {}", pass + 2, passes.len(), barrier.name);
+            let progress = progress_bar(options.progress, spool.len(), label);
             let drain = spool.drain(pipeline.input.batch_size).map_err(RunError::Output)?;
             source = Box::new(drain.map(move |docs| {
                 let docs = docs.map_err(RunError::Output)?;
@@ -483,20 +484,22 @@ fn guard<T>(stage: &str, call: impl FnOnce() -> Result<T, StageError>) -> Result
     }
 }
 
-/// A progress bar on stderr, drawn only on a terminal.
-fn progress_bar(enabled: bool, total: u64, bytes: bool) -> ProgressBar {
+/// A progress bar on stderr, drawn only on a terminal: input bytes for the first pass
+/// (`reading`), documents for the later ones.
+fn progress_bar(enabled: bool, total: u64, label: String) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }
-    let template = if bytes {
-        "{spinner} reading {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})"
+    let template = if label == "reading" {
+        "{spinner} {msg} {bar:30} {bytes}/{total_bytes} ({bytes_per_sec}, eta {eta})"
     } else {
-        "{spinner} annotating {bar:30} {pos}/{len} documents ({per_sec}, {eta})"
+        "{spinner} {msg} {bar:30} {human_pos}/{human_len} documents (eta {eta})"
     };
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     bar.set_style(
         ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    bar.set_message(label);
     bar
 }
 
