@@ -208,8 +208,14 @@ fn corpus_file(args: &BenchArgs) -> Result<(PathBuf, String)> {
         spec.size_mb = 16.0;
     }
     let (_, origin) = corpus::sources(&spec)?;
+    // The cached file is named after everything that shapes it, its sources included.
+    let sources = if origin.starts_with("synthetic") {
+        "synthetic"
+    } else {
+        "articles"
+    };
     let path = PathBuf::from(format!(
-        "target/bench/corpus-{}-{}-{}mb.jsonl",
+        "target/bench/corpus-{sources}-{}-{}-{}mb.jsonl",
         spec.preset, spec.seed, spec.size_mb
     ));
     if !path.exists() {
