@@ -89,6 +89,13 @@ impl Normalizer {
             }
         }
         if self.config.metadata {
+            // A date the input gave is a candidate too, so a page whose own header disagrees
+            // with it shows both.
+            if doc.meta.published_basis.as_deref() == Some("input") {
+                if let Some(value) = doc.meta.published.clone() {
+                    push_candidate(&mut doc.meta.date_candidates, value, "input", None);
+                }
+            }
             add_url_date(doc);
             if doc.meta.published.is_none() {
                 if let Some(chosen) = choose_published(&doc.meta.date_candidates) {
@@ -266,6 +273,11 @@ mod tests {
             .date_candidates
             .iter()
             .any(|c| c.value == "2025-03-06"));
+        assert!(doc
+            .meta
+            .date_candidates
+            .iter()
+            .any(|c| c.value == "2024-12-31" && c.basis == "input"));
     }
 
     #[test]
