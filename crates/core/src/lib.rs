@@ -9,6 +9,7 @@
 //! and what crosses the plugin boundary, so field names change only with a version bump.
 
 mod annotations;
+pub mod calendar;
 mod config;
 mod document;
 mod error;

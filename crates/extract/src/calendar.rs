@@ -1,4 +1,8 @@
-//! Proleptic Gregorian date arithmetic: enough for ISO days, weeks and weekdays.
+//! Calendar days as extract handles them (year, month, day), with the arithmetic of
+//! `newspipe_core::calendar`.
+
+use newspipe_core::calendar;
+use newspipe_core::calendar::Date;
 
 /// A calendar day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -9,68 +13,47 @@ pub struct Day {
     pub m: u32,
     /// Day of month, 1–31.
     pub d: u32,
+    /// Only this module builds days, so every `Day` is a valid date.
+    valid: (),
 }
 
 impl Day {
     /// A valid day, or `None` (February 30th, month 13...).
     pub fn new(y: i32, m: u32, d: u32) -> Option<Self> {
-        ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)).then_some(Self { y, m, d })
+        calendar::date(y, m, d).map(|_| Self { y, m, d, valid: () })
     }
 
-    /// Parses `YYYY-MM-DD` (anything after the day is ignored).
+    /// Parses `YYYY-MM-DD` (a date-time's date part too).
     pub fn parse_iso(s: &str) -> Option<Self> {
-        let y = s.get(0..4)?.parse().ok()?;
-        if s.get(4..5)? != "-" || s.get(7..8)? != "-" {
-            return None;
+        calendar::parse_iso(s).map(Self::from_date)
+    }
+
+    fn from_date(date: Date) -> Self {
+        Self {
+            y: date.year().into(),
+            m: date.month().unsigned_abs().into(),
+            d: date.day().unsigned_abs().into(),
+            valid: (),
         }
-        Self::new(y, s.get(5..7)?.parse().ok()?, s.get(8..10)?.parse().ok()?)
+    }
+
+    fn date(self) -> Date {
+        calendar::date(self.y, self.m, self.d).expect("days are only built from valid dates")
     }
 
     /// Days since 1970-01-01.
     pub fn to_days(self) -> i64 {
-        let y = i64::from(self.y) - i64::from(self.m <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.m);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.d) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+        calendar::day_number(self.date())
     }
 
-    /// The day `days` after 1970-01-01.
-    pub fn from_days(days: i64) -> Self {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-        Self { y, m, d }
-    }
-
-    /// This day shifted by `n` days.
+    /// This day shifted by `n` days; unchanged if that leaves the years −9999 to 9999.
     pub fn plus(self, n: i64) -> Self {
-        Self::from_days(self.to_days() + n)
+        calendar::from_day_number(self.to_days() + n).map_or(self, Self::from_date)
     }
 
     /// ISO weekday, Monday = 1 … Sunday = 7.
     pub fn weekday(self) -> u32 {
-        ((self.to_days() + 3).rem_euclid(7) + 1) as u32
-    }
-
-    /// ISO week-numbering year and week.
-    pub fn iso_week(self) -> (i32, u32) {
-        let thursday = self.plus(4 - i64::from(self.weekday()));
-        let jan1 = Day {
-            y: thursday.y,
-            m: 1,
-            d: 1,
-        };
-        let week = (thursday.to_days() - jan1.to_days()) / 7 + 1;
-        (thursday.y, week as u32)
+        calendar::weekday(self.date())
     }
 
     /// `YYYY-MM-DD`.
@@ -80,19 +63,8 @@ impl Day {
 
     /// `YYYY-Www` of the week containing this day, `offset` weeks later.
     pub fn iso_week_string(self, offset: i64) -> String {
-        let (y, w) = self.plus(offset * 7).iso_week();
+        let (y, w) = calendar::iso_week(self.plus(offset * 7).date());
         format!("{y:04}-W{w:02}")
-    }
-}
-
-/// Number of days in a month.
-pub fn days_in_month(y: i32, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        _ => 0,
     }
 }
 
@@ -103,7 +75,7 @@ mod tests {
     #[test]
     fn round_trips_and_weekdays() {
         let d = Day::new(2025, 3, 24).unwrap();
-        assert_eq!(Day::from_days(d.to_days()), d);
+        assert_eq!(d.plus(10).plus(-10), d);
         assert_eq!(d.weekday(), 1);
         assert_eq!(d.iso_week_string(0), "2025-W13");
         assert_eq!(

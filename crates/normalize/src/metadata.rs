@@ -122,19 +122,13 @@ fn month(name: &str) -> u32 {
     .map_or(0, |i| i as u32 + 1)
 }
 
-/// `YYYY-MM-DD` for a valid calendar date between 1990 and 2099.
+/// `YYYY-MM-DD` for a valid calendar date between 1990 and 2099 (other years in a page are far
+/// more often numbers than publication dates).
 pub fn iso_date(year: u32, month: u32, day: u32) -> Option<String> {
-    #[allow(clippy::manual_is_multiple_of)] // `is_multiple_of` is newer than the MSRV (1.85)
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return None,
-    };
-    ((1990..=2099).contains(&year) && (1..=days).contains(&day))
-        .then(|| format!("{year:04}-{month:02}-{day:02}"))
+    let year = i32::try_from(year)
+        .ok()
+        .filter(|y| (1990..=2099).contains(y))?;
+    newspipe_core::calendar::date(year, month, day).map(|date| date.to_string())
 }
 
 /// A date in a URL path (`/2019/08/02/`, `/2019-08-02-`).

@@ -281,9 +281,9 @@ fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejec
     if let Some(published) = fields
         .get("published")
         .and_then(Value::as_str)
-        .and_then(iso_date)
+        .and_then(newspipe_core::calendar::parse_iso)
     {
-        doc.meta.published = Some(published);
+        doc.meta.published = Some(published.to_string());
         doc.meta.published_basis = Some("input".into());
         fields.remove("published");
     }
@@ -300,18 +300,6 @@ fn take_string(fields: &mut Map<String, Value>, key: &str) -> Option<String> {
         }
         None => None,
     }
-}
-
-/// `YYYY-MM-DD`, also from the date part of an RFC 3339 timestamp; `None` for anything else.
-fn iso_date(value: &str) -> Option<String> {
-    let date = value.get(..10)?;
-    let bytes = date.as_bytes();
-    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-    let ok = digits(0..4) && bytes[4] == b'-' && digits(5..7) && bytes[7] == b'-' && digits(8..10);
-    let month: u32 = date[5..7].parse().ok()?;
-    let day: u32 = date[8..10].parse().ok()?;
-    let rest_ok = value.len() == 10 || matches!(value.as_bytes()[10], b'T' | b' ' | b't');
-    (ok && (1..=12).contains(&month) && (1..=31).contains(&day) && rest_ok).then(|| date.to_owned())
 }
 
 #[cfg(test)]
