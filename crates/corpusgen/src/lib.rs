@@ -44,4 +44,4 @@ pub use generate::{
     generate, mean_within_cluster_jaccard, read_jsonl, write_jsonl, CorpusDoc, CorpusSpec,
     DamageRates,
 };
-pub use source::{load_article_bodies, synthetic_articles, SourceArticle};
+pub use source::{devdata_file, load_article_bodies, synthetic_articles, SourceArticle};

@@ -2,11 +2,21 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
+
+/// The WCXB development articles: `wcxb-dev-articles.jsonl.gz` in `$NEWSPIPE_DEVDATA`, else in
+/// `../shared/devdata` beside the repository. The file may be absent (CI does not have it):
+/// callers check and skip with a message.
+pub fn devdata_file() -> PathBuf {
+    std::env::var_os("NEWSPIPE_DEVDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata"))
+        .join("wcxb-dev-articles.jsonl.gz")
+}
 
 /// One original article that copies are made from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,6 @@
 //! synthetic articles. Each round is a corpus generated with another seed; the ARI is shown
 //! for one round only (rounds copy the same sources, so their labels overlap).
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use newspipe_core::{CorpusStage, Document, Meta, Source};
@@ -24,12 +23,7 @@ fn main() {
         _ => Preset::Clean,
     };
     let repeat: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1);
-    let devdata = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
-        })
-        .join("wcxb-dev-articles.jsonl.gz");
+    let devdata = newspipe_corpusgen::devdata_file();
     let sources = match load_article_bodies(&devdata, 80) {
         Ok(sources) => sources,
         Err(_) => {

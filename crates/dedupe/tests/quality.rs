@@ -69,7 +69,7 @@ fn sample(spec: CorpusSpec) -> CorpusSpec {
 /// The dev data's article bodies, read once for all tests.
 fn dev_sources() -> Option<&'static [SourceArticle]> {
     static SOURCES: LazyLock<Option<Vec<SourceArticle>>> = LazyLock::new(|| {
-        let path = common::devdata("wcxb-dev-articles.jsonl.gz")?;
+        let path = common::devdata()?;
         Some(load_article_bodies(&path, 80).expect("readable dev data"))
     });
     SOURCES.as_deref()

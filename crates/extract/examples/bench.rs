@@ -19,12 +19,7 @@ fn corpus_path() -> PathBuf {
     if let Some(path) = std::env::args().nth(1) {
         return path.into();
     }
-    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
-        });
-    dir.join("wcxb-dev-articles.jsonl.gz")
+    newspipe_corpusgen::devdata_file()
 }
 
 /// CPU seconds this process has used (user + system, from `/proc/self/stat`), so a busy

@@ -210,12 +210,7 @@ fn unknown_config_keys_are_rejected() {
 }
 
 fn devdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
-        });
-    let path = dir.join("wcxb-dev-articles.jsonl.gz");
+    let path = newspipe_corpusgen::devdata_file();
     path.exists().then_some(path)
 }
 

@@ -4,7 +4,6 @@
 //! `cargo run --release -p newspipe-score-reliability --example bench [copies]`
 
 use std::io::BufRead;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use newspipe_core::{BuildContext, Document, Source, StageFactory, StageInstance};
@@ -37,13 +36,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1);
-    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
-        });
-    let file =
-        std::fs::File::open(dir.join("wcxb-dev-articles.jsonl.gz")).expect("dev data present");
+    let file = std::fs::File::open(newspipe_corpusgen::devdata_file()).expect("dev data present");
     let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
     let mut docs = Vec::new();
     for line in reader.lines().map_while(Result::ok) {

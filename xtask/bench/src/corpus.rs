@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use newspipe_core::{Document, Source};
 use newspipe_corpusgen::{
-    adjusted_rand_index, generate as generate_copies, load_article_bodies, synthetic_articles,
-    write_jsonl, CorpusDoc, CorpusSpec, SourceArticle,
+    adjusted_rand_index, devdata_file, generate as generate_copies, load_article_bodies,
+    synthetic_articles, write_jsonl, CorpusDoc, CorpusSpec, SourceArticle,
 };
 
 /// What corpus to build.
@@ -31,26 +31,14 @@ pub struct CorpusArgs {
 
 /// The article bodies copies are made from, and where they came from.
 pub fn sources(args: &CorpusArgs) -> Result<(Vec<SourceArticle>, String)> {
-    let path = args.sources.clone().or_else(default_devdata);
-    match path {
-        Some(path) if path.exists() => {
-            let articles = load_article_bodies(&path, 80)
-                .with_context(|| format!("cannot read article bodies from {}", path.display()))?;
-            Ok((articles, path.display().to_string()))
-        }
-        _ => Ok((
-            synthetic_articles(400, args.seed),
-            "synthetic articles (no dev data found)".into(),
-        )),
+    let path = args.sources.clone().unwrap_or_else(devdata_file);
+    if !path.exists() {
+        let articles = synthetic_articles(400, args.seed);
+        return Ok((articles, "synthetic articles (no dev data found)".into()));
     }
-}
-
-/// The dev data's usual place, beside the repository, or `$NEWSPIPE_DEVDATA`.
-pub fn default_devdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata"));
-    Some(dir.join("wcxb-dev-articles.jsonl.gz"))
+    let articles = load_article_bodies(&path, 80)
+        .with_context(|| format!("cannot read article bodies from {}", path.display()))?;
+    Ok((articles, path.display().to_string()))
 }
 
 /// Generates the corpus: passes with successive seeds until it reaches `size_mb`.

@@ -359,9 +359,10 @@ fn time_stage(
 
 /// The dev data's HTML pages, for the normalize stage's own benchmark.
 fn html_pages() -> Result<Option<Vec<Document>>> {
-    let Some(path) = corpus::default_devdata().filter(|p| p.exists()) else {
+    let path = newspipe_corpusgen::devdata_file();
+    if !path.exists() {
         return Ok(None);
-    };
+    }
     let file = std::fs::File::open(&path)?;
     let reader = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
     let mut pages = Vec::new();

@@ -53,12 +53,9 @@ pub fn seed_document(path: &Path) -> Document {
     Document::new(id, source, text)
 }
 
-/// The dev data file, from `NEWSPIPE_DEVDATA` or `<workspace>/../shared/devdata`, if present.
-pub fn devdata(file: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/devdata"));
-    let path = dir.join(file);
+/// The dev data file ([`newspipe_corpusgen::devdata_file`]), if present.
+pub fn devdata() -> Option<PathBuf> {
+    let path = newspipe_corpusgen::devdata_file();
     if path.exists() {
         Some(path)
     } else {

@@ -2,7 +2,6 @@
 //! examples and benchmarks. Found through `NEWSPIPE_DEVDATA` or `<workspace>/../shared/devdata`.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 
 /// One dev page with its gold annotation.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -27,19 +26,9 @@ fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String
     Ok(value.filter(|v| !v.trim().is_empty()))
 }
 
-/// Where the dev data file should be.
-fn devdata_file() -> PathBuf {
-    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/devdata")
-        });
-    dir.join("wcxb-dev-articles.jsonl.gz")
-}
-
 /// The dev pages, every `step`-th one, or `None` (with a printed note) when the data is absent.
 pub fn load_dev_pages(step: usize) -> Option<Vec<DevPage>> {
-    let path = devdata_file();
+    let path = newspipe_corpusgen::devdata_file();
     let Ok(file) = std::fs::File::open(&path) else {
         eprintln!(
             "SKIP: dev data not found at {} (set NEWSPIPE_DEVDATA to the devdata folder)",

@@ -104,10 +104,7 @@ pub fn losses(doc: &Document) -> Vec<(String, f64)> {
 /// `<workspace>/../shared/devdata`); `None` with a printed message otherwise.
 pub fn devdata_articles(limit: usize) -> Option<Vec<(String, String, Option<String>)>> {
     use std::io::BufRead;
-    let dir = std::env::var_os("NEWSPIPE_DEVDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/devdata"));
-    let path = dir.join("wcxb-dev-articles.jsonl.gz");
+    let path = newspipe_corpusgen::devdata_file();
     let Ok(file) = std::fs::File::open(&path) else {
         eprintln!(
             "skipping the dev-data part: {} not found (set NEWSPIPE_DEVDATA)",
