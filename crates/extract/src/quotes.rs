@@ -670,6 +670,15 @@ mod tests {
     use super::*;
     use crate::entities::find_entities;
 
+    /// The direct quotes of `text` with their speakers.
+    fn direct_quotes(text: &str) -> Vec<(String, Option<String>)> {
+        quotes(text)
+            .into_iter()
+            .filter(|q| q.2)
+            .map(|(quote, speaker, _)| (quote, speaker))
+            .collect()
+    }
+
     fn quotes(text: &str) -> Vec<(String, Option<String>, bool)> {
         let a = Analysis::new(text);
         let m = find_entities(&a);
@@ -714,11 +723,10 @@ mod tests {
                     “First paragraph of the statement.\n\n\
                     “Second paragraph,” he said.\n\n\
                     Conservative Leader Andrew Scheer disagreed. “It is a mistake,” he added.";
-        let got = quotes(text);
+        let got = direct_quotes(text);
         let direct: Vec<_> = got
             .iter()
-            .filter(|q| q.2)
-            .map(|q| (q.0.as_str(), q.1.as_deref()))
+            .map(|(q, who)| (q.as_str(), who.as_deref()))
             .collect();
         assert_eq!(
             direct,
@@ -734,11 +742,10 @@ mod tests {
     fn unclosed_quote_and_left_mark_as_closing() {
         let text = "Defense Minister Bill Blair said that Canada was “ready to help.\n“We do not know,” said Boivin.\n\
                     Envoy Steve Witkoff rejected it as a “attitude and pose“.";
-        let got = quotes(text);
+        let got = direct_quotes(text);
         let direct: Vec<_> = got
             .iter()
-            .filter(|q| q.2)
-            .map(|q| (q.0.as_str(), q.1.as_deref()))
+            .map(|(q, who)| (q.as_str(), who.as_deref()))
             .collect();
         assert_eq!(
             direct,
@@ -756,11 +763,10 @@ mod tests {
                     “We will win,” she said.\n\
                     “That is wrong,” said the governor.\n\
                     “No comment,” the White House said.";
-        let got = quotes(text);
+        let got = direct_quotes(text);
         let direct: Vec<_> = got
             .iter()
-            .filter(|q| q.2)
-            .map(|q| (q.0.as_str(), q.1.as_deref()))
+            .map(|(q, who)| (q.as_str(), who.as_deref()))
             .collect();
         assert_eq!(
             direct,
