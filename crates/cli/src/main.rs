@@ -39,6 +39,10 @@ enum Command {
         /// Worker threads (default: every core). The output is the same for any count.
         #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
+        /// Megabytes of documents held in memory between passes; beyond it they wait in a
+        /// temporary file. Stage indexes and the batches in flight come on top.
+        #[arg(long, value_name = "MB", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+        memory_mb: u32,
         /// Don't draw a progress bar or print the summary.
         #[arg(short, long)]
         quiet: bool,
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
         Command::Run {
             pipeline,
             threads,
+            memory_mb,
             quiet,
         } => {
             let pipeline = match newspipe_config::load(&pipeline, &registry) {
@@ -102,7 +107,7 @@ fn main() -> ExitCode {
             let options = RunOptions {
                 threads: threads.map(usize::from),
                 progress: !quiet,
-                ..RunOptions::default()
+                memory_budget: memory_mb as usize * 1024 * 1024,
             };
             match newspipe_runner::run(&pipeline, &registry, &options) {
                 Ok(summary) => {

@@ -78,14 +78,19 @@ pub struct RunInfo {
 /// input order (keep a compact index, not the texts), then [`prepare`](Self::prepare) once, then
 /// [`apply`](Self::apply) on every batch again in input order. Without it, only `apply` and
 /// `finish` are called, as batches stream past.
+///
+/// `observe` may already write what needs no other document (extract's mentions, a score's
+/// document-only signals): the documents carry it to `apply`, which then only adds what needs
+/// the corpus. That is cheaper than finding things twice and smaller than holding them in the
+/// stage between the passes.
 pub trait CorpusStage: Send {
     /// Whether every document must be observed before any is annotated.
     fn needs_full_view(&self) -> bool {
         true
     }
 
-    /// First pass over one batch, in input order.
-    fn observe(&mut self, _docs: &[Document]) -> Result<(), StageError> {
+    /// First pass over one batch, in input order; may annotate what needs no other document.
+    fn observe(&mut self, _docs: &mut [Document]) -> Result<(), StageError> {
         Ok(())
     }
 

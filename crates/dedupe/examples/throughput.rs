@@ -78,7 +78,7 @@ fn main() {
         let start = Instant::now();
         let cpu_start = cpu_seconds();
         pool.install(|| {
-            for batch in docs.chunks(1000) {
+            for batch in docs.chunks_mut(1000) {
                 stage.observe(batch).expect("observe");
             }
         });

@@ -74,7 +74,7 @@ impl CorpusStage for Dedupe {
         true
     }
 
-    fn observe(&mut self, docs: &[Document]) -> Result<(), StageError> {
+    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
         let (params, hasher) = (&self.params, &self.hasher);
         let records: Vec<DocRecord> = docs
             .par_iter()

@@ -28,11 +28,11 @@ fn builds_from_yaml_values_with_defaults() {
     };
     assert!(stage.needs_full_view());
     let text = "word ".repeat(100);
-    let docs = vec![
+    let mut docs = vec![
         Document::new("a", Source::default(), text.clone()),
         Document::new("b", Source::default(), text),
     ];
-    stage.observe(&docs).unwrap();
+    stage.observe(&mut docs).unwrap();
     stage.prepare().unwrap();
     let mut docs = docs;
     let dispositions = stage.apply(&mut docs).unwrap();
@@ -70,7 +70,7 @@ fn apply_refuses_documents_it_never_observed() {
         panic!("a corpus stage")
     };
     stage
-        .observe(&[Document::new("a", Source::default(), "x".into())])
+        .observe(&mut [Document::new("a", Source::default(), "x".into())])
         .unwrap();
     stage.prepare().unwrap();
     let mut unknown = vec![Document::new("zzz", Source::default(), "x".into())];

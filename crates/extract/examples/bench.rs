@@ -94,7 +94,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (result, stage_wall, stage_cpu) = timed(|| {
         pool.install(|| -> Result<(), newspipe_core::StageError> {
             let mut stage = ExtractStage::new(ExtractConfig::default());
-            stage.observe(&docs)?;
+            stage.observe(&mut docs)?;
             stage.prepare()?;
             stage.apply(&mut docs)?;
             Ok(())

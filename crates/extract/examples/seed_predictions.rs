@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     let mut stage = ExtractStage::new(ExtractConfig::default());
-    stage.observe(&docs)?;
+    stage.observe(&mut docs)?;
     stage.prepare()?;
     stage.apply(&mut docs)?;
     let mut file = std::io::BufWriter::new(std::fs::File::create(&out)?);

@@ -81,7 +81,7 @@ impl CorpusStage for ExtractStage {
         self.config.canonicalize
     }
 
-    fn observe(&mut self, docs: &[Document]) -> Result<(), StageError> {
+    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
         if !self.config.canonicalize {
             return Ok(());
         }

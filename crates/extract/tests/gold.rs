@@ -223,7 +223,7 @@ fn seed_gold_meets_the_bars() {
         })
         .collect();
     let mut stage = ExtractStage::new(ExtractConfig::default());
-    stage.observe(&docs).expect("observe");
+    stage.observe(&mut docs).expect("observe");
     stage.prepare().expect("prepare");
     stage.apply(&mut docs).expect("apply");
 

@@ -37,7 +37,7 @@ static CORPUS: LazyLock<Vec<Document>> = LazyLock::new(|| {
         })
         .collect();
     let mut stage = ExtractStage::new(ExtractConfig::default());
-    stage.observe(&docs).expect("observe");
+    stage.observe(&mut docs).expect("observe");
     stage.prepare().expect("prepare");
     stage.apply(&mut docs).expect("apply");
     docs

@@ -38,7 +38,7 @@ impl CorpusStage for NormalizeStage {
         self.site_repeats_on()
     }
 
-    fn observe(&mut self, docs: &[Document]) -> Result<(), StageError> {
+    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
         if !self.site_repeats_on() {
             return Ok(());
         }

@@ -94,7 +94,7 @@ fn the_stage_keeps_every_document_of_a_batch() {
         .map(|(name, raw)| doc(name, InputFormat::Text, raw))
         .collect();
     assert!(stage.needs_full_view());
-    stage.observe(&docs).unwrap();
+    stage.observe(&mut docs).unwrap();
     stage.prepare().unwrap();
     let dispositions = stage.apply(&mut docs).unwrap();
     assert_eq!(dispositions.len(), docs.len());
@@ -131,7 +131,7 @@ fn lines_repeated_across_a_site_are_cut_by_the_stage() {
             )
         })
         .collect();
-    stage.observe(&docs).unwrap();
+    stage.observe(&mut docs).unwrap();
     stage.prepare().unwrap();
     stage.apply(&mut docs).unwrap();
     for d in &docs {
@@ -159,7 +159,7 @@ fn non_articles_are_flagged_or_dropped_as_configured() {
         panic!("normalize is a corpus stage");
     };
     let mut docs = vec![doc("listing", InputFormat::Text, listing)];
-    stage.observe(&docs).unwrap();
+    stage.observe(&mut docs).unwrap();
     stage.prepare().unwrap();
     let dispositions = stage.apply(&mut docs).unwrap();
     assert!(

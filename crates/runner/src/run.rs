@@ -221,7 +221,7 @@ pub fn run(
                 for rejected in rejects {
                     sinks.reject(rejected)?;
                 }
-                let docs = flow(docs, &mut steps[lo..hi], &mut sinks)?;
+                let mut docs = flow(docs, &mut steps[lo..hi], &mut sinks)?;
                 if last {
                     summary.written += docs.len() as u64;
                 } else {
@@ -230,7 +230,7 @@ pub fn run(
                         unreachable!("passes end before corpus stages")
                     };
                     let started = Instant::now();
-                    guard(&barrier.name, || stage.observe(&docs))?;
+                    guard(&barrier.name, || stage.observe(&mut docs))?;
                     barrier.elapsed += started.elapsed();
                     spool.push(docs).map_err(RunError::Output)?;
                 }
@@ -573,7 +573,7 @@ pub fn trace(
         for step in steps.iter_mut() {
             if let Work::Corpus(stage) = &mut step.work {
                 if stage.needs_full_view() {
-                    guard(&step.name, || stage.observe(&docs))?;
+                    guard(&step.name, || stage.observe(&mut docs))?;
                     guard(&step.name, || stage.prepare())?;
                 }
             }

@@ -42,7 +42,7 @@ struct Census {
 }
 
 impl CorpusStage for Census {
-    fn observe(&mut self, docs: &[Document]) -> Result<(), StageError> {
+    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
         self.seen += docs.len();
         self.log
             .lock()

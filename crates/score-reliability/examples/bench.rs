@@ -58,7 +58,7 @@ fn main() {
     let mut stage =
         newspipe_score_reliability::ScoreReliability::new(Default::default()).expect("builds");
     let started = Instant::now();
-    newspipe_core::CorpusStage::observe(&mut stage, &docs).expect("observe");
+    newspipe_core::CorpusStage::observe(&mut stage, &mut docs).expect("observe");
     let observe = started.elapsed().as_secs_f64();
     newspipe_core::CorpusStage::prepare(&mut stage).expect("prepare");
     let prepare = started.elapsed().as_secs_f64() - observe;

@@ -174,7 +174,7 @@ impl CorpusStage for ScoreReliability {
         true
     }
 
-    fn observe(&mut self, docs: &[Document]) -> Result<(), StageError> {
+    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
         let (config, holders) = (&self.config, &self.holders);
         let facts: Vec<DocFacts> = docs
             .par_iter()
@@ -271,7 +271,7 @@ mod tests {
 
     fn run(mut docs: Vec<Document>) -> Vec<Document> {
         let mut stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
-        stage.observe(&docs).unwrap();
+        stage.observe(&mut docs).unwrap();
         stage.prepare().unwrap();
         stage.apply(&mut docs).unwrap();
         docs

@@ -111,7 +111,9 @@ pub fn dedupe_ari(args: &CorpusArgs) -> Result<()> {
         anyhow::bail!("dedupe is expected to be a corpus stage");
     };
     let started = std::time::Instant::now();
-    stage.observe(&docs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    stage
+        .observe(&mut docs)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     stage.prepare().map_err(|e| anyhow::anyhow!("{e}"))?;
     stage.apply(&mut docs).map_err(|e| anyhow::anyhow!("{e}"))?;
     let seconds = started.elapsed().as_secs_f64();

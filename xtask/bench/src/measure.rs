@@ -346,7 +346,7 @@ fn time_stage(
             StageInstance::Corpus(mut stage) => {
                 let err = |e: newspipe_core::StageError| anyhow!("{}: {e}", spec.name);
                 if stage.needs_full_view() {
-                    stage.observe(&docs).map_err(err)?;
+                    stage.observe(&mut docs).map_err(err)?;
                     stage.prepare().map_err(err)?;
                 }
                 stage.apply(&mut docs).map_err(err)?;

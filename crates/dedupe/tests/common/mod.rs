@@ -11,7 +11,7 @@ use newspipe_dedupe::{Dedupe, DedupeConfig};
 /// Runs observe, prepare and apply over `docs` in batches of `batch`, as the runner does.
 pub fn run(config: &DedupeConfig, docs: &mut [Document], batch: usize) -> Vec<Disposition> {
     let mut stage = Dedupe::new(config.resolve().expect("valid config"));
-    for chunk in docs.chunks(batch.max(1)) {
+    for chunk in docs.chunks_mut(batch.max(1)) {
         stage.observe(chunk).expect("observe");
     }
     stage.prepare().expect("prepare");
