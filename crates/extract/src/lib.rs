@@ -50,7 +50,7 @@ pub use canonical::{CanonicalMap, EntityVariants, NameIndex, VariantUse};
 pub use claims::ClaimFound;
 pub use dates::DateFound;
 pub use entities::Mention;
-pub use pipeline::{extract, extract_mentions, Extraction};
+pub use pipeline::{extract, Extraction};
 pub use quantities::QuantityFound;
 pub use quotes::QuoteFound;
 pub use stage::{ExtractConfig, ExtractStage, VARIANTS_KEY};

@@ -43,11 +43,6 @@ fn anchor_for(a: &Analysis, meta: &Meta, first_pass: &[DateFound]) -> Option<Day
     agrees.then_some(header)
 }
 
-/// Only the entity mentions of `text`: what the corpus pass needs, at a fraction of the cost.
-pub fn extract_mentions(text: &str) -> Vec<Mention> {
-    find_entities(&Analysis::new(text))
-}
-
 /// Extracts all annotations from `text`; `meta` supplies the publication date, and with
 /// `header_dates` a date stated in the document's header can stand in for it.
 pub fn extract(text: &str, meta: &Meta, header_dates: bool) -> Extraction {

@@ -42,7 +42,7 @@ impl Default for RunOptions {
         Self {
             threads: None,
             progress: true,
-            memory_budget: 1 << 30,
+            memory_budget: 256 << 20,
         }
     }
 }

@@ -78,9 +78,19 @@ impl Spool {
     }
 }
 
-/// Rough bytes a document occupies in memory.
+/// Rough bytes a document occupies in memory: its texts (with allocator slack) and its
+/// annotations, of which claims and quotes copy whole sentences.
 fn approximate_size(doc: &Document) -> usize {
-    2 * (doc.raw.len() + doc.text.len()) + 512
+    let annotations = doc.entities.len()
+        + doc.dates.len()
+        + doc.quantities.len()
+        + doc.quotes.len()
+        + doc.claims.len()
+        + doc.removed.len();
+    let sentences: usize = doc.claims.iter().map(|c| c.text.len()).sum::<usize>()
+        + doc.quotes.iter().map(|q| q.text.len()).sum::<usize>();
+    let reliability = doc.reliability.as_ref().map_or(0, |r| 256 * r.signals.len());
+    2 * (doc.raw.len() + doc.text.len()) + 128 * annotations + sentences + reliability + 512
 }
 
 /// Batches coming back out of a [`Spool`].
@@ -145,5 +155,26 @@ mod tests {
             .collect();
         let expected: Vec<String> = (0..50).map(|i| i.to_string()).collect();
         assert_eq!(ids, expected);
+    }
+
+    #[test]
+    fn numbers_survive_a_spill_exactly() {
+        let value = 1.08_f64 * 1e12;
+        let mut doc = Document::new("q", Default::default(), "$1.08 trillion".into());
+        doc.quantities.push(newspipe_core::Quantity {
+            text: "$1.08 trillion".into(),
+            value: newspipe_core::QuantityValue::Number(value),
+            unit: Some("USD".into()),
+            qualifier: None,
+            start: 0,
+            end: 14,
+        });
+        let mut spool = Spool::new(0);
+        spool.push(vec![doc]).unwrap();
+        let back: Vec<Document> = spool.drain(1).unwrap().flat_map(|b| b.unwrap()).collect();
+        let newspipe_core::QuantityValue::Number(read) = back[0].quantities[0].value else {
+            panic!("the value changed shape: {:?}", back[0].quantities[0].value);
+        };
+        assert_eq!(read.to_bits(), value.to_bits(), "{read} != {value}");
     }
 }
