@@ -29,6 +29,7 @@
 //!     html: ../out/report.html
 //!     include_raw: false              # also write `raw`, the input as decoded, in JSONL
 //!     html_max_documents: 500         # documents shown in full in the report
+//!     html_max_claims: 2000           # other documents' claims listed (contested first)
 //! ```
 //!
 //! **Tables** (CSV files and SQLite tables alike; offsets are byte offsets into `text`):
@@ -75,6 +76,9 @@ pub struct ExportConfig {
     pub include_raw: bool,
     /// How many documents the HTML report shows in full; its tables cover all of them.
     pub html_max_documents: usize,
+    /// How many claims of the other documents the report's claims table lists: the
+    /// contradicted and best-supported first. Keeps the report readable and its memory bounded.
+    pub html_max_claims: usize,
 }
 
 impl Default for ExportConfig {
@@ -86,6 +90,7 @@ impl Default for ExportConfig {
             html: None,
             include_raw: false,
             html_max_documents: 500,
+            html_max_claims: 2000,
         }
     }
 }
@@ -96,6 +101,7 @@ pub struct Export {
     csv: Option<CsvTables>,
     sqlite: Option<SqliteDb>,
     html: Option<HtmlReport>,
+    include_raw: bool,
     seen: HashSet<[u8; 16]>,
     written: u64,
 }
@@ -118,10 +124,9 @@ impl Export {
             BuildError::Setup(format!("{form} output: {err}"))
         };
         let jsonl = match &config.jsonl {
-            Some(path) => Some(
-                JsonlWriter::create(&cx.resolve(path), config.include_raw)
-                    .map_err(|err| setup("jsonl", &err))?,
-            ),
+            Some(path) => {
+                Some(JsonlWriter::create(&cx.resolve(path)).map_err(|err| setup("jsonl", &err))?)
+            }
             None => None,
         };
         let csv = match &config.csv {
@@ -138,8 +143,12 @@ impl Export {
         };
         let html = match &config.html {
             Some(path) => Some(
-                HtmlReport::create(&cx.resolve(path), config.html_max_documents)
-                    .map_err(|err| setup("html", &err))?,
+                HtmlReport::create(
+                    &cx.resolve(path),
+                    config.html_max_documents,
+                    config.html_max_claims,
+                )
+                .map_err(|err| setup("html", &err))?,
             ),
             None => None,
         };
@@ -148,9 +157,33 @@ impl Export {
             csv,
             sqlite,
             html,
+            include_raw: config.include_raw,
             seen: HashSet::new(),
             written: 0,
         })
+    }
+
+    /// Writes a batch to every output at once, each form on its own task: SQLite, the slowest,
+    /// overlaps with the others. The first error, in a fixed order, is returned.
+    fn write_all_forms(&mut self, kept: &[&Document]) -> Result<(), StageError> {
+        let (mut sqlite, mut csv, mut jsonl) = (Ok(()), Ok(()), Ok(()));
+        rayon::scope(|scope| {
+            if let Some(db) = self.sqlite.as_mut() {
+                let result = &mut sqlite;
+                scope.spawn(move |_| *result = db.write(kept.iter().copied()));
+            }
+            if let Some(tables) = self.csv.as_mut() {
+                let result = &mut csv;
+                scope.spawn(move |_| *result = kept.iter().try_for_each(|doc| tables.write(doc)));
+            }
+            if let Some(report) = self.html.as_mut() {
+                scope.spawn(move |_| kept.iter().for_each(|doc| report.add(doc)));
+            }
+            if let Some(writer) = self.jsonl.as_mut() {
+                jsonl = kept.iter().try_for_each(|doc| writer.write(doc));
+            }
+        });
+        sqlite.and(csv).and(jsonl)
     }
 
     /// Whether `id` is new in this run; remembers it.
@@ -182,34 +215,33 @@ impl CorpusStage for Export {
                 }
             })
             .collect();
-        let kept = || {
-            docs.iter()
+        // `raw` goes to no output unless asked for; it is set aside while the batch is written.
+        let mut raws = Vec::new();
+        if !self.include_raw {
+            for (doc, disposition) in docs.iter_mut().zip(&dispositions) {
+                if *disposition == Disposition::Keep {
+                    raws.push(std::mem::take(&mut doc.raw));
+                }
+            }
+        }
+        let kept: Vec<&Document> = docs
+            .iter()
+            .zip(&dispositions)
+            .filter(|(_, d)| **d == Disposition::Keep)
+            .map(|(doc, _)| doc)
+            .collect();
+        let written = self.write_all_forms(&kept);
+        self.written += kept.len() as u64;
+        if !self.include_raw {
+            let kept = docs
+                .iter_mut()
                 .zip(&dispositions)
-                .filter(|(_, d)| **d == Disposition::Keep)
-                .map(|(doc, _)| doc)
-        };
-        if let Some(sqlite) = self.sqlite.as_mut() {
-            sqlite.write(kept())?;
-        }
-        if let Some(csv) = self.csv.as_mut() {
-            for doc in kept() {
-                csv.write(doc)?;
+                .filter(|(_, d)| **d == Disposition::Keep);
+            for ((doc, _), raw) in kept.zip(raws) {
+                doc.raw = raw;
             }
         }
-        if let Some(html) = self.html.as_mut() {
-            for doc in kept() {
-                html.add(doc);
-            }
-        }
-        for (doc, disposition) in docs.iter_mut().zip(&dispositions) {
-            if *disposition != Disposition::Keep {
-                continue;
-            }
-            if let Some(jsonl) = self.jsonl.as_mut() {
-                jsonl.write(doc)?;
-            }
-            self.written += 1;
-        }
+        written?;
         Ok(dispositions)
     }
 
@@ -221,13 +253,13 @@ impl CorpusStage for Export {
         if let Some(csv) = self.csv.take() {
             csv.commit(&record)?;
         }
-        if let Some(sqlite) = self.sqlite.take() {
-            sqlite.commit(&record)?;
-        }
-        if let Some(html) = self.html.take() {
-            html.commit(&record)?;
-        }
-        Ok(())
+        // Indexing the database and rendering the report are the slow parts: side by side.
+        let (sqlite, html) = (self.sqlite.take(), self.html.take());
+        let (sqlite, html) = rayon::join(
+            || sqlite.map_or(Ok(()), |db| db.commit(&record)),
+            || html.map_or(Ok(()), |report| report.commit(&record)),
+        );
+        sqlite.and(html)
     }
 }
 

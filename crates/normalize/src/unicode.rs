@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+use unicode_normalization::{is_nfc_quick, is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 /// Cleans article text: NFC; zero-width, soft-hyphen and control characters removed; exotic
 /// spaces made plain; words hyphenated across a line break joined; runs of spaces collapsed;
@@ -116,9 +116,19 @@ pub fn fold_for_matching(text: &str) -> String {
     if text.is_ascii() {
         return fold_ascii(text);
     }
-    let mut out = String::with_capacity(text.len());
+    // Most text is already NFKC; the quick check is far cheaper than recomposing it.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        fold_chars(text.chars())
+    } else {
+        fold_chars(text.nfkc())
+    }
+}
+
+/// The folding of [`fold_for_matching`] over NFKC characters.
+fn fold_chars(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::with_capacity(chars.size_hint().0);
     let mut pending_space = false;
-    for c in text.nfkc().flat_map(char::to_lowercase) {
+    for c in chars.flat_map(char::to_lowercase) {
         let folded = match c {
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => '\'',
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
@@ -208,6 +218,11 @@ mod tests {
         assert_eq!(
             fold_for_matching(" Don't \"STOP\"\t- now...\u{7} \u{7} fi\u{7}ne "),
             "don't \"stop\" - now... fine"
+        );
+        // Already NFKC but not ASCII: the path that skips recomposition.
+        assert_eq!(
+            fold_for_matching("Don’t “Stop” — NOW… Café"),
+            "don't \"stop\" - now... café"
         );
     }
 }

@@ -89,7 +89,10 @@ fn approximate_size(doc: &Document) -> usize {
         + doc.removed.len();
     let sentences: usize = doc.claims.iter().map(|c| c.text.len()).sum::<usize>()
         + doc.quotes.iter().map(|q| q.text.len()).sum::<usize>();
-    let reliability = doc.reliability.as_ref().map_or(0, |r| 256 * r.signals.len());
+    let reliability = doc
+        .reliability
+        .as_ref()
+        .map_or(0, |r| 256 * r.signals.len());
     2 * (doc.raw.len() + doc.text.len()) + 128 * annotations + sentences + reliability + 512
 }
 

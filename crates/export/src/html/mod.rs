@@ -1,7 +1,8 @@
 //! HTML: one self-contained report a person can read, written when the run ends.
 //!
 //! While documents stream past, [`ReportData`] keeps a compact line per document and the
-//! corpus-wide views; only the first `html_max_documents` keep their full text. At the end the
+//! corpus-wide views; only the first `html_max_documents` keep their full text, and the claims
+//! table lists theirs plus the `html_max_claims` most telling others. At the end the
 //! report is rendered in one go: an overview, sortable tables of documents, clusters, canonical
 //! entities and claims, then each document's text with its annotations highlighted and its
 //! signals with their evidence. No network, no external assets; every piece of corpus text is
@@ -29,11 +30,11 @@ pub struct HtmlReport {
 
 impl HtmlReport {
     /// Starts the report file (a temporary file until commit); at most `max_documents` are
-    /// shown in full.
-    pub fn create(path: &Path, max_documents: usize) -> std::io::Result<Self> {
+    /// shown in full, and besides their claims at most `max_claims` others are listed.
+    pub fn create(path: &Path, max_documents: usize, max_claims: usize) -> std::io::Result<Self> {
         Ok(Self {
             file: AtomicFile::create(path)?,
-            data: ReportData::new(max_documents),
+            data: ReportData::new(max_documents, max_claims),
         })
     }
 
@@ -44,6 +45,7 @@ impl HtmlReport {
 
     /// Renders the report and renames it into place.
     pub fn commit(mut self, run: &RunRecord) -> Result<(), StageError> {
+        self.data.settle();
         let markup = render::render(&self.data, run, &nonce());
         self.file.write_all(markup.into_string().as_bytes())?;
         Ok(self.file.commit()?)

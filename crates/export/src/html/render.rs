@@ -108,7 +108,7 @@ fn overview(data: &ReportData, run: &RunRecord) -> Markup {
                 (card(data.entities.len(), "canonical entities"))
                 (card(mentions, "entity mentions"))
                 (card(quotes, "quotes"))
-                (card(data.claims.len(), "claims"))
+                (card(data.claims_total, "claims"))
             }
             div.bands {
                 span.band.band-high { (bands[0]) " high" }
@@ -274,6 +274,12 @@ fn claims(data: &ReportData) -> Markup {
             @if data.claims.is_empty() { p.note { "No claims: the pipeline ran no extract stage, or it found none." } }
             @else {
                 p.note { "Supporting and contradicting documents are representatives of independent clusters." }
+                @if data.claims.len() < data.claims_total {
+                    p.note {
+                        "Showing " (data.claims.len()) " of " (data.claims_total) " claims: those of the documents shown in full, "
+                        "and the " (data.max_claims) " most contradicted and best supported of the others (html_max_claims)."
+                    }
+                }
                 div.table-wrap { table.sortable {
                     thead { tr {
                         th { "Claim" } th { "Document" } th { "Speaker" } th { "Hedged" }

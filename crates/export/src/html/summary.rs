@@ -2,7 +2,8 @@
 //! overview, the full text and annotations of the first documents only, and the cross-document
 //! views (canonical entities, claims with their supporters) built up as it goes.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
 use newspipe_core::{
     Band, ClaimReliability, DateCandidate, DedupeInfo, Document, EntityKind, PageKind, Signal,
@@ -107,27 +108,95 @@ pub struct ClaimSummary {
     pub contradicted_by: Vec<String>,
 }
 
-/// Everything the report needs, gathered one document at a time.
+/// A claim of a document not shown in full, waiting for a place in the claims table.
+#[derive(Debug)]
+struct RankedClaim {
+    /// Contradicted first, then the best supported, then the best scored, then the earliest.
+    rank: (usize, usize, i64, Reverse<(usize, usize)>),
+    claim: ClaimSummary,
+}
+
+impl PartialEq for RankedClaim {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+
+impl Eq for RankedClaim {}
+
+impl PartialOrd for RankedClaim {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RankedClaim {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
+/// Everything the report needs, gathered one document at a time. Memory stays bounded on any
+/// corpus: full text only for `max_full` documents, and besides their claims, only the
+/// `max_claims` most telling others (contradicted, then best supported).
 #[derive(Debug, Default)]
 pub struct ReportData {
     /// At most this many documents get their own full section.
     pub max_full: usize,
+    /// At most this many claims of other documents go into the claims table.
+    pub max_claims: usize,
     /// Every document, in input order.
     pub docs: Vec<DocSummary>,
     /// Canonical entities by (name, kind).
     pub entities: BTreeMap<(String, EntityKind), EntityGroup>,
-    /// Every claim, in document order.
+    /// The claims the report shows, in document order (after [`settle`](Self::settle)).
     pub claims: Vec<ClaimSummary>,
+    /// How many claims the documents made in all.
+    pub claims_total: usize,
+    ranked: BinaryHeap<Reverse<RankedClaim>>,
     positions: HashMap<String, usize>,
 }
 
 impl ReportData {
-    /// An empty report that renders at most `max_full` documents in full.
-    pub fn new(max_full: usize) -> Self {
+    /// An empty report that renders at most `max_full` documents in full and, besides their
+    /// claims, at most `max_claims` others.
+    pub fn new(max_full: usize, max_claims: usize) -> Self {
         Self {
             max_full,
+            max_claims,
             ..Self::default()
         }
+    }
+
+    /// Keeps a claim: always for a document shown in full, else if it ranks among the best.
+    fn keep_claim(&mut self, claim: ClaimSummary) {
+        self.claims_total += 1;
+        if claim.doc < self.max_full {
+            self.claims.push(claim);
+            return;
+        }
+        let score = claim
+            .reliability
+            .map_or(-1, |r| (r.value * 10.0).round() as i64);
+        let rank = (
+            claim.contradicted_by.len(),
+            claim.supported_by.len(),
+            score,
+            Reverse((claim.doc, claim.idx)),
+        );
+        if self.ranked.len() < self.max_claims {
+            self.ranked.push(Reverse(RankedClaim { rank, claim }));
+        } else if self.ranked.peek().is_some_and(|least| least.0.rank < rank) {
+            self.ranked.pop();
+            self.ranked.push(Reverse(RankedClaim { rank, claim }));
+        }
+    }
+
+    /// Puts the kept claims in document order; call once every document is in.
+    pub fn settle(&mut self) {
+        self.claims
+            .extend(self.ranked.drain().map(|Reverse(ranked)| ranked.claim));
+        self.claims.sort_by_key(|c| (c.doc, c.idx));
     }
 
     /// Takes in one document.
@@ -151,7 +220,7 @@ impl ReportData {
         }
         for (idx, claim) in doc.claims.iter().enumerate() {
             let reliability = claim.reliability.as_ref();
-            self.claims.push(ClaimSummary {
+            self.keep_claim(ClaimSummary {
                 doc: position,
                 idx,
                 text: claim.text.clone(),
@@ -308,7 +377,7 @@ mod tests {
 
     #[test]
     fn entities_are_grouped_with_spellings_and_document_counts() {
-        let mut data = ReportData::new(1);
+        let mut data = ReportData::new(1, 10);
         let mut a = Document::new("a", Default::default(), "x".into());
         a.entities = vec![
             entity("Keir Starmer", "Keir Starmer"),
@@ -331,5 +400,57 @@ mod tests {
             "only the first max_full in full"
         );
         assert_eq!(data.position("b"), Some(1));
+    }
+
+    fn claim(
+        text: &str,
+        score: f64,
+        supported: &[&str],
+        contradicted: &[&str],
+    ) -> newspipe_core::Claim {
+        let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect();
+        newspipe_core::Claim {
+            text: text.into(),
+            start: 0,
+            end: 0,
+            speaker: None,
+            hedged: false,
+            entities: Vec::new(),
+            quantities: Vec::new(),
+            reliability: Some(ClaimReliability {
+                score,
+                band: Band::Medium,
+                supported_by: ids(supported),
+                contradicted_by: ids(contradicted),
+                signals: Vec::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn the_claims_table_keeps_full_documents_claims_and_the_most_telling_others() {
+        let mut data = ReportData::new(1, 2);
+        let mut shown = Document::new("shown", Default::default(), "x".into());
+        shown.claims = vec![claim("plain claim of a full document", 10.0, &[], &[])];
+        let mut other = Document::new("other", Default::default(), "y".into());
+        other.claims = vec![
+            claim("unsupported", 90.0, &[], &[]),
+            claim("supported twice", 50.0, &["a", "b"], &[]),
+            claim("contradicted", 20.0, &[], &["c"]),
+            claim("supported once", 70.0, &["a"], &[]),
+        ];
+        data.add(&shown);
+        data.add(&other);
+        data.settle();
+        let texts: Vec<&str> = data.claims.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "plain claim of a full document",
+                "supported twice",
+                "contradicted"
+            ]
+        );
+        assert_eq!(data.claims_total, 5);
     }
 }
