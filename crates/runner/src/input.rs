@@ -11,27 +11,46 @@ use serde_json::{Map, Value};
 use crate::decode::decode;
 use crate::records::Rejected;
 
-/// Lists the files under a folder (recursively, following symbolic links, hidden entries
-/// skipped), a single file, or the matches of a glob pattern; always sorted, so runs are
-/// reproducible. An entry that cannot be listed or followed (a symbolic link loop, a folder
-/// without read permission) is listed too, so that reading it turns it into a named reject
-/// instead of stopping the run or vanishing.
+/// Lists the files under a folder (recursively, hidden entries skipped), a single file, or the
+/// matches of a glob pattern; always sorted, so runs are reproducible.
+///
+/// Symbolic links to files are read. A symbolic link to a folder is followed only when the
+/// folder lies outside the input folder and does not contain it: a link back into the input
+/// (or above it) would read files twice or loop forever. Such a link, and anything that cannot
+/// be listed (a folder without read permission), is listed too, so that reading it turns it
+/// into a named reject instead of stopping the run or vanishing.
 pub fn discover(path: &Path) -> io::Result<Vec<PathBuf>> {
     let text = path.to_string_lossy();
     let mut files = if path.is_dir() {
-        walkdir::WalkDir::new(path)
+        let root = path.canonicalize()?;
+        let mut not_followed = Vec::new();
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|entry| {
-                entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+                if entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.') {
+                    return false;
+                }
+                let inside_or_above = entry.path_is_symlink()
+                    && entry.file_type().is_dir()
+                    && entry
+                        .path()
+                        .canonicalize()
+                        .is_ok_and(|target| target.starts_with(&root) || root.starts_with(&target));
+                if inside_or_above {
+                    not_followed.push(entry.path().to_path_buf());
+                }
+                !inside_or_above
             })
             .filter_map(|entry| match entry {
                 Ok(entry) if entry.file_type().is_dir() => None,
                 Ok(entry) => Some(entry.into_path()),
                 Err(err) => err.path().map(Path::to_path_buf),
             })
-            .collect()
+            .collect();
+        files.append(&mut not_followed);
+        files
     } else if path.is_file() {
         vec![path.to_path_buf()]
     } else if text.contains(['*', '?', '[']) {
@@ -49,10 +68,9 @@ pub fn discover(path: &Path) -> io::Result<Vec<PathBuf>> {
     files.sort();
     Ok(files)
 }
-
-/// Why a listed path is not a readable file, if it is not: a symbolic link loop, a folder that
-/// cannot be listed, a FIFO, socket or device (never opened: reading a FIFO could wait
-/// forever), or a path that cannot be looked at.
+/// Why a listed path is not a readable file, if it is not: a symbolic link to a folder that is
+/// not followed, a folder that cannot be listed, a FIFO, socket or device (never opened:
+/// reading a FIFO could wait forever), or a path that cannot be looked at (a link to itself).
 pub fn not_a_file(path: &Path) -> Option<String> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
@@ -66,7 +84,7 @@ pub fn not_a_file(path: &Path) -> Option<String> {
             Err(err) => format!("cannot read folder: {err}"),
             Ok(_) => match path.canonicalize() {
                 Ok(target) => format!(
-                    "symbolic link loop: leads back to {}, a folder already being read; not followed",
+                    "symbolic link to {}, a folder inside or above the input folder; not followed (it would read files twice or loop)",
                     display(target.as_os_str())
                 ),
                 Err(err) => format!("cannot follow symbolic link: {err}"),
@@ -75,6 +93,7 @@ pub fn not_a_file(path: &Path) -> Option<String> {
     }
     Some("not a regular file (a FIFO, socket or device); not read".into())
 }
+
 /// The concrete format of one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
