@@ -1,5 +1,6 @@
 mod determinism;
 mod export;
+mod hostile_inputs;
 mod inputs;
 mod pipeline_files;
 mod pipeline_tests;
