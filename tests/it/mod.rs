@@ -2,6 +2,7 @@ mod determinism;
 mod export;
 mod hostile_inputs;
 mod inputs;
+mod output_safety;
 mod pipeline_files;
 mod pipeline_tests;
 mod plugins;
