@@ -6,5 +6,6 @@ mod output_safety;
 mod pipeline_files;
 mod pipeline_tests;
 mod plugins;
+mod report_escaping;
 mod support;
 mod validate;
