@@ -78,9 +78,23 @@ fn write_big(path: &Path, head: &[u8], unit: u8, size: usize, tail: &[u8]) {
 fn a_200_mb_document_is_rejected_unread_and_the_rest_goes_through() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("in")).unwrap();
-    fs::write(dir.path().join("in/a.txt"), "Ottawa said on Monday it is ready.").unwrap();
-    write_big(&dir.path().join("in/huge.txt"), b"", b'a', 200_000_000, b"\n");
-    fs::write(dir.path().join("in/z.txt"), "Kyiv said on Tuesday it welcomed it.").unwrap();
+    fs::write(
+        dir.path().join("in/a.txt"),
+        "Ottawa said on Monday it is ready.",
+    )
+    .unwrap();
+    write_big(
+        &dir.path().join("in/huge.txt"),
+        b"",
+        b'a',
+        200_000_000,
+        b"\n",
+    );
+    fs::write(
+        dir.path().join("in/z.txt"),
+        "Kyiv said on Tuesday it welcomed it.",
+    )
+    .unwrap();
     export_only(dir.path(), "");
     let output = run(dir.path());
     assert!(output.status.success(), "{}", transcript(&output));
@@ -137,7 +151,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -223,8 +241,14 @@ fn a_json_line_that_is_not_json_is_rejected_with_its_line_number() {
     assert_eq!(ids(dir.path()), ["w1", "w5"]);
     let rejects = rejects(dir.path());
     assert_eq!(rejects.len(), 2, "{rejects:#?}");
-    assert!(rejects[0].starts_with("wire:2 | in/wire.jsonl:2 | invalid JSON"), "{rejects:#?}");
-    assert!(rejects[1].starts_with("wire:3 | in/wire.jsonl:3 | invalid JSON"), "{rejects:#?}");
+    assert!(
+        rejects[0].starts_with("wire:2 | in/wire.jsonl:2 | invalid JSON"),
+        "{rejects:#?}"
+    );
+    assert!(
+        rejects[1].starts_with("wire:3 | in/wire.jsonl:3 | invalid JSON"),
+        "{rejects:#?}"
+    );
 }
 
 #[test]
@@ -254,7 +278,13 @@ fn html_nested_100_000_levels_deep_is_dropped_with_a_reason_not_parsed() {
     assert_eq!(ids(dir.path()), ["page"]);
     let dropped: Vec<String> = read_jsonl(&dir.path().join("out/dropped.jsonl"))
         .iter()
-        .map(|d| format!("{} | {}", d["id"].as_str().unwrap(), d["reason"].as_str().unwrap()))
+        .map(|d| {
+            format!(
+                "{} | {}",
+                d["id"].as_str().unwrap(),
+                d["reason"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(
         dropped,
@@ -298,9 +328,13 @@ fn symbolic_link_loops_fifos_and_dangling_links_are_named_rejects() {
         format!("here | in/here | symbolic link to {}, a folder inside or above the input folder; not followed (it would read files twice or loop)", root.join("in").display()),
     ];
     if have_fifo {
-        expected.push("pipe | in/pipe.txt | not a regular file (a FIFO, socket or device); not read".into());
+        expected.push(
+            "pipe | in/pipe.txt | not a regular file (a FIFO, socket or device); not read".into(),
+        );
     }
-    expected.push("self | in/self | cannot read file: Too many levels of symbolic links (os error 40)".into());
+    expected.push(
+        "self | in/self | cannot read file: Too many levels of symbolic links (os error 40)".into(),
+    );
     expected.push(format!("up | in/sub/up | symbolic link to {}, a folder inside or above the input folder; not followed (it would read files twice or loop)", root.join("in").display()));
     assert_eq!(rejects(dir.path()), expected);
 }
@@ -362,11 +396,19 @@ fn names_that_are_not_utf8_are_read_with_stable_distinct_ids() {
     assert_eq!(runs[0], runs[1], "ids and paths are stable");
     let docs: Vec<(&str, &str)> = runs[0]
         .iter()
-        .map(|d| (d["id"].as_str().unwrap(), d["source"]["path"].as_str().unwrap()))
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap(),
+                d["source"]["path"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         docs,
-        [("caf\\xE8", "in/caf\\xE8.txt"), ("caf\\xE9", "in/caf\\xE9.txt")]
+        [
+            ("caf\\xE8", "in/caf\\xE8.txt"),
+            ("caf\\xE9", "in/caf\\xE9.txt")
+        ]
     );
     assert_eq!(
         rejects(dir.path()),

@@ -55,7 +55,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// runs' sizes), and that anything else there is a clearly named temporary file.
 fn assert_outputs_whole(out: &Path, expected: &[PathBuf], counts: &[usize], moment: &str) {
     let in_counts = |n: usize, what: &str| {
-        assert!(counts.contains(&n), "{moment}: {what} holds {n} documents, not one of {counts:?}");
+        assert!(
+            counts.contains(&n),
+            "{moment}: {what} holds {n} documents, not one of {counts:?}"
+        );
     };
     for name in files_under(out) {
         if expected.contains(&name) {
@@ -77,10 +80,15 @@ fn assert_outputs_whole(out: &Path, expected: &[PathBuf], counts: &[usize], mome
         match ext.as_str() {
             "jsonl" => {
                 let text = fs::read_to_string(&path).unwrap();
-                assert!(text.is_empty() || text.ends_with('\n'), "{moment}: {} is cut", name.display());
+                assert!(
+                    text.is_empty() || text.ends_with('\n'),
+                    "{moment}: {} is cut",
+                    name.display()
+                );
                 for line in text.lines() {
-                    serde_json::from_str::<Value>(line)
-                        .unwrap_or_else(|err| panic!("{moment}: {} has a broken line: {err}", name.display()));
+                    serde_json::from_str::<Value>(line).unwrap_or_else(|err| {
+                        panic!("{moment}: {} has a broken line: {err}", name.display())
+                    });
                 }
                 if name.ends_with("documents.jsonl") {
                     in_counts(text.lines().count(), "documents.jsonl");
@@ -109,7 +117,10 @@ fn assert_outputs_whole(out: &Path, expected: &[PathBuf], counts: &[usize], mome
             }
             "html" => {
                 let text = fs::read_to_string(&path).unwrap();
-                assert!(text.trim_end().ends_with("</html>"), "{moment}: report.html is cut");
+                assert!(
+                    text.trim_end().ends_with("</html>"),
+                    "{moment}: report.html is cut"
+                );
             }
             "json" => {
                 let stats: Value = serde_json::from_str(&fs::read_to_string(&path).unwrap())
@@ -137,7 +148,10 @@ fn a_run_killed_at_any_moment_leaves_whole_outputs_or_none() {
     let out = dir.path().join("out");
     let expected = files_under(&out);
     assert!(expected.len() > 10, "{expected:?}");
-    let before: Vec<Vec<u8>> = expected.iter().map(|p| fs::read(out.join(p)).unwrap()).collect();
+    let before: Vec<Vec<u8>> = expected
+        .iter()
+        .map(|p| fs::read(out.join(p)).unwrap())
+        .collect();
 
     write_docs(&input, 81);
     let mut killed = 0;
@@ -160,7 +174,10 @@ fn a_run_killed_at_any_moment_leaves_whole_outputs_or_none() {
     }
     let leftovers = files_under(&out).len() - expected.len();
     println!("{killed} runs killed; {leftovers} temporary files left, all named .newspipe-*.tmp");
-    assert!(killed >= 2, "only {killed} runs were still going when killed");
+    assert!(
+        killed >= 2,
+        "only {killed} runs were still going when killed"
+    );
     // The run that finished (or the next one) replaces everything with the new, whole output.
     let last = newspipe(dir.path(), &args);
     assert!(last.status.success(), "{}", transcript(&last));
@@ -186,7 +203,10 @@ fn output_paths_never_come_from_document_content() {
     fs::create_dir(dir.path().join("work")).unwrap();
     fs::write(dir.path().join("work/in.jsonl"), lines).unwrap();
     let pipeline = default_pipeline_in(&dir.path().join("work"), "in.jsonl");
-    let output = newspipe(&dir.path().join("work"), &["run", pipeline.to_str().unwrap(), "-q"]);
+    let output = newspipe(
+        &dir.path().join("work"),
+        &["run", pipeline.to_str().unwrap(), "-q"],
+    );
     assert!(output.status.success(), "{}", transcript(&output));
     let files: Vec<String> = files_under(dir.path())
         .iter()
@@ -225,13 +245,33 @@ fn unwritable_output_folders_are_reported_before_any_work() {
     fs::create_dir(dir.path().join("in")).unwrap();
     fs::write(dir.path().join("in/empty.txt"), "").unwrap();
     fs::create_dir(dir.path().join("readonly")).unwrap();
-    fs::set_permissions(dir.path().join("readonly"), fs::Permissions::from_mode(0o555)).unwrap();
-    fs::write(dir.path().join("blocker"), "a file where a folder should be").unwrap();
+    fs::set_permissions(
+        dir.path().join("readonly"),
+        fs::Permissions::from_mode(0o555),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("blocker"),
+        "a file where a folder should be",
+    )
+    .unwrap();
     let root_can_write = fs::write(dir.path().join("readonly/probe"), "").is_ok();
     let cases = [
-        ("export under a file", "blocker/out/documents.jsonl", "cannot create folder blocker/out"),
-        ("export in a read-only folder", "readonly/documents.jsonl", "cannot write in folder readonly"),
-        ("missing folder under a read-only one", "readonly/new/documents.jsonl", "cannot create folder readonly/new"),
+        (
+            "export under a file",
+            "blocker/out/documents.jsonl",
+            "cannot create folder blocker/out",
+        ),
+        (
+            "export in a read-only folder",
+            "readonly/documents.jsonl",
+            "cannot write in folder readonly",
+        ),
+        (
+            "missing folder under a read-only one",
+            "readonly/new/documents.jsonl",
+            "cannot create folder readonly/new",
+        ),
     ];
     for (name, target, expected) in cases {
         if root_can_write && target.starts_with("readonly") {
@@ -240,14 +280,28 @@ fn unwritable_output_folders_are_reported_before_any_work() {
         }
         fs::write(
             dir.path().join("pipeline.yaml"),
-            format!("on_error: fail\ninput:\n  path: in\nstages:\n  - export:\n      jsonl: {target}\n"),
+            format!(
+                "on_error: fail\ninput:\n  path: in\nstages:\n  - export:\n      jsonl: {target}\n"
+            ),
         )
         .unwrap();
         let output = newspipe(dir.path(), &["run", "pipeline.yaml"]);
-        assert_eq!(output.status.code(), Some(1), "{name}: {}", transcript(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{name}: {}",
+            transcript(&output)
+        );
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{name}: {stderr}");
-        assert!(!stderr.contains("empty document"), "{name}: work started: {stderr}");
+        assert!(
+            !stderr.contains("empty document"),
+            "{name}: work started: {stderr}"
+        );
     }
-    fs::set_permissions(dir.path().join("readonly"), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(
+        dir.path().join("readonly"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
 }

@@ -46,7 +46,11 @@ fn assert_refused(dir: &Path, file: &str, expected: &[&str]) -> String {
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("in")).unwrap();
-    fs::write(dir.path().join("in/a.txt"), "Ottawa said on Monday it is ready.").unwrap();
+    fs::write(
+        dir.path().join("in/a.txt"),
+        "Ottawa said on Monday it is ready.",
+    )
+    .unwrap();
     dir
 }
 
@@ -80,7 +84,11 @@ fn ten_thousand_levels_of_nesting_are_refused_in_flow_and_block_style() {
     fs::write(dir.path().join("flow.yaml"), flow).unwrap();
     let block = format!("{VALID_TAIL}tests:\n{}x\n", "- ".repeat(10_000));
     fs::write(dir.path().join("block.yaml"), block).unwrap();
-    let maps = format!("{VALID_TAIL}tests: {}1{}\n", "{a: ".repeat(10_000), "}".repeat(10_000));
+    let maps = format!(
+        "{VALID_TAIL}tests: {}1{}\n",
+        "{a: ".repeat(10_000),
+        "}".repeat(10_000)
+    );
     fs::write(dir.path().join("maps.yaml"), maps).unwrap();
     for (file, line) in [("flow.yaml", 5), ("block.yaml", 6), ("maps.yaml", 5)] {
         let stderr = assert_refused(
@@ -146,7 +154,11 @@ fn a_tab_used_for_indentation_is_named_at_its_line() {
     assert_refused(
         dir.path(),
         "tabs.yaml",
-        &["tabs.yaml:2:1", "not valid YAML", "this line starts with a tab"],
+        &[
+            "tabs.yaml:2:1",
+            "not valid YAML",
+            "this line starts with a tab",
+        ],
     );
 }
 

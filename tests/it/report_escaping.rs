@@ -32,7 +32,9 @@ const BAD_URLS: [&str; 5] = [
 
 fn injected_docs() -> Vec<serde_json::Value> {
     let mut docs = Vec::new();
-    let cities = ["Ottawa", "Kyiv", "Warsaw", "Berlin", "Paris", "Madrid", "Rome", "Oslo"];
+    let cities = [
+        "Ottawa", "Kyiv", "Warsaw", "Berlin", "Paris", "Madrid", "Rome", "Oslo",
+    ];
     for (i, payload) in PAYLOADS.iter().enumerate() {
         let city = cities[i % cities.len()];
         docs.push(json!({
@@ -65,7 +67,10 @@ fn every_payload_is_escaped_in_the_report() {
     // The only script is the report's own, allowed by the CSP nonce.
     let scripts: Vec<_> = page.select(&Selector::parse("script").unwrap()).collect();
     assert_eq!(scripts.len(), 1, "one script, the report's own");
-    let nonce = scripts[0].value().attr("nonce").expect("the script has a nonce");
+    let nonce = scripts[0]
+        .value()
+        .attr("nonce")
+        .expect("the script has a nonce");
     let csp = page
         .select(&Selector::parse("meta[http-equiv=Content-Security-Policy]").unwrap())
         .next()
@@ -74,7 +79,10 @@ fn every_payload_is_escaped_in_the_report() {
     assert!(csp.contains(&format!("'nonce-{nonce}'")), "{csp}");
     let script = scripts[0].text().collect::<String>();
     for marker in ["alert(", "PWNED", "msgbox", "\u{2028}"] {
-        assert!(!script.contains(marker), "input reached the script: {marker}");
+        assert!(
+            !script.contains(marker),
+            "input reached the script: {marker}"
+        );
     }
 
     for element in page.select(&all) {
@@ -84,11 +92,19 @@ fn every_payload_is_escaped_in_the_report() {
             "an injected <{name}> element"
         );
         for (attr, value) in element.value().attrs() {
-            assert!(!attr.starts_with("on"), "event handler {attr}={value:?} on <{name}>");
-            assert!(!["autofocus", "x", "src"].contains(&attr), "injected attribute {attr} on <{name}>");
+            assert!(
+                !attr.starts_with("on"),
+                "event handler {attr}={value:?} on <{name}>"
+            );
+            assert!(
+                !["autofocus", "x", "src"].contains(&attr),
+                "injected attribute {attr} on <{name}>"
+            );
             if attr == "href" {
                 assert!(
-                    value.starts_with('#') || value.starts_with("https://") || value.starts_with("http://"),
+                    value.starts_with('#')
+                        || value.starts_with("https://")
+                        || value.starts_with("http://"),
                     "a live non-web link: {value:?}"
                 );
             }
@@ -99,7 +115,10 @@ fn every_payload_is_escaped_in_the_report() {
     let text: String = page.root_element().text().collect();
     for payload in PAYLOADS {
         let marker = payload.trim_start_matches(['"', '\'']);
-        assert!(text.contains(marker), "payload missing from the report text: {payload:?}");
+        assert!(
+            text.contains(marker),
+            "payload missing from the report text: {payload:?}"
+        );
     }
     for url in BAD_URLS {
         assert!(text.contains(url.trim()), "URL shown as text: {url:?}");
@@ -108,15 +127,32 @@ fn every_payload_is_escaped_in_the_report() {
     let entities: Vec<String> = read_jsonl(&dir.path().join("out/documents.jsonl"))
         .iter()
         .flat_map(|d| d["entities"].as_array().cloned().unwrap_or_default())
-        .filter_map(|e| e["canonical"].as_str().or(e["text"].as_str()).map(str::to_owned))
+        .filter_map(|e| {
+            e["canonical"]
+                .as_str()
+                .or(e["text"].as_str())
+                .map(str::to_owned)
+        })
         .collect();
-    let marked: Vec<&String> = entities.iter().filter(|e| e.contains(['&', '\'', '<'])).collect();
+    let marked: Vec<&String> = entities
+        .iter()
+        .filter(|e| e.contains(['&', '\'', '<']))
+        .collect();
     println!("entities with markup characters: {marked:?}");
-    assert!(!marked.is_empty(), "no entity with markup characters was found: {entities:?}");
+    assert!(
+        !marked.is_empty(),
+        "no entity with markup characters was found: {entities:?}"
+    );
     for entity in marked {
-        assert!(text.contains(entity.as_str()), "entity {entity:?} is not in the report");
+        assert!(
+            text.contains(entity.as_str()),
+            "entity {entity:?} is not in the report"
+        );
         if entity.contains('&') {
-            assert!(!raw.contains(&format!(">{entity}<")), "unescaped & in {entity:?}");
+            assert!(
+                !raw.contains(&format!(">{entity}<")),
+                "unescaped & in {entity:?}"
+            );
         }
     }
 }
