@@ -232,7 +232,11 @@ fn a_json_line_that_is_not_json_is_rejected_with_its_line_number() {
     fs::create_dir(dir.path().join("in")).unwrap();
     fs::write(
         dir.path().join("in/wire.jsonl"),
-        "{\"id\": \"w1\", \"text\": \"One.\"}\n{\"id\": \"w2\", \"text\": \n[1, 2]\n\n{\"id\": \"w5\", \"text\": \"Five.\"}\n",
+        format!(
+            "{{\"id\": \"w1\", \"text\": \"One.\"}}\n{{\"id\": \"w2\", \"text\": \n[1, 2]\n\n{{\"id\": \"w5\", \"text\": \"Five.\"}}\n{{\"id\": \"w6\", \"text\": \"Six.\", \"deep\": {}{}}}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
     )
     .unwrap();
     export_only(dir.path(), "");
@@ -240,13 +244,18 @@ fn a_json_line_that_is_not_json_is_rejected_with_its_line_number() {
     assert!(output.status.success(), "{}", transcript(&output));
     assert_eq!(ids(dir.path()), ["w1", "w5"]);
     let rejects = rejects(dir.path());
-    assert_eq!(rejects.len(), 2, "{rejects:#?}");
+    assert_eq!(rejects.len(), 3, "{rejects:#?}");
     assert!(
         rejects[0].starts_with("wire:2 | in/wire.jsonl:2 | invalid JSON"),
         "{rejects:#?}"
     );
     assert!(
         rejects[1].starts_with("wire:3 | in/wire.jsonl:3 | invalid JSON"),
+        "{rejects:#?}"
+    );
+    // 100,000 nested arrays: the JSON parser's depth limit, not a stack overflow.
+    assert!(
+        rejects[2].starts_with("wire:6 | in/wire.jsonl:6 | invalid JSON: recursion limit exceeded"),
         "{rejects:#?}"
     );
 }
