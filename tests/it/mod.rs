@@ -1,7 +1,11 @@
 mod determinism;
 mod export;
+mod hostile_inputs;
 mod inputs;
+mod output_safety;
+mod pipeline_files;
 mod pipeline_tests;
 mod plugins;
+mod report_escaping;
 mod support;
 mod validate;

@@ -329,8 +329,16 @@ fn a_plugin_that_cannot_start_stops_the_run_before_any_work() {
     ];
     let mut report = String::new();
     for (name, stage) in cases {
+        // Both `on_error` settings stop such a run the same way.
+        pipeline(dir.path(), &numbered(3), stage.clone(), "fail");
+        let with_fail = run(dir.path(), "2");
         pipeline(dir.path(), &numbered(3), stage, "continue");
         let output = run(dir.path(), "2");
+        assert_eq!(
+            (output.status.code(), &output.stderr),
+            (with_fail.status.code(), &with_fail.stderr),
+            "{name}: `on_error: fail` and `continue` differ"
+        );
         assert_eq!(
             output.status.code(),
             Some(1),
@@ -436,6 +444,113 @@ fn malformed_lost_or_invented_documents_are_errors_not_output() {
         ));
     }
     insta::assert_snapshot!(report);
+}
+
+/// The output folder is empty or absent: a failed run commits nothing and removes its
+/// temporary files.
+fn assert_nothing_written(dir: &Path, case: &str) {
+    let out = dir.join("out");
+    let left: Vec<_> = fs::read_dir(&out)
+        .map(|entries| entries.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{case}: files written: {left:?}");
+}
+
+#[test]
+fn with_on_error_fail_a_panic_in_one_document_stops_the_run_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = numbered(20);
+    docs[3]["text"] = json!("PANIC");
+    let stage = json!({"library": library("fixture-panics"), "stage": "panic",
+                       "config": {"on": "document"}});
+    pipeline(dir.path(), &docs, stage, "fail");
+    let output = run(dir.path(), "2");
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_nothing_written(dir.path(), "document panic");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("failed on document `d03`")
+            && stderr.contains("the fixture panicked on `d03`")
+            && stderr.contains("on_error: fail"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn with_on_error_fail_malformed_lost_or_invented_documents_stop_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    for stage in ["malformed", "invent", "lose"] {
+        let spec = json!({"library": library("fixture-raw"), "stage": stage});
+        pipeline(dir.path(), &numbered(20), spec, "fail");
+        let output = run(dir.path(), "2");
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{stage}: {}",
+            transcript(&output)
+        );
+        assert_nothing_written(dir.path(), stage);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("plugin `fixture-raw`") && stderr.contains("on_error: fail"),
+            "{stage}: {stderr}"
+        );
+    }
+}
+
+/// A plugin that aborts the process takes the run down with it (no host can catch that in
+/// process), whatever `on_error` says; but outputs are atomic, so the previous run's files
+/// stay whole and nothing half-written appears at an output path.
+#[test]
+fn a_plugin_that_aborts_the_process_leaves_the_previous_outputs_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let stage = json!({"library": library("fixture-panics"), "stage": "panic",
+                       "config": {"on": "abort"}});
+    pipeline(dir.path(), &numbered(40), stage.clone(), "continue");
+    let output = run(dir.path(), "2");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let out = dir.path().join("out");
+    let before: Vec<(String, Vec<u8>)> = [
+        "documents.jsonl",
+        "rejects.jsonl",
+        "dropped.jsonl",
+        "stats.json",
+    ]
+    .iter()
+    .map(|name| (name.to_string(), fs::read(out.join(name)).unwrap()))
+    .collect();
+    let mut docs = numbered(41);
+    docs[30]["text"] = json!("This one says PANIC.");
+    for on_error in ["continue", "fail"] {
+        pipeline(dir.path(), &docs, stage.clone(), on_error);
+        let output = run(dir.path(), "2");
+        assert_eq!(
+            output.status.code(),
+            None,
+            "{on_error}: killed by a signal: {}",
+            transcript(&output)
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::ExitStatusExt;
+            assert_eq!(output.status.signal(), Some(6), "{on_error}: SIGABRT");
+        }
+        for (name, bytes) in &before {
+            assert_eq!(
+                &fs::read(out.join(name)).unwrap(),
+                bytes,
+                "{on_error}: {name} changed"
+            );
+        }
+        for entry in fs::read_dir(&out).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                before.iter().any(|(known, _)| *known == name)
+                    || (name.starts_with(".newspipe-") && name.ends_with(".tmp")),
+                "{on_error}: unexpected {name}"
+            );
+        }
+    }
 }
 
 #[test]

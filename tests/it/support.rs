@@ -56,3 +56,66 @@ pub fn default_pipeline_in(dir: &Path, input: &str) -> PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// Runs the binary with `args` from `dir`, killing it and failing the test if it has not
+/// finished after `timeout` (a generous bound: it only tells a hang from a slow machine).
+/// With `max_memory_mib`, the child runs under that address-space limit (`ulimit -v`), so a
+/// run that loads far more than its limits allow fails instead of passing.
+pub fn newspipe_bounded(
+    dir: &Path,
+    args: &[&str],
+    timeout: std::time::Duration,
+    max_memory_mib: Option<u64>,
+) -> Output {
+    use std::io::Read;
+    use std::process::Stdio;
+
+    let mut command = match max_memory_mib {
+        Some(mib) => {
+            let mut sh = Command::new("sh");
+            sh.arg("-c")
+                .arg(format!("ulimit -v {} && exec \"$0\" \"$@\"", mib * 1024))
+                .arg(env!("CARGO_BIN_EXE_newspipe"));
+            sh
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_newspipe")),
+    };
+    let mut child = command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the newspipe binary runs");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stdout.read_to_end(&mut bytes);
+        bytes
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = stderr.read_to_end(&mut bytes);
+        bytes
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("newspipe {args:?} did not finish within {timeout:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}

@@ -77,6 +77,18 @@ fn byte_offset(source: &str, line: usize, column: usize) -> usize {
         .map_or(line_start + line_len, |(offset, _)| line_start + offset)
 }
 
+/// Longest source line shown in a snippet; a longer one is named by line and column instead.
+const MAX_SHOWN_LINE: usize = 200;
+
+/// Length in bytes of the line holding byte `offset`.
+fn line_length(source: &str, offset: usize) -> usize {
+    let start = source[..offset].rfind('\n').map_or(0, |at| at + 1);
+    let end = source[offset..]
+        .find('\n')
+        .map_or(source.len(), |at| offset + at);
+    end - start
+}
+
 /// Every problem found in one pipeline file; `Display` renders them with source snippets.
 #[derive(Debug, Clone)]
 pub struct Diagnostics {
@@ -126,6 +138,11 @@ impl fmt::Display for Diagnostics {
             let mut report = Report::error().with_message(&item.message);
             if item.line == 0 {
                 report = report.with_notes(vec![format!("in {name}")]);
+            } else if line_length(&self.source, item.range.start) > MAX_SHOWN_LINE {
+                report = report.with_notes(vec![format!(
+                    "at {name}:{}:{} (the line is too long to show)",
+                    item.line, item.column
+                )]);
             } else {
                 let label = if item.key.is_empty() {
                     String::new()

@@ -16,9 +16,11 @@
 //! ```
 
 mod diagnostic;
+mod guard;
 mod pipeline;
 mod positions;
 
+use std::io::Read;
 use std::path::Path;
 
 use newspipe_core::{parse_config, ConfigIssue, Registry};
@@ -26,23 +28,70 @@ use path_clean::PathClean;
 use serde_json::Value;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use guard::{MAX_EXPANDED_NODES, MAX_NESTING, MAX_PIPELINE_BYTES};
 use pipeline::{side_file_dir, InputSection, PipelineFile, TestSection};
 pub use pipeline::{
     Expect, FieldCheck, Input, InputFormat, OnError, Pipeline, StageSpec, TestCase,
-    DEFAULT_BATCH_SIZE,
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_DOCUMENT_BYTES,
 };
 use positions::PositionIndex;
 
-/// Reads and validates the pipeline at `path` against the stages in `registry`.
+/// Reads and validates the pipeline at `path` against the stages in `registry`. At most
+/// [`MAX_PIPELINE_BYTES`] are read: a larger file is refused without loading it.
 pub fn load(path: &Path, registry: &Registry) -> Result<Pipeline, Diagnostics> {
-    let source = std::fs::read_to_string(path).map_err(|err| {
-        Diagnostics::unreadable(path, format!("cannot read pipeline file: {err}"))
-    })?;
+    let source = read_bounded(path).map_err(|message| Diagnostics::unreadable(path, message))?;
     load_str(path, &source, registry)
 }
 
-/// Validates pipeline text as if read from `path` (relative paths start at its folder).
+/// The pipeline file's text, or why it cannot be used.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    let unreadable = |err: std::io::Error| format!("cannot read pipeline file: {err}");
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    if file.metadata().is_ok_and(|meta| meta.is_dir()) {
+        return Err("cannot read pipeline file: it is a folder".into());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_PIPELINE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_PIPELINE_BYTES {
+        return Err(too_large_message());
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        format!(
+            "the pipeline file is not UTF-8 text (invalid byte at offset {})",
+            err.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn too_large_message() -> String {
+    format!(
+        "the pipeline file is larger than {} KiB, the limit for a pipeline file (a pipeline is a few kilobytes; is this the right file?)",
+        MAX_PIPELINE_BYTES >> 10
+    )
+}
+
+/// Validates pipeline text as if read from `path` (relative paths start at its folder). A
+/// leading byte-order mark is ignored.
 pub fn load_str(path: &Path, source: &str, registry: &Registry) -> Result<Pipeline, Diagnostics> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if source.len() as u64 > MAX_PIPELINE_BYTES {
+        return Err(Diagnostics::unreadable(path, too_large_message()));
+    }
+    if let Err(exceeded) = guard::check(source) {
+        let at = exceeded.at;
+        let problem = Diagnostic::at(
+            source,
+            at.line(),
+            at.col() + 1,
+            1,
+            String::new(),
+            exceeded.message,
+        )
+        .with_help(Some(exceeded.help));
+        return Err(Diagnostics::new(path, source.to_owned(), vec![problem]));
+    }
     let mut checker = Checker {
         source,
         positions: PositionIndex::build(source),
@@ -72,14 +121,24 @@ impl Checker<'_> {
             Ok(value) => value,
             Err(err) => {
                 let (line, column) = err.location().map_or((1, 1), |at| (at.line(), at.column()));
-                self.problems.push(Diagnostic::at(
-                    self.source,
-                    line,
-                    column,
-                    1,
-                    String::new(),
-                    format!("this is not valid YAML: {err}"),
-                ));
+                let tab_indent = self
+                    .source
+                    .lines()
+                    .nth(line.saturating_sub(1))
+                    .is_some_and(|text| text.trim_start_matches(' ').starts_with('\t'));
+                let help = tab_indent
+                    .then(|| "YAML indents with spaces; this line starts with a tab".to_owned());
+                self.problems.push(
+                    Diagnostic::at(
+                        self.source,
+                        line,
+                        column,
+                        1,
+                        String::new(),
+                        format!("this is not valid YAML: {err}"),
+                    )
+                    .with_help(help),
+                );
                 return None;
             }
         };
@@ -196,6 +255,7 @@ impl Checker<'_> {
             path: test.input,
             format: test.format.unwrap_or_default(),
             batch_size: DEFAULT_BATCH_SIZE,
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         };
         let input = self.check_input(base_dir, &["tests", &index.to_string(), "input"], section)?;
         ok.then_some(TestCase {
@@ -315,10 +375,21 @@ impl Checker<'_> {
             );
             return None;
         }
+        if input.max_document_bytes == 0 {
+            self.report(
+                &[at[0].clone(), "max_document_bytes".into()],
+                "`max_document_bytes` must be at least 1".into(),
+                Some(format!(
+                    "the default is {DEFAULT_MAX_DOCUMENT_BYTES} (64 MiB)"
+                )),
+            );
+            return None;
+        }
         Some(Input {
             path,
             format: input.format,
             batch_size: input.batch_size,
+            max_document_bytes: input.max_document_bytes,
         })
     }
 

@@ -36,6 +36,12 @@ pub enum InputFormat {
 /// to keep memory flat.
 pub const DEFAULT_BATCH_SIZE: usize = 512;
 
+/// Default cap on one document's bytes (a file, or a JSON Lines line): 64 MiB. The largest
+/// real news pages (inline scripts, embedded images) are a few megabytes, so this only stops
+/// runaway inputs, and a batch (at most 64 MiB of documents plus one document) stays well
+/// inside a laptop's memory.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 64 << 20;
+
 /// The `input:` section as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,10 +51,16 @@ pub(crate) struct InputSection {
     pub format: InputFormat,
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
+    #[serde(default = "default_max_document_bytes")]
+    pub max_document_bytes: u64,
 }
 
 fn default_batch_size() -> usize {
     DEFAULT_BATCH_SIZE
+}
+
+fn default_max_document_bytes() -> u64 {
+    DEFAULT_MAX_DOCUMENT_BYTES
 }
 
 /// The whole file as written. Every field stays untyped here so that a bad value in one does
@@ -142,6 +154,8 @@ pub struct Input {
     pub format: InputFormat,
     /// Documents per batch.
     pub batch_size: usize,
+    /// Largest document read, in bytes; a larger file or JSON Lines line is rejected unread.
+    pub max_document_bytes: u64,
 }
 
 /// One stage of the plan.

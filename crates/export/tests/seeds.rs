@@ -43,6 +43,7 @@ fn tables() -> &'static Path {
                 path: seeds_dir(),
                 format: InputFormat::Auto,
                 batch_size: 64,
+                max_document_bytes: newspipe_config::DEFAULT_MAX_DOCUMENT_BYTES,
             };
             let pipeline = Pipeline {
                 name: "seeds".into(),

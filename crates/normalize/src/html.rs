@@ -152,10 +152,20 @@ impl HtmlExtractor for DomSmoothie {
 /// Deeper element nesting than real pages have (they stay well under 100).
 const MAX_NESTING: usize = 400;
 
-/// Elements that never have children, so never add a nesting level.
+/// Nesting beyond which a page is not parsed at all: the HTML parser's tree building slows
+/// down with the square of the depth, so 100,000 nested elements would take hours.
+pub const MAX_PARSE_NESTING: usize = 1000;
+
+/// Whether a page nests too deep to parse (see [`MAX_PARSE_NESTING`]).
+pub fn too_deep_to_parse(html: &str) -> bool {
+    nesting_exceeds(html, MAX_PARSE_NESTING)
+}
+
+/// Elements that never have children, or whose end tag is optional (the next sibling closes
+/// them), so never add a nesting level of their own.
 const VOID: &[&[u8]] = &[
     b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"param",
-    b"source", b"track", b"wbr",
+    b"source", b"track", b"wbr", b"p", b"li", b"dt", b"dd", b"tr", b"td", b"th", b"option",
 ];
 
 /// Whether tags nest deeper than `limit`, estimated on the raw bytes without a parse.

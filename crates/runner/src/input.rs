@@ -1,7 +1,7 @@
 //! Finding input files and turning their contents into documents (or named rejects).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use newspipe_config::InputFormat;
@@ -13,21 +13,44 @@ use crate::records::Rejected;
 
 /// Lists the files under a folder (recursively, hidden entries skipped), a single file, or the
 /// matches of a glob pattern; always sorted, so runs are reproducible.
+///
+/// Symbolic links to files are read. A symbolic link to a folder is followed only when the
+/// folder lies outside the input folder and does not contain it: a link back into the input
+/// (or above it) would read files twice or loop forever. Such a link, and anything that cannot
+/// be listed (a folder without read permission), is listed too, so that reading it turns it
+/// into a named reject instead of stopping the run or vanishing.
 pub fn discover(path: &Path) -> io::Result<Vec<PathBuf>> {
     let text = path.to_string_lossy();
     let mut files = if path.is_dir() {
-        walkdir::WalkDir::new(path)
+        let root = path.canonicalize()?;
+        let mut not_followed = Vec::new();
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
+            .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|entry| {
-                entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+                if entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.') {
+                    return false;
+                }
+                let inside_or_above = entry.path_is_symlink()
+                    && entry.file_type().is_dir()
+                    && entry
+                        .path()
+                        .canonicalize()
+                        .is_ok_and(|target| target.starts_with(&root) || root.starts_with(&target));
+                if inside_or_above {
+                    not_followed.push(entry.path().to_path_buf());
+                }
+                !inside_or_above
             })
             .filter_map(|entry| match entry {
-                Ok(entry) if entry.file_type().is_file() => Some(Ok(entry.into_path())),
-                Ok(_) => None,
-                Err(err) => Some(Err(io::Error::other(err))),
+                Ok(entry) if entry.file_type().is_dir() => None,
+                Ok(entry) => Some(entry.into_path()),
+                Err(err) => err.path().map(Path::to_path_buf),
             })
-            .collect::<io::Result<Vec<_>>>()?
+            .collect();
+        files.append(&mut not_followed);
+        files
     } else if path.is_file() {
         vec![path.to_path_buf()]
     } else if text.contains(['*', '?', '[']) {
@@ -44,6 +67,31 @@ pub fn discover(path: &Path) -> io::Result<Vec<PathBuf>> {
     };
     files.sort();
     Ok(files)
+}
+/// Why a listed path is not a readable file, if it is not: a symbolic link to a folder that is
+/// not followed, a folder that cannot be listed, a FIFO, socket or device (never opened:
+/// reading a FIFO could wait forever), or a path that cannot be looked at (a link to itself).
+pub fn not_a_file(path: &Path) -> Option<String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(err) => return Some(format!("cannot read file: {err}")),
+    };
+    if meta.is_file() {
+        return None;
+    }
+    if meta.is_dir() {
+        return Some(match std::fs::read_dir(path) {
+            Err(err) => format!("cannot read folder: {err}"),
+            Ok(_) => match path.canonicalize() {
+                Ok(target) => format!(
+                    "symbolic link to {}, a folder inside or above the input folder; not followed (it would read files twice or loop)",
+                    display(target.as_os_str())
+                ),
+                Err(err) => format!("cannot follow symbolic link: {err}"),
+            },
+        });
+    }
+    Some("not a regular file (a FIFO, socket or device); not read".into())
 }
 
 /// The concrete format of one file.
@@ -129,11 +177,18 @@ pub fn open(path: &Path) -> io::Result<Box<dyn BufRead + Send>> {
     })
 }
 
-/// Reads a whole file (gunzipped if needed).
-pub fn read_all(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    open(path)?.read_to_end(&mut bytes)?;
-    Ok(bytes)
+/// Why a document is rejected unread for its size: `size` is its exact byte count, or `None`
+/// when only "more than the limit" is known (a compressed file).
+pub fn too_large(size: Option<u64>, limit: u64) -> String {
+    let mib = |bytes: u64| bytes as f64 / f64::from(1 << 20);
+    let size = match size {
+        Some(size) => format!("{size} bytes ({:.1} MiB)", mib(size)),
+        None => "more than that once decompressed".into(),
+    };
+    format!(
+        "document too large: {size}; the limit is {limit} bytes ({:.1} MiB), set by `input.max_document_bytes`",
+        mib(limit)
+    )
 }
 
 /// One unit of input not yet decoded: decoding and parsing run in parallel over a batch.
@@ -157,10 +212,12 @@ pub enum RawRecord {
         /// The line's bytes, without the newline.
         bytes: Vec<u8>,
     },
-    /// A file that could not be read at all.
+    /// A file, or one line of a JSON Lines file, that could not be read or was too large.
     Unreadable {
         /// The file.
         path: PathBuf,
+        /// The 1-based line, for a line of a JSON Lines file.
+        line: Option<u64>,
         /// Why.
         reason: String,
     },
@@ -184,9 +241,12 @@ impl RawRecord {
                 bytes,
             } => file_document(&path, format, &bytes),
             Self::Line { path, line, bytes } => line_document(&path, line, &bytes),
-            Self::Unreadable { path, reason } => Err(Rejected::read(
-                file_id(&path),
-                source_of(&path, None),
+            Self::Unreadable { path, line, reason } => Err(Rejected::read(
+                match line {
+                    Some(line) => format!("{}:{line}", file_id(&path)),
+                    None => file_id(&path),
+                },
+                source_of(&path, line),
                 reason,
             )),
         }
@@ -202,13 +262,26 @@ fn file_id(path: &Path) -> String {
     } else {
         stem.as_os_str()
     };
-    stem.to_string_lossy().into_owned()
+    display(stem)
+}
+
+/// A file name as text: UTF-8 as is, any other byte as `\xNN`, so two names that differ only
+/// in invalid bytes keep different ids, and the same name always gives the same id.
+fn display(name: &std::ffi::OsStr) -> String {
+    let mut out = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02X}"));
+        }
+    }
+    out
 }
 
 fn source_of(path: &Path, line: Option<u64>) -> String {
     match line {
-        Some(line) => format!("{}:{line}", path.display()),
-        None => path.display().to_string(),
+        Some(line) => format!("{}:{line}", display(path.as_os_str())),
+        None => display(path.as_os_str()),
     }
 }
 
@@ -217,7 +290,7 @@ fn file_document(path: &Path, format: FileFormat, bytes: &[u8]) -> Result<Docume
     let text = decode(bytes, html)
         .map_err(|why| Rejected::read(file_id(path), source_of(path, None), why.reason().into()))?;
     let source = Source {
-        path: path.display().to_string(),
+        path: display(path.as_os_str()),
         line: None,
         format: if html {
             DocFormat::Html
@@ -241,7 +314,8 @@ fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejec
         Some(Value::Number(id)) => id.to_string(),
         None | Some(Value::Null) => format!(
             "h{}",
-            &blake3::hash(format!("{}\n{text}", path.display()).as_bytes()).to_hex()[..16]
+            &blake3::hash(format!("{}\n{text}", display(path.as_os_str())).as_bytes()).to_hex()
+                [..16]
         ),
         Some(other) => {
             return Err(reject(format!(
@@ -267,7 +341,7 @@ fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejec
         return Err(reject("empty document".into()));
     }
     let source = Source {
-        path: path.display().to_string(),
+        path: display(path.as_os_str()),
         line: Some(line),
         format,
         url: take_string(&mut fields, "url"),
@@ -376,5 +450,25 @@ mod tests {
     fn file_ids_are_stems() {
         assert_eq!(file_id(Path::new("x/001_ab.txt")), "001_ab");
         assert_eq!(file_id(Path::new("x/page.html.gz")), "page");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_keep_distinct_stable_ids() {
+        use std::os::unix::ffi::OsStrExt;
+        let latin1 = Path::new(std::ffi::OsStr::from_bytes(b"in/caf\xe9.txt"));
+        let other = Path::new(std::ffi::OsStr::from_bytes(b"in/caf\xe8.txt"));
+        assert_eq!(file_id(latin1), "caf\\xE9");
+        assert_ne!(file_id(latin1), file_id(other));
+        assert_eq!(source_of(latin1, Some(2)), "in/caf\\xE9.txt:2");
+    }
+
+    #[test]
+    fn the_size_reason_names_the_limit_and_the_key() {
+        assert_eq!(
+            too_large(Some(3 << 20), 1 << 20),
+            "document too large: 3145728 bytes (3.0 MiB); the limit is 1048576 bytes (1.0 MiB), set by `input.max_document_bytes`"
+        );
+        assert!(too_large(None, 10).contains("more than that once decompressed"));
     }
 }

@@ -1,14 +1,14 @@
 //! A background thread that reads input files and hands out batches of raw records, so disk
 //! reads overlap with processing and at most two batches wait in memory.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
 
 use newspipe_config::InputFormat;
 
-use crate::input::{file_format, open, read_all, FileFormat, RawRecord};
+use crate::input::{file_format, not_a_file, open, too_large, FileFormat, RawRecord};
 
 /// Most bytes of input held in one batch, whatever the document count.
 pub const MAX_BATCH_BYTES: usize = 64 << 20;
@@ -20,15 +20,21 @@ pub struct BatchReader {
 }
 
 impl BatchReader {
-    /// Starts reading `files` in the background.
-    pub fn start(files: Vec<PathBuf>, format: InputFormat, batch_size: usize) -> Self {
+    /// Starts reading `files` in the background; a document over `max_document_bytes` is
+    /// rejected without holding more than that many bytes of it.
+    pub fn start(
+        files: Vec<PathBuf>,
+        format: InputFormat,
+        batch_size: usize,
+        max_document_bytes: u64,
+    ) -> Self {
         let (sender, batches) = sync_channel(2);
         let thread = std::thread::Builder::new()
             .name("newspipe-reader".into())
             .spawn(move || {
                 let mut batch = Batch::new(batch_size);
                 for path in files {
-                    for record in records(path, format) {
+                    for record in records(path, format, max_document_bytes) {
                         if let Some(full) = batch.push(record) {
                             if sender.send(full).is_err() {
                                 return;
@@ -96,36 +102,54 @@ impl Batch {
 }
 
 /// The records of one file: the file itself, or each non-blank line of a JSON Lines file.
-fn records(path: PathBuf, format: InputFormat) -> Box<dyn Iterator<Item = RawRecord>> {
-    let unreadable = |path: PathBuf, err: std::io::Error| RawRecord::Unreadable {
-        path,
-        reason: format!("cannot read file: {err}"),
+/// Anything that is not a readable regular file becomes one named reject.
+fn records(path: PathBuf, format: InputFormat, limit: u64) -> Box<dyn Iterator<Item = RawRecord>> {
+    let unreadable = |path: PathBuf, reason: String| {
+        Box::new(std::iter::once(RawRecord::Unreadable {
+            path,
+            line: None,
+            reason,
+        }))
     };
+    if let Some(reason) = not_a_file(&path) {
+        return unreadable(path, reason);
+    }
     let mut reader = match open(&path) {
         Ok(reader) => reader,
-        Err(err) => return Box::new(std::iter::once(unreadable(path, err))),
+        Err(err) => return unreadable(path, format!("cannot read file: {err}")),
     };
     let head = match reader.fill_buf() {
         Ok(head) => head.to_vec(),
-        Err(err) => return Box::new(std::iter::once(unreadable(path, err))),
+        Err(err) => return unreadable(path, format!("cannot read file: {err}")),
     };
     match file_format(&path, format, &head) {
         FileFormat::Jsonl => Box::new(JsonLines {
             path,
             reader,
             line: 0,
+            limit,
             failed: false,
         }),
         format => {
-            drop(reader);
-            Box::new(std::iter::once(match read_all(&path) {
-                Ok(bytes) => RawRecord::File {
+            let mut bytes = Vec::new();
+            match reader.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
+                Ok(_) if bytes.len() as u64 > limit => {
+                    let compressed = path
+                        .extension()
+                        .is_some_and(|ext| ext.eq_ignore_ascii_case("gz"));
+                    let size = std::fs::metadata(&path)
+                        .ok()
+                        .filter(|_| !compressed)
+                        .map(|meta| meta.len());
+                    unreadable(path, too_large(size, limit))
+                }
+                Ok(_) => Box::new(std::iter::once(RawRecord::File {
                     path,
                     format,
                     bytes,
-                },
-                Err(err) => unreadable(path, err),
-            }))
+                })),
+                Err(err) => unreadable(path, format!("cannot read file: {err}")),
+            }
         }
     }
 }
@@ -134,7 +158,42 @@ struct JsonLines {
     path: PathBuf,
     reader: Box<dyn BufRead + Send>,
     line: u64,
+    limit: u64,
     failed: bool,
+}
+
+impl JsonLines {
+    /// Skips to the end of the current line; returns how many bytes were skipped (without
+    /// the newline).
+    fn skip_line(&mut self) -> std::io::Result<u64> {
+        let mut skipped = 0;
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(skipped);
+            }
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(at) => {
+                    self.reader.consume(at + 1);
+                    return Ok(skipped + at as u64);
+                }
+                None => {
+                    let len = buf.len();
+                    self.reader.consume(len);
+                    skipped += len as u64;
+                }
+            }
+        }
+    }
+
+    fn failure(&mut self, err: std::io::Error) -> RawRecord {
+        self.failed = true;
+        RawRecord::Unreadable {
+            path: self.path.clone(),
+            line: Some(self.line),
+            reason: format!("cannot read line {}: {err}", self.line),
+        }
+    }
 }
 
 impl Iterator for JsonLines {
@@ -147,9 +206,23 @@ impl Iterator for JsonLines {
         loop {
             let mut bytes = Vec::new();
             self.line += 1;
-            match self.reader.read_until(b'\n', &mut bytes) {
+            let read = (&mut self.reader)
+                .take(self.limit.saturating_add(1))
+                .read_until(b'\n', &mut bytes);
+            match read {
                 Ok(0) => return None,
                 Ok(_) => {
+                    if bytes.last() != Some(&b'\n') && bytes.len() as u64 > self.limit {
+                        let rest = match self.skip_line() {
+                            Ok(rest) => rest,
+                            Err(err) => return Some(self.failure(err)),
+                        };
+                        return Some(RawRecord::Unreadable {
+                            path: self.path.clone(),
+                            line: Some(self.line),
+                            reason: too_large(Some(bytes.len() as u64 + rest), self.limit),
+                        });
+                    }
                     while bytes.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
                         bytes.pop();
                     }
@@ -162,13 +235,7 @@ impl Iterator for JsonLines {
                         bytes,
                     });
                 }
-                Err(err) => {
-                    self.failed = true;
-                    return Some(RawRecord::Unreadable {
-                        path: self.path.clone(),
-                        reason: format!("cannot read line {}: {err}", self.line),
-                    });
-                }
+                Err(err) => return Some(self.failure(err)),
             }
         }
     }

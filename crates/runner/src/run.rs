@@ -204,7 +204,13 @@ pub fn run(
         ..RunSummary::default()
     };
     pool.install(|| -> Result<(), RunError> {
-        let reader = BatchReader::start(files, pipeline.input.format, pipeline.input.batch_size);
+        let input = &pipeline.input;
+        let reader = BatchReader::start(
+            files,
+            input.format,
+            input.batch_size,
+            input.max_document_bytes,
+        );
         let progress = progress_bar(options.progress, input_bytes, "reading".into());
         let mut source: Box<dyn Iterator<Item = Result<Batch, RunError>>> =
             Box::new(reader.map(move |raw| {
@@ -557,7 +563,7 @@ pub fn trace(
         let mut sinks = Sinks::new(None, pipeline.on_error);
         let mut docs = Vec::new();
         let mut read = 0;
-        for raw in BatchReader::start(files, input.format, usize::MAX) {
+        for raw in BatchReader::start(files, input.format, usize::MAX, input.max_document_bytes) {
             let batch = Batch::decode(raw);
             read += batch.read;
             docs.extend(batch.docs);

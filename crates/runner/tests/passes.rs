@@ -119,6 +119,7 @@ fn pipeline(dir: &Path, stages: &[&str], on_error: OnError, batch_size: usize) -
             path: dir.join("in.jsonl"),
             format: InputFormat::Auto,
             batch_size,
+            max_document_bytes: newspipe_config::DEFAULT_MAX_DOCUMENT_BYTES,
         },
         on_error,
         rejects: dir.join("out/rejects.jsonl"),

@@ -105,6 +105,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         path: corpus_path.clone(),
         format: InputFormat::Auto,
         batch_size: pipeline.input.batch_size,
+        max_document_bytes: pipeline.input.max_document_bytes,
     };
     let read = newspipe_runner::trace(&pipeline, &[], &input, &registry, &RunOptions::default())
         .map_err(|e| anyhow!("{e}"))?
