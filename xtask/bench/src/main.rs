@@ -33,6 +33,19 @@ enum Command {
         #[command(flatten)]
         spec: corpus::CorpusArgs,
     },
+    /// Run the whole pipeline once over a corpus and print its seconds and peak memory as
+    /// JSON: the bench runs this in a fresh process per measurement.
+    #[command(hide = true)]
+    RunPipeline {
+        #[arg(long)]
+        pipeline: PathBuf,
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        threads: usize,
+    },
 }
 
 fn main() -> Result<()> {
@@ -56,5 +69,11 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::DedupeAri { spec } => corpus::dedupe_ari(&spec),
+        Command::RunPipeline {
+            pipeline,
+            corpus,
+            out,
+            threads,
+        } => measure::run_pipeline_child(&pipeline, &corpus, &out, threads),
     }
 }

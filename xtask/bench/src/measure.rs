@@ -33,6 +33,17 @@ pub struct BenchArgs {
     /// Also write the results as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Also run the whole pipeline on a generated corpus of about this many MB of text, on all
+    /// threads, for its time and peak memory at scale (0: skip; the check is 500).
+    #[arg(long, default_value_t = 0.0)]
+    scale_mb: f64,
+}
+
+/// What a child process reports after running the whole pipeline once.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct ChildRun {
+    seconds: f64,
+    peak_mb: Option<f64>,
 }
 
 /// One measurement.
@@ -77,6 +88,27 @@ impl Size {
         }
     }
 
+    /// The size of a generated corpus file (JSON Lines with `text`), read line by line.
+    fn of_jsonl(path: &Path) -> Result<Self> {
+        use std::io::BufRead;
+        #[derive(serde::Deserialize)]
+        struct Line {
+            text: String,
+        }
+        let mut size = Self {
+            docs: 0,
+            bytes: 0,
+            tokens: 0,
+        };
+        for line in std::io::BufReader::new(std::fs::File::open(path)?).lines() {
+            let line: Line = serde_json::from_str(&line?)?;
+            size.docs += 1;
+            size.bytes += line.text.len();
+            size.tokens += line.text.split_whitespace().count();
+        }
+        Ok(size)
+    }
+
     fn row(&self, what: &str, threads: usize, seconds: f64) -> Row {
         let seconds = seconds.max(1e-9);
         Row {
@@ -119,13 +151,29 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     );
     let mut rows = Vec::new();
 
-    // The whole pipeline first, so the peak memory it reports is its own.
+    // The whole pipeline, each run in a fresh process: its peak memory is the run's own.
     for t in dedup([1, threads]) {
-        let run = whole_pipeline(&pipeline, &input, work.path(), t, None)?;
-        let peak = peak_rss_mb();
-        let mut row = size.row("whole pipeline", t, run);
-        row.peak_mb = peak;
-        eprintln!("  whole pipeline, {t} thread(s): {run:.2}s");
+        let run = whole_pipeline_in_child(&args.pipeline, &corpus_path, work.path(), t)?;
+        let mut row = size.row("whole pipeline", t, run.seconds);
+        row.peak_mb = run.peak_mb;
+        eprintln!("  whole pipeline, {t} thread(s): {:.2}s", run.seconds);
+        rows.push(row);
+    }
+    if args.scale_mb > 0.0 {
+        let mut spec = args.spec.clone();
+        spec.size_mb = args.scale_mb;
+        let (path, _) = cached_corpus(&spec)?;
+        let scale = Size::of_jsonl(&path)?;
+        eprintln!(
+            "  whole pipeline at scale: {} documents, {:.0} MB of text, {threads} thread(s)",
+            scale.docs,
+            scale.bytes as f64 / 1e6
+        );
+        let run = whole_pipeline_in_child(&args.pipeline, &path, work.path(), threads)?;
+        let what = format!("whole pipeline, {:.0} MB corpus", scale.bytes as f64 / 1e6);
+        let mut row = scale.row(&what, threads, run.seconds);
+        row.peak_mb = run.peak_mb;
+        eprintln!("  {what}: {:.2}s, peak {:?} MB", run.seconds, run.peak_mb);
         rows.push(row);
     }
     let plugin_overhead_percent = match &args.plugin {
@@ -208,7 +256,12 @@ fn corpus_file(args: &BenchArgs) -> Result<(PathBuf, String)> {
     if spec.size_mb <= 0.0 {
         spec.size_mb = 16.0;
     }
-    let (_, origin) = corpus::sources(&spec)?;
+    cached_corpus(&spec)
+}
+
+/// A generated corpus, from `target/bench/` when it was made before, with its label.
+fn cached_corpus(spec: &CorpusArgs) -> Result<(PathBuf, String)> {
+    let (_, origin) = corpus::sources(spec)?;
     // The cached file is named after everything that shapes it, its sources included.
     let sources = if origin.starts_with("synthetic") {
         "synthetic"
@@ -220,7 +273,7 @@ fn corpus_file(args: &BenchArgs) -> Result<(PathBuf, String)> {
         spec.preset, spec.seed, spec.size_mb
     ));
     if !path.exists() {
-        let docs = corpus::generate(&spec)?;
+        let docs = corpus::generate(spec)?;
         corpus::write(&docs, &path)?;
     }
     let label = format!(
@@ -228,6 +281,59 @@ fn corpus_file(args: &BenchArgs) -> Result<(PathBuf, String)> {
         spec.preset, spec.seed
     );
     Ok((path, label))
+}
+
+/// Runs the whole pipeline once in a fresh process of this program (`run-pipeline`), so the
+/// peak memory it reports is the run's alone, not the bench's.
+fn whole_pipeline_in_child(
+    pipeline: &Path,
+    corpus: &Path,
+    dir: &Path,
+    threads: usize,
+) -> Result<ChildRun> {
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .arg("run-pipeline")
+        .arg("--pipeline")
+        .arg(pipeline)
+        .arg("--corpus")
+        .arg(corpus)
+        .arg("--out")
+        .arg(dir)
+        .arg("--threads")
+        .arg(threads.to_string())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot start the bench's own run-pipeline process")?;
+    anyhow::ensure!(
+        output.status.success(),
+        "run-pipeline failed: {}",
+        output.status
+    );
+    serde_json::from_slice(&output.stdout).context("run-pipeline printed no result")
+}
+
+/// The child side of [`whole_pipeline_in_child`]: runs and prints a [`ChildRun`] as JSON.
+pub fn run_pipeline_child(
+    pipeline: &Path,
+    corpus: &Path,
+    dir: &Path,
+    threads: usize,
+) -> Result<()> {
+    let registry = newspipe::registry();
+    let pipeline = newspipe_config::load(pipeline, &registry).map_err(|d| anyhow!("{d}"))?;
+    let input = newspipe_config::Input {
+        path: corpus.to_path_buf(),
+        format: InputFormat::Auto,
+        batch_size: pipeline.input.batch_size,
+        max_document_bytes: pipeline.input.max_document_bytes,
+    };
+    let seconds = whole_pipeline(&pipeline, &input, dir, threads, None)?;
+    let run = ChildRun {
+        seconds,
+        peak_mb: peak_rss_mb(),
+    };
+    println!("{}", serde_json::to_string(&run)?);
+    Ok(())
 }
 
 /// Runs the real pipeline (reading, every stage, every export form) and returns its seconds.
