@@ -1,4 +1,4 @@
-//! The output is byte-identical whatever the thread count.
+//! The output is byte-identical whatever the thread count and the memory budget.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -27,13 +27,15 @@ fn corpus() -> String {
     out
 }
 
+/// One thread with everything in memory against two threads with a 1 MB budget, which sends
+/// the documents through temporary files between every pass.
 #[test]
-fn one_and_two_threads_give_identical_output() {
+fn threads_and_memory_budget_leave_the_output_identical() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("corpus.jsonl"), corpus()).unwrap();
     let pipeline = default_pipeline_in(dir.path(), "corpus.jsonl");
     let mut outputs = Vec::new();
-    for threads in ["1", "2"] {
+    for (threads, memory_mb) in [("1", "4096"), ("2", "1")] {
         let output = newspipe(
             dir.path(),
             &[
@@ -41,6 +43,8 @@ fn one_and_two_threads_give_identical_output() {
                 pipeline.to_str().unwrap(),
                 "--threads",
                 threads,
+                "--memory-mb",
+                memory_mb,
                 "-q",
             ],
         );
@@ -56,5 +60,8 @@ fn one_and_two_threads_give_identical_output() {
         outputs.push(files);
     }
     assert_eq!(outputs[0][0].iter().filter(|&&b| b == b'\n').count(), 3000);
-    assert!(outputs[0] == outputs[1], "thread count changed the output");
+    assert!(
+        outputs[0] == outputs[1],
+        "thread count or memory budget changed the output"
+    );
 }
