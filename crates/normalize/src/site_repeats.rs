@@ -2,7 +2,6 @@
 //! boilerplate. The index keeps one counter per distinct line hash per site, never the texts.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
 
 use newspipe_core::{Document, InputFormat};
 
@@ -13,9 +12,7 @@ const MAX_KEYS_PER_SITE: usize = 200_000;
 
 /// The key of a line: a hash of its folded form, so case and typography do not matter.
 pub fn line_key(line: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    fold_for_matching(line.trim()).hash(&mut hasher);
-    hasher.finish()
+    xxhash_rust::xxh3::xxh3_64(fold_for_matching(line.trim()).as_bytes())
 }
 
 /// The distinct line keys of a text.

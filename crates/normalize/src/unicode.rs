@@ -128,28 +128,43 @@ pub fn fold_for_matching(text: &str) -> String {
 fn fold_chars(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::with_capacity(chars.size_hint().0);
     let mut pending_space = false;
-    for c in chars.flat_map(char::to_lowercase) {
-        let folded = match c {
-            '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => '\'',
-            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
-            | '\u{BB}' => '"',
-            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
-            '\u{2026}' => {
-                out.push_str("..");
-                '.'
+    for c in chars {
+        // ASCII letters and digits, most of any text, need only their case folded.
+        if c.is_ascii_alphanumeric() {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
             }
-            c => c,
-        };
-        match classify(folded) {
-            CharClass::Drop => {}
-            CharClass::Space => pending_space = !out.is_empty(),
-            CharClass::Keep if folded == '\n' || folded == '\r' => pending_space = !out.is_empty(),
-            CharClass::Keep => {
-                if pending_space {
-                    out.push(' ');
-                    pending_space = false;
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        for c in c.to_lowercase() {
+            let folded = match c {
+                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => {
+                    '\''
                 }
-                out.push(folded);
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
+                | '\u{BB}' => '"',
+                '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+                '\u{2026}' => {
+                    out.push_str("..");
+                    '.'
+                }
+                c => c,
+            };
+            match classify(folded) {
+                CharClass::Drop => {}
+                CharClass::Space => pending_space = !out.is_empty(),
+                CharClass::Keep if folded == '\n' || folded == '\r' => {
+                    pending_space = !out.is_empty()
+                }
+                CharClass::Keep => {
+                    if pending_space {
+                        out.push(' ');
+                        pending_space = false;
+                    }
+                    out.push(folded);
+                }
             }
         }
     }
