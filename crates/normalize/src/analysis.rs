@@ -5,7 +5,7 @@ use newspipe_core::PageKind;
 use crate::metadata::{is_cjk, is_title_like};
 
 /// Text looked at for language detection, in bytes: enough for a reliable guess, cheap.
-const LANGUAGE_SAMPLE: usize = 2000;
+const LANGUAGE_SAMPLE: usize = 1000;
 /// An article has at least this many words (CJK: characters / 2).
 const MIN_ARTICLE_UNITS: usize = 60;
 
