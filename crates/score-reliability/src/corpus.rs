@@ -8,7 +8,7 @@
 //! `apply` reaches it ([`Corpus::judge`]), with the document at hand to render the evidence,
 //! so no verdict or evidence of another document is held in between.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use newspipe_core::{Document, Evidence, Relation, Signal};
 
@@ -278,12 +278,14 @@ impl Corpus {
         let record = &index.claims[c as usize];
         let f = &index.docs[record.doc as usize];
         let key = index.view(c);
-        let mut candidates: BTreeSet<u32> = BTreeSet::new();
+        let mut candidates: Vec<u32> = Vec::new();
         for e in key.entities {
             if let Some(list) = self.postings.get(e) {
                 candidates.extend(list.iter().copied());
             }
         }
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut verdict = ClaimVerdict::default();
         let mut support: BTreeMap<u32, Witness> = BTreeMap::new();
         let mut against: BTreeMap<u32, Witness> = BTreeMap::new();
