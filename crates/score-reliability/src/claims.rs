@@ -120,29 +120,90 @@ fn content_words(text: &str) -> Vec<u32> {
     words
 }
 
-/// The claim's `attribution` term: 1 for a direct quote of a named speaker, 0.8 for a named
-/// speaker, 0.3 for an anonymous source, 0.2 for a hedged statement nobody stands behind,
-/// 0.5 for the reporter's own plain statement.
-pub fn attribution_term(doc: &Document, claim: &Claim) -> (f64, String) {
-    let inside = |s: usize, e: usize| s < claim.end && e > claim.start;
-    if let Some(speaker) = &claim.speaker {
-        let quoted = doc
-            .quotes
-            .iter()
-            .any(|q| q.direct && q.speaker.as_ref() == Some(speaker) && inside(q.start, q.end));
-        return if quoted {
-            (1.0, format!("direct quote of {speaker}"))
+/// Who stands behind a claim, as its `attribution` term: 1 for a direct quote of a named
+/// speaker, 0.8 for a named speaker, 0.3 for an anonymous source, 0.2 for a hedged statement
+/// nobody stands behind, 0.5 for the reporter's own plain statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    /// A direct quote of the claim's speaker covers it.
+    DirectQuote,
+    /// It has a named speaker.
+    Named,
+    /// An anonymous source.
+    Anonymous,
+    /// Hedged, and nobody stands behind it.
+    Hedged,
+    /// The reporter's own plain statement.
+    Reporter,
+}
+
+impl Attribution {
+    /// Classifies a claim of the document.
+    pub fn of(doc: &Document, claim: &Claim) -> Self {
+        let inside = |s: usize, e: usize| s < claim.end && e > claim.start;
+        if let Some(speaker) = &claim.speaker {
+            let quoted = doc
+                .quotes
+                .iter()
+                .any(|q| q.direct && q.speaker.as_ref() == Some(speaker) && inside(q.start, q.end));
+            return if quoted {
+                Self::DirectQuote
+            } else {
+                Self::Named
+            };
+        }
+        let sentence = doc.text.get(claim.start..claim.end).unwrap_or_default();
+        if ANONYMOUS.is_match(sentence) {
+            Self::Anonymous
+        } else if claim.hedged {
+            Self::Hedged
         } else {
-            (0.8, format!("attributed to {speaker}"))
-        };
+            Self::Reporter
+        }
     }
-    let sentence = doc.text.get(claim.start..claim.end).unwrap_or_default();
-    if ANONYMOUS.is_match(sentence) {
-        (0.3, "anonymous source".into())
-    } else if claim.hedged {
-        (0.2, "hedged, unattributed".into())
-    } else {
-        (0.5, "the reporter's own statement".into())
+
+    /// The term's score and why, naming the claim's speaker.
+    pub fn term(self, speaker: Option<&str>) -> (f64, String) {
+        let speaker = speaker.unwrap_or("an unnamed speaker");
+        match self {
+            Self::DirectQuote => (1.0, format!("direct quote of {speaker}")),
+            Self::Named => (0.8, format!("attributed to {speaker}")),
+            Self::Anonymous => (0.3, "anonymous source".into()),
+            Self::Hedged => (0.2, "hedged, unattributed".into()),
+            Self::Reporter => (0.5, "the reporter's own statement".into()),
+        }
+    }
+}
+
+/// What the document-only terms of a claim need, in one byte: its [`Attribution`] and
+/// whether a machine-translation artifact falls inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimTraits(u8);
+
+const DAMAGED_BIT: u8 = 8;
+const KINDS: [Attribution; 5] = [
+    Attribution::DirectQuote,
+    Attribution::Named,
+    Attribution::Anonymous,
+    Attribution::Hedged,
+    Attribution::Reporter,
+];
+
+impl ClaimTraits {
+    /// Packs the two.
+    pub fn new(attribution: Attribution, damaged: bool) -> Self {
+        let kind = KINDS.iter().position(|k| *k == attribution).unwrap_or(4) as u8;
+        Self(kind | if damaged { DAMAGED_BIT } else { 0 })
+    }
+
+    /// Who stands behind the claim.
+    pub fn attribution(self) -> Attribution {
+        KINDS[((self.0 & !DAMAGED_BIT) as usize).min(KINDS.len() - 1)]
+    }
+
+    /// Whether a machine-translation artifact falls inside the claim.
+    pub fn damaged(self) -> bool {
+        self.0 & DAMAGED_BIT != 0
     }
 }
 
@@ -300,6 +361,17 @@ mod tests {
         );
         assert!(contradicts(&a.view(), &exact.view(), 0.3));
         assert!(!supports(&a.view(), &exact.view(), 0.3));
+    }
+
+    #[test]
+    fn claim_traits_pack_into_one_byte() {
+        for kind in KINDS {
+            for damaged in [false, true] {
+                let traits = ClaimTraits::new(kind, damaged);
+                assert_eq!((traits.attribution(), traits.damaged()), (kind, damaged));
+            }
+        }
+        assert_eq!(std::mem::size_of::<ClaimTraits>(), 1);
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! The first pass over one document. What needs no other document is written on the document
-//! itself (its own signals in `reliability`, each claim's `attribution` and `local_quality`
-//! terms in `claims[].reliability`), where `apply` picks it up; the stage keeps only the
-//! compact keys the corpus signals need (cluster, copy markers, dates, name spellings, claim
-//! hashes, the sums of the own signals), never the text or evidence strings.
+//! itself (its own signals, in a provisional `reliability`), where `apply` picks it up; the
+//! stage keeps only the compact keys the corpus signals need (cluster, copy markers, dates,
+//! name spellings, claim hashes, the sums of the own signals) and one byte per claim for its
+//! document-only terms, never the text or evidence strings.
 
-use newspipe_core::{ClaimReliability, Document, Evidence, Relation, Reliability, Signal};
+use newspipe_core::{Document, Evidence, Relation, Reliability, Signal};
 
-use crate::claims::{attribution_term, entity_hashes, key, offset, ClaimKey};
-use crate::combine::{band, claim_weight, document_weight, Points};
+use crate::claims::{entity_hashes, key, offset, Attribution, ClaimKey, ClaimTraits};
+use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
@@ -127,10 +127,9 @@ pub struct Observed {
     pub claims: Vec<ClaimKey>,
     /// The entity hashes of every claim, once per claim (they size the candidate lists).
     pub entities: Vec<u32>,
+    /// What the document-only terms of each claim need, one per claim.
+    pub traits: Vec<ClaimTraits>,
 }
-
-/// Name of the provisional `local_quality` note of a claim with a machine-translation artifact.
-pub const DAMAGED: &str = "machine-translation artifact in the sentence";
 
 /// The `local_quality` term of a claim: damage inside the sentence.
 pub fn local_quality(doc: &str, start: usize, end: usize, damaged: bool, misspelt: bool) -> Signal {
@@ -138,7 +137,7 @@ pub fn local_quality(doc: &str, start: usize, end: usize, damaged: bool, misspel
     let mut notes = Vec::new();
     if damaged {
         local -= 0.6;
-        notes.push(DAMAGED);
+        notes.push("machine-translation artifact in the sentence");
     }
     if misspelt {
         local -= 0.3;
@@ -181,9 +180,21 @@ fn own_signals(
     (own, days)
 }
 
+/// The `attribution` term of a claim.
+pub fn attribution_term(
+    doc: &str,
+    start: usize,
+    end: usize,
+    traits: ClaimTraits,
+    speaker: Option<&str>,
+) -> Signal {
+    let (score, why) = traits.attribution().term(speaker);
+    scored("attribution", score, vec![at(doc, start, end, why)])
+}
+
 /// The first pass over one document: writes its document-only signals on it (a provisional
-/// `reliability` whose score counts only them, and the document-only terms of each claim)
-/// and returns the keys the corpus judgement needs.
+/// `reliability` whose score counts only them) and returns the keys the corpus judgement
+/// needs.
 pub fn observe(
     doc: &mut Document,
     config: &ReliabilityConfig,
@@ -201,37 +212,15 @@ pub fn observe(
         .any(|s| s.name == DATE_CONSISTENCY && s.score >= 0.5);
     let mut claims = Vec::new();
     let mut entities = Vec::new();
-    let mut parked = Vec::with_capacity(doc.claims.len());
+    let mut traits = Vec::with_capacity(doc.claims.len());
     for (i, claim) in doc.claims.iter().enumerate() {
         let hashes = entity_hashes(claim);
         entities.extend(&hashes);
         claims.extend(key(doc, i, hashes));
-        let (score, why) = attribution_term(doc, claim);
         let damaged = artifacts
             .iter()
             .any(|a| a.start < claim.end && a.end > claim.start);
-        let mut terms = vec![
-            scored(
-                "attribution",
-                score,
-                vec![at(&doc.id, claim.start, claim.end, why)],
-            ),
-            local_quality(&doc.id, claim.start, claim.end, damaged, false),
-        ];
-        for t in &mut terms {
-            t.weight = claim_weight(&config.claim_weights, &t.name);
-        }
-        parked.push(terms);
-    }
-    for (claim, signals) in doc.claims.iter_mut().zip(parked) {
-        let score = round1(crate::combine::points(&signals));
-        claim.reliability = Some(ClaimReliability {
-            score,
-            band: band(score, &config.bands),
-            supported_by: Vec::new(),
-            contradicted_by: Vec::new(),
-            signals,
-        });
+        traits.push(ClaimTraits::new(Attribution::of(doc, claim), damaged));
     }
     let mut first_uses: Vec<(String, String, u32, u32)> = Vec::new();
     for name in names(doc) {
@@ -259,6 +248,7 @@ pub fn observe(
         names: first_uses,
         claims,
         entities,
+        traits,
     };
     let score = round1(points.value());
     doc.reliability = Some(Reliability {
@@ -271,5 +261,5 @@ pub fn observe(
 
 /// Whether the document carries what [`observe`] wrote on it.
 pub fn is_parked(doc: &Document) -> bool {
-    doc.reliability.is_some() && doc.claims.iter().all(|c| c.reliability.is_some())
+    doc.reliability.is_some()
 }

@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 
 use newspipe_core::Relation;
 
-use crate::claims::{Amount, ClaimView};
+use crate::claims::{Amount, ClaimTraits, ClaimView};
 use crate::combine::Points;
 use crate::dating::Days;
 use crate::facts::{Markers, Observed};
@@ -141,6 +141,8 @@ pub struct DocKey {
     pub claims: (u32, u32),
     /// The first use of each (person, spelling) in it, as a range of [`Index::names`].
     pub names: (u32, u32),
+    /// What the document-only terms of its claims need, as a range of [`Index::traits`].
+    pub traits: (u32, u32),
 }
 
 /// One claim that can match another, with its keys in the shared arrays.
@@ -201,6 +203,8 @@ pub struct Index {
     amounts: Vec<Amount>,
     /// For each entity hash, how many claims (of any kind) name it.
     pub entity_claims: HashMap<u32, u32>,
+    /// One byte per claim of every document: its attribution and damage.
+    traits: Vec<ClaimTraits>,
 }
 
 impl Index {
@@ -238,6 +242,8 @@ impl Index {
             self.amounts.extend(key.amounts);
             self.claims.push(record);
         }
+        let traits_start = crate::claims::offset(self.traits.len());
+        self.traits.extend(observed.traits);
         for e in observed.entities {
             *self.entity_claims.entry(e).or_default() += 1;
         }
@@ -251,6 +257,7 @@ impl Index {
             days: observed.days,
             claims: (claims_start, crate::claims::offset(self.claims.len())),
             names: (names_start, crate::claims::offset(self.names.len())),
+            traits: (traits_start, crate::claims::offset(self.traits.len())),
         });
         doc
     }
@@ -270,6 +277,12 @@ impl Index {
             words: &self.hashes[h + e..h + e + w],
             amounts: &self.amounts[a..a + r.amount_count as usize],
         }
+    }
+
+    /// What the document-only terms of document `d`'s claims need, one per claim.
+    pub fn traits_of(&self, d: u32) -> &[ClaimTraits] {
+        let (s, e) = self.docs[d as usize].traits;
+        &self.traits[s as usize..e as usize]
     }
 
     /// The first uses of person spellings in document `d`.

@@ -1,5 +1,5 @@
 //! The stage as the runner sees it: `observe` computes the document-only signals, writes them
-//! on the document and keeps compact keys; `prepare` judges what needs the whole corpus;
+//! on the document and keeps compact keys (and one byte per claim); `prepare` judges what needs the whole corpus;
 //! `apply` adds each document's corpus signals and writes its final `reliability` and each
 //! claim's.
 
@@ -8,10 +8,11 @@ use newspipe_core::{
 };
 use rayon::prelude::*;
 
+use crate::claims::{Attribution, ClaimTraits};
 use crate::combine::{band, claim_weight, document_weight, points};
 use crate::config::{ReliabilityConfig, Weights};
 use crate::corpus::{ClaimVerdict, Corpus, Verdict, CONTRADICTING, SUPPORTING};
-use crate::facts::{is_parked, local_quality, observe, DAMAGED};
+use crate::facts::{attribution_term, is_parked, local_quality, observe};
 use crate::index::Index;
 use crate::signal::{note, round1, round3, scored};
 use crate::tenure::{OfficeHolders, BUILTIN};
@@ -66,7 +67,7 @@ impl ScoreReliability {
 
     /// Writes the final scores on a document from what `observe` parked on it and the
     /// corpus's verdict.
-    fn score(&self, doc: &mut Document, verdict: Verdict, corpus: &Corpus, index: &Index) {
+    fn score(&self, doc: &mut Document, d: u32, verdict: Verdict, corpus: &Corpus, index: &Index) {
         let weights = &self.config.weights;
         let own = doc
             .reliability
@@ -97,12 +98,17 @@ impl ScoreReliability {
         };
         let score = round1(points(&signals) * factor);
         let id = doc.id.as_str();
-        for (claim, claim_verdict) in doc.claims.iter_mut().zip(&verdict.claims) {
-            let parked_terms = claim.reliability.take().map(|r| r.signals);
+        let traits = index.traits_of(d);
+        for (k, (claim, claim_verdict)) in doc.claims.iter_mut().zip(&verdict.claims).enumerate() {
+            let traits = traits
+                .get(k)
+                .copied()
+                .unwrap_or(ClaimTraits::new(Attribution::Reporter, false));
             let terms = self.claim_terms(
                 id,
                 (claim.start, claim.end),
-                parked_terms.unwrap_or_default(),
+                attribution_term(id, claim.start, claim.end, traits, claim.speaker.as_deref()),
+                traits.damaged(),
                 claim_verdict,
                 verdict.intrinsic,
                 corpus,
@@ -129,28 +135,19 @@ impl ScoreReliability {
         });
     }
 
-    /// The five terms of a claim's score: `source` and the corpus terms here, `attribution`
-    /// and `local_quality` from what `observe` parked on the claim.
+    /// The five terms of a claim's score, given its `attribution` term and damage.
     #[allow(clippy::too_many_arguments)]
     fn claim_terms(
         &self,
         doc: &str,
         (start, end): (usize, usize),
-        parked_terms: Vec<Signal>,
+        attribution: Signal,
+        damaged: bool,
         verdict: &ClaimVerdict,
         intrinsic: f64,
         corpus: &Corpus,
         index: &Index,
     ) -> Vec<Signal> {
-        let mut parked_terms = parked_terms.into_iter();
-        let attribution = parked_terms
-            .next()
-            .map(|s| parked(s, 0.0))
-            .unwrap_or_else(|| scored("attribution", 0.5, vec![note(doc, "not observed")]));
-        let damaged = parked_terms
-            .next()
-            .and_then(|s| s.evidence.into_iter().next())
-            .is_some_and(|e| e.note.starts_with(DAMAGED));
         let mut terms = vec![
             scored(
                 "source",
@@ -206,7 +203,7 @@ impl ScoreReliability {
         index.push(observe(doc, &self.config, &self.holders));
         let corpus = Corpus::new(&index, &self.config);
         let verdict = corpus.judge(&index, 0, doc, &self.config);
-        self.score(doc, verdict, &corpus, &index);
+        self.score(doc, 0, verdict, &corpus, &index);
     }
 }
 
@@ -256,7 +253,7 @@ impl CorpusStage for ScoreReliability {
             .for_each(|(doc, d)| match d.filter(|_| is_parked(doc)) {
                 Some(d) => {
                     let verdict = corpus.judge(index, d, doc, &this.config);
-                    this.score(doc, verdict, corpus, index);
+                    this.score(doc, d, verdict, corpus, index);
                 }
                 // Not seen in the first pass (a stage in between added it): judge it alone.
                 None => this.score_alone(doc),
