@@ -62,7 +62,11 @@ fn main() {
     let observe = started.elapsed().as_secs_f64();
     newspipe_core::CorpusStage::prepare(&mut stage).expect("prepare");
     let prepare = started.elapsed().as_secs_f64() - observe;
-    println!("score-reliability phases: observe {observe:.3} s, prepare {prepare:.3} s");
+    newspipe_core::CorpusStage::apply(&mut stage, &mut docs).expect("apply");
+    let apply = started.elapsed().as_secs_f64() - observe - prepare;
+    println!(
+        "score-reliability phases: observe {observe:.3} s, prepare {prepare:.3} s, apply {apply:.3} s"
+    );
     println!(
         "{} docs, {:.1} MB, {} threads",
         docs.len(),

@@ -7,7 +7,6 @@ use std::hash::{Hash, Hasher};
 use newspipe_core::{Claim, Document, QuantityValue};
 
 use crate::lexicon::{ANONYMOUS, STOPWORDS};
-use crate::presentation::Artifact;
 
 /// A number in a claim as the interval of values it allows, with its unit.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,8 +15,8 @@ pub struct Amount {
     pub low: f64,
     /// Highest value compatible with the wording.
     pub high: f64,
-    /// What is counted.
-    pub unit: String,
+    /// What is counted, as [`hash`] of the unit's name.
+    pub unit: u32,
 }
 
 impl Amount {
@@ -34,7 +33,7 @@ impl Amount {
         Self {
             low: low.min(high),
             high: high.max(low),
-            unit: unit.to_owned(),
+            unit: hash(unit),
         }
     }
 
@@ -44,35 +43,65 @@ impl Amount {
     }
 }
 
-/// What the stage keeps of one claim between the passes.
+/// What the stage keeps of one claim that can match another: only claims naming two entities,
+/// or one and a number with a unit, can ever be on the same topic as another claim.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimKey {
+    /// Its position in the document's `claims`.
+    pub index: u32,
     /// Byte offset of the claim in its document's text.
-    pub start: usize,
+    pub start: u32,
     /// End byte offset.
-    pub end: usize,
+    pub end: u32,
     /// Hashes of its canonical entities, sorted.
-    pub entities: Vec<u64>,
+    pub entities: Vec<u32>,
     /// Hashes of its content words, sorted.
-    pub words: Vec<u64>,
+    pub words: Vec<u32>,
     /// Its numbers with units.
     pub amounts: Vec<Amount>,
     /// Whether it is hedged.
     pub hedged: bool,
-    /// The `attribution` term and why.
-    pub attribution: (f64, String),
-    /// Whether a machine-translation artifact falls inside it.
-    pub damaged: bool,
 }
 
-fn hash(s: &str) -> u64 {
+#[cfg(test)]
+impl ClaimKey {
+    /// The key as matching reads it.
+    pub fn view(&self) -> ClaimView<'_> {
+        ClaimView {
+            entities: &self.entities,
+            words: &self.words,
+            amounts: &self.amounts,
+        }
+    }
+}
+
+/// A claim as the matching rules read it, borrowed from a [`ClaimKey`] or from the stage's
+/// flat index.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimView<'a> {
+    /// Hashes of its canonical entities, sorted.
+    pub entities: &'a [u32],
+    /// Hashes of its content words, sorted.
+    pub words: &'a [u32],
+    /// Its numbers with units.
+    pub amounts: &'a [Amount],
+}
+
+/// A 32-bit hash of a word, entity or unit. Claims are compared through these, never through
+/// their text. 32 bits are enough: two claims are only compared when they share entities,
+/// and a false match needs two *different* words of those two claims to collide (about
+/// `a·b / 2³²` for claims of `a` and `b` words, 10⁻⁷ for twenty words each), and then still
+/// only moves an overlap by one word, so it can flip a verdict only when that overlap sits
+/// exactly at a threshold.
+pub fn hash(s: &str) -> u32 {
     let mut h = DefaultHasher::new();
     s.hash(&mut h);
-    h.finish()
+    let h = h.finish();
+    (h ^ (h >> 32)) as u32
 }
 
-fn content_words(text: &str) -> Vec<u64> {
-    let mut words: Vec<u64> = text
+fn content_words(text: &str) -> Vec<u32> {
+    let mut words: Vec<u32> = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4)
         .map(str::to_lowercase)
@@ -91,71 +120,136 @@ fn content_words(text: &str) -> Vec<u64> {
     words
 }
 
-/// The claim's `attribution` term: 1 for a direct quote of a named speaker, 0.8 for a named
-/// speaker, 0.3 for an anonymous source, 0.2 for a hedged statement nobody stands behind,
-/// 0.5 for the reporter's own plain statement.
-fn attribution_term(doc: &Document, claim: &Claim) -> (f64, String) {
-    let inside = |s: usize, e: usize| s < claim.end && e > claim.start;
-    if let Some(speaker) = &claim.speaker {
-        let quoted = doc
-            .quotes
-            .iter()
-            .any(|q| q.direct && q.speaker.as_ref() == Some(speaker) && inside(q.start, q.end));
-        return if quoted {
-            (1.0, format!("direct quote of {speaker}"))
+/// Who stands behind a claim, as its `attribution` term: 1 for a direct quote of a named
+/// speaker, 0.8 for a named speaker, 0.3 for an anonymous source, 0.2 for a hedged statement
+/// nobody stands behind, 0.5 for the reporter's own plain statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    /// A direct quote of the claim's speaker covers it.
+    DirectQuote,
+    /// It has a named speaker.
+    Named,
+    /// An anonymous source.
+    Anonymous,
+    /// Hedged, and nobody stands behind it.
+    Hedged,
+    /// The reporter's own plain statement.
+    Reporter,
+}
+
+impl Attribution {
+    /// Classifies a claim of the document.
+    pub fn of(doc: &Document, claim: &Claim) -> Self {
+        let inside = |s: usize, e: usize| s < claim.end && e > claim.start;
+        if let Some(speaker) = &claim.speaker {
+            let quoted = doc
+                .quotes
+                .iter()
+                .any(|q| q.direct && q.speaker.as_ref() == Some(speaker) && inside(q.start, q.end));
+            return if quoted {
+                Self::DirectQuote
+            } else {
+                Self::Named
+            };
+        }
+        let sentence = doc.text.get(claim.start..claim.end).unwrap_or_default();
+        if ANONYMOUS.is_match(sentence) {
+            Self::Anonymous
+        } else if claim.hedged {
+            Self::Hedged
         } else {
-            (0.8, format!("attributed to {speaker}"))
-        };
+            Self::Reporter
+        }
     }
-    let sentence = doc.text.get(claim.start..claim.end).unwrap_or_default();
-    if ANONYMOUS.is_match(sentence) {
-        (0.3, "anonymous source".into())
-    } else if claim.hedged {
-        (0.2, "hedged, unattributed".into())
-    } else {
-        (0.5, "the reporter's own statement".into())
+
+    /// The term's score and why, naming the claim's speaker.
+    pub fn term(self, speaker: Option<&str>) -> (f64, String) {
+        let speaker = speaker.unwrap_or("an unnamed speaker");
+        match self {
+            Self::DirectQuote => (1.0, format!("direct quote of {speaker}")),
+            Self::Named => (0.8, format!("attributed to {speaker}")),
+            Self::Anonymous => (0.3, "anonymous source".into()),
+            Self::Hedged => (0.2, "hedged, unattributed".into()),
+            Self::Reporter => (0.5, "the reporter's own statement".into()),
+        }
     }
 }
 
-/// The keys of every claim of a document.
-pub fn keys(doc: &Document, artifacts: &[Artifact]) -> Vec<ClaimKey> {
-    doc.claims
+/// What the document-only terms of a claim need, in one byte: its [`Attribution`] and
+/// whether a machine-translation artifact falls inside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimTraits(u8);
+
+const DAMAGED_BIT: u8 = 8;
+const KINDS: [Attribution; 5] = [
+    Attribution::DirectQuote,
+    Attribution::Named,
+    Attribution::Anonymous,
+    Attribution::Hedged,
+    Attribution::Reporter,
+];
+
+impl ClaimTraits {
+    /// Packs the two.
+    pub fn new(attribution: Attribution, damaged: bool) -> Self {
+        let kind = KINDS.iter().position(|k| *k == attribution).unwrap_or(4) as u8;
+        Self(kind | if damaged { DAMAGED_BIT } else { 0 })
+    }
+
+    /// Who stands behind the claim.
+    pub fn attribution(self) -> Attribution {
+        KINDS[((self.0 & !DAMAGED_BIT) as usize).min(KINDS.len() - 1)]
+    }
+
+    /// Whether a machine-translation artifact falls inside the claim.
+    pub fn damaged(self) -> bool {
+        self.0 & DAMAGED_BIT != 0
+    }
+}
+
+/// The entity hashes of a claim, sorted and distinct.
+pub fn entity_hashes(claim: &Claim) -> Vec<u32> {
+    let mut entities: Vec<u32> = claim
+        .entities
         .iter()
-        .map(|claim| {
-            let mut entities: Vec<u64> = claim
-                .entities
-                .iter()
-                .map(|e| hash(&e.to_lowercase()))
-                .collect();
-            entities.sort_unstable();
-            entities.dedup();
-            let amounts = claim
-                .quantities
-                .iter()
-                .filter_map(|&i| doc.quantities.get(i))
-                .filter_map(|q| {
-                    let unit = q.unit.as_deref().filter(|u| !u.is_empty() && *u != "-")?;
-                    Some(Amount::new(&q.value, q.qualifier.as_deref(), unit))
-                })
-                .collect();
-            ClaimKey {
-                start: claim.start,
-                end: claim.end,
-                entities,
-                words: content_words(&claim.text),
-                amounts,
-                hedged: claim.hedged,
-                attribution: attribution_term(doc, claim),
-                damaged: artifacts
-                    .iter()
-                    .any(|a| a.start < claim.end && a.end > claim.start),
-            }
+        .map(|e| hash(&e.to_lowercase()))
+        .collect();
+    entities.sort_unstable();
+    entities.dedup();
+    entities
+}
+
+/// The key of one claim when it can match another claim (see [`ClaimKey`]), else `None`.
+pub fn key(doc: &Document, index: usize, entities: Vec<u32>) -> Option<ClaimKey> {
+    let claim = doc.claims.get(index)?;
+    let amounts: Vec<Amount> = claim
+        .quantities
+        .iter()
+        .filter_map(|&i| doc.quantities.get(i))
+        .filter_map(|q| {
+            let unit = q.unit.as_deref().filter(|u| !u.is_empty() && *u != "-")?;
+            Some(Amount::new(&q.value, q.qualifier.as_deref(), unit))
         })
-        .collect()
+        .collect();
+    let can_match = entities.len() >= 2 || (entities.len() == 1 && !amounts.is_empty());
+    can_match.then(|| ClaimKey {
+        index: offset(index),
+        start: offset(claim.start),
+        end: offset(claim.end),
+        entities,
+        words: content_words(&claim.text),
+        amounts,
+        hedged: claim.hedged,
+    })
+}
+
+/// A byte offset or position as the index keeps it (documents stay far below 4 GiB).
+pub fn offset(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// Entities two sorted hash lists share.
-pub fn shared(a: &[u64], b: &[u64]) -> usize {
+pub fn shared(a: &[u32], b: &[u32]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
@@ -173,7 +267,7 @@ pub fn shared(a: &[u64], b: &[u64]) -> usize {
 
 /// Overlap coefficient of two sorted hash lists: shared items over the smaller list, so a
 /// short paraphrase of a long sentence still matches it.
-pub fn overlap(a: &[u64], b: &[u64]) -> f64 {
+pub fn overlap(a: &[u32], b: &[u32]) -> f64 {
     let smaller = a.len().min(b.len());
     if smaller == 0 {
         0.0
@@ -184,8 +278,8 @@ pub fn overlap(a: &[u64], b: &[u64]) -> f64 {
 
 /// Two claims are about the same thing: two shared entities, or one and a number with the
 /// same unit.
-pub fn same_topic(a: &ClaimKey, b: &ClaimKey) -> bool {
-    let entities = shared(&a.entities, &b.entities);
+pub fn same_topic(a: &ClaimView, b: &ClaimView) -> bool {
+    let entities = shared(a.entities, b.entities);
     entities >= 2
         || (entities == 1
             && a.amounts
@@ -195,37 +289,36 @@ pub fn same_topic(a: &ClaimKey, b: &ClaimKey) -> bool {
 
 /// `b` supports `a`: same topic, enough shared wording, no incompatible number, and not the
 /// same sentence word for word (a copy that dedupe missed repeats, it does not confirm).
-pub fn supports(a: &ClaimKey, b: &ClaimKey, min_overlap: f64) -> bool {
+pub fn supports(a: &ClaimView, b: &ClaimView, min_overlap: f64) -> bool {
     same_topic(a, b)
-        && overlap(&a.words, &b.words) >= min_overlap
+        && overlap(a.words, b.words) >= min_overlap
         && !numbers_conflict(a, b)
         && !verbatim(a, b)
 }
 
 /// Nearly the same content words on both sides (Jaccard ≥ 0.9, six words or more).
-fn verbatim(a: &ClaimKey, b: &ClaimKey) -> bool {
-    let both = shared(&a.words, &b.words);
+fn verbatim(a: &ClaimView, b: &ClaimView) -> bool {
+    let both = shared(a.words, b.words);
     let either = a.words.len() + b.words.len() - both;
     both >= 6 && both as f64 >= 0.9 * either as f64
 }
 
 /// `b` contradicts `a`: same topic and wording, numbers with a shared unit, none compatible.
-pub fn contradicts(a: &ClaimKey, b: &ClaimKey, min_overlap: f64) -> bool {
-    same_topic(a, b) && overlap(&a.words, &b.words) >= min_overlap && numbers_conflict(a, b)
+pub fn contradicts(a: &ClaimView, b: &ClaimView, min_overlap: f64) -> bool {
+    same_topic(a, b) && overlap(a.words, b.words) >= min_overlap && numbers_conflict(a, b)
 }
 
-fn numbers_conflict(a: &ClaimKey, b: &ClaimKey) -> bool {
-    let pairs: Vec<(&Amount, &Amount)> = a
-        .amounts
-        .iter()
-        .flat_map(|x| {
-            b.amounts
-                .iter()
-                .filter(move |y| x.unit == y.unit)
-                .map(move |y| (x, y))
-        })
-        .collect();
-    !pairs.is_empty() && pairs.iter().all(|(x, y)| !x.compatible(y))
+fn numbers_conflict(a: &ClaimView, b: &ClaimView) -> bool {
+    let mut compared = false;
+    for x in a.amounts {
+        for y in b.amounts.iter().filter(|y| x.unit == y.unit) {
+            if x.compatible(y) {
+                return false;
+            }
+            compared = true;
+        }
+    }
+    compared
 }
 
 #[cfg(test)]
@@ -233,17 +326,16 @@ mod tests {
     use super::*;
 
     fn key(entities: &[&str], text: &str, amounts: Vec<Amount>) -> ClaimKey {
-        let mut entities: Vec<u64> = entities.iter().map(|e| hash(&e.to_lowercase())).collect();
+        let mut entities: Vec<u32> = entities.iter().map(|e| hash(&e.to_lowercase())).collect();
         entities.sort_unstable();
         ClaimKey {
+            index: 0,
             start: 0,
-            end: text.len(),
+            end: offset(text.len()),
             entities,
             words: content_words(text),
             amounts,
             hedged: false,
-            attribution: (0.5, String::new()),
-            damaged: false,
         }
     }
 
@@ -260,15 +352,26 @@ mod tests {
             "Canada has trained more than 45,000 Ukrainian troops under Operation Unifier",
             vec![q(45000.0, Some("more_than"))],
         );
-        assert!(supports(&a, &b, 0.3));
-        assert!(!contradicts(&a, &b, 0.3));
+        assert!(supports(&a.view(), &b.view(), 0.3));
+        assert!(!contradicts(&a.view(), &b.view(), 0.3));
         let exact = key(
             &["Canada", "Operation Unifier"],
             "Canada has trained exactly 20,000 Ukrainian troops under Operation Unifier",
             vec![q(20000.0, None)],
         );
-        assert!(contradicts(&a, &exact, 0.3));
-        assert!(!supports(&a, &exact, 0.3));
+        assert!(contradicts(&a.view(), &exact.view(), 0.3));
+        assert!(!supports(&a.view(), &exact.view(), 0.3));
+    }
+
+    #[test]
+    fn claim_traits_pack_into_one_byte() {
+        for kind in KINDS {
+            for damaged in [false, true] {
+                let traits = ClaimTraits::new(kind, damaged);
+                assert_eq!((traits.attribution(), traits.damaged()), (kind, damaged));
+            }
+        }
+        assert_eq!(std::mem::size_of::<ClaimTraits>(), 1);
     }
 
     #[test]
@@ -276,13 +379,13 @@ mod tests {
         let text = "Canada will send four hundred troops to Latvia next spring to lead the brigade";
         let a = key(&["Canada", "Latvia"], text, vec![]);
         let b = key(&["Canada", "Latvia"], text, vec![]);
-        assert!(!supports(&a, &b, 0.3));
+        assert!(!supports(&a.view(), &b.view(), 0.3));
         let paraphrase = key(
             &["Canada", "Latvia"],
             "Canada is sending troops to Latvia in spring, where it leads a brigade",
             vec![],
         );
-        assert!(supports(&a, &paraphrase, 0.3));
+        assert!(supports(&a.view(), &paraphrase.view(), 0.3));
     }
 
     #[test]
@@ -293,6 +396,6 @@ mod tests {
             vec![],
         );
         let b = key(&["Poland"], "Poland has ruled out sending troops", vec![]);
-        assert!(!supports(&a, &b, 0.3) && !contradicts(&a, &b, 0.3));
+        assert!(!supports(&a.view(), &b.view(), 0.3) && !contradicts(&a.view(), &b.view(), 0.3));
     }
 }

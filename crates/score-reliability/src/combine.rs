@@ -45,16 +45,37 @@ pub fn claim_weight(weights: &ClaimWeights, name: &str) -> f64 {
 
 /// `100 · Σ w·s / Σ w` over the applicable signals with a positive weight; 0 when none is.
 pub fn points(signals: &[Signal]) -> f64 {
-    let (sum, total) = signals
-        .iter()
-        .filter(|s| s.applicable && s.weight > 0.0)
-        .fold((0.0, 0.0), |(sum, total), s| {
-            (sum + s.weight * s.score, total + s.weight)
-        });
-    if total > 0.0 {
-        100.0 * sum / total
-    } else {
-        0.0
+    let mut sum = Points::default();
+    for s in signals {
+        sum.add(s);
+    }
+    sum.value()
+}
+
+/// The running sums behind [`points`], so a score can be finished later with more signals
+/// (the stage keeps the sums of a document's own signals, not the signals).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Points {
+    sum: f64,
+    total: f64,
+}
+
+impl Points {
+    /// Adds one signal, when it is applicable and weighs something.
+    pub fn add(&mut self, s: &Signal) {
+        if s.applicable && s.weight > 0.0 {
+            self.sum += s.weight * s.score;
+            self.total += s.weight;
+        }
+    }
+
+    /// The score so far, 0–100.
+    pub fn value(&self) -> f64 {
+        if self.total > 0.0 {
+            100.0 * self.sum / self.total
+        } else {
+            0.0
+        }
     }
 }
 

@@ -37,6 +37,25 @@ pub struct Dating {
 }
 
 impl Dating {
+    /// The days the report can have been written in, as the corpus judgement needs them.
+    pub fn days(&self) -> Days {
+        Days {
+            date: self.date,
+            window: self.window,
+        }
+    }
+}
+
+/// The compact part of [`Dating`] the stage keeps between the passes.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Days {
+    /// The publication date, as a day number.
+    pub date: Option<i64>,
+    /// The window of the office holders named.
+    pub window: Option<(i64, Option<i64>)>,
+}
+
+impl Days {
     /// The days the report can have been written in: its date, else its window, else any.
     pub fn span(&self) -> (i64, i64) {
         match (self.date, self.window) {

@@ -1,70 +1,75 @@
-//! What the stage keeps of each document after the first pass: its document-only signals and
-//! the compact keys the corpus signals need (cluster, names, claims, dates), never its text.
+//! The first pass over one document. What needs no other document is written on the document
+//! itself (its own signals, in a provisional `reliability`), where `apply` picks it up; the
+//! stage keeps only the compact keys the corpus signals need (cluster, copy markers, dates,
+//! name spellings, claim hashes, the sums of the own signals) and one byte per claim for its
+//! document-only terms, never the text or evidence strings.
 
-use newspipe_core::{Document, EntityKind, Evidence, Relation, Signal};
+use newspipe_core::{Document, Evidence, Relation, Reliability, Signal};
 
-use crate::claims::{keys, ClaimKey};
+use crate::claims::{entity_hashes, key, offset, Attribution, ClaimKey, ClaimTraits};
+use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
-use crate::dating::date;
+use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
+use crate::names::{names, spelling_key};
 use crate::presentation::{boilerplate, byline, find_artifacts, mt_artifacts};
-use crate::signal::{at, excerpt, note, word_count};
+use crate::signal::{at, excerpt, note, round1, scored, word_count};
 use crate::sourcing::{anonymous_sourcing, attribution, direct_quotes, hedging};
 use crate::tenure::OfficeHolders;
 
-/// One person mention: the canonical name and the surname as spelt here.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NameUse {
-    /// The corpus's canonical name.
-    pub canonical: String,
-    /// The last word of the mention, lower case.
-    pub form: String,
-    /// Byte offset of the mention.
-    pub start: usize,
-    /// End byte offset.
-    pub end: usize,
-}
-
-/// Markers of copying found in the text or in what normalize cut.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Which markers of copying a document has, in its text or in what normalize cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Markers {
     /// "(MENAFN- …)", "(AP) —", "originally published".
-    pub syndication: Vec<Evidence>,
+    pub syndication: bool,
     /// "does not accept any responsibility … for the accuracy".
-    pub disclaimer: Vec<Evidence>,
+    pub disclaimer: bool,
     /// "In conclusion," (evidence only).
+    pub summary: bool,
+}
+
+impl Markers {
+    /// Looks for the markers without rendering any evidence.
+    pub fn of(doc: &Document) -> Self {
+        let found = |pattern: &regex::Regex| {
+            pattern.is_match(&doc.text) || (!doc.raw.is_empty() && pattern.is_match(&doc.raw))
+        };
+        Self {
+            syndication: found(&SYNDICATION),
+            disclaimer: found(&AGGREGATOR_DISCLAIMER),
+            summary: SUMMARY_MARKER.is_match(&doc.text),
+        }
+    }
+
+    /// Whether there is any.
+    pub fn any(&self) -> bool {
+        self.syndication || self.disclaimer || self.summary
+    }
+}
+
+/// The evidence of the copy markers of a document.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MarkerEvidence {
+    /// Syndication markers.
+    pub syndication: Vec<Evidence>,
+    /// Aggregator disclaimers.
+    pub disclaimer: Vec<Evidence>,
+    /// Summary formulas.
     pub summary: Vec<Evidence>,
 }
 
-/// Everything the stage keeps of one document between the passes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DocFacts {
-    /// The document's id.
-    pub id: String,
-    /// Its dedupe cluster (its own id when dedupe did not run).
-    pub cluster: String,
-    /// How it relates to its cluster's representative.
-    pub relation: Relation,
-    /// The document it copies, if dedupe said so.
-    pub duplicate_of: Option<String>,
-    /// Whether it stands for its cluster.
-    pub representative: bool,
-    /// The origin outlet of a syndicated copy.
-    pub origin: Option<String>,
-    /// Signals computed from the document alone.
-    pub own: Vec<Signal>,
-    /// Its publication date (day number), when the evidence supports one.
-    pub date: Option<i64>,
-    /// The days it can have been written in.
-    pub span: (i64, i64),
-    /// The latest day it can have been written on, when known.
-    pub latest: Option<i64>,
-    /// Copy markers.
-    pub markers: Markers,
-    /// Person mentions.
-    pub names: Vec<NameUse>,
-    /// Claim keys, one per claim, in order.
-    pub claims: Vec<ClaimKey>,
+impl MarkerEvidence {
+    /// Finds and renders every marker of the document.
+    pub fn of(doc: &Document) -> Self {
+        Self {
+            syndication: markers_in(doc, &SYNDICATION, "syndication marker"),
+            disclaimer: markers_in(doc, &AGGREGATOR_DISCLAIMER, "aggregator disclaimer"),
+            summary: SUMMARY_MARKER
+                .find_iter(&doc.text)
+                .map(|m| at(&doc.id, m.start(), m.end(), "summary formula"))
+                .collect(),
+        }
+    }
 }
 
 /// Finds a pattern in the text, or else in the raw input (then the evidence has no span).
@@ -97,65 +102,164 @@ fn markers_in(doc: &Document, pattern: &regex::Regex, what: &str) -> Vec<Evidenc
         .collect()
 }
 
-fn names(doc: &Document) -> Vec<NameUse> {
-    doc.entities
-        .iter()
-        .filter(|e| e.kind == EntityKind::Person)
-        .filter_map(|e| {
-            let last = e.text.split_whitespace().last()?;
-            let form = last
-                .trim_end_matches("’s")
-                .trim_end_matches("'s")
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase();
-            (!form.is_empty()).then(|| NameUse {
-                canonical: e.canonical.clone(),
-                form,
-                start: e.start,
-                end: e.end,
-            })
-        })
-        .collect()
+/// What the first pass hands the stage's index for one document (strings not yet interned).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    /// The document's id.
+    pub id: String,
+    /// Its dedupe cluster (its own id when dedupe did not run).
+    pub cluster: String,
+    /// How it relates to its cluster's representative.
+    pub relation: Relation,
+    /// Whether it stands for its cluster.
+    pub representative: bool,
+    /// Copy markers found.
+    pub markers: Markers,
+    /// Whether its `date_consistency` is at least 0.5.
+    pub dates_consistent: bool,
+    /// The weighted sums of its document-only signals.
+    pub own: Points,
+    /// Its date and office-holder window.
+    pub days: Days,
+    /// The first use of each (canonical person, spelling key): name, key, start, end.
+    pub names: Vec<(String, String, u32, u32)>,
+    /// Keys of the claims that can match another claim.
+    pub claims: Vec<ClaimKey>,
+    /// The entity hashes of every claim, once per claim (they size the candidate lists).
+    pub entities: Vec<u32>,
+    /// What the document-only terms of each claim need, one per claim.
+    pub traits: Vec<ClaimTraits>,
 }
 
-/// The first pass over one document.
-pub fn observe(doc: &Document, config: &ReliabilityConfig, holders: &OfficeHolders) -> DocFacts {
+/// The `local_quality` term of a claim: damage inside the sentence.
+pub fn local_quality(doc: &str, start: usize, end: usize, damaged: bool, misspelt: bool) -> Signal {
+    let mut local = 1.0;
+    let mut notes = Vec::new();
+    if damaged {
+        local -= 0.6;
+        notes.push("machine-translation artifact in the sentence");
+    }
+    if misspelt {
+        local -= 0.3;
+        notes.push("minority spelling of a name in the sentence");
+    }
+    if notes.is_empty() {
+        notes.push("no damage in the sentence");
+    }
+    scored(
+        "local_quality",
+        local,
+        vec![at(doc, start, end, notes.join("; "))],
+    )
+}
+
+/// The document-only signals of a document, weighted, in their fixed order.
+fn own_signals(
+    doc: &Document,
+    config: &ReliabilityConfig,
+    holders: &OfficeHolders,
+    words: usize,
+    artifacts: &[crate::presentation::Artifact],
+) -> (Vec<Signal>, Days) {
     let t = &config.thresholds;
-    let words = word_count(&doc.text);
-    let artifacts = find_artifacts(&doc.text);
     let dating = date(doc, holders, t);
-    let (span, latest) = (dating.span(), dating.latest());
-    let own = vec![
+    let days = dating.days();
+    let mut own = vec![
         attribution(doc, words, t),
         direct_quotes(doc, words, t),
         anonymous_sourcing(doc, t),
         hedging(doc, words, t),
         byline(doc),
         boilerplate(doc, t),
-        mt_artifacts(doc, &artifacts, words, t),
+        mt_artifacts(doc, artifacts, words, t),
         dating.signal,
     ];
+    for s in &mut own {
+        s.weight = document_weight(&config.weights, &s.name);
+    }
+    (own, days)
+}
+
+/// The `attribution` term of a claim.
+pub fn attribution_term(
+    doc: &str,
+    start: usize,
+    end: usize,
+    traits: ClaimTraits,
+    speaker: Option<&str>,
+) -> Signal {
+    let (score, why) = traits.attribution().term(speaker);
+    scored("attribution", score, vec![at(doc, start, end, why)])
+}
+
+/// The first pass over one document: writes its document-only signals on it (a provisional
+/// `reliability` whose score counts only them) and returns the keys the corpus judgement
+/// needs.
+pub fn observe(
+    doc: &mut Document,
+    config: &ReliabilityConfig,
+    holders: &OfficeHolders,
+) -> Observed {
+    let words = word_count(&doc.text);
+    let artifacts = find_artifacts(&doc.text);
+    let (own, days) = own_signals(doc, config, holders, words, &artifacts);
+    let mut points = Points::default();
+    for s in &own {
+        points.add(s);
+    }
+    let dates_consistent = own
+        .iter()
+        .any(|s| s.name == DATE_CONSISTENCY && s.score >= 0.5);
+    let mut claims = Vec::new();
+    let mut entities = Vec::new();
+    let mut traits = Vec::with_capacity(doc.claims.len());
+    for (i, claim) in doc.claims.iter().enumerate() {
+        let hashes = entity_hashes(claim);
+        entities.extend(&hashes);
+        claims.extend(key(doc, i, hashes));
+        let damaged = artifacts
+            .iter()
+            .any(|a| a.start < claim.end && a.end > claim.start);
+        traits.push(ClaimTraits::new(Attribution::of(doc, claim), damaged));
+    }
+    let mut first_uses: Vec<(String, String, u32, u32)> = Vec::new();
+    for name in names(doc) {
+        let spelling = spelling_key(&name.form);
+        let (start, end) = (offset(name.start), offset(name.end));
+        match first_uses
+            .iter_mut()
+            .find(|u| u.0 == name.canonical && u.1 == spelling)
+        {
+            Some(first) if start < first.2 => (first.2, first.3) = (start, end),
+            Some(_) => {}
+            None => first_uses.push((name.canonical, spelling, start, end)),
+        }
+    }
     let dedupe = doc.dedupe.as_ref();
-    DocFacts {
+    let observed = Observed {
         id: doc.id.clone(),
         cluster: dedupe.map_or_else(|| doc.id.clone(), |d| d.cluster.clone()),
         relation: dedupe.map_or(Relation::None, |d| d.relation),
-        duplicate_of: dedupe.and_then(|d| d.duplicate_of.clone()),
         representative: dedupe.is_none_or(|d| d.representative),
-        origin: dedupe.and_then(|d| d.origin.clone()),
-        own,
-        date: dating.date,
-        span,
-        latest,
-        markers: Markers {
-            syndication: markers_in(doc, &SYNDICATION, "syndication marker"),
-            disclaimer: markers_in(doc, &AGGREGATOR_DISCLAIMER, "aggregator disclaimer"),
-            summary: SUMMARY_MARKER
-                .find_iter(&doc.text)
-                .map(|m| at(&doc.id, m.start(), m.end(), "summary formula"))
-                .collect(),
-        },
-        names: names(doc),
-        claims: keys(doc, &artifacts),
-    }
+        markers: Markers::of(doc),
+        dates_consistent,
+        own: points,
+        days,
+        names: first_uses,
+        claims,
+        entities,
+        traits,
+    };
+    let score = round1(points.value());
+    doc.reliability = Some(Reliability {
+        score,
+        band: band(score, &config.bands),
+        signals: own,
+    });
+    observed
+}
+
+/// Whether the document carries what [`observe`] wrote on it.
+pub fn is_parked(doc: &Document) -> bool {
+    doc.reliability.is_some()
 }

@@ -124,8 +124,11 @@ pub fn find_artifacts(text: &str) -> Vec<Artifact> {
             detector,
         })
     };
-    for m in SPLIT_COMPOUND.find_iter(text) {
-        push(m.start(), m.end(), "split_compound");
+    // The patterns with a literal are only run on texts that have it.
+    if text.contains(" -") {
+        for m in SPLIT_COMPOUND.find_iter(text) {
+            push(m.start(), m.end(), "split_compound");
+        }
     }
     for m in MID_WORD_CAPITAL.find_iter(text) {
         if !INNER_CAPITAL_WORDS.contains(&m.as_str().to_lowercase().as_str()) {
@@ -135,8 +138,10 @@ pub fn find_artifacts(text: &str) -> Vec<Artifact> {
     for m in RANK_LOWERCASE.find_iter(text) {
         push(m.start(), m.end(), "rank_lowercase");
     }
-    for m in BROKEN_QUOTE.find_iter(text) {
-        push(m.start(), m.end(), "broken_quote");
+    if text.contains('“') {
+        for m in BROKEN_QUOTE.find_iter(text) {
+            push(m.start(), m.end(), "broken_quote");
+        }
     }
     for m in MISSING_SPACE.find_iter(text) {
         push(m.start(), m.end(), "missing_space");

@@ -73,7 +73,12 @@ pub fn round1(x: f64) -> f64 {
 /// Words in a text: whitespace-separated tokens with at least one letter or digit.
 pub fn word_count(text: &str) -> usize {
     text.split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .filter(|w| {
+            // ASCII first: most words have an ASCII letter or digit, and a pure-ASCII word
+            // without one has no other.
+            w.bytes().any(|b| b.is_ascii_alphanumeric())
+                || (!w.is_ascii() && w.chars().any(char::is_alphanumeric))
+        })
         .count()
 }
 
@@ -109,5 +114,6 @@ mod tests {
         assert_eq!(excerpt("né", 0, 2), "");
         assert_eq!(excerpt("né x", 0, 3), "né");
         assert_eq!(word_count(" a — b, 3 "), 3);
+        assert_eq!(word_count("élan — ½ Ω -- ..."), 3, "½ is a numeric char");
     }
 }

@@ -1,19 +1,20 @@
-//! The stage as the runner sees it: `observe` computes the document-only signals and keeps
-//! compact keys, `prepare` judges the corpus, `apply` writes `reliability` on each document
-//! and each claim.
-
-use std::collections::HashMap;
+//! The stage as the runner sees it: `observe` computes the document-only signals, writes them
+//! on the document and keeps compact keys (and one byte per claim); `prepare` judges what needs the whole corpus;
+//! `apply` adds each document's corpus signals and writes its final `reliability` and each
+//! claim's.
 
 use newspipe_core::{
     ClaimReliability, CorpusStage, Disposition, Document, Reliability, Signal, StageError,
 };
 use rayon::prelude::*;
 
+use crate::claims::{Attribution, ClaimTraits};
 use crate::combine::{band, claim_weight, document_weight, points};
 use crate::config::{ReliabilityConfig, Weights};
-use crate::corpus::{judge, ClaimVerdict, Verdict};
-use crate::facts::{observe, DocFacts};
-use crate::signal::{note, round1, scored};
+use crate::corpus::{ClaimVerdict, Corpus, Verdict, CONTRADICTING, SUPPORTING};
+use crate::facts::{attribution_term, is_parked, local_quality, observe};
+use crate::index::Index;
+use crate::signal::{note, round1, round3, scored};
 use crate::tenure::{OfficeHolders, BUILTIN};
 
 /// The runtime `score-reliability` stage.
@@ -21,9 +22,21 @@ use crate::tenure::{OfficeHolders, BUILTIN};
 pub struct ScoreReliability {
     config: ReliabilityConfig,
     holders: OfficeHolders,
-    facts: Vec<DocFacts>,
-    by_id: HashMap<String, usize>,
-    verdicts: Vec<Verdict>,
+    /// Compact keys of every observed document.
+    index: Index,
+    /// What `prepare` found; `None` before.
+    corpus: Option<Corpus>,
+    /// Documents applied so far: batches come back in input order, so the next document is
+    /// most likely this one of the index.
+    cursor: usize,
+}
+
+/// A signal parked by `observe`, as read back: scores rounded again (the document may have
+/// been written to the spool and read back) and the weight of the configuration.
+fn parked(mut s: Signal, weight: f64) -> Signal {
+    s.score = round3(s.score);
+    s.weight = weight;
+    s
 }
 
 impl ScoreReliability {
@@ -46,19 +59,31 @@ impl ScoreReliability {
         Ok(Self {
             config,
             holders,
-            facts: Vec::new(),
-            by_id: HashMap::new(),
-            verdicts: Vec::new(),
+            index: Index::default(),
+            corpus: None,
+            cursor: 0,
         })
     }
 
-    fn score(&self, doc: &mut Document, facts: &DocFacts, verdict: &Verdict) {
-        let mut signals: Vec<Signal> = facts.own.clone();
-        for s in &mut signals {
-            s.weight = document_weight(&self.config.weights, &s.name);
-        }
-        signals.extend(verdict.signals.iter().cloned());
-        signals.push(verdict.currency.clone());
+    /// Writes the final scores on a document from what `observe` parked on it and the
+    /// corpus's verdict.
+    fn score(&self, doc: &mut Document, d: u32, verdict: Verdict, corpus: &Corpus, index: &Index) {
+        let weights = &self.config.weights;
+        let own = doc
+            .reliability
+            .take()
+            .map(|r| r.signals)
+            .unwrap_or_default();
+        let mut signals: Vec<Signal> = own
+            .into_iter()
+            .map(|s| {
+                let weight = document_weight(weights, &s.name);
+                parked(s, weight)
+            })
+            .collect();
+        signals.extend(verdict.signals);
+        let currency = verdict.currency;
+        signals.push(currency.clone());
         // Document signals in their fixed order, then the currency factor.
         signals.sort_by_key(|s| {
             Weights::SIGNALS
@@ -66,33 +91,40 @@ impl ScoreReliability {
                 .position(|n| *n == s.name)
                 .unwrap_or(Weights::SIGNALS.len())
         });
-        let factor = if verdict.currency.applicable {
-            verdict.currency.score
+        let factor = if currency.applicable {
+            currency.score
         } else {
             1.0
         };
         let score = round1(points(&signals) * factor);
-        for ((claim, key), claim_verdict) in doc
-            .claims
-            .iter_mut()
-            .zip(&facts.claims)
-            .zip(&verdict.claims)
-        {
-            let terms = self.claim_terms(&doc.id, key, claim_verdict, verdict.intrinsic);
+        let id = doc.id.as_str();
+        let traits = index.traits_of(d);
+        for (k, (claim, claim_verdict)) in doc.claims.iter_mut().zip(&verdict.claims).enumerate() {
+            let traits = traits
+                .get(k)
+                .copied()
+                .unwrap_or(ClaimTraits::new(Attribution::Reporter, false));
+            let terms = self.claim_terms(
+                id,
+                (claim.start, claim.end),
+                attribution_term(id, claim.start, claim.end, traits, claim.speaker.as_deref()),
+                traits.damaged(),
+                claim_verdict,
+                verdict.intrinsic,
+                corpus,
+                index,
+            );
             let score = round1(points(&terms) * factor);
+            let reps = |list: &[crate::corpus::Witness]| {
+                list.iter()
+                    .map(|w| corpus.representative(index, w).to_owned())
+                    .collect()
+            };
             claim.reliability = Some(ClaimReliability {
                 score,
                 band: band(score, &self.config.bands),
-                supported_by: claim_verdict
-                    .support
-                    .iter()
-                    .map(|w| w.representative.clone())
-                    .collect(),
-                contradicted_by: claim_verdict
-                    .contradiction
-                    .iter()
-                    .map(|w| w.representative.clone())
-                    .collect(),
+                supported_by: reps(&claim_verdict.support),
+                contradicted_by: reps(&claim_verdict.contradiction),
                 signals: terms,
             });
         }
@@ -103,28 +135,19 @@ impl ScoreReliability {
         });
     }
 
-    /// The five terms of a claim's score.
+    /// The five terms of a claim's score, given its `attribution` term and damage.
+    #[allow(clippy::too_many_arguments)]
     fn claim_terms(
         &self,
         doc: &str,
-        key: &crate::claims::ClaimKey,
+        (start, end): (usize, usize),
+        attribution: Signal,
+        damaged: bool,
         verdict: &ClaimVerdict,
         intrinsic: f64,
+        corpus: &Corpus,
+        index: &Index,
     ) -> Vec<Signal> {
-        let at = |s: &str| vec![crate::signal::at(doc, key.start, key.end, s)];
-        let mut local = 1.0;
-        let mut local_notes = Vec::new();
-        if key.damaged {
-            local -= 0.6;
-            local_notes.push("machine-translation artifact in the sentence");
-        }
-        if verdict.misspelt {
-            local -= 0.3;
-            local_notes.push("minority spelling of a name in the sentence");
-        }
-        if local_notes.is_empty() {
-            local_notes.push("no damage in the sentence");
-        }
         let mut terms = vec![
             scored(
                 "source",
@@ -134,28 +157,34 @@ impl ScoreReliability {
                     format!("the document's score from its own signals, before corroboration and contradiction: {}", round1(intrinsic)),
                 )],
             ),
-            scored("attribution", key.attribution.0, at(&key.attribution.1)),
-            scored("local_quality", local, at(&local_notes.join("; "))),
+            attribution,
+            local_quality(doc, start, end, damaged, verdict.misspelt),
         ];
         if verdict.has_peers {
             let support: f64 = verdict.support.iter().map(|w| w.weight).sum();
             let against: f64 = verdict.contradiction.iter().map(|w| w.weight).sum();
-            let evidence = |list: &[crate::corpus::Witness], none: &str| {
+            let evidence = |list: &[crate::corpus::Witness], what: &str, none: &str| {
                 if list.is_empty() {
                     vec![note(doc, none)]
                 } else {
-                    list.iter().map(|w| w.evidence.clone()).collect()
+                    list.iter()
+                        .map(|w| corpus.evidence(index, w, what))
+                        .collect()
                 }
             };
             terms.push(scored(
                 "corroboration",
                 1.0 - (-support / 100.0).exp(),
-                evidence(&verdict.support, "no independent support"),
+                evidence(&verdict.support, SUPPORTING, "no independent support"),
             ));
             terms.push(scored(
                 "consistency",
                 (-against / 100.0).exp(),
-                evidence(&verdict.contradiction, "no independent contradiction"),
+                evidence(
+                    &verdict.contradiction,
+                    CONTRADICTING,
+                    "no independent contradiction",
+                ),
             ));
         } else {
             let reason = "no independent cluster reports on the same things in the time window";
@@ -167,6 +196,15 @@ impl ScoreReliability {
         }
         terms
     }
+
+    /// Scores a document the first pass did not see, judged alone.
+    fn score_alone(&self, doc: &mut Document) {
+        let mut index = Index::default();
+        index.push(observe(doc, &self.config, &self.holders));
+        let corpus = Corpus::new(&index, &self.config);
+        let verdict = corpus.judge(&index, 0, doc, &self.config);
+        self.score(doc, 0, verdict, &corpus, &index);
+    }
 }
 
 impl CorpusStage for ScoreReliability {
@@ -176,34 +214,51 @@ impl CorpusStage for ScoreReliability {
 
     fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
         let (config, holders) = (&self.config, &self.holders);
-        let facts: Vec<DocFacts> = docs
-            .par_iter()
+        let observed: Vec<_> = docs
+            .par_iter_mut()
             .map(|d| observe(d, config, holders))
             .collect();
-        for f in facts {
-            self.by_id.entry(f.id.clone()).or_insert(self.facts.len());
-            self.facts.push(f);
+        for o in observed {
+            self.index.push(o);
         }
         Ok(())
     }
 
     fn prepare(&mut self) -> Result<(), StageError> {
-        self.verdicts = judge(&self.facts, &self.config);
+        self.corpus = Some(Corpus::new(&self.index, &self.config));
         Ok(())
     }
 
     fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
+        if self.corpus.is_none() {
+            self.prepare()?;
+        }
+        let (index, corpus) = (&self.index, self.corpus.as_ref().expect("prepared above"));
+        let found: Vec<Option<u32>> = docs
+            .iter()
+            .enumerate()
+            .map(|(k, doc)| {
+                let d = self.cursor + k;
+                if d < index.docs.len() && index.id(d as u32) == doc.id {
+                    Some(d as u32)
+                } else {
+                    // Batches cut differently, or documents dropped in between: by id.
+                    corpus.find(index, &doc.id)
+                }
+            })
+            .collect();
         let this = &*self;
         docs.par_iter_mut()
-            .for_each(|doc| match this.by_id.get(&doc.id) {
-                Some(&i) => this.score(doc, &this.facts[i], &this.verdicts[i]),
-                None => {
-                    // Not seen in the first pass (a stage in between added it): judge it alone.
-                    let facts = observe(doc, &this.config, &this.holders);
-                    let verdict = judge(std::slice::from_ref(&facts), &this.config).remove(0);
-                    this.score(doc, &facts, &verdict);
+            .zip(found)
+            .for_each(|(doc, d)| match d.filter(|_| is_parked(doc)) {
+                Some(d) => {
+                    let verdict = corpus.judge(index, d, doc, &this.config);
+                    this.score(doc, d, verdict, corpus, index);
                 }
+                // Not seen in the first pass (a stage in between added it): judge it alone.
+                None => this.score_alone(doc),
             });
+        self.cursor += docs.len();
         Ok(vec![Disposition::Keep; docs.len()])
     }
 }
@@ -380,6 +435,50 @@ mod tests {
         let old = currency(&story, "a");
         assert!(old.applicable && old.score == 0.25, "{old:?}");
         assert_eq!(currency(&story, "b").score, 1.0);
+    }
+
+    #[test]
+    fn documents_read_back_from_the_spool_in_other_batches_score_the_same() {
+        let docs = vec![
+            fixture(
+                "a",
+                "c1",
+                Relation::None,
+                "Canada will send 400 troops to Latvia next spring.",
+                400.0,
+            ),
+            fixture(
+                "b",
+                "c2",
+                Relation::None,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            fixture(
+                "d",
+                "c3",
+                Relation::None,
+                "Canada will send 900 troops to Latvia next spring.",
+                900.0,
+            ),
+        ];
+        let direct = run(docs.clone());
+        let mut stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        let mut observed = docs;
+        stage.observe(&mut observed).unwrap();
+        stage.prepare().unwrap();
+        // What observe parked survives the spool's JSON, and batches may come cut otherwise.
+        let mut back: Vec<Document> = observed
+            .iter()
+            .map(|d| serde_json::from_str(&serde_json::to_string(d).unwrap()).unwrap())
+            .collect();
+        back.reverse();
+        for batch in back.chunks_mut(1) {
+            stage.apply(batch).unwrap();
+        }
+        back.reverse();
+        assert_eq!(back, direct);
+        assert_eq!(claim(&back, "a").contradicted_by, ["d"]);
     }
 
     #[test]

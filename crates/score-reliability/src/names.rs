@@ -1,0 +1,247 @@
+//! `name_consistency`: a person's surname checked against the spelling most independent
+//! clusters use ("Zelenskyy" and "Zelensky" fold together; "Zelenski" in one cluster against
+//! "Zelensky" in three is a minority spelling).
+
+use std::collections::HashMap;
+
+use newspipe_core::{Document, EntityKind, Evidence, Signal};
+
+use crate::index::Index;
+use crate::signal::{at, not_applicable, note, scored};
+
+/// Signal name.
+pub const NAME_CONSISTENCY: &str = "name_consistency";
+
+/// One person mention: the canonical name and the surname as spelt here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    /// The corpus's canonical name.
+    pub canonical: String,
+    /// The last word of the mention, lower case.
+    pub form: String,
+    /// Byte offset of the mention.
+    pub start: usize,
+    /// End byte offset.
+    pub end: usize,
+}
+
+/// The person mentions of a document, in entity order.
+pub fn names(doc: &Document) -> Vec<Mention> {
+    doc.entities
+        .iter()
+        .filter(|e| e.kind == EntityKind::Person)
+        .filter_map(|e| {
+            let last = e.text.split_whitespace().last()?;
+            let form = last
+                .trim_end_matches("’s")
+                .trim_end_matches("'s")
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase();
+            (!form.is_empty()).then(|| Mention {
+                canonical: e.canonical.clone(),
+                form,
+                start: e.start,
+                end: e.end,
+            })
+        })
+        .collect()
+}
+
+/// Folds spellings that differ only by transliteration or accents ("Zelensky"/"Zelenskyy").
+pub fn spelling_key(form: &str) -> String {
+    let folded: String = form
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' | 'j' => 'i',
+            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            'ñ' => 'n',
+            'w' => 'v',
+            c => c,
+        })
+        .collect();
+    folded
+        .replace("yy", "y")
+        .replace("iy", "y")
+        .replace("ii", "i")
+        .replace('y', "i")
+}
+
+/// The first use of a spelling in one cluster: document number, start, end.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Use {
+    cluster_rank: u32,
+    doc: u32,
+    start: u32,
+    end: u32,
+}
+
+/// One spelling of a person and the clusters that use it, in cluster-id order.
+#[derive(Debug, Clone, PartialEq)]
+struct Spelling {
+    key: u32,
+    uses: Vec<Use>,
+}
+
+/// The spellings of one person, in key order, and how many clusters name them at all.
+#[derive(Debug, Clone, PartialEq)]
+struct Person {
+    clusters: usize,
+    spellings: Vec<Spelling>,
+}
+
+/// Spellings of each canonical person across clusters.
+#[derive(Debug, Default)]
+pub struct NameBook {
+    people: HashMap<u32, Person>,
+}
+
+impl NameBook {
+    /// Gathers the spellings from the index; `id_rank` and `cluster_rank` order documents
+    /// and clusters by their ids, so the result does not depend on the input order.
+    pub fn new(index: &Index, id_rank: &[u32], cluster_rank: &[u32]) -> Self {
+        let mut first: HashMap<(u32, u32, u32), Use> = HashMap::new();
+        for (d, key) in index.docs.iter().enumerate() {
+            let d = d as u32;
+            let cluster_rank = cluster_rank[key.cluster as usize];
+            for name in index.names_of(d) {
+                let candidate = Use {
+                    cluster_rank,
+                    doc: d,
+                    start: name.start,
+                    end: name.end,
+                };
+                let slot = first
+                    .entry((name.canonical, name.spelling, cluster_rank))
+                    .or_insert(candidate);
+                // The first use by document id, whatever the input order.
+                if (id_rank[d as usize], name.start) < (id_rank[slot.doc as usize], slot.start) {
+                    *slot = candidate;
+                }
+            }
+        }
+        let mut grouped: HashMap<u32, HashMap<u32, Vec<Use>>> = HashMap::new();
+        for ((canonical, spelling, _), use_) in first {
+            grouped
+                .entry(canonical)
+                .or_default()
+                .entry(spelling)
+                .or_default()
+                .push(use_);
+        }
+        let people = grouped
+            .into_iter()
+            .map(|(canonical, spellings)| {
+                let mut spellings: Vec<Spelling> = spellings
+                    .into_iter()
+                    .map(|(key, mut uses)| {
+                        uses.sort_unstable_by_key(|u| u.cluster_rank);
+                        Spelling { key, uses }
+                    })
+                    .collect();
+                spellings.sort_unstable_by(|a, b| {
+                    index.spellings.text(a.key).cmp(index.spellings.text(b.key))
+                });
+                let mut clusters: Vec<u32> = spellings
+                    .iter()
+                    .flat_map(|s| s.uses.iter().map(|u| u.cluster_rank))
+                    .collect();
+                clusters.sort_unstable();
+                clusters.dedup();
+                let person = Person {
+                    clusters: clusters.len(),
+                    spellings,
+                };
+                (canonical, person)
+            })
+            .collect();
+        Self { people }
+    }
+
+    /// `name_consistency` for a document of cluster `cluster_rank`, and the spans of its
+    /// minority spellings.
+    pub fn signal(
+        &self,
+        doc: &Document,
+        cluster_rank: u32,
+        index: &Index,
+    ) -> (Signal, Vec<(usize, usize)>) {
+        let mut checkable = false;
+        let mut flagged: Vec<Evidence> = Vec::new();
+        let mut spans = Vec::new();
+        for name in names(doc) {
+            let Some(person) = index
+                .people
+                .get(&name.canonical)
+                .and_then(|c| self.people.get(&c))
+            else {
+                continue;
+            };
+            if person.clusters < 2 {
+                continue;
+            }
+            checkable = true;
+            let own_key = spelling_key(&name.form);
+            let own_id = index.spellings.get(&own_key);
+            let own = person
+                .spellings
+                .iter()
+                .find(|s| Some(s.key) == own_id)
+                .map_or(0, |s| s.uses.len());
+            let best = person
+                .spellings
+                .iter()
+                .filter(|s| {
+                    Some(s.key) != own_id
+                        && own_key.len() >= 4
+                        && strsim::levenshtein(index.spellings.text(s.key), &own_key) <= 2
+                })
+                // Most clusters; among equals, the first spelling in key order.
+                .rev()
+                .max_by_key(|s| s.uses.len());
+            if let Some(best) = best.filter(|s| s.uses.len() > own) {
+                // Point at a use in another cluster, so the counterpart is independent.
+                let use_ = best
+                    .uses
+                    .iter()
+                    .find(|u| u.cluster_rank != cluster_rank)
+                    .unwrap_or(&best.uses[0]);
+                let count = best.uses.len();
+                flagged.push(at(
+                    &doc.id,
+                    name.start,
+                    name.end,
+                    format!(
+                        "minority spelling of {} ({own} cluster(s) against {count})",
+                        name.canonical
+                    ),
+                ));
+                let counterpart = at(
+                    index.id(use_.doc),
+                    use_.start as usize,
+                    use_.end as usize,
+                    format!("spelling used by {count} independent cluster(s)"),
+                );
+                if !flagged.contains(&counterpart) {
+                    flagged.push(counterpart);
+                }
+                spans.push((name.start, name.end));
+            }
+        }
+        if !checkable {
+            let reason = "no person named here is named by another independent cluster";
+            return (not_applicable(&doc.id, NAME_CONSISTENCY, reason), spans);
+        }
+        let score = 1.0 - (spans.len() as f64 / 2.0).min(1.0);
+        if flagged.is_empty() {
+            flagged.push(note(
+                &doc.id,
+                "names spelt as the other independent clusters spell them",
+            ));
+        }
+        (scored(NAME_CONSISTENCY, score, flagged), spans)
+    }
+}
