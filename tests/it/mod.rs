@@ -1,5 +1,6 @@
 mod determinism;
 mod export;
+mod fuzz_replay;
 mod inputs;
 mod pipeline_tests;
 mod plugins;
