@@ -1,5 +1,6 @@
 mod determinism;
 mod export;
+mod fuzz_replay;
 mod hostile_inputs;
 mod inputs;
 mod output_safety;

@@ -3,6 +3,7 @@
 use std::process::Command;
 
 mod build_plugins;
+mod fuzz;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -46,6 +47,17 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Run every cargo-fuzz target under `fuzz/` (nightly + cargo-fuzz) for a while, one at a
+    /// time, print runs, coverage and crashes, and fail on a crash.
+    Fuzz {
+        /// Seconds to fuzz each target.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+        /// Only this target (repeatable): pipeline_config, normalize_text, normalize_html,
+        /// jsonl_reader, extract.
+        #[arg(long = "target")]
+        targets: Vec<String>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -60,6 +72,7 @@ fn main() -> Result<()> {
         }
         Task::GenCorpus { args } => bench_tool("gen-corpus", &args),
         Task::DedupeAri { args } => bench_tool("dedupe-ari", &args),
+        Task::Fuzz { seconds, targets } => fuzz::fuzz(seconds, &targets),
     }
 }
 

@@ -26,7 +26,9 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A problem at 1-based `line` and `column` of `source`, underlining `width` characters.
+    /// A problem at 1-based `line` and `column` of `source`, underlining `width` characters. A
+    /// place past the end of its line or of the file (a parser reporting the end of input) is
+    /// moved back to the nearest real place, so the position shown matches the underline.
     pub(crate) fn at(
         source: &str,
         line: usize,
@@ -36,6 +38,7 @@ impl Diagnostic {
         message: String,
     ) -> Self {
         let start = byte_offset(source, line, column);
+        let (line, column) = line_and_column(source, start);
         let end = source[start..]
             .char_indices()
             .take_while(|(_, c)| *c != '\n')
@@ -87,6 +90,16 @@ fn line_length(source: &str, offset: usize) -> usize {
         .find('\n')
         .map_or(source.len(), |at| offset + at);
     end - start
+}
+
+/// The 1-based line and character column of byte `offset` of `source`.
+fn line_and_column(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset];
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
 }
 
 /// Every problem found in one pipeline file; `Display` renders them with source snippets.
@@ -177,5 +190,17 @@ mod tests {
         assert_eq!(byte_offset(source, 1, 4), 3);
         assert_eq!(byte_offset(source, 2, 1), 6);
         assert_eq!(byte_offset(source, 9, 9), source.len());
+    }
+
+    #[test]
+    fn a_place_past_the_end_is_moved_back_into_the_file() {
+        // A YAML parser reports an unclosed `{` at the end of input, on a line that isn't there.
+        let source = "a: {b: é";
+        let diagnostic = Diagnostic::at(source, 2, 1, 1, String::new(), "unclosed".into());
+        assert_eq!((diagnostic.line, diagnostic.column), (1, 9));
+        let diagnostic = Diagnostic::at("a: 1\nbb\n", 2, 7, 1, String::new(), "x".into());
+        assert_eq!((diagnostic.line, diagnostic.column), (2, 3));
+        let diagnostic = Diagnostic::at("a: 1\nbb\n", 2, 2, 1, String::new(), "x".into());
+        assert_eq!((diagnostic.line, diagnostic.column), (2, 2));
     }
 }

@@ -35,7 +35,12 @@ pub fn clean_text(text: &str) -> String {
         out.push_str(&cleaned);
         blank_run = 0;
     }
-    out
+    // Dropping a character can leave a letter next to a combining mark it composes with
+    // ("e\u{200B}\u{301}"): normalize again when the quick check is not sure.
+    match is_nfc_quick(out.chars()) {
+        IsNormalized::Yes => out,
+        _ => out.nfc().collect(),
+    }
 }
 
 /// Splits on `\n`, `\r\n`, `\r` and the Unicode line and paragraph separators.
@@ -215,6 +220,11 @@ mod tests {
     fn text_is_nfc_and_typography_is_kept() {
         let decomposed = "Cafe\u{301} “quoted” — dash";
         assert_eq!(clean_text(decomposed), "Café “quoted” — dash");
+    }
+
+    #[test]
+    fn text_stays_nfc_when_a_dropped_character_separated_a_combining_mark() {
+        assert_eq!(clean_text("Cafe\u{200B}\u{301} ca\u{7}\u{308}"), "Café cä");
     }
 
     #[test]

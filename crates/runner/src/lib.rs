@@ -20,6 +20,22 @@ pub use input::discover;
 pub use records::{Dropped, Rejected};
 pub use run::{run, trace, RunOptions, RunSummary, StageStats, StageTrace, Trace, CHUNK_SIZE};
 
+/// Turns one line of a JSON Lines file (its bytes without the newline; `line` is 1-based) into a
+/// document, or into the reject a run would record for it: exactly what a run does with each
+/// non-blank line. Public so the fuzz targets and tests can drive the reader without files.
+pub fn jsonl_document(
+    path: &std::path::Path,
+    line: u64,
+    bytes: &[u8],
+) -> Result<newspipe_core::Document, Rejected> {
+    input::RawRecord::Line {
+        path: path.to_path_buf(),
+        line,
+        bytes: bytes.to_vec(),
+    }
+    .into_document()
+}
+
 /// Why a run stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

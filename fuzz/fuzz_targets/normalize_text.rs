@@ -1,0 +1,6 @@
+#![no_main]
+//! Fuzz target `normalize_text`: see `newspipe_fuzz::run` for what it drives and checks.
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| newspipe_fuzz::run("normalize_text", data));
