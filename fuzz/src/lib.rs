@@ -138,7 +138,7 @@ pub fn normalize(format: InputFormat, data: &[u8]) {
         .collect();
     let raws: Vec<String> = docs.iter().map(|doc| doc.raw.clone()).collect();
     let mut stage = corpus_stage("normalize");
-    stage.observe(&docs).expect("observe");
+    stage.observe(&mut docs).expect("observe");
     stage.prepare().expect("prepare");
     let verdicts = stage.apply(&mut docs).expect("apply");
     assert_eq!(verdicts.len(), docs.len(), "one disposition per document");
@@ -296,7 +296,7 @@ pub fn extract(data: &[u8]) {
         })
         .collect();
     let mut stage = corpus_stage("extract");
-    stage.observe(&docs).expect("observe");
+    stage.observe(&mut docs).expect("observe");
     stage.prepare().expect("prepare");
     let verdicts = stage.apply(&mut docs).expect("apply");
     assert_eq!(verdicts.len(), docs.len(), "one disposition per document");
