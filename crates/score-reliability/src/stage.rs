@@ -1,7 +1,7 @@
 //! The stage as the runner sees it: `observe` computes the document-only signals, writes them
-//! on the document and keeps compact keys (and one byte per claim); `prepare` judges what needs the whole corpus;
-//! `apply` adds each document's corpus signals and writes its final `reliability` and each
-//! claim's.
+//! on the document and keeps compact keys (and one byte per claim); `prepare` judges what needs
+//! the whole corpus; `apply` adds each document's corpus signals and writes its final
+//! `reliability` and each claim's.
 
 use newspipe_core::{
     ClaimReliability, CorpusStage, Disposition, Document, Reliability, Signal, StageError,
