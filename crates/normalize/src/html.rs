@@ -168,24 +168,31 @@ const VOID: &[&[u8]] = &[
     b"source", b"track", b"wbr", b"p", b"li", b"dt", b"dd", b"tr", b"td", b"th", b"option",
 ];
 
-/// Whether tags nest deeper than `limit`, estimated on the raw bytes without a parse.
+/// Whether tags nest deeper than `limit`, estimated on the raw bytes without a parse, in one
+/// pass (a page full of `<` and no `>` stays linear).
 fn nesting_exceeds(html: &str, limit: usize) -> bool {
     let bytes = html.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
-    while let Some(offset) = bytes[i..].iter().position(|b| *b == b'<') {
+    // The first `>` at or after `i`, searched again only once `i` has passed it; `None` once
+    // there is none left.
+    let mut next_close = Some(0);
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         i += offset + 1;
         match bytes.get(i) {
             Some(b'/') => depth = depth.saturating_sub(1),
             Some(c) if c.is_ascii_alphabetic() => {
-                let name_len = bytes[i..]
+                let name = &bytes[i..];
+                let name = &name[..name
                     .iter()
-                    .take_while(|b| b.is_ascii_alphanumeric())
-                    .count();
-                let name = bytes[i..i + name_len].to_ascii_lowercase();
-                let tag_end = bytes[i..].iter().position(|b| *b == b'>').map(|p| i + p);
-                let self_closing = tag_end.is_some_and(|e| e > 0 && bytes[e - 1] == b'/');
-                if !self_closing && !VOID.contains(&name.as_slice()) {
+                    .position(|b| !b.is_ascii_alphanumeric())
+                    .unwrap_or(name.len())];
+                if next_close.is_some_and(|close| close < i) {
+                    next_close = memchr::memchr(b'>', &bytes[i..]).map(|p| i + p);
+                }
+                let self_closing = next_close.is_some_and(|close| bytes[close - 1] == b'/');
+                let void = VOID.iter().any(|v| v.eq_ignore_ascii_case(name));
+                if !self_closing && !void {
                     depth += 1;
                     if depth > limit {
                         return true;
@@ -416,6 +423,10 @@ mod tests {
         assert!(nesting_exceeds(&deep, 49));
         assert!(!nesting_exceeds(&deep, 50));
         assert!(!nesting_exceeds(&"<p>a</p>".repeat(1000), 2));
+        // Tags whose `>` never comes still open a level each; `<DIV` counts like `<div`.
+        assert!(nesting_exceeds(&"<DIV <span ".repeat(3), 5));
+        assert!(!nesting_exceeds(&"<DIV <span ".repeat(3), 6));
+        assert!(!nesting_exceeds("<BR><Img src=x/><div/>", 0));
     }
 
     #[test]
