@@ -137,6 +137,11 @@ impl Sinks {
             });
         }
         tracing::info!(id = %record.id, stage = %record.stage, reason = %record.reason, "Document rejected.");
+        self.keep_rejected(record)
+    }
+
+    /// Counts and stores a rejected document, already checked against `on_error` and logged.
+    fn keep_rejected(&mut self, record: Rejected) -> Result<(), RunError> {
         self.rejected_count += 1;
         match &mut self.files {
             Some((rejects, _)) => rejects.write(&record).map_err(RunError::Output),
@@ -145,6 +150,18 @@ impl Sinks {
                 Ok(())
             }
         }
+    }
+
+    /// Records what another set of sinks kept in memory (and already checked and logged), in
+    /// its order.
+    fn absorb(&mut self, other: Sinks) -> Result<(), RunError> {
+        for record in other.rejected {
+            self.keep_rejected(record)?;
+        }
+        for record in other.dropped {
+            self.drop(record)?;
+        }
+        Ok(())
     }
 
     fn drop(&mut self, record: Dropped) -> Result<(), RunError> {
@@ -220,6 +237,12 @@ pub fn run(
         let passes = pass_bounds(&steps);
         for (pass, &(lo, hi)) in passes.iter().enumerate() {
             let last = pass + 1 == passes.len();
+            if last && hi - lo >= 2 && matches!(steps[hi - 1].work, Work::Corpus(_)) {
+                let (read, written) = flow_overlapping_sink(source, &mut steps[lo..hi], &mut sinks)?;
+                summary.read += read;
+                summary.written += written;
+                break;
+            }
             let mut spool = Spool::new(options.memory_budget);
             for batch in source {
                 let Batch { docs, rejects, read } = batch?;
@@ -466,6 +489,54 @@ fn flow(
         docs = kept;
     }
     Ok(docs)
+}
+
+/// The last pass when it ends in a corpus stage (export): while that stage writes batch k, the
+/// stages before it already work on batch k+1, so a serial writer (SQLite) overlaps with the
+/// parallel stages instead of leaving cores idle. The final stage's rejects and drops for batch
+/// k are recorded after the earlier stages' for batch k+1, the same order on any thread count.
+/// Returns the documents read and written.
+fn flow_overlapping_sink(
+    source: impl Iterator<Item = Result<Batch, RunError>>,
+    steps: &mut [Step],
+    sinks: &mut Sinks,
+) -> Result<(u64, u64), RunError> {
+    let (head, sink) = steps.split_at_mut(steps.len() - 1);
+    let on_error = sinks.on_error;
+    let (mut read, mut written) = (0, 0);
+    let mut pending: Option<Vec<Document>> = None;
+    for batch in source {
+        let Batch {
+            docs,
+            rejects,
+            read: count,
+        } = batch?;
+        read += count;
+        for rejected in rejects {
+            sinks.reject(rejected)?;
+        }
+        let previous = pending.take();
+        let (ahead, behind) = rayon::join(
+            || flow(docs, head, sinks),
+            || {
+                previous
+                    .map(|docs| {
+                        let mut records = Sinks::new(None, on_error);
+                        flow(docs, sink, &mut records).map(|out| (out.len(), records))
+                    })
+                    .transpose()
+            },
+        );
+        if let Some((count, records)) = behind? {
+            written += count as u64;
+            sinks.absorb(records)?;
+        }
+        pending = Some(ahead?);
+    }
+    if let Some(docs) = pending {
+        written += flow(docs, sink, sinks)?.len() as u64;
+    }
+    Ok((read, written))
 }
 
 fn source_label(doc: &Document) -> String {
