@@ -43,6 +43,8 @@ pub struct ExtractStage {
     map: CanonicalMap,
     /// Claim names with their kinds, for the few documents where a spelling alone is ambiguous.
     ambiguous: HashMap<String, Vec<ClaimNames>>,
+    /// Whether `observe` saw (and annotated) any document; if not, `apply` annotates.
+    observed: bool,
 }
 
 /// What one claim names, each name with its kind, as the document alone spells it.
@@ -74,6 +76,7 @@ impl ExtractStage {
             index: NameIndex::default(),
             map: CanonicalMap::default(),
             ambiguous: HashMap::new(),
+            observed: false,
         }
     }
 
@@ -192,6 +195,7 @@ impl CorpusStage for ExtractStage {
         if !self.config.canonicalize {
             return Ok(());
         }
+        self.observed = true;
         let this = &*self;
         let ambiguous: Vec<Option<Vec<ClaimNames>>> = docs
             .par_iter_mut()
@@ -220,7 +224,7 @@ impl CorpusStage for ExtractStage {
 
     fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
         let this = &*self;
-        if self.config.canonicalize {
+        if self.observed {
             docs.par_iter_mut().for_each(|doc| this.canonicalize(doc));
         } else {
             docs.par_iter_mut().for_each(|doc| {

@@ -171,6 +171,21 @@ fn copies_in_one_dedupe_cluster_count_once_for_the_majority() {
 }
 
 #[test]
+fn apply_without_a_first_pass_still_annotates() {
+    // `observe` does the finding when the runner calls it; a caller that skips it still gets
+    // every annotation, each document on its own.
+    let mut stage = ExtractStage::new(ExtractConfig::default());
+    let mut docs = vec![Document::new(
+        "a",
+        Source::default(),
+        "Prime Minister Keir Starmer said on Monday that 3,000 troops would go.".into(),
+    )];
+    stage.apply(&mut docs).expect("apply");
+    assert_eq!(docs[0].entities[0].canonical, "Keir Starmer");
+    assert!(!docs[0].quantities.is_empty(), "{:?}", docs[0].quantities);
+}
+
+#[test]
 fn without_canonicalization_each_document_stands_alone() {
     let mut stage = ExtractStage::new(ExtractConfig {
         canonicalize: false,
