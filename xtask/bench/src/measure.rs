@@ -33,6 +33,9 @@ pub struct BenchArgs {
     /// Also write the results as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Runs of each measurement; the table shows the median (a shared machine is noisy).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    repeat: u32,
     /// Also run the whole pipeline on a generated corpus of about this many MB of text, on all
     /// threads, for its time and peak memory at scale (0: skip; the check is 500).
     #[arg(long, default_value_t = 0.0)]
@@ -153,10 +156,15 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
 
     // The whole pipeline, each run in a fresh process: its peak memory is the run's own.
     for t in dedup([1, threads]) {
-        let run = whole_pipeline_in_child(&args.pipeline, &corpus_path, work.path(), t)?;
-        let mut row = size.row("whole pipeline", t, run.seconds);
-        row.peak_mb = run.peak_mb;
-        eprintln!("  whole pipeline, {t} thread(s): {:.2}s", run.seconds);
+        let mut peak_mb = None;
+        let seconds = median_of(args.repeat, || {
+            let run = whole_pipeline_in_child(&args.pipeline, &corpus_path, work.path(), t)?;
+            peak_mb = peak_mb.max(run.peak_mb.map(|mb| mb.round() as u64));
+            Ok(run.seconds)
+        })?;
+        let mut row = size.row("whole pipeline", t, seconds);
+        row.peak_mb = peak_mb.map(|mb| mb as f64);
+        eprintln!("  whole pipeline, {t} thread(s): {seconds:.2}s");
         rows.push(row);
     }
     if args.scale_mb > 0.0 {
@@ -194,10 +202,13 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     for spec in pipeline.stages.iter().filter(|s| s.name != "export") {
         let mut output = Vec::new();
         for t in dedup([1, threads]) {
-            let (seconds, out) = time_stage(&registry, &pipeline, spec, &docs, t)?;
+            let seconds = median_of(args.repeat, || {
+                let (seconds, out) = time_stage(&registry, &pipeline, spec, &docs, t)?;
+                output = out;
+                Ok(seconds)
+            })?;
             eprintln!("  {}, {t} thread(s): {seconds:.2}s", spec.name);
             rows.push(size.row(&spec.name, t, seconds));
-            output = out;
         }
         docs = output;
     }
@@ -208,7 +219,9 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
                 name: "normalize".into(),
                 config: serde_json::json!({}),
             };
-            let (seconds, _) = time_stage(&registry, &pipeline, &spec, &pages, 1)?;
+            let seconds = median_of(args.repeat, || {
+                Ok(time_stage(&registry, &pipeline, &spec, &pages, 1)?.0)
+            })?;
             let mut row = html.row("normalize (HTML pages)", 1, seconds);
             row.what = format!("normalize ({} HTML pages)", pages.len());
             rows.push(row);
@@ -417,6 +430,13 @@ fn plugin_overhead(
         best[1],
     ));
     Ok((best[1] / best[0] - 1.0) * 100.0)
+}
+
+/// The median of `runs` measurements.
+fn median_of(runs: u32, mut measure: impl FnMut() -> Result<f64>) -> Result<f64> {
+    let mut seconds = (0..runs).map(|_| measure()).collect::<Result<Vec<f64>>>()?;
+    seconds.sort_by(f64::total_cmp);
+    Ok(seconds[seconds.len() / 2])
 }
 
 /// Builds a fresh instance of a stage and times it over a copy of `docs`.
