@@ -6,6 +6,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
 use newspipe_core::Document;
+use rayon::prelude::*;
 
 /// Documents in input order, part in memory, the rest spilled to disk.
 pub struct Spool {
@@ -47,9 +48,17 @@ impl Spool {
             self.spill = Some(BufWriter::new(tempfile::tempfile()?));
         }
         let writer = self.spill.as_mut().expect("spill file was just created");
-        for doc in &batch {
-            serde_json::to_writer(&mut *writer, doc)?;
-            writer.write_all(b"\n")?;
+        // Serializing is the costly part: it runs on every worker, the writing in order.
+        let lines: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|doc| {
+                let mut line = serde_json::to_vec(doc)?;
+                line.push(b'\n');
+                Ok(line)
+            })
+            .collect::<io::Result<_>>()?;
+        for line in lines {
+            writer.write_all(&line)?;
         }
         self.spilled += batch.len() as u64;
         Ok(())
@@ -111,25 +120,25 @@ impl Iterator for SpoolDrain {
             return Some(Ok(batch));
         }
         let reader = self.spill.as_mut()?;
-        let mut batch = Vec::with_capacity(self.batch_size);
-        let mut line = String::new();
-        while batch.len() < self.batch_size {
-            line.clear();
+        let mut lines = Vec::with_capacity(self.batch_size);
+        while lines.len() < self.batch_size {
+            let mut line = String::new();
             match reader.read_line(&mut line) {
                 Ok(0) => break,
-                Ok(_) => match serde_json::from_str::<Document>(&line) {
-                    Ok(doc) => batch.push(doc),
-                    Err(err) => return Some(Err(err.into())),
-                },
+                Ok(_) => lines.push(line),
                 Err(err) => return Some(Err(err)),
             }
         }
-        if batch.is_empty() {
+        if lines.is_empty() {
             self.spill = None;
-            None
-        } else {
-            Some(Ok(batch))
+            return None;
         }
+        // Read in order, parsed on every worker.
+        let batch = lines
+            .par_iter()
+            .map(|line| serde_json::from_str::<Document>(line).map_err(io::Error::from))
+            .collect::<io::Result<Vec<Document>>>();
+        Some(batch)
     }
 }
 
