@@ -117,26 +117,25 @@ impl ExtractStage {
             .iter()
             .map(|e| (e.kind, e.canonical.clone()))
             .collect();
-        let canonical = |name: &str| {
-            let kind = doc
-                .entities
-                .iter()
-                .find(|e| e.canonical == name)
-                .map(|e| e.kind);
-            match kind {
-                Some(kind) => self.map.canonical(kind, name),
-                None => name.to_string(),
-            }
+        // Each name's kind as this document uses it (at its first mention).
+        let mut kinds: HashMap<&str, EntityKind> = HashMap::with_capacity(doc.entities.len());
+        for e in &doc.entities {
+            kinds.entry(e.canonical.as_str()).or_insert(e.kind);
+        }
+        let canonical = |name: &str| match kinds.get(name) {
+            Some(&kind) => self.map.canonical(kind, name),
+            None => name.to_string(),
         };
         let quote_speakers: Vec<Option<String>> = doc
             .quotes
             .iter()
             .map(|q| {
                 let speaker = q.speaker.as_deref()?;
-                let mention = doc
-                    .entities
-                    .iter()
-                    .find(|e| Some(e.start) == q.speaker_start);
+                // Entities are sorted by start and never overlap.
+                let mention = q.speaker_start.and_then(|start| {
+                    let at = doc.entities.binary_search_by_key(&start, |e| e.start);
+                    at.ok().map(|i| &doc.entities[i])
+                });
                 Some(match mention {
                     Some(e) => self.map.canonical(e.kind, speaker),
                     None => canonical(speaker),
