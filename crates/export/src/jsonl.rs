@@ -4,11 +4,11 @@ use std::io::Write;
 use std::path::Path;
 
 use newspipe_core::{AtomicFile, Document, StageError};
+use rayon::prelude::*;
 
 /// A JSON Lines file being written.
 pub struct JsonlWriter {
     file: AtomicFile,
-    line: Vec<u8>,
 }
 
 impl JsonlWriter {
@@ -16,17 +16,24 @@ impl JsonlWriter {
     pub fn create(path: &Path) -> std::io::Result<Self> {
         Ok(Self {
             file: AtomicFile::create(path)?,
-            line: Vec::new(),
         })
     }
 
-    /// Writes one document as one line, as it is (an empty `raw` is left out).
-    pub fn write(&mut self, doc: &Document) -> Result<(), StageError> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, doc)
-            .map_err(|err| StageError::new(format!("cannot serialize document: {err}")))?;
-        self.line.push(b'\n');
-        self.file.write_all(&self.line)?;
+    /// Writes each document as one line, as it is (an empty `raw` is left out), in order. The
+    /// serializing, the costly part, runs on every worker.
+    pub fn write(&mut self, docs: &[&Document]) -> Result<(), StageError> {
+        let lines = docs
+            .par_iter()
+            .map(|doc| {
+                let mut line = serde_json::to_vec(doc)
+                    .map_err(|err| StageError::new(format!("cannot serialize document: {err}")))?;
+                line.push(b'\n');
+                Ok(line)
+            })
+            .collect::<Result<Vec<Vec<u8>>, StageError>>()?;
+        for line in lines {
+            self.file.write_all(&line)?;
+        }
         Ok(())
     }
 

@@ -180,7 +180,7 @@ impl Export {
                 scope.spawn(move |_| kept.iter().for_each(|doc| report.add(doc)));
             }
             if let Some(writer) = self.jsonl.as_mut() {
-                jsonl = kept.iter().try_for_each(|doc| writer.write(doc));
+                jsonl = writer.write(kept);
             }
         });
         sqlite.and(csv).and(jsonl)
