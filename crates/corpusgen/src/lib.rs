@@ -35,11 +35,13 @@
 //! keep that attribution with anything you ship from them.
 
 mod ari;
+mod cpu;
 pub mod damage;
 mod generate;
 mod source;
 
 pub use ari::{adjusted_rand_index, pair_precision_recall};
+pub use cpu::{process_cpu_seconds, thread_cpu_seconds};
 pub use generate::{
     generate, mean_within_cluster_jaccard, read_jsonl, write_jsonl, CorpusDoc, CorpusSpec,
     DamageRates,

@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use newspipe_core::{CorpusStage, Document, Meta, Source};
 use newspipe_corpusgen::{
-    adjusted_rand_index, generate, load_article_bodies, synthetic_articles, CorpusSpec,
+    adjusted_rand_index, generate, load_article_bodies, process_cpu_seconds, synthetic_articles,
+    CorpusSpec,
 };
 use newspipe_dedupe::{Dedupe, DedupeConfig, Preset};
 
@@ -76,7 +77,7 @@ fn main() {
         };
         let mut stage = Dedupe::new(config.resolve().expect("valid config"));
         let start = Instant::now();
-        let cpu_start = cpu_seconds();
+        let cpu_start = process_cpu_seconds();
         pool.install(|| {
             for batch in docs.chunks_mut(1000) {
                 stage.observe(batch).expect("observe");
@@ -91,7 +92,7 @@ fn main() {
             }
         });
         let total = start.elapsed().as_secs_f64();
-        let cpu = cpu_seconds().map(|end| end - cpu_start.unwrap_or(end));
+        let cpu = process_cpu_seconds().map(|end| end - cpu_start.unwrap_or(end));
         let predicted: Vec<&str> = docs
             .iter()
             .map(|d| d.dedupe.as_ref().map_or("", |info| info.cluster.as_str()))
@@ -112,13 +113,4 @@ fn main() {
             if repeat == 1 { adjusted_rand_index(&truth, &predicted) } else { f64::NAN },
         );
     }
-}
-
-/// CPU time (user + system) of this process so far, from `/proc/self/stat` (Linux only): on
-/// a busy machine it measures the work better than the wall clock.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let fields: Vec<&str> = stat.rsplit_once(") ")?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
 }

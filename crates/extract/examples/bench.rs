@@ -6,13 +6,15 @@
 //!
 //! The corpus defaults to `$NEWSPIPE_DEVDATA/wcxb-dev-articles.jsonl.gz`, else
 //! `<workspace>/../shared/devdata/`. It prints tokens/s for per-document extraction and for the
-//! whole stage (observe + prepare + apply, which extracts every document twice).
+//! whole stage (observe extracts every document, prepare builds the canonical map, apply swaps
+//! in the canonical names).
 
 use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use newspipe_core::{CorpusStage, Document, Meta, Source};
+use newspipe_corpusgen::process_cpu_seconds;
 use newspipe_extract::{extract, ExtractConfig, ExtractStage};
 
 fn corpus_path() -> PathBuf {
@@ -22,22 +24,12 @@ fn corpus_path() -> PathBuf {
     newspipe_corpusgen::devdata_file()
 }
 
-/// CPU seconds this process has used (user + system, from `/proc/self/stat`), so a busy
-/// machine does not distort the figures; `None` off Linux.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let after_name = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
-}
-
 /// Wall-clock and CPU time of `f`.
 fn timed<T>(f: impl FnOnce() -> T) -> (T, f64, Option<f64>) {
-    let (cpu0, start) = (cpu_seconds(), Instant::now());
+    let (cpu0, start) = (process_cpu_seconds(), Instant::now());
     let out = f();
     let wall = start.elapsed().as_secs_f64();
-    let cpu = cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
+    let cpu = process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
     (out, wall, cpu)
 }
 

@@ -7,6 +7,7 @@
 mod devdata;
 
 use newspipe_core::{Document, InputFormat, Source};
+use newspipe_corpusgen::thread_cpu_seconds;
 use newspipe_normalize::{flatten_html, NormalizeConfig, Normalizer};
 
 fn main() {
@@ -54,19 +55,4 @@ fn main() {
         pages.len() as f64 / secs,
         bytes as f64 / 1e6 / secs
     );
-}
-
-/// CPU time of this thread (Linux `/proc/thread-self/schedstat`); wall time elsewhere.
-fn thread_cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map(|ns| ns / 1e9)
-        .unwrap_or_else(|| {
-            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            START
-                .get_or_init(std::time::Instant::now)
-                .elapsed()
-                .as_secs_f64()
-        })
 }

@@ -12,6 +12,7 @@ mod devdata;
 use std::io::Write;
 
 use newspipe_core::{Document, InputFormat, Source};
+use newspipe_corpusgen::thread_cpu_seconds;
 use newspipe_normalize::eval::{aggregate, page_counts};
 use newspipe_normalize::{
     flatten_html, fold_for_matching, ExtractorChoice, NormalizeConfig, Normalizer,
@@ -78,22 +79,6 @@ fn main() {
         out_dir.as_deref(),
         |text| run(&normalizer, text, InputFormat::Text),
     );
-}
-
-/// CPU time of this thread (Linux `/proc/thread-self/schedstat`), so that other processes on a
-/// busy machine do not slow the figures down; wall time where that file is missing.
-fn thread_cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
-        .map(|ns| ns / 1e9)
-        .unwrap_or_else(|| {
-            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-            START
-                .get_or_init(std::time::Instant::now)
-                .elapsed()
-                .as_secs_f64()
-        })
 }
 
 /// Title, byline and date against the gold metadata, compared as the research notes describe:
