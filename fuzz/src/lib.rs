@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use newspipe_core::{BuildContext, Document, InputFormat, Source, StageInstance};
+use newspipe_core::{BuildContext, Document, InputFormat, Source};
 use serde_json::Value;
 
 /// Every target, by the name of its `fuzz_targets/<name>.rs` and its seed folders.
@@ -123,7 +123,7 @@ pub fn pipeline_config(data: &[u8]) {
 /// site-repeat index is exercised. Checks `text` (see [`check_clean_text`]), `removed` spans
 /// and the dates it sets.
 pub fn normalize(format: InputFormat, data: &[u8]) {
-    let mut docs: Vec<Document> = documents(data)
+    let docs: Vec<Document> = documents(data)
         .into_iter()
         .enumerate()
         .map(|(i, raw)| {
@@ -136,13 +136,13 @@ pub fn normalize(format: InputFormat, data: &[u8]) {
             Document::new(format!("d{i}"), source, raw)
         })
         .collect();
-    let raws: Vec<String> = docs.iter().map(|doc| doc.raw.clone()).collect();
-    let mut stage = corpus_stage("normalize");
-    stage.observe(&mut docs).expect("observe");
-    stage.prepare().expect("prepare");
-    let verdicts = stage.apply(&mut docs).expect("apply");
-    assert_eq!(verdicts.len(), docs.len(), "one disposition per document");
-    for (doc, raw) in docs.iter().zip(&raws) {
+    let raws: std::collections::HashMap<String, String> = docs
+        .iter()
+        .map(|doc| (doc.id.clone(), doc.raw.clone()))
+        .collect();
+    let docs = run_stage("normalize", docs);
+    for doc in &docs {
+        let raw = &raws[&doc.id];
         assert_eq!(&doc.raw, raw, "normalize changed `raw`");
         check_clean_text(&doc.text);
         for span in &doc.removed {
@@ -208,14 +208,28 @@ fn check_iso_date(date: Option<&str>) {
     }
 }
 
-fn corpus_stage(name: &str) -> Box<dyn newspipe_core::CorpusStage> {
+/// Runs the registered stage `name`, with its defaults, over `docs` as a pipeline run would;
+/// checks that no document is lost and returns those it kept.
+fn run_stage(name: &str, docs: Vec<Document>) -> Vec<Document> {
     let registry = newspipe::registry();
     let factory = registry.get(name).expect("stage is registered");
-    match factory.build(&Value::Object(Default::default()), &BuildContext::default()) {
-        Ok(StageInstance::Corpus(stage)) => stage,
-        Ok(StageInstance::Document(_)) => panic!("`{name}` is not a corpus stage"),
-        Err(err) => panic!("`{name}` does not build with its defaults: {err}"),
-    }
+    let stage = factory
+        .build(&Value::Object(Default::default()), &BuildContext::default())
+        .unwrap_or_else(|err| panic!("`{name}` does not build with its defaults: {err}"));
+    let count = docs.len();
+    let out = newspipe_runner::run_in_memory(
+        vec![(name.to_string(), stage)],
+        docs,
+        &newspipe_runner::MemoryRunOptions::default(),
+    )
+    .expect("the run succeeds");
+    assert!(out.rejected.is_empty(), "rejected: {:?}", out.rejected);
+    assert_eq!(
+        out.docs.len() + out.dropped.len(),
+        count,
+        "every document is kept or dropped with a reason"
+    );
+    out.docs
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -283,7 +297,7 @@ fn check_jsonl_document(doc: &Document, line: &[u8], number: u64) {
 /// publication date and some without. Every annotation must point into `text` on char
 /// boundaries and cover what it says it covers.
 pub fn extract(data: &[u8]) {
-    let mut docs: Vec<Document> = documents(data)
+    let docs: Vec<Document> = documents(data)
         .into_iter()
         .enumerate()
         .map(|(i, text)| {
@@ -295,11 +309,7 @@ pub fn extract(data: &[u8]) {
             doc
         })
         .collect();
-    let mut stage = corpus_stage("extract");
-    stage.observe(&mut docs).expect("observe");
-    stage.prepare().expect("prepare");
-    let verdicts = stage.apply(&mut docs).expect("apply");
-    assert_eq!(verdicts.len(), docs.len(), "one disposition per document");
+    let docs = run_stage("extract", docs);
     for doc in &docs {
         check_annotations(doc);
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use newspipe_core::{BuildContext, CorpusStage, RunInfo};
+use newspipe_core::{BuildContext, RunInfo, Sink};
 use newspipe_export::schema::TABLES;
 use newspipe_export::{Export, ExportConfig};
 use serde_json::Value;
@@ -273,7 +273,7 @@ fn fixture_report(dir: &Path) -> PathBuf {
         ..ExportConfig::default()
     };
     let mut export = Export::new(config, &cx).unwrap();
-    export.apply(&mut fixtures::corpus()).unwrap();
+    export.write(&mut fixtures::corpus()).unwrap();
     let run = RunInfo {
         pipeline: "fixture".into(),
         config_hash: "0123456789abcdef".into(),

@@ -1,3 +1,4 @@
+mod conformance;
 mod determinism;
 mod export;
 mod fuzz_replay;

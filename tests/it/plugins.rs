@@ -21,7 +21,7 @@ const PLUGIN_CRATES: [&str; 5] = [
 
 /// The library built from `crate_name`, building every plugin crate once per test binary (in
 /// release mode when the tests run in release mode, for the measuring test).
-fn library(crate_name: &str) -> PathBuf {
+pub(super) fn library(crate_name: &str) -> PathBuf {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     let dir = BUILT.get_or_init(|| {
         // The test binary lives in `<target>/<profile>/deps/`: build the plugins in the same

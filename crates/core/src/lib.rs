@@ -1,8 +1,8 @@
 //! # newspipe-core
 //!
 //! The shared vocabulary of newspipe: the [`Document`] that flows through a pipeline, the
-//! annotations each stage adds to it (every one carrying byte offsets into `text`), the two kinds
-//! of stage ([`DocumentStage`] and [`CorpusStage`]), the [`Registry`] that maps YAML stage names to
+//! annotations each stage adds to it (every one carrying byte offsets into `text`), the three
+//! kinds of stage ([`DocumentStage`], [`CorpusStage`] and [`Sink`]), the [`Registry`] that maps YAML stage names to
 //! constructors, and the error types.
 //!
 //! The JSON form of [`Document`] is a public contract: it is what `export` writes as JSON Lines
@@ -28,4 +28,7 @@ pub use document::{
 pub use error::{BuildError, StageError};
 pub use output::AtomicFile;
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
-pub use stage::{panic_message, CorpusStage, Disposition, DocumentStage, RunInfo};
+pub use stage::{
+    isolate, panic_message, CorpusStage, Disposition, DocumentStage, DynCorpusStage, Erased,
+    RunInfo, Sink,
+};

@@ -5,14 +5,26 @@ use std::path::PathBuf;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
-use crate::{parse_config, BuildError, ConfigIssue, CorpusStage, DocumentStage};
+use crate::stage::Corpus;
+use crate::{
+    parse_config, BuildError, ConfigIssue, CorpusStage, DocumentStage, DynCorpusStage, Sink,
+};
 
 /// A built stage, ready to run.
 pub enum StageInstance {
     /// Runs on each document independently, in parallel.
     Document(Box<dyn DocumentStage>),
-    /// Sees the corpus as a whole.
-    Corpus(Box<dyn CorpusStage>),
+    /// Observes every document, prepares a state, then applies it to each document.
+    Corpus(Box<dyn DynCorpusStage>),
+    /// Writes the documents out, in input order.
+    Sink(Box<dyn Sink>),
+}
+
+impl StageInstance {
+    /// A corpus stage, as the runner holds it.
+    pub fn corpus<S: CorpusStage>(stage: S) -> Self {
+        Self::Corpus(Box::new(Corpus(stage)))
+    }
 }
 
 /// What a stage may need to know about the pipeline it is built for.

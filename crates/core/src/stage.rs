@@ -1,7 +1,29 @@
-//! The two kinds of stage. Built-in stages and plugins implement the same traits.
+//! The stage contract. The runner owns the parallelism and the per-document isolation; a stage
+//! only says what it does to one document.
+//!
+//! There are three kinds of stage:
+//!
+//! - a [`DocumentStage`] looks at each document on its own (plugins, simple transforms);
+//! - a [`CorpusStage`] needs the corpus in view (normalize's site repeats, dedupe, extract's
+//!   canonical names, score-reliability). It works in three steps: [`observe`] one document at a
+//!   time into a small, serializable [`CorpusStage::Record`] (in parallel); [`prepare`] the
+//!   [`CorpusStage::State`] from every record, in input order (once); then [`apply`] to one
+//!   document at a time (in parallel), with one result per document. Records and states are
+//!   exactly what a run split over several machines ships between its tasks, so they have a
+//!   versioned binary encoding ([`DynCorpusStage::encode_records`]);
+//! - a [`Sink`] writes the documents out in input order (export).
+//!
+//! For every kind, a panic or an error on one document rejects that document only; `on_error:
+//! fail` turns it into a failed run.
+//!
+//! [`observe`]: CorpusStage::observe
+//! [`prepare`]: CorpusStage::prepare
+//! [`apply`]: CorpusStage::apply
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{Document, StageError};
 
@@ -14,7 +36,18 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// What a stage decided about a document it processed.
+/// Runs `call` on one document, turning a panic into that document's error.
+pub fn isolate<T>(call: impl FnOnce() -> Result<T, StageError>) -> Result<T, StageError> {
+    catch_unwind(AssertUnwindSafe(call)).unwrap_or_else(|panic| {
+        Err(StageError::new(format!(
+            "stage panicked: {}",
+            panic_message(panic.as_ref())
+        )))
+    })
+}
+
+/// What a stage decided about a document it processed. An `Err` in place of a disposition
+/// rejects the document (it goes to the rejects file with the error).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Disposition {
     /// The document goes on to the next stage.
@@ -28,7 +61,7 @@ pub enum Disposition {
     },
 }
 
-/// A stage that sees one document at a time (normalize, extract).
+/// A stage that sees one document at a time and needs nothing else.
 ///
 /// The runner calls it from many threads at once over a batch and keeps input order, so it
 /// must be `Sync` and must not depend on the order in which documents arrive.
@@ -42,19 +75,181 @@ pub trait DocumentStage: Send + Sync {
     /// A panic on one document becomes that document's error, so the others go on.
     fn process_chunk(&self, docs: &mut [Document]) -> Vec<Result<Disposition, StageError>> {
         docs.iter_mut()
-            .map(|doc| {
-                catch_unwind(AssertUnwindSafe(|| self.process(doc))).unwrap_or_else(|panic| {
-                    Err(StageError::new(format!(
-                        "stage panicked: {}",
-                        panic_message(panic.as_ref())
-                    )))
-                })
-            })
+            .map(|doc| isolate(|| self.process(doc)))
             .collect()
     }
 }
 
-/// Facts about the run, handed to corpus stages when it ends (export records them).
+/// A stage that needs the corpus in view. Implement this; the runner sees it through
+/// [`DynCorpusStage`] (wrap it with [`StageInstance::corpus`](crate::StageInstance::corpus)).
+///
+/// Without [`needs_full_view`](Self::needs_full_view) (a config that turns the corpus part
+/// off), `observe` is never called and `apply` gets the state `prepare` makes from no records.
+pub trait CorpusStage: Send + Sync + 'static {
+    /// What `observe` keeps of one document: small (hashes, names, signatures), never its text.
+    type Record: Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// What `prepare` builds from every record; the only thing `apply` reads besides the
+    /// document.
+    type State: Serialize + DeserializeOwned + Send + Sync + 'static;
+
+    /// Version of the binary form of `Record` and `State`; bump it when either changes shape,
+    /// so a task never reads what an older build wrote.
+    const FORMAT_VERSION: u32;
+
+    /// Whether every document must be observed before any is applied.
+    fn needs_full_view(&self) -> bool {
+        true
+    }
+
+    /// First look at one document, from any thread. May already write what needs no other
+    /// document (the document carries it to `apply`): cheaper than finding it twice.
+    fn observe(&self, doc: &mut Document) -> Result<Self::Record, StageError>;
+
+    /// Builds the state from the records of every observed document, in input order. Called
+    /// once, after the last `observe`.
+    fn prepare(&self, records: Vec<Self::Record>) -> Result<Self::State, StageError>;
+
+    /// Second look at one document, from any thread. `position` is the document's place among
+    /// the observed documents (the index of its record), counted from 0 in input order.
+    fn apply(
+        &self,
+        state: &Self::State,
+        position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError>;
+}
+
+/// A record or state of some [`CorpusStage`], its type erased for the runner.
+pub struct Erased(Box<dyn Any + Send + Sync>);
+
+impl std::fmt::Debug for Erased {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Erased(..)")
+    }
+}
+
+/// The form of a [`CorpusStage`] the runner holds: records and states erased, and a binary
+/// encoding of what tasks ship. The runner calls it per document and isolates each call.
+pub trait DynCorpusStage: Send + Sync {
+    /// See [`CorpusStage::needs_full_view`].
+    fn needs_full_view(&self) -> bool;
+    /// See [`CorpusStage::observe`].
+    fn observe(&self, doc: &mut Document) -> Result<Erased, StageError>;
+    /// See [`CorpusStage::prepare`]; records must come from this stage's `observe`.
+    fn prepare(&self, records: Vec<Erased>) -> Result<Erased, StageError>;
+    /// See [`CorpusStage::apply`]; the state must come from this stage's `prepare`.
+    fn apply(
+        &self,
+        state: &Erased,
+        position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError>;
+    /// The records in the stage's versioned binary form.
+    fn encode_records(&self, records: &[Erased]) -> Result<Vec<u8>, StageError>;
+    /// Records back from [`encode_records`](Self::encode_records); an error names what is
+    /// wrong with the bytes.
+    fn decode_records(&self, bytes: &[u8]) -> Result<Vec<Erased>, StageError>;
+    /// The state in the stage's versioned binary form.
+    fn encode_state(&self, state: &Erased) -> Result<Vec<u8>, StageError>;
+    /// A state back from [`encode_state`](Self::encode_state).
+    fn decode_state(&self, bytes: &[u8]) -> Result<Erased, StageError>;
+}
+
+/// Wraps a [`CorpusStage`] as a [`DynCorpusStage`].
+pub(crate) struct Corpus<S>(pub(crate) S);
+
+/// Marks the binary form of records and states, so a wrong file is named as such.
+const MAGIC: &[u8; 4] = b"NPS1";
+
+fn encode<S: CorpusStage, T: Serialize>(value: &T) -> Result<Vec<u8>, StageError> {
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&S::FORMAT_VERSION.to_le_bytes());
+    postcard::to_extend(value, out)
+        .map_err(|err| StageError::new(format!("cannot encode stage data: {err}")))
+}
+
+fn decode<S: CorpusStage, T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StageError> {
+    let body = bytes
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or_else(|| StageError::new("not newspipe stage data (wrong magic bytes)"))?;
+    let (version, body) = body
+        .split_first_chunk::<4>()
+        .ok_or_else(|| StageError::new("stage data cut short"))?;
+    let version = u32::from_le_bytes(*version);
+    if version != S::FORMAT_VERSION {
+        return Err(StageError::new(format!(
+            "stage data has format version {version}, this build reads version {}",
+            S::FORMAT_VERSION
+        )));
+    }
+    let (value, rest) = postcard::take_from_bytes(body)
+        .map_err(|err| StageError::new(format!("corrupt stage data: {err}")))?;
+    if !rest.is_empty() {
+        return Err(StageError::new(format!(
+            "corrupt stage data: {} bytes after the end",
+            rest.len()
+        )));
+    }
+    Ok(value)
+}
+
+fn unerase<T: 'static>(value: Erased) -> T {
+    *value
+        .0
+        .downcast::<T>()
+        .expect("a record or state handed to the stage that made it")
+}
+
+fn peek<T: 'static>(value: &Erased) -> &T {
+    value
+        .0
+        .downcast_ref::<T>()
+        .expect("a record or state handed to the stage that made it")
+}
+
+impl<S: CorpusStage> DynCorpusStage for Corpus<S> {
+    fn needs_full_view(&self) -> bool {
+        self.0.needs_full_view()
+    }
+
+    fn observe(&self, doc: &mut Document) -> Result<Erased, StageError> {
+        self.0.observe(doc).map(|r| Erased(Box::new(r)))
+    }
+
+    fn prepare(&self, records: Vec<Erased>) -> Result<Erased, StageError> {
+        let records = records.into_iter().map(unerase::<S::Record>).collect();
+        Ok(Erased(Box::new(self.0.prepare(records)?)))
+    }
+
+    fn apply(
+        &self,
+        state: &Erased,
+        position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError> {
+        self.0.apply(peek::<S::State>(state), position, doc)
+    }
+
+    fn encode_records(&self, records: &[Erased]) -> Result<Vec<u8>, StageError> {
+        let records: Vec<&S::Record> = records.iter().map(peek::<S::Record>).collect();
+        encode::<S, _>(&records)
+    }
+
+    fn decode_records(&self, bytes: &[u8]) -> Result<Vec<Erased>, StageError> {
+        let records: Vec<S::Record> = decode::<S, _>(bytes)?;
+        Ok(records.into_iter().map(|r| Erased(Box::new(r))).collect())
+    }
+
+    fn encode_state(&self, state: &Erased) -> Result<Vec<u8>, StageError> {
+        encode::<S, _>(peek::<S::State>(state))
+    }
+
+    fn decode_state(&self, bytes: &[u8]) -> Result<Erased, StageError> {
+        Ok(Erased(Box::new(decode::<S, S::State>(bytes)?)))
+    }
+}
+
+/// Facts about the run, handed to a [`Sink`] when it ends (export records them).
 #[derive(Debug, Clone, Default)]
 pub struct RunInfo {
     /// The pipeline's `name`.
@@ -71,39 +266,111 @@ pub struct RunInfo {
     pub started_at: String,
 }
 
-/// A stage that needs the corpus as a whole (dedupe, cross-document reliability) or writes it
-/// out (export).
-///
-/// With `needs_full_view`, the runner first calls [`observe`](Self::observe) on every batch in
-/// input order (keep a compact index, not the texts), then [`prepare`](Self::prepare) once, then
-/// [`apply`](Self::apply) on every batch again in input order. Without it, only `apply` and
-/// `finish` are called, as batches stream past.
-///
-/// `observe` may already write what needs no other document (extract's mentions, a score's
-/// document-only signals): the documents carry it to `apply`, which then only adds what needs
-/// the corpus. That is cheaper than finding things twice and smaller than holding them in the
-/// stage between the passes.
-pub trait CorpusStage: Send {
-    /// Whether every document must be observed before any is annotated.
-    fn needs_full_view(&self) -> bool {
-        true
-    }
-
-    /// First pass over one batch, in input order; may annotate what needs no other document.
-    fn observe(&mut self, _docs: &mut [Document]) -> Result<(), StageError> {
-        Ok(())
-    }
-
-    /// Called once after the first pass, before any `apply`.
-    fn prepare(&mut self) -> Result<(), StageError> {
-        Ok(())
-    }
-
-    /// Annotates one batch; returns one disposition per document. An error stops the run.
-    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError>;
+/// A stage that writes documents out (export): it gets every batch in input order, from one
+/// thread at a time, and commits its outputs when the run succeeds.
+pub trait Sink: Send {
+    /// Writes one batch; returns one disposition per document. An error stops the run: an
+    /// output that cannot be written is not one document's fault.
+    fn write(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError>;
 
     /// Called once at the end of a successful run: commit outputs here.
-    fn finish(&mut self, _run: &RunInfo) -> Result<(), StageError> {
-        Ok(())
+    fn finish(&mut self, run: &RunInfo) -> Result<(), StageError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    /// Counts the words of every document; tags each with the corpus total.
+    struct WordTotal;
+
+    #[derive(Debug, Serialize, Deserialize, PartialEq)]
+    struct Count {
+        words: usize,
+    }
+
+    impl CorpusStage for WordTotal {
+        type Record = Count;
+        type State = usize;
+        const FORMAT_VERSION: u32 = 7;
+
+        fn observe(&self, doc: &mut Document) -> Result<Count, StageError> {
+            if doc.text.contains("boom") {
+                panic!("boom in {}", doc.id);
+            }
+            Ok(Count {
+                words: doc.text.split_whitespace().count(),
+            })
+        }
+
+        fn prepare(&self, records: Vec<Count>) -> Result<usize, StageError> {
+            Ok(records.iter().map(|r| r.words).sum())
+        }
+
+        fn apply(
+            &self,
+            state: &usize,
+            position: usize,
+            doc: &mut Document,
+        ) -> Result<Disposition, StageError> {
+            doc.text = format!("{position}/{state}: {}", doc.text);
+            Ok(Disposition::Keep)
+        }
+    }
+
+    fn docs(texts: &[&str]) -> Vec<Document> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, text)| Document::new(format!("d{i}"), Default::default(), text.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn observe_prepare_apply_with_positions() {
+        let stage = Corpus(WordTotal);
+        let mut docs = docs(&["one two", "three"]);
+        let records: Vec<Erased> = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+        let state = stage.prepare(records).unwrap();
+        for (i, doc) in docs.iter_mut().enumerate() {
+            assert_eq!(stage.apply(&state, 10 + i, doc), Ok(Disposition::Keep));
+        }
+        assert_eq!(docs[0].text, "10/3: one two");
+        assert_eq!(docs[1].text, "11/3: three");
+    }
+
+    #[test]
+    fn isolate_turns_a_panic_into_an_error() {
+        let stage = Corpus(WordTotal);
+        let mut docs = docs(&["fine", "boom here"]);
+        assert!(isolate(|| stage.observe(&mut docs[0])).is_ok());
+        let err = isolate(|| stage.observe(&mut docs[1])).unwrap_err();
+        assert!(err.message.contains("boom in d1"), "{err}");
+    }
+
+    #[test]
+    fn records_and_states_round_trip_with_their_version() {
+        let stage = Corpus(WordTotal);
+        let mut docs = docs(&["a b c", "d"]);
+        let records: Vec<Erased> = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+        let bytes = stage.encode_records(&records).unwrap();
+        assert_eq!(&bytes[..4], MAGIC);
+        let back = stage.decode_records(&bytes).unwrap();
+        assert_eq!(peek::<Count>(&back[1]), &Count { words: 1 });
+        let state = stage.prepare(back).unwrap();
+        let state = stage
+            .decode_state(&stage.encode_state(&state).unwrap())
+            .unwrap();
+        assert_eq!(peek::<usize>(&state), &4);
+
+        let mut other_version = bytes.clone();
+        other_version[4] = 8;
+        let err = stage.decode_records(&other_version).unwrap_err();
+        assert!(err.message.contains("format version 8"), "{err}");
+        let err = stage.decode_records(&bytes[..bytes.len() - 1]).unwrap_err();
+        assert!(err.message.contains("corrupt"), "{err}");
+        let err = stage.decode_records(b"{\"json\": 1}").unwrap_err();
+        assert!(err.message.contains("magic"), "{err}");
     }
 }

@@ -16,6 +16,7 @@ use newspipe_corpusgen::{
     CorpusSpec,
 };
 use newspipe_dedupe::{Dedupe, DedupeConfig, Preset};
+use rayon::prelude::*;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -75,21 +76,21 @@ fn main() {
             preset,
             ..DedupeConfig::default()
         };
-        let mut stage = Dedupe::new(config.resolve().expect("valid config"));
+        let stage = Dedupe::new(config.resolve().expect("valid config"));
         let start = Instant::now();
         let cpu_start = process_cpu_seconds();
-        pool.install(|| {
-            for batch in docs.chunks_mut(1000) {
-                stage.observe(batch).expect("observe");
-            }
+        let records: Vec<_> = pool.install(|| {
+            docs.par_iter_mut()
+                .map(|doc| stage.observe(doc).expect("observe"))
+                .collect()
         });
         let observed = start.elapsed();
-        pool.install(|| stage.prepare().expect("prepare"));
+        let state = pool.install(|| stage.prepare(records).expect("prepare"));
         let prepared = start.elapsed();
         pool.install(|| {
-            for batch in docs.chunks_mut(1000) {
-                stage.apply(batch).expect("apply");
-            }
+            docs.par_iter_mut().enumerate().for_each(|(position, doc)| {
+                stage.apply(&state, position, doc).expect("apply");
+            })
         });
         let total = start.elapsed().as_secs_f64();
         let cpu = process_cpu_seconds().map(|end| end - cpu_start.unwrap_or(end));

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use newspipe_core::Relation;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::Params;
@@ -19,7 +20,7 @@ const MAX_BUCKET: usize = 100;
 const MAX_FACT_DF: usize = 50;
 
 /// The stage's decision for one document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// Stable cluster id, derived from the representative's id.
     pub cluster: String,

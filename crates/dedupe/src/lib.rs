@@ -61,7 +61,7 @@ pub fn factory() -> StageFactory {
             let params = config
                 .resolve()
                 .map_err(|issue| BuildError::Config(vec![issue]))?;
-            Ok(StageInstance::Corpus(Box::new(Dedupe::new(params))))
+            Ok(StageInstance::corpus(Dedupe::new(params)))
         },
     )
 }

@@ -2,6 +2,7 @@
 //! counts, never the text.
 
 use newspipe_core::Document;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Params;
 use crate::facts::rare_facts;
@@ -10,7 +11,7 @@ use crate::syndication::{document_marker, Syndication};
 use crate::tokens::key_words;
 
 /// What the clustering needs to know about one document.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocRecord {
     /// The document's id.
     pub id: String,

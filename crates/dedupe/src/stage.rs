@@ -1,9 +1,10 @@
-//! The corpus stage: records in `observe`, clusters in `prepare`, verdicts in `apply`.
+//! The corpus stage: a record per document in `observe`, clusters in `prepare`, verdicts in
+//! `apply`.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
 
 use newspipe_core::{CorpusStage, DedupeInfo, Disposition, Document, Relation, StageError};
-use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::cluster::{cluster, Verdict};
 use crate::config::{Action, Params};
@@ -14,49 +15,27 @@ use crate::record::{record, DocRecord};
 pub struct Dedupe {
     params: Params,
     hasher: MinHasher,
-    records: Vec<DocRecord>,
-    ids: Vec<String>,
-    verdicts: Vec<Verdict>,
-    next: usize,
-    by_id: Option<HashMap<String, usize>>,
 }
 
 impl Dedupe {
     /// A stage with resolved parameters.
     pub fn new(params: Params) -> Self {
         let hasher = MinHasher::new(params.num_perm, params.shingle_words);
-        Self {
-            params,
-            hasher,
-            records: Vec::new(),
-            ids: Vec::new(),
-            verdicts: Vec::new(),
-            next: 0,
-            by_id: None,
-        }
+        Self { params, hasher }
     }
+}
 
-    /// The verdict for the `position`-th document of the corpus, checked against its id; a
-    /// runner that re-orders documents between the passes falls back to a lookup by id.
-    fn verdict_for(&mut self, position: usize, id: &str) -> Result<&Verdict, StageError> {
-        let index = if self.ids.get(position).is_some_and(|known| known == id) {
-            position
-        } else {
-            let by_id = self.by_id.get_or_insert_with(|| {
-                let mut map = HashMap::new();
-                for (index, id) in self.ids.iter().enumerate() {
-                    map.entry(id.clone()).or_insert(index);
-                }
-                map
-            });
-            *by_id.get(id).ok_or_else(|| {
-                StageError::new(format!(
-                    "dedupe: document `{id}` was not observed before apply"
-                ))
-            })?
-        };
-        Ok(&self.verdicts[index])
-    }
+/// What `prepare` decides: the verdict of each observed document, by position, with its id to
+/// check that `apply` sees the document it was meant for.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Verdicts {
+    ids: Vec<String>,
+    verdicts: Vec<Verdict>,
+}
+
+thread_local! {
+    /// Scratch space for shingle hashes, reused across the documents a worker observes.
+    static SHINGLES: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
 }
 
 fn drop_reason(relation: Relation) -> &'static str {
@@ -70,55 +49,49 @@ fn drop_reason(relation: Relation) -> &'static str {
 }
 
 impl CorpusStage for Dedupe {
-    fn needs_full_view(&self) -> bool {
-        true
+    type Record = DocRecord;
+    type State = Verdicts;
+    const FORMAT_VERSION: u32 = 1;
+
+    fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
+        Ok(SHINGLES.with_borrow_mut(|buffer| record(doc, &self.params, &self.hasher, buffer)))
     }
 
-    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
-        let (params, hasher) = (&self.params, &self.hasher);
-        let records: Vec<DocRecord> = docs
-            .par_iter()
-            .map_init(Vec::new, |buffer, doc| record(doc, params, hasher, buffer))
-            .collect();
-        self.records.extend(records);
-        Ok(())
+    fn prepare(&self, records: Vec<DocRecord>) -> Result<Verdicts, StageError> {
+        let verdicts = cluster(&records, &self.params);
+        let ids = records.into_iter().map(|r| r.id).collect();
+        Ok(Verdicts { ids, verdicts })
     }
 
-    fn prepare(&mut self) -> Result<(), StageError> {
-        self.verdicts = cluster(&self.records, &self.params);
-        self.ids = std::mem::take(&mut self.records)
-            .into_iter()
-            .map(|r| r.id)
-            .collect();
-        self.next = 0;
-        self.by_id = None;
-        Ok(())
-    }
-
-    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
-        let drop = self.params.action == Action::Drop;
-        let mut dispositions = Vec::with_capacity(docs.len());
-        for doc in docs.iter_mut() {
-            let position = self.next;
-            self.next += 1;
-            let verdict = self.verdict_for(position, &doc.id)?.clone();
-            dispositions.push(if drop && !verdict.representative {
-                Disposition::Drop {
-                    reason: drop_reason(verdict.relation).to_string(),
-                    duplicate_of: verdict.duplicate_of.clone(),
-                }
-            } else {
-                Disposition::Keep
-            });
-            doc.dedupe = Some(DedupeInfo {
-                cluster: verdict.cluster,
-                representative: verdict.representative,
-                relation: verdict.relation,
-                similarity: verdict.similarity,
-                duplicate_of: verdict.duplicate_of,
-                origin: verdict.origin,
-            });
+    fn apply(
+        &self,
+        state: &Verdicts,
+        position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError> {
+        if state.ids.get(position) != Some(&doc.id) {
+            return Err(StageError::new(format!(
+                "dedupe: document `{}` was not observed at position {position} before apply",
+                doc.id
+            )));
         }
-        Ok(dispositions)
+        let verdict = state.verdicts[position].clone();
+        let disposition = if self.params.action == Action::Drop && !verdict.representative {
+            Disposition::Drop {
+                reason: drop_reason(verdict.relation).to_string(),
+                duplicate_of: verdict.duplicate_of.clone(),
+            }
+        } else {
+            Disposition::Keep
+        };
+        doc.dedupe = Some(DedupeInfo {
+            cluster: verdict.cluster,
+            representative: verdict.representative,
+            relation: verdict.relation,
+            similarity: verdict.similarity,
+            duplicate_of: verdict.duplicate_of,
+            origin: verdict.origin,
+        });
+        Ok(disposition)
     }
 }

@@ -5,13 +5,14 @@ use std::sync::LazyLock;
 
 use newspipe_core::Document;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
 /// How many bytes of the head and of the tail of a text are searched for markers.
 const HEAD_BYTES: usize = 1200;
 const TAIL_BYTES: usize = 2000;
 
 /// Which kind of marker was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MarkerKind {
     /// `(MENAFN- Origin)`: an aggregator crediting its source.
     AggregatorCredit,
@@ -26,7 +27,7 @@ pub enum MarkerKind {
 }
 
 /// A syndication marker found in a text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Syndication {
     /// What kind of marker it is.
     pub kind: MarkerKind,

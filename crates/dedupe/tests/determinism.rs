@@ -84,51 +84,53 @@ fn clean_clusters_ignore_threads_batches_and_order() {
 
 #[test]
 fn drop_removes_exactly_the_non_representatives_and_names_their_original() {
+    // `mark` keeps everything and says what `drop` must do.
+    let mut marked = corpus(&CorpusSpec::clean(6));
+    let kept = common::run(&DedupeConfig::default(), &mut marked, 50);
+    assert!(kept.iter().all(|d| *d == Disposition::Keep));
+    let info = |doc: &Document| doc.dedupe.clone().expect("every document is marked");
+    let clusters: HashSet<String> = marked.iter().map(|d| info(d).cluster).collect();
+    let representative_of: BTreeMap<String, String> = marked
+        .iter()
+        .filter(|d| info(d).representative)
+        .map(|d| (info(d).cluster, d.id.clone()))
+        .collect();
+
     let mut docs = corpus(&CorpusSpec::clean(6));
     let config = DedupeConfig {
         action: Action::Drop,
         ..DedupeConfig::default()
     };
     let dispositions = common::run(&config, &mut docs, 50);
-    assert_eq!(dispositions.len(), docs.len());
-    let clusters: HashSet<&str> = docs
-        .iter()
-        .map(|d| d.dedupe.as_ref().unwrap().cluster.as_str())
-        .collect();
+    assert_eq!(dispositions.len(), marked.len());
     let dropped = dispositions
         .iter()
         .filter(|d| matches!(d, Disposition::Drop { .. }))
         .count();
-    assert_eq!(dropped, docs.len() - clusters.len(), "one kept per cluster");
+    assert_eq!(
+        dropped,
+        marked.len() - clusters.len(),
+        "one kept per cluster"
+    );
     assert!(dropped > 0);
-    let representative_of: BTreeMap<&str, &str> = docs
-        .iter()
-        .filter(|d| d.dedupe.as_ref().unwrap().representative)
-        .map(|d| (d.dedupe.as_ref().unwrap().cluster.as_str(), d.id.as_str()))
-        .collect();
-    for (doc, disposition) in docs.iter().zip(&dispositions) {
-        let info = doc.dedupe.as_ref().unwrap();
+    for ((doc, marked), disposition) in docs.iter().zip(&marked).zip(&dispositions) {
+        let expected = info(marked);
         match disposition {
-            Disposition::Keep => assert!(info.representative, "{} kept", doc.id),
+            Disposition::Keep => {
+                assert!(expected.representative, "{} kept", doc.id);
+                assert_eq!(doc.dedupe.as_ref(), Some(&expected), "kept as marked");
+            }
             Disposition::Drop {
                 reason,
                 duplicate_of,
             } => {
-                assert!(!info.representative);
+                assert!(!expected.representative);
                 assert!(!reason.is_empty());
                 assert_eq!(
-                    duplicate_of.as_deref(),
-                    Some(representative_of[info.cluster.as_str()])
+                    duplicate_of.as_ref(),
+                    Some(&representative_of[&expected.cluster])
                 );
             }
         }
     }
-    // `mark` keeps everything and annotates the same clusters.
-    let mut marked = corpus(&CorpusSpec::clean(6));
-    let kept = common::run(&DedupeConfig::default(), &mut marked, 50);
-    assert!(kept.iter().all(|d| *d == Disposition::Keep));
-    assert_eq!(
-        marked.iter().map(|d| d.dedupe.clone()).collect::<Vec<_>>(),
-        docs.iter().map(|d| d.dedupe.clone()).collect::<Vec<_>>()
-    );
 }

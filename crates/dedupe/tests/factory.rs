@@ -1,6 +1,7 @@
 //! The stage as the registry builds it from pipeline YAML (here, its JSON value).
 
 use newspipe_core::{BuildContext, Document, Source, StageInstance};
+use newspipe_runner::{run_in_memory, MemoryRunOptions};
 use serde_json::json;
 
 #[test]
@@ -23,26 +24,20 @@ fn builds_from_yaml_values_with_defaults() {
             &BuildContext::default(),
         )
         .unwrap();
-    let StageInstance::Corpus(mut stage) = built else {
-        panic!("a corpus stage")
-    };
-    assert!(stage.needs_full_view());
     let text = "word ".repeat(100);
-    let mut docs = vec![
+    let docs = vec![
         Document::new("a", Source::default(), text.clone()),
         Document::new("b", Source::default(), text),
     ];
-    stage.observe(&mut docs).unwrap();
-    stage.prepare().unwrap();
-    let mut docs = docs;
-    let dispositions = stage.apply(&mut docs).unwrap();
-    assert_eq!(
-        dispositions
-            .iter()
-            .filter(|d| **d != newspipe_core::Disposition::Keep)
-            .count(),
-        1
-    );
+    let out = run_in_memory(
+        vec![("dedupe".into(), built)],
+        docs,
+        &MemoryRunOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(out.docs.len(), 1);
+    assert_eq!(out.dropped.len(), 1);
+    assert_eq!(out.dropped[0].id, "b");
 }
 
 #[test]
@@ -63,20 +58,16 @@ fn bad_values_and_unknown_keys_are_reported_by_key() {
 
 #[test]
 fn apply_refuses_documents_it_never_observed() {
-    let StageInstance::Corpus(mut stage) = newspipe_dedupe::factory()
+    let StageInstance::Corpus(stage) = newspipe_dedupe::factory()
         .build(&json!({}), &BuildContext::default())
         .unwrap()
     else {
         panic!("a corpus stage")
     };
-    stage
-        .observe(&mut [Document::new("a", Source::default(), "x".into())])
-        .unwrap();
-    stage.prepare().unwrap();
-    let mut unknown = vec![Document::new("zzz", Source::default(), "x".into())];
-    assert!(stage
-        .apply(&mut unknown)
-        .unwrap_err()
-        .message
-        .contains("zzz"));
+    let mut observed = Document::new("a", Source::default(), "x".into());
+    let record = stage.observe(&mut observed).unwrap();
+    let state = stage.prepare(vec![record]).unwrap();
+    let mut unknown = Document::new("zzz", Source::default(), "x".into());
+    let err = stage.apply(&state, 0, &mut unknown).unwrap_err();
+    assert!(err.message.contains("zzz"), "{err}");
 }

@@ -48,8 +48,8 @@ mod sqlite;
 use std::collections::HashSet;
 
 use newspipe_core::{
-    BuildContext, BuildError, CorpusStage, Disposition, Document, RunInfo, StageError,
-    StageFactory, StageInstance,
+    BuildContext, BuildError, Disposition, Document, RunInfo, Sink, StageError, StageFactory,
+    StageInstance,
 };
 use serde::{Deserialize, Serialize};
 
@@ -194,12 +194,8 @@ impl Export {
     }
 }
 
-impl CorpusStage for Export {
-    fn needs_full_view(&self) -> bool {
-        false
-    }
-
-    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
+impl Sink for Export {
+    fn write(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
         let dispositions: Vec<Disposition> = docs
             .iter()
             .map(|doc| {
@@ -268,7 +264,7 @@ pub fn factory() -> StageFactory {
     StageFactory::new::<ExportConfig>(
         "export",
         "Write documents out as JSON Lines, CSV tables, a SQLite database and an HTML report, atomically.",
-        |config, cx| Ok(StageInstance::Corpus(Box::new(Export::new(config, cx)?))),
+        |config, cx| Ok(StageInstance::Sink(Box::new(Export::new(config, cx)?))),
     )
 }
 
@@ -295,7 +291,7 @@ mod tests {
             Document::new("a", Default::default(), "first".into()),
             Document::new("b", Default::default(), "second".into()),
         ];
-        assert_eq!(export.apply(&mut docs).unwrap().len(), 2);
+        assert_eq!(export.write(&mut docs).unwrap().len(), 2);
         let target = dir.path().join("out/docs.jsonl");
         assert!(!target.exists(), "nothing may appear before finish");
         export.finish(&RunInfo::default()).unwrap();
@@ -324,8 +320,8 @@ mod tests {
             Document::new("b", Default::default(), "two".into()),
             Document::new("a", Default::default(), "three".into()),
         ];
-        assert_eq!(export.apply(&mut first).unwrap(), [Disposition::Keep]);
-        let dispositions = export.apply(&mut second).unwrap();
+        assert_eq!(export.write(&mut first).unwrap(), [Disposition::Keep]);
+        let dispositions = export.write(&mut second).unwrap();
         assert_eq!(dispositions[0], Disposition::Keep);
         let Disposition::Drop {
             reason,

@@ -6,7 +6,7 @@ mod fixtures;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use newspipe_core::{BuildContext, CorpusStage, Document, RunInfo};
+use newspipe_core::{BuildContext, Document, RunInfo, Sink};
 use newspipe_export::{Export, ExportConfig};
 use rusqlite::Connection;
 
@@ -42,7 +42,7 @@ fn all_forms() -> ExportConfig {
 fn export(dir: &Path, config: ExportConfig, mut docs: Vec<Document>) {
     let mut export = Export::new(config, &context(dir)).unwrap();
     for batch in docs.chunks_mut(2) {
-        export.apply(batch).unwrap();
+        export.write(batch).unwrap();
     }
     export.finish(&run_info()).unwrap();
 }
@@ -340,7 +340,7 @@ fn a_rerun_replaces_the_database_in_one_step() {
     };
 
     let mut second = Export::new(config, &context(dir.path())).unwrap();
-    second.apply(&mut corpus.clone()).unwrap();
+    second.write(&mut corpus.clone()).unwrap();
     let before = Connection::open(&path).unwrap();
     assert_eq!(
         count(&before),
@@ -398,7 +398,7 @@ fn an_unwritable_output_fails_before_any_document() {
 fn an_abandoned_run_leaves_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut export = Export::new(all_forms(), &context(dir.path())).unwrap();
-    export.apply(&mut fixtures::corpus()).unwrap();
+    export.write(&mut fixtures::corpus()).unwrap();
     drop(export);
     let left: Vec<_> = walk(&dir.path().join("out"));
     assert!(left.is_empty(), "{left:?}");

@@ -5,7 +5,7 @@ mod fixtures;
 
 use std::path::Path;
 
-use newspipe_core::{BuildContext, CorpusStage, RunInfo};
+use newspipe_core::{BuildContext, RunInfo, Sink};
 use newspipe_export::{Export, ExportConfig};
 
 fn report(max_documents: usize) -> String {
@@ -20,7 +20,7 @@ fn report(max_documents: usize) -> String {
         ..ExportConfig::default()
     };
     let mut export = Export::new(config, &cx).unwrap();
-    export.apply(&mut fixtures::corpus()).unwrap();
+    export.write(&mut fixtures::corpus()).unwrap();
     let run = RunInfo {
         pipeline: "fixture".into(),
         read: 5,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use newspipe_config::{Input, InputFormat, OnError, Pipeline, StageSpec};
-use newspipe_core::{BuildContext, CorpusStage, Registry, RunInfo};
+use newspipe_core::{BuildContext, Registry, RunInfo, Sink};
 use newspipe_export::{schema::TABLES, Export, ExportConfig};
 use newspipe_runner::RunOptions;
 
@@ -75,7 +75,7 @@ fn tables() -> &'static Path {
                 pipeline: "seeds".into(),
             };
             let mut export = Export::new(config, &cx).unwrap();
-            export.apply(&mut docs).unwrap();
+            export.write(&mut docs).unwrap();
             export.finish(&RunInfo::default()).unwrap();
             dir
         })

@@ -9,7 +9,7 @@ mod fixtures;
 
 use std::time::Instant;
 
-use newspipe_core::{BuildContext, CorpusStage, Document, RunInfo};
+use newspipe_core::{BuildContext, Document, RunInfo, Sink};
 use newspipe_export::{Export, ExportConfig};
 
 /// `n` documents: the fixture corpus repeated under fresh ids, in batches of 512.
@@ -94,7 +94,7 @@ fn time_export(config: &ExportConfig, mut batches: Vec<Vec<Document>>) -> f64 {
     let started = Instant::now();
     let mut export = Export::new(config.clone(), &cx).unwrap();
     for batch in &mut batches {
-        export.apply(batch).unwrap();
+        export.write(batch).unwrap();
     }
     export.finish(&RunInfo::default()).unwrap();
     started.elapsed().as_secs_f64()

@@ -13,7 +13,7 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use newspipe_core::{CorpusStage, Document, Meta, Source};
+use newspipe_core::{Document, Meta, Source, StageInstance};
 use newspipe_corpusgen::process_cpu_seconds;
 use newspipe_extract::{extract, ExtractConfig, ExtractStage};
 
@@ -67,7 +67,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // warm the name lists up once
     let _ = extract("Warm up, said Steve Boivin.", &Meta::default(), true);
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let (found, per_doc_wall, per_doc_cpu) = timed(|| {
         bodies
             .iter()
@@ -78,21 +77,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .sum::<usize>()
     });
 
-    let mut docs: Vec<Document> = bodies
+    let docs: Vec<Document> = bodies
         .into_iter()
         .enumerate()
         .map(|(i, b)| Document::new(i.to_string(), Source::default(), b))
         .collect();
     let (result, stage_wall, stage_cpu) = timed(|| {
-        pool.install(|| -> Result<(), newspipe_core::StageError> {
-            let mut stage = ExtractStage::new(ExtractConfig::default());
-            stage.observe(&mut docs)?;
-            stage.prepare()?;
-            stage.apply(&mut docs)?;
-            Ok(())
-        })
+        let stage = StageInstance::corpus(ExtractStage::new(ExtractConfig::default()));
+        let options = newspipe_runner::MemoryRunOptions {
+            threads: 1,
+            ..Default::default()
+        };
+        newspipe_runner::run_in_memory(vec![("extract".into(), stage)], docs, &options)
     });
-    result?;
+    let docs = result?.docs;
 
     println!(
         "{} documents, {tokens} tokens, {:.1} MB, {found} annotations",

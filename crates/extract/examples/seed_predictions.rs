@@ -9,8 +9,7 @@
 
 use std::io::Write;
 
-use newspipe_core::CorpusStage;
-use newspipe_core::{Document, EntityKind, Source};
+use newspipe_core::{Document, EntityKind, Source, StageInstance};
 use newspipe_extract::{ExtractConfig, ExtractStage};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -22,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     paths.sort();
-    let mut docs: Vec<Document> = paths
+    let docs: Vec<Document> = paths
         .iter()
         .map(|p| {
             let name = p
@@ -34,10 +33,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Document::new(name, Source::default(), text)
         })
         .collect();
-    let mut stage = ExtractStage::new(ExtractConfig::default());
-    stage.observe(&mut docs)?;
-    stage.prepare()?;
-    stage.apply(&mut docs)?;
+    let docs = newspipe_runner::run_in_memory(
+        vec![(
+            "extract".into(),
+            StageInstance::corpus(ExtractStage::new(ExtractConfig::default())),
+        )],
+        docs,
+        &newspipe_runner::MemoryRunOptions::default(),
+    )?
+    .docs;
     let mut file = std::io::BufWriter::new(std::fs::File::create(&out)?);
     for doc in &docs {
         let chars = |byte: usize| doc.text[..byte].chars().count();

@@ -77,7 +77,7 @@ pub struct EntityVariants {
 pub const MAX_LISTED_DOCS: usize = 50;
 
 /// The corpus-wide name map built by [`NameIndex::build`].
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CanonicalMap {
     names: HashMap<(EntityKind, String), String>,
     groups: HashMap<(EntityKind, String), usize>,

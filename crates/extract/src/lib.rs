@@ -60,6 +60,6 @@ pub fn factory() -> StageFactory {
     StageFactory::new::<ExtractConfig>(
         "extract",
         "entities, dates, quantities, quotes with speakers and claims; canonical names across the corpus",
-        |config, _cx| Ok(StageInstance::Corpus(Box::new(ExtractStage::new(config)))),
+        |config, _cx| Ok(StageInstance::corpus(ExtractStage::new(config))),
     )
 }

@@ -1,11 +1,10 @@
 //! The `extract` stage as the runner sees it: a corpus stage that annotates each document and
-//! indexes the names it uses in `observe`, builds the canonical map in `prepare`, and swaps in
+//! records the names it uses in `observe`, builds the canonical map in `prepare`, and swaps in
 //! the corpus-wide names in `apply`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use newspipe_core::{CorpusStage, Disposition, Document, EntityKind, StageError};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{CanonicalMap, NameIndex};
@@ -35,21 +34,34 @@ impl Default for ExtractConfig {
     }
 }
 
-/// The runtime stage: the config plus the corpus name index and map.
+/// The runtime stage: its configuration.
 #[derive(Debug)]
 pub struct ExtractStage {
     config: ExtractConfig,
-    index: NameIndex,
-    map: CanonicalMap,
+}
+
+/// What `observe` keeps of one document: the names it uses, not its text.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DocNames {
+    id: String,
+    /// Its dedupe cluster, else its id: copies in one cluster are one witness of a spelling.
+    witness: String,
+    names: Vec<(EntityKind, String)>,
     /// Claim names with their kinds, for the few documents where a spelling alone is ambiguous.
-    ambiguous: HashMap<String, Vec<ClaimNames>>,
-    /// Whether `observe` saw (and annotated) any document; if not, `apply` annotates.
-    observed: bool,
+    ambiguous: Option<Vec<ClaimNames>>,
+}
+
+/// The corpus-wide names `apply` swaps in.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct CorpusNames {
+    map: CanonicalMap,
+    /// [`DocNames::ambiguous`] of the documents that have it, by position.
+    ambiguous: BTreeMap<usize, Vec<ClaimNames>>,
 }
 
 /// What one claim names, each name with its kind, as the document alone spells it.
-#[derive(Debug)]
-struct ClaimNames {
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClaimNames {
     speaker: Option<(EntityKind, String)>,
     entities: Vec<(EntityKind, String)>,
 }
@@ -71,13 +83,7 @@ pub const VARIANTS_KEY: &str = "entity_variants";
 impl ExtractStage {
     /// A stage with this configuration.
     pub fn new(config: ExtractConfig) -> Self {
-        Self {
-            config,
-            index: NameIndex::default(),
-            map: CanonicalMap::default(),
-            ambiguous: HashMap::new(),
-            observed: false,
-        }
+        Self { config }
     }
 
     /// Finds everything in one document, with each name as this document alone spells it.
@@ -111,7 +117,8 @@ impl ExtractStage {
 
     /// Replaces the document's own spellings with the corpus-wide canonical names, and
     /// records the spelling variants it uses.
-    fn canonicalize(&self, doc: &mut Document) {
+    fn canonicalize(&self, names: &CorpusNames, position: usize, doc: &mut Document) {
+        let map = &names.map;
         let local: Vec<(EntityKind, String)> = doc
             .entities
             .iter()
@@ -123,7 +130,7 @@ impl ExtractStage {
             kinds.entry(e.canonical.as_str()).or_insert(e.kind);
         }
         let canonical = |name: &str| match kinds.get(name) {
-            Some(&kind) => self.map.canonical(kind, name),
+            Some(&kind) => map.canonical(kind, name),
             None => name.to_string(),
         };
         let quote_speakers: Vec<Option<String>> = doc
@@ -137,16 +144,16 @@ impl ExtractStage {
                     at.ok().map(|i| &doc.entities[i])
                 });
                 Some(match mention {
-                    Some(e) => self.map.canonical(e.kind, speaker),
+                    Some(e) => map.canonical(e.kind, speaker),
                     None => canonical(speaker),
                 })
             })
             .collect();
-        let claims: Vec<(Option<String>, Vec<String>)> = match self.ambiguous.get(&doc.id) {
+        let claims: Vec<(Option<String>, Vec<String>)> = match names.ambiguous.get(&position) {
             Some(names) => names
                 .iter()
                 .map(|c| {
-                    let map = |(kind, name): &(EntityKind, String)| self.map.canonical(*kind, name);
+                    let map = |(kind, name): &(EntityKind, String)| map.canonical(*kind, name);
                     (
                         c.speaker.as_ref().map(map),
                         distinct(c.entities.iter().map(map)),
@@ -170,11 +177,9 @@ impl ExtractStage {
             claim.entities = entities;
         }
         for entity in &mut doc.entities {
-            entity.canonical = self.map.canonical(entity.kind, &entity.canonical);
+            entity.canonical = map.canonical(entity.kind, &entity.canonical);
         }
-        let variants = self
-            .map
-            .variants_for(local.iter().map(|(k, n)| (*k, n.as_str())));
+        let variants = map.variants_for(local.iter().map(|(k, n)| (*k, n.as_str())));
         if variants.is_empty() {
             doc.extra.remove(VARIANTS_KEY);
         } else if let Ok(value) = serde_json::to_value(&variants) {
@@ -184,52 +189,60 @@ impl ExtractStage {
 }
 
 impl CorpusStage for ExtractStage {
+    type Record = DocNames;
+    type State = CorpusNames;
+    const FORMAT_VERSION: u32 = 1;
+
     fn needs_full_view(&self) -> bool {
         self.config.canonicalize
     }
 
-    /// Annotates each document on its own (the annotations travel with it to `apply`) and
-    /// indexes the names it uses by dedupe cluster.
-    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
-        if !self.config.canonicalize {
-            return Ok(());
-        }
-        self.observed = true;
-        let this = &*self;
-        let ambiguous: Vec<Option<Vec<ClaimNames>>> = docs
-            .par_iter_mut()
-            .map(|doc| this.annotate_locally(doc))
-            .collect();
-        for (doc, claims) in docs.iter().zip(ambiguous) {
-            if let Some(claims) = claims {
-                self.ambiguous.entry(doc.id.clone()).or_insert(claims);
+    /// Annotates the document on its own (the annotations travel with it to `apply`) and
+    /// records the names it uses.
+    fn observe(&self, doc: &mut Document) -> Result<DocNames, StageError> {
+        let ambiguous = self.annotate_locally(doc);
+        let witness = doc
+            .dedupe
+            .as_ref()
+            .map_or(doc.id.as_str(), |d| d.cluster.as_str());
+        Ok(DocNames {
+            id: doc.id.clone(),
+            witness: witness.to_string(),
+            names: doc
+                .entities
+                .iter()
+                .map(|e| (e.kind, e.canonical.clone()))
+                .collect(),
+            ambiguous,
+        })
+    }
+
+    fn prepare(&self, records: Vec<DocNames>) -> Result<CorpusNames, StageError> {
+        let mut index = NameIndex::default();
+        let mut ambiguous = BTreeMap::new();
+        for (position, record) in records.into_iter().enumerate() {
+            index.add(&record.id, &record.witness, record.names);
+            if let Some(claims) = record.ambiguous {
+                ambiguous.insert(position, claims);
             }
-            let witness = doc
-                .dedupe
-                .as_ref()
-                .map_or(doc.id.as_str(), |d| d.cluster.as_str());
-            let names = doc.entities.iter().map(|e| (e.kind, e.canonical.clone()));
-            self.index.add(&doc.id, witness, names);
         }
-        Ok(())
+        Ok(CorpusNames {
+            map: index.build(self.config.max_edit_distance),
+            ambiguous,
+        })
     }
 
-    fn prepare(&mut self) -> Result<(), StageError> {
+    fn apply(
+        &self,
+        names: &CorpusNames,
+        position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError> {
         if self.config.canonicalize {
-            self.map = std::mem::take(&mut self.index).build(self.config.max_edit_distance);
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
-        let this = &*self;
-        if self.observed {
-            docs.par_iter_mut().for_each(|doc| this.canonicalize(doc));
+            self.canonicalize(names, position, doc);
         } else {
-            docs.par_iter_mut().for_each(|doc| {
-                this.annotate_locally(doc);
-            });
+            self.annotate_locally(doc);
         }
-        Ok(vec![Disposition::Keep; docs.len()])
+        Ok(Disposition::Keep)
     }
 }

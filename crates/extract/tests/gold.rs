@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use newspipe_core::{CorpusStage, Document, EntityKind, Source};
+use newspipe_core::{Document, EntityKind, Source, StageInstance};
 use newspipe_extract::{ExtractConfig, ExtractStage};
 use serde_json::Value;
 
@@ -213,7 +213,7 @@ fn seed_gold_meets_the_bars() {
     )
     .expect("gold parses");
     let records = gold["documents"].as_array().expect("documents");
-    let mut docs: Vec<Document> = records
+    let docs: Vec<Document> = records
         .iter()
         .map(|r| {
             let file = r["file"].as_str().expect("file");
@@ -222,10 +222,16 @@ fn seed_gold_meets_the_bars() {
             Document::new(file, Source::default(), text)
         })
         .collect();
-    let mut stage = ExtractStage::new(ExtractConfig::default());
-    stage.observe(&mut docs).expect("observe");
-    stage.prepare().expect("prepare");
-    stage.apply(&mut docs).expect("apply");
+    let docs = newspipe_runner::run_in_memory(
+        vec![(
+            "extract".into(),
+            StageInstance::corpus(ExtractStage::new(ExtractConfig::default())),
+        )],
+        docs,
+        &newspipe_runner::MemoryRunOptions::default(),
+    )
+    .expect("the run succeeds")
+    .docs;
 
     let kinds = ["PER", "ORG", "LOC", "DATE", "QUOTE"];
     let mut tallies: Vec<Tally> = kinds.iter().map(|_| Tally::default()).collect();

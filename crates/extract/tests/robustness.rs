@@ -4,14 +4,27 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use newspipe_core::{CorpusStage, DedupeInfo, Document, Meta, Relation, Source};
+use newspipe_core::{DedupeInfo, Document, Meta, Relation, Source, StageInstance};
 use newspipe_extract::{extract, ExtractConfig, ExtractStage};
+use newspipe_runner::{run_in_memory, MemoryRunOptions};
 
-fn run_stage(docs: &mut [Document]) {
-    let mut stage = ExtractStage::new(ExtractConfig::default());
-    stage.observe(docs).expect("observe");
-    stage.prepare().expect("prepare");
-    stage.apply(docs).expect("apply");
+/// Runs the stage with `config` over `docs` as a pipeline run would; every document is kept.
+fn run_with(config: ExtractConfig, docs: &mut Vec<Document>) {
+    let stage = StageInstance::corpus(ExtractStage::new(config));
+    let count = docs.len();
+    let out = run_in_memory(
+        vec![("extract".into(), stage)],
+        std::mem::take(docs),
+        &MemoryRunOptions::default(),
+    )
+    .expect("the run succeeds");
+    assert!(out.rejected.is_empty(), "{:?}", out.rejected);
+    assert_eq!(out.docs.len(), count);
+    *docs = out.docs;
+}
+
+fn run_stage(docs: &mut Vec<Document>) {
+    run_with(ExtractConfig::default(), docs);
 }
 
 fn assert_spans_valid(doc: &Document) {
@@ -171,27 +184,11 @@ fn copies_in_one_dedupe_cluster_count_once_for_the_majority() {
 }
 
 #[test]
-fn apply_without_a_first_pass_still_annotates() {
-    // `observe` does the finding when the runner calls it; a caller that skips it still gets
-    // every annotation, each document on its own.
-    let mut stage = ExtractStage::new(ExtractConfig::default());
-    let mut docs = vec![Document::new(
-        "a",
-        Source::default(),
-        "Prime Minister Keir Starmer said on Monday that 3,000 troops would go.".into(),
-    )];
-    stage.apply(&mut docs).expect("apply");
-    assert_eq!(docs[0].entities[0].canonical, "Keir Starmer");
-    assert!(!docs[0].quantities.is_empty(), "{:?}", docs[0].quantities);
-}
-
-#[test]
 fn without_canonicalization_each_document_stands_alone() {
-    let mut stage = ExtractStage::new(ExtractConfig {
+    let config = ExtractConfig {
         canonicalize: false,
         ..ExtractConfig::default()
-    });
-    assert!(!stage.needs_full_view());
+    };
     let mut docs = vec![
         Document::new(
             "a",
@@ -204,7 +201,7 @@ fn without_canonicalization_each_document_stands_alone() {
             "Prime Minister Keir Starmer spoke.".into(),
         ),
     ];
-    stage.apply(&mut docs).expect("apply");
+    run_with(config, &mut docs);
     assert_eq!(docs[0].entities[0].canonical, "Keir Starrer");
     assert_eq!(docs[1].entities[0].canonical, "Keir Starmer");
     assert!(docs

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use newspipe_core::{CorpusStage, Document, QuantityValue, Source};
+use newspipe_core::{Document, QuantityValue, Source, StageInstance};
 use newspipe_extract::{ExtractConfig, ExtractStage};
 use serde::Serialize;
 
@@ -21,7 +21,7 @@ static CORPUS: LazyLock<Vec<Document>> = LazyLock::new(|| {
         .filter(|p| p.extension().is_some_and(|x| x == "txt"))
         .collect();
     paths.sort();
-    let mut docs: Vec<Document> = paths
+    let docs: Vec<Document> = paths
         .iter()
         .map(|p| {
             let id = p
@@ -36,11 +36,16 @@ static CORPUS: LazyLock<Vec<Document>> = LazyLock::new(|| {
             )
         })
         .collect();
-    let mut stage = ExtractStage::new(ExtractConfig::default());
-    stage.observe(&mut docs).expect("observe");
-    stage.prepare().expect("prepare");
-    stage.apply(&mut docs).expect("apply");
-    docs
+    newspipe_runner::run_in_memory(
+        vec![(
+            "extract".into(),
+            StageInstance::corpus(ExtractStage::new(ExtractConfig::default())),
+        )],
+        docs,
+        &newspipe_runner::MemoryRunOptions::default(),
+    )
+    .expect("the run succeeds")
+    .docs
 });
 
 #[derive(Serialize)]

@@ -66,7 +66,7 @@ pub fn factory() -> StageFactory {
         "Clean article text and metadata (title, byline, outlet, date, language) from HTML or page text.",
         |config, _cx| {
             let normalizer = Normalizer::new(config)?;
-            Ok(StageInstance::Corpus(Box::new(NormalizeStage::new(normalizer))))
+            Ok(StageInstance::corpus(NormalizeStage::new(normalizer)))
         },
     )
 }

@@ -70,7 +70,7 @@ pub struct SiteLineCounts {
 
 impl SiteLineCounts {
     /// Counts the distinct lines of one page of `site`.
-    pub fn add_page(&mut self, site: &str, keys: HashSet<u64>) {
+    pub fn add_page(&mut self, site: &str, keys: impl IntoIterator<Item = u64>) {
         let counts = self.sites.entry(site.to_owned()).or_default();
         for key in keys {
             *counts.entry(key).or_insert(0) += 1;

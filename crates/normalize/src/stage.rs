@@ -1,31 +1,26 @@
 //! The `normalize` stage: a corpus stage, because lines repeated across a site's pages can only
-//! be seen with the corpus in view. The first pass (`observe`) counts line hashes per site for
-//! text inputs; the second (`apply`) normalizes every document in parallel.
+//! be seen with the corpus in view. `observe` records the line hashes of each text page with its
+//! site, `prepare` keeps the lines repeated on enough pages of a site, and `apply` normalizes
+//! each document.
 
 use std::collections::{HashMap, HashSet};
 
 use newspipe_core::{CorpusStage, Disposition, Document, InputFormat, PageKind, StageError};
-use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::html::{too_deep_to_parse, MAX_PARSE_NESTING};
 use crate::normalizer::Normalizer;
 use crate::site_repeats::{page_keys, site_of, SiteLineCounts};
 
-/// The stage: a [`Normalizer`] plus the per-site index of repeated lines.
+/// The stage: a [`Normalizer`] whose corpus part is the per-site index of repeated lines.
 pub struct NormalizeStage {
     normalizer: Normalizer,
-    counts: SiteLineCounts,
-    repeated: HashMap<String, HashSet<u64>>,
 }
 
 impl NormalizeStage {
     /// A stage around `normalizer`.
     pub fn new(normalizer: Normalizer) -> Self {
-        Self {
-            normalizer,
-            counts: SiteLineCounts::default(),
-            repeated: HashMap::new(),
-        }
+        Self { normalizer }
     }
 
     fn site_repeats_on(&self) -> bool {
@@ -34,63 +29,75 @@ impl NormalizeStage {
     }
 }
 
+/// What `observe` keeps of a text page: its site and the hashes of its distinct lines.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct PageLines {
+    site: String,
+    keys: Vec<u64>,
+}
+
+/// For each site, the hashes of the lines repeated on enough of its pages.
+pub type RepeatedLines = HashMap<String, HashSet<u64>>;
+
 impl CorpusStage for NormalizeStage {
+    type Record = Option<PageLines>;
+    type State = RepeatedLines;
+    const FORMAT_VERSION: u32 = 1;
+
     fn needs_full_view(&self) -> bool {
         self.site_repeats_on()
     }
 
-    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
-        if !self.site_repeats_on() {
-            return Ok(());
-        }
-        let pages: Vec<(String, HashSet<u64>)> = docs
-            .par_iter()
-            .filter(|doc| doc.source.format == InputFormat::Text)
-            .map(|doc| (site_of(doc), page_keys(&doc.raw)))
-            .collect();
-        for (site, keys) in pages {
-            self.counts.add_page(&site, keys);
-        }
-        Ok(())
+    fn observe(&self, doc: &mut Document) -> Result<Option<PageLines>, StageError> {
+        Ok((doc.source.format == InputFormat::Text).then(|| {
+            let mut keys: Vec<u64> = page_keys(&doc.raw).into_iter().collect();
+            keys.sort_unstable();
+            PageLines {
+                site: site_of(doc),
+                keys,
+            }
+        }))
     }
 
-    fn prepare(&mut self) -> Result<(), StageError> {
+    fn prepare(&self, pages: Vec<Option<PageLines>>) -> Result<RepeatedLines, StageError> {
+        let mut counts = SiteLineCounts::default();
+        for page in pages.into_iter().flatten() {
+            counts.add_page(&page.site, page.keys);
+        }
         let min_pages = self.normalizer.config().site_repeats.min_pages.max(2);
-        self.repeated = std::mem::take(&mut self.counts).repeated(min_pages);
-        Ok(())
+        Ok(counts.repeated(min_pages))
     }
 
-    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
-        let normalizer = &self.normalizer;
-        let repeated = &self.repeated;
-        let drop_non_articles = normalizer.config().drop_non_articles;
-        Ok(docs
-            .par_iter_mut()
-            .map(|doc| {
-                let site_lines = if repeated.is_empty() {
-                    None
-                } else {
-                    repeated.get(&site_of(doc))
-                };
-                if doc.source.format == InputFormat::Html && too_deep_to_parse(&doc.raw) {
-                    return Disposition::Drop {
-                        reason: format!(
-                            "HTML nests more than {MAX_PARSE_NESTING} elements deep; not parsed"
-                        ),
-                        duplicate_of: None,
-                    };
+    fn apply(
+        &self,
+        repeated: &RepeatedLines,
+        _position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError> {
+        let site_lines = if repeated.is_empty() {
+            None
+        } else {
+            repeated.get(&site_of(doc))
+        };
+        if doc.source.format == InputFormat::Html && too_deep_to_parse(&doc.raw) {
+            return Ok(Disposition::Drop {
+                reason: format!(
+                    "HTML nests more than {MAX_PARSE_NESTING} elements deep; not parsed"
+                ),
+                duplicate_of: None,
+            });
+        }
+        self.normalizer.normalize(doc, site_lines);
+        Ok(match doc.meta.page_kind {
+            Some(kind)
+                if self.normalizer.config().drop_non_articles && kind != PageKind::Article =>
+            {
+                Disposition::Drop {
+                    reason: format!("not an article ({kind:?})").to_lowercase(),
+                    duplicate_of: None,
                 }
-                normalizer.normalize(doc, site_lines);
-                match doc.meta.page_kind {
-                    Some(kind) if drop_non_articles && kind != PageKind::Article => {
-                        Disposition::Drop {
-                            reason: format!("not an article ({kind:?})").to_lowercase(),
-                            duplicate_of: None,
-                        }
-                    }
-                    _ => Disposition::Keep,
-                }
-            })
-            .collect())
+            }
+            _ => Disposition::Keep,
+        })
     }
 }

@@ -1,8 +1,19 @@
 //! Odd inputs never panic and never lose the document: NUL bytes, BOMs, replacement
 //! characters, empty bodies, huge pages, deep nesting, markup in text mode.
 
-use newspipe_core::{Document, InputFormat, Source, StageInstance};
+use newspipe_core::{Document, InputFormat, Source};
 use newspipe_normalize::{factory, NormalizeConfig, Normalizer};
+use newspipe_runner::{run_in_memory, MemoryRun, MemoryRunOptions};
+
+/// Runs the stage built from `config` over `docs` as a pipeline run would.
+fn run_stage(config: serde_json::Value, docs: Vec<Document>) -> MemoryRun {
+    let stage = factory().build(&config, &Default::default()).unwrap();
+    let options = MemoryRunOptions {
+        batch_size: 2,
+        ..MemoryRunOptions::default()
+    };
+    run_in_memory(vec![("normalize".into(), stage)], docs, &options).unwrap()
+}
 
 fn doc(id: &str, format: InputFormat, raw: String) -> Document {
     let source = Source {
@@ -83,44 +94,26 @@ fn odd_inputs_are_normalized_without_panic_in_both_formats() {
 
 #[test]
 fn the_stage_keeps_every_document_of_a_batch() {
-    let StageInstance::Corpus(mut stage) = factory()
-        .build(&serde_json::json!({}), &Default::default())
-        .unwrap()
-    else {
-        panic!("normalize is a corpus stage");
-    };
-    let mut docs: Vec<Document> = odd_inputs()
+    let docs: Vec<Document> = odd_inputs()
         .into_iter()
         .map(|(name, raw)| doc(name, InputFormat::Text, raw))
         .collect();
-    assert!(stage.needs_full_view());
-    stage.observe(&mut docs).unwrap();
-    stage.prepare().unwrap();
-    let dispositions = stage.apply(&mut docs).unwrap();
-    assert_eq!(dispositions.len(), docs.len());
-    assert!(dispositions
-        .iter()
-        .all(|d| *d == newspipe_core::Disposition::Keep));
+    let count = docs.len();
+    let run = run_stage(serde_json::json!({}), docs);
+    assert_eq!(run.docs.len(), count);
+    assert!(run.rejected.is_empty(), "{:?}", run.rejected);
+    assert!(run.dropped.is_empty(), "{:?}", run.dropped);
 }
 
 #[test]
 fn lines_repeated_across_a_site_are_cut_by_the_stage() {
-    let StageInstance::Corpus(mut stage) = factory()
-        .build(
-            &serde_json::json!({"site_repeats": {"min_pages": 3}}),
-            &Default::default(),
-        )
-        .unwrap()
-    else {
-        panic!("normalize is a corpus stage");
-    };
     let template = "Independent reporting from the capital since 1998, every single day";
     let stories = [
         "The council voted on Tuesday to extend the bus program for another year, officials said after the meeting.",
         "Firefighters contained a blaze at a warehouse near the port on Sunday night, and no one was hurt, the fire service said.",
         "The city library will reopen next month after a two-year renovation that doubled its reading space, the mayor announced.",
     ];
-    let mut docs: Vec<Document> = stories
+    let docs: Vec<Document> = stories
         .iter()
         .enumerate()
         .map(|(i, story)| {
@@ -131,10 +124,9 @@ fn lines_repeated_across_a_site_are_cut_by_the_stage() {
             )
         })
         .collect();
-    stage.observe(&mut docs).unwrap();
-    stage.prepare().unwrap();
-    stage.apply(&mut docs).unwrap();
-    for d in &docs {
+    let run = run_stage(serde_json::json!({"site_repeats": {"min_pages": 3}}), docs);
+    assert_eq!(run.docs.len(), stories.len());
+    for d in &run.docs {
         assert!(!d.text.contains(template), "{}", d.text);
         assert!(d
             .removed
@@ -149,26 +141,21 @@ fn non_articles_are_flagged_or_dropped_as_configured() {
         .map(|i| format!("Headline number {i} about the city council"))
         .collect::<Vec<_>>()
         .join("\n");
-    let StageInstance::Corpus(mut stage) = factory()
-        .build(
-            &serde_json::json!({"drop_non_articles": true}),
-            &Default::default(),
-        )
-        .unwrap()
-    else {
-        panic!("normalize is a corpus stage");
-    };
-    let mut docs = vec![doc("listing", InputFormat::Text, listing)];
-    stage.observe(&mut docs).unwrap();
-    stage.prepare().unwrap();
-    let dispositions = stage.apply(&mut docs).unwrap();
+    let docs = vec![doc("listing", InputFormat::Text, listing.clone())];
+    let run = run_stage(serde_json::json!({"drop_non_articles": true}), docs);
+    assert!(run.docs.is_empty(), "the listing must be dropped");
+    assert_eq!(run.dropped.len(), 1);
     assert!(
-        matches!(dispositions[0], newspipe_core::Disposition::Drop { .. }),
-        "{dispositions:?}"
+        run.dropped[0].reason.starts_with("not an article"),
+        "{:?}",
+        run.dropped[0]
     );
+    let docs = vec![doc("listing", InputFormat::Text, listing)];
+    let run = run_stage(serde_json::json!({}), docs);
     assert_ne!(
-        docs[0].meta.page_kind,
-        Some(newspipe_core::PageKind::Article)
+        run.docs[0].meta.page_kind,
+        Some(newspipe_core::PageKind::Article),
+        "without drop_non_articles the listing is kept and flagged"
     );
 }
 

@@ -18,7 +18,10 @@ mod spool;
 pub use decode::{decode, NotText};
 pub use input::discover;
 pub use records::{Dropped, Rejected};
-pub use run::{run, trace, RunOptions, RunSummary, StageStats, StageTrace, Trace, CHUNK_SIZE};
+pub use run::{
+    run, run_in_memory, trace, MemoryRun, MemoryRunOptions, RunOptions, RunSummary, StageStats,
+    StageTrace, Trace, CHUNK_SIZE,
+};
 
 /// Turns one line of a JSON Lines file (its bytes without the newline; `line` is 1-based) into a
 /// document, or into the reject a run would record for it: exactly what a run does with each

@@ -2,7 +2,11 @@
 //!
 //! Stages that must see the whole corpus (`needs_full_view`) split the pipeline into passes: the
 //! documents flowing out of one pass are observed by the next pass's first stage and held in a
-//! [`Spool`], then flow again once that stage has prepared.
+//! [`Spool`], then flow again once that stage has prepared its state from their records.
+//!
+//! The runner owns the parallelism of every stage: documents go to stages in fixed chunks of
+//! [`CHUNK_SIZE`] on the rayon pool, each result is collected in input order, and a panic or an
+//! error on one document rejects that document only.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant, SystemTime};
@@ -10,8 +14,8 @@ use std::time::{Duration, Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use newspipe_config::{Input, OnError, Pipeline, StageSpec};
 use newspipe_core::{
-    panic_message, BuildContext, BuildError, CorpusStage, Disposition, Document, DocumentStage,
-    Registry, RunInfo, StageError, StageInstance,
+    isolate, panic_message, BuildContext, BuildError, Disposition, Document, DocumentStage,
+    DynCorpusStage, Erased, Registry, RunInfo, Sink, StageError, StageInstance,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -89,7 +93,19 @@ pub struct RunSummary {
 
 enum Work {
     Document(Box<dyn DocumentStage>),
-    Corpus(Box<dyn CorpusStage>),
+    Corpus(CorpusWork),
+    Sink(Box<dyn Sink>),
+}
+
+/// A corpus stage with what it has gathered so far.
+struct CorpusWork {
+    stage: Box<dyn DynCorpusStage>,
+    /// Records of the documents observed so far, in input order.
+    records: Vec<Erased>,
+    /// The prepared state, once every document was observed (or at the first apply).
+    state: Option<Erased>,
+    /// The position of the next document to apply to.
+    next_position: usize,
 }
 
 struct Step {
@@ -100,8 +116,30 @@ struct Step {
 }
 
 impl Step {
+    fn new(name: String, instance: StageInstance) -> Self {
+        let work = match instance {
+            StageInstance::Document(stage) => Work::Document(stage),
+            StageInstance::Corpus(stage) => Work::Corpus(CorpusWork {
+                stage,
+                records: Vec::new(),
+                state: None,
+                next_position: 0,
+            }),
+            StageInstance::Sink(sink) => Work::Sink(sink),
+        };
+        Self {
+            stats: StageStats {
+                name: name.clone(),
+                ..StageStats::default()
+            },
+            name,
+            work,
+            elapsed: Duration::ZERO,
+        }
+    }
+
     fn needs_full_view(&self) -> bool {
-        matches!(&self.work, Work::Corpus(stage) if stage.needs_full_view())
+        matches!(&self.work, Work::Corpus(work) if work.stage.needs_full_view())
     }
 }
 
@@ -183,14 +221,8 @@ pub fn run(
     options: &RunOptions,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("newspipe-worker-{i}"))
-        .build()
-        .map_err(|err| RunError::Setup(format!("cannot start {threads} worker threads: {err}")))?;
+    let threads = thread_count(options);
+    let pool = worker_pool(threads)?;
     let mut steps = build_steps(pipeline, &pipeline.stages, registry)?;
     let files = (
         RecordFile::create(&pipeline.rejects).map_err(RunError::Output)?,
@@ -220,7 +252,7 @@ pub fn run(
         input_bytes,
         ..RunSummary::default()
     };
-    pool.install(|| -> Result<(), RunError> {
+    let counts = pool.install(|| {
         let input = &pipeline.input;
         let reader = BatchReader::start(
             files,
@@ -229,63 +261,19 @@ pub fn run(
             input.max_document_bytes,
         );
         let progress = progress_bar(options.progress, input_bytes, "reading".into());
-        let mut source: Box<dyn Iterator<Item = Result<Batch, RunError>>> =
-            Box::new(reader.map(move |raw| {
-                progress.inc(raw.iter().map(|record| record.len() as u64).sum());
-                Ok(Batch::decode(raw))
-            }));
-        let passes = pass_bounds(&steps);
-        for (pass, &(lo, hi)) in passes.iter().enumerate() {
-            let last = pass + 1 == passes.len();
-            if last && hi - lo >= 2 && matches!(steps[hi - 1].work, Work::Corpus(_)) {
-                let (read, written) = flow_overlapping_sink(source, &mut steps[lo..hi], &mut sinks)?;
-                summary.read += read;
-                summary.written += written;
-                break;
-            }
-            let mut spool = Spool::new(options.memory_budget);
-            for batch in source {
-                let Batch { docs, rejects, read } = batch?;
-                summary.read += read;
-                for rejected in rejects {
-                    sinks.reject(rejected)?;
-                }
-                let mut docs = flow(docs, &mut steps[lo..hi], &mut sinks)?;
-                if last {
-                    summary.written += docs.len() as u64;
-                } else {
-                    let barrier = &mut steps[hi];
-                    let Work::Corpus(stage) = &mut barrier.work else {
-                        unreachable!("passes end before corpus stages")
-                    };
-                    let started = Instant::now();
-                    guard(&barrier.name, || stage.observe(&mut docs))?;
-                    barrier.elapsed += started.elapsed();
-                    spool.push(docs).map_err(RunError::Output)?;
-                }
-            }
-            if last {
-                break;
-            }
-            let barrier = &mut steps[hi];
-            let Work::Corpus(stage) = &mut barrier.work else {
-                unreachable!("passes end before corpus stages")
-            };
-            let started = Instant::now();
-            guard(&barrier.name, || stage.prepare())?;
-            barrier.elapsed += started.elapsed();
-            tracing::info!(stage = %barrier.name, documents = spool.len(), "Corpus stage prepared.");
-            let label = format!("pass {}/{} from {}", pass + 2, passes.len(), barrier.name);
-            let progress = progress_bar(options.progress, spool.len(), label);
-            let drain = spool.drain(pipeline.input.batch_size).map_err(RunError::Output)?;
-            source = Box::new(drain.map(move |docs| {
-                let docs = docs.map_err(RunError::Output)?;
-                progress.inc(docs.len() as u64);
-                Ok(Batch { docs, rejects: Vec::new(), read: 0 })
-            }));
-        }
-        Ok(())
+        let source = reader.map(move |raw| {
+            progress.inc(raw.iter().map(|record| record.len() as u64).sum());
+            Ok(Batch::decode(raw))
+        });
+        let passes = Passes {
+            batch_size: input.batch_size,
+            memory_budget: options.memory_budget,
+            progress: options.progress,
+        };
+        passes.run(Box::new(source), &mut steps, &mut sinks, None)
     })?;
+    summary.read = counts.read;
+    summary.written = counts.written;
     summary.rejected = sinks.rejected_count;
     summary.dropped = sinks.dropped_count;
     let info = RunInfo {
@@ -296,13 +284,7 @@ pub fn run(
         dropped: summary.dropped,
         started_at: summary.started_at.clone(),
     };
-    for step in &mut steps {
-        if let Work::Corpus(stage) = &mut step.work {
-            let started = Instant::now();
-            guard(&step.name, || stage.finish(&info))?;
-            step.elapsed += started.elapsed();
-        }
-    }
+    finish_sinks(&mut steps, &info)?;
     summary.stages = steps
         .into_iter()
         .map(|step| StageStats {
@@ -317,6 +299,185 @@ pub fn run(
     }
     write_stats(stats_file, &summary)?;
     Ok(summary)
+}
+
+fn thread_count(options: &RunOptions) -> usize {
+    options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn worker_pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("newspipe-worker-{i}"))
+        .build()
+        .map_err(|err| RunError::Setup(format!("cannot start {threads} worker threads: {err}")))
+}
+
+/// Calls `finish` on every sink, in pipeline order.
+fn finish_sinks(steps: &mut [Step], info: &RunInfo) -> Result<(), RunError> {
+    for step in steps {
+        if let Work::Sink(sink) = &mut step.work {
+            let started = Instant::now();
+            guard(&step.name, || sink.finish(info))?;
+            step.elapsed += started.elapsed();
+        }
+    }
+    Ok(())
+}
+
+/// Documents read and written by [`Passes::run`].
+struct Counts {
+    read: u64,
+    written: u64,
+}
+
+type BatchSource<'a> = Box<dyn Iterator<Item = Result<Batch, RunError>> + 'a>;
+
+/// How the passes of a run are cut and held.
+struct Passes {
+    batch_size: usize,
+    memory_budget: usize,
+    progress: bool,
+}
+
+impl Passes {
+    /// Streams `source` through every pass of `steps`: at the end of a pass the next pass's
+    /// corpus stage observes each batch, the batches wait in a [`Spool`], the stage prepares,
+    /// and the spooled batches flow on. With `collect`, the documents that leave the last stage
+    /// are kept there, in input order.
+    fn run(
+        &self,
+        mut source: BatchSource<'_>,
+        steps: &mut [Step],
+        sinks: &mut Sinks,
+        mut collect: Option<&mut Vec<Document>>,
+    ) -> Result<Counts, RunError> {
+        let mut counts = Counts {
+            read: 0,
+            written: 0,
+        };
+        let passes = pass_bounds(steps);
+        for (pass, &(lo, hi)) in passes.iter().enumerate() {
+            let last = pass + 1 == passes.len();
+            if last
+                && collect.is_none()
+                && hi - lo >= 2
+                && matches!(steps[hi - 1].work, Work::Sink(_))
+            {
+                let (read, written) = flow_overlapping_sink(source, &mut steps[lo..hi], sinks)?;
+                counts.read += read;
+                counts.written += written;
+                break;
+            }
+            let mut spool = Spool::new(self.memory_budget);
+            for batch in source {
+                let Batch {
+                    docs,
+                    rejects,
+                    read,
+                } = batch?;
+                counts.read += read;
+                for rejected in rejects {
+                    sinks.reject(rejected)?;
+                }
+                let docs = flow(docs, &mut steps[lo..hi], sinks)?;
+                if last {
+                    counts.written += docs.len() as u64;
+                    if let Some(out) = collect.as_deref_mut() {
+                        out.extend(docs);
+                    }
+                } else {
+                    let docs = observe(&mut steps[hi], docs, sinks)?;
+                    spool.push(docs).map_err(RunError::Output)?;
+                }
+            }
+            if last {
+                break;
+            }
+            let barrier = &mut steps[hi];
+            prepare(barrier)?;
+            tracing::info!(stage = %barrier.name, documents = spool.len(), "Corpus stage prepared.");
+            let label = format!("pass {}/{} from {}", pass + 2, passes.len(), barrier.name);
+            let progress = progress_bar(self.progress, spool.len(), label);
+            let drain = spool.drain(self.batch_size).map_err(RunError::Output)?;
+            source = Box::new(drain.map(move |docs| {
+                let docs = docs.map_err(RunError::Output)?;
+                progress.inc(docs.len() as u64);
+                Ok(Batch {
+                    docs,
+                    rejects: Vec::new(),
+                    read: 0,
+                })
+            }));
+        }
+        Ok(counts)
+    }
+}
+
+/// A corpus stage's first look at one batch: a record per document, kept in input order; a
+/// document whose observation fails is rejected and goes no further.
+fn observe(
+    step: &mut Step,
+    mut docs: Vec<Document>,
+    sinks: &mut Sinks,
+) -> Result<Vec<Document>, RunError> {
+    let started = Instant::now();
+    let Work::Corpus(work) = &mut step.work else {
+        unreachable!("passes end before corpus stages")
+    };
+    let stage = &*work.stage;
+    let results: Vec<Result<Erased, StageError>> = docs
+        .par_chunks_mut(CHUNK_SIZE)
+        .flat_map_iter(|chunk| chunk.iter_mut().map(|doc| isolate(|| stage.observe(doc))))
+        .collect();
+    check_result_count(&step.name, results.len(), docs.len())?;
+    let mut kept = Vec::with_capacity(docs.len());
+    for (doc, result) in docs.into_iter().zip(results) {
+        match result {
+            Ok(record) => {
+                work.records.push(record);
+                kept.push(doc);
+            }
+            Err(err) => {
+                step.stats.rejected += 1;
+                sinks.reject(Rejected {
+                    source: source_label(&doc),
+                    id: doc.id,
+                    stage: step.name.clone(),
+                    reason: err.message,
+                })?;
+            }
+        }
+    }
+    step.elapsed += started.elapsed();
+    Ok(kept)
+}
+
+/// Builds a corpus stage's state from the records of every observed document. A failure here
+/// is the stage's, not one document's: it stops the run.
+fn prepare(step: &mut Step) -> Result<(), RunError> {
+    let started = Instant::now();
+    let Work::Corpus(work) = &mut step.work else {
+        unreachable!("passes end before corpus stages")
+    };
+    let records = std::mem::take(&mut work.records);
+    let state = guard(&step.name, || work.stage.prepare(records))?;
+    work.state = Some(state);
+    work.next_position = 0;
+    step.elapsed += started.elapsed();
+    Ok(())
+}
+
+fn check_result_count(stage: &str, results: usize, docs: usize) -> Result<(), RunError> {
+    if results == docs {
+        return Ok(());
+    }
+    Err(RunError::Stage {
+        stage: stage.into(),
+        message: format!("returned {results} results for {docs} documents"),
+    })
 }
 
 /// A batch on its way into a pass: documents, plus what the reader rejected (first pass only).
@@ -367,36 +528,24 @@ fn build_steps(
                 stage: spec.name.clone(),
                 message: "no such stage".into(),
             })?;
-            let work = match factory.build(&spec.config, &cx) {
-                Ok(StageInstance::Document(stage)) => Work::Document(stage),
-                Ok(StageInstance::Corpus(stage)) => Work::Corpus(stage),
-                Err(BuildError::Setup(message)) => {
-                    return Err(RunError::Build {
-                        stage: spec.name.clone(),
-                        message,
-                    })
-                }
+            match factory.build(&spec.config, &cx) {
+                Ok(instance) => Ok(Step::new(spec.name.clone(), instance)),
+                Err(BuildError::Setup(message)) => Err(RunError::Build {
+                    stage: spec.name.clone(),
+                    message,
+                }),
                 Err(BuildError::Config(issues)) => {
                     let message = issues
                         .iter()
                         .map(|issue| format!("{}: {}", issue.path.join("."), issue.message))
                         .collect::<Vec<_>>()
                         .join("; ");
-                    return Err(RunError::Build {
+                    Err(RunError::Build {
                         stage: spec.name.clone(),
                         message,
-                    });
+                    })
                 }
-            };
-            Ok(Step {
-                name: spec.name.clone(),
-                work,
-                stats: StageStats {
-                    name: spec.name.clone(),
-                    ..StageStats::default()
-                },
-                elapsed: Duration::ZERO,
-            })
+            }
         })
         .collect()
 }
@@ -442,22 +591,33 @@ fn flow(
                     })
                     .collect()
             }
-            Work::Corpus(stage) => guard(&step.name, || stage.apply(&mut docs))?
+            Work::Corpus(work) => {
+                if work.state.is_none() {
+                    // No full view: the state of no records.
+                    let state = guard(&step.name, || work.stage.prepare(Vec::new()))?;
+                    work.state = Some(state);
+                }
+                let (stage, state) = (&*work.stage, work.state.as_ref().expect("prepared"));
+                let first = work.next_position;
+                work.next_position += docs.len();
+                docs.par_chunks_mut(CHUNK_SIZE)
+                    .enumerate()
+                    .flat_map_iter(|(index, chunk)| {
+                        let first = first + index * CHUNK_SIZE;
+                        chunk
+                            .iter_mut()
+                            .enumerate()
+                            .map(move |(i, doc)| isolate(|| stage.apply(state, first + i, doc)))
+                    })
+                    .collect()
+            }
+            Work::Sink(sink) => guard(&step.name, || sink.write(&mut docs))?
                 .into_iter()
                 .map(Ok)
                 .collect(),
         };
         step.elapsed += started.elapsed();
-        if outcomes.len() != docs.len() {
-            return Err(RunError::Stage {
-                stage: step.name.clone(),
-                message: format!(
-                    "returned {} results for {} documents",
-                    outcomes.len(),
-                    docs.len()
-                ),
-            });
-        }
+        check_result_count(&step.name, outcomes.len(), docs.len())?;
         let mut kept = Vec::with_capacity(docs.len());
         for (doc, outcome) in docs.into_iter().zip(outcomes) {
             match outcome {
@@ -491,7 +651,7 @@ fn flow(
     Ok(docs)
 }
 
-/// The last pass when it ends in a corpus stage (export): while that stage writes batch k, the
+/// The last pass when it ends in a sink (export): while the sink writes batch k, the
 /// stages before it already work on batch k+1, so a serial writer (SQLite) overlaps with the
 /// parallel stages instead of leaving cores idle. The final stage's rejects and drops for batch
 /// k are recorded after the earlier stages' for batch k+1, the same order on any thread count.
@@ -621,13 +781,7 @@ pub fn trace(
     registry: &Registry,
     options: &RunOptions,
 ) -> Result<Trace, RunError> {
-    let threads = options
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|err| RunError::Setup(format!("cannot start {threads} worker threads: {err}")))?;
+    let pool = worker_pool(thread_count(options))?;
     let mut steps = build_steps(pipeline, stages, registry)?;
     let files = discover(&input.path).map_err(RunError::Input)?;
     pool.install(|| {
@@ -648,11 +802,9 @@ pub fn trace(
             stages: Vec::with_capacity(steps.len()),
         };
         for step in steps.iter_mut() {
-            if let Work::Corpus(stage) = &mut step.work {
-                if stage.needs_full_view() {
-                    guard(&step.name, || stage.observe(&mut docs))?;
-                    guard(&step.name, || stage.prepare())?;
-                }
+            if step.needs_full_view() {
+                docs = observe(step, docs, &mut sinks)?;
+                prepare(step)?;
             }
             docs = flow(docs, std::slice::from_mut(step), &mut sinks)?;
             trace.stages.push(StageTrace {
@@ -670,11 +822,91 @@ pub fn trace(
             dropped: sinks.dropped_count,
             started_at: String::new(),
         };
-        for step in &mut steps {
-            if let Work::Corpus(stage) = &mut step.work {
-                guard(&step.name, || stage.finish(&info))?;
-            }
-        }
+        finish_sinks(&mut steps, &info)?;
         Ok(trace)
+    })
+}
+
+/// How [`run_in_memory`] cuts and runs the work.
+#[derive(Debug, Clone)]
+pub struct MemoryRunOptions {
+    /// Worker threads.
+    pub threads: usize,
+    /// Documents per batch, as `input.batch_size` in a pipeline.
+    pub batch_size: usize,
+    /// Bytes of documents held between passes before spilling to a temporary file.
+    pub memory_budget: usize,
+    /// Whether a document's failure stops the run.
+    pub on_error: OnError,
+}
+
+impl Default for MemoryRunOptions {
+    fn default() -> Self {
+        Self {
+            threads: 1,
+            batch_size: 512,
+            memory_budget: RunOptions::default().memory_budget,
+            on_error: OnError::Continue,
+        }
+    }
+}
+
+/// What came out of [`run_in_memory`].
+#[derive(Debug, Clone)]
+pub struct MemoryRun {
+    /// The documents that left the last stage, in input order.
+    pub docs: Vec<Document>,
+    /// The documents a stage rejected, in the order a run records them.
+    pub rejected: Vec<Rejected>,
+    /// The documents a stage dropped.
+    pub dropped: Vec<Dropped>,
+}
+
+/// Runs built stages over documents held in memory through exactly the passes, batches, chunks
+/// and spool of [`run`]: the one driver for tests of a stage or of several.
+pub fn run_in_memory(
+    stages: Vec<(String, StageInstance)>,
+    docs: Vec<Document>,
+    options: &MemoryRunOptions,
+) -> Result<MemoryRun, RunError> {
+    let pool = worker_pool(options.threads.max(1))?;
+    let mut steps: Vec<Step> = stages
+        .into_iter()
+        .map(|(name, instance)| Step::new(name, instance))
+        .collect();
+    let batch_size = options.batch_size.max(1);
+    pool.install(|| {
+        let mut sinks = Sinks::new(None, options.on_error);
+        let read = docs.len() as u64;
+        let mut docs = docs.into_iter().peekable();
+        let source = std::iter::from_fn(move || {
+            docs.peek()?;
+            let docs: Vec<Document> = docs.by_ref().take(batch_size).collect();
+            let read = docs.len() as u64;
+            Some(Ok(Batch {
+                docs,
+                rejects: Vec::new(),
+                read,
+            }))
+        });
+        let passes = Passes {
+            batch_size,
+            memory_budget: options.memory_budget,
+            progress: false,
+        };
+        let mut out = Vec::new();
+        passes.run(Box::new(source), &mut steps, &mut sinks, Some(&mut out))?;
+        let info = RunInfo {
+            read,
+            rejected: sinks.rejected_count,
+            dropped: sinks.dropped_count,
+            ..RunInfo::default()
+        };
+        finish_sinks(&mut steps, &info)?;
+        Ok(MemoryRun {
+            docs: out,
+            rejected: sinks.rejected,
+            dropped: sinks.dropped,
+        })
     })
 }

@@ -2,11 +2,12 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use newspipe_config::{Input, InputFormat, OnError, Pipeline, StageSpec};
 use newspipe_core::{
-    CorpusStage, Disposition, Document, DocumentStage, Registry, RunInfo, StageError, StageFactory,
+    CorpusStage, Disposition, Document, DocumentStage, Registry, StageError, StageFactory,
     StageInstance,
 };
 use newspipe_runner::{run, RunError, RunOptions};
@@ -34,48 +35,41 @@ impl DocumentStage for Picky {
     }
 }
 
-/// Records what it sees; after `prepare`, writes the corpus size into every document.
+/// Counts the documents it observes; `apply` writes the corpus size and the document's position
+/// into every document. Panics in `apply` on a text containing "crash".
 #[derive(Default)]
 struct Census {
-    log: Arc<Mutex<Vec<String>>>,
-    seen: usize,
+    observed: Arc<AtomicUsize>,
 }
 
 impl CorpusStage for Census {
-    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
-        self.seen += docs.len();
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("observe {}", docs.len()));
-        Ok(())
+    type Record = String;
+    type State = Vec<String>;
+    const FORMAT_VERSION: u32 = 1;
+
+    fn observe(&self, doc: &mut Document) -> Result<String, StageError> {
+        self.observed.fetch_add(1, Ordering::SeqCst);
+        Ok(doc.id.clone())
     }
 
-    fn prepare(&mut self) -> Result<(), StageError> {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("prepare {}", self.seen));
-        Ok(())
+    fn prepare(&self, ids: Vec<String>) -> Result<Vec<String>, StageError> {
+        assert_eq!(self.observed.load(Ordering::SeqCst), ids.len());
+        Ok(ids)
     }
 
-    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("apply {}", docs.len()));
-        for doc in docs.iter_mut() {
-            doc.extra.insert("corpus_size".into(), self.seen.into());
+    fn apply(
+        &self,
+        ids: &Vec<String>,
+        position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError> {
+        if doc.text.contains("crash") {
+            panic!("crashed on {}", doc.id);
         }
-        Ok(vec![Disposition::Keep; docs.len()])
-    }
-
-    fn finish(&mut self, run: &RunInfo) -> Result<(), StageError> {
-        self.log
-            .lock()
-            .unwrap()
-            .push(format!("finish read={}", run.read));
-        Ok(())
+        assert_eq!(ids[position], doc.id, "the position is the record's index");
+        doc.extra.insert("corpus_size".into(), ids.len().into());
+        doc.extra.insert("position".into(), position.into());
+        Ok(Disposition::Keep)
     }
 }
 
@@ -83,16 +77,13 @@ impl CorpusStage for Census {
 #[serde(deny_unknown_fields, default)]
 struct NoConfig {}
 
-static LOG: Mutex<Option<Arc<Mutex<Vec<String>>>>> = Mutex::new(None);
-
 fn registry() -> Registry {
     let mut registry = Registry::new();
     registry.register(StageFactory::new::<NoConfig>("picky", "", |_, _| {
         Ok(StageInstance::Document(Box::new(Picky)))
     }));
     registry.register(StageFactory::new::<NoConfig>("census", "", |_, _| {
-        let log = LOG.lock().unwrap().clone().unwrap_or_default();
-        Ok(StageInstance::Corpus(Box::new(Census { log, seen: 0 })))
+        Ok(StageInstance::corpus(Census::default()))
     }));
     registry.register(newspipe_export::factory());
     registry
@@ -195,8 +186,6 @@ fn a_corpus_stage_sees_everything_before_annotating_even_when_spilled() {
         dir.path(),
         &texts.iter().map(String::as_str).collect::<Vec<_>>(),
     );
-    let log = Arc::new(Mutex::new(Vec::new()));
-    *LOG.lock().unwrap() = Some(log.clone());
     let options = RunOptions {
         progress: false,
         memory_budget: 4_000,
@@ -209,20 +198,6 @@ fn a_corpus_stage_sees_everything_before_annotating_even_when_spilled() {
     )
     .unwrap();
     assert_eq!(summary.written, 40);
-    let log = log.lock().unwrap().clone();
-    assert_eq!(
-        log,
-        [
-            "observe 16",
-            "observe 16",
-            "observe 8",
-            "prepare 40",
-            "apply 16",
-            "apply 16",
-            "apply 8",
-            "finish read=40"
-        ]
-    );
     let out = lines(&dir.path().join("out/docs.jsonl"));
     let ids: Vec<_> = out
         .iter()
@@ -231,6 +206,34 @@ fn a_corpus_stage_sees_everything_before_annotating_even_when_spilled() {
     let expected: Vec<_> = (0..40).map(|i| format!("d{i}")).collect();
     assert_eq!(ids, expected);
     assert!(out.iter().all(|d| d["extra"]["corpus_size"] == 40));
+    for (index, doc) in out.iter().enumerate() {
+        assert_eq!(doc["extra"]["position"], index);
+    }
+}
+
+#[test]
+fn a_panic_in_a_corpus_stage_rejects_only_that_document() {
+    let dir = tempfile::tempdir().unwrap();
+    write_input(dir.path(), &["ok one", "crash here", "ok two"]);
+    let summary = run(
+        &pipeline(dir.path(), &["census"], OnError::Continue, 2),
+        &registry(),
+        &RunOptions {
+            progress: false,
+            ..RunOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((summary.written, summary.rejected), (2, 1));
+    let rejects = lines(&dir.path().join("out/rejects.jsonl"));
+    assert_eq!(rejects[0]["id"], "d1");
+    assert_eq!(rejects[0]["stage"], "census");
+    assert_eq!(rejects[0]["reason"], "stage panicked: crashed on d1");
+    let out = lines(&dir.path().join("out/docs.jsonl"));
+    assert_eq!(
+        out[1]["extra"]["position"], 2,
+        "positions count observed documents"
+    );
 }
 
 #[test]

@@ -6,29 +6,24 @@
 use std::io::BufRead;
 use std::time::Instant;
 
-use newspipe_core::{BuildContext, Document, Source, StageFactory, StageInstance};
+use newspipe_core::{BuildContext, CorpusStage, Document, Source, StageFactory};
 use serde_json::{json, Value};
 
-fn run(factory: StageFactory, docs: &mut [Document]) -> f64 {
-    let started = Instant::now();
-    match factory
+/// Runs one stage over `docs` on one thread, as a pipeline run would; returns the seconds.
+fn run(factory: StageFactory, docs: &mut Vec<Document>) -> f64 {
+    let stage = factory
         .build(&json!({}), &BuildContext::default())
-        .expect("builds")
-    {
-        StageInstance::Document(stage) => {
-            for doc in docs.iter_mut() {
-                stage.process(doc).expect("runs");
-            }
-        }
-        StageInstance::Corpus(mut stage) => {
-            if stage.needs_full_view() {
-                stage.observe(docs).expect("observe");
-                stage.prepare().expect("prepare");
-            }
-            stage.apply(docs).expect("apply");
-        }
-    }
-    started.elapsed().as_secs_f64()
+        .expect("builds");
+    let started = Instant::now();
+    let out = newspipe_runner::run_in_memory(
+        vec![(factory.name().to_string(), stage)],
+        std::mem::take(docs),
+        &newspipe_runner::MemoryRunOptions::default(),
+    )
+    .expect("runs");
+    let seconds = started.elapsed().as_secs_f64();
+    *docs = out.docs;
+    seconds
 }
 
 fn main() {
@@ -55,14 +50,19 @@ fn main() {
     let dedupe = run(newspipe_dedupe::factory(), &mut docs);
     let extract = run(newspipe_extract::factory(), &mut docs);
     let score = run(newspipe_score_reliability::factory(), &mut docs);
-    let mut stage =
+    let stage =
         newspipe_score_reliability::ScoreReliability::new(Default::default()).expect("builds");
     let started = Instant::now();
-    newspipe_core::CorpusStage::observe(&mut stage, &mut docs).expect("observe");
+    let records: Vec<_> = docs
+        .iter_mut()
+        .map(|doc| CorpusStage::observe(&stage, doc).expect("observe"))
+        .collect();
     let observe = started.elapsed().as_secs_f64();
-    newspipe_core::CorpusStage::prepare(&mut stage).expect("prepare");
+    let judged = CorpusStage::prepare(&stage, records).expect("prepare");
     let prepare = started.elapsed().as_secs_f64() - observe;
-    newspipe_core::CorpusStage::apply(&mut stage, &mut docs).expect("apply");
+    for (position, doc) in docs.iter_mut().enumerate() {
+        CorpusStage::apply(&stage, &judged, position, doc).expect("apply");
+    }
     let apply = started.elapsed().as_secs_f64() - observe - prepare;
     println!(
         "score-reliability phases: observe {observe:.3} s, prepare {prepare:.3} s, apply {apply:.3} s"

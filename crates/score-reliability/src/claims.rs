@@ -1,6 +1,7 @@
 //! Compact keys of extracted claims and the rules that say when two claims from independent
 //! clusters support or contradict each other.
 
+use serde::{Deserialize, Serialize};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
@@ -9,7 +10,7 @@ use newspipe_core::{Claim, Document, QuantityValue};
 use crate::lexicon::{ANONYMOUS, STOPWORDS};
 
 /// A number in a claim as the interval of values it allows, with its unit.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Amount {
     /// Lowest value compatible with the wording.
     pub low: f64,
@@ -45,7 +46,7 @@ impl Amount {
 
 /// What the stage keeps of one claim that can match another: only claims naming two entities,
 /// or one and a number with a unit, can ever be on the same topic as another claim.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimKey {
     /// Its position in the document's `claims`.
     pub index: u32,
@@ -123,7 +124,7 @@ fn content_words(text: &str) -> Vec<u32> {
 /// Who stands behind a claim, as its `attribution` term: 1 for a direct quote of a named
 /// speaker, 0.8 for a named speaker, 0.3 for an anonymous source, 0.2 for a hedged statement
 /// nobody stands behind, 0.5 for the reporter's own plain statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Attribution {
     /// A direct quote of the claim's speaker covers it.
     DirectQuote,
@@ -177,7 +178,7 @@ impl Attribution {
 
 /// What the document-only terms of a claim need, in one byte: its [`Attribution`] and
 /// whether a machine-translation artifact falls inside it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimTraits(u8);
 
 const DAMAGED_BIT: u8 = 8;

@@ -2,6 +2,7 @@
 //! factor, and bands.
 
 use newspipe_core::{Band, Signal};
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Bands, ClaimWeights, Weights};
 use crate::signal::round3;
@@ -54,7 +55,7 @@ pub fn points(signals: &[Signal]) -> f64 {
 
 /// The running sums behind [`points`], so a score can be finished later with more signals
 /// (the stage keeps the sums of a document's own signals, not the signals).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Points {
     sum: f64,
     total: f64,

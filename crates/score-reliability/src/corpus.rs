@@ -8,6 +8,7 @@
 //! `apply` reaches it ([`Corpus::judge`]), with the document at hand to render the evidence,
 //! so no verdict or evidence of another document is held in between.
 
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 use newspipe_core::{Document, Evidence, Relation, Signal};
@@ -71,7 +72,7 @@ pub struct Verdict {
 }
 
 /// The corpus facts `apply` needs, built once after the first pass.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Corpus {
     /// Rank of each document's id in byte order (equal ids share a rank).
     id_rank: Vec<u32>,

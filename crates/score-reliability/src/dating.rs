@@ -3,6 +3,7 @@
 //! date (or window) the rest of the stage uses.
 
 use newspipe_core::{Document, Evidence, Signal};
+use serde::{Deserialize, Serialize};
 
 use crate::calendar::{format_iso, parse_iso};
 use crate::config::Thresholds;
@@ -47,7 +48,7 @@ impl Dating {
 }
 
 /// The compact part of [`Dating`] the stage keeps between the passes.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Days {
     /// The publication date, as a day number.
     pub date: Option<i64>,

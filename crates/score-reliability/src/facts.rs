@@ -5,6 +5,7 @@
 //! document-only terms, never the text or evidence strings.
 
 use newspipe_core::{Document, Evidence, Relation, Reliability, Signal};
+use serde::{Deserialize, Serialize};
 
 use crate::claims::{entity_hashes, key, offset, Attribution, ClaimKey, ClaimTraits};
 use crate::combine::{band, document_weight, Points};
@@ -18,7 +19,7 @@ use crate::sourcing::{anonymous_sourcing, attribution, direct_quotes, hedging};
 use crate::tenure::OfficeHolders;
 
 /// Which markers of copying a document has, in its text or in what normalize cut.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Markers {
     /// "(MENAFN- …)", "(AP) —", "originally published".
     pub syndication: bool,
@@ -48,7 +49,7 @@ impl Markers {
 }
 
 /// The evidence of the copy markers of a document.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MarkerEvidence {
     /// Syndication markers.
     pub syndication: Vec<Evidence>,
@@ -103,7 +104,7 @@ fn markers_in(doc: &Document, pattern: &regex::Regex, what: &str) -> Vec<Evidenc
 }
 
 /// What the first pass hands the stage's index for one document (strings not yet interned).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observed {
     /// The document's id.
     pub id: String,

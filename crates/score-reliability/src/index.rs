@@ -2,6 +2,7 @@
 //! Strings (ids, clusters, names) are stored once and referred to by `u32`; claims keep 32-bit
 //! hashes of their entities and words; nothing holds a document's text or rendered evidence.
 
+use serde::{Deserialize, Serialize};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -14,7 +15,7 @@ use crate::dating::Days;
 use crate::facts::{Markers, Observed};
 
 /// Strings laid end to end, each found by its number.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Strings {
     text: String,
     ends: Vec<u32>,
@@ -63,7 +64,7 @@ impl Strings {
 }
 
 /// Distinct strings, each stored once, numbered in order of first appearance.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Interner {
     strings: Strings,
     /// 64-bit hash → number; the rare second string with the same hash goes to `collided`.
@@ -121,7 +122,7 @@ impl Interner {
 }
 
 /// What the stage keeps of one document (its id and claims live in the shared arrays).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocKey {
     /// Its dedupe cluster (its own id when dedupe did not run), interned.
     pub cluster: u32,
@@ -146,7 +147,7 @@ pub struct DocKey {
 }
 
 /// One claim that can match another, with its keys in the shared arrays.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimRecord {
     /// The document it is in.
     pub doc: u32,
@@ -168,7 +169,7 @@ pub struct ClaimRecord {
 }
 
 /// The first use of a spelling of a person in one document.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NameUse {
     /// The canonical name, interned in [`Index::people`].
     pub canonical: u32,
@@ -181,7 +182,7 @@ pub struct NameUse {
 }
 
 /// Every document's compact keys, in input order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Index {
     /// Document ids, by document number.
     pub ids: Strings,

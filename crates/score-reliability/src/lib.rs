@@ -75,7 +75,7 @@ pub fn factory() -> StageFactory {
                 config.office_holders = Some(cx.resolve(path).to_string_lossy().into_owned());
             }
             let stage = ScoreReliability::new(config).map_err(BuildError::Setup)?;
-            Ok(StageInstance::Corpus(Box::new(stage)))
+            Ok(StageInstance::corpus(stage))
         },
     )
 }

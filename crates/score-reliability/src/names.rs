@@ -2,6 +2,7 @@
 //! clusters use ("Zelenskyy" and "Zelensky" fold together; "Zelenski" in one cluster against
 //! "Zelensky" in three is a minority spelling).
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use newspipe_core::{Document, EntityKind, Evidence, Signal};
@@ -13,7 +14,7 @@ use crate::signal::{at, not_applicable, note, scored};
 pub const NAME_CONSISTENCY: &str = "name_consistency";
 
 /// One person mention: the canonical name and the surname as spelt here.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mention {
     /// The corpus's canonical name.
     pub canonical: String,
@@ -71,7 +72,7 @@ pub fn spelling_key(form: &str) -> String {
 }
 
 /// The first use of a spelling in one cluster: document number, start, end.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Use {
     cluster_rank: u32,
     doc: u32,
@@ -80,21 +81,21 @@ struct Use {
 }
 
 /// One spelling of a person and the clusters that use it, in cluster-id order.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Spelling {
     key: u32,
     uses: Vec<Use>,
 }
 
 /// The spellings of one person, in key order, and how many clusters name them at all.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Person {
     clusters: usize,
     spellings: Vec<Spelling>,
 }
 
 /// Spellings of each canonical person across clusters.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NameBook {
     people: HashMap<u32, Person>,
 }

@@ -6,13 +6,13 @@
 use newspipe_core::{
     ClaimReliability, CorpusStage, Disposition, Document, Reliability, Signal, StageError,
 };
-use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::claims::{Attribution, ClaimTraits};
 use crate::combine::{band, claim_weight, document_weight, points};
 use crate::config::{ReliabilityConfig, Weights};
 use crate::corpus::{ClaimVerdict, Corpus, Verdict, CONTRADICTING, SUPPORTING};
-use crate::facts::{attribution_term, is_parked, local_quality, observe};
+use crate::facts::{attribution_term, is_parked, local_quality, observe, Observed};
 use crate::index::Index;
 use crate::signal::{note, round1, round3, scored};
 use crate::tenure::{OfficeHolders, BUILTIN};
@@ -22,13 +22,14 @@ use crate::tenure::{OfficeHolders, BUILTIN};
 pub struct ScoreReliability {
     config: ReliabilityConfig,
     holders: OfficeHolders,
-    /// Compact keys of every observed document.
+}
+
+/// What `prepare` builds: the compact keys of every observed document and what the corpus
+/// says about them.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Judged {
     index: Index,
-    /// What `prepare` found; `None` before.
-    corpus: Option<Corpus>,
-    /// Documents applied so far: batches come back in input order, so the next document is
-    /// most likely this one of the index.
-    cursor: usize,
+    corpus: Corpus,
 }
 
 /// A signal parked by `observe`, as read back: scores rounded again (the document may have
@@ -56,13 +57,7 @@ impl ScoreReliability {
                 return Err(format!("reference_date `{date}` is not a YYYY-MM-DD date"));
             }
         }
-        Ok(Self {
-            config,
-            holders,
-            index: Index::default(),
-            corpus: None,
-            cursor: 0,
-        })
+        Ok(Self { config, holders })
     }
 
     /// Writes the final scores on a document from what `observe` parked on it and the
@@ -208,58 +203,44 @@ impl ScoreReliability {
 }
 
 impl CorpusStage for ScoreReliability {
-    fn needs_full_view(&self) -> bool {
-        true
+    type Record = Observed;
+    type State = Judged;
+    const FORMAT_VERSION: u32 = 1;
+
+    fn observe(&self, doc: &mut Document) -> Result<Observed, StageError> {
+        Ok(observe(doc, &self.config, &self.holders))
     }
 
-    fn observe(&mut self, docs: &mut [Document]) -> Result<(), StageError> {
-        let (config, holders) = (&self.config, &self.holders);
-        let observed: Vec<_> = docs
-            .par_iter_mut()
-            .map(|d| observe(d, config, holders))
-            .collect();
-        for o in observed {
-            self.index.push(o);
+    fn prepare(&self, records: Vec<Observed>) -> Result<Judged, StageError> {
+        let mut index = Index::default();
+        for observed in records {
+            index.push(observed);
         }
-        Ok(())
+        let corpus = Corpus::new(&index, &self.config);
+        Ok(Judged { index, corpus })
     }
 
-    fn prepare(&mut self) -> Result<(), StageError> {
-        self.corpus = Some(Corpus::new(&self.index, &self.config));
-        Ok(())
-    }
-
-    fn apply(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
-        if self.corpus.is_none() {
-            self.prepare()?;
+    fn apply(
+        &self,
+        judged: &Judged,
+        position: usize,
+        doc: &mut Document,
+    ) -> Result<Disposition, StageError> {
+        let (index, corpus) = (&judged.index, &judged.corpus);
+        let d = if position < index.docs.len() && index.id(position as u32) == doc.id {
+            Some(position as u32)
+        } else {
+            corpus.find(index, &doc.id)
+        };
+        match d.filter(|_| is_parked(doc)) {
+            Some(d) => {
+                let verdict = corpus.judge(index, d, doc, &self.config);
+                self.score(doc, d, verdict, corpus, index);
+            }
+            // Not observed (a document the first pass did not see): judged alone.
+            None => self.score_alone(doc),
         }
-        let (index, corpus) = (&self.index, self.corpus.as_ref().expect("prepared above"));
-        let found: Vec<Option<u32>> = docs
-            .iter()
-            .enumerate()
-            .map(|(k, doc)| {
-                let d = self.cursor + k;
-                if d < index.docs.len() && index.id(d as u32) == doc.id {
-                    Some(d as u32)
-                } else {
-                    // Batches cut differently, or documents dropped in between: by id.
-                    corpus.find(index, &doc.id)
-                }
-            })
-            .collect();
-        let this = &*self;
-        docs.par_iter_mut()
-            .zip(found)
-            .for_each(|(doc, d)| match d.filter(|_| is_parked(doc)) {
-                Some(d) => {
-                    let verdict = corpus.judge(index, d, doc, &this.config);
-                    this.score(doc, d, verdict, corpus, index);
-                }
-                // Not seen in the first pass (a stage in between added it): judge it alone.
-                None => this.score_alone(doc),
-            });
-        self.cursor += docs.len();
-        Ok(vec![Disposition::Keep; docs.len()])
+        Ok(Disposition::Keep)
     }
 }
 
@@ -325,10 +306,12 @@ mod tests {
     }
 
     fn run(mut docs: Vec<Document>) -> Vec<Document> {
-        let mut stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
-        stage.observe(&mut docs).unwrap();
-        stage.prepare().unwrap();
-        stage.apply(&mut docs).unwrap();
+        let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        let records = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+        let judged = stage.prepare(records).unwrap();
+        for (position, doc) in docs.iter_mut().enumerate() {
+            stage.apply(&judged, position, doc).unwrap();
+        }
         docs
     }
 
@@ -463,20 +446,24 @@ mod tests {
             ),
         ];
         let direct = run(docs.clone());
-        let mut stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
         let mut observed = docs;
-        stage.observe(&mut observed).unwrap();
-        stage.prepare().unwrap();
-        // What observe parked survives the spool's JSON, and batches may come cut otherwise.
+        let records = observed
+            .iter_mut()
+            .map(|d| stage.observe(d).unwrap())
+            .collect();
+        // The state crosses a task boundary in its binary form.
+        let judged: Judged =
+            postcard::from_bytes(&postcard::to_stdvec(&stage.prepare(records).unwrap()).unwrap())
+                .unwrap();
+        // What observe parked survives the spool's JSON, and documents may come in any order.
         let mut back: Vec<Document> = observed
             .iter()
             .map(|d| serde_json::from_str(&serde_json::to_string(d).unwrap()).unwrap())
             .collect();
-        back.reverse();
-        for batch in back.chunks_mut(1) {
-            stage.apply(batch).unwrap();
+        for (position, doc) in back.iter_mut().enumerate().rev() {
+            stage.apply(&judged, position, doc).unwrap();
         }
-        back.reverse();
         assert_eq!(back, direct);
         assert_eq!(claim(&back, "a").contradicted_by, ["d"]);
     }

@@ -98,24 +98,21 @@ pub fn documents(docs: &[CorpusDoc]) -> Vec<Document> {
 /// Generates a labelled corpus, runs dedupe with the same preset and prints the ARI.
 pub fn dedupe_ari(args: &CorpusArgs) -> Result<()> {
     let corpus = generate(args)?;
-    let mut docs = documents(&corpus);
+    let docs = documents(&corpus);
     let registry = newspipe::registry();
     let factory = registry
         .get("dedupe")
         .context("the dedupe stage is not registered")?;
     let config = serde_json::json!({ "preset": args.preset });
-    let newspipe_core::StageInstance::Corpus(mut stage) = factory
+    let stage = factory
         .build(&config, &Default::default())
-        .map_err(|err| anyhow::anyhow!("{err}"))?
-    else {
-        anyhow::bail!("dedupe is expected to be a corpus stage");
-    };
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
     let started = std::time::Instant::now();
-    stage
-        .observe(&mut docs)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    stage.prepare().map_err(|e| anyhow::anyhow!("{e}"))?;
-    stage.apply(&mut docs).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let options = newspipe_runner::MemoryRunOptions {
+        threads: rayon::current_num_threads(),
+        ..Default::default()
+    };
+    let docs = newspipe_runner::run_in_memory(vec![("dedupe".into(), stage)], docs, &options)?.docs;
     let seconds = started.elapsed().as_secs_f64();
     let truth: Vec<&str> = corpus.iter().map(|d| d.cluster.as_str()).collect();
     let predicted: Vec<String> = docs

@@ -6,9 +6,8 @@ use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};
 use newspipe_config::{InputFormat, Pipeline, StageSpec};
-use newspipe_core::{Document, InputFormat as DocFormat, Source, StageInstance};
+use newspipe_core::{Document, InputFormat as DocFormat, Source};
 use newspipe_runner::RunOptions;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::corpus::{self, CorpusArgs};
@@ -457,31 +456,14 @@ fn time_stage(
     let stage = factory
         .build(&spec.config, &cx)
         .map_err(|e| anyhow!("{}: {e}", spec.name))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let mut docs = docs.to_vec();
+    let options = newspipe_runner::MemoryRunOptions {
+        threads,
+        ..Default::default()
+    };
+    let docs = docs.to_vec();
     let started = Instant::now();
-    pool.install(|| -> Result<()> {
-        match stage {
-            StageInstance::Document(stage) => {
-                docs.par_chunks_mut(newspipe_runner::CHUNK_SIZE)
-                    .for_each(|chunk| {
-                        let _ = stage.process_chunk(chunk);
-                    });
-            }
-            StageInstance::Corpus(mut stage) => {
-                let err = |e: newspipe_core::StageError| anyhow!("{}: {e}", spec.name);
-                if stage.needs_full_view() {
-                    stage.observe(&mut docs).map_err(err)?;
-                    stage.prepare().map_err(err)?;
-                }
-                stage.apply(&mut docs).map_err(err)?;
-            }
-        }
-        Ok(())
-    })?;
-    Ok((started.elapsed().as_secs_f64(), docs))
+    let out = newspipe_runner::run_in_memory(vec![(spec.name.clone(), stage)], docs, &options)?;
+    Ok((started.elapsed().as_secs_f64(), out.docs))
 }
 
 /// The dev data's HTML pages, for the normalize stage's own benchmark.

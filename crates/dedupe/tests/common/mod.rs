@@ -5,21 +5,36 @@
 
 use std::path::{Path, PathBuf};
 
-use newspipe_core::{CorpusStage, Disposition, Document, Source};
+use newspipe_core::{Disposition, Document, Source, StageInstance};
 use newspipe_dedupe::{Dedupe, DedupeConfig};
+use newspipe_runner::{run_in_memory, MemoryRunOptions};
 
-/// Runs observe, prepare and apply over `docs` in batches of `batch`, as the runner does.
+/// Runs the stage over `docs` in batches of `batch` through the runner's in-memory driver;
+/// kept documents are updated in place, and each document's disposition is returned.
 pub fn run(config: &DedupeConfig, docs: &mut [Document], batch: usize) -> Vec<Disposition> {
-    let mut stage = Dedupe::new(config.resolve().expect("valid config"));
-    for chunk in docs.chunks_mut(batch.max(1)) {
-        stage.observe(chunk).expect("observe");
-    }
-    stage.prepare().expect("prepare");
-    let mut dispositions = Vec::new();
-    for chunk in docs.chunks_mut(batch.max(1)) {
-        dispositions.extend(stage.apply(chunk).expect("apply"));
-    }
-    dispositions
+    let stage = StageInstance::corpus(Dedupe::new(config.resolve().expect("valid config")));
+    let options = MemoryRunOptions {
+        batch_size: batch,
+        ..MemoryRunOptions::default()
+    };
+    let out = run_in_memory(vec![("dedupe".into(), stage)], docs.to_vec(), &options)
+        .expect("the run succeeds");
+    assert!(out.rejected.is_empty(), "rejected: {:?}", out.rejected);
+    let (mut kept, mut dropped) = (out.docs.into_iter(), out.dropped.into_iter().peekable());
+    docs.iter_mut()
+        .map(|doc| match dropped.next_if(|d| d.id == doc.id) {
+            Some(d) => Disposition::Drop {
+                reason: d.reason,
+                duplicate_of: d.duplicate_of,
+            },
+            None => {
+                *doc = kept
+                    .next()
+                    .expect("a kept document for every one not dropped");
+                Disposition::Keep
+            }
+        })
+        .collect()
 }
 
 /// The workspace root.

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use newspipe_core::{BuildContext, Document, Source, StageFactory, StageInstance};
+use newspipe_core::{BuildContext, Document, Source, StageFactory};
 use serde_json::{json, Value};
 
 /// The workspace root (two levels above this crate).
@@ -33,35 +33,31 @@ pub fn seeds() -> Vec<Document> {
         .collect()
 }
 
-fn run_stage(factory: StageFactory, config: &Value, docs: &mut [Document]) {
-    match factory
+/// Runs one stage over `docs` through the runner's in-memory driver, as a pipeline run would.
+fn run_stage(factory: StageFactory, config: &Value, docs: &mut Vec<Document>) {
+    let stage = factory
         .build(config, &BuildContext::default())
-        .expect("stage builds")
-    {
-        StageInstance::Document(stage) => {
-            for doc in docs.iter_mut() {
-                stage.process(doc).expect("document stage runs");
-            }
-        }
-        StageInstance::Corpus(mut stage) => {
-            if stage.needs_full_view() {
-                stage.observe(docs).expect("observe");
-                stage.prepare().expect("prepare");
-            }
-            stage.apply(docs).expect("apply");
-        }
-    }
+        .expect("stage builds");
+    let count = docs.len();
+    let out = newspipe_runner::run_in_memory(
+        vec![(factory.name().to_string(), stage)],
+        std::mem::take(docs),
+        &newspipe_runner::MemoryRunOptions::default(),
+    )
+    .expect("the run succeeds");
+    assert_eq!(out.docs.len(), count, "every document is kept");
+    *docs = out.docs;
 }
 
 /// Normalize, dedupe (marking copies, never dropping) and extract, as the default pipeline.
-pub fn upstream(docs: &mut [Document]) {
+pub fn upstream(docs: &mut Vec<Document>) {
     run_stage(newspipe_normalize::factory(), &json!({}), docs);
     run_stage(newspipe_dedupe::factory(), &json!({}), docs);
     run_stage(newspipe_extract::factory(), &json!({}), docs);
 }
 
 /// Scores documents that already went through [`upstream`].
-pub fn score(docs: &mut [Document], config: Value) {
+pub fn score(docs: &mut Vec<Document>, config: Value) {
     run_stage(newspipe_score_reliability::factory(), &config, docs);
 }
 
