@@ -142,14 +142,26 @@ impl Export {
             None => None,
         };
         let html = match &config.html {
-            Some(path) => Some(
-                HtmlReport::create(
-                    &cx.resolve(path),
-                    config.html_max_documents,
-                    config.html_max_claims,
+            Some(path) => {
+                let sqlite = config.sqlite.as_ref().map(|p| cx.resolve(p));
+                let csv = config.csv.as_ref().map(|p| cx.resolve(p));
+                let outputs: Vec<(&'static str, &std::path::Path)> = [
+                    ("SQLite", sqlite.as_deref()),
+                    ("CSV tables", csv.as_deref()),
+                ]
+                .into_iter()
+                .filter_map(|(kind, path)| Some((kind, path?)))
+                .collect();
+                Some(
+                    HtmlReport::create(
+                        &cx.resolve(path),
+                        config.html_max_documents,
+                        config.html_max_claims,
+                        &outputs,
+                    )
+                    .map_err(|err| setup("html", &err))?,
                 )
-                .map_err(|err| setup("html", &err))?,
-            ),
+            }
             None => None,
         };
         Ok(Self {
