@@ -629,7 +629,7 @@ mod tests {
         let found = reasons(&signals, 63.75);
         let named: Vec<(&str, f64)> = found
             .iter()
-            .map(|r| (r.signal.as_str(), r.points))
+            .map(|r| (r.signal.as_str(), (r.points * 1e6).round() / 1e6))
             .collect();
         assert_eq!(named, [("up", 25.0), ("down", -12.5), ("small", 1.25)]);
         // A weight-0 signal that multiplies the score: its push is what it took away.
