@@ -99,7 +99,7 @@ pub fn timeline(rows: &[TimelineRow]) -> Markup {
                     svg.chart.strip viewBox=(format!("0 0 {width} 20")) preserveAspectRatio="none" {
                         line.axis x1="0" x2=(width) y1="19" y2="19" vector-effect="non-scaling-stroke" {}
                         @for &(day, count, representative) in &row.days {
-                            @let tall = (6.0 + 4.0 * (count as f64).log2()).min(18.0);
+                            @let tall = (10.0 + 3.0 * (count as f64).log2()).min(18.0);
                             line.tick.rep[representative] x1=(format!("{:.1}", x(day))) x2=(format!("{:.1}", x(day)))
                                 y1="19" y2=(format!("{:.1}", 19.0 - tall)) vector-effect="non-scaling-stroke" {
                                 title { (count) " published " (day_label(day)) @if representative { " (with the representative)" } }
