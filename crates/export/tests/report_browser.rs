@@ -58,7 +58,7 @@ fn the_report_fits_a_phone_and_a_desktop_and_links_land_below_the_header() {
     let dir = tempfile::tempdir().unwrap();
     let mut browser = Browser::launch(&binary);
     for page in reports(dir.path()) {
-        for (width, height) in [(390, 844), (1400, 900)] {
+        for (width, height) in [(360, 740), (390, 844), (1400, 900)] {
             browser.viewport(width, height);
             browser.open(&page);
             let name = page.file_name().unwrap().to_string_lossy();
