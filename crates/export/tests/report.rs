@@ -277,7 +277,7 @@ fn a_report_on_100_000_documents_stays_under_5_mb() {
     assert!(html.contains(&format!("<span class=\"count\">{n}</span>")));
     assert!(html.contains(&format!("Listing the first 4000 of {n} documents.")));
     assert!(
-        html.contains("The 30 most cited of 20"),
+        html.contains("The 100 most cited of 20"),
         "entities summarized"
     );
     assert!(html.contains("The 20 largest:"), "clusters summarized");

@@ -24,7 +24,7 @@ const TOP_CLUSTERS: usize = 20;
 /// Members named in a cluster's row; the others are counted.
 const CLUSTER_MEMBERS: usize = 8;
 /// Entities in the most-cited table.
-const TOP_ENTITIES: usize = 30;
+const TOP_ENTITIES: usize = 100;
 /// Spellings and roles named in an entity's row.
 const ENTITY_VARIANTS: usize = 8;
 
