@@ -191,7 +191,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     if args.report_docs > 0 {
         if let Some(load) = crate::report::measure(work.path(), args.report_docs, args.repeat)? {
             let mb = load.bytes as f64 / 1e6;
-            let what = format!("html report ({mb:.1} MB) load to interactive");
+            let what = format!("html report ({} docs, {mb:.1} MB) to ready", load.docs);
             let size = Size {
                 docs: load.docs,
                 bytes: load.bytes as usize,
