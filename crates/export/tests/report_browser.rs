@@ -196,3 +196,52 @@ fn highlight_details_open_from_the_keyboard_a_click_and_a_tap() {
         "a tap opens the details: {tapped:?} / {shown:?}"
     );
 }
+
+#[test]
+fn print_drops_the_navigation_and_opens_the_evidence() {
+    let Some(binary) = chromium_or_skip("report print") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let [fixture, _] = reports(dir.path());
+    let mut browser = Browser::launch(&binary);
+    browser.viewport(1000, 900);
+    browser.open(&fixture);
+    let closed = "document.querySelectorAll('details:not([open])').length";
+    assert!(
+        browser.eval(closed).as_u64().unwrap() > 0,
+        "evidence folded on screen"
+    );
+    browser.call(
+        "Emulation.setEmulatedMedia",
+        serde_json::json!({ "media": "print" }),
+    );
+    let styles = browser.eval(
+        "[getComputedStyle(document.querySelector('header.top')).position, \
+          getComputedStyle(document.querySelector('nav')).display]",
+    );
+    assert_eq!(styles, serde_json::json!(["static", "none"]));
+    browser.eval("window.dispatchEvent(new Event('beforeprint'))");
+    assert_eq!(browser.eval(closed), 0, "printing opens every <details>");
+}
+
+#[test]
+fn sort_arrows_show_only_when_the_script_runs() {
+    let Some(binary) = chromium_or_skip("report sort arrows") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let [fixture, _] = reports(dir.path());
+    let arrow = "getComputedStyle(document.querySelector('table.sortable th'), '::after').content";
+    let mut browser = Browser::launch(&binary);
+    browser.open(&fixture);
+    assert_eq!(browser.eval(arrow), "\" ↕\"", "an arrow with the script");
+    let mut browser = Browser::launch(&binary);
+    browser.open_without_script(&fixture);
+    assert_eq!(browser.eval(arrow), "none", "no arrow without it");
+    assert_eq!(
+        browser.eval("document.documentElement.hasAttribute('data-ready')"),
+        false,
+        "the script did not run"
+    );
+}

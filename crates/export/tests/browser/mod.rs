@@ -193,6 +193,26 @@ impl Browser {
         }
     }
 
+    /// Opens `page` with the page's own scripts turned off, as a reader without JavaScript
+    /// sees it, and waits until it has loaded.
+    pub fn open_without_script(&mut self, page: &Path) {
+        self.call(
+            "Emulation.setScriptExecutionDisabled",
+            json!({ "value": true }),
+        );
+        self.call(
+            "Page.navigate",
+            json!({ "url": format!("file://{}", page.display()) }),
+        );
+        let deadline = Instant::now() + STEP;
+        while self.eval("document.readyState === 'complete' && !!document.querySelector('main')")
+            != true
+        {
+            assert!(Instant::now() < deadline, "{} did not load", page.display());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// The value of a JavaScript expression in the page.
     pub fn eval(&mut self, expression: &str) -> Value {
         let result = self.call(
