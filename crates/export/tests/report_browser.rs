@@ -85,9 +85,14 @@ fn the_report_fits_a_phone_and_a_desktop_and_links_land_below_the_header() {
                      document.getElementById('{target}').getBoundingClientRect().top \
                      - document.querySelector('header.top').getBoundingClientRect().bottom"
                 ));
+                let gap = gap.as_f64().unwrap();
                 assert!(
-                    gap.as_f64().unwrap() >= 0.0,
+                    gap >= 0.0,
                     "{name} at {width} px: the header hides #{target} ({gap} px)"
+                );
+                assert!(
+                    gap < 40.0,
+                    "{name} at {width} px: #{target} is {gap} px below the header; the link did not jump"
                 );
             }
         }
