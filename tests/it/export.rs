@@ -289,6 +289,11 @@ fn fixture_report(dir: &Path) -> PathBuf {
 #[test]
 fn the_report_runs_only_its_own_script_in_a_real_browser() {
     let Some(browser) = chromium() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium is not installed, and CI must run the browser tests \
+             (`apt-get install chromium`; .ci/run does it)"
+        );
         eprintln!(
             "SKIPPED: chromium is not installed (`apt-get install chromium`; .ci/run does it)"
         );

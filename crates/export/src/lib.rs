@@ -6,9 +6,10 @@
 //! - `csv`: a folder of RFC 4180 tables, one file per table, with a header row;
 //! - `sqlite`: one SQLite database with the same tables, primary and foreign keys, indexes on
 //!   the join columns, and a `runs` table (pipeline, config hash, version, times, counts);
-//! - `html`: one self-contained report a person can read: overview, clusters, canonical
-//!   entities, claims with their supporters, and each document's text with its annotations
-//!   highlighted and its signals with their evidence.
+//! - `html`: one self-contained report a person can read, of bounded size on any corpus:
+//!   overview with charts, the largest clusters, most cited entities, most contested and most
+//!   supported claims, paged lists of claims and documents, and each shown document's score
+//!   with its reasons, its text with annotations highlighted and its evidence on request.
 //!
 //! Every output is written to a temporary file beside its target and renamed into place when
 //! the run succeeds, so a crash or a failed run never leaves half a file and an existing output
@@ -74,7 +75,8 @@ pub struct ExportConfig {
     pub html: Option<String>,
     /// Whether to write each document's `raw` input next to its `text` in JSON Lines.
     pub include_raw: bool,
-    /// How many documents the HTML report shows in full; its tables cover all of them.
+    /// How many documents the HTML report shows in full (within a text budget); its summaries
+    /// cover all of them.
     pub html_max_documents: usize,
     /// How many claims of the other documents the report's claims table lists: the
     /// contradicted and best-supported first. Keeps the report readable and its memory bounded.
@@ -142,14 +144,26 @@ impl Export {
             None => None,
         };
         let html = match &config.html {
-            Some(path) => Some(
-                HtmlReport::create(
-                    &cx.resolve(path),
-                    config.html_max_documents,
-                    config.html_max_claims,
+            Some(path) => {
+                let sqlite = config.sqlite.as_ref().map(|p| cx.resolve(p));
+                let csv = config.csv.as_ref().map(|p| cx.resolve(p));
+                let outputs: Vec<(&'static str, &std::path::Path)> = [
+                    ("SQLite", sqlite.as_deref()),
+                    ("CSV tables", csv.as_deref()),
+                ]
+                .into_iter()
+                .filter_map(|(kind, path)| Some((kind, path?)))
+                .collect();
+                Some(
+                    HtmlReport::create(
+                        &cx.resolve(path),
+                        config.html_max_documents,
+                        config.html_max_claims,
+                        &outputs,
+                    )
+                    .map_err(|err| setup("html", &err))?,
                 )
-                .map_err(|err| setup("html", &err))?,
-            ),
+            }
             None => None,
         };
         Ok(Self {

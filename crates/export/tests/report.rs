@@ -1,5 +1,5 @@
 //! The HTML report over the hand-made corpus: every section is there with the right content,
-//! and no text from the corpus can become markup.
+//! and no text from the corpus can become markup; over 100,000 documents it stays small.
 
 mod fixtures;
 
@@ -7,6 +7,7 @@ use std::path::Path;
 
 use newspipe_core::{BuildContext, RunInfo, Sink};
 use newspipe_export::{Export, ExportConfig};
+use serde_json::Value;
 
 fn report(max_documents: usize) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -34,6 +35,16 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
+/// The JSON the report embeds for its script, parsed.
+fn embedded(html: &str) -> Value {
+    let open = "<script id=\"report-data\" type=\"application/json\">";
+    let start = html.find(open).expect("the embedded data") + open.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let json = &html[start..end];
+    assert!(!json.contains('<'), "markup in the embedded data");
+    serde_json::from_str(json).expect("the embedded data is JSON")
+}
+
 /// The text of the table row that contains `needle`.
 fn row_with<'a>(html: &'a str, needle: &str) -> &'a str {
     let at = html
@@ -49,8 +60,25 @@ fn corpus_text_never_becomes_markup() {
     let html = report(500);
     assert_eq!(
         html.matches("<script").count(),
+        2,
+        "only the report's own script and its data"
+    );
+    assert_eq!(
+        html.matches("<script id=\"report-data\" type=\"application/json\">")
+            .count(),
         1,
-        "only the report's own script"
+        "the data cannot run"
+    );
+    let data = embedded(&html);
+    let injected = data["docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d[0] == "inject-005")
+        .unwrap();
+    assert!(
+        injected[1].as_str().unwrap().contains("<script>"),
+        "the title is data, read back as it was: {injected}"
     );
     assert!(!html.contains("<img"), "no injected image tag");
     assert!(!html.contains("<b onmouseover"), "no injected bold tag");
@@ -94,15 +122,52 @@ fn every_section_shows_its_facts() {
     assert_eq!(html.matches("<article").count(), 5);
     assert!(!html.contains("shown in full"), "no cap note when all fit");
 
-    // Overview: counts and the band of each document.
+    // Overview: counts, the reliability chart, and where the full detail is.
     assert!(html
         .contains("<span class=\"count\">5</span><span class=\"label\">documents written</span>"));
-    let wire = row_with(
-        &html,
-        "<div class=\"sub\">Canada to send 1,500 troops to Ukraine</div>",
+    assert!(html.contains("<svg class=\"chart histogram\""));
+    assert!(
+        html.contains("<title>score 75–80: 1</title>"),
+        "the wire's 78.6"
     );
-    assert!(wire.contains("width:79%"), "{wire}");
-    assert!(wire.contains("band band-high"), "{wire}");
+    assert!(
+        html.contains("<div class=\"timeline\""),
+        "publication timeline"
+    );
+
+    // Each document's score, band and the signals that moved it most, next to its title.
+    let wire = &html[html.find("id=\"doc-0\"").unwrap()..];
+    let head = &wire[..wire.find("</header>").unwrap()];
+    assert!(
+        head.contains("Canada to send 1,500 troops to Ukraine"),
+        "{head}"
+    );
+    assert!(head.contains("width:79%"), "{head}");
+    assert!(head.contains("band band-high"), "{head}");
+    assert!(head.contains("class=\"reasons\""), "{head}");
+    // The document list carries the same, for the script to page through.
+    let docs = embedded(&html)["docs"].clone();
+    assert_eq!(docs.as_array().unwrap().len(), 5);
+    assert_eq!(docs[0][0], "wire-001");
+    assert_eq!(docs[0][7], 78.6);
+    assert_eq!(docs[0][8], "high");
+    // attribution 1.5 × (0.9 − ½), corroboration 2 × (0.7 − ½), direct quotes 1 × (0.8 − ½),
+    // each × 100 / 4.5 (machine translation is not applicable).
+    assert_eq!(
+        docs[0][9],
+        serde_json::json!([
+            ["attribution", 13.0],
+            ["corroboration", 9.0],
+            ["direct_quotes", 7.0]
+        ])
+    );
+    assert!(
+        head.contains("<span class=\"up\">+13 attribution</span>"),
+        "{head}"
+    );
+    // Evidence stays folded until asked for.
+    assert!(html.contains("<details class=\"evidence\"><summary>Reliability signals"));
+    assert!(!html.contains("<details open"), "nothing is open at first");
 
     // Clusters: the syndicated copy beside its original, with its origin.
     let cluster = row_with(&html, "<code>c-wire</code></td><td class=\"num\">2");
@@ -119,7 +184,10 @@ fn every_section_shows_its_facts() {
     let kyiv = row_with(&html, "<strong>Kyiv</strong>");
     assert!(kyiv.contains("Київ"), "{kyiv}");
 
-    // Claims: supporters and contradictors link to their documents; an absent one is marked.
+    // Claims: the most contested and most supported, with links to their documents and an
+    // absent one marked.
+    assert!(html.contains("<h3>Most contested</h3>"));
+    assert!(html.contains("<h3>Most supported</h3>"));
     let claim = row_with(
         &html,
         ">Canada will send about 1,500 troops to Ukraine, Lt.-Gen.",
@@ -143,7 +211,7 @@ fn every_section_shows_its_facts() {
 
     // Texts: highlights, claim anchors, signals with their evidence words.
     assert!(html.contains(
-        "<span class=\"m-person\" title=\"person: Steve Boivin (Lt.-Gen.)\">Steve Boivin</span>"
+        "<span class=\"m-person\" tabindex=\"0\" data-label=\"person: Steve Boivin (Lt.-Gen.)\">Steve Boivin</span>"
     ));
     assert!(html.contains("id=\"d0-c0\""));
     assert!(
@@ -165,11 +233,57 @@ fn every_section_shows_its_facts() {
 fn a_large_corpus_shows_the_first_documents_in_full_and_says_so() {
     let html = report(2);
     assert_eq!(html.matches("<article").count(), 2);
-    assert!(html.contains("The first 2 of 5 documents are shown in full"));
-    // The tables still cover every document.
-    assert!(html.contains("<code>inject-005</code>"));
+    assert!(html.contains("2 of 5 documents are shown in full"));
+    // The list still covers every document.
+    let docs = embedded(&html)["docs"].clone();
+    assert_eq!(docs.as_array().unwrap().len(), 5);
+    assert_eq!(docs[4][0], "inject-005");
+    assert_eq!(docs[4][10], 0, "not shown in full");
     assert!(
         !html.contains("href=\"#doc-4\""),
         "no link to a document not shown"
     );
+}
+
+#[test]
+fn a_report_on_100_000_documents_stays_under_5_mb() {
+    let n = 100_000;
+    let dir = tempfile::tempdir().unwrap();
+    let cx = BuildContext {
+        base_dir: dir.path().to_path_buf(),
+        pipeline: "large".into(),
+    };
+    let config = ExportConfig {
+        html: Some("report.html".into()),
+        ..ExportConfig::default()
+    };
+    let mut export = Export::new(config, &cx).unwrap();
+    let base = fixtures::corpus();
+    for start in (0..n).step_by(2_000) {
+        let mut batch = fixtures::scaled(&base, start..start + 2_000);
+        assert!(batch[0].text.len() >= fixtures::SCALED_TEXT_BYTES);
+        export.write(&mut batch).unwrap();
+    }
+    let run = RunInfo {
+        pipeline: "large".into(),
+        read: n as u64,
+        ..RunInfo::default()
+    };
+    export.finish(&run).unwrap();
+    let html = read(&dir.path().join("report.html"));
+    println!("report on {n} documents: {} bytes", html.len());
+    assert!(html.len() <= 5_000_000, "{} bytes", html.len());
+    // Bounded, and says so: the overview counts all, the lists say what they leave out.
+    assert!(html.contains(&format!("<span class=\"count\">{n}</span>")));
+    assert!(html.contains(&format!("Listing the first 4000 of {n} documents.")));
+    assert!(
+        html.contains("The 100 most cited of 20"),
+        "entities summarized"
+    );
+    assert!(html.contains("The 20 largest:"), "clusters summarized");
+    let data = embedded(&html);
+    assert_eq!(data["total"], n);
+    assert_eq!(data["docs"].as_array().unwrap().len(), 4000);
+    let shown = html.matches("<article").count();
+    assert!((100..=500).contains(&shown), "{shown} documents in full");
 }

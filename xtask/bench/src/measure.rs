@@ -39,6 +39,10 @@ pub struct BenchArgs {
     /// threads, for its time and peak memory at scale (0: skip; the check is 500).
     #[arg(long, default_value_t = 0.0)]
     scale_mb: f64,
+    /// Documents in the HTML report's row: a report built in memory, its size and its time to
+    /// interactive in headless Chromium (0: skip; the budget is for 100,000).
+    #[arg(long, default_value_t = 100_000)]
+    report_docs: usize,
 }
 
 /// What a child process reports after running the whole pipeline once.
@@ -182,6 +186,25 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         row.peak_mb = run.peak_mb;
         eprintln!("  {what}: {:.2}s, peak {:?} MB", run.seconds, run.peak_mb);
         rows.push(row);
+    }
+    if args.report_docs > 0 {
+        if let Some(load) = crate::report::measure(work.path(), args.report_docs, args.repeat)? {
+            let mb = load.bytes as f64 / 1e6;
+            let what = format!("html report ({} docs, {mb:.1} MB) to ready", load.docs);
+            let size = Size {
+                docs: load.docs,
+                bytes: load.bytes as usize,
+                tokens: 0,
+            };
+            eprintln!(
+                "  {what}: {:.2}s for {} documents (budgets: {} MB, {} s)",
+                load.seconds,
+                load.docs,
+                crate::report::BUDGET_MB,
+                crate::report::BUDGET_SECONDS
+            );
+            rows.push(size.row(&what, 1, load.seconds));
+        }
     }
     let plugin_overhead_percent = match &args.plugin {
         Some(library) => Some(plugin_overhead(

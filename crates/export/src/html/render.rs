@@ -1,13 +1,16 @@
 //! The report's HTML. Every piece of text from the corpus goes through maud's escaping; only the
-//! report's own CSS and script are inserted as they are.
+//! report's own CSS, script and escaped JSON data are inserted as they are.
 
 use std::collections::BTreeMap;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use newspipe_core::{Band, EntityKind, Evidence, Relation, Signal};
 
+use super::charts::{self, TimelineRow};
+use super::data;
 use super::highlight::{segments, Mark, MarkKind, Segment};
-use super::summary::{ClaimSummary, DocSummary, FullDoc, ReportData, Score};
+use super::summary::{ClaimSummary, DocSummary, FullDoc, Reason, ReportData, Score};
+use super::Output;
 use crate::rows::{band_name, kind_name, page_kind_name, relation_name};
 use crate::run_record::RunRecord;
 
@@ -16,9 +19,18 @@ const SCRIPT: &str = include_str!("report.js");
 
 /// Characters of another document's text quoted as evidence before it is cut.
 const SNIPPET_CHARS: usize = 240;
+/// Clusters in the clusters table and strips in the timeline.
+const TOP_CLUSTERS: usize = 20;
+/// Members named in a cluster's row; the others are counted.
+const CLUSTER_MEMBERS: usize = 8;
+/// Entities in the most-cited table.
+const TOP_ENTITIES: usize = 100;
+/// Spellings and roles named in an entity's row.
+const ENTITY_VARIANTS: usize = 8;
 
-/// Renders the whole report. `nonce` allows the report's own script and nothing else.
-pub fn render(data: &ReportData, run: &RunRecord, nonce: &str) -> Markup {
+/// Renders the whole report. `nonce` allows the report's own script and nothing else;
+/// `outputs` are the run's other outputs, which hold the full detail.
+pub fn render(data: &ReportData, run: &RunRecord, nonce: &str, outputs: &[Output]) -> Markup {
     let title = format!("newspipe report: {}", run.pipeline);
     let csp = format!(
         "default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-{nonce}'; \
@@ -38,33 +50,34 @@ pub fn render(data: &ReportData, run: &RunRecord, nonce: &str) -> Markup {
             body {
                 header.top {
                     h1 { (title) }
+                    nav {
+                        a href="#overview" { "Overview" }
+                        a href="#clusters" { "Clusters" }
+                        a href="#entities" { "Entities" }
+                        a href="#claims" { "Claims" }
+                        a href="#documents" { "Documents" }
+                        a href="#texts" { "Texts" }
+                    }
+                }
+                main {
                     p.run {
                         @if run.started_at.is_empty() { "Written " }
                         @else { "Run started " (run.started_at) ", written " }
                         (run.finished_at) " by newspipe " (run.version) "."
                         @if !run.config_hash.is_empty() { " Pipeline hash " code { (run.config_hash) } "." }
                     }
-                    nav {
-                        a href="#overview" { "Overview" }
-                        a href="#documents" { "Documents" }
-                        a href="#clusters" { "Clusters" }
-                        a href="#entities" { "Entities" }
-                        a href="#claims" { "Claims" }
-                        a href="#texts" { "Texts" }
-                    }
-                }
-                main {
-                    (overview(data, run))
-                    (documents_table(data))
+                    (overview(data, run, outputs))
                     (clusters(data))
                     (entities(data))
                     (claims(data))
+                    (documents_list(data, outputs))
                     section #texts {
                         h2 { "Texts" }
                         @if full < data.docs.len() {
                             p.note {
-                                "The first " (full) " of " (data.docs.len())
-                                " documents are shown in full (html_max_documents); the tables above cover all."
+                                (full) " of " (data.docs.len())
+                                " documents are shown in full (the first, up to html_max_documents and about "
+                                (super::summary::FULL_TEXT_BUDGET / 1000) " kB of text); the tables above cover all."
                             }
                         }
                         (legend())
@@ -75,13 +88,30 @@ pub fn render(data: &ReportData, run: &RunRecord, nonce: &str) -> Markup {
                         }
                     }
                 }
+                script #report-data type="application/json" { (PreEscaped(data::payload(data))) }
                 script nonce=(nonce) { (PreEscaped(SCRIPT)) }
             }
         }
     }
 }
 
-fn overview(data: &ReportData, run: &RunRecord) -> Markup {
+/// Where the full detail is: the run's CSV and SQLite outputs, linked by relative path.
+fn outputs_note(outputs: &[Output]) -> Markup {
+    html! {
+        @if !outputs.is_empty() {
+            p.note.outputs {
+                "Full detail, every document and annotation: "
+                @for (i, output) in outputs.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    a href=(output.href) { code { (output.href) } } " (" (output.kind) ")"
+                }
+                "."
+            }
+        }
+    }
+}
+
+fn overview(data: &ReportData, run: &RunRecord, outputs: &[Output]) -> Markup {
     let clusters = cluster_members(data);
     let multi = clusters.values().filter(|m| m.len() > 1).count();
     let mut bands = [0usize; 4];
@@ -95,6 +125,7 @@ fn overview(data: &ReportData, run: &RunRecord) -> Markup {
     }
     let quotes: usize = data.docs.iter().map(|d| d.quotes).sum();
     let mentions: usize = data.docs.iter().map(|d| d.entities).sum();
+    let scored = bands[0] + bands[1] + bands[2];
     html! {
         section #overview {
             h2 { "Overview" }
@@ -110,11 +141,27 @@ fn overview(data: &ReportData, run: &RunRecord) -> Markup {
                 (card(quotes, "quotes"))
                 (card(data.claims_total, "claims"))
             }
-            div.bands {
-                span.band.band-high { (bands[0]) " high" }
-                span.band.band-medium { (bands[1]) " medium" }
-                span.band.band-low { (bands[2]) " low" }
-                @if bands[3] > 0 { span.band.band-none { (bands[3]) " not scored" } }
+            (outputs_note(outputs))
+            div.charts {
+                @if scored > 0 {
+                    figure {
+                        figcaption { "Reliability of " (scored) " documents" }
+                        (charts::reliability_histogram(data.docs.iter().filter_map(|d| d.reliability)))
+                        div.bands {
+                            span.band.band-high { (bands[0]) " high" }
+                            span.band.band-medium { (bands[1]) " medium" }
+                            span.band.band-low { (bands[2]) " low" }
+                            @if bands[3] > 0 { span.band.band-none { (bands[3]) " not scored" } }
+                        }
+                    }
+                }
+                @let rows = timeline_rows(data, &clusters);
+                @if !rows.is_empty() {
+                    figure.wide {
+                        figcaption { "When the largest clusters were published (darker: the representative)" }
+                        (charts::timeline(&rows))
+                    }
+                }
             }
         }
     }
@@ -122,48 +169,6 @@ fn overview(data: &ReportData, run: &RunRecord) -> Markup {
 
 fn card(count: impl std::fmt::Display, label: &str) -> Markup {
     html! { div.card { span.count { (count) } span.label { (label) } } }
-}
-
-fn documents_table(data: &ReportData) -> Markup {
-    html! {
-        section #documents {
-            h2 { "Documents" }
-            @if data.docs.is_empty() { p.note { "No document reached the export." } }
-            @else {
-                div.table-wrap { table.sortable {
-                    thead { tr {
-                        th { "#" } th { "Document" } th { "Outlet" } th { "Published" }
-                        th { "Cluster" } th { "Relation" } th { "Entities" } th { "Quotes" }
-                        th { "Claims" } th { "Reliability" }
-                    } }
-                    tbody {
-                        @for (position, doc) in data.docs.iter().enumerate() {
-                            tr {
-                                td.num { (position + 1) }
-                                td.wide {
-                                    (doc_link(data, &doc.id))
-                                    @if let Some(title) = &doc.title { div.sub { (title) } }
-                                }
-                                td { (doc.outlet.as_deref().unwrap_or("")) }
-                                td { (doc.published.as_deref().unwrap_or("")) }
-                                td { @if let Some(d) = &doc.dedupe { code { (d.cluster) } } }
-                                td {
-                                    @if let Some(d) = &doc.dedupe {
-                                        @if d.relation != Relation::None { (relation_name(d.relation)) " " }
-                                        @if d.representative { span.tag.rep { "representative" } }
-                                    }
-                                }
-                                td.num { (doc.entities) }
-                                td.num { (doc.quotes) }
-                                td.num { (doc.claims) }
-                                (score_cell(doc.reliability))
-                            }
-                        }
-                    }
-                } }
-            }
-        }
-    }
 }
 
 /// Cluster id → member positions, in input order.
@@ -177,15 +182,73 @@ fn cluster_members(data: &ReportData) -> BTreeMap<&str, Vec<usize>> {
     clusters
 }
 
-fn clusters(data: &ReportData) -> Markup {
-    let clusters = cluster_members(data);
-    let mut multi: Vec<(&str, &Vec<usize>)> = clusters
+/// The clusters with copies, largest first (ties by id), at most [`TOP_CLUSTERS`].
+fn top_clusters<'a>(clusters: &'a BTreeMap<&'a str, Vec<usize>>) -> Vec<(&'a str, &'a [usize])> {
+    let mut multi: Vec<(&str, &[usize])> = clusters
         .iter()
         .filter(|(_, members)| members.len() > 1)
-        .map(|(id, members)| (*id, members))
+        .map(|(id, members)| (*id, members.as_slice()))
         .collect();
     multi.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.0.cmp(b.0)));
-    let alone = clusters.len() - multi.len();
+    multi.truncate(TOP_CLUSTERS);
+    multi
+}
+
+/// The representative of a cluster (else its first member).
+fn representative(data: &ReportData, members: &[usize]) -> usize {
+    members
+        .iter()
+        .copied()
+        .find(|&p| {
+            data.docs[p]
+                .dedupe
+                .as_ref()
+                .is_some_and(|d| d.representative)
+        })
+        .unwrap_or(members[0])
+}
+
+/// The largest clusters, singletons included, with the days their members were published.
+fn timeline_rows(data: &ReportData, clusters: &BTreeMap<&str, Vec<usize>>) -> Vec<TimelineRow> {
+    let mut largest: Vec<(&str, &[usize])> = clusters
+        .iter()
+        .map(|(id, members)| (*id, members.as_slice()))
+        .collect();
+    largest.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then(a.1[0].cmp(&b.1[0])));
+    largest
+        .into_iter()
+        .filter_map(|(id, members)| {
+            let lead = representative(data, members);
+            let mut days: BTreeMap<i32, (usize, bool)> = BTreeMap::new();
+            for &position in members {
+                let doc = &data.docs[position];
+                if let Some(day) = doc.published.as_deref().and_then(charts::day_number) {
+                    let entry = days.entry(day).or_default();
+                    entry.0 += 1;
+                    entry.1 |= position == lead;
+                }
+            }
+            (!days.is_empty()).then(|| TimelineRow {
+                label: data.docs[lead]
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| id.to_owned()),
+                size: members.len(),
+                days: days
+                    .into_iter()
+                    .map(|(day, (n, rep))| (day, n, rep))
+                    .collect(),
+            })
+        })
+        .take(TOP_CLUSTERS)
+        .collect()
+}
+
+fn clusters(data: &ReportData) -> Markup {
+    let clusters = cluster_members(data);
+    let multi_total = clusters.values().filter(|m| m.len() > 1).count();
+    let top = top_clusters(&clusters);
+    let alone = clusters.len() - multi_total;
     html! {
         section #clusters {
             h2 { "Clusters" }
@@ -193,20 +256,21 @@ fn clusters(data: &ReportData) -> Markup {
                 p.note { "No duplicate clusters: the pipeline ran no dedupe stage." }
             } @else {
                 p.note {
-                    (count_of(multi.len(), "cluster holds", "clusters hold")) " copies; "
+                    (count_of(multi_total, "cluster holds", "clusters hold")) " copies; "
                     (count_of(alone, "document stands", "documents stand")) " alone."
+                    @if top.len() < multi_total { " The " (top.len()) " largest:" }
                 }
             }
-            @if !multi.is_empty() {
+            @if !top.is_empty() {
                 div.table-wrap { table.sortable {
                     thead { tr { th { "Cluster" } th { "Size" } th { "Members" } } }
                     tbody {
-                        @for (id, members) in &multi {
+                        @for (id, members) in &top {
                             tr {
                                 td { code { (id) } }
                                 td.num { (members.len()) }
-                                td { ul.members {
-                                    @for &position in members.iter() {
+                                td.wide { ul.members {
+                                    @for &position in members.iter().take(CLUSTER_MEMBERS) {
                                         @let doc = &data.docs[position];
                                         @if let Some(d) = &doc.dedupe {
                                             li {
@@ -218,8 +282,12 @@ fn clusters(data: &ReportData) -> Markup {
                                                 }
                                                 @if let Some(of) = &d.duplicate_of { " of " (doc_link(data, of)) }
                                                 @if let Some(origin) = &d.origin { " (origin: " (origin) ")" }
+                                                @if let Some(published) = &doc.published { " " span.sub { (published) } }
                                             }
                                         }
+                                    }
+                                    @if members.len() > CLUSTER_MEMBERS {
+                                        li.sub { "and " (members.len() - CLUSTER_MEMBERS) " more" }
                                     }
                                 } }
                             }
@@ -232,32 +300,45 @@ fn clusters(data: &ReportData) -> Markup {
 }
 
 fn entities(data: &ReportData) -> Markup {
+    let mut top: Vec<_> = data.entities.iter().collect();
+    top.sort_by(|a, b| {
+        (b.1.documents, b.1.mentions)
+            .cmp(&(a.1.documents, a.1.mentions))
+            .then_with(|| a.0.cmp(b.0))
+    });
+    top.truncate(TOP_ENTITIES);
     html! {
         section #entities {
             h2 { "Entities" }
             @if data.entities.is_empty() { p.note { "No entities: the pipeline ran no extract stage, or it found none." } }
             @else {
-                p.note { "Each canonical entity with the spellings that were merged into it." }
+                p.note {
+                    @if top.len() < data.entities.len() {
+                        "The " (top.len()) " most cited of " (data.entities.len()) " canonical entities, "
+                    } @else { "Each canonical entity, " }
+                    "with the spellings that were merged into it."
+                }
                 div.table-wrap { table.sortable {
                     thead { tr {
-                        th { "Canonical name" } th { "Kind" } th { "Mentions" } th { "Documents" }
+                        th { "Canonical name" } th { "Kind" } th { "Documents" } th { "Mentions" }
                         th { "Spellings" } th { "Roles" }
                     } }
                     tbody {
-                        @for ((name, kind), group) in &data.entities {
+                        @for ((name, kind), group) in &top {
                             tr {
                                 td { strong { (name) } }
                                 td { span class=(format!("kind {}", kind_class(*kind))) { (kind_name(*kind)) } }
-                                td.num { (group.mentions) }
                                 td.num { (group.documents) }
+                                td.num { (group.mentions) }
                                 td {
-                                    @for (i, (spelling, count)) in group.spellings.iter().enumerate() {
+                                    @for (i, (spelling, count)) in group.spellings.iter().take(ENTITY_VARIANTS).enumerate() {
                                         @if i > 0 { ", " }
                                         span.variant.differs[spelling != name] { (spelling) }
                                         " ×" (count)
                                     }
+                                    @if group.spellings.len() > ENTITY_VARIANTS { ", …" }
                                 }
-                                td { (group.roles.iter().cloned().collect::<Vec<_>>().join("; ")) }
+                                td { (group.roles.iter().take(ENTITY_VARIANTS).cloned().collect::<Vec<_>>().join("; ")) }
                             }
                         }
                     }
@@ -271,26 +352,50 @@ fn claims(data: &ReportData) -> Markup {
     html! {
         section #claims {
             h2 { "Claims" }
-            @if data.claims.is_empty() { p.note { "No claims: the pipeline ran no extract stage, or it found none." } }
+            @if data.claims_total == 0 { p.note { "No claims: the pipeline ran no extract stage, or it found none." } }
             @else {
                 p.note { "Supporting and contradicting documents are representatives of independent clusters." }
+                @if !data.most_contested.is_empty() {
+                    h3 { "Most contested" }
+                    (claims_table(data, &data.most_contested))
+                }
+                @if !data.most_supported.is_empty() {
+                    h3 { "Most supported" }
+                    (claims_table(data, &data.most_supported))
+                }
+                h3 { "All claims" }
                 @if data.claims.len() < data.claims_total {
                     p.note {
-                        "Showing " (data.claims.len()) " of " (data.claims_total) " claims: those of the documents shown in full, "
+                        "Listing " (data.claims.len()) " of " (data.claims_total) " claims: those of the documents shown in full, "
                         "and the " (data.max_claims) " most contradicted and best supported of the others (html_max_claims)."
                     }
                 }
-                div.table-wrap { table.sortable {
-                    thead { tr {
-                        th { "Claim" } th { "Document" } th { "Speaker" } th { "Hedged" }
-                        th { "Supported by" } th { "Contradicted by" } th { "Reliability" }
-                    } }
-                    tbody {
-                        @for claim in &data.claims { (claim_row(data, claim)) }
-                    }
-                } }
+                (paged_list("claims"))
             }
         }
+    }
+}
+
+/// A container the report's script fills with a sortable, filterable, paged table of one of
+/// the embedded lists; without script it says where the list is.
+fn paged_list(list: &str) -> Markup {
+    html! {
+        div.paged data-list=(list) {
+            noscript { p.note { "This list is drawn by the report's script; the tables above and the CSV and SQLite outputs hold it too." } }
+        }
+    }
+}
+
+fn claims_table(data: &ReportData, claims: &[ClaimSummary]) -> Markup {
+    html! {
+        div.table-wrap { table.sortable.claims-table {
+            thead { tr {
+                th { "Claim" } th { "Document" } th { "Support" } th { "Reliability" }
+            } }
+            tbody {
+                @for claim in claims { (claim_row(data, claim)) }
+            }
+        } }
     }
 }
 
@@ -302,13 +407,36 @@ fn claim_row(data: &ReportData, claim: &ClaimSummary) -> Markup {
                 @if doc.full.is_some() {
                     a href=(format!("#d{}-c{}", claim.doc, claim.idx)) { (claim.text) }
                 } @else { (claim.text) }
+                @if let Some(speaker) = &claim.speaker { div.sub { "Said by " (speaker) } }
+                @if claim.hedged { " " span.tag { "hedged" } }
             }
             td { (doc_link(data, &doc.id)) }
-            td { (claim.speaker.as_deref().unwrap_or("")) }
-            td { @if claim.hedged { "hedged" } }
-            td data-sort=(claim.supported_by.len()) { (doc_links(data, &claim.supported_by)) }
-            td data-sort=(claim.contradicted_by.len()) { (doc_links(data, &claim.contradicted_by)) }
+            td data-sort=(claim.supported_by.len() as i64 - claim.contradicted_by.len() as i64) {
+                (charts::support(&claim.supported_by, &claim.contradicted_by))
+                @if !claim.supported_by.is_empty() { div.sub { "Supported by " (doc_links(data, &claim.supported_by)) } }
+                @if !claim.contradicted_by.is_empty() { div.sub { "Contradicted by " (doc_links(data, &claim.contradicted_by)) } }
+            }
             (score_cell(claim.reliability))
+        }
+    }
+}
+
+fn documents_list(data: &ReportData, outputs: &[Output]) -> Markup {
+    let listed = data::listed(data);
+    html! {
+        section #documents {
+            h2 { "Documents" }
+            @if data.docs.is_empty() { p.note { "No document reached the export." } }
+            @else {
+                p.note {
+                    "Each document's reliability with the signals that moved it most (points above or below a neutral 50)."
+                    @if listed < data.docs.len() {
+                        " Listing the first " (listed) " of " (data.docs.len()) " documents."
+                    }
+                }
+                @if listed < data.docs.len() { (outputs_note(outputs)) }
+                (paged_list("docs"))
+            }
         }
     }
 }
@@ -324,7 +452,23 @@ fn legend() -> Markup {
             span.m-qty { "quantity" } " "
             span.m-quote { "quote" } " "
             span.m-claim { "claim" }
-            " — hover a highlight for details."
+            " — hover, tap or tab to a highlight for its details."
+        }
+    }
+}
+
+/// The signals that moved a score most, as "+12 corroboration · −6 date_consistency".
+fn reasons_line(reasons: &[Reason]) -> Markup {
+    html! {
+        @if !reasons.is_empty() {
+            span.reasons {
+                @for (i, reason) in reasons.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    span.up[reason.points > 0.0].down[reason.points < 0.0] {
+                        (format!("{:+.0}", reason.points).replace('-', "−")) " " (reason.signal)
+                    }
+                }
+            }
         }
     }
 }
@@ -335,79 +479,90 @@ fn document_section(
     doc: &DocSummary,
     full: &FullDoc,
 ) -> Markup {
+    let claims = claims_of(data, position);
     html! {
         article.doc id=(format!("doc-{position}")) {
-            h3 {
-                span.pos { (position + 1) ". " }
-                (doc.title.as_deref().unwrap_or(&doc.id))
+            header.doc-head {
+                h3 {
+                    span.pos { (position + 1) ". " }
+                    (doc.title.as_deref().unwrap_or(&doc.id))
+                }
+                div.verdict {
+                    (score_bar(doc.reliability))
+                    (reasons_line(&doc.reasons))
+                }
             }
-            div.docmeta {
-                (score_bar(doc.reliability))
-                dl {
-                    dt { "id" } dd { code { (doc.id) } }
-                    @if let Some(outlet) = &doc.outlet { dt { "outlet" } dd { (outlet) } }
-                    @if let Some(byline) = &full.byline { dt { "byline" } dd { (byline) } }
-                    @if let Some(published) = &doc.published {
-                        dt { "published" }
-                        dd {
-                            (published)
-                            @if let Some(basis) = &full.published_basis { " (from " (basis) ")" }
-                        }
-                    }
-                    @if full.date_candidates.iter().any(|c| Some(&c.value) != doc.published.as_ref()) {
-                        dt { "other dates" }
-                        dd {
-                            @for (i, candidate) in full.date_candidates.iter().filter(|c| Some(&c.value) != doc.published.as_ref()).enumerate() {
-                                @if i > 0 { "; " }
-                                (candidate.value) " (" (candidate.basis) ")"
-                            }
-                        }
-                    }
-                    @if let Some(language) = &full.language { dt { "language" } dd { (language) } }
-                    @if let Some(kind) = full.page_kind { dt { "page" } dd { (page_kind_name(kind)) } }
-                    @if let Some(d) = &doc.dedupe {
-                        dt { "cluster" }
-                        dd {
-                            code { (d.cluster) }
-                            @if d.relation != Relation::None { " " (relation_name(d.relation)) }
-                            @if d.representative { " (representative)" }
-                            @if let Some(of) = &d.duplicate_of { " of " (doc_link(data, of)) }
-                        }
-                    }
-                    dt { "source" }
+            dl.docmeta {
+                dt { "id" } dd { code { (doc.id) } }
+                @if let Some(outlet) = &doc.outlet { dt { "outlet" } dd { (outlet) } }
+                @if let Some(byline) = &full.byline { dt { "byline" } dd { (byline) } }
+                @if let Some(published) = &doc.published {
+                    dt { "published" }
                     dd {
-                        code { (full.source_path) }
-                        @if let Some(url) = &full.url {
-                            " "
-                            @if is_web_url(url) { a href=(url) rel="noopener noreferrer" { (url) } }
-                            @else { code { (url) } }
+                        (published)
+                        @if let Some(basis) = &full.published_basis { " (from " (basis) ")" }
+                    }
+                }
+                @if full.date_candidates.iter().any(|c| Some(&c.value) != doc.published.as_ref()) {
+                    dt { "other dates" }
+                    dd {
+                        @for (i, candidate) in full.date_candidates.iter().filter(|c| Some(&c.value) != doc.published.as_ref()).enumerate() {
+                            @if i > 0 { "; " }
+                            (candidate.value) " (" (candidate.basis) ")"
                         }
+                    }
+                }
+                @if let Some(language) = &full.language { dt { "language" } dd { (language) } }
+                @if let Some(kind) = full.page_kind { dt { "page" } dd { (page_kind_name(kind)) } }
+                @if let Some(d) = &doc.dedupe {
+                    dt { "cluster" }
+                    dd {
+                        code { (d.cluster) }
+                        @if d.relation != Relation::None { " " (relation_name(d.relation)) }
+                        @if d.representative { " (representative)" }
+                        @if let Some(of) = &d.duplicate_of { " of " (doc_link(data, of)) }
+                    }
+                }
+                dt { "source" }
+                dd {
+                    code { (full.source_path) }
+                    @if let Some(url) = &full.url {
+                        " "
+                        @if is_web_url(url) { a href=(url) rel="noopener noreferrer" { (url) } }
+                        @else { code { (url) } }
                     }
                 }
             }
             div.doc-text { (highlighted(position, &full.text, &full.marks)) }
             @if !full.signals.is_empty() {
-                h4 { "Reliability signals" }
-                (signals_table(data, &doc.id, &full.text, &full.signals))
+                details.evidence {
+                    summary { "Reliability signals and their evidence (" (full.signals.len()) ")" }
+                    (signals_table(data, &doc.id, &full.text, &full.signals))
+                }
             }
-            @let claims = claims_of(data, position);
             @if !claims.is_empty() {
-                h4 { "Claims" }
-                ol.claims {
-                    @for claim in claims {
-                        li {
-                            (claim.text)
-                            div.sub {
-                                (score_bar(claim.reliability))
-                                @if claim.hedged { span.tag { "hedged" } }
-                                span {
-                                    @if let Some(speaker) = &claim.speaker { "Said by " (speaker) ". " }
-                                    @if !claim.supported_by.is_empty() { "Supported by " (doc_links(data, &claim.supported_by)) ". " }
-                                    @if !claim.contradicted_by.is_empty() { "Contradicted by " (doc_links(data, &claim.contradicted_by)) ". " }
+                details.claims {
+                    summary { "Claims (" (claims.len()) ")" }
+                    ol.claims {
+                        @for claim in claims {
+                            li {
+                                (claim.text)
+                                div.sub {
+                                    (score_bar(claim.reliability))
+                                    @if claim.hedged { span.tag { "hedged" } }
+                                    (charts::support(&claim.supported_by, &claim.contradicted_by))
+                                    span {
+                                        @if let Some(speaker) = &claim.speaker { "Said by " (speaker) ". " }
+                                        @if !claim.supported_by.is_empty() { "Supported by " (doc_links(data, &claim.supported_by)) ". " }
+                                        @if !claim.contradicted_by.is_empty() { "Contradicted by " (doc_links(data, &claim.contradicted_by)) ". " }
+                                    }
                                 }
-                            }
-                            @if let Some(signals) = full.claim_signals.get(claim.idx).filter(|s| !s.is_empty()) {
-                                (signals_table(data, &doc.id, &full.text, signals))
+                                @if let Some(signals) = full.claim_signals.get(claim.idx).filter(|s| !s.is_empty()) {
+                                    details {
+                                        summary { "Its signals" }
+                                        (signals_table(data, &doc.id, &full.text, signals))
+                                    }
+                                }
                             }
                         }
                     }
@@ -452,12 +607,12 @@ fn marked_run(segment: &Segment<'_>, marks: &[Mark]) -> Markup {
         .iter()
         .map(|&m| marks[m].label.as_str())
         .collect();
-    html! { span class=(classes.join(" ")) title=(title.join(" · ")) { (segment.text) } }
+    html! { span class=(classes.join(" ")) tabindex="0" data-label=(title.join(" · ")) { (segment.text) } }
 }
 
 fn signals_table(data: &ReportData, doc_id: &str, text: &str, signals: &[Signal]) -> Markup {
     html! {
-        table.signals.sortable {
+        div.table-wrap { table.signals.sortable {
             thead { tr { th { "Signal" } th { "Score" } th { "Weight" } th { "Evidence" } } }
             tbody {
                 @for signal in signals {
@@ -474,7 +629,7 @@ fn signals_table(data: &ReportData, doc_id: &str, text: &str, signals: &[Signal]
                     }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -618,9 +773,9 @@ mod tests {
         assert_eq!(
             html,
             "<span class=\"anchor\" id=\"d2-c0\"></span>\
-             <span class=\"m-claim\" title=\"claim &quot;1&quot;\">&lt;b&gt;</span>\
-             <span class=\"m-claim m-person\" title=\"claim &quot;1&quot; · person: Carney\">Carney</span>\
-             <span class=\"m-claim\" title=\"claim &quot;1&quot;\">&lt;/b&gt; said</span>"
+             <span class=\"m-claim\" tabindex=\"0\" data-label=\"claim &quot;1&quot;\">&lt;b&gt;</span>\
+             <span class=\"m-claim m-person\" tabindex=\"0\" data-label=\"claim &quot;1&quot; · person: Carney\">Carney</span>\
+             <span class=\"m-claim\" tabindex=\"0\" data-label=\"claim &quot;1&quot;\">&lt;/b&gt; said</span>"
         );
     }
 }

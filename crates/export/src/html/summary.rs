@@ -12,6 +12,14 @@ use newspipe_core::{
 use super::highlight::{Mark, MarkKind};
 use crate::rows::{band_name, kind_name};
 
+/// Bytes of clean text the documents shown in full may hold together, whatever their number:
+/// with their highlights and signals this keeps the report to a few megabytes.
+pub const FULL_TEXT_BUDGET: usize = 800_000;
+/// Signals named next to a document's score: those that moved it most.
+const REASONS: usize = 3;
+/// Claims in each of the "most supported" and "most contested" tables.
+pub const TOP_CLAIMS: usize = 15;
+
 /// A score and its band.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Score {
@@ -40,10 +48,54 @@ pub struct DocSummary {
     pub entities: usize,
     /// Number of quotes.
     pub quotes: usize,
-    /// Number of claims.
-    pub claims: usize,
+    /// The signals that moved the score most, largest first.
+    pub reasons: Vec<Reason>,
     /// Everything the document's own section shows; only for the first documents.
     pub full: Option<Box<FullDoc>>,
+}
+
+/// How far one signal moved a score away from a neutral 50, in points.
+///
+/// A score is `100 · Σ w·s / Σ w` over the applicable weighted signals, so it equals
+/// `50 + Σ 100 · w · (s − ½) / Σ w`: each term is a signal's push up or down. A signal with
+/// weight 0 that is applicable multiplies the score instead (an age discount); its push is what
+/// the multiplication took away.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    /// The signal's name.
+    pub signal: String,
+    /// Points it added (positive) or took away (negative).
+    pub points: f64,
+}
+
+/// The signals that moved a score most, largest push first (ties by name), at most [`REASONS`].
+pub fn reasons(signals: &[Signal], score: f64) -> Vec<Reason> {
+    let weighted = signals.iter().filter(|s| s.applicable && s.weight > 0.0);
+    let total: f64 = weighted.clone().map(|s| s.weight).sum();
+    let mut out: Vec<Reason> = Vec::new();
+    if total > 0.0 {
+        let before: f64 = 100.0 * weighted.clone().map(|s| s.weight * s.score).sum::<f64>() / total;
+        out.extend(weighted.map(|s| Reason {
+            signal: s.name.clone(),
+            points: 100.0 * s.weight * (s.score - 0.5) / total,
+        }));
+        let multipliers = signals
+            .iter()
+            .filter(|s| s.applicable && s.weight == 0.0 && s.score < 1.0);
+        out.extend(multipliers.map(|s| Reason {
+            signal: s.name.clone(),
+            points: (score - before).min(0.0),
+        }));
+    }
+    out.retain(|r| r.points.abs() >= 0.5);
+    out.sort_by(|a, b| {
+        b.points
+            .abs()
+            .total_cmp(&a.points.abs())
+            .then_with(|| a.signal.cmp(&b.signal))
+    });
+    out.truncate(REASONS);
+    out
 }
 
 /// What a document's own section shows.
@@ -108,11 +160,14 @@ pub struct ClaimSummary {
     pub contradicted_by: Vec<String>,
 }
 
-/// A claim of a document not shown in full, waiting for a place in the claims table.
+/// How a claim ranks in one of the report's bounded claim lists; larger ranks first, the
+/// earliest claim winning a tie.
+type ClaimRank = (usize, usize, i64, Reverse<(usize, usize)>);
+
+/// A claim waiting for a place in a bounded list.
 #[derive(Debug)]
 struct RankedClaim {
-    /// Contradicted first, then the best supported, then the best scored, then the earliest.
-    rank: (usize, usize, i64, Reverse<(usize, usize)>),
+    rank: ClaimRank,
     claim: ClaimSummary,
 }
 
@@ -136,9 +191,51 @@ impl Ord for RankedClaim {
     }
 }
 
+/// The `capacity` highest-ranked claims seen so far.
+#[derive(Debug, Default)]
+struct TopClaims {
+    capacity: usize,
+    heap: BinaryHeap<Reverse<RankedClaim>>,
+}
+
+impl TopClaims {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            heap: BinaryHeap::new(),
+        }
+    }
+
+    fn offer(&mut self, rank: ClaimRank, claim: &ClaimSummary) {
+        if self.heap.len() < self.capacity {
+            self.heap.push(Reverse(RankedClaim {
+                rank,
+                claim: claim.clone(),
+            }));
+        } else if self.heap.peek().is_some_and(|least| least.0.rank < rank) {
+            self.heap.pop();
+            self.heap.push(Reverse(RankedClaim {
+                rank,
+                claim: claim.clone(),
+            }));
+        }
+    }
+
+    /// The kept claims, highest rank first.
+    fn into_sorted(self) -> Vec<ClaimSummary> {
+        // Ascending order of `Reverse` is descending rank.
+        self.heap
+            .into_sorted_vec()
+            .into_iter()
+            .map(|Reverse(ranked)| ranked.claim)
+            .collect()
+    }
+}
+
 /// Everything the report needs, gathered one document at a time. Memory stays bounded on any
-/// corpus: full text only for `max_full` documents, and besides their claims, only the
-/// `max_claims` most telling others (contradicted, then best supported).
+/// corpus: full text only for `max_full` documents within [`FULL_TEXT_BUDGET`], and besides
+/// their claims, only the `max_claims` most telling others (contradicted, then best
+/// supported).
 #[derive(Debug, Default)]
 pub struct ReportData {
     /// At most this many documents get their own full section.
@@ -153,7 +250,16 @@ pub struct ReportData {
     pub claims: Vec<ClaimSummary>,
     /// How many claims the documents made in all.
     pub claims_total: usize,
-    ranked: BinaryHeap<Reverse<RankedClaim>>,
+    /// The claims supported by the most independent clusters (after [`settle`](Self::settle)).
+    pub most_supported: Vec<ClaimSummary>,
+    /// The claims contradicted by the most independent clusters (after
+    /// [`settle`](Self::settle)).
+    pub most_contested: Vec<ClaimSummary>,
+    /// Bytes of text held by the documents shown in full.
+    full_text_bytes: usize,
+    ranked: TopClaims,
+    supported: TopClaims,
+    contested: TopClaims,
     positions: HashMap<String, usize>,
 }
 
@@ -164,39 +270,51 @@ impl ReportData {
         Self {
             max_full,
             max_claims,
+            ranked: TopClaims::new(max_claims),
+            supported: TopClaims::new(TOP_CLAIMS),
+            contested: TopClaims::new(TOP_CLAIMS),
             ..Self::default()
         }
     }
 
-    /// Keeps a claim: always for a document shown in full, else if it ranks among the best.
-    fn keep_claim(&mut self, claim: ClaimSummary) {
+    /// Keeps a claim: always for a document shown in full, else if it ranks among the best;
+    /// and offers it to the most-supported and most-contested tables.
+    fn keep_claim(&mut self, claim: ClaimSummary, full: bool) {
         self.claims_total += 1;
-        if claim.doc < self.max_full {
-            self.claims.push(claim);
-            return;
-        }
         let score = claim
             .reliability
             .map_or(-1, |r| (r.value * 10.0).round() as i64);
-        let rank = (
-            claim.contradicted_by.len(),
-            claim.supported_by.len(),
-            score,
-            Reverse((claim.doc, claim.idx)),
-        );
-        if self.ranked.len() < self.max_claims {
-            self.ranked.push(Reverse(RankedClaim { rank, claim }));
-        } else if self.ranked.peek().is_some_and(|least| least.0.rank < rank) {
-            self.ranked.pop();
-            self.ranked.push(Reverse(RankedClaim { rank, claim }));
+        let (supported, contradicted) = (claim.supported_by.len(), claim.contradicted_by.len());
+        let order = Reverse((claim.doc, claim.idx));
+        if supported > 0 {
+            let rank = (supported, usize::MAX - contradicted, score, order);
+            self.supported.offer(rank, &claim);
+        }
+        if contradicted > 0 {
+            self.contested
+                .offer((contradicted, supported, score, order), &claim);
+        }
+        if full {
+            self.claims.push(claim);
+        } else {
+            self.ranked
+                .offer((contradicted, supported, score, order), &claim);
         }
     }
 
-    /// Puts the kept claims in document order; call once every document is in.
+    /// Puts the kept claims in document order and fills the top tables; call once every
+    /// document is in.
     pub fn settle(&mut self) {
-        self.claims
-            .extend(self.ranked.drain().map(|Reverse(ranked)| ranked.claim));
+        let ranked = std::mem::take(&mut self.ranked);
+        self.claims.extend(ranked.into_sorted());
         self.claims.sort_by_key(|c| (c.doc, c.idx));
+        self.most_supported = std::mem::take(&mut self.supported).into_sorted();
+        self.most_contested = std::mem::take(&mut self.contested).into_sorted();
+    }
+
+    /// Whether the document at `position` is shown in full.
+    pub fn is_full(&self, position: usize) -> bool {
+        self.docs.get(position).is_some_and(|d| d.full.is_some())
     }
 
     /// Takes in one document.
@@ -218,9 +336,14 @@ impl ReportData {
                 group.documents += 1;
             }
         }
+        let full =
+            position < self.max_full && self.full_text_bytes + doc.text.len() <= FULL_TEXT_BUDGET;
+        if full {
+            self.full_text_bytes += doc.text.len();
+        }
         for (idx, claim) in doc.claims.iter().enumerate() {
             let reliability = claim.reliability.as_ref();
-            self.keep_claim(ClaimSummary {
+            let summary = ClaimSummary {
                 doc: position,
                 idx,
                 text: claim.text.clone(),
@@ -229,9 +352,10 @@ impl ReportData {
                 reliability: reliability.map(claim_score),
                 supported_by: reliability.map_or(Vec::new(), |r| distinct(&r.supported_by)),
                 contradicted_by: reliability.map_or(Vec::new(), |r| distinct(&r.contradicted_by)),
-            });
+            };
+            self.keep_claim(summary, full);
         }
-        let full = (position < self.max_full).then(|| Box::new(full_doc(doc)));
+        let full = full.then(|| Box::new(full_doc(doc)));
         self.docs.push(DocSummary {
             id: doc.id.clone(),
             title: doc.meta.title.clone(),
@@ -244,7 +368,10 @@ impl ReportData {
             }),
             entities: doc.entities.len(),
             quotes: doc.quotes.len(),
-            claims: doc.claims.len(),
+            reasons: doc
+                .reliability
+                .as_ref()
+                .map_or(Vec::new(), |r| reasons(&r.signals, r.score)),
             full,
         });
     }
@@ -452,5 +579,65 @@ mod tests {
             ]
         );
         assert_eq!(data.claims_total, 5);
+    }
+
+    #[test]
+    fn the_top_tables_rank_by_independent_support_and_contradiction() {
+        let mut data = ReportData::new(0, 0);
+        let mut doc = Document::new("d", Default::default(), "x".into());
+        doc.claims = vec![
+            claim("alone", 90.0, &[], &[]),
+            claim("two for", 50.0, &["a", "b", "a"], &[]),
+            claim("one for", 70.0, &["a"], &[]),
+            claim("one against", 20.0, &["a"], &["c"]),
+            claim("two against", 20.0, &[], &["c", "e"]),
+        ];
+        data.add(&doc);
+        data.settle();
+        let texts = |list: &[ClaimSummary]| list.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            texts(&data.most_supported),
+            ["two for", "one for", "one against"],
+            "a repeated supporter counts once; uncontradicted first on a tie"
+        );
+        assert_eq!(texts(&data.most_contested), ["two against", "one against"]);
+        assert!(data.claims.is_empty(), "html_max_claims 0 lists none");
+    }
+
+    fn weighted(name: &str, score: f64, weight: f64) -> Signal {
+        Signal {
+            name: name.into(),
+            score,
+            weight,
+            applicable: true,
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn reasons_are_the_largest_pushes_from_a_neutral_fifty() {
+        let signals = [
+            weighted("small", 0.55, 1.0),
+            weighted("up", 1.0, 2.0),
+            weighted("down", 0.0, 1.0),
+            Signal {
+                applicable: false,
+                ..weighted("ignored", 0.0, 5.0)
+            },
+        ];
+        // 100 · (0.55 + 2 + 0) / 4 = 63.75 = 50 + 1.25 + 25 − 12.5
+        let found = reasons(&signals, 63.75);
+        let named: Vec<(&str, f64)> = found
+            .iter()
+            .map(|r| (r.signal.as_str(), (r.points * 1e6).round() / 1e6))
+            .collect();
+        assert_eq!(named, [("up", 25.0), ("down", -12.5), ("small", 1.25)]);
+        // A weight-0 signal that multiplies the score: its push is what it took away.
+        let mut discounted = signals.to_vec();
+        discounted.push(weighted("currency", 0.5, 0.0));
+        let found = reasons(&discounted, 63.75 * 0.5);
+        assert_eq!(found[0].signal, "currency");
+        assert!((found[0].points + 31.875).abs() < 1e-9, "{found:?}");
+        assert!(reasons(&[], 0.0).is_empty());
     }
 }
