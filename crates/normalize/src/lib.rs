@@ -44,6 +44,7 @@ mod html;
 mod html_meta;
 mod metadata;
 mod normalizer;
+mod outlet;
 mod rules;
 mod site_repeats;
 mod stage;
