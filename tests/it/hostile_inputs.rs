@@ -294,8 +294,10 @@ fn html_nested_100_000_levels_deep_is_flattened_and_extracted_not_dropped() {
         .map(|d| d["text"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(texts[0], "Ottawa said on Monday it is ready.");
-    assert!(!dir.path().join("out/dropped.jsonl").exists()
-        || read_jsonl(&dir.path().join("out/dropped.jsonl")).is_empty());
+    assert!(
+        !dir.path().join("out/dropped.jsonl").exists()
+            || read_jsonl(&dir.path().join("out/dropped.jsonl")).is_empty()
+    );
 }
 
 #[cfg(unix)]
