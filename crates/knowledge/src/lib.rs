@@ -230,6 +230,16 @@ pub fn credit_sentence_pattern(extra_agencies: &[String]) -> String {
     )
 }
 
+/// Lower-case words every credit matched by [`credit_sentence_pattern`] contains: a cheap
+/// test before the regex.
+pub fn credit_sentence_cues() -> Vec<&'static str> {
+    CREDIT_SENTENCE
+        .lines()
+        .find_map(|l| l.strip_prefix("#! cues:"))
+        .map(|cues| cues.split(',').map(str::trim).collect())
+        .unwrap_or_default()
+}
+
 /// The photo agencies, built-in and the user's, as escaped regex alternatives.
 fn agency_alternatives(extra_agencies: &[String]) -> String {
     photo_agencies()
@@ -356,6 +366,11 @@ mod tests {
             "Pictures of Getty Images, Reuters and the Canadian press."
         );
         assert!(!sentence.is_match("Pictures of the war were shown by Reuters on Monday."));
+        let cues = credit_sentence_cues();
+        assert!(
+            cues.iter().any(|c| line.to_lowercase().contains(c)),
+            "{cues:?}"
+        );
         let menafn = &wire_id_formats()[0];
         let id = regex::Regex::new(menafn.pattern).unwrap();
         assert_eq!(

@@ -40,6 +40,7 @@ pub struct LineRules {
     set: RegexSet,
     extra: Vec<(Regex, RemovedKind)>,
     credit_sentence: Regex,
+    credit_cues: Vec<&'static str>,
 }
 
 impl LineRules {
@@ -70,6 +71,7 @@ impl LineRules {
             set,
             extra,
             credit_sentence,
+            credit_cues: newspipe_knowledge::credit_sentence_cues(),
         })
     }
 
@@ -102,8 +104,12 @@ impl LineRules {
     }
 
     /// Where a picture credit that ends a line of prose starts ("… compatible. Pictures of
-    /// Getty Images, Reuters and the Canadian press."), as a byte offset into `line`.
-    pub fn credit_tail(&self, line: &str) -> Option<usize> {
+    /// Getty Images, Reuters and the Canadian press."), as a byte offset into `line`; `folded`
+    /// is the line lower-cased (only searched when it has a cue word).
+    pub fn credit_tail(&self, line: &str, folded: &str) -> Option<usize> {
+        if !self.credit_cues.iter().any(|cue| folded.contains(cue)) {
+            return None;
+        }
         let start = self.credit_sentence.captures(line)?.get(1)?.start();
         (start > 0).then_some(start)
     }

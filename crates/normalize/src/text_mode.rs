@@ -277,7 +277,7 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
     let folded = fold_for_matching(line.text);
     line.hit = opts.rules.match_line(&folded, words);
     if line.hit.is_none() {
-        line.credit_tail = opts.rules.credit_tail(line.text);
+        line.credit_tail = opts.rules.credit_tail(line.text, &folded);
     }
     if line.hit.is_none()
         && opts
