@@ -261,7 +261,7 @@ fn a_json_line_that_is_not_json_is_rejected_with_its_line_number() {
 }
 
 #[test]
-fn html_nested_100_000_levels_deep_is_dropped_with_a_reason_not_parsed() {
+fn html_nested_100_000_levels_deep_is_flattened_and_extracted_not_dropped() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("in")).unwrap();
     let deep = format!(
@@ -282,25 +282,21 @@ fn html_nested_100_000_levels_deep_is_dropped_with_a_reason_not_parsed() {
         "input:\n  path: in\nstages:\n  - normalize: {}\n  - export: {jsonl: out/documents.jsonl}\n",
     )
     .unwrap();
+    let started = std::time::Instant::now();
     let output = run(dir.path());
     assert!(output.status.success(), "{}", transcript(&output));
-    assert_eq!(ids(dir.path()), ["page"]);
-    let dropped: Vec<String> = read_jsonl(&dir.path().join("out/dropped.jsonl"))
+    // Flattened to a few hundred levels, the deep pages parse in well under a second each; the
+    // bound is loose for slow, shared CI machines.
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    assert_eq!(ids(dir.path()), ["deep", "page", "unclosed"]);
+    let texts: Vec<String> = read_jsonl(&dir.path().join("out/documents.jsonl"))
         .iter()
-        .map(|d| {
-            format!(
-                "{} | {}",
-                d["id"].as_str().unwrap(),
-                d["reason"].as_str().unwrap()
-            )
-        })
+        .map(|d| d["text"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(
-        dropped,
-        [
-            "deep | HTML nests more than 1000 elements deep; not parsed",
-            "unclosed | HTML nests more than 1000 elements deep; not parsed"
-        ]
+    assert_eq!(texts[0], "Ottawa said on Monday it is ready.");
+    assert!(
+        !dir.path().join("out/dropped.jsonl").exists()
+            || read_jsonl(&dir.path().join("out/dropped.jsonl")).is_empty()
     );
 }
 

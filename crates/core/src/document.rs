@@ -85,6 +85,10 @@ pub struct Meta {
     /// Publishing outlet ("The Kyiv Independent").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outlet: Option<String>,
+    /// Where `outlet` came from: `input`, `html_meta` (`og:site_name`), `json_ld` (publisher),
+    /// `wire_prefix`, `title_suffix`, `byline`, `copyright`, `masthead` or `url_host`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlet_basis: Option<String>,
     /// Author line as printed, without "By".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byline: Option<String>,

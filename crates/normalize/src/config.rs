@@ -17,6 +17,9 @@ pub struct NormalizeConfig {
     pub site_repeats: SiteRepeatsConfig,
     /// Extra boilerplate rules: a regex on the lower-cased line with quotes and dashes folded.
     pub extra_patterns: Vec<ExtraPattern>,
+    /// Photo and wire agencies to recognize in picture credits, besides the built-in ones
+    /// (`newspipe-knowledge`'s `photo_agencies.txt`).
+    pub extra_agencies: Vec<String>,
     /// Read title, byline, outlet, dates and ids.
     pub metadata: bool,
     /// Detect the language of the text.
@@ -33,6 +36,7 @@ impl Default for NormalizeConfig {
             boilerplate: true,
             site_repeats: SiteRepeatsConfig::default(),
             extra_patterns: Vec::new(),
+            extra_agencies: Vec::new(),
             metadata: true,
             language: true,
             drop_non_articles: false,

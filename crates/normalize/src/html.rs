@@ -1,10 +1,14 @@
 //! HTML pages: main-article extraction behind a small trait, so the extractor can be swapped,
 //! and a flattener that turns a page into its visible text for the text-mode fallback.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::LazyLock;
 
 use ego_tree::iter::Edge;
 use ego_tree::NodeRef;
+use regex::Regex;
 use scraper::{Html, Node};
 use serde::{Deserialize, Serialize};
 
@@ -152,13 +156,99 @@ impl HtmlExtractor for DomSmoothie {
 /// Deeper element nesting than real pages have (they stay well under 100).
 const MAX_NESTING: usize = 400;
 
-/// Nesting beyond which a page is not parsed at all: the HTML parser's tree building slows
-/// down with the square of the depth, so 100,000 nested elements would take hours.
+/// Nesting beyond which a page is not parsed as it is: the HTML parser's tree building slows
+/// down with the square of the depth, so 100,000 nested elements would take hours. Such a page
+/// is flattened first ([`cap_nesting`]).
 pub const MAX_PARSE_NESTING: usize = 1000;
 
-/// Whether a page nests too deep to parse (see [`MAX_PARSE_NESTING`]).
-pub fn too_deep_to_parse(html: &str) -> bool {
-    nesting_exceeds(html, MAX_PARSE_NESTING)
+/// The page as the extractors should see it: itself, or, when it nests deeper than
+/// [`MAX_PARSE_NESTING`], a copy flattened to [`MAX_NESTING`] levels.
+pub fn parseable(html: &str) -> Cow<'_, str> {
+    if nesting_exceeds(html, MAX_PARSE_NESTING) {
+        Cow::Owned(cap_nesting(html, MAX_NESTING))
+    } else {
+        Cow::Borrowed(html)
+    }
+}
+
+/// The page with every tag that would open or close a level deeper than `limit` left out (its
+/// text stays), by the same byte-level estimate as [`nesting_exceeds`], in one pass: the
+/// flattened page parses in time and memory linear in its size.
+fn cap_nesting(html: &str, limit: usize) -> String {
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len());
+    let mut depth = 0usize;
+    // Everything before `copied` is already in `out` or deliberately left out.
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
+        let tag_start = i + offset;
+        i = tag_start + 1;
+        let tag_end = memchr::memchr(b'>', &bytes[i..]).map_or(bytes.len(), |p| i + p + 1);
+        let tag_name = |from: usize| {
+            let name = &bytes[from.min(bytes.len())..];
+            &name[..name
+                .iter()
+                .position(|b| !b.is_ascii_alphanumeric())
+                .unwrap_or(name.len())]
+        };
+        let skip = match bytes.get(i) {
+            Some(b'/') => {
+                let name = tag_name(i + 1);
+                if VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                    false
+                } else {
+                    let deep = depth > limit;
+                    depth = depth.saturating_sub(1);
+                    deep
+                }
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name = tag_name(i);
+                let self_closing = bytes[..tag_end].ends_with(b"/>");
+                let void = VOID.iter().any(|v| v.eq_ignore_ascii_case(name));
+                if self_closing || void {
+                    false
+                } else {
+                    depth += 1;
+                    depth > limit
+                }
+            }
+            _ => false,
+        };
+        if skip {
+            out.push_str(&html[copied..tag_start]);
+            copied = tag_end;
+            i = tag_end;
+        }
+    }
+    out.push_str(&html[copied..]);
+    out
+}
+
+/// The texts of a page's `<figcaption>` elements, whitespace collapsed, each twice when its
+/// markup splits words differently (tags read as nothing and as a space): the captions an
+/// extractor may have let into the article.
+pub fn figure_captions(html: &str) -> HashSet<String> {
+    static FIGCAPTION: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?is)<figcaption\b[^>]*>(.*?)</figcaption>").expect("valid regex")
+    });
+    static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("valid regex"));
+    let mut captions = HashSet::new();
+    if memchr::memmem::find(html.as_bytes(), b"<figcaption").is_none() {
+        return captions;
+    }
+    for caption in FIGCAPTION.captures_iter(html) {
+        for glue in ["", " "] {
+            let text = TAG.replace_all(&caption[1], glue);
+            let text = html_escape::decode_html_entities(&text);
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !text.is_empty() {
+                captions.insert(text);
+            }
+        }
+    }
+    captions
 }
 
 /// Elements that never have children, or whose end tag is optional (the next sibling closes
@@ -427,6 +517,39 @@ mod tests {
         assert!(nesting_exceeds(&"<DIV <span ".repeat(3), 5));
         assert!(!nesting_exceeds(&"<DIV <span ".repeat(3), 6));
         assert!(!nesting_exceeds("<BR><Img src=x/><div/>", 0));
+    }
+
+    #[test]
+    fn deep_pages_are_flattened_to_the_cap_keeping_their_text() {
+        let deep = format!(
+            "<body>{}<p>Ottawa is ready.</p>{}<br></body>",
+            "<div>".repeat(5000),
+            "</div>".repeat(5000)
+        );
+        let capped = cap_nesting(&deep, 10);
+        assert!(!nesting_exceeds(&capped, 10), "{capped}");
+        assert!(nesting_exceeds(&capped, 9));
+        assert!(capped.contains("<p>Ottawa is ready.</p>"));
+        assert_eq!(capped.matches("<div>").count(), 9);
+        assert_eq!(capped.matches("</div>").count(), 9);
+        assert!(capped.ends_with("<br></body>"));
+        assert!(matches!(parseable("<p>x</p>"), Cow::Borrowed(_)));
+        let text = ExtractorChoice::Auto
+            .build()
+            .extract(&parseable(&deep), None)
+            .map(|e| e.text)
+            .unwrap_or_default();
+        assert!(text.contains("Ottawa is ready."), "{text}");
+    }
+
+    #[test]
+    fn figure_captions_are_read_with_entities_and_markup() {
+        let captions = figure_captions(
+            "<figure><img src=a><figcaption>Blair in <b>Brussels</b>&nbsp;(AFP)\n</figcaption></figure><FIGCAPTION class=x>Two</FIGCAPTION>",
+        );
+        assert!(captions.contains("Blair in Brussels (AFP)"), "{captions:?}");
+        assert!(captions.contains("Two"));
+        assert!(figure_captions("<p>No figures</p>").is_empty());
     }
 
     #[test]

@@ -67,6 +67,24 @@ pub fn clean_title(title: &str, site_name: Option<&str>) -> String {
     title
 }
 
+/// The site name that [`clean_title`] took off a `<title>` ("Headline | Site" gives "Site"),
+/// when it took off exactly one segment.
+pub fn title_site(title: &str, cleaned: &str) -> Option<String> {
+    let title = title.trim();
+    let rest = if let Some(tail) = title.strip_prefix(cleaned) {
+        tail
+    } else {
+        title.strip_suffix(cleaned)?
+    };
+    let name = TITLE_SEPARATORS.iter().fold(rest.trim(), |r, sep| {
+        let sep = sep.trim();
+        let r = r.strip_prefix(sep).unwrap_or(r);
+        r.strip_suffix(sep).unwrap_or(r).trim()
+    });
+    let single = !TITLE_SEPARATORS.iter().any(|sep| name.contains(sep));
+    (single && !name.is_empty() && !cleaned.is_empty()).then(|| name.to_owned())
+}
+
 fn split_last(title: &str) -> Option<(&str, &str)> {
     TITLE_SEPARATORS
         .iter()
@@ -164,6 +182,21 @@ mod tests {
             clean_title("A headline — Daily News", Some("Daily News")),
             "A headline"
         );
+    }
+
+    #[test]
+    fn the_site_name_comes_off_the_title() {
+        let title = "Bridge to open next spring after years of delays | Daily Courier";
+        let cleaned = clean_title(title, None);
+        assert_eq!(
+            title_site(title, &cleaned).as_deref(),
+            Some("Daily Courier")
+        );
+        let title = "Tastify | Top 7 Corporate Catering Trends for 2024";
+        let cleaned = clean_title(title, None);
+        assert_eq!(title_site(title, &cleaned).as_deref(), Some("Tastify"));
+        assert_eq!(title_site("Canada - US talks", "Canada - US talks"), None);
+        assert_eq!(title_site("A | B | C", "A"), None);
     }
 
     #[test]

@@ -3,13 +3,15 @@
 //! **What it does.** The first stage of a newspipe pipeline. It turns a scraped page into clean
 //! article text plus metadata:
 //! - HTML pages: the main article is extracted (`dom_smoothie`, with the `trafilatura` crate for
-//!   pages it rejects; swappable behind [`HtmlExtractor`]); title, byline, outlet and date come
-//!   from the page's metadata and URL.
+//!   pages it rejects; swappable behind [`HtmlExtractor`]), with the page's `<figcaption>`
+//!   texts and boilerplate lines cut from it; title, byline, outlet and date come from the
+//!   page's metadata and URL. Pages nested deeper than 1,000 elements are flattened first.
 //! - Text (a page flattened to text, menus and all): each line is classified (menus, newsletter
 //!   forms, teaser blocks, credits, disclaimers, footers, bylines, ids), the article is the
 //!   maximum-sum run of article-like lines, and lines repeated on many pages of the same site
 //!   (URL host, else the outlet of a wire prefix, else the input folder) are cut too. Every cut
-//!   is kept in `removed` as a span of `raw` with its kind.
+//!   is kept in `removed` as a span of `raw` with its kind. The phrase rules, agencies, month
+//!   names and wire-id formats come from `newspipe-knowledge`.
 //! - Unicode: NFC, invisible and control characters removed, soft hyphens and words split
 //!   across lines folded, whitespace collapsed; typographic quotes and dashes kept
 //!   ([`fold_for_matching`] gives later stages a folded form).
@@ -25,13 +27,14 @@
 //!       boilerplate: true
 //!       site_repeats: { enabled: true, min_pages: 4 }
 //!       extra_patterns: [ { pattern: "^advertisement$", kind: other } ]
+//!       extra_agencies: [ "Kyiv Photo Desk" ]
 //!       metadata: true
 //!       language: true
 //!       drop_non_articles: false
 //! ```
 //!
 //! **Output fields.** `text`; `removed[]` (`start`, `end` into `raw`, `kind`, `rule`);
-//! `meta.title`, `meta.byline`, `meta.outlet`, `meta.published` with `meta.published_basis`,
+//! `meta.title`, `meta.byline`, `meta.outlet` with `meta.outlet_basis`, `meta.published` with `meta.published_basis`,
 //! `meta.date_candidates[]` (every date found, with its basis: `html_meta`, `url`, `byline`,
 //! `id_string`, `header_line`), `meta.ids`, `meta.language` (ISO 639-3), `meta.page_kind`.
 //!
@@ -44,6 +47,7 @@ mod html;
 mod html_meta;
 mod metadata;
 mod normalizer;
+mod outlet;
 mod rules;
 mod site_repeats;
 mod stage;

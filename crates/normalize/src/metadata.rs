@@ -18,20 +18,31 @@ pub const BASIS_ORDER: &[&str] = &[
     "header_line",
 ];
 
-const MONTHS: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
+/// Month names and abbreviations from `newspipe-knowledge`, as regex alternatives, longest
+/// first so that "september" is not read as "sep".
+static MONTHS: LazyLock<String> = LazyLock::new(|| {
+    let mut names: Vec<&str> = newspipe_knowledge::months()
+        .iter()
+        .map(|(m, _)| *m)
+        .collect();
+    names.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    names.join("|")
+});
 
 static ISO_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?-u:\b)((?:19|20)\d{2})-(\d{2})-(\d{2})(?:(?-u:\b)|T)").expect("valid regex")
 });
 static MONTH_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    let months = &*MONTHS;
     Regex::new(&format!(
-        r"(?i)(?-u:\b)({MONTHS})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})(?-u:\b)"
+        r"(?i)(?-u:\b)({months})\.? (\d{{1,2}})(?:st|nd|rd|th)?,? ((?:19|20)\d{{2}})(?-u:\b)"
     ))
     .expect("valid regex")
 });
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    let months = &*MONTHS;
     Regex::new(&format!(
-        r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)?\.? ({MONTHS})\.?,? ((?:19|20)\d{{2}})(?-u:\b)"
+        r"(?i)(?-u:\b)(\d{{1,2}})(?:st|nd|rd|th)?\.? ({months})\.?,? ((?:19|20)\d{{2}})(?-u:\b)"
     ))
     .expect("valid regex")
 });
@@ -46,14 +57,25 @@ static ROLE_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}(?-u:\b)(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)(?-u:\b)")
         .expect("valid regex")
 });
-static ID_STRING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Z]{2,12}(\d{8})\d{4,}(?:ID\d+)?$").expect("valid regex"));
+/// The wire-id formats of `newspipe-knowledge`, compiled, with their date layouts.
+static ID_FORMATS: LazyLock<Vec<(Regex, &'static [&'static str])>> = LazyLock::new(|| {
+    newspipe_knowledge::wire_id_formats()
+        .iter()
+        .map(|f| {
+            (
+                Regex::new(f.pattern).expect("knowledge wire-id patterns are valid"),
+                f.layouts.as_slice(),
+            )
+        })
+        .collect()
+});
 static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\(([A-Z][A-Za-z]{1,15})\s?-\s?([^()]{2,60}?)\s?\)").expect("valid regex")
 });
 static BYLINE_TAIL: LazyLock<Regex> = LazyLock::new(|| {
+    let months = &*MONTHS;
     Regex::new(&format!(
-        r"(?i)\s*(?:[|,•·—–-]\s*)?(?:(?:updated|published|posted)(?-u:\b)|\d{{1,2}}:\d{{2}}|\d+ min(?:ute)?s? read|(?:{MONTHS})\.? \d{{1,2}}|\d{{1,2}}\.? (?:{MONTHS})(?-u:\b)|(?:19|20)\d{{2}}-\d{{2}}).*$"
+        r"(?i)\s*(?:[|,•·—–-]\s*)?(?:(?:updated|published|posted)(?-u:\b)|\d{{1,2}}:\d{{2}}|\d+ min(?:ute)?s? read|(?:{months})\.? \d{{1,2}}|\d{{1,2}}\.? (?:{months})(?-u:\b)|(?:19|20)\d{{2}}-\d{{2}}).*$"
     ))
     .expect("valid regex")
 });
@@ -113,13 +135,7 @@ pub fn find_date(text: &str) -> Option<FoundDate> {
 
 /// Month number from an English month name or abbreviation; 0 when unknown.
 fn month(name: &str) -> u32 {
-    let lower = name.to_ascii_lowercase();
-    [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .iter()
-    .position(|m| lower.starts_with(m))
-    .map_or(0, |i| i as u32 + 1)
+    newspipe_knowledge::month_number(name).unwrap_or(0)
 }
 
 /// `YYYY-MM-DD` for a valid calendar date between 1990 and 2099 (other years in a page are far
@@ -157,16 +173,22 @@ pub fn byline(line: &str) -> Option<String> {
     ROLE_BYLINE.captures(line).map(|c| c[1].to_owned())
 }
 
-/// A wire or aggregator id line (`MENAFN25082025007421016031ID1109973849`) and the date its
-/// digits encode (`DDMMYYYY`, else `YYYYMMDD`), if valid.
+/// A wire or aggregator id line (`MENAFN25082025007421016031ID1109973849`) in one of the
+/// formats `newspipe-knowledge` lists, and the date its digits encode (the format's layouts in
+/// order: `dmy` is DDMMYYYY, `ymd` YYYYMMDD), if valid.
 pub fn id_string(line: &str) -> Option<(String, Option<String>)> {
     let line = line.trim();
-    let c = ID_STRING.captures(line)?;
+    let (c, layouts) = ID_FORMATS
+        .iter()
+        .find_map(|(regex, layouts)| regex.captures(line).map(|c| (c, *layouts)))?;
     let digits = &c[1];
     let num = |range: std::ops::Range<usize>| digits[range].parse::<u32>().ok();
-    let dmy = (|| iso_date(num(4..8)?, num(2..4)?, num(0..2)?))();
-    let ymd = || iso_date(num(0..4)?, num(4..6)?, num(6..8)?);
-    Some((line.to_owned(), dmy.or_else(ymd)))
+    let date = layouts.iter().find_map(|layout| match *layout {
+        "dmy" => iso_date(num(4..8)?, num(2..4)?, num(0..2)?),
+        "ymd" => iso_date(num(0..4)?, num(4..6)?, num(6..8)?),
+        _ => None,
+    });
+    Some((line.to_owned(), date))
 }
 
 /// The outlet named in a wire prefix at the start of a paragraph: `(MENAFN- The Rio Times)`.

@@ -2,14 +2,15 @@
 
 use std::collections::HashSet;
 
-use newspipe_core::{BuildError, Document, InputFormat, PageKind, RemovedKind, RemovedSpan};
+use newspipe_core::{BuildError, Document, InputFormat, Meta, PageKind, RemovedKind, RemovedSpan};
 
 use crate::analysis::{detect_language, page_kind};
 use crate::config::NormalizeConfig;
-use crate::html::{flatten_html, Extracted, HtmlExtractor};
-use crate::html_meta::{clean_meta_byline, clean_title, markup_date};
+use crate::html::{figure_captions, flatten_html, parseable, Extracted, HtmlExtractor};
+use crate::html_meta::{clean_meta_byline, clean_title, markup_date, title_site};
 use crate::metadata::{self, choose_published, push_candidate};
-use crate::rules::ExtraRules;
+use crate::outlet::{self, choose_outlet, json_ld_publisher, OutletCandidate};
+use crate::rules::LineRules;
 use crate::site_repeats::mostly_repeated;
 use crate::text_mode::{clean_page_text, filter_lines, TextMeta, TextOptions};
 use crate::unicode::clean_line;
@@ -18,7 +19,7 @@ use crate::unicode::clean_line;
 pub struct Normalizer {
     config: NormalizeConfig,
     extractor: Box<dyn HtmlExtractor>,
-    extra: ExtraRules,
+    rules: LineRules,
 }
 
 impl Normalizer {
@@ -29,12 +30,15 @@ impl Normalizer {
             .iter()
             .map(|p| (p.pattern.clone(), p.kind))
             .collect();
-        let extra = ExtraRules::new(&patterns)
-            .map_err(|err| BuildError::Setup(format!("invalid extra_patterns entry: {err}")))?;
+        let rules = LineRules::new(&patterns, &config.extra_agencies).map_err(|err| {
+            BuildError::Setup(format!(
+                "invalid extra_patterns or extra_agencies entry: {err}"
+            ))
+        })?;
         Ok(Self {
             extractor: config.html_extractor.build(),
             config,
-            extra,
+            rules,
         })
     }
 
@@ -50,10 +54,11 @@ impl Normalizer {
         let repeated = repeated.filter(|set| !mostly_repeated(&doc.raw, set));
         let options = TextOptions {
             boilerplate: self.config.boilerplate,
-            extra: &self.extra,
+            rules: &self.rules,
             repeated,
         };
         let mut no_main_block = false;
+        let mut outlets: Vec<OutletCandidate> = Vec::new();
         match doc.source.format {
             InputFormat::Text => {
                 let outcome = clean_page_text(&doc.raw, &options);
@@ -61,28 +66,40 @@ impl Normalizer {
                 doc.removed = outcome.removed;
                 no_main_block = outcome.no_main_block;
                 if self.config.metadata {
-                    apply_text_meta(doc, outcome.meta);
+                    apply_text_meta(doc, outcome.meta, &mut outlets);
                 }
             }
             InputFormat::Html => {
                 doc.removed.clear();
-                match self.extractor.extract(&doc.raw, doc.source.url.as_deref()) {
+                // Pages nested absurdly deep are flattened first, not dropped.
+                let html = parseable(&doc.raw);
+                match self.extractor.extract(&html, doc.source.url.as_deref()) {
                     Some(extracted) if !extracted.text.trim().is_empty() => {
-                        let filtered = filter_lines(&extracted.text, &options);
+                        let captions = if self.config.boilerplate {
+                            figure_captions(&html)
+                        } else {
+                            HashSet::new()
+                        };
+                        let filtered = filter_lines(
+                            &extracted.text,
+                            &options,
+                            extracted.title.as_deref(),
+                            &captions,
+                        );
                         doc.text = filtered.text;
                         doc.removed = locate_cuts(&doc.raw, &filtered.cut);
                         if self.config.metadata {
-                            apply_html_meta(doc, extracted);
-                            apply_text_meta(doc, filtered.meta);
+                            apply_html_meta(&mut doc.meta, extracted, &html, &mut outlets);
+                            apply_text_meta(doc, filtered.meta, &mut outlets);
                         }
                     }
                     _ => {
                         // No article found: clean the page's visible text as text input.
-                        let outcome = clean_page_text(&flatten_html(&doc.raw), &options);
+                        let outcome = clean_page_text(&flatten_html(&html), &options);
                         doc.text = outcome.text;
                         no_main_block = outcome.no_main_block;
                         if self.config.metadata {
-                            apply_text_meta(doc, outcome.meta);
+                            apply_text_meta(doc, outcome.meta, &mut outlets);
                         }
                     }
                 }
@@ -97,6 +114,7 @@ impl Normalizer {
                 }
             }
             add_url_date(doc);
+            choose_outlet_of(doc, outlets);
             if doc.meta.published.is_none() {
                 if let Some(chosen) = choose_published(&doc.meta.date_candidates) {
                     doc.meta.published = Some(chosen.value.clone());
@@ -117,11 +135,11 @@ impl Normalizer {
 }
 
 /// Copies text-mode metadata into the document, keeping what the input already supplied.
-fn apply_text_meta(doc: &mut Document, meta: TextMeta) {
+fn apply_text_meta(doc: &mut Document, meta: TextMeta, outlets: &mut Vec<OutletCandidate>) {
+    outlets.extend(meta.outlets);
     let m = &mut doc.meta;
     fill(&mut m.title, meta.title.as_deref());
     fill(&mut m.byline, meta.byline.as_deref());
-    fill(&mut m.outlet, meta.outlet.as_deref());
     for candidate in meta.dates {
         push_candidate(
             &mut m.date_candidates,
@@ -159,23 +177,71 @@ fn locate_cuts(raw: &str, cut: &[(String, RemovedKind, String)]) -> Vec<RemovedS
 
 /// Copies the extractor's metadata into the document, cleaned, and adds the publication date
 /// found in the page's markup.
-fn apply_html_meta(doc: &mut Document, extracted: Extracted) {
+fn apply_html_meta(
+    m: &mut Meta,
+    extracted: Extracted,
+    html: &str,
+    outlets: &mut Vec<OutletCandidate>,
+) {
     let site = extracted.site_name.as_deref();
     let title = extracted.title.as_deref().map(|t| clean_title(t, site));
+    if let Some(name) = site {
+        outlets.push(OutletCandidate {
+            name: name.to_owned(),
+            basis: "html_meta",
+        });
+    }
+    if let Some(name) = json_ld_publisher(html) {
+        outlets.push(OutletCandidate {
+            name,
+            basis: "json_ld",
+        });
+    }
+    if let Some(name) = extracted
+        .title
+        .as_deref()
+        .zip(title.as_deref())
+        .and_then(|(raw, clean)| title_site(raw, clean))
+    {
+        outlets.push(OutletCandidate {
+            name,
+            basis: "title_suffix",
+        });
+    }
     let byline = extracted
         .byline
         .as_deref()
         .and_then(|b| clean_meta_byline(b, site));
-    let m = &mut doc.meta;
+
     fill(&mut m.title, title.as_deref());
     fill(&mut m.byline, byline.as_deref());
-    fill(&mut m.outlet, site);
     let from_extractor = extracted
         .published
         .as_deref()
         .and_then(|p| metadata::find_date(p).map(|d| (d, "html_meta")));
-    if let Some((date, basis)) = from_extractor.or_else(|| markup_date(&doc.raw)) {
+    if let Some((date, basis)) = from_extractor.or_else(|| markup_date(html)) {
         push_candidate(&mut m.date_candidates, date.iso, basis, Some(date.text));
+    }
+}
+
+/// Sets the outlet from the most trusted candidate (the URL's host last), unless the input
+/// gave one; either way records its basis.
+fn choose_outlet_of(doc: &mut Document, mut outlets: Vec<OutletCandidate>) {
+    if doc.meta.outlet.is_some() {
+        doc.meta
+            .outlet_basis
+            .get_or_insert_with(|| "input".to_owned());
+        return;
+    }
+    if let Some(name) = doc.source.url.as_deref().and_then(outlet::url_host) {
+        outlets.push(OutletCandidate {
+            name,
+            basis: "url_host",
+        });
+    }
+    if let Some(chosen) = choose_outlet(&outlets) {
+        fill(&mut doc.meta.outlet, Some(&chosen.name));
+        doc.meta.outlet_basis = doc.meta.outlet.is_some().then(|| chosen.basis.to_owned());
     }
 }
 
@@ -205,7 +271,7 @@ fn fill(slot: &mut Option<String>, value: Option<&str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use newspipe_core::{Meta, Source};
+    use newspipe_core::Source;
 
     const PAGE: &str = r#"<html><head><title>Bridge to open next spring | Daily Courier</title>
 <meta property="og:site_name" content="Daily Courier">

@@ -1,17 +1,16 @@
 //! Phrase rules that mark a line of page text as boilerplate, each with the kind of cut it makes.
 //!
-//! The rules are site-independent news-page conventions (menus, newsletter forms, teaser
+//! The rules live in `newspipe-knowledge` as data files; they are site-independent news-page conventions (menus, newsletter forms, teaser
 //! headings, credits, disclaimers, footers). They run on the lower-cased, quote-folded line;
 //! most apply only to short lines so that an article sentence mentioning "subscribe" survives.
 //! Word boundaries are ASCII (`(?-u:\b)`): a Unicode `\b` makes the regex engine fall back to
 //! its slowest search on every non-ASCII line.
 
-use std::sync::LazyLock;
-
 use newspipe_core::RemovedKind;
 use regex::{Regex, RegexSet};
 
-/// One boilerplate rule.
+/// A built-in rule, compiled.
+#[derive(Debug, Clone)]
 struct Rule {
     /// Name recorded in `RemovedSpan::rule`.
     name: &'static str,
@@ -20,7 +19,6 @@ struct Rule {
     max_words: usize,
     /// Whether a match ends the article: nothing after it joins the main block cheaply.
     breaks_block: bool,
-    pattern: &'static str,
 }
 
 /// A line that a rule matched.
@@ -34,119 +32,93 @@ pub struct RuleHit {
     pub breaks_block: bool,
 }
 
-const RULES: &[Rule] = &[
-    Rule {
-        name: "nav_phrase",
-        kind: RemovedKind::Nav,
-        max_words: 12,
-        breaks_block: false,
-        pattern: r"^(skip to (main )?(content|navigation|main)|(main |open |close |toggle )?(menu|navigation)|search|home( page)?|featured|sections|more|all sections|back to top|edit post|previous( article| post)?|next( article| post)?|breadcrumbs?|.* arrow (right|left)|.* image)$|^(home|news|menu) ?[|/>»›]",
-    },
-    Rule {
-        name: "subscribe_form",
-        kind: RemovedKind::Subscribe,
-        max_words: 20,
-        breaks_block: false,
-        pattern: r"^newsletters?$|(sign up|subscribe|register) (for|to) (our|the|my) [^.!?]{0,30}newsletter|newsletter sign ?-?up|(?-u:\b)subscribe (to|for|now|today)|enter (your|a valid|correct) e-?mail|^your e-?mail( address)?$|indicates required|confirmation e-?mail|successfu(l)?ly subscribed|thank you for (signing up|subscribing)|pre-?order (now|today)|create (an|a free) account|already (a|have an) (subscriber|account)|support (our|independent) journalism|become a (member|subscriber|patron)|turn on notifications|download (the|our) app|newsletter (abonnieren|bestellen)|abonnez-vous|inscrivez-vous|suscr(í|i)bete|assine (a|o) |iscriviti|zapisz si(ę|e)|подпишитесь",
-    },
-    Rule {
-        name: "subscribe_button",
-        kind: RemovedKind::Subscribe,
-        max_words: 8,
-        breaks_block: false,
-        pattern: r"^(subscribe|sign up|sign in|log ?in|log out|register|donate|share|follow us|copy link|print|email|comments?)( now| here| today)?\s*:?$|(?-u:\b)(subscribe|sign up|follow us( on)?|share (this|on|via)|join (our|the) (community|mailing list))(?-u:\b)|^(facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|instagram|youtube)$",
-    },
-    Rule {
-        name: "ad_label",
-        kind: RemovedKind::Other,
-        max_words: 3,
-        breaks_block: false,
-        pattern: r"^(advertisement|advertising|sponsored( content)?|ad|publicidade|anzeige|publicit\u{e9}|werbung|pubblicit\u{e0})$",
-    },
-    Rule {
-        name: "teaser_heading",
-        kind: RemovedKind::Teaser,
-        max_words: 7,
-        breaks_block: true,
-        pattern: r"^(most (popular|read|viewed|shared)|editors?'?s?'? (picks|choice)|related( articles| stories| news| posts| content| coverage| topics)?|read (more|next|also)|more (news|stories|from [^.!?]*|on this( story| topic)?|in [^.!?]*)|recommended( for you| stories| articles)?|you (may|might) (also )?(like|be interested in)|trending( now| stories)?|latest( news| stories| articles)?|top stories|popular( now| stories)?|don't miss|also read|see also|what to read next|further reading|comments?|leave a (comment|reply)|\d+ comments?|tags?|topics?|share this (article|story)|lesen sie auch|mehr zum thema|das könnte sie auch interessieren|(à )?lire aussi|sur le même sujet|leia também|lee también|te puede interesar|ver más|leggi anche|czytaj (też|także)|читайте также)\s*:?$",
-    },
-    Rule {
-        name: "credit_phrase",
-        kind: RemovedKind::Credit,
-        max_words: 40,
-        breaks_block: false,
-        pattern: r"^(photo|image|picture|video|illustration|graphic|file photo|audio)( by| credit)?\s*[:/|]|\((photo|image|picture|file photo|illustration)[: ]|(/|(?-u:\b)via) (getty( images)?|afp|ap|reuters|shutterstock|epa|anadolu)(?-u:\b)|getty images\)?\s*$|(ap|reuters|afp|epa) photo|^credit:|this audio is (created|generated)|listen to (this|the) (article|story)|audio (is )?(created|generated) with ai|^\d+ min(ute)?s? read$",
-    },
-    Rule {
-        name: "disclaimer_phrase",
-        kind: RemovedKind::Disclaimer,
-        max_words: 200,
-        breaks_block: true,
-        pattern: r#"^(legal )?disclaimer\s*:?|provides? (the|this) information "?as is"?|without warranty of any kind|for (general )?informational purposes only|(does not|do not) constitute (investment|financial|legal) advice|not (intended as|to be construed as) (investment|financial) advice|the views (and opinions )?expressed (here|in this)"#,
-    },
-    Rule {
-        name: "footer_phrase",
-        kind: RemovedKind::Footer,
-        max_words: 30,
-        breaks_block: false,
-        pattern: r"all rights reserved|^(\u{a9}|\(c\)|copyright)\s?(\d{4}|[^.!?]*\d{4})|\u{a9}\s?\d{4}",
-    },
-    Rule {
-        name: "footer_links",
-        kind: RemovedKind::Footer,
-        max_words: 8,
-        breaks_block: false,
-        pattern: r"^(privacy policy|terms (of|and) (use|service|conditions)|cookie (policy|settings|preferences)|contact us|about us|advertise( with us)?|careers|sitemap|site map|imprint|impressum|accessibility|contacts)$|(privacy policy|terms of (use|service)|cookie (policy|settings))\s*[|·•]",
-    },
-];
-
-static RULE_SET: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(RULES.iter().map(|r| r.pattern)).expect("built-in rules are valid regexes")
-});
-
-/// Extra rules from the stage's config, checked after the built-in ones.
+/// The line rules of one stage: the built-in ones from `newspipe-knowledge` (with the user's
+/// photo agencies added) and the user's extra patterns, checked after them.
 #[derive(Debug, Clone)]
-pub struct ExtraRules {
-    rules: Vec<(Regex, RemovedKind)>,
+pub struct LineRules {
+    rules: Vec<Rule>,
+    set: RegexSet,
+    extra: Vec<(Regex, RemovedKind)>,
+    credit_sentence: Regex,
+    credit_cues: Vec<&'static str>,
 }
 
-impl ExtraRules {
-    /// Compiles `(pattern, kind)` pairs; patterns match the lower-cased, folded line.
-    pub fn new(patterns: &[(String, RemovedKind)]) -> Result<Self, regex::Error> {
-        let rules = patterns
+impl LineRules {
+    /// Compiles the rules; `patterns` are `(regex, kind)` pairs over the lower-cased, folded
+    /// line, `agencies` extra photo agencies for the credit rules.
+    pub fn new(
+        patterns: &[(String, RemovedKind)],
+        agencies: &[String],
+    ) -> Result<Self, regex::Error> {
+        let known = newspipe_knowledge::boilerplate_rules_with(agencies);
+        let set = RegexSet::new(known.iter().map(|r| r.pattern()))?;
+        let rules = known
+            .iter()
+            .map(|r| Rule {
+                name: r.name,
+                kind: parse_kind(&r.kind),
+                max_words: r.max_words,
+                breaks_block: r.breaks_block,
+            })
+            .collect();
+        let extra = patterns
             .iter()
             .map(|(pattern, kind)| Ok((Regex::new(pattern)?, *kind)))
             .collect::<Result<_, regex::Error>>()?;
-        Ok(Self { rules })
+        let credit_sentence = Regex::new(&newspipe_knowledge::credit_sentence_pattern(agencies))?;
+        Ok(Self {
+            rules,
+            set,
+            extra,
+            credit_sentence,
+            credit_cues: newspipe_knowledge::credit_sentence_cues(),
+        })
+    }
+
+    /// Checks one line (lower-cased and folded with [`crate::fold_for_matching`]) against the
+    /// built-in and extra rules. `words` is the line's word count.
+    pub fn match_line(&self, folded: &str, words: usize) -> Option<RuleHit> {
+        // Most lines match no rule: the fast yes/no search saves the slower search for which
+        // rules.
+        let hit = (self.set.is_match(folded))
+            .then(|| self.set.matches(folded))
+            .into_iter()
+            .flatten()
+            .map(|i| &self.rules[i])
+            .find(|rule| words <= rule.max_words);
+        if let Some(rule) = hit {
+            return Some(RuleHit {
+                rule: rule.name.to_owned(),
+                kind: rule.kind,
+                breaks_block: rule.breaks_block,
+            });
+        }
+        self.extra
+            .iter()
+            .find(|(regex, _)| regex.is_match(folded))
+            .map(|(_, kind)| RuleHit {
+                rule: "config_pattern".to_owned(),
+                kind: *kind,
+                breaks_block: false,
+            })
+    }
+
+    /// Where a picture credit that ends a line of prose starts ("… compatible. Pictures of
+    /// Getty Images, Reuters and the Canadian press."), as a byte offset into `line`; `folded`
+    /// is the line lower-cased (only searched when it has a cue word).
+    pub fn credit_tail(&self, line: &str, folded: &str) -> Option<usize> {
+        if !self.credit_cues.iter().any(|cue| folded.contains(cue)) {
+            return None;
+        }
+        let start = self.credit_sentence.captures(line)?.get(1)?.start();
+        (start > 0).then_some(start)
     }
 }
 
-/// Checks one line (lower-cased and folded with [`crate::fold_for_matching`]) against the
-/// built-in and extra rules. `words` is the line's word count.
-pub fn match_line(folded: &str, words: usize, extra: &ExtraRules) -> Option<RuleHit> {
-    // Most lines match no rule: the fast yes/no search saves the slower search for which rules.
-    let hit = (RULE_SET.is_match(folded))
-        .then(|| RULE_SET.matches(folded))
-        .into_iter()
-        .flatten()
-        .map(|i| &RULES[i])
-        .find(|rule| words <= rule.max_words);
-    if let Some(rule) = hit {
-        return Some(RuleHit {
-            rule: rule.name.to_owned(),
-            kind: rule.kind,
-            breaks_block: rule.breaks_block,
-        });
-    }
-    extra
-        .rules
-        .iter()
-        .find(|(regex, _)| regex.is_match(folded))
-        .map(|(_, kind)| RuleHit {
-            rule: "config_pattern".to_owned(),
-            kind: *kind,
-            breaks_block: false,
-        })
+/// The kind a knowledge rule file names; `other` for an unknown one (the knowledge crate's
+/// tests check every kind).
+fn parse_kind(kind: &str) -> RemovedKind {
+    serde_json::from_value(serde_json::Value::String(kind.to_owned())).unwrap_or(RemovedKind::Other)
 }
 
 #[cfg(test)]
@@ -157,7 +129,10 @@ mod tests {
     fn kind_of(line: &str) -> Option<RemovedKind> {
         let folded = fold_for_matching(line);
         let words = line.split_whitespace().count();
-        match_line(&folded, words, &ExtraRules::new(&[]).unwrap()).map(|hit| hit.kind)
+        LineRules::new(&[], &[])
+            .unwrap()
+            .match_line(&folded, words)
+            .map(|hit| hit.kind)
     }
 
     #[test]
@@ -207,11 +182,12 @@ mod tests {
 
     #[test]
     fn extra_patterns_apply_with_their_kind() {
-        let extra = ExtraRules::new(&[("^advertisement$".into(), RemovedKind::Other)]).unwrap();
+        let rules =
+            LineRules::new(&[("^sponsor message$".into(), RemovedKind::Other)], &[]).unwrap();
         assert_eq!(
-            match_line("advertisement", 1, &extra).map(|hit| hit.kind),
-            Some(RemovedKind::Other)
+            rules.match_line("sponsor message", 2).map(|hit| hit.rule),
+            Some("config_pattern".to_owned())
         );
-        assert!(ExtraRules::new(&[("(".into(), RemovedKind::Other)]).is_err());
+        assert!(LineRules::new(&[("(".into(), RemovedKind::Other)], &[]).is_err());
     }
 }

@@ -54,7 +54,7 @@ pub fn site_of(doc: &Document) -> String {
 }
 
 /// The host of an absolute URL, lower-cased, without `www.`.
-fn url_host(url: &str) -> Option<String> {
+pub fn url_host(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let host = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
     let host = host.split(':').next()?.to_ascii_lowercase();

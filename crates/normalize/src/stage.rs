@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 use newspipe_core::{CorpusStage, Disposition, Document, InputFormat, PageKind, StageError};
 use serde::{Deserialize, Serialize};
 
-use crate::html::{too_deep_to_parse, MAX_PARSE_NESTING};
 use crate::normalizer::Normalizer;
 use crate::site_repeats::{page_keys, site_of, SiteLineCounts};
 
@@ -79,14 +78,6 @@ impl CorpusStage for NormalizeStage {
         } else {
             repeated.get(&site_of(doc))
         };
-        if doc.source.format == InputFormat::Html && too_deep_to_parse(&doc.raw) {
-            return Ok(Disposition::Drop {
-                reason: format!(
-                    "HTML nests more than {MAX_PARSE_NESTING} elements deep; not parsed"
-                ),
-                duplicate_of: None,
-            });
-        }
         self.normalizer.normalize(doc, site_lines);
         Ok(match doc.meta.page_kind {
             Some(kind)

@@ -8,7 +8,8 @@ use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
 
 use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
-use crate::rules::{match_line, ExtraRules, RuleHit};
+use crate::outlet::{self, OutletCandidate};
+use crate::rules::{LineRules, RuleHit};
 use crate::site_repeats::line_key;
 use crate::unicode::clean_text;
 
@@ -26,8 +27,8 @@ const MAX_RULE_LINE: usize = 3000;
 pub struct TextOptions<'a> {
     /// Whether boilerplate lines are removed at all.
     pub boilerplate: bool,
-    /// Rules from the stage's configuration.
-    pub extra: &'a ExtraRules,
+    /// The line rules, built-in and from the stage's configuration.
+    pub rules: &'a LineRules,
     /// Keys ([`line_key`]) of lines repeated on many pages of this document's site.
     pub repeated: Option<&'a HashSet<u64>>,
 }
@@ -39,8 +40,8 @@ pub struct TextMeta {
     pub title: Option<String>,
     /// The author line, without "By".
     pub byline: Option<String>,
-    /// The outlet named in a wire prefix.
-    pub outlet: Option<String>,
+    /// Outlet names found in the text (wire prefix, byline, copyright and masthead lines).
+    pub outlets: Vec<OutletCandidate>,
     /// Publication-date candidates.
     pub dates: Vec<DateCandidate>,
     /// Wire or aggregator ids.
@@ -69,6 +70,8 @@ struct Line<'a> {
     sentence_end: bool,
     hit: Option<RuleHit>,
     role: Option<Role>,
+    /// Byte offset in `text` where a picture credit ending the line starts.
+    credit_tail: Option<usize>,
 }
 
 /// A line that carries metadata rather than article text.
@@ -88,6 +91,7 @@ pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
     }
     if opts.boilerplate {
         mark_teasers(&mut lines);
+        mark_newsletter_names(&mut lines);
     }
     let block = if opts.boilerplate {
         main_block(&lines)
@@ -99,11 +103,20 @@ pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
     if block.is_some() {
         read_header(&mut lines, first, &mut meta);
     }
+    if opts.boilerplate && block.is_some() {
+        mark_related_headlines(raw, &mut lines[first..=last], meta.title.as_deref());
+    }
     for line in lines.iter().skip(first).take(3) {
-        if let Some(outlet) = metadata::wire_outlet(line.text) {
-            meta.outlet = Some(outlet);
+        if let Some(name) = metadata::wire_outlet(line.text) {
+            meta.outlets.push(OutletCandidate {
+                name,
+                basis: "wire_prefix",
+            });
             break;
         }
+    }
+    if opts.boilerplate && block.is_some() {
+        read_chrome_outlets(&lines, first, last, &mut meta);
     }
     let keep = |i: usize, line: &Line| {
         !opts.boilerplate || (i >= first && i <= last && line.hit.is_none() && line.role.is_none())
@@ -121,8 +134,16 @@ pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
                     "\n"
                 });
             }
-            kept.push_str(line.text);
+            kept.push_str(kept_part(line));
             previous_kept_end = Some(line.end);
+            if let Some(tail) = line.credit_tail {
+                removed.push(RemovedSpan {
+                    start: line.start + tail,
+                    end: line.end,
+                    kind: RemovedKind::Credit,
+                    rule: Some("credit_sentence".into()),
+                });
+            }
         } else {
             let (kind, rule) = cut_reason(line, i < first);
             push_removed(&mut removed, raw, line, kind, rule);
@@ -149,14 +170,28 @@ pub struct FilteredText {
 
 /// Cuts the lines that a rule marks as boilerplate, without looking for a main block: for
 /// text an extractor already reduced to the article.
-pub fn filter_lines(text: &str, opts: &TextOptions) -> FilteredText {
+pub fn filter_lines(
+    text: &str,
+    opts: &TextOptions,
+    title: Option<&str>,
+    captions: &HashSet<String>,
+) -> FilteredText {
     let mut meta = TextMeta::default();
     let mut lines = split_lines(text);
     for line in &mut lines {
         classify_line(line, opts, &mut meta);
+        if opts.boilerplate && line.hit.is_none() && is_caption(line.text, captions) {
+            line.hit = Some(RuleHit {
+                rule: "figcaption".into(),
+                kind: RemovedKind::Credit,
+                breaks_block: false,
+            });
+        }
     }
     if opts.boilerplate {
         mark_teasers(&mut lines);
+        mark_newsletter_names(&mut lines);
+        mark_related_headlines(text, &mut lines, title);
     }
     let mut kept = String::with_capacity(text.len());
     let mut cut = Vec::new();
@@ -171,8 +206,15 @@ pub fn filter_lines(text: &str, opts: &TextOptions) -> FilteredText {
                     "\n"
                 });
             }
-            kept.push_str(line.text);
+            kept.push_str(kept_part(line));
             previous_kept_end = Some(line.end);
+            if let Some(tail) = line.credit_tail {
+                cut.push((
+                    line.text[tail..].to_owned(),
+                    RemovedKind::Credit,
+                    "credit_sentence".to_owned(),
+                ));
+            }
         } else {
             let (kind, rule) = cut_reason(line, false);
             cut.push((line.text.to_owned(), kind, rule.to_owned()));
@@ -202,6 +244,7 @@ fn split_lines(raw: &str) -> Vec<Line<'_>> {
                 sentence_end: false,
                 hit: None,
                 role: None,
+                credit_tail: None,
             });
         }
         offset += piece.len();
@@ -232,7 +275,10 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
         return;
     }
     let folded = fold_for_matching(line.text);
-    line.hit = match_line(&folded, words, opts.extra);
+    line.hit = opts.rules.match_line(&folded, words);
+    if line.hit.is_none() {
+        line.credit_tail = opts.rules.credit_tail(line.text, &folded);
+    }
     if line.hit.is_none()
         && opts
             .repeated
@@ -250,7 +296,157 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
                 metadata::push_candidate(&mut meta.dates, date.iso, "byline", Some(date.text));
             }
             meta.byline.get_or_insert(name);
+            if let Some(name) = outlet::byline_outlet(line.text) {
+                meta.outlets.push(OutletCandidate {
+                    name,
+                    basis: "byline",
+                });
+            }
             line.role = Some(Role::Byline);
+        }
+    }
+}
+
+/// Outlet names in the page chrome around the article: copyright lines and a site naming its
+/// own products ("The Kyiv Independent’s first-ever magazine").
+fn read_chrome_outlets(lines: &[Line], first: usize, last: usize, meta: &mut TextMeta) {
+    let chrome = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, line)| *i < first || *i > last || line.hit.is_some())
+        .map(|(_, line)| line.text);
+    for text in chrome {
+        if let Some(name) = outlet::copyright_holder(text) {
+            meta.outlets.push(OutletCandidate {
+                name,
+                basis: "copyright",
+            });
+        } else if let Some(name) = outlet::masthead_name(text) {
+            meta.outlets.push(OutletCandidate {
+                name,
+                basis: "masthead",
+            });
+        }
+    }
+}
+
+/// A kept line without the picture credit that ends it.
+fn kept_part<'a>(line: &Line<'a>) -> &'a str {
+    match line.credit_tail {
+        Some(tail) => line.text[..tail].trim_end(),
+        None => line.text,
+    }
+}
+
+/// Shortest line cut for being part of a longer caption (shorter ones, such as "Pros", occur
+/// in captions and prose alike).
+const MIN_CAPTION_PART: usize = 20;
+
+/// Whether a line is one of the page's `<figcaption>` texts (whitespace collapsed), or a long
+/// enough piece of one.
+fn is_caption(line: &str, captions: &HashSet<String>) -> bool {
+    if captions.is_empty() {
+        return false;
+    }
+    let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    captions.contains(&line)
+        || (line.len() >= MIN_CAPTION_PART && captions.iter().any(|c| c.contains(&line)))
+}
+
+/// Share of a headline-shaped line's long words that must come from the page's title for the
+/// line to be taken for a link to a related story.
+const RELATED_TITLE_OVERLAP: f64 = 0.5;
+/// Fewest words of a related-story headline.
+const MIN_RELATED_UNITS: usize = 5;
+
+/// Marks the headline of a related story set in the middle of the text: a Title Case line
+/// with no sentence end, glued to the paragraphs around it (no blank line either side, where
+/// subheadings stand apart), that opens with the same two words as the page's own title and
+/// shares most of its long words with it without being it. Related-story links are chosen for
+/// their topic, so they echo the headline.
+fn mark_related_headlines(text: &str, lines: &mut [Line], title: Option<&str>) {
+    let Some(title) = title else { return };
+    let opening = |text: &str| -> Vec<String> {
+        text.split_whitespace()
+            .take(2)
+            .map(|w| w.to_lowercase())
+            .collect()
+    };
+    let title_opening = opening(title);
+    let glued = |lines: &[Line], i: usize| {
+        let single_break = |from: usize, to: usize| text[from..to].matches('\n').count() == 1;
+        i > 0
+            && i + 1 < lines.len()
+            && single_break(lines[i - 1].end, lines[i].start)
+            && single_break(lines[i].end, lines[i + 1].start)
+    };
+    let long_words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| w.chars().count() > 3)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let title_words = long_words(title);
+    let title_key = fold_for_matching(title);
+    for i in 0..lines.len() {
+        let glued = glued(lines, i);
+        let line = &mut lines[i];
+        if line.hit.is_some()
+            || line.role.is_some()
+            || line.sentence_end
+            || line.units < MIN_RELATED_UNITS
+            || !glued
+            || opening(line.text) != title_opening
+        {
+            continue;
+        }
+        let words = long_words(line.text);
+        let title_case = line
+            .text
+            .split_whitespace()
+            .filter(|w| w.chars().count() > 3)
+            .all(|w| {
+                w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+            });
+        if words.is_empty() || !title_case || fold_for_matching(line.text) == title_key {
+            continue;
+        }
+        let shared = words.iter().filter(|w| title_words.contains(w)).count();
+        if shared as f64 >= RELATED_TITLE_OVERLAP * words.len() as f64 {
+            line.hit = Some(RuleHit {
+                rule: "related_headline".into(),
+                kind: RemovedKind::Teaser,
+                breaks_block: false,
+            });
+        }
+    }
+}
+
+/// Longest name of a newsletter set over its sign-up prompt, in words.
+const MAX_NEWSLETTER_NAME_UNITS: usize = 4;
+
+/// Marks the name of a newsletter right above its sign-up prompt ("Ukraine Daily" / "Get the
+/// news that matters, every morning."): a few words, no sentence.
+fn mark_newsletter_names(lines: &mut [Line]) {
+    for i in 0..lines.len().saturating_sub(1) {
+        let next_is_prompt = lines[i + 1]
+            .hit
+            .as_ref()
+            .is_some_and(|hit| hit.rule == "subscribe_form");
+        let line = &lines[i];
+        if next_is_prompt
+            && line.hit.is_none()
+            && line.role.is_none()
+            && !line.sentence_end
+            && line.units <= MAX_NEWSLETTER_NAME_UNITS
+        {
+            lines[i].hit = Some(RuleHit {
+                rule: "newsletter_name".into(),
+                kind: RemovedKind::Subscribe,
+                breaks_block: false,
+            });
         }
     }
 }
@@ -408,12 +604,12 @@ mod tests {
     use super::*;
 
     fn clean(raw: &str) -> TextOutcome {
-        let extra = ExtraRules::new(&[]).unwrap();
+        let rules = LineRules::new(&[], &[]).unwrap();
         clean_page_text(
             raw,
             &TextOptions {
                 boilerplate: true,
-                extra: &extra,
+                rules: &rules,
                 repeated: None,
             },
         )
@@ -475,7 +671,7 @@ mod tests {
 
     #[test]
     fn repeated_site_lines_are_cut() {
-        let extra = ExtraRules::new(&[]).unwrap();
+        let rules = LineRules::new(&[], &[]).unwrap();
         let footer = "Our journalism is funded by readers like you and independent of any party.";
         let repeated = HashSet::from([line_key(footer)]);
         let raw = format!("{ARTICLE}{footer}\n");
@@ -483,11 +679,72 @@ mod tests {
             &raw,
             &TextOptions {
                 boilerplate: true,
-                extra: &extra,
+                rules: &rules,
                 repeated: Some(&repeated),
             },
         );
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.removed[0].rule.as_deref(), Some("site_repeat"));
+    }
+
+    #[test]
+    fn newsletter_boxes_and_related_headlines_are_cut() {
+        let raw = format!(
+            "Bridge to open next spring as city ends delays\n\n{ARTICLE}Bridge to Open After Delays End in City\nThe mayor thanked residents for their patience during the long closure of the old crossing.\nUkraine Daily\nGet the news that matters, every morning.\n"
+        );
+        let out = clean(&raw);
+        let cuts: Vec<_> = out
+            .removed
+            .iter()
+            .map(|r| (&raw[r.start..r.end], r.rule.as_deref().unwrap()))
+            .collect();
+        assert!(
+            cuts.contains(&("Ukraine Daily", "newsletter_name")),
+            "{cuts:?}"
+        );
+        assert!(
+            cuts.contains(&(
+                "Get the news that matters, every morning.",
+                "subscribe_form"
+            )),
+            "{cuts:?}"
+        );
+        assert!(
+            cuts.contains(&(
+                "Bridge to Open After Delays End in City",
+                "related_headline"
+            )),
+            "{cuts:?}"
+        );
+        assert!(
+            out.text.ends_with("the long closure of the old crossing."),
+            "{}",
+            out.text
+        );
+    }
+
+    #[test]
+    fn a_subheading_standing_apart_from_the_paragraphs_stays() {
+        let raw = format!(
+            "Bridge to open next spring as city ends delays\n\n{ARTICLE}\nBridge to Open: What Comes Next For Commuters\n\nThe mayor thanked residents for their patience during the long closure of the old crossing.\n"
+        );
+        assert!(clean(&raw)
+            .text
+            .contains("\nBridge to Open: What Comes Next For Commuters\n"));
+    }
+
+    #[test]
+    fn captions_of_the_page_are_cut_from_extracted_text() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let captions = HashSet::from(["The old crossing, closed since 2022 (Jane Doe)".to_owned()]);
+        let text = format!("{ARTICLE}\nThe old crossing, closed since 2022 (Jane Doe)\n");
+        let out = filter_lines(&text, &opts, None, &captions);
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(out.cut[0].2, "figcaption");
     }
 }

@@ -76,10 +76,32 @@ fn seed_snapshots() {
 }
 
 #[test]
-fn seed_001_keeps_its_whole_text() {
+fn seed_001_keeps_its_whole_text_but_the_picture_credit() {
     let doc = seed("001_");
-    assert_eq!(doc.text, doc.raw.trim());
-    assert!(doc.removed.is_empty(), "{:?}", doc.removed);
+    let credit = "Pictures of Getty Images, Reuters and the Canadian press.";
+    assert_eq!(
+        doc.text,
+        doc.raw.trim().replacen(&format!(" {credit}"), "", 1)
+    );
+    let cuts: Vec<_> = doc
+        .removed
+        .iter()
+        .map(|r| (&doc.raw[r.start..r.end], r.kind, r.rule.as_deref()))
+        .collect();
+    assert_eq!(
+        cuts,
+        [(credit, RemovedKind::Credit, Some("credit_sentence"))]
+    );
+}
+
+#[test]
+fn seeds_002_and_003_name_their_outlets_with_a_basis() {
+    let doc = seed("002_");
+    assert_eq!(doc.meta.outlet.as_deref(), Some("The Kyiv Independent"));
+    assert_eq!(doc.meta.outlet_basis.as_deref(), Some("masthead"));
+    let doc = seed("003_");
+    assert_eq!(doc.meta.outlet.as_deref(), Some("NP-UN"));
+    assert_eq!(doc.meta.outlet_basis.as_deref(), Some("byline"));
 }
 
 #[test]
@@ -138,8 +160,15 @@ fn seed_004_loses_its_disclaimer_and_records_both_dates() {
         "{candidates:?}"
     );
     assert_eq!(doc.meta.outlet.as_deref(), Some("The Rio Times"));
+    assert_eq!(doc.meta.outlet_basis.as_deref(), Some("wire_prefix"));
+    let related = "Canada Weighs Post-War Role in Ukraine Amid Allied Divisions";
+    assert!(!doc.text.contains(related), "{}", doc.text);
+    assert!(doc
+        .removed
+        .iter()
+        .any(|r| &doc.raw[r.start..r.end] == related && r.kind == RemovedKind::Teaser));
     assert!(doc
         .text
-        .contains("Canada Weighs Post-War Role in Ukraine Amid Allied Divisions"));
+        .contains("through a joint Canada–Ukraine initiative.\n\nSince 2015"));
     assert!(doc.text.ends_with("hang in the balance."));
 }

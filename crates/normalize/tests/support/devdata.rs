@@ -27,9 +27,15 @@ fn empty_is_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String
 }
 
 /// The dev pages, every `step`-th one, or `None` (with a printed note) when the data is absent.
+/// Under CI (the `CI` environment variable set) missing data is a failure, not a skip.
 pub fn load_dev_pages(step: usize) -> Option<Vec<DevPage>> {
     let path = newspipe_corpusgen::devdata_file();
     let Ok(file) = std::fs::File::open(&path) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "dev data not found at {} and CI is set: the quality tests must run",
+            path.display()
+        );
         eprintln!(
             "SKIP: dev data not found at {} (set NEWSPIPE_DEVDATA to the devdata folder)",
             path.display()
