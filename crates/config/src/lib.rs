@@ -294,6 +294,8 @@ impl Checker<'_> {
     /// Each stage must be a one-key map naming a registered stage, with a valid config.
     fn check_stages(&mut self, items: &[Value], registry: &Registry) -> Vec<StageSpec> {
         let mut stages = Vec::new();
+        // Each known stage with its index in the file, for the order check.
+        let mut known = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let at = vec!["stages".to_owned(), index.to_string()];
             let entry = match item {
@@ -329,6 +331,7 @@ impl Checker<'_> {
                 self.report(&stage_path, format!("unknown stage `{name}`"), Some(help));
                 continue;
             };
+            known.push((index, name.as_str(), factory));
             let issues = drop_typo_echoes(factory.check(config));
             if issues.is_empty() {
                 stages.push(StageSpec {
@@ -340,7 +343,45 @@ impl Checker<'_> {
                 self.report_issue(&stage_path, issue);
             }
         }
+        self.check_stage_order(&known);
         stages
+    }
+
+    /// A stage that rewrites `text` after a stage annotated it would leave every annotation
+    /// offset pointing into the wrong text: refused, with an order that works.
+    fn check_stage_order(&mut self, known: &[(usize, &str, &newspipe_core::StageFactory)]) {
+        let Some(first_annotating) = known.iter().position(|(_, _, f)| f.annotates_text()) else {
+            return;
+        };
+        let annotator = known[first_annotating].1;
+        let (rewriters, others): (Vec<_>, Vec<_>) = known
+            .iter()
+            .enumerate()
+            .partition(|(at, (_, _, f))| *at > first_annotating && f.rewrites_text());
+        if rewriters.is_empty() {
+            return;
+        }
+        // A working order: the late text-rewriting stages move to just before the first
+        // annotating one, everything else keeps its place.
+        let mut order: Vec<&str> = Vec::with_capacity(known.len());
+        for (at, (_, name, _)) in others {
+            if at == first_annotating {
+                order.extend(rewriters.iter().map(|(_, (_, name, _))| *name));
+            }
+            order.push(name);
+        }
+        for (_, (index, name, _)) in &rewriters {
+            self.report(
+                &["stages".to_owned(), index.to_string(), (*name).to_owned()],
+                format!(
+                    "stage `{name}` rewrites `text` after `{annotator}` annotated it: every annotation offset would point into the wrong text"
+                ),
+                Some(format!(
+                    "stages that rewrite text run before stages that annotate it; this order works: {}",
+                    order.join(" → ")
+                )),
+            );
+        }
     }
 
     fn check_input(&mut self, base_dir: &Path, at: &[&str], input: InputSection) -> Option<Input> {
@@ -538,6 +579,21 @@ fn tidy_serde_message(message: &str) -> String {
         .next()
         .unwrap_or(message)
         .to_owned()
+}
+
+/// What a valid pipeline may still not do as meant, one sentence each: a pipeline whose
+/// stages write no outputs (no `export`) runs and writes nothing but its side files.
+pub fn warnings(pipeline: &Pipeline, registry: &Registry) -> Vec<String> {
+    let writes = pipeline.stages.iter().any(|stage| {
+        registry
+            .get(&stage.name)
+            .is_some_and(|f| f.writes_outputs())
+    });
+    if writes {
+        Vec::new()
+    } else {
+        vec!["no stage writes the documents out: a run writes only its rejects, dropped and stats files; add `- export: { jsonl: out/documents.jsonl }` at the end".into()]
+    }
 }
 
 /// Renders a value as YAML (for snapshots a person reads).

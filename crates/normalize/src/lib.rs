@@ -69,4 +69,5 @@ pub fn factory() -> StageFactory {
             Ok(StageInstance::Corpus(Box::new(NormalizeStage::new(normalizer))))
         },
     )
+    .rewriting_text()
 }

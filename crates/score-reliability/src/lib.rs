@@ -78,4 +78,5 @@ pub fn factory() -> StageFactory {
             Ok(StageInstance::Corpus(Box::new(stage)))
         },
     )
+    .annotating_text()
 }
