@@ -312,6 +312,19 @@ fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline, wri
         summary.threads,
         if summary.threads == 1 { "" } else { "s" },
     );
+    if !summary.skipped.is_empty() {
+        let total: u64 = summary.skipped.values().sum();
+        let reasons: Vec<String> = summary
+            .skipped
+            .iter()
+            .map(|(reason, count)| format!("{count} {reason}"))
+            .collect();
+        eprintln!(
+            "  skipped {total} file{}: {}",
+            if total == 1 { "" } else { "s" },
+            reasons.join("; ")
+        );
+    }
     if summary.rejected > 0 {
         eprintln!(
             "  rejected documents and reasons: {}",

@@ -13,6 +13,7 @@ mod input;
 mod reader;
 mod records;
 mod run;
+mod select;
 mod spool;
 
 pub use decode::{decode, NotText};
@@ -28,8 +29,10 @@ pub fn jsonl_document(
     line: u64,
     bytes: &[u8],
 ) -> Result<newspipe_core::Document, Rejected> {
+    let root = path.parent().unwrap_or(std::path::Path::new(""));
     input::RawRecord::Line {
         path: path.to_path_buf(),
+        id: select::relative_id(root, path),
         line,
         bytes: bytes.to_vec(),
     }

@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::input::discover;
 use crate::reader::BatchReader;
 use crate::records::{Dropped, RecordFile, Rejected};
+use crate::select::{select, Selection};
 use crate::spool::Spool;
 use crate::RunError;
 
@@ -83,6 +84,9 @@ pub struct RunSummary {
     pub dropped: u64,
     /// Bytes of input read.
     pub input_bytes: u64,
+    /// Files in the input that were not read, counted by reason (the run's own outputs,
+    /// files that are not articles).
+    pub skipped: std::collections::BTreeMap<String, u64>,
     /// Per-stage counts, in pipeline order.
     pub stages: Vec<StageStats>,
 }
@@ -199,10 +203,13 @@ pub fn run(
     let mut sinks = Sinks::new(Some(files), pipeline.on_error);
     let stats_file =
         newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
-    let files = discover(&pipeline.input.path).map_err(RunError::Input)?;
+    let listed = discover(&pipeline.input.path).map_err(RunError::Input)?;
+    let own = crate::select::own_files(pipeline, registry);
+    let Selection { files, skipped } =
+        select(&pipeline.input.path, listed, pipeline.input.format, &own);
     let input_bytes: u64 = files
         .iter()
-        .filter_map(|path| std::fs::metadata(path).ok())
+        .filter_map(|file| std::fs::metadata(&file.path).ok())
         .map(|meta| meta.len())
         .sum();
     tracing::info!(
@@ -218,6 +225,7 @@ pub fn run(
         started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         threads,
         input_bytes,
+        skipped,
         ..RunSummary::default()
     };
     pool.install(|| -> Result<(), RunError> {
@@ -468,6 +476,7 @@ fn flow(
                 }) => {
                     step.stats.dropped += 1;
                     let record = Dropped {
+                        source: source_label(&doc),
                         id: doc.id,
                         stage: step.name.clone(),
                         reason,
@@ -629,7 +638,9 @@ pub fn trace(
         .build()
         .map_err(|err| RunError::Setup(format!("cannot start {threads} worker threads: {err}")))?;
     let mut steps = build_steps(pipeline, stages, registry)?;
-    let files = discover(&input.path).map_err(RunError::Input)?;
+    let listed = discover(&input.path).map_err(RunError::Input)?;
+    let own = crate::select::own_files(pipeline, registry);
+    let files = select(&input.path, listed, input.format, &own).files;
     pool.install(|| {
         let mut sinks = Sinks::new(None, pipeline.on_error);
         let mut docs = Vec::new();
