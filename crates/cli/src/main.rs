@@ -128,6 +128,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            stop_on_signals();
             let options = RunOptions {
                 threads: threads.map(usize::from),
                 progress: !quiet,
@@ -140,6 +141,10 @@ fn main() -> ExitCode {
                         print_summary(&summary, &pipeline, writes);
                     }
                     ExitCode::SUCCESS
+                }
+                Err(newspipe_runner::RunError::Interrupted) => {
+                    eprintln!("interrupted: the workers stopped and this run's temporary files were removed; the previous outputs are untouched");
+                    ExitCode::from(130)
                 }
                 Err(err) => {
                     eprintln!("error: {err}");
@@ -335,6 +340,22 @@ fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline, wri
         eprintln!("  dropped documents: {}", pipeline.dropped.display());
     }
     eprintln!("  stats: {}", pipeline.stats.display());
+}
+
+/// On Ctrl-C or SIGTERM, asks the run to stop at the next batch (it then removes its
+/// temporary files and commits nothing); a second signal ends the process at once, leaving
+/// its temporary files for the next run into the same folders to remove.
+fn stop_on_signals() {
+    let installed = ctrlc::set_handler(|| {
+        if newspipe_runner::request_stop() {
+            eprintln!("interrupted again: stopping now; the previous outputs are untouched");
+            std::process::exit(130);
+        }
+        eprintln!("stopping: finishing the current batch (Ctrl-C again to stop at once)");
+    });
+    if let Err(err) = installed {
+        tracing::warn!("cannot handle Ctrl-C: {err}");
+    }
 }
 
 /// Starts logging at the level `-v` asks for. The level applies to newspipe's own events and

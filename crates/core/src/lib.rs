@@ -26,6 +26,6 @@ pub use document::{
     DateCandidate, Document, InputFormat, Meta, PageKind, RemovedKind, RemovedSpan, Source, Span,
 };
 pub use error::{BuildError, StageError};
-pub use output::AtomicFile;
+pub use output::{temp_file_prefix, AtomicFile};
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
 pub use stage::{panic_message, CorpusStage, Disposition, DocumentStage, RunInfo};

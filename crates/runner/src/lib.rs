@@ -10,6 +10,7 @@
 
 mod decode;
 mod input;
+mod interrupt;
 mod reader;
 mod records;
 mod run;
@@ -18,6 +19,7 @@ mod spool;
 
 pub use decode::{decode, NotText};
 pub use input::discover;
+pub use interrupt::{remove_stale_temp_files, request_stop, stop_requested};
 pub use records::{Dropped, Rejected};
 pub use run::{run, trace, RunOptions, RunSummary, StageStats, StageTrace, Trace, CHUNK_SIZE};
 
@@ -79,4 +81,7 @@ pub enum RunError {
     /// An output could not be written.
     #[error("{0}")]
     Output(std::io::Error),
+    /// Ctrl-C or SIGTERM stopped the run before it committed anything.
+    #[error("interrupted")]
+    Interrupted,
 }

@@ -205,6 +205,7 @@ pub fn run(
         newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
     let listed = discover(&pipeline.input.path).map_err(RunError::Input)?;
     let own = crate::select::own_files(pipeline, registry);
+    crate::interrupt::remove_stale_temp_files(&crate::select::output_folders(&own));
     let Selection { files, skipped } =
         select(&pipeline.input.path, listed, pipeline.input.format, &own);
     let input_bytes: u64 = files
@@ -240,6 +241,7 @@ pub fn run(
         let mut source: Box<dyn Iterator<Item = Result<Batch, RunError>>> =
             Box::new(reader.map(move |raw| {
                 progress.inc(raw.iter().map(|record| record.len() as u64).sum());
+                stop_point()?;
                 Ok(Batch::decode(raw))
             }));
         let passes = pass_bounds(&steps);
@@ -287,6 +289,7 @@ pub fn run(
             let progress = progress_bar(options.progress, spool.len(), label);
             let drain = spool.drain(pipeline.input.batch_size).map_err(RunError::Output)?;
             source = Box::new(drain.map(move |docs| {
+                stop_point()?;
                 let docs = docs.map_err(RunError::Output)?;
                 progress.inc(docs.len() as u64);
                 Ok(Batch { docs, rejects: Vec::new(), read: 0 })
@@ -434,6 +437,7 @@ fn flow(
         if docs.is_empty() {
             break;
         }
+        stop_point()?;
         let started = Instant::now();
         let outcomes: Vec<Result<Disposition, StageError>> = match &mut step.work {
             Work::Document(stage) => {
@@ -546,6 +550,15 @@ fn flow_overlapping_sink(
         written += flow(docs, sink, sinks)?.len() as u64;
     }
     Ok((read, written))
+}
+
+/// Ends the run here when Ctrl-C or SIGTERM asked it to stop.
+fn stop_point() -> Result<(), RunError> {
+    if crate::interrupt::stop_requested() {
+        Err(RunError::Interrupted)
+    } else {
+        Ok(())
+    }
 }
 
 fn source_label(doc: &Document) -> String {

@@ -110,6 +110,24 @@ pub fn own_files(
     files
 }
 
+/// The folders a run writes temporary files into: each output's folder, and a folder output
+/// (CSV tables) itself.
+pub fn output_folders(own_files: &[PathBuf]) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for path in own_files {
+        let parent = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        for folder in [parent, path.clone()] {
+            if folder.is_dir() && !folders.contains(&folder) {
+                folders.push(folder);
+            }
+        }
+    }
+    folders
+}
+
 /// The folder ids are relative to: the input folder, a named file's folder, or a glob's
 /// leading folders before its first pattern character.
 fn input_root(input: &Path) -> PathBuf {
