@@ -142,6 +142,21 @@ impl Checker<'_> {
                 return None;
             }
         };
+        let what = match &document {
+            Value::String(_) => Some("plain text"),
+            Value::Array(_) => Some("a list"),
+            Value::Number(_) => Some("a number"),
+            Value::Bool(_) => Some("true or false"),
+            Value::Null | Value::Object(_) => None,
+        };
+        if let Some(what) = what {
+            self.report(
+                &[],
+                format!("this is not a pipeline file: it reads as {what}, not as a map of keys"),
+                Some("a pipeline is a YAML map with `input:` and `stages:`; is this the right file? (`newspipe validate` takes pipeline files, not articles)".into()),
+            );
+            return None;
+        }
         let file = self.parse::<PipelineFile>(&[], &document)?;
         let base_dir = path
             .parent()
@@ -170,6 +185,7 @@ impl Checker<'_> {
             .field::<Vec<Value>>("stages", file.stages)
             .unwrap_or_default();
         let stages = self.check_stages(&items, registry);
+        self.check_output_folders(&items, registry, &base_dir);
         if items.is_empty() {
             self.report(
                 &[],
@@ -257,6 +273,25 @@ impl Checker<'_> {
             batch_size: DEFAULT_BATCH_SIZE,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         };
+        for (list, checks) in [
+            ("contains", &test.expect.contains),
+            ("not_contains", &test.expect.not_contains),
+        ] {
+            for (at_check, check) in checks.iter().enumerate() {
+                if let Some((message, help)) = unknown_field(&check.field) {
+                    let key = [
+                        at[0].clone(),
+                        at[1].clone(),
+                        "expect".into(),
+                        list.into(),
+                        at_check.to_string(),
+                        "field".into(),
+                    ];
+                    self.report(&key, message, Some(help));
+                    ok = false;
+                }
+            }
+        }
         let input = self.check_input(base_dir, &["tests", &index.to_string(), "input"], section)?;
         ok.then_some(TestCase {
             name: test.name,
@@ -311,11 +346,8 @@ impl Checker<'_> {
                 _ => None,
             };
             let Some((name, config)) = entry else {
-                self.report(
-                    &at,
-                    "each stage must be a map with exactly one key, the stage name".into(),
-                    Some("write `- normalize: {}`".into()),
-                );
+                let (message, help) = stage_shape_problem(item, registry);
+                self.report(&at, message, Some(help));
                 continue;
             };
             let mut stage_path = at.clone();
@@ -345,6 +377,38 @@ impl Checker<'_> {
         }
         self.check_stage_order(&known);
         stages
+    }
+
+    /// An output whose folder is an existing file cannot be written: reported at the stage,
+    /// before anything runs, instead of as an OS error at run time.
+    fn check_output_folders(&mut self, items: &[Value], registry: &Registry, base_dir: &Path) {
+        let cx = newspipe_core::BuildContext {
+            base_dir: base_dir.to_path_buf(),
+            pipeline: String::new(),
+        };
+        for (index, item) in items.iter().enumerate() {
+            let Value::Object(map) = item else { continue };
+            let Some((name, config)) = map.iter().next().filter(|_| map.len() == 1) else {
+                continue;
+            };
+            let Some(factory) = registry.get(name) else {
+                continue;
+            };
+            for output in factory.output_paths(config, &cx) {
+                let Some(file) = output.ancestors().skip(1).find(|dir| dir.is_file()) else {
+                    continue;
+                };
+                self.report(
+                    &["stages".to_owned(), index.to_string(), name.clone()],
+                    format!(
+                        "output `{}` cannot be written: `{}` is a file, not a folder",
+                        output.display(),
+                        file.display()
+                    ),
+                    Some("point the output into a folder, or move the file away".into()),
+                );
+            }
+        }
     }
 
     /// A stage that rewrites `text` after a stage annotated it would leave every annotation
@@ -488,6 +552,80 @@ impl Checker<'_> {
     }
 }
 
+/// What is wrong with a stage entry that is not a one-key map, and how to write it: a stage
+/// whose config keys sit beside its name instead of below it gets that exact fix.
+fn stage_shape_problem(item: &Value, registry: &Registry) -> (String, String) {
+    let Value::Object(map) = item else {
+        return (
+            "each stage must be a map with exactly one key, the stage name".into(),
+            "write `- <stage>: {}`, e.g. `- normalize: {}`; `newspipe stages` lists them".into(),
+        );
+    };
+    let stage = map.keys().find(|key| registry.get(key).is_some());
+    let keys: Vec<String> = map.keys().map(|key| format!("`{key}`")).collect();
+    let message = format!(
+        "a stage entry has {} keys ({}); it must have exactly one, the stage name",
+        map.len(),
+        keys.join(", ")
+    );
+    let help = match stage {
+        Some(stage) => {
+            let config: Vec<&str> = map
+                .keys()
+                .filter(|key| *key != stage)
+                .map(String::as_str)
+                .collect();
+            format!(
+                "indent {} two spaces further in than `{stage}`, on the lines below it, to make it `{stage}`'s config: `- {stage}:` then `    {}: ...`",
+                config.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                config.first().copied().unwrap_or_default(),
+            )
+        }
+        None => "write each stage as its own `- <stage>: {...}` item".into(),
+    };
+    (message, help)
+}
+
+/// Why an expectation's `field` (`meta.title`, `text`, `extra.topic`) names no field of a
+/// document, with a suggestion: the document's fields and those of `meta` and `source` are
+/// checked; below other fields (and anywhere in `extra`) any key may exist.
+fn unknown_field(field: &str) -> Option<(String, String)> {
+    use newspipe_core::{Document, Meta, Source};
+    use serde_aux::serde_introspection::serde_introspect;
+    let mut parts = field.split('.');
+    let top = parts.next().unwrap_or_default();
+    let (known, name): (&[&str], String) = if !serde_introspect::<Document>().contains(&top) {
+        (serde_introspect::<Document>(), top.to_owned())
+    } else {
+        let inner = match top {
+            "meta" => serde_introspect::<Meta>(),
+            "source" => serde_introspect::<Source>(),
+            _ => return None,
+        };
+        match parts.next() {
+            Some(key) if !inner.contains(&key) => (inner, format!("{top}.{key}")),
+            _ => return None,
+        }
+    };
+    let last = name.rsplit('.').next().unwrap_or_default();
+    let prefix = name
+        .rsplit_once('.')
+        .map_or(String::new(), |(p, _)| format!("{p}."));
+    let message = format!("a document has no field `{name}`");
+    let help = match suggest(last, known.iter().copied()) {
+        Some(best) => format!("did you mean `{prefix}{best}`?"),
+        None => format!(
+            "fields here: {}",
+            known
+                .iter()
+                .map(|k| format!("`{prefix}{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Some((message, help))
+}
+
 /// `stages.1.export.jsonl` → `stages[1].export.jsonl`.
 fn display_path(path: &[String]) -> String {
     let mut out = String::new();
@@ -572,13 +710,25 @@ fn value_help(message: &str) -> Option<String> {
     Some(format!("add `{field}: ...` here"))
 }
 
-/// Drops serde's trailing position text, which is meaningless for converted values.
+/// Drops serde's trailing position text, which is meaningless for converted values, and
+/// names Rust's number types in words: "invalid type: string \"lots\", expected usize"
+/// becomes "expected a whole number (0 or more), found string \"lots\"".
 fn tidy_serde_message(message: &str) -> String {
-    message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_owned()
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "usize" | "u64" | "u32" | "u16" | "u8" => "a whole number (0 or more)",
+        "isize" | "i64" | "i32" => "a whole number",
+        "f64" | "f32" => "a number",
+        "a boolean" => "true or false",
+        other => other,
+    };
+    format!("expected {expected}, found {found}")
 }
 
 /// What a valid pipeline may still not do as meant, one sentence each: a pipeline whose
