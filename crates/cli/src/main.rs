@@ -330,6 +330,18 @@ fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline, wri
             reasons.join("; ")
         );
     }
+    let skipped_by: Vec<String> = summary
+        .stages
+        .iter()
+        .filter(|stage| stage.skipped > 0)
+        .map(|stage| format!("{} {}", stage.name, stage.skipped))
+        .collect();
+    if !skipped_by.is_empty() {
+        eprintln!(
+            "  documents a stage passed over (other language, not an article; see meta.skipped): {}",
+            skipped_by.join(", ")
+        );
+    }
     if summary.rejected > 0 {
         eprintln!(
             "  rejected documents and reasons: {}",

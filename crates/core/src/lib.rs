@@ -24,6 +24,7 @@ pub use annotations::{
 pub use config::{parse_config, ConfigIssue};
 pub use document::{
     DateCandidate, Document, InputFormat, Meta, PageKind, RemovedKind, RemovedSpan, Source, Span,
+    StageSkip,
 };
 pub use error::{BuildError, StageError};
 pub use output::{temp_file_prefix, AtomicFile};

@@ -57,6 +57,9 @@ pub struct StageStats {
     pub rejected: u64,
     /// Documents it dropped on purpose.
     pub dropped: u64,
+    /// Documents it passed over on purpose (a language or page kind it does not handle);
+    /// each names the stage and the reason in `meta.skipped`.
+    pub skipped: u64,
     /// Seconds spent in it (wall clock, all threads).
     pub seconds: f64,
 }
@@ -460,6 +463,10 @@ fn flow(
                 .collect(),
         };
         step.elapsed += started.elapsed();
+        step.stats.skipped += docs
+            .iter()
+            .filter(|doc| doc.meta.skipped.iter().any(|skip| skip.stage == step.name))
+            .count() as u64;
         if outcomes.len() != docs.len() {
             return Err(RunError::Stage {
                 stage: step.name.clone(),

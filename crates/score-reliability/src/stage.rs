@@ -207,6 +207,16 @@ impl ScoreReliability {
     }
 }
 
+/// Why a document gets no reliability score: a page that is not an article (a score would
+/// suggest it was judged as one), or text in a language the signals do not read.
+fn not_judged(doc: &Document) -> Option<String> {
+    doc.meta.not_english().or_else(|| match doc.meta.page_kind {
+        Some(newspipe_core::PageKind::Listing) => Some("not an article: a listing page".into()),
+        Some(newspipe_core::PageKind::Other) => Some("not an article".into()),
+        _ => None,
+    })
+}
+
 impl CorpusStage for ScoreReliability {
     fn needs_full_view(&self) -> bool {
         true
@@ -250,13 +260,19 @@ impl CorpusStage for ScoreReliability {
         let this = &*self;
         docs.par_iter_mut()
             .zip(found)
-            .for_each(|(doc, d)| match d.filter(|_| is_parked(doc)) {
-                Some(d) => {
-                    let verdict = corpus.judge(index, d, doc, &this.config);
-                    this.score(doc, d, verdict, corpus, index);
+            .for_each(|(doc, d)| match not_judged(doc) {
+                Some(reason) => {
+                    doc.reliability = None;
+                    doc.meta.record_skip("score-reliability", reason);
                 }
-                // Not seen in the first pass (a stage in between added it): judge it alone.
-                None => this.score_alone(doc),
+                None => match d.filter(|_| is_parked(doc)) {
+                    Some(d) => {
+                        let verdict = corpus.judge(index, d, doc, &this.config);
+                        this.score(doc, d, verdict, corpus, index);
+                    }
+                    // Not seen in the first pass (a stage in between added it): judge it alone.
+                    None => this.score_alone(doc),
+                },
             });
         self.cursor += docs.len();
         Ok(vec![Disposition::Keep; docs.len()])
