@@ -425,6 +425,24 @@ fn validate_messages_say_what_to_do() {
         "{}",
         transcript(&blocked)
     );
+    write(
+        dir.path(),
+        "side.yaml",
+        "rejects: out/rejects.jsonl
+input:
+  path: in
+stages:
+  - export:
+      jsonl: docs/documents.jsonl
+",
+    );
+    let side = newspipe(dir.path(), &["run", "side.yaml"]);
+    assert_eq!(side.status.code(), Some(2), "{}", transcript(&side));
+    assert!(
+        stderr(&side).contains("key `rejects`") && stderr(&side).contains("`out` is a file"),
+        "{}",
+        transcript(&side)
+    );
 }
 
 #[test]

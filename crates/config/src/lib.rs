@@ -206,6 +206,28 @@ impl Checker<'_> {
         let resolve = |value: Option<String>, default: &str| {
             value.map_or_else(|| side_dir.join(default), |v| base_dir.join(v).clean())
         };
+        // Only the side files set in the file: the defaults sit beside an export output,
+        // which the stage check has already looked at.
+        let set = [rejects.is_some(), dropped.is_some(), stats.is_some()];
+        let side_paths = [
+            resolve(rejects, "rejects.jsonl"),
+            resolve(dropped, "dropped.jsonl"),
+            resolve(stats, "stats.json"),
+        ];
+        for ((key, set), output) in ["rejects", "dropped", "stats"]
+            .iter()
+            .zip(set)
+            .zip(&side_paths)
+        {
+            if let Some(message) = set.then(|| file_in_the_way(output)).flatten() {
+                self.report(
+                    &[(*key).to_owned()],
+                    message,
+                    Some("point it into a folder, or move the file away".into()),
+                );
+            }
+        }
+        let [rejects, dropped, stats] = side_paths;
         Some(Pipeline {
             name: name.unwrap_or_else(|| {
                 path.file_stem()
@@ -215,9 +237,9 @@ impl Checker<'_> {
             config_hash: blake3::hash(self.source.as_bytes()).to_hex()[..16].to_owned(),
             input,
             on_error: on_error.unwrap_or_default(),
-            rejects: resolve(rejects, "rejects.jsonl"),
-            dropped: resolve(dropped, "dropped.jsonl"),
-            stats: resolve(stats, "stats.json"),
+            rejects,
+            dropped,
+            stats,
             stages,
             tests,
             base_dir,
@@ -395,18 +417,13 @@ impl Checker<'_> {
                 continue;
             };
             for output in factory.output_paths(config, &cx) {
-                let Some(file) = output.ancestors().skip(1).find(|dir| dir.is_file()) else {
-                    continue;
-                };
-                self.report(
-                    &["stages".to_owned(), index.to_string(), name.clone()],
-                    format!(
-                        "output `{}` cannot be written: `{}` is a file, not a folder",
-                        output.display(),
-                        file.display()
-                    ),
-                    Some("point the output into a folder, or move the file away".into()),
-                );
+                if let Some(message) = file_in_the_way(&output) {
+                    self.report(
+                        &["stages".to_owned(), index.to_string(), name.clone()],
+                        message,
+                        Some("point the output into a folder, or move the file away".into()),
+                    );
+                }
             }
         }
     }
@@ -550,6 +567,16 @@ impl Checker<'_> {
         self.problems
             .push(Diagnostic::at(self.source, line, column, width, key, message).with_help(help));
     }
+}
+
+/// Why `output` cannot be written when one of the folders it needs is an existing file.
+fn file_in_the_way(output: &Path) -> Option<String> {
+    let file = output.ancestors().skip(1).find(|dir| dir.is_file())?;
+    Some(format!(
+        "output `{}` cannot be written: `{}` is a file, not a folder",
+        output.display(),
+        file.display()
+    ))
 }
 
 /// What is wrong with a stage entry that is not a one-key map, and how to write it: a stage
