@@ -205,6 +205,34 @@ mod tests {
     }
 
     #[test]
+    fn own_outputs_and_folders_of_outputs_are_never_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path();
+        for file in [
+            "a.txt",
+            "out/documents.jsonl",
+            "out/tables/entities.csv",
+            "p.yaml",
+        ] {
+            std::fs::create_dir_all(input.join(file).parent().unwrap()).unwrap();
+            std::fs::write(input.join(file), "x").unwrap();
+        }
+        let listed = crate::discover(input).unwrap();
+        let own = [
+            input.join("out/documents.jsonl"),
+            input.join("out/tables"),
+            input.join("p.yaml"),
+        ];
+        let selection = select(input, listed, InputFormat::Auto, &own);
+        let ids: Vec<&str> = selection.files.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["a"]);
+        assert_eq!(
+            selection.skipped["an output or the pipeline file of this run"],
+            3
+        );
+    }
+
+    #[test]
     fn a_glob_root_is_its_folders_before_the_pattern() {
         assert_eq!(input_root(Path::new("x/y/*/a.txt")), PathBuf::from("x/y"));
     }
