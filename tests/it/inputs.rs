@@ -40,7 +40,8 @@ fn a_mixed_folder_yields_documents_and_named_rejects() {
     .unwrap();
     fs::write(input.join("empty.txt"), "").unwrap();
     fs::write(
-        input.join("image.png"),
+        // Binary content under an extension that says nothing (a `.png` is skipped unread).
+        input.join("image.dat"),
         b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
     )
     .unwrap();
@@ -79,7 +80,7 @@ fn a_mixed_folder_yields_documents_and_named_rejects() {
         .collect();
     insta::assert_snapshot!(summary.join("\n"), @r#"
     "empty" | "in/empty.txt" | "read" | "empty document"
-    "image" | "in/image.png" | "read" | "binary content, not text"
+    "image" | "in/image.dat" | "read" | "binary content, not text"
     "#);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -135,7 +136,10 @@ fn an_unwritable_output_fails_before_any_work() {
     )
     .unwrap();
     let output = newspipe(dir.path(), &["run", "pipeline.yaml"]);
-    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("cannot create folder blocker"), "{stderr}");
+    assert!(
+        stderr.contains("`blocker` is a file, not a folder"),
+        "{stderr}"
+    );
 }

@@ -3,6 +3,7 @@ mod determinism;
 mod export;
 mod fuzz_replay;
 mod hostile_inputs;
+mod hygiene;
 mod inputs;
 mod output_safety;
 mod pipeline_files;

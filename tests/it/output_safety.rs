@@ -258,23 +258,27 @@ fn unwritable_output_folders_are_reported_before_any_work() {
     .unwrap();
     let root_can_write = fs::write(dir.path().join("readonly/probe"), "").is_ok();
     let cases = [
+        // Seen in the pipeline itself: refused as invalid (exit 2) before the run.
         (
             "export under a file",
             "blocker/out/documents.jsonl",
-            "cannot create folder blocker/out",
+            "`blocker` is a file, not a folder",
+            2,
         ),
         (
             "export in a read-only folder",
             "readonly/documents.jsonl",
             "cannot write in folder readonly",
+            1,
         ),
         (
             "missing folder under a read-only one",
             "readonly/new/documents.jsonl",
             "cannot create folder readonly/new",
+            1,
         ),
     ];
-    for (name, target, expected) in cases {
+    for (name, target, expected, code) in cases {
         if root_can_write && target.starts_with("readonly") {
             println!("{name}: running with the power to write anywhere (root?): not checked");
             continue;
@@ -289,7 +293,7 @@ fn unwritable_output_folders_are_reported_before_any_work() {
         let output = newspipe(dir.path(), &["run", "pipeline.yaml"]);
         assert_eq!(
             output.status.code(),
-            Some(1),
+            Some(code),
             "{name}: {}",
             transcript(&output)
         );

@@ -54,6 +54,10 @@ fn an_edited_seed_fails_with_a_diff_then_accept_makes_it_pass() {
         !report.contains("document 003_c6cc531a71872b5f"),
         "only the edited document changes: {report}"
     );
+    assert!(
+        report.contains("accept them all with `newspipe test pipelines/news.yaml --accept`"),
+        "the hint names the pipeline: {report}"
+    );
     let pending: Vec<_> = fs::read_dir(dir.path().join("pipelines/snapshots"))
         .unwrap()
         .filter_map(|e| e.ok())

@@ -276,6 +276,23 @@ fn inspect_prints_the_manifest() {
     );
 }
 
+#[test]
+fn inspect_into_a_closed_pipe_is_a_quiet_exit() {
+    let library = library("outlet-ownership");
+    // The reader is gone before anything is written, as after `| head -1` has its line.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args(["plugins", "inspect", "--json", library.to_str().unwrap()])
+        .current_dir(root())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", transcript(&output));
+    assert!(output.stderr.is_empty(), "{}", transcript(&output));
+}
+
 /// A library that is not a plugin: the C library, or else a file that is not a library at all.
 fn not_a_plugin(dir: &Path) -> (PathBuf, &'static str) {
     let candidates = [

@@ -1,12 +1,36 @@
 //! The `newspipe` command: run, validate and list pipeline stages.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use newspipe_runner::{RunOptions, RunSummary};
 use tracing_subscriber::EnvFilter;
+
+/// Prints a line to stdout; a closed stdout (`newspipe stages | head`) ends the process
+/// quietly with success, as ripgrep does, instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => { write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// [`say!`] without the newline.
+macro_rules! say_raw {
+    ($($arg:tt)*) => { write_stdout(format_args!($($arg)*)) };
+}
+
+/// Writes to stdout; exits quietly (status 0) when the reader has gone away, and with status 1
+/// on any other write error.
+fn write_stdout(text: std::fmt::Arguments<'_>) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(err) = stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {err}");
+        std::process::exit(1);
+    }
+}
 
 /// Turn a pile of news articles into a clean, deduplicated, annotated and reliability-scored
 /// dataset.
@@ -104,6 +128,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            stop_on_signals();
             let options = RunOptions {
                 threads: threads.map(usize::from),
                 progress: !quiet,
@@ -112,9 +137,14 @@ fn main() -> ExitCode {
             match newspipe_runner::run(&pipeline, &registry, &options) {
                 Ok(summary) => {
                     if !quiet {
-                        print_summary(&summary, &pipeline);
+                        let writes = newspipe_config::warnings(&pipeline, &registry).is_empty();
+                        print_summary(&summary, &pipeline, writes);
                     }
                     ExitCode::SUCCESS
+                }
+                Err(newspipe_runner::RunError::Interrupted) => {
+                    eprintln!("interrupted: the workers stopped and this run's temporary files were removed; the previous outputs are untouched");
+                    ExitCode::from(130)
                 }
                 Err(err) => {
                     eprintln!("error: {err}");
@@ -127,17 +157,22 @@ fn main() -> ExitCode {
             let mut failed = false;
             for path in pipelines {
                 match newspipe_config::load(&path, &registry) {
-                    Ok(pipeline) => println!(
-                        "{}: ok ({} stages: {})",
-                        path.display(),
-                        pipeline.stages.len(),
-                        pipeline
-                            .stages
-                            .iter()
-                            .map(|s| s.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" → ")
-                    ),
+                    Ok(pipeline) => {
+                        say!(
+                            "{}: ok ({} stages: {})",
+                            path.display(),
+                            pipeline.stages.len(),
+                            pipeline
+                                .stages
+                                .iter()
+                                .map(|s| s.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(" → ")
+                        );
+                        for warning in newspipe_config::warnings(&pipeline, &registry) {
+                            eprintln!("warning: {}: {warning}", path.display());
+                        }
+                    }
                     Err(diagnostics) => {
                         eprintln!("{diagnostics}");
                         failed = true;
@@ -163,11 +198,11 @@ fn main() -> ExitCode {
         }
         Command::Stages => {
             for factory in registry.iter() {
-                println!("{}\n    {}", factory.name(), factory.summary());
+                say!("{}\n    {}", factory.name(), factory.summary());
                 for key in factory.config_keys() {
-                    println!("    {}: {}", key.name, key.default);
+                    say!("    {}: {}", key.name, key.default);
                 }
-                println!();
+                say!("");
             }
             ExitCode::SUCCESS
         }
@@ -175,11 +210,11 @@ fn main() -> ExitCode {
             command: PluginsCommand::Inspect { library, json },
         } => match newspipe_plugin_host::inspect(&library) {
             Ok(manifest) if json => {
-                println!("{}", manifest.to_pretty_json());
+                say!("{}", manifest.to_pretty_json());
                 ExitCode::SUCCESS
             }
             Ok(manifest) => {
-                print!("{}", newspipe_plugin_host::describe(&manifest));
+                say_raw!("{}", newspipe_plugin_host::describe(&manifest));
                 ExitCode::SUCCESS
             }
             Err(err) => {
@@ -198,6 +233,8 @@ fn test(
 ) -> ExitCode {
     let (mut passed, mut failed) = (0, 0);
     let mut invalid = false;
+    // Pipelines whose tests left new snapshots to review, for the hint at the end.
+    let mut with_new_snapshots = Vec::new();
     for path in pipelines {
         let pipeline = match newspipe_config::load(path, registry) {
             Ok(pipeline) => pipeline,
@@ -208,7 +245,7 @@ fn test(
             }
         };
         if pipeline.tests.is_empty() {
-            println!("{}: no tests", path.display());
+            say!("{}: no tests", path.display());
             continue;
         }
         let outcomes = match newspipe_snapshot::run_tests(&pipeline, registry, options) {
@@ -221,12 +258,16 @@ fn test(
         };
         for outcome in outcomes {
             let status = if outcome.passed() { "ok" } else { "FAILED" };
-            println!("test {} :: {} ... {status}", path.display(), outcome.name);
+            say!("test {} :: {} ... {status}", path.display(), outcome.name);
             for failure in &outcome.failures {
-                println!("  {}", failure.trim_end().replace('\n', "\n  "));
+                say!("  {}", failure.trim_end().replace('\n', "\n  "));
             }
             for file in &outcome.written {
-                println!("  wrote {}", file.display());
+                say!("  wrote {}", file.display());
+            }
+            if !options.accept && !outcome.written.is_empty() && !with_new_snapshots.contains(&path)
+            {
+                with_new_snapshots.push(path);
             }
             if outcome.passed() {
                 passed += 1;
@@ -235,9 +276,16 @@ fn test(
             }
         }
     }
-    println!("\n{passed} passed, {failed} failed");
-    if failed > 0 && !options.accept {
-        println!("review new snapshots with `cargo insta review`, or accept them all with `newspipe test --accept`");
+    say!("\n{passed} passed, {failed} failed");
+    if !with_new_snapshots.is_empty() {
+        let paths: Vec<String> = with_new_snapshots
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        say!(
+            "review new snapshots with `cargo insta review`, or accept them all with `newspipe test {} --accept`",
+            paths.join(" ")
+        );
     }
     if invalid {
         ExitCode::from(2)
@@ -248,18 +296,52 @@ fn test(
     }
 }
 
-fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline) {
+/// Prints the run's counts to stderr; `writes` says whether any stage wrote the documents
+/// out, so a pipeline without `export` does not claim to have written them.
+fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline, writes: bool) {
+    let out = if writes {
+        format!("written {}", summary.written)
+    } else {
+        format!(
+            "{} through every stage but none written (no stage writes documents out; add `export`)",
+            summary.written
+        )
+    };
     eprintln!(
-        "{}: read {}, written {}, rejected {}, dropped {} in {:.2}s on {} thread{}",
+        "{}: read {}, {out}, rejected {}, dropped {} in {:.2}s on {} thread{}",
         summary.pipeline,
         summary.read,
-        summary.written,
         summary.rejected,
         summary.dropped,
         summary.seconds,
         summary.threads,
         if summary.threads == 1 { "" } else { "s" },
     );
+    if !summary.skipped.is_empty() {
+        let total: u64 = summary.skipped.values().sum();
+        let reasons: Vec<String> = summary
+            .skipped
+            .iter()
+            .map(|(reason, count)| format!("{count} {reason}"))
+            .collect();
+        eprintln!(
+            "  skipped {total} file{}: {}",
+            if total == 1 { "" } else { "s" },
+            reasons.join("; ")
+        );
+    }
+    let skipped_by: Vec<String> = summary
+        .stages
+        .iter()
+        .filter(|stage| stage.skipped > 0)
+        .map(|stage| format!("{} {}", stage.name, stage.skipped))
+        .collect();
+    if !skipped_by.is_empty() {
+        eprintln!(
+            "  documents a stage passed over (other language, not an article; see meta.skipped): {}",
+            skipped_by.join(", ")
+        );
+    }
     if summary.rejected > 0 {
         eprintln!(
             "  rejected documents and reasons: {}",
@@ -272,11 +354,30 @@ fn print_summary(summary: &RunSummary, pipeline: &newspipe_config::Pipeline) {
     eprintln!("  stats: {}", pipeline.stats.display());
 }
 
+/// On Ctrl-C or SIGTERM, asks the run to stop at the next batch (it then removes its
+/// temporary files and commits nothing); a second signal ends the process at once, leaving
+/// its temporary files for the next run into the same folders to remove.
+fn stop_on_signals() {
+    let installed = ctrlc::set_handler(|| {
+        if newspipe_runner::request_stop() {
+            eprintln!("interrupted again: stopping now; the previous outputs are untouched");
+            std::process::exit(130);
+        }
+        eprintln!("stopping: finishing the current batch (Ctrl-C again to stop at once)");
+    });
+    if let Err(err) = installed {
+        tracing::warn!("cannot handle Ctrl-C: {err}");
+    }
+}
+
+/// Starts logging at the level `-v` asks for. The level applies to newspipe's own events and
+/// plugins' (target `plugin`); dependencies (the HTML parser's `foster parenting` notes, for
+/// example) speak only at `error` until `-vv`, so a run over ordinary pages stays quiet.
 fn init_logging(verbose: u8) {
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
+        0 => "error,newspipe=warn,plugin=warn",
+        1 => "error,newspipe=info,plugin=info",
+        2 => "warn,newspipe=debug,plugin=debug",
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));

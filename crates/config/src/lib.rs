@@ -142,6 +142,21 @@ impl Checker<'_> {
                 return None;
             }
         };
+        let what = match &document {
+            Value::String(_) => Some("plain text"),
+            Value::Array(_) => Some("a list"),
+            Value::Number(_) => Some("a number"),
+            Value::Bool(_) => Some("true or false"),
+            Value::Null | Value::Object(_) => None,
+        };
+        if let Some(what) = what {
+            self.report(
+                &[],
+                format!("this is not a pipeline file: it reads as {what}, not as a map of keys"),
+                Some("a pipeline is a YAML map with `input:` and `stages:`; is this the right file? (`newspipe validate` takes pipeline files, not articles)".into()),
+            );
+            return None;
+        }
         let file = self.parse::<PipelineFile>(&[], &document)?;
         let base_dir = path
             .parent()
@@ -170,6 +185,7 @@ impl Checker<'_> {
             .field::<Vec<Value>>("stages", file.stages)
             .unwrap_or_default();
         let stages = self.check_stages(&items, registry);
+        self.check_output_folders(&items, registry, &base_dir);
         if items.is_empty() {
             self.report(
                 &[],
@@ -190,6 +206,28 @@ impl Checker<'_> {
         let resolve = |value: Option<String>, default: &str| {
             value.map_or_else(|| side_dir.join(default), |v| base_dir.join(v).clean())
         };
+        // Only the side files set in the file: the defaults sit beside an export output,
+        // which the stage check has already looked at.
+        let set = [rejects.is_some(), dropped.is_some(), stats.is_some()];
+        let side_paths = [
+            resolve(rejects, "rejects.jsonl"),
+            resolve(dropped, "dropped.jsonl"),
+            resolve(stats, "stats.json"),
+        ];
+        for ((key, set), output) in ["rejects", "dropped", "stats"]
+            .iter()
+            .zip(set)
+            .zip(&side_paths)
+        {
+            if let Some(message) = set.then(|| file_in_the_way(output)).flatten() {
+                self.report(
+                    &[(*key).to_owned()],
+                    message,
+                    Some("point it into a folder, or move the file away".into()),
+                );
+            }
+        }
+        let [rejects, dropped, stats] = side_paths;
         Some(Pipeline {
             name: name.unwrap_or_else(|| {
                 path.file_stem()
@@ -199,9 +237,9 @@ impl Checker<'_> {
             config_hash: blake3::hash(self.source.as_bytes()).to_hex()[..16].to_owned(),
             input,
             on_error: on_error.unwrap_or_default(),
-            rejects: resolve(rejects, "rejects.jsonl"),
-            dropped: resolve(dropped, "dropped.jsonl"),
-            stats: resolve(stats, "stats.json"),
+            rejects,
+            dropped,
+            stats,
             stages,
             tests,
             base_dir,
@@ -257,6 +295,25 @@ impl Checker<'_> {
             batch_size: DEFAULT_BATCH_SIZE,
             max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
         };
+        for (list, checks) in [
+            ("contains", &test.expect.contains),
+            ("not_contains", &test.expect.not_contains),
+        ] {
+            for (at_check, check) in checks.iter().enumerate() {
+                if let Some((message, help)) = unknown_field(&check.field) {
+                    let key = [
+                        at[0].clone(),
+                        at[1].clone(),
+                        "expect".into(),
+                        list.into(),
+                        at_check.to_string(),
+                        "field".into(),
+                    ];
+                    self.report(&key, message, Some(help));
+                    ok = false;
+                }
+            }
+        }
         let input = self.check_input(base_dir, &["tests", &index.to_string(), "input"], section)?;
         ok.then_some(TestCase {
             name: test.name,
@@ -294,6 +351,8 @@ impl Checker<'_> {
     /// Each stage must be a one-key map naming a registered stage, with a valid config.
     fn check_stages(&mut self, items: &[Value], registry: &Registry) -> Vec<StageSpec> {
         let mut stages = Vec::new();
+        // Each known stage with its index in the file, for the order check.
+        let mut known = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let at = vec!["stages".to_owned(), index.to_string()];
             let entry = match item {
@@ -309,11 +368,8 @@ impl Checker<'_> {
                 _ => None,
             };
             let Some((name, config)) = entry else {
-                self.report(
-                    &at,
-                    "each stage must be a map with exactly one key, the stage name".into(),
-                    Some("write `- normalize: {}`".into()),
-                );
+                let (message, help) = stage_shape_problem(item, registry);
+                self.report(&at, message, Some(help));
                 continue;
             };
             let mut stage_path = at.clone();
@@ -329,6 +385,7 @@ impl Checker<'_> {
                 self.report(&stage_path, format!("unknown stage `{name}`"), Some(help));
                 continue;
             };
+            known.push((index, name.as_str(), factory));
             let issues = drop_typo_echoes(factory.check(config));
             if issues.is_empty() {
                 stages.push(StageSpec {
@@ -340,7 +397,72 @@ impl Checker<'_> {
                 self.report_issue(&stage_path, issue);
             }
         }
+        self.check_stage_order(&known);
         stages
+    }
+
+    /// An output whose folder is an existing file cannot be written: reported at the stage,
+    /// before anything runs, instead of as an OS error at run time.
+    fn check_output_folders(&mut self, items: &[Value], registry: &Registry, base_dir: &Path) {
+        let cx = newspipe_core::BuildContext {
+            base_dir: base_dir.to_path_buf(),
+            pipeline: String::new(),
+        };
+        for (index, item) in items.iter().enumerate() {
+            let Value::Object(map) = item else { continue };
+            let Some((name, config)) = map.iter().next().filter(|_| map.len() == 1) else {
+                continue;
+            };
+            let Some(factory) = registry.get(name) else {
+                continue;
+            };
+            for output in factory.output_paths(config, &cx) {
+                if let Some(message) = file_in_the_way(&output) {
+                    self.report(
+                        &["stages".to_owned(), index.to_string(), name.clone()],
+                        message,
+                        Some("point the output into a folder, or move the file away".into()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// A stage that rewrites `text` after a stage annotated it would leave every annotation
+    /// offset pointing into the wrong text: refused, with an order that works.
+    fn check_stage_order(&mut self, known: &[(usize, &str, &newspipe_core::StageFactory)]) {
+        let Some(first_annotating) = known.iter().position(|(_, _, f)| f.annotates_text()) else {
+            return;
+        };
+        let annotator = known[first_annotating].1;
+        let (rewriters, others): (Vec<_>, Vec<_>) = known
+            .iter()
+            .enumerate()
+            .partition(|(at, (_, _, f))| *at > first_annotating && f.rewrites_text());
+        if rewriters.is_empty() {
+            return;
+        }
+        // A working order: the late text-rewriting stages move to just before the first
+        // annotating one, everything else keeps its place.
+        let mut order: Vec<&str> = Vec::with_capacity(known.len());
+        for (at, (_, name, _)) in others {
+            if at == first_annotating {
+                order.extend(rewriters.iter().map(|(_, (_, name, _))| *name));
+            }
+            order.push(name);
+        }
+        for (_, (index, name, _)) in &rewriters {
+            self.report(
+                &["stages".to_owned(), index.to_string(), (*name).to_owned()],
+                format!(
+                    "stage `{name}` rewrites `text` after `{annotator}` annotated it: every annotation offset would point into the wrong text"
+                ),
+                Some(format!(
+                    "stages that rewrite text run before stages that annotate it; this order works: {}",
+                    order.join(" → ")
+                )),
+            );
+        }
     }
 
     fn check_input(&mut self, base_dir: &Path, at: &[&str], input: InputSection) -> Option<Input> {
@@ -447,6 +569,90 @@ impl Checker<'_> {
     }
 }
 
+/// Why `output` cannot be written when one of the folders it needs is an existing file.
+fn file_in_the_way(output: &Path) -> Option<String> {
+    let file = output.ancestors().skip(1).find(|dir| dir.is_file())?;
+    Some(format!(
+        "output `{}` cannot be written: `{}` is a file, not a folder",
+        output.display(),
+        file.display()
+    ))
+}
+
+/// What is wrong with a stage entry that is not a one-key map, and how to write it: a stage
+/// whose config keys sit beside its name instead of below it gets that exact fix.
+fn stage_shape_problem(item: &Value, registry: &Registry) -> (String, String) {
+    let Value::Object(map) = item else {
+        return (
+            "each stage must be a map with exactly one key, the stage name".into(),
+            "write `- <stage>: {}`, e.g. `- normalize: {}`; `newspipe stages` lists them".into(),
+        );
+    };
+    let stage = map.keys().find(|key| registry.get(key).is_some());
+    let keys: Vec<String> = map.keys().map(|key| format!("`{key}`")).collect();
+    let message = format!(
+        "a stage entry has {} keys ({}); it must have exactly one, the stage name",
+        map.len(),
+        keys.join(", ")
+    );
+    let help = match stage {
+        Some(stage) => {
+            let config: Vec<&str> = map
+                .keys()
+                .filter(|key| *key != stage)
+                .map(String::as_str)
+                .collect();
+            format!(
+                "indent {} two spaces further in than `{stage}`, on the lines below it, to make it `{stage}`'s config: `- {stage}:` then `    {}: ...`",
+                config.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+                config.first().copied().unwrap_or_default(),
+            )
+        }
+        None => "write each stage as its own `- <stage>: {...}` item".into(),
+    };
+    (message, help)
+}
+
+/// Why an expectation's `field` (`meta.title`, `text`, `extra.topic`) names no field of a
+/// document, with a suggestion: the document's fields and those of `meta` and `source` are
+/// checked; below other fields (and anywhere in `extra`) any key may exist.
+fn unknown_field(field: &str) -> Option<(String, String)> {
+    use newspipe_core::{Document, Meta, Source};
+    use serde_aux::serde_introspection::serde_introspect;
+    let mut parts = field.split('.');
+    let top = parts.next().unwrap_or_default();
+    let (known, name): (&[&str], String) = if !serde_introspect::<Document>().contains(&top) {
+        (serde_introspect::<Document>(), top.to_owned())
+    } else {
+        let inner = match top {
+            "meta" => serde_introspect::<Meta>(),
+            "source" => serde_introspect::<Source>(),
+            _ => return None,
+        };
+        match parts.next() {
+            Some(key) if !inner.contains(&key) => (inner, format!("{top}.{key}")),
+            _ => return None,
+        }
+    };
+    let last = name.rsplit('.').next().unwrap_or_default();
+    let prefix = name
+        .rsplit_once('.')
+        .map_or(String::new(), |(p, _)| format!("{p}."));
+    let message = format!("a document has no field `{name}`");
+    let help = match suggest(last, known.iter().copied()) {
+        Some(best) => format!("did you mean `{prefix}{best}`?"),
+        None => format!(
+            "fields here: {}",
+            known
+                .iter()
+                .map(|k| format!("`{prefix}{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Some((message, help))
+}
+
 /// `stages.1.export.jsonl` → `stages[1].export.jsonl`.
 fn display_path(path: &[String]) -> String {
     let mut out = String::new();
@@ -531,13 +737,40 @@ fn value_help(message: &str) -> Option<String> {
     Some(format!("add `{field}: ...` here"))
 }
 
-/// Drops serde's trailing position text, which is meaningless for converted values.
+/// Drops serde's trailing position text, which is meaningless for converted values, and
+/// names Rust's number types in words: "invalid type: string \"lots\", expected usize"
+/// becomes "expected a whole number (0 or more), found string \"lots\"".
 fn tidy_serde_message(message: &str) -> String {
-    message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_owned()
+    let message = message.split(" at line ").next().unwrap_or(message);
+    let Some((found, expected)) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split_once(", expected "))
+    else {
+        return message.to_owned();
+    };
+    let expected = match expected {
+        "usize" | "u64" | "u32" | "u16" | "u8" => "a whole number (0 or more)",
+        "isize" | "i64" | "i32" => "a whole number",
+        "f64" | "f32" => "a number",
+        "a boolean" => "true or false",
+        other => other,
+    };
+    format!("expected {expected}, found {found}")
+}
+
+/// What a valid pipeline may still not do as meant, one sentence each: a pipeline whose
+/// stages write no outputs (no `export`) runs and writes nothing but its side files.
+pub fn warnings(pipeline: &Pipeline, registry: &Registry) -> Vec<String> {
+    let writes = pipeline.stages.iter().any(|stage| {
+        registry
+            .get(&stage.name)
+            .is_some_and(|f| f.writes_outputs())
+    });
+    if writes {
+        Vec::new()
+    } else {
+        vec!["no stage writes the documents out: a run writes only its rejects, dropped and stats files; add `- export: { jsonl: out/documents.jsonl }` at the end".into()]
+    }
 }
 
 /// Renders a value as YAML (for snapshots a person reads).

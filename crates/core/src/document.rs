@@ -110,6 +110,40 @@ pub struct Meta {
     /// What kind of page this is, once normalize has looked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_kind: Option<PageKind>,
+    /// Stages that left this document alone, and why (a language they do not handle, a
+    /// page that is not an article), so an empty result is not mistaken for a finding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<StageSkip>,
+}
+
+/// A stage that passed over a document on purpose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageSkip {
+    /// The stage.
+    pub stage: String,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl Meta {
+    /// Why a stage whose rules are written for English text must skip this document: its
+    /// detected language is another one. A document whose language is not known is
+    /// processed (short texts have no reliable guess).
+    pub fn not_english(&self) -> Option<String> {
+        let language = self.language.as_deref()?;
+        (!matches!(language, "en" | "eng"))
+            .then(|| format!("language `{language}`: this stage handles English only"))
+    }
+
+    /// Records that `stage` skipped the document (once per stage).
+    pub fn record_skip(&mut self, stage: &str, reason: String) {
+        if !self.skipped.iter().any(|skip| skip.stage == stage) {
+            self.skipped.push(StageSkip {
+                stage: stage.into(),
+                reason,
+            });
+        }
+    }
 }
 
 /// Why normalize cut a piece of the raw input.

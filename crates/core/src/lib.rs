@@ -24,9 +24,10 @@ pub use annotations::{
 pub use config::{parse_config, ConfigIssue};
 pub use document::{
     DateCandidate, Document, InputFormat, Meta, PageKind, RemovedKind, RemovedSpan, Source, Span,
+    StageSkip,
 };
 pub use error::{BuildError, StageError};
-pub use output::AtomicFile;
+pub use output::{temp_file_prefix, AtomicFile};
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
 pub use stage::{
     isolate, panic_message, CorpusStage, Disposition, DocumentStage, DynCorpusStage, Erased,

@@ -23,8 +23,9 @@ impl AtomicFile {
             _ => Path::new("."),
         };
         fs::create_dir_all(dir).map_err(|err| annotate(err, "cannot create folder", dir))?;
+        let prefix = temp_file_prefix();
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".newspipe-").suffix(".tmp");
+        builder.prefix(&prefix).suffix(".tmp");
         // An output is shared like any file the user writes (mode 0666 less the umask), not
         // private like a temporary file.
         #[cfg(unix)]
@@ -67,6 +68,13 @@ impl Write for AtomicFile {
     fn flush(&mut self) -> io::Result<()> {
         self.writer.flush()
     }
+}
+
+/// The start of the name of every temporary output file of this process,
+/// `.newspipe-<pid>-`: the process id lets a later run tell the files of a run that was
+/// killed (its process is gone) from those of a run still going.
+pub fn temp_file_prefix() -> String {
+    format!(".newspipe-{}-", std::process::id())
 }
 
 fn annotate(err: io::Error, what: &str, path: &Path) -> io::Error {

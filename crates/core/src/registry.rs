@@ -55,6 +55,7 @@ pub struct ConfigKey {
 
 type CheckFn = fn(&Value) -> Vec<ConfigIssue>;
 type DefaultsFn = fn() -> Value;
+type OutputsFn = fn(&Value, &BuildContext) -> Vec<PathBuf>;
 type BuildFn =
     Box<dyn Fn(&Value, &BuildContext) -> Result<StageInstance, BuildError> + Send + Sync>;
 
@@ -65,6 +66,9 @@ pub struct StageFactory {
     check: CheckFn,
     defaults: DefaultsFn,
     build: BuildFn,
+    rewrites_text: bool,
+    annotates_text: bool,
+    outputs: Option<OutputsFn>,
 }
 
 impl StageFactory {
@@ -87,7 +91,52 @@ impl StageFactory {
                 let config = parse_config::<C>(value).map_err(BuildError::Config)?;
                 build(config, cx)
             }),
+            rewrites_text: false,
+            annotates_text: false,
+            outputs: None,
         }
+    }
+
+    /// Declares that the stage rewrites `text`: it must run before any stage that annotates
+    /// text, whose byte offsets would otherwise point into the wrong text.
+    pub fn rewriting_text(mut self) -> Self {
+        self.rewrites_text = true;
+        self
+    }
+
+    /// Declares that the stage writes annotations with byte offsets into `text`.
+    pub fn annotating_text(mut self) -> Self {
+        self.annotates_text = true;
+        self
+    }
+
+    /// Declares that the stage writes files, and where, given its config: those paths are
+    /// never read as input, and a pipeline without such a stage writes no documents.
+    pub fn writing_outputs(mut self, outputs: OutputsFn) -> Self {
+        self.outputs = Some(outputs);
+        self
+    }
+
+    /// Whether the stage rewrites `text` (see [`rewriting_text`](Self::rewriting_text)).
+    pub fn rewrites_text(&self) -> bool {
+        self.rewrites_text
+    }
+
+    /// Whether the stage annotates `text` (see [`annotating_text`](Self::annotating_text)).
+    pub fn annotates_text(&self) -> bool {
+        self.annotates_text
+    }
+
+    /// Whether the stage writes document outputs (see [`writing_outputs`](Self::writing_outputs)).
+    pub fn writes_outputs(&self) -> bool {
+        self.outputs.is_some()
+    }
+
+    /// The files and folders the stage writes with this config, resolved against the
+    /// pipeline's folder; empty for a stage that writes none.
+    pub fn output_paths(&self, config: &Value, cx: &BuildContext) -> Vec<PathBuf> {
+        self.outputs
+            .map_or_else(Vec::new, |outputs| outputs(config, cx))
     }
 
     /// The stage's YAML name.

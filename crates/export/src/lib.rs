@@ -280,6 +280,20 @@ pub fn factory() -> StageFactory {
         "Write documents out as JSON Lines, CSV tables, a SQLite database and an HTML report, atomically.",
         |config, cx| Ok(StageInstance::Sink(Box::new(Export::new(config, cx)?))),
     )
+    .writing_outputs(output_paths)
+}
+
+/// The files (and the CSV folder) an `export` config writes, for the runner to keep out of
+/// the input; a config that does not parse writes nothing.
+fn output_paths(config: &serde_json::Value, cx: &BuildContext) -> Vec<std::path::PathBuf> {
+    let Ok(config) = newspipe_core::parse_config::<ExportConfig>(config) else {
+        return Vec::new();
+    };
+    [config.jsonl, config.csv, config.sqlite, config.html]
+        .into_iter()
+        .flatten()
+        .map(|path| cx.resolve(path))
+        .collect()
 }
 
 #[cfg(test)]

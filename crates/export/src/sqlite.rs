@@ -35,8 +35,9 @@ impl SqliteDb {
         std::fs::create_dir_all(dir).map_err(|err| {
             StageError::new(format!("cannot create folder {}: {err}", dir.display()))
         })?;
+        let prefix = newspipe_core::temp_file_prefix();
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".newspipe-").suffix(".db.tmp");
+        builder.prefix(&prefix).suffix(".db.tmp");
         // Shared like any file the user writes (0666 less the umask), not private.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));

@@ -62,4 +62,5 @@ pub fn factory() -> StageFactory {
         "entities, dates, quantities, quotes with speakers and claims; canonical names across the corpus",
         |config, _cx| Ok(StageInstance::corpus(ExtractStage::new(config))),
     )
+    .annotating_text()
 }

@@ -90,6 +90,10 @@ impl ExtractStage {
     /// When the document uses one spelling for two kinds of entity, returns what its claims
     /// name with each name's kind, which `apply` could not otherwise tell apart.
     fn annotate_locally(&self, doc: &mut Document) -> Option<Vec<ClaimNames>> {
+        if let Some(reason) = doc.meta.not_english() {
+            doc.meta.record_skip("extract", reason);
+            return None;
+        }
         let found = extract(&doc.text, &doc.meta, self.config.header_dates);
         let named = |m: usize| {
             let mention = &found.mentions[m];

@@ -73,4 +73,5 @@ pub fn factory() -> StageFactory {
             Ok(StageInstance::corpus(NormalizeStage::new(normalizer)))
         },
     )
+    .rewriting_text()
 }

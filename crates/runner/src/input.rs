@@ -105,7 +105,8 @@ pub enum FileFormat {
     Jsonl,
 }
 
-fn is_gzip(path: &Path) -> bool {
+/// Whether the file is gzip-compressed, by its `.gz` extension.
+pub(crate) fn is_gzip(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("gz"))
 }
@@ -198,6 +199,8 @@ pub enum RawRecord {
     File {
         /// The file.
         path: PathBuf,
+        /// Its id (the path below the input root).
+        id: String,
         /// Text or HTML.
         format: FileFormat,
         /// Its bytes.
@@ -207,6 +210,8 @@ pub enum RawRecord {
     Line {
         /// The file.
         path: PathBuf,
+        /// The file's id (the path below the input root), for lines without their own.
+        id: String,
         /// 1-based line number.
         line: u64,
         /// The line's bytes, without the newline.
@@ -216,6 +221,8 @@ pub enum RawRecord {
     Unreadable {
         /// The file.
         path: PathBuf,
+        /// The file's id (the path below the input root).
+        id: String,
         /// The 1-based line, for a line of a JSON Lines file.
         line: Option<u64>,
         /// Why.
@@ -237,14 +244,25 @@ impl RawRecord {
         match self {
             Self::File {
                 path,
+                id,
                 format,
                 bytes,
-            } => file_document(&path, format, &bytes),
-            Self::Line { path, line, bytes } => line_document(&path, line, &bytes),
-            Self::Unreadable { path, line, reason } => Err(Rejected::read(
+            } => file_document(&path, id, format, &bytes),
+            Self::Line {
+                path,
+                id,
+                line,
+                bytes,
+            } => line_document(&path, &id, line, &bytes),
+            Self::Unreadable {
+                path,
+                id,
+                line,
+                reason,
+            } => Err(Rejected::read(
                 match line {
-                    Some(line) => format!("{}:{line}", file_id(&path)),
-                    None => file_id(&path),
+                    Some(line) => format!("{id}:{line}"),
+                    None => id,
                 },
                 source_of(&path, line),
                 reason,
@@ -253,21 +271,9 @@ impl RawRecord {
     }
 }
 
-fn file_id(path: &Path) -> String {
-    let stem = path.file_stem().unwrap_or(path.as_os_str());
-    let stem = Path::new(stem);
-    // `a.html.gz` → `a`
-    let stem = if is_gzip(path) {
-        stem.file_stem().unwrap_or(stem.as_os_str())
-    } else {
-        stem.as_os_str()
-    };
-    display(stem)
-}
-
 /// A file name as text: UTF-8 as is, any other byte as `\xNN`, so two names that differ only
 /// in invalid bytes keep different ids, and the same name always gives the same id.
-fn display(name: &std::ffi::OsStr) -> String {
+pub(crate) fn display(name: &std::ffi::OsStr) -> String {
     let mut out = String::new();
     for chunk in name.as_encoded_bytes().utf8_chunks() {
         out.push_str(chunk.valid());
@@ -285,10 +291,23 @@ fn source_of(path: &Path, line: Option<u64>) -> String {
     }
 }
 
-fn file_document(path: &Path, format: FileFormat, bytes: &[u8]) -> Result<Document, Rejected> {
+fn file_document(
+    path: &Path,
+    id: String,
+    format: FileFormat,
+    bytes: &[u8],
+) -> Result<Document, Rejected> {
     let html = format == FileFormat::Html;
-    let text = decode(bytes, html)
-        .map_err(|why| Rejected::read(file_id(path), source_of(path, None), why.reason().into()))?;
+    let text = match decode(bytes, html) {
+        Ok(text) => text,
+        Err(why) => {
+            return Err(Rejected::read(
+                id,
+                source_of(path, None),
+                why.reason().into(),
+            ))
+        }
+    };
     let source = Source {
         path: display(path.as_os_str()),
         line: None,
@@ -299,23 +318,32 @@ fn file_document(path: &Path, format: FileFormat, bytes: &[u8]) -> Result<Docume
         },
         url: None,
     };
-    Ok(Document::new(file_id(path), source, text))
+    Ok(Document::new(id, source, text))
 }
 
-fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejected> {
-    let fallback_id = format!("{}:{line}", file_id(path));
+fn line_document(
+    path: &Path,
+    file_id: &str,
+    line: u64,
+    bytes: &[u8],
+) -> Result<Document, Rejected> {
+    let fallback_id = format!("{file_id}:{line}");
     let reject =
         |reason: String| Rejected::read(fallback_id.clone(), source_of(path, Some(line)), reason);
     let text = decode(bytes, false).map_err(|why| reject(why.reason().into()))?;
-    let mut fields: Map<String, Value> =
-        serde_json::from_str(&text).map_err(|err| reject(format!("invalid JSON: {err}")))?;
+    let mut fields: Map<String, Value> = serde_json::from_str(&text).map_err(|err| {
+        reject(format!(
+            "invalid JSON on line {line} of {}: {}",
+            display(path.as_os_str()),
+            json_problem(&err)
+        ))
+    })?;
     let id = match fields.remove("id") {
         Some(Value::String(id)) if !id.is_empty() => id,
         Some(Value::Number(id)) => id.to_string(),
         None | Some(Value::Null) => format!(
             "h{}",
-            &blake3::hash(format!("{}\n{text}", display(path.as_os_str())).as_bytes()).to_hex()
-                [..16]
+            &blake3::hash(format!("{file_id}\n{text}").as_bytes()).to_hex()[..16]
         ),
         Some(other) => {
             return Err(reject(format!(
@@ -365,6 +393,21 @@ fn line_document(path: &Path, line: u64, bytes: &[u8]) -> Result<Document, Rejec
     Ok(doc)
 }
 
+/// A JSON error in words a user can act on: serde's "expected ident at line 1 column 2"
+/// becomes "not JSON at column 2 (expected a value)"; the line is always 1 for one line.
+fn json_problem(err: &serde_json::Error) -> String {
+    let what = err.to_string();
+    let what = what.split(" at line ").next().unwrap_or(&what);
+    let what = match what {
+        "expected ident" | "expected value" => "expected a JSON value (a string in quotes, a number, true, false, null, an object or an array)",
+        other => other,
+    };
+    match err.classify() {
+        serde_json::error::Category::Eof => format!("{what}: the line ends before the JSON does"),
+        _ => format!("{what} at column {}", err.column()),
+    }
+}
+
 fn take_string(fields: &mut Map<String, Value>, key: &str) -> Option<String> {
     match fields.remove(key) {
         Some(Value::String(s)) => Some(s),
@@ -383,7 +426,7 @@ mod tests {
     #[test]
     fn jsonl_fields_land_in_their_places() {
         let line = br#"{"id": 7, "text": "Body", "title": "T", "published": "2025-03-06T10:00:00Z", "url": "https://x", "topic": ["a"]}"#;
-        let doc = line_document(Path::new("in/docs.jsonl"), 3, line).unwrap();
+        let doc = line_document(Path::new("in/docs.jsonl"), "docs", 3, line).unwrap();
         assert_eq!(doc.id, "7");
         assert_eq!(doc.text, "Body");
         assert_eq!(doc.meta.title.as_deref(), Some("T"));
@@ -396,15 +439,21 @@ mod tests {
     #[test]
     fn jsonl_problems_are_named() {
         let path = Path::new("docs.jsonl");
-        let bad = line_document(path, 1, b"{not json").unwrap_err();
+        let bad = line_document(path, "docs", 1, b"{not json").unwrap_err();
         assert_eq!(bad.id, "docs:1");
-        assert!(bad.reason.starts_with("invalid JSON"), "{}", bad.reason);
-        let empty = line_document(path, 2, br#"{"id": "x", "text": "  "}"#).unwrap_err();
+        assert!(
+            bad.reason
+                .starts_with("invalid JSON on line 1 of docs.jsonl:"),
+            "{}",
+            bad.reason
+        );
+        assert_eq!(bad.source, "docs.jsonl:1");
+        let empty = line_document(path, "docs", 2, br#"{"id": "x", "text": "  "}"#).unwrap_err();
         assert_eq!(
             (empty.id.as_str(), empty.reason.as_str()),
             ("x", "empty document")
         );
-        let none = line_document(path, 3, br#"{"id": "y"}"#).unwrap_err();
+        let none = line_document(path, "docs", 3, br#"{"id": "y"}"#).unwrap_err();
         assert_eq!(none.reason, "no `text` or `html` field");
     }
 
@@ -412,6 +461,7 @@ mod tests {
     fn an_unparseable_date_stays_in_extra() {
         let doc = line_document(
             Path::new("d.jsonl"),
+            "d",
             1,
             br#"{"id": "a", "text": "x", "published": "March 2025"}"#,
         )
@@ -446,20 +496,15 @@ mod tests {
         );
     }
 
-    #[test]
-    fn file_ids_are_stems() {
-        assert_eq!(file_id(Path::new("x/001_ab.txt")), "001_ab");
-        assert_eq!(file_id(Path::new("x/page.html.gz")), "page");
-    }
-
     #[cfg(unix)]
     #[test]
     fn names_that_are_not_utf8_keep_distinct_stable_ids() {
         use std::os::unix::ffi::OsStrExt;
         let latin1 = Path::new(std::ffi::OsStr::from_bytes(b"in/caf\xe9.txt"));
         let other = Path::new(std::ffi::OsStr::from_bytes(b"in/caf\xe8.txt"));
-        assert_eq!(file_id(latin1), "caf\\xE9");
-        assert_ne!(file_id(latin1), file_id(other));
+        let id = |path| crate::select::relative_id(Path::new("in"), path);
+        assert_eq!(id(latin1), "caf\\xE9");
+        assert_ne!(id(latin1), id(other));
         assert_eq!(source_of(latin1, Some(2)), "in/caf\\xE9.txt:2");
     }
 

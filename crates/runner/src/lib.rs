@@ -10,13 +10,16 @@
 
 mod decode;
 mod input;
+mod interrupt;
 mod reader;
 mod records;
 mod run;
+mod select;
 mod spool;
 
 pub use decode::{decode, NotText};
 pub use input::discover;
+pub use interrupt::{remove_stale_temp_files, request_stop, stop_requested};
 pub use records::{Dropped, Rejected};
 pub use run::{
     run, run_in_memory, trace, MemoryRun, MemoryRunOptions, RunOptions, RunSummary, StageStats,
@@ -31,8 +34,10 @@ pub fn jsonl_document(
     line: u64,
     bytes: &[u8],
 ) -> Result<newspipe_core::Document, Rejected> {
+    let root = path.parent().unwrap_or(std::path::Path::new(""));
     input::RawRecord::Line {
         path: path.to_path_buf(),
+        id: select::relative_id(root, path),
         line,
         bytes: bytes.to_vec(),
     }
@@ -79,4 +84,7 @@ pub enum RunError {
     /// An output could not be written.
     #[error("{0}")]
     Output(std::io::Error),
+    /// Ctrl-C or SIGTERM stopped the run before it committed anything.
+    #[error("interrupted")]
+    Interrupted,
 }

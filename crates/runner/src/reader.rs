@@ -2,13 +2,13 @@
 //! reads overlap with processing and at most two batches wait in memory.
 
 use std::io::{BufRead, Read};
-use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::thread::JoinHandle;
 
 use newspipe_config::InputFormat;
 
 use crate::input::{file_format, not_a_file, open, too_large, FileFormat, RawRecord};
+use crate::select::InputFile;
 
 /// Most bytes of input held in one batch, whatever the document count.
 pub const MAX_BATCH_BYTES: usize = 64 << 20;
@@ -23,7 +23,7 @@ impl BatchReader {
     /// Starts reading `files` in the background; a document over `max_document_bytes` is
     /// rejected without holding more than that many bytes of it.
     pub fn start(
-        files: Vec<PathBuf>,
+        files: Vec<InputFile>,
         format: InputFormat,
         batch_size: usize,
         max_document_bytes: u64,
@@ -33,8 +33,8 @@ impl BatchReader {
             .name("newspipe-reader".into())
             .spawn(move || {
                 let mut batch = Batch::new(batch_size);
-                for path in files {
-                    for record in records(path, format, max_document_bytes) {
+                for file in files {
+                    for record in records(file, format, max_document_bytes) {
                         if let Some(full) = batch.push(record) {
                             if sender.send(full).is_err() {
                                 return;
@@ -103,15 +103,21 @@ impl Batch {
 
 /// The records of one file: the file itself, or each non-blank line of a JSON Lines file.
 /// Anything that is not a readable regular file becomes one named reject.
-fn records(path: PathBuf, format: InputFormat, limit: u64) -> Box<dyn Iterator<Item = RawRecord>> {
-    let unreadable = |path: PathBuf, reason: String| {
+fn records(
+    file: InputFile,
+    format: InputFormat,
+    limit: u64,
+) -> Box<dyn Iterator<Item = RawRecord>> {
+    let InputFile { path, id, refused } = file;
+    let unreadable = |path, reason| {
         Box::new(std::iter::once(RawRecord::Unreadable {
             path,
+            id: id.clone(),
             line: None,
             reason,
         }))
     };
-    if let Some(reason) = not_a_file(&path) {
+    if let Some(reason) = refused.or_else(|| not_a_file(&path)) {
         return unreadable(path, reason);
     }
     let mut reader = match open(&path) {
@@ -125,6 +131,7 @@ fn records(path: PathBuf, format: InputFormat, limit: u64) -> Box<dyn Iterator<I
     match file_format(&path, format, &head) {
         FileFormat::Jsonl => Box::new(JsonLines {
             path,
+            id,
             reader,
             line: 0,
             limit,
@@ -145,6 +152,7 @@ fn records(path: PathBuf, format: InputFormat, limit: u64) -> Box<dyn Iterator<I
                 }
                 Ok(_) => Box::new(std::iter::once(RawRecord::File {
                     path,
+                    id,
                     format,
                     bytes,
                 })),
@@ -155,7 +163,8 @@ fn records(path: PathBuf, format: InputFormat, limit: u64) -> Box<dyn Iterator<I
 }
 
 struct JsonLines {
-    path: PathBuf,
+    path: std::path::PathBuf,
+    id: String,
     reader: Box<dyn BufRead + Send>,
     line: u64,
     limit: u64,
@@ -190,6 +199,7 @@ impl JsonLines {
         self.failed = true;
         RawRecord::Unreadable {
             path: self.path.clone(),
+            id: self.id.clone(),
             line: Some(self.line),
             reason: format!("cannot read line {}: {err}", self.line),
         }
@@ -219,6 +229,7 @@ impl Iterator for JsonLines {
                         };
                         return Some(RawRecord::Unreadable {
                             path: self.path.clone(),
+                            id: self.id.clone(),
                             line: Some(self.line),
                             reason: too_large(Some(bytes.len() as u64 + rest), self.limit),
                         });
@@ -231,6 +242,7 @@ impl Iterator for JsonLines {
                     }
                     return Some(RawRecord::Line {
                         path: self.path.clone(),
+                        id: self.id.clone(),
                         line: self.line,
                         bytes,
                     });

@@ -36,6 +36,8 @@ impl Rejected {
 pub struct Dropped {
     /// The document's id.
     pub id: String,
+    /// Where it came from: a path, or `path:line` for JSON Lines.
+    pub source: String,
     /// The stage that dropped it.
     pub stage: String,
     /// Why.

@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::input::discover;
 use crate::reader::BatchReader;
 use crate::records::{Dropped, RecordFile, Rejected};
+use crate::select::{select, Selection};
 use crate::spool::Spool;
 use crate::RunError;
 
@@ -60,6 +61,9 @@ pub struct StageStats {
     pub rejected: u64,
     /// Documents it dropped on purpose.
     pub dropped: u64,
+    /// Documents it passed over on purpose (a language or page kind it does not handle);
+    /// each names the stage and the reason in `meta.skipped`.
+    pub skipped: u64,
     /// Seconds spent in it (wall clock, all threads).
     pub seconds: f64,
 }
@@ -87,6 +91,9 @@ pub struct RunSummary {
     pub dropped: u64,
     /// Bytes of input read.
     pub input_bytes: u64,
+    /// Files in the input that were not read, counted by reason (the run's own outputs,
+    /// files that are not articles).
+    pub skipped: std::collections::BTreeMap<String, u64>,
     /// Per-stage counts, in pipeline order.
     pub stages: Vec<StageStats>,
 }
@@ -231,10 +238,14 @@ pub fn run(
     let mut sinks = Sinks::new(Some(files), pipeline.on_error);
     let stats_file =
         newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
-    let files = discover(&pipeline.input.path).map_err(RunError::Input)?;
+    let listed = discover(&pipeline.input.path).map_err(RunError::Input)?;
+    let own = crate::select::own_files(pipeline, registry);
+    crate::interrupt::remove_stale_temp_files(&crate::select::output_folders(&own));
+    let Selection { files, skipped } =
+        select(&pipeline.input.path, listed, pipeline.input.format, &own);
     let input_bytes: u64 = files
         .iter()
-        .filter_map(|path| std::fs::metadata(path).ok())
+        .filter_map(|file| std::fs::metadata(&file.path).ok())
         .map(|meta| meta.len())
         .sum();
     tracing::info!(
@@ -250,6 +261,7 @@ pub fn run(
         started_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         threads,
         input_bytes,
+        skipped,
         ..RunSummary::default()
     };
     let counts = pool.install(|| {
@@ -263,6 +275,7 @@ pub fn run(
         let progress = progress_bar(options.progress, input_bytes, "reading".into());
         let source = reader.map(move |raw| {
             progress.inc(raw.iter().map(|record| record.len() as u64).sum());
+            stop_point()?;
             Ok(Batch::decode(raw))
         });
         let passes = Passes {
@@ -403,6 +416,7 @@ impl Passes {
             let progress = progress_bar(self.progress, spool.len(), label);
             let drain = spool.drain(self.batch_size).map_err(RunError::Output)?;
             source = Box::new(drain.map(move |docs| {
+                stop_point()?;
                 let docs = docs.map_err(RunError::Output)?;
                 progress.inc(docs.len() as u64);
                 Ok(Batch {
@@ -575,6 +589,7 @@ fn flow(
         if docs.is_empty() {
             break;
         }
+        stop_point()?;
         let started = Instant::now();
         let outcomes: Vec<Result<Disposition, StageError>> = match &mut step.work {
             Work::Document(stage) => {
@@ -617,6 +632,10 @@ fn flow(
                 .collect(),
         };
         step.elapsed += started.elapsed();
+        step.stats.skipped += docs
+            .iter()
+            .filter(|doc| doc.meta.skipped.iter().any(|skip| skip.stage == step.name))
+            .count() as u64;
         check_result_count(&step.name, outcomes.len(), docs.len())?;
         let mut kept = Vec::with_capacity(docs.len());
         for (doc, outcome) in docs.into_iter().zip(outcomes) {
@@ -628,6 +647,7 @@ fn flow(
                 }) => {
                     step.stats.dropped += 1;
                     let record = Dropped {
+                        source: source_label(&doc),
                         id: doc.id,
                         stage: step.name.clone(),
                         reason,
@@ -697,6 +717,15 @@ fn flow_overlapping_sink(
         written += flow(docs, sink, sinks)?.len() as u64;
     }
     Ok((read, written))
+}
+
+/// Ends the run here when Ctrl-C or SIGTERM asked it to stop.
+fn stop_point() -> Result<(), RunError> {
+    if crate::interrupt::stop_requested() {
+        Err(RunError::Interrupted)
+    } else {
+        Ok(())
+    }
 }
 
 fn source_label(doc: &Document) -> String {
@@ -783,7 +812,9 @@ pub fn trace(
 ) -> Result<Trace, RunError> {
     let pool = worker_pool(thread_count(options))?;
     let mut steps = build_steps(pipeline, stages, registry)?;
-    let files = discover(&input.path).map_err(RunError::Input)?;
+    let listed = discover(&input.path).map_err(RunError::Input)?;
+    let own = crate::select::own_files(pipeline, registry);
+    let files = select(&input.path, listed, input.format, &own).files;
     pool.install(|| {
         let mut sinks = Sinks::new(None, pipeline.on_error);
         let mut docs = Vec::new();

@@ -78,4 +78,5 @@ pub fn factory() -> StageFactory {
             Ok(StageInstance::corpus(stage))
         },
     )
+    .annotating_text()
 }

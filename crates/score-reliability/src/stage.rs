@@ -202,6 +202,16 @@ impl ScoreReliability {
     }
 }
 
+/// Why a document gets no reliability score: a page that is not an article (a score would
+/// suggest it was judged as one), or text in a language the signals do not read.
+fn not_judged(doc: &Document) -> Option<String> {
+    doc.meta.not_english().or_else(|| match doc.meta.page_kind {
+        Some(newspipe_core::PageKind::Listing) => Some("not an article: a listing page".into()),
+        Some(newspipe_core::PageKind::Other) => Some("not an article".into()),
+        _ => None,
+    })
+}
+
 impl CorpusStage for ScoreReliability {
     type Record = Observed;
     type State = Judged;
@@ -232,6 +242,11 @@ impl CorpusStage for ScoreReliability {
         } else {
             corpus.find(index, &doc.id)
         };
+        if let Some(reason) = not_judged(doc) {
+            doc.reliability = None;
+            doc.meta.record_skip("score-reliability", reason);
+            return Ok(Disposition::Keep);
+        }
         match d.filter(|_| is_parked(doc)) {
             Some(d) => {
                 let verdict = corpus.judge(index, d, doc, &self.config);
