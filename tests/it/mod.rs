@@ -1,3 +1,4 @@
+mod copy_invariance;
 mod determinism;
 mod export;
 mod fuzz_replay;

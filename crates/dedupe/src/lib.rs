@@ -43,6 +43,7 @@ mod config;
 mod facts;
 mod minhash;
 mod record;
+mod sketch;
 mod stage;
 mod syndication;
 mod tokens;

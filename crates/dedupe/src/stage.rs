@@ -78,7 +78,10 @@ impl CorpusStage for Dedupe {
         let (params, hasher) = (&self.params, &self.hasher);
         let records: Vec<DocRecord> = docs
             .par_iter()
-            .map_init(Vec::new, |buffer, doc| record(doc, params, hasher, buffer))
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(buffer, grams), doc| record(doc, params, hasher, buffer, grams),
+            )
             .collect();
         self.records.extend(records);
         Ok(())
