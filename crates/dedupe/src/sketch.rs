@@ -9,8 +9,6 @@
 //! so the share of the smaller one found in the other estimates the containment of the
 //! shorter text in the longer.
 
-use xxhash_rust::xxh3::xxh3_64;
-
 /// Letters and digits per gram.
 const GRAM_CHARS: usize = 5;
 /// One gram hash in this many is kept.
@@ -21,6 +19,16 @@ const MIN_SAMPLE: usize = 96;
 const WINDOW_MASK: u128 = (1 << (21 * GRAM_CHARS)) - 1;
 /// Hashes below this are in every sample.
 const SAMPLE_CUT: u32 = u32::MAX / SAMPLE_RATE;
+
+/// A well-mixed 32-bit hash of a window of five characters (two multiply-xorshift rounds).
+fn gram_hash(window: u128) -> u32 {
+    let (low, high) = (window as u64, (window >> 64) as u64);
+    let mut h = low.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ high.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    h ^= h >> 29;
+    (h >> 32) as u32
+}
 
 /// A consistent sample of a text's character 5-gram hashes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,13 +46,30 @@ impl GramSketch {
         // The last five characters, 21 bits each.
         let mut window: u128 = 0;
         let mut seen = 0usize;
-        for ch in text.chars().filter(|c| c.is_alphanumeric()) {
-            for lower in ch.to_lowercase() {
-                window = ((window << 21) | u128::from(u32::from(lower))) & WINDOW_MASK;
-                seen += 1;
-                if seen >= GRAM_CHARS {
-                    buffer.push((xxh3_64(&window.to_le_bytes()) >> 32) as u32);
+        let mut push = |ch: u32| {
+            window = ((window << 21) | u128::from(ch)) & WINDOW_MASK;
+            seen += 1;
+            if seen >= GRAM_CHARS {
+                buffer.push(gram_hash(window));
+            }
+        };
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let byte = bytes[at];
+            if byte < 0x80 {
+                at += 1;
+                if byte.is_ascii_alphanumeric() {
+                    push(u32::from(byte.to_ascii_lowercase()));
                 }
+                continue;
+            }
+            let Some(ch) = text[at..].chars().next() else {
+                break;
+            };
+            at += ch.len_utf8();
+            if ch.is_alphanumeric() {
+                ch.to_lowercase().for_each(|lower| push(u32::from(lower)));
             }
         }
         let mut hashes: Vec<u32> = buffer.iter().copied().filter(|&h| h < SAMPLE_CUT).collect();
