@@ -11,7 +11,7 @@ pub enum Preset {
     /// 0.2, 5-gram containment 0.7, a 7-day window.
     #[default]
     Clean,
-    /// OCR-damaged, abridged and retitled reprints: 2-word shingles, 256 permutations,
+    /// OCR-damaged, abridged and retitled reprints: 2-word shingles, 128 permutations,
     /// candidates from Jaccard 0.2, 5-gram containment 0.7, a 30-day window.
     Noisy,
 }
@@ -40,7 +40,7 @@ pub struct DedupeConfig {
     pub action: Action,
     /// Words per shingle (clean 5, noisy 2).
     pub shingle_words: Option<usize>,
-    /// MinHash permutations (clean 128, noisy 256).
+    /// MinHash permutations (128).
     pub num_perm: Option<usize>,
     /// Jaccard similarity of word-shingle sets that the LSH bands are tuned for: pairs
     /// above it become candidates (0.2; a low value, since cut and damaged copies share few
@@ -56,7 +56,7 @@ pub struct DedupeConfig {
     pub date_window_days: Option<u32>,
     /// Smallest share of the numbers of the document with fewer numbers that the other must
     /// also contain; guards against templated stories that differ only in their figures
-    /// (clean 0.5, noisy 0.3; 0 turns the guard off).
+    /// (clean 0.67, noisy 0.3: OCR damage breaks numbers too; 0 turns the guard off).
     pub number_overlap: Option<f64>,
     /// Link rewrites and translations that share rare facts as `derived` (default true).
     pub derived: bool,
@@ -121,7 +121,7 @@ impl DedupeConfig {
     pub fn resolve(&self) -> Result<Params, ConfigIssue> {
         let (shingle, perms, threshold, containment, min_words, numbers, days) = match self.preset {
             Preset::Clean => (2, 128, 0.2, 0.7, 10, 0.67, 7),
-            Preset::Noisy => (2, 256, 0.2, 0.7, 10, 0.3, 30),
+            Preset::Noisy => (2, 128, 0.2, 0.7, 10, 0.3, 30),
         };
         let shingle_words = self.shingle_words.unwrap_or(shingle);
         let num_perm = self.num_perm.unwrap_or(perms);
@@ -196,10 +196,10 @@ mod tests {
         }
         .resolve()
         .unwrap();
-        assert_eq!((noisy.shingle_words, noisy.num_perm), (2, 256));
+        assert_eq!((noisy.shingle_words, noisy.num_perm), (2, 128));
         assert_eq!(noisy.threshold, 0.4);
         assert_eq!(noisy.containment, 0.7, "from the preset");
-        assert!(noisy.bands * noisy.rows <= 256);
+        assert!(noisy.bands * noisy.rows <= 128);
     }
 
     #[test]

@@ -39,50 +39,65 @@ pub struct GramSketch {
     cut: u32,
 }
 
+/// Calls `each` with the hash of every character 5-gram of `text`, in order.
+fn for_each_gram(text: &str, mut each: impl FnMut(u32)) {
+    // The last five characters, 21 bits each.
+    let mut window: u128 = 0;
+    let mut seen = 0usize;
+    let mut push = |ch: u32| {
+        window = ((window << 21) | u128::from(ch)) & WINDOW_MASK;
+        seen += 1;
+        if seen >= GRAM_CHARS {
+            each(gram_hash(window));
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if byte < 0x80 {
+            at += 1;
+            if byte.is_ascii_alphanumeric() {
+                push(u32::from(byte.to_ascii_lowercase()));
+            }
+            continue;
+        }
+        let Some(ch) = text[at..].chars().next() else {
+            break;
+        };
+        at += ch.len_utf8();
+        if ch.is_alphanumeric() {
+            ch.to_lowercase().for_each(|lower| push(u32::from(lower)));
+        }
+    }
+}
+
 impl GramSketch {
-    /// The sketch of `text`; `buffer` is scratch space reused across calls.
+    /// The sketch of `text`; `buffer` is scratch space reused across calls. One pass keeps
+    /// the sampled hashes; a text too short for [`MIN_SAMPLE`] of them is read again whole.
     pub fn of(text: &str, buffer: &mut Vec<u32>) -> Self {
         buffer.clear();
-        // The last five characters, 21 bits each.
-        let mut window: u128 = 0;
-        let mut seen = 0usize;
-        let mut push = |ch: u32| {
-            window = ((window << 21) | u128::from(ch)) & WINDOW_MASK;
-            seen += 1;
-            if seen >= GRAM_CHARS {
-                buffer.push(gram_hash(window));
+        let mut grams = 0usize;
+        for_each_gram(text, |hash| {
+            grams += 1;
+            if hash < SAMPLE_CUT {
+                buffer.push(hash);
             }
-        };
-        let bytes = text.as_bytes();
-        let mut at = 0;
-        while at < bytes.len() {
-            let byte = bytes[at];
-            if byte < 0x80 {
-                at += 1;
-                if byte.is_ascii_alphanumeric() {
-                    push(u32::from(byte.to_ascii_lowercase()));
-                }
-                continue;
-            }
-            let Some(ch) = text[at..].chars().next() else {
-                break;
-            };
-            at += ch.len_utf8();
-            if ch.is_alphanumeric() {
-                ch.to_lowercase().for_each(|lower| push(u32::from(lower)));
-            }
-        }
-        let mut hashes: Vec<u32> = buffer.iter().copied().filter(|&h| h < SAMPLE_CUT).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
-        if hashes.len() >= MIN_SAMPLE {
+        });
+        buffer.sort_unstable();
+        buffer.dedup();
+        if buffer.len() >= MIN_SAMPLE {
             return Self {
-                hashes,
+                hashes: buffer.clone(),
                 cut: SAMPLE_CUT - 1,
             };
         }
-        buffer.sort_unstable();
-        buffer.dedup();
+        if grams > buffer.len() {
+            buffer.clear();
+            for_each_gram(text, |hash| buffer.push(hash));
+            buffer.sort_unstable();
+            buffer.dedup();
+        }
         if buffer.len() <= MIN_SAMPLE {
             return Self {
                 hashes: buffer.clone(),
