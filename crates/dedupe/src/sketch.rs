@@ -12,7 +12,7 @@
 /// Letters and digits per gram.
 const GRAM_CHARS: usize = 5;
 /// One gram hash in this many is kept.
-const SAMPLE_RATE: u32 = 8;
+const SAMPLE_RATE: u32 = 16;
 /// Short texts keep at least this many of their smallest gram hashes.
 const MIN_SAMPLE: usize = 96;
 /// The bits of [`GRAM_CHARS`] characters of 21 bits.
