@@ -1,4 +1,5 @@
 mod conformance;
+mod copy_invariance;
 mod determinism;
 mod export;
 mod fuzz_replay;

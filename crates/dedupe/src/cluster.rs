@@ -1,7 +1,19 @@
-//! From records to clusters: candidate pairs (exact keys, LSH bands, shared rare facts),
-//! verification with the guards, union-find, a deterministic representative, and each
-//! document's verdict. Nothing here depends on input order or thread count: candidates are
-//! sorted before use and every choice is made on document content and ids.
+//! From records to clusters, in three levels so that copies cannot bend them:
+//!
+//! 1. *exact groups*: documents with the same key; each group's best document (see
+//!    [`is_better_representative`]) is its head, and only heads go on;
+//! 2. *copy components*: heads whose word shingles collide in an LSH band and whose
+//!    character 5-grams pass the containment check and the guards, joined by union-find;
+//! 3. *clusters*: components whose heads share rare facts (rewrites, translations), with fact
+//!    weights counted over component heads, so that copies neither dilute nor inflate them.
+//!
+//! Every document is then related to its cluster's representative (the best document of the
+//! cluster) directly: the same exact group is `exact`, the same component `near_duplicate`,
+//! otherwise `derived`. Adding exact or near copies adds members to groups and components but
+//! leaves the heads, their links and the fact weights as they were, so the originals' clusters
+//! and relations stay; only a copy better than its original (an exact copy with a smaller id,
+//! or a longer or earlier one) takes its place as head. Nothing depends on input order or
+//! thread count: candidates are sorted before use and every choice is made on content and ids.
 
 use std::collections::HashMap;
 
@@ -11,18 +23,18 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::Params;
-use crate::minhash::{band_key, estimated_containment, estimated_jaccard};
+use crate::minhash::band_key;
 use crate::record::DocRecord;
 
 /// Buckets larger than this are linked as a star around their first member, not pairwise.
 const MAX_BUCKET: usize = 100;
-/// Facts found in more documents than this are not rare and find no derived candidates.
+/// Facts found in more components than this are not rare and find no derived candidates.
 const MAX_FACT_DF: usize = 50;
 
 /// The stage's decision for one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// Stable cluster id, derived from the representative's id.
+    /// Stable cluster id, derived from the representative's text (its exact key).
     pub cluster: String,
     /// Whether this document stands for its cluster.
     pub representative: bool,
@@ -36,54 +48,78 @@ pub struct Verdict {
     pub origin: Option<String>,
 }
 
-/// An accepted link between two documents.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Edge {
-    a: u32,
-    b: u32,
-    kind: Relation,
+/// A partition of the records: each record's set and each set's best record.
+struct Level {
+    set: Vec<usize>,
+    head: HashMap<usize, usize>,
 }
 
-/// How strongly a kind of link ties two texts; the strongest incident link names a copy.
-fn strength(kind: Relation) -> u8 {
-    match kind {
-        Relation::Exact => 3,
-        Relation::NearDuplicate => 2,
-        Relation::Derived => 1,
-        Relation::Syndicated | Relation::None => 0,
+impl Level {
+    /// Joins `pairs` over `records` and picks each set's best record as its head.
+    fn join(records: &[DocRecord], pairs: &[(u32, u32)], within: Option<&Level>) -> Self {
+        let mut sets = UnionFind::new(records.len());
+        if let Some(lower) = within {
+            for (index, &set) in lower.set.iter().enumerate() {
+                sets.union(index, set);
+            }
+        }
+        for &(a, b) in pairs {
+            sets.union(a as usize, b as usize);
+        }
+        let set: Vec<usize> = (0..records.len()).map(|index| sets.find(index)).collect();
+        let mut head: HashMap<usize, usize> = HashMap::new();
+        for (index, &root) in set.iter().enumerate() {
+            let best = head.entry(root).or_insert(index);
+            if is_better_representative(&records[index], &records[*best]) {
+                *best = index;
+            }
+        }
+        Self { set, head }
+    }
+
+    /// The heads, in record order.
+    fn heads(&self) -> Vec<u32> {
+        (0..self.set.len())
+            .filter(|&index| self.head_of(index) == index)
+            .map(|index| index as u32)
+            .collect()
+    }
+
+    fn head_of(&self, index: usize) -> usize {
+        self.head[&self.set[index]]
     }
 }
 
 /// Clusters the records and returns one verdict per record, in record order.
 pub fn cluster(records: &[DocRecord], params: &Params) -> Vec<Verdict> {
-    let fact_weights = params.derived.then(|| FactWeights::new(records));
-    let mut edges = exact_edges(records);
-    edges.extend(near_duplicate_edges(records, params));
-    if let Some(weights) = &fact_weights {
-        edges.extend(derived_edges(records, params, weights));
-    }
-    let mut sets = UnionFind::new(records.len());
-    let mut strongest: Vec<Relation> = vec![Relation::None; records.len()];
-    for edge in &edges {
-        sets.union(edge.a as usize, edge.b as usize);
-        for end in [edge.a as usize, edge.b as usize] {
-            if strength(edge.kind) > strength(strongest[end]) {
-                strongest[end] = edge.kind;
-            }
-        }
-    }
-    let mut representative: HashMap<usize, usize> = HashMap::new();
-    for index in 0..records.len() {
-        let root = sets.find(index);
-        let best = representative.entry(root).or_insert(index);
-        if is_better_representative(&records[index], &records[*best]) {
-            *best = index;
-        }
-    }
+    let exact = Level::join(records, &exact_pairs(records), None);
+    let copies = Level::join(
+        records,
+        &near_duplicate_pairs(records, &exact.heads(), params),
+        Some(&exact),
+    );
+    let component_heads = copies.heads();
+    let fact_weights = params
+        .derived
+        .then(|| FactWeights::new(records, &component_heads));
+    let derived = match &fact_weights {
+        Some(weights) => derived_pairs(records, &component_heads, params, weights),
+        None => Vec::new(),
+    };
+    let clusters = Level::join(records, &derived, Some(&copies));
     (0..records.len())
         .map(|index| {
-            let rep = representative[&sets.find(index)];
-            verdict(records, index, rep, strongest[index], fact_weights.as_ref())
+            let rep = clusters.head_of(index);
+            let relation = if index == rep {
+                Relation::None
+            } else if exact.set[index] == exact.set[rep] {
+                Relation::Exact
+            } else if copies.set[index] == copies.set[rep] {
+                Relation::NearDuplicate
+            } else {
+                Relation::Derived
+            };
+            verdict(records, index, rep, relation, fact_weights.as_ref())
         })
         .collect()
 }
@@ -104,51 +140,47 @@ fn verdict(
     records: &[DocRecord],
     index: usize,
     rep: usize,
-    strongest: Relation,
+    relation: Relation,
     weights: Option<&FactWeights>,
 ) -> Verdict {
     let doc = &records[index];
     let origin = doc.syndication.as_ref().and_then(|s| s.origin.clone());
     let marked = doc.syndication.is_some();
-    let cluster = format!("c-{:012x}", xxh3_64(records[rep].id.as_bytes()) >> 16);
-    if index == rep {
-        return Verdict {
-            cluster,
-            representative: true,
-            relation: if marked {
-                Relation::Syndicated
-            } else {
-                Relation::None
-            },
-            similarity: 1.0,
-            duplicate_of: None,
-            origin,
-        };
-    }
+    let cluster = cluster_id(&records[rep]);
     let other = &records[rep];
-    let (kind, similarity) = if doc.exact_key == other.exact_key {
-        (Relation::Exact, 1.0)
-    } else if strongest == Relation::Derived {
-        let score = weights.map_or(0.0, |w| w.overlap(&doc.facts, &other.facts));
-        (Relation::Derived, score)
-    } else {
-        (
-            Relation::NearDuplicate,
-            estimated_jaccard(&doc.signature, &other.signature),
-        )
+    let similarity = match relation {
+        Relation::None | Relation::Exact | Relation::Syndicated => 1.0,
+        Relation::NearDuplicate => doc.grams.containment(&other.grams),
+        Relation::Derived => weights.map_or(0.0, |w| w.overlap(&doc.facts, &other.facts)),
+    };
+    let relation = match relation {
+        _ if marked => Relation::Syndicated,
+        other => other,
     };
     Verdict {
         cluster,
-        representative: false,
-        relation: if marked { Relation::Syndicated } else { kind },
+        representative: index == rep,
+        relation,
         similarity: (similarity * 1000.0).round() / 1000.0,
-        duplicate_of: Some(other.id.clone()),
+        duplicate_of: (index != rep).then(|| other.id.clone()),
         origin,
     }
 }
 
-/// Links every document with non-empty text to the first of those sharing its exact key.
-fn exact_edges(records: &[DocRecord]) -> Vec<Edge> {
+/// A cluster's id, from its representative's exact key: an exact copy that takes the
+/// representative's place (it wins the tie on its id) leaves the id as it was. A
+/// representative without words (never exact-merged) gives it its id.
+fn cluster_id(rep: &DocRecord) -> String {
+    let hash = if rep.words > 0 {
+        xxh3_64(&rep.exact_key.to_le_bytes())
+    } else {
+        xxh3_64(rep.id.as_bytes())
+    };
+    format!("c-{:012x}", hash >> 16)
+}
+
+/// Pairs of documents with non-empty text and the same exact key.
+fn exact_pairs(records: &[DocRecord]) -> Vec<(u32, u32)> {
     let mut keyed: Vec<(u128, u32)> = records
         .iter()
         .enumerate()
@@ -159,17 +191,16 @@ fn exact_edges(records: &[DocRecord]) -> Vec<Edge> {
     keyed
         .windows(2)
         .filter(|pair| pair[0].0 == pair[1].0)
-        .map(|pair| Edge {
-            a: pair[0].1,
-            b: pair[1].1,
-            kind: Relation::Exact,
-        })
+        .map(|pair| (pair[0].1, pair[1].1))
         .collect()
 }
 
-/// Pairs that collide in an LSH band and pass the verification and the guards.
-fn near_duplicate_edges(records: &[DocRecord], params: &Params) -> Vec<Edge> {
-    let eligible: Vec<u32> = (0..records.len() as u32)
+/// Pairs of exact-group heads that collide in an LSH band and pass the verification and
+/// the guards.
+fn near_duplicate_pairs(records: &[DocRecord], heads: &[u32], params: &Params) -> Vec<(u32, u32)> {
+    let eligible: Vec<u32> = heads
+        .iter()
+        .copied()
         .filter(|&i| !records[i as usize].signature.is_empty())
         .collect();
     let mut candidates: Vec<(u32, u32)> = (0..params.bands)
@@ -194,14 +225,7 @@ fn near_duplicate_edges(records: &[DocRecord], params: &Params) -> Vec<Edge> {
         .into_par_iter()
         .filter(|&(a, b)| {
             let (x, y) = (&records[a as usize], &records[b as usize]);
-            x.exact_key != y.exact_key
-                && are_near_duplicates(x, y, params)
-                && guards_pass(x, y, params)
-        })
-        .map(|(a, b)| Edge {
-            a,
-            b,
-            kind: Relation::NearDuplicate,
+            x.grams.containment(&y.grams) >= params.containment && guards_pass(x, y, params)
         })
         .collect()
 }
@@ -223,16 +247,6 @@ fn bucket_pairs(keys: &[(u64, u32)]) -> Vec<(u32, u32)> {
         }
     }
     pairs
-}
-
-/// The verification: the estimated Jaccard clears the threshold, or an abridged copy's
-/// estimated containment clears its own while the Jaccard is at least half the threshold
-/// (a short text's common phrases are all "contained" in a long one).
-fn are_near_duplicates(x: &DocRecord, y: &DocRecord, params: &Params) -> bool {
-    let jaccard = estimated_jaccard(&x.signature, &y.signature);
-    jaccard >= params.threshold
-        || (jaccard >= params.threshold / 2.0
-            && estimated_containment(jaccard, x.shingles, y.shingles) >= params.containment)
 }
 
 /// The guards against false merges: the publication-date window and the number overlap.
@@ -277,12 +291,13 @@ struct FactWeights {
 }
 
 impl FactWeights {
-    fn new(records: &[DocRecord]) -> Self {
+    /// Weights from the facts of the component heads: a story and its copies count once.
+    fn new(records: &[DocRecord], heads: &[u32]) -> Self {
         let mut df: HashMap<u64, u32> = HashMap::new();
-        for fact in records.iter().flat_map(|r| &r.facts) {
+        for fact in heads.iter().flat_map(|&i| &records[i as usize].facts) {
             *df.entry(*fact).or_default() += 1;
         }
-        let documents = records.len() as f64 + 1.0;
+        let documents = heads.len() as f64 + 1.0;
         let idf = df
             .into_iter()
             .map(|(fact, count)| (fact, (documents / f64::from(count)).ln()))
@@ -320,16 +335,20 @@ impl FactWeights {
     }
 }
 
-/// Pairs that share at least `derived_min_shared` rare facts whose weighted overlap clears
-/// `derived_threshold`, and pass the same guards as near-duplicates.
-fn derived_edges(records: &[DocRecord], params: &Params, weights: &FactWeights) -> Vec<Edge> {
-    let mut postings: Vec<(u64, u32)> = records
+/// Pairs of component heads that share at least `derived_min_shared` rare facts whose
+/// weighted overlap clears `derived_threshold`, and pass the same guards as near-duplicates.
+fn derived_pairs(
+    records: &[DocRecord],
+    heads: &[u32],
+    params: &Params,
+    weights: &FactWeights,
+) -> Vec<(u32, u32)> {
+    let mut postings: Vec<(u64, u32)> = heads
         .iter()
-        .enumerate()
-        .flat_map(|(i, r)| r.facts.iter().map(move |&f| (f, i as u32)))
+        .flat_map(|&i| records[i as usize].facts.iter().map(move |&f| (f, i)))
         .collect();
     postings.par_sort_unstable();
-    // One entry per fact two documents share; a pair's run length is its shared count.
+    // One entry per fact two heads share; a pair's run length is its shared count.
     let mut sharing: Vec<(u32, u32)> = Vec::new();
     for run in postings.chunk_by(|x, y| x.0 == y.0) {
         if run.len() < 2 || run.len() > MAX_FACT_DF {
@@ -351,11 +370,6 @@ fn derived_edges(records: &[DocRecord], params: &Params, weights: &FactWeights) 
             let (x, y) = (&records[a as usize], &records[b as usize]);
             guards_pass(x, y, params)
                 && weights.overlap(&x.facts, &y.facts) >= params.derived_threshold
-        })
-        .map(|(a, b)| Edge {
-            a,
-            b,
-            kind: Relation::Derived,
         })
         .collect()
 }

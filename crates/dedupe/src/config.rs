@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
-    /// Clean digital reposts: 5-word shingles, 128 permutations, Jaccard threshold 0.5.
+    /// Clean digital reposts: 2-word shingles, 128 permutations, candidates from Jaccard
+    /// 0.2, 5-gram containment 0.7, a 7-day window.
     #[default]
     Clean,
-    /// OCR-damaged, abridged and retitled reprints: 2-word shingles, 256 permutations,
-    /// Jaccard threshold 0.2.
+    /// OCR-damaged, abridged and retitled reprints: 2-word shingles, 128 permutations,
+    /// candidates from Jaccard 0.2, 5-gram containment 0.7, a 30-day window.
     Noisy,
 }
 
@@ -39,23 +40,23 @@ pub struct DedupeConfig {
     pub action: Action,
     /// Words per shingle (clean 5, noisy 2).
     pub shingle_words: Option<usize>,
-    /// MinHash permutations (clean 128, noisy 256).
+    /// MinHash permutations (128).
     pub num_perm: Option<usize>,
-    /// Estimated Jaccard similarity of shingle sets at which two documents are copies
-    /// (clean 0.5, noisy 0.2). LSH bands are tuned for 0.8 × this, but not below 0.2.
+    /// Jaccard similarity of word-shingle sets that the LSH bands are tuned for: pairs
+    /// above it become candidates (0.2; a low value, since cut and damaged copies share few
+    /// shingles and every candidate is verified).
     pub threshold: Option<f64>,
-    /// Estimated containment (shared shingles over the smaller set) at which an abridged
-    /// copy counts as a copy even below `threshold`, if its Jaccard is at least half of it
-    /// (clean 0.75, noisy 0.5).
+    /// Share of the shorter text's character 5-grams the other must contain for a
+    /// candidate pair to be copies (0.7).
     pub containment: Option<f64>,
-    /// Documents with fewer words take part only in the exact pass (clean 40, noisy 30).
+    /// Documents with fewer words take part only in the exact pass (10).
     pub min_words: Option<usize>,
     /// Copies must be published within this many days of each other, when both dates are
     /// known (clean 7: re-sent wire copy; noisy 30: papers reprint stories for weeks).
     pub date_window_days: Option<u32>,
     /// Smallest share of the numbers of the document with fewer numbers that the other must
     /// also contain; guards against templated stories that differ only in their figures
-    /// (clean 0.5, noisy 0.3; 0 turns the guard off).
+    /// (clean 0.67, noisy 0.3: OCR damage breaks numbers too; 0 turns the guard off).
     pub number_overlap: Option<f64>,
     /// Link rewrites and translations that share rare facts as `derived` (default true).
     pub derived: bool,
@@ -95,7 +96,7 @@ pub struct Params {
     pub bands: usize,
     /// Rows (signature slots) per band.
     pub rows: usize,
-    /// Jaccard threshold of the verification.
+    /// Jaccard the LSH bands are tuned for.
     pub threshold: f64,
     /// Containment threshold of the verification.
     pub containment: f64,
@@ -119,8 +120,8 @@ impl DedupeConfig {
     /// Applies the preset, checks ranges, and picks LSH bands for the threshold.
     pub fn resolve(&self) -> Result<Params, ConfigIssue> {
         let (shingle, perms, threshold, containment, min_words, numbers, days) = match self.preset {
-            Preset::Clean => (5, 128, 0.5, 0.75, 40, 0.5, 7),
-            Preset::Noisy => (2, 256, 0.2, 0.5, 30, 0.3, 30),
+            Preset::Clean => (2, 128, 0.2, 0.7, 10, 0.67, 7),
+            Preset::Noisy => (2, 128, 0.2, 0.7, 10, 0.3, 30),
         };
         let shingle_words = self.shingle_words.unwrap_or(shingle);
         let num_perm = self.num_perm.unwrap_or(perms);
@@ -149,11 +150,9 @@ impl DedupeConfig {
                 return Err(issue(name, format!("must be between 0 and 1, got {value}")));
             }
         }
-        // Candidates must also surface abridged copies, whose Jaccard is below `threshold`:
-        // band for a lower similarity and let the verification decide. Below 0.2, chance
-        // collisions of common word pairs would flood the candidates of a large corpus.
-        let lsh_threshold = (threshold * 0.8).max(LSH_FLOOR);
-        let (bands, rows) = crate::minhash::optimal_bands(lsh_threshold, num_perm);
+        // Below 0.2, chance collisions of common word pairs would flood the candidates of a
+        // large corpus with pairs the verification then has to refuse.
+        let (bands, rows) = crate::minhash::optimal_bands(threshold.max(LSH_FLOOR), num_perm);
         Ok(Params {
             shingle_words,
             num_perm,
@@ -189,7 +188,7 @@ mod tests {
     #[test]
     fn presets_differ_and_overrides_win() {
         let clean = DedupeConfig::default().resolve().unwrap();
-        assert_eq!((clean.shingle_words, clean.num_perm), (5, 128));
+        assert_eq!((clean.shingle_words, clean.num_perm), (2, 128));
         let noisy = DedupeConfig {
             preset: Preset::Noisy,
             threshold: Some(0.4),
@@ -197,10 +196,10 @@ mod tests {
         }
         .resolve()
         .unwrap();
-        assert_eq!((noisy.shingle_words, noisy.num_perm), (2, 256));
+        assert_eq!((noisy.shingle_words, noisy.num_perm), (2, 128));
         assert_eq!(noisy.threshold, 0.4);
-        assert_eq!(noisy.containment, 0.5, "from the preset");
-        assert!(noisy.bands * noisy.rows <= 256);
+        assert_eq!(noisy.containment, 0.7, "from the preset");
+        assert!(noisy.bands * noisy.rows <= 128);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Params;
 use crate::facts::rare_facts;
 use crate::minhash::MinHasher;
+use crate::sketch::GramSketch;
 use crate::syndication::{document_marker, Syndication};
 use crate::tokens::key_words;
 
@@ -23,8 +24,9 @@ pub struct DocRecord {
     pub exact_key: u128,
     /// MinHash signature; empty when the text is too short for the near-duplicate pass.
     pub signature: Vec<u32>,
-    /// Distinct shingles behind the signature.
-    pub shingles: usize,
+    /// Sampled character 5-grams, for the containment check; empty when the text is too
+    /// short for the near-duplicate pass.
+    pub grams: GramSketch,
     /// Hashes of the numbers in the text, sorted.
     pub numbers: Vec<u64>,
     /// Hashes of the rare facts, sorted; empty when the derived pass is off or the text short.
@@ -33,21 +35,25 @@ pub struct DocRecord {
     pub syndication: Option<Syndication>,
 }
 
-/// Builds the record of `doc`. `buffer` is scratch space reused across calls.
+/// Builds the record of `doc`. The buffers are scratch space reused across calls.
 pub fn record(
     doc: &Document,
     params: &Params,
     hasher: &MinHasher,
     buffer: &mut Vec<u64>,
+    gram_buffer: &mut Vec<u32>,
 ) -> DocRecord {
     let key = key_words(&doc.text);
     let words = key.word_hashes.len();
     let long_enough = words >= params.min_words.max(1);
-    let (signature, shingles) = if long_enough {
+    let (signature, grams) = if long_enough {
         hasher.shingles(&key.word_hashes, buffer);
-        (hasher.signature(buffer), buffer.len())
+        (
+            hasher.signature(buffer),
+            GramSketch::of(&doc.text, gram_buffer),
+        )
     } else {
-        (Vec::new(), 0)
+        (Vec::new(), GramSketch::default())
     };
     let facts = if long_enough && params.derived {
         rare_facts(&doc.text)
@@ -60,7 +66,7 @@ pub fn record(
         published: doc.meta.published.as_deref().and_then(days_since_epoch),
         exact_key: key.exact_key,
         signature,
-        shingles,
+        grams,
         numbers: key.numbers,
         facts,
         syndication: document_marker(doc),

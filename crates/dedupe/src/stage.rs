@@ -34,8 +34,9 @@ pub struct Verdicts {
 }
 
 thread_local! {
-    /// Scratch space for shingle hashes, reused across the documents a worker observes.
-    static SHINGLES: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
+    /// Scratch space for word-shingle and character-gram hashes, reused across the documents a
+    /// worker observes.
+    static SCRATCH: RefCell<(Vec<u64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 fn drop_reason(relation: Relation) -> &'static str {
@@ -54,7 +55,9 @@ impl CorpusStage for Dedupe {
     const FORMAT_VERSION: u32 = 1;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
-        Ok(SHINGLES.with_borrow_mut(|buffer| record(doc, &self.params, &self.hasher, buffer)))
+        Ok(SCRATCH.with_borrow_mut(|(buffer, grams)| {
+            record(doc, &self.params, &self.hasher, buffer, grams)
+        }))
     }
 
     fn prepare(&self, records: Vec<DocRecord>) -> Result<Verdicts, StageError> {

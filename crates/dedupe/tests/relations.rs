@@ -245,7 +245,11 @@ fn short_texts_take_part_only_in_the_exact_pass() {
         ..DedupeConfig::default()
     };
     assert!(together(&dedupe(&permissive, docs.clone()), 0, 1));
-    let infos = dedupe(&DedupeConfig::default(), docs);
+    let strict = DedupeConfig {
+        min_words: Some(20),
+        ..DedupeConfig::default()
+    };
+    let infos = dedupe(&strict, docs);
     assert!(!together(&infos, 0, 1));
     assert!(
         together(&infos, 0, 2),

@@ -38,7 +38,8 @@ const MAX_POSTING: u32 = 5000;
 pub struct Witness {
     /// Its cluster.
     pub cluster: u32,
-    /// The witness's weight: its best document's intrinsic score (halved when hedged).
+    /// The witness's weight: its cluster representative's intrinsic score (halved when
+    /// hedged).
     pub weight: f64,
     /// The matching claim, as a record of the index.
     pub claim: u32,
@@ -85,7 +86,7 @@ pub struct Corpus {
     member_start: Vec<u32>,
     /// Representative document of each cluster.
     representative: Vec<u32>,
-    /// Weight of each cluster as a witness: its best document's intrinsic score.
+    /// Weight of each cluster as a witness: its representative's intrinsic score.
     cluster_weight: Vec<f64>,
     /// Spellings of people across clusters.
     names: NameBook,
@@ -173,11 +174,13 @@ impl Corpus {
                     .unwrap_or(&members[0])
             })
             .collect();
-        for (d, key) in index.docs.iter().enumerate() {
-            let intrinsic = corpus.intrinsic(index, d as u32, config);
-            let w = &mut corpus.cluster_weight[key.cluster as usize];
-            *w = w.max(intrinsic);
-        }
+        // A cluster witnesses with its representative's score: copies, however many and
+        // however damaged or trimmed, neither add support nor change its weight.
+        corpus.cluster_weight = corpus
+            .representative
+            .iter()
+            .map(|&d| corpus.intrinsic(index, d, config))
+            .collect();
         corpus.names = NameBook::new(index, &corpus.id_rank, &corpus.cluster_rank);
         for c in 0..index.claims.len() as u32 {
             for &e in index.view(c).entities {

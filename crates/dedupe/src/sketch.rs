@@ -1,0 +1,185 @@
+//! Character 5-gram sketches, and the containment check each candidate pair must pass.
+//!
+//! OCR damage (`soulhsinger`, `T he`, `tak1ngkthe`) breaks words but leaves most runs of five
+//! letters intact, so copies are verified on character 5-grams of the lower-cased letters and
+//! digits, with spaces and punctuation dropped (split and merged words match too). A record
+//! keeps a consistent sample of the 5-gram hashes, never the text: every hash below a fixed
+//! cut (one in [`SAMPLE_RATE`]), and at least the [`MIN_SAMPLE`] smallest for short texts.
+//! Two samples restricted to the lower of their two cuts are samples of the same hash range,
+//! so the share of the smaller one found in the other estimates the containment of the
+//! shorter text in the longer.
+
+use serde::{Deserialize, Serialize};
+
+/// Letters and digits per gram.
+const GRAM_CHARS: usize = 5;
+/// One gram hash in this many is kept.
+const SAMPLE_RATE: u32 = 16;
+/// Short texts keep at least this many of their smallest gram hashes.
+const MIN_SAMPLE: usize = 96;
+/// The bits of [`GRAM_CHARS`] characters of 21 bits.
+const WINDOW_MASK: u128 = (1 << (21 * GRAM_CHARS)) - 1;
+/// Hashes below this are in every sample.
+const SAMPLE_CUT: u32 = u32::MAX / SAMPLE_RATE;
+
+/// A well-mixed 32-bit hash of a window of five characters (two multiply-xorshift rounds).
+fn gram_hash(window: u128) -> u32 {
+    let (low, high) = (window as u64, (window >> 64) as u64);
+    let mut h = low.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ high.wrapping_mul(0xC2B2_AE3D_27D4_EB4F);
+    h ^= h >> 32;
+    h = h.wrapping_mul(0xD6E8_FEB8_6659_FD93);
+    h ^= h >> 29;
+    (h >> 32) as u32
+}
+
+/// A consistent sample of a text's character 5-gram hashes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GramSketch {
+    /// Sampled gram hashes, sorted, unique.
+    hashes: Vec<u32>,
+    /// Every gram hash of the text up to this value is in `hashes`.
+    cut: u32,
+}
+
+/// Calls `each` with the hash of every character 5-gram of `text`, in order.
+fn for_each_gram(text: &str, mut each: impl FnMut(u32)) {
+    // The last five characters, 21 bits each.
+    let mut window: u128 = 0;
+    let mut seen = 0usize;
+    let mut push = |ch: u32| {
+        window = ((window << 21) | u128::from(ch)) & WINDOW_MASK;
+        seen += 1;
+        if seen >= GRAM_CHARS {
+            each(gram_hash(window));
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if byte < 0x80 {
+            at += 1;
+            if byte.is_ascii_alphanumeric() {
+                push(u32::from(byte.to_ascii_lowercase()));
+            }
+            continue;
+        }
+        let Some(ch) = text[at..].chars().next() else {
+            break;
+        };
+        at += ch.len_utf8();
+        if ch.is_alphanumeric() {
+            ch.to_lowercase().for_each(|lower| push(u32::from(lower)));
+        }
+    }
+}
+
+impl GramSketch {
+    /// The sketch of `text`; `buffer` is scratch space reused across calls. One pass keeps
+    /// the sampled hashes; a text too short for [`MIN_SAMPLE`] of them is read again whole.
+    pub fn of(text: &str, buffer: &mut Vec<u32>) -> Self {
+        buffer.clear();
+        let mut grams = 0usize;
+        for_each_gram(text, |hash| {
+            grams += 1;
+            if hash < SAMPLE_CUT {
+                buffer.push(hash);
+            }
+        });
+        buffer.sort_unstable();
+        buffer.dedup();
+        if buffer.len() >= MIN_SAMPLE {
+            return Self {
+                hashes: buffer.clone(),
+                cut: SAMPLE_CUT - 1,
+            };
+        }
+        if grams > buffer.len() {
+            buffer.clear();
+            for_each_gram(text, |hash| buffer.push(hash));
+            buffer.sort_unstable();
+            buffer.dedup();
+        }
+        if buffer.len() <= MIN_SAMPLE {
+            return Self {
+                hashes: buffer.clone(),
+                cut: u32::MAX,
+            };
+        }
+        let hashes = buffer[..MIN_SAMPLE].to_vec();
+        let cut = hashes[MIN_SAMPLE - 1];
+        Self { hashes, cut }
+    }
+
+    /// Estimated share of the smaller text's grams that the other text also has, in [0, 1].
+    pub fn containment(&self, other: &GramSketch) -> f64 {
+        let cut = self.cut.min(other.cut);
+        let below = |hashes: &[u32]| hashes.partition_point(|&h| h <= cut);
+        let (mine, theirs) = (
+            &self.hashes[..below(&self.hashes)],
+            &other.hashes[..below(&other.hashes)],
+        );
+        let smaller = mine.len().min(theirs.len());
+        if smaller == 0 {
+            return 0.0;
+        }
+        let (mut i, mut j, mut shared) = (0, 0, 0usize);
+        while i < mine.len() && j < theirs.len() {
+            match mine[i].cmp(&theirs[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        shared as f64 / smaller as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sketch(text: &str) -> GramSketch {
+        GramSketch::of(text, &mut Vec::new())
+    }
+
+    #[test]
+    fn spacing_case_and_punctuation_do_not_matter() {
+        let a = sketch("The Aviator, by taking the top prize.");
+        let b = sketch("the  avi-\nator by TAKING thetop prize");
+        assert_eq!(a, b);
+        assert!(sketch("abcd").hashes.is_empty());
+        assert_eq!(sketch("abcde").hashes.len(), 1);
+    }
+
+    #[test]
+    fn a_cut_copy_is_contained_and_another_story_is_not() {
+        let story: String = (0..400)
+            .map(|i| format!("word{} ", i * 7919 % 10007))
+            .collect();
+        let cut = &story[..story.len() / 3];
+        let other: String = (0..400)
+            .map(|i| format!("term{} ", i * 104_729 % 10007))
+            .collect();
+        let (full, part, unrelated) = (sketch(&story), sketch(cut), sketch(&other));
+        assert!(
+            full.containment(&part) > 0.95,
+            "{}",
+            full.containment(&part)
+        );
+        assert!(part.containment(&full) > 0.95);
+        assert!(full.containment(&unrelated) < 0.3);
+        assert!(full.hashes.len() < 2000 / SAMPLE_RATE as usize + MIN_SAMPLE);
+    }
+
+    #[test]
+    fn non_ascii_letters_count_and_odd_text_does_not_panic() {
+        assert_eq!(sketch("ÉCOLE école"), sketch("école ÉCOLE"));
+        assert_eq!(sketch("").containment(&sketch("abcdef")), 0.0);
+        sketch("\u{0}\u{fffd} \u{1F600} İstanbul ß");
+    }
+}
