@@ -28,9 +28,11 @@ pub const CORROBORATION: &str = "corroboration";
 /// Signal name.
 pub const CONTRADICTION: &str = "contradiction";
 
-/// Entities named in more claims than this are not used to find candidate pairs (they say
-/// nothing about which claims match, and would make matching quadratic).
-const MAX_POSTING: u32 = 5000;
+/// Entities named in more claims than this are not used to find candidate pairs: they say
+/// little about which claims match, and each claim compares with at most this many others per
+/// entity it names, so matching stays linear in the number of claims however often one entity
+/// is named (a claim still finds its peers through its rarer entities).
+const MAX_POSTING: u32 = 1000;
 
 /// One independent witness's stand on a claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,8 +84,6 @@ pub struct Corpus {
     /// Documents of each cluster, in input order: `members[member_start[c]..member_start[c+1]]`.
     members: Vec<u32>,
     member_start: Vec<u32>,
-    /// Representative document of each cluster.
-    representative: Vec<u32>,
     /// Weight of each cluster as a witness: its best document's intrinsic score.
     cluster_weight: Vec<f64>,
     /// Spellings of people across clusters.
@@ -102,7 +102,8 @@ fn weighted(mut signal: Signal, config: &ReliabilityConfig) -> Signal {
 }
 
 /// `originality`'s score: 1 for an original report; 0.5 for a copy, a repost or a member of
-/// a rewrite/translation family; 0.25 with an aggregator's accuracy disclaimer.
+/// a rewrite/translation family; 0 with an aggregator's accuracy disclaimer (the publisher
+/// says that nobody stands behind the text).
 fn originality_score(key: &DocKey, has_family: bool) -> f64 {
     let mut score: f64 = match key.relation {
         Relation::None if !has_family => 1.0,
@@ -112,7 +113,7 @@ fn originality_score(key: &DocKey, has_family: bool) -> f64 {
         score = score.min(0.5);
     }
     if key.markers.disclaimer {
-        score = score.min(0.25);
+        score = 0.0;
     }
     score
 }
@@ -150,28 +151,12 @@ impl Corpus {
             cluster_rank,
             members,
             member_start,
-            representative: Vec::new(),
             cluster_weight: vec![0.0; clusters],
             names: NameBook::default(),
             postings: HashMap::new(),
             reference: None,
             spread: None,
         };
-        corpus.representative = (0..clusters as u32)
-            .map(|c| {
-                // Dedupe's representative; else the smallest id, whatever the input order.
-                let members = corpus.members_of(c);
-                *members
-                    .iter()
-                    .min_by_key(|&&d| {
-                        (
-                            !index.docs[d as usize].representative,
-                            corpus.id_rank[d as usize],
-                        )
-                    })
-                    .unwrap_or(&members[0])
-            })
-            .collect();
         for (d, key) in index.docs.iter().enumerate() {
             let intrinsic = corpus.intrinsic(index, d as u32, config);
             let w = &mut corpus.cluster_weight[key.cluster as usize];
@@ -346,9 +331,10 @@ impl Corpus {
         verdict
     }
 
-    /// The id of the representative document of a witness's cluster.
-    pub fn representative<'a>(&self, index: &'a Index, w: &Witness) -> &'a str {
-        index.id(self.representative[w.cluster as usize])
+    /// The id of the document whose claim a witness stands on: the notes and `supported_by`
+    /// name the document whose sentence the evidence quotes.
+    pub fn witness_doc<'a>(&self, index: &'a Index, w: &Witness) -> &'a str {
+        index.id(index.claims[w.claim as usize].doc)
     }
 
     /// Where a witness's claim is.
@@ -384,7 +370,7 @@ impl Corpus {
                 let reps: Vec<&str> = v
                     .support
                     .iter()
-                    .map(|w| self.representative(index, w))
+                    .map(|w| self.witness_doc(index, w))
                     .collect();
                 support_evidence.push(at(
                     id,

@@ -12,7 +12,9 @@ use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
 use crate::names::{names, spelling_key};
-use crate::presentation::{boilerplate, byline, find_artifacts, mt_artifacts};
+use crate::presentation::{
+    byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
+};
 use crate::signal::{at, excerpt, note, round1, scored, word_count};
 use crate::sourcing::{anonymous_sourcing, attribution, direct_quotes, hedging};
 use crate::tenure::OfficeHolders;
@@ -170,8 +172,9 @@ fn own_signals(
         anonymous_sourcing(doc, t),
         hedging(doc, words, t),
         byline(doc),
-        boilerplate(doc, t),
+        residual_boilerplate(doc, t),
         mt_artifacts(doc, artifacts, words, t),
+        sensationalism(doc, words, t),
         dating.signal,
     ];
     for s in &mut own {
@@ -201,7 +204,7 @@ pub fn observe(
     holders: &OfficeHolders,
 ) -> Observed {
     let words = word_count(&doc.text);
-    let artifacts = find_artifacts(&doc.text);
+    let artifacts = translation_residue(&doc.text);
     let (own, days) = own_signals(doc, config, holders, words, &artifacts);
     let mut points = Points::default();
     for s in &own {
