@@ -127,8 +127,6 @@ pub struct Observed {
     pub names: Vec<(String, String, u32, u32)>,
     /// Keys of the claims that can match another claim.
     pub claims: Vec<ClaimKey>,
-    /// The entity hashes of every claim, once per claim (they size the candidate lists).
-    pub entities: Vec<u32>,
     /// What the document-only terms of each claim need, one per claim.
     pub traits: Vec<ClaimTraits>,
 }
@@ -214,11 +212,9 @@ pub fn observe(
         .iter()
         .any(|s| s.name == DATE_CONSISTENCY && s.score >= 0.5);
     let mut claims = Vec::new();
-    let mut entities = Vec::new();
     let mut traits = Vec::with_capacity(doc.claims.len());
     for (i, claim) in doc.claims.iter().enumerate() {
         let hashes = entity_hashes(claim);
-        entities.extend(&hashes);
         claims.extend(key(doc, i, hashes));
         let damaged = artifacts
             .iter()
@@ -250,7 +246,6 @@ pub fn observe(
         days,
         names: first_uses,
         claims,
-        entities,
         traits,
     };
     let score = round1(points.value());
