@@ -171,7 +171,9 @@ fn assert_on_char_boundaries(stage: &str, doc: &Document) {
     if let Some(reliability) = &doc.reliability {
         for signal in &reliability.signals {
             for evidence in signal.evidence.iter().filter(|e| e.doc == doc.id) {
-                on(text, evidence.start, evidence.end, "signal evidence");
+                if let (Some(start), Some(end)) = (evidence.start, evidence.end) {
+                    on(text, start, end, "signal evidence");
+                }
             }
         }
     }

@@ -169,15 +169,18 @@ pub enum Band {
     Low,
 }
 
-/// One piece of evidence behind a signal: a span in this or another document.
+/// One piece of evidence behind a signal: a span in this or another document, or a note about
+/// it with no span (a fact about metadata or the corpus).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// Id of the document the span points into.
     pub doc: String,
-    /// Byte offset in that document's `text`.
-    pub start: usize,
-    /// End byte offset.
-    pub end: usize,
+    /// Byte offset in that document's `text`; `None` when the evidence has no span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<usize>,
+    /// End byte offset; `None` when the evidence has no span.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<usize>,
     /// What the span shows.
     pub note: String,
 }

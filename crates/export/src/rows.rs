@@ -318,8 +318,8 @@ fn evidence_rows(
             Cell::int(idx),
             Cell::text(&signal.name),
             Cell::text(&evidence.doc),
-            Cell::int(evidence.start),
-            Cell::int(evidence.end),
+            Cell::opt_int(evidence.start),
+            Cell::opt_int(evidence.end),
             Cell::text(&evidence.note),
         ]);
         sink.row(table, &cells)?;

@@ -29,9 +29,11 @@ pub const CORROBORATION: &str = "corroboration";
 /// Signal name.
 pub const CONTRADICTION: &str = "contradiction";
 
-/// Entities named in more claims than this are not used to find candidate pairs (they say
-/// nothing about which claims match, and would make matching quadratic).
-const MAX_POSTING: u32 = 5000;
+/// Claims an entity lends as candidates at most: an entity named in more claims keeps those of
+/// the smallest document ids (whatever the input order). Each claim then compares with at most
+/// this many others per entity it names, so matching stays linear in the number of claims
+/// however often one entity is named (a million claims naming "Trump" cost what 200 do).
+const MAX_POSTING: usize = 200;
 
 /// One independent witness's stand on a claim.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,7 +106,8 @@ fn weighted(mut signal: Signal, config: &ReliabilityConfig) -> Signal {
 }
 
 /// `originality`'s score: 1 for an original report; 0.5 for a copy, a repost or a member of
-/// a rewrite/translation family; 0.25 with an aggregator's accuracy disclaimer.
+/// a rewrite/translation family; 0 with an aggregator's accuracy disclaimer (the publisher
+/// says that nobody stands behind the text).
 fn originality_score(key: &DocKey, has_family: bool) -> f64 {
     let mut score: f64 = match key.relation {
         Relation::None if !has_family => 1.0,
@@ -114,7 +117,7 @@ fn originality_score(key: &DocKey, has_family: bool) -> f64 {
         score = score.min(0.5);
     }
     if key.markers.disclaimer {
-        score = score.min(0.25);
+        score = 0.0;
     }
     score
 }
@@ -184,13 +187,18 @@ impl Corpus {
         corpus.names = NameBook::new(index, &corpus.id_rank, &corpus.cluster_rank);
         for c in 0..index.claims.len() as u32 {
             for &e in index.view(c).entities {
-                if index
-                    .entity_claims
-                    .get(&e)
-                    .is_some_and(|&k| k <= MAX_POSTING)
-                {
-                    corpus.postings.entry(e).or_default().push(c);
-                }
+                corpus.postings.entry(e).or_default().push(c);
+            }
+        }
+        for list in corpus.postings.values_mut() {
+            if list.len() > MAX_POSTING {
+                let place = |&c: &u32| {
+                    let r = &index.claims[c as usize];
+                    (corpus.id_rank[r.doc as usize], r.start, c)
+                };
+                list.select_nth_unstable_by_key(MAX_POSTING, place);
+                list.truncate(MAX_POSTING);
+                list.sort_unstable();
             }
         }
         corpus.reference = reference_date(index, config);
@@ -350,9 +358,10 @@ impl Corpus {
         verdict
     }
 
-    /// The id of the representative document of a witness's cluster.
-    pub fn representative<'a>(&self, index: &'a Index, w: &Witness) -> &'a str {
-        index.id(self.representative[w.cluster as usize])
+    /// The id of the document whose claim a witness stands on: the notes and `supported_by`
+    /// name the document whose sentence the evidence quotes.
+    pub fn witness_doc<'a>(&self, index: &'a Index, w: &Witness) -> &'a str {
+        index.id(index.claims[w.claim as usize].doc)
     }
 
     /// Where a witness's claim is.
@@ -388,7 +397,7 @@ impl Corpus {
                 let reps: Vec<&str> = v
                     .support
                     .iter()
-                    .map(|w| self.representative(index, w))
+                    .map(|w| self.witness_doc(index, w))
                     .collect();
                 support_evidence.push(at(
                     id,
@@ -577,4 +586,70 @@ fn currency(
     };
     signal.weight = 0.0;
     signal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::observe;
+    use crate::tenure::OfficeHolders;
+    use newspipe_core::Claim;
+
+    /// `n` independent reports with one claim naming Canada and Latvia.
+    fn reports(n: usize) -> Vec<Document> {
+        (0..n)
+            .map(|i| {
+                let text = format!("Canada will send {i} advisers to Latvia next spring.");
+                let mut doc = Document::new(format!("d{i:04}"), Default::default(), text.clone());
+                doc.claims = vec![Claim {
+                    text: text.clone(),
+                    start: 0,
+                    end: text.len(),
+                    speaker: None,
+                    hedged: false,
+                    entities: vec!["Canada".into(), "Latvia".into()],
+                    quantities: vec![],
+                    reliability: None,
+                }];
+                doc
+            })
+            .collect()
+    }
+
+    fn corpus_of(docs: &mut [Document]) -> (Index, Corpus) {
+        let config = ReliabilityConfig::default();
+        let holders = OfficeHolders::default();
+        let mut index = Index::default();
+        for doc in docs.iter_mut() {
+            index.push(observe(doc, &config, &holders));
+        }
+        let corpus = Corpus::new(&index, &config);
+        (index, corpus)
+    }
+
+    #[test]
+    fn an_entity_named_everywhere_lends_a_bounded_list_whatever_the_order() {
+        let mut docs = reports(3 * MAX_POSTING);
+        let (index, corpus) = corpus_of(&mut docs);
+        assert!(corpus.postings.values().all(|l| l.len() == MAX_POSTING));
+        let kept = |index: &Index, corpus: &Corpus| -> Vec<String> {
+            let mut ids: Vec<String> = corpus
+                .postings
+                .values()
+                .flatten()
+                .map(|&c| index.id(index.claims[c as usize].doc).to_owned())
+                .collect();
+            ids.sort();
+            ids
+        };
+        let forward = kept(&index, &corpus);
+        docs.reverse();
+        let (index, corpus) = corpus_of(&mut docs);
+        assert_eq!(
+            kept(&index, &corpus),
+            forward,
+            "the smallest ids, in any order"
+        );
+        assert_eq!(forward[0], "d0000");
+    }
 }

@@ -13,7 +13,9 @@ use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
 use crate::names::{names, spelling_key};
-use crate::presentation::{boilerplate, byline, find_artifacts, mt_artifacts};
+use crate::presentation::{
+    byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
+};
 use crate::signal::{at, excerpt, note, round1, scored, word_count};
 use crate::sourcing::{anonymous_sourcing, attribution, direct_quotes, hedging};
 use crate::tenure::OfficeHolders;
@@ -126,8 +128,6 @@ pub struct Observed {
     pub names: Vec<(String, String, u32, u32)>,
     /// Keys of the claims that can match another claim.
     pub claims: Vec<ClaimKey>,
-    /// The entity hashes of every claim, once per claim (they size the candidate lists).
-    pub entities: Vec<u32>,
     /// What the document-only terms of each claim need, one per claim.
     pub traits: Vec<ClaimTraits>,
 }
@@ -171,8 +171,9 @@ fn own_signals(
         anonymous_sourcing(doc, t),
         hedging(doc, words, t),
         byline(doc),
-        boilerplate(doc, t),
+        residual_boilerplate(doc, t),
         mt_artifacts(doc, artifacts, words, t),
+        sensationalism(doc, words, t),
         dating.signal,
     ];
     for s in &mut own {
@@ -202,7 +203,7 @@ pub fn observe(
     holders: &OfficeHolders,
 ) -> Observed {
     let words = word_count(&doc.text);
-    let artifacts = find_artifacts(&doc.text);
+    let artifacts = translation_residue(&doc.text);
     let (own, days) = own_signals(doc, config, holders, words, &artifacts);
     let mut points = Points::default();
     for s in &own {
@@ -212,11 +213,9 @@ pub fn observe(
         .iter()
         .any(|s| s.name == DATE_CONSISTENCY && s.score >= 0.5);
     let mut claims = Vec::new();
-    let mut entities = Vec::new();
     let mut traits = Vec::with_capacity(doc.claims.len());
     for (i, claim) in doc.claims.iter().enumerate() {
         let hashes = entity_hashes(claim);
-        entities.extend(&hashes);
         claims.extend(key(doc, i, hashes));
         let damaged = artifacts
             .iter()
@@ -248,7 +247,6 @@ pub fn observe(
         days,
         names: first_uses,
         claims,
-        entities,
         traits,
     };
     let score = round1(points.value());

@@ -202,8 +202,6 @@ pub struct Index {
     hashes: Vec<u32>,
     /// Amounts of each claim.
     amounts: Vec<Amount>,
-    /// For each entity hash, how many claims (of any kind) name it.
-    pub entity_claims: HashMap<u32, u32>,
     /// One byte per claim of every document: its attribution and damage.
     traits: Vec<ClaimTraits>,
 }
@@ -245,9 +243,6 @@ impl Index {
         }
         let traits_start = crate::claims::offset(self.traits.len());
         self.traits.extend(observed.traits);
-        for e in observed.entities {
-            *self.entity_claims.entry(e).or_default() += 1;
-        }
         self.docs.push(DocKey {
             cluster,
             relation: observed.relation,

@@ -16,6 +16,22 @@ pub static ANONYMOUS: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// Reported-speech cues ("said", "told", "according to"), from `data/attribution_cues.txt`.
+pub static ATTRIBUTION_CUE: LazyLock<Regex> = LazyLock::new(|| {
+    let cues: Vec<String> = include_str!("../data/attribution_cues.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(regex::escape)
+        .collect();
+    compile(&format!(r"(?i)(?-u:\b)(?:{})(?-u:\b)", cues.join("|")))
+});
+
+/// A word in capitals (four letters or more): in a headline, shouting unless the text writes it
+/// in capitals too (an acronym such as NATO).
+pub static CAPITALS_WORD: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?-u:\b)\p{Lu}{4,}(?-u:\b)"));
+
 /// Hedges: words that soften an assertion.
 pub static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
     compile(
@@ -37,10 +53,12 @@ pub static BOILERPLATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// A photo or video credit inside a paragraph.
+/// A photo or video credit: a credit formula followed by the agency or photographer, or an
+/// agency's picture credit ("Pictures of Getty Images, Reuters", "Photo: AP", "via Getty
+/// Images"). "pictures of Hillary" in a sentence is not one.
 pub static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     compile(
-        r"(?i)(?-u:\b)(?:pictures? of|photos? (?:by|of|courtesy)|image credit|via getty images|getty images|ap photo|shutterstock)(?-u:\b)[^\n.]{0,120}\.?",
+        r"(?i)(?:(?-u:\b)(?:pictures?|photos?|images?|video)(?: credit)?(?::| by| of| courtesy(?: of)?)[ \t]+[^\n.]{0,60}?(?-u:\b)(?:getty|reuters|ap|afp|epa|shutterstock|press|images|photographer|staff)(?-u:\b)[^\n.]{0,60}\.?|(?-u:\b)(?:image credit|via getty images|getty images|ap photo)(?-u:\b)[^\n.]{0,120}\.?)",
     )
 });
 
@@ -74,19 +92,6 @@ pub const INNER_CAPITAL_WORDS: [&str; 14] = [
 pub static RANK_LOWERCASE: LazyLock<Regex> = LazyLock::new(|| {
     compile(r"(?-u:\b)(?:Lt|Gen|Maj|Col|Sgt|Capt|Adm|Brig|Cmdr|Cpl|Pte)\.-?\p{Ll}")
 });
-
-/// A broken quote mark: an opening mark glued to the word before it, or used to close.
-pub static BROKEN_QUOTE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"\p{L}“\p{L}|[.,!?]“(?:\s|$)"));
-
-/// A sentence run into the next without a space ("war.The").
-pub static MISSING_SPACE: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"\p{Ll}{2,}[.!?;]\p{Lu}\p{Ll}+"));
-
-/// Function words that a garbled text repeats ("the the").
-pub const REPEATABLE_FUNCTION_WORDS: [&str; 11] = [
-    "the", "a", "an", "of", "to", "in", "and", "is", "for", "on", "with",
-];
 
 /// Markers of a syndicated or republished copy.
 pub static SYNDICATION: LazyLock<Regex> = LazyLock::new(|| {

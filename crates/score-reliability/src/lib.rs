@@ -4,9 +4,10 @@
 //! score: a weighted sum of named signals, each a sub-score in [0, 1] with the evidence that
 //! moved it (spans into `text`, or into another document for cross-document evidence).
 //!
-//! Document signals: `attribution` (named sources), `direct_quotes` (with speakers),
-//! `anonymous_sourcing`, `hedging`, `byline`, `boilerplate` (page furniture left or cut),
-//! `mt_artifacts` (split compounds, mid-word capitals, broken quote marks, garbled spacing),
+//! Document signals: `attribution` (reported speech), `direct_quotes` (with speakers),
+//! `anonymous_sourcing`, `hedging`, `byline`, `residual_boilerplate` (page furniture left in
+//! the text), `mt_artifacts` (split compounds, mid-word capitals, rank abbreviations in lower
+//! case; a slip or two is a typo), `sensationalism` (shouting or exclaiming headlines, exclamations),
 //! `name_consistency` (minority spellings against the corpus), `date_consistency` (header,
 //! byline, id and office holders' tenures), `originality` (copy, repost, rewrite, aggregator
 //! disclaimer), `corroboration` and `contradiction` (claims matched across **independent
@@ -62,7 +63,7 @@ mod tenure;
 use newspipe_core::{BuildError, StageFactory, StageInstance};
 
 pub use config::{Bands, ClaimWeights, Currency, Mode, ReliabilityConfig, Thresholds, Weights};
-pub use presentation::{find_artifacts, Artifact};
+pub use presentation::{find_artifacts, translation_residue, Artifact};
 pub use stage::ScoreReliability;
 
 /// Registers the `score-reliability` stage under its YAML name.

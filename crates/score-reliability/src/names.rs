@@ -71,6 +71,19 @@ pub fn spelling_key(form: &str) -> String {
         .replace('y', "i")
 }
 
+/// A note when a mention spells a surname otherwise than its canonical name but only by
+/// transliteration ("Zelensky" for "Volodymyr Zelenskyy"): `extract` lists it as a variant
+/// spelling, and this says why it is not counted against the document.
+fn transliteration(name: &Mention, own_key: &str, surface: &str) -> Option<String> {
+    let canonical = name.canonical.split_whitespace().last()?.to_lowercase();
+    (canonical != name.form && spelling_key(&canonical) == own_key).then(|| {
+        format!(
+            "{surface} is a transliteration of {}, not a misspelling",
+            name.canonical
+        )
+    })
+}
+
 /// The first use of a spelling in one cluster: document number, start, end.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Use {
@@ -173,6 +186,8 @@ impl NameBook {
         let mut checkable = false;
         let mut flagged: Vec<Evidence> = Vec::new();
         let mut spans = Vec::new();
+        let mut variants: Vec<Evidence> = Vec::new();
+        let mut noted: Vec<(String, String)> = Vec::new();
         for name in names(doc) {
             let Some(person) = index
                 .people
@@ -186,6 +201,14 @@ impl NameBook {
             }
             checkable = true;
             let own_key = spelling_key(&name.form);
+            let surface = doc.text.get(name.start..name.end).unwrap_or(&name.form);
+            if let Some(variant) = transliteration(&name, &own_key, surface) {
+                let seen = (name.canonical.clone(), name.form.clone());
+                if !noted.contains(&seen) {
+                    noted.push(seen);
+                    variants.push(at(&doc.id, name.start, name.end, variant));
+                }
+            }
             let own_id = index.spellings.get(&own_key);
             let own = person
                 .spellings
@@ -243,6 +266,7 @@ impl NameBook {
                 "names spelt as the other independent clusters spell them",
             ));
         }
+        flagged.extend(variants);
         (scored(NAME_CONSISTENCY, score, flagged), spans)
     }
 }

@@ -1,19 +1,21 @@
-//! How the report is presented: a byline, page furniture left in the text, and
-//! machine-translation residue.
+//! How the report is presented: a byline, page furniture left in the text,
+//! machine-translation residue and a sensational style.
 
 use newspipe_core::{Document, Evidence, RemovedKind, Signal};
 
 use crate::config::Thresholds;
 use crate::lexicon::{
-    BOILERPLATE_LINE, BROKEN_QUOTE, BYLINE, CREDIT, INNER_CAPITAL_WORDS, MID_WORD_CAPITAL,
-    MISSING_SPACE, RANK_LOWERCASE, REPEATABLE_FUNCTION_WORDS, SPLIT_COMPOUND,
+    BOILERPLATE_LINE, BYLINE, CAPITALS_WORD, CREDIT, INNER_CAPITAL_WORDS, MID_WORD_CAPITAL,
+    RANK_LOWERCASE, SPLIT_COMPOUND,
 };
 use crate::signal::{at, excerpt, locate, note, scored};
 
 /// Signal name.
 pub const BYLINE_SIGNAL: &str = "byline";
 /// Signal name.
-pub const BOILERPLATE: &str = "boilerplate";
+pub const RESIDUAL_BOILERPLATE: &str = "residual_boilerplate";
+/// Signal name.
+pub const SENSATIONALISM: &str = "sensationalism";
 /// Signal name.
 pub const MT_ARTIFACTS: &str = "mt_artifacts";
 
@@ -41,10 +43,12 @@ pub fn byline(doc: &Document) -> Signal {
     }
 }
 
-/// `boilerplate`: 80% for the share of the text that is still page furniture (0 at
-/// `residual_boilerplate_zero_at`), 20% for the share of the page normalize had to cut (0 at
-/// 80%), which says more about the page than about the report.
-pub fn boilerplate(doc: &Document, t: &Thresholds) -> Signal {
+/// `residual_boilerplate`: 75% for the share of the text that is still page furniture (menus,
+/// share and subscribe lines, credits, footers), 0 at `residual_boilerplate_zero_at`; 25% for
+/// the share of the input that was furniture normalize had to cut, halved at
+/// `removed_boilerplate_half_at` and never 0: chrome around a report lowers it a little even
+/// when it is cleaned away (however much a page already had), and more when it is left in.
+pub fn residual_boilerplate(doc: &Document, t: &Thresholds) -> Signal {
     let mut residual: Vec<(usize, usize)> = BOILERPLATE_LINE
         .find_iter(&doc.text)
         .chain(CREDIT.find_iter(&doc.text))
@@ -53,7 +57,13 @@ pub fn boilerplate(doc: &Document, t: &Thresholds) -> Signal {
         .collect();
     residual.sort_unstable();
     residual.dedup();
-    let residual_chars: usize = residual.iter().map(|(s, e)| e - s).sum();
+    // Overlapping matches (a credit inside a furniture line) count once.
+    let mut covered = 0;
+    let mut residual_chars = 0;
+    for &(s, e) in &residual {
+        residual_chars += e.saturating_sub(s.max(covered));
+        covered = covered.max(e);
+    }
     let content = doc.text.trim().len().max(1);
     let residual_share = residual_chars as f64 / content as f64;
     let furniture = |kind: RemovedKind| {
@@ -70,8 +80,8 @@ pub fn boilerplate(doc: &Document, t: &Thresholds) -> Signal {
     let removed: Vec<_> = doc.removed.iter().filter(|r| furniture(r.kind)).collect();
     let removed_chars: usize = removed.iter().map(|r| r.end.saturating_sub(r.start)).sum();
     let removed_share = removed_chars as f64 / doc.raw.len().max(1) as f64;
-    let score = 0.8 * (1.0 - (residual_share / t.residual_boilerplate_zero_at).min(1.0))
-        + 0.2 * (1.0 - (removed_share / 0.8).min(1.0));
+    let score = 0.75 * (1.0 - (residual_share / t.residual_boilerplate_zero_at).min(1.0))
+        + 0.25 / (1.0 + removed_share / t.removed_boilerplate_half_at);
     let mut evidence: Vec<Evidence> = residual
         .iter()
         .map(|&(s, e)| {
@@ -90,7 +100,7 @@ pub fn boilerplate(doc: &Document, t: &Thresholds) -> Signal {
         evidence.push(note(
             &doc.id,
             format!(
-                "{} pieces ({:.0}% of the page) cut by normalize",
+                "{} pieces of page furniture ({:.0}% of the input) cut by normalize",
                 removed.len(),
                 removed_share * 100.0
             ),
@@ -99,7 +109,7 @@ pub fn boilerplate(doc: &Document, t: &Thresholds) -> Signal {
     if evidence.is_empty() {
         evidence.push(note(&doc.id, "no page furniture found"));
     }
-    scored(BOILERPLATE, score, evidence)
+    scored(RESIDUAL_BOILERPLATE, score, evidence)
 }
 
 /// One machine-translation artifact: its span and the detector that found it.
@@ -109,12 +119,18 @@ pub struct Artifact {
     pub start: usize,
     /// End byte offset.
     pub end: usize,
-    /// Which detector: `split_compound`, `mid_word_capital`, `rank_lowercase`,
-    /// `broken_quote`, `mixed_quotes`, `missing_space`, `repeated_word`.
+    /// Which detector: `split_compound`, `mid_word_capital` or `rank_lowercase`.
     pub detector: &'static str,
 }
 
-/// Every machine-translation artifact in a text, in order.
+/// Slips a human-written text makes too: up to this many artifacts in a document are typos,
+/// not translation residue, which recurs.
+pub const TYPO_ALLOWANCE: usize = 2;
+
+/// Every candidate machine-translation artifact in a text, in order. Only the residue a
+/// translation engine leaves is looked for (compounds split before their hyphen, capitals
+/// inside words, rank abbreviations in lower case); spacing slips, doubled words and stray
+/// quote marks are ordinary typing and scraping errors.
 pub fn find_artifacts(text: &str) -> Vec<Artifact> {
     let mut found = Vec::new();
     let mut push = |start, end, detector| {
@@ -124,7 +140,7 @@ pub fn find_artifacts(text: &str) -> Vec<Artifact> {
             detector,
         })
     };
-    // The patterns with a literal are only run on texts that have it.
+    // The pattern with a literal is only run on texts that have it.
     if text.contains(" -") {
         for m in SPLIT_COMPOUND.find_iter(text) {
             push(m.start(), m.end(), "split_compound");
@@ -138,54 +154,23 @@ pub fn find_artifacts(text: &str) -> Vec<Artifact> {
     for m in RANK_LOWERCASE.find_iter(text) {
         push(m.start(), m.end(), "rank_lowercase");
     }
-    if text.contains('“') {
-        for m in BROKEN_QUOTE.find_iter(text) {
-            push(m.start(), m.end(), "broken_quote");
-        }
-    }
-    for m in MISSING_SPACE.find_iter(text) {
-        push(m.start(), m.end(), "missing_space");
-    }
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let curly = line.contains(['“', '”']);
-        if let Some(straight) = line.find('"').filter(|_| curly) {
-            push(offset + straight, offset + straight + 1, "mixed_quotes");
-        }
-        offset += line.len();
-    }
-    let mut previous: Option<(usize, &str)> = None;
-    for (start, word) in words_with_offsets(text) {
-        if let Some((_, last)) = previous {
-            let lower = word.to_lowercase();
-            if last.eq_ignore_ascii_case(word)
-                && REPEATABLE_FUNCTION_WORDS.contains(&lower.as_str())
-            {
-                push(start, start + word.len(), "repeated_word");
-            }
-        }
-        previous = Some((start, word));
-    }
     found.sort_by_key(|a| (a.start, a.end));
     found
 }
 
-fn words_with_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .scan(0usize, move |pos, word| {
-            let start = *pos;
-            *pos += word.len()
-                + text[*pos + word.len()..]
-                    .chars()
-                    .next()
-                    .map_or(0, char::len_utf8);
-            Some((start, word))
-        })
-        .filter(|(_, w)| !w.is_empty())
+/// The artifacts that count as translation residue: none when there are no more than
+/// [`TYPO_ALLOWANCE`] (a slip or two is a typo), else all of them.
+pub fn translation_residue(text: &str) -> Vec<Artifact> {
+    let found = find_artifacts(text);
+    if found.len() <= TYPO_ALLOWANCE {
+        Vec::new()
+    } else {
+        found
+    }
 }
 
-/// `mt_artifacts`: artifacts per 1,000 words (counting at least 200 words, so one slip in a
-/// short text is not fatal), 0 at `mt_artifacts_zero_at_per_1000_words`.
+/// `mt_artifacts`: translation residue (see [`translation_residue`]) per 1,000 words (counting
+/// at least 200 words), 0 at `mt_artifacts_zero_at_per_1000_words`.
 pub fn mt_artifacts(
     doc: &Document,
     artifacts: &[Artifact],
@@ -213,6 +198,62 @@ pub fn mt_artifacts(
     scored(MT_ARTIFACTS, score, evidence)
 }
 
+/// `sensationalism`: 1 for a sober report. Fake and hyperpartisan stories shout and exclaim,
+/// titles most of all (Horne and Adalı 2017). The headline (70%, when there is one) scores 0
+/// when it shouts (a word in capitals the text does not write in capitals, so not an acronym)
+/// or exclaims; the reporter's own text (30%) loses for exclamation marks outside direct
+/// quotes, 0 at `exclamations_zero_at_per_100_words`.
+pub fn sensationalism(doc: &Document, words: usize, t: &Thresholds) -> Signal {
+    let quoted: Vec<(usize, usize)> = doc
+        .quotes
+        .iter()
+        .filter(|q| q.direct)
+        .map(|q| (q.start, q.end))
+        .collect();
+    let exclamations: Vec<usize> = doc
+        .text
+        .match_indices('!')
+        .map(|(i, _)| i)
+        .filter(|&i| !quoted.iter().any(|&(s, e)| i >= s && i < e))
+        .collect();
+    let rate = exclamations.len() as f64 * 100.0 / words.max(100) as f64;
+    let text_score = 1.0 - (rate / t.exclamations_zero_at_per_100_words).min(1.0);
+    let mut evidence: Vec<Evidence> = exclamations
+        .iter()
+        .map(|&i| at(&doc.id, i, i + 1, "exclamation mark in the reporter's text"))
+        .collect();
+    let headline = doc
+        .meta
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty());
+    let score = match headline {
+        None => text_score,
+        Some(headline) => {
+            let shouted: Vec<&str> = CAPITALS_WORD
+                .find_iter(headline)
+                .map(|m| m.as_str())
+                .filter(|w| !doc.text.contains(w))
+                .collect();
+            let exclaims = headline.contains('!');
+            if !shouted.is_empty() {
+                let words = shouted.join(", ");
+                evidence.push(note(&doc.id, format!("headline shouts: {words}")));
+            }
+            if exclaims {
+                evidence.push(note(&doc.id, "exclamation mark in the headline"));
+            }
+            let sober_headline = shouted.is_empty() && !exclaims;
+            0.7 * f64::from(u8::from(sober_headline)) + 0.3 * text_score
+        }
+    };
+    if evidence.is_empty() {
+        evidence.push(note(&doc.id, "no shouting or exclaiming"));
+    }
+    scored(SENSATIONALISM, score, evidence)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,15 +270,51 @@ mod tests {
         assert_eq!(detectors("a peace -resisting force"), ["split_compound"]);
         assert_eq!(detectors("to the eBergation both"), ["mid_word_capital"]);
         assert_eq!(detectors("Lt.-gen. Steve Boivin"), ["rank_lowercase"]);
-        assert_eq!(detectors("guarantees“as close"), ["broken_quote"]);
-        assert_eq!(detectors("the war.The next"), ["missing_space"]);
-        assert_eq!(detectors("“a quote, \"wrote Jensen"), ["mixed_quotes"]);
-        assert_eq!(detectors("went to the the shop"), ["repeated_word"]);
+    }
+
+    #[test]
+    fn typing_slips_are_not_translation_residue() {
+        let slips = "the war.The next, guarantees“as close, \"wrote Jensen, went to the the shop, a NATO -prioritized purchase";
+        assert_eq!(detectors(slips), ["split_compound"]);
+        assert!(translation_residue(slips).is_empty(), "one slip is a typo");
+        let garbled = "a peace -resisting force, high -ranking officers, decision -makers";
+        assert_eq!(translation_residue(garbled).len(), 3);
     }
 
     #[test]
     fn clean_text_has_none() {
         let clean = "Lt.-Gen. Steve Boivin said a well-known iPhone app was “fine,” she said.\n\"Plain quotes\" are fine. The U.S. and e.g. Washington, D.C. too. That that is rare.";
         assert_eq!(detectors(clean), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn credits_are_credit_lines_not_sentences_about_pictures() {
+        let t = Thresholds::default();
+        let doc = |text: &str| Document::new("d", Default::default(), text.to_owned());
+        let sentence = "He posted pictures of Hillary in the past and a photo of the mayor.";
+        assert_eq!(residual_boilerplate(&doc(sentence), &t).score, 1.0);
+        let credit = "Pictures of Getty Images, Reuters and the Canadian press.";
+        assert!(residual_boilerplate(&doc(&format!("{sentence}\n{credit}")), &t).score < 1.0);
+    }
+
+    #[test]
+    fn shouting_and_exclaiming_are_sensational() {
+        let t = Thresholds::default();
+        let text = "NATO leaders met in Brussels on Monday to discuss the budget.";
+        let with_title = |title: &str, text: &str| {
+            let mut doc = Document::new("d", Default::default(), text.to_owned());
+            doc.meta.title = Some(title.to_owned());
+            sensationalism(&doc, 100, &t).score
+        };
+        let sober = with_title("NATO leaders discuss the budget", text);
+        assert_eq!(sober, 1.0, "an acronym the text also writes is no shouting");
+        assert!(with_title("BREAKING: NATO leaders discuss the budget", text) < sober);
+        assert!(with_title("NATO leaders discuss the budget!", text) < sober);
+        assert!(
+            with_title(
+                "NATO leaders discuss the budget",
+                &format!("{text} Shocking!")
+            ) < sober
+        );
     }
 }

@@ -40,15 +40,20 @@ pub fn not_applicable(doc: &str, name: &str, reason: &str) -> Signal {
 pub fn at(doc: &str, start: usize, end: usize, note: impl Into<String>) -> Evidence {
     Evidence {
         doc: doc.to_owned(),
-        start,
-        end,
+        start: Some(start),
+        end: Some(end),
         note: note.into(),
     }
 }
 
-/// Evidence that points at no span (a fact about metadata or the corpus).
+/// Evidence that points at no span (a fact about metadata or the corpus): no offsets.
 pub fn note(doc: &str, note: impl Into<String>) -> Evidence {
-    at(doc, 0, 0, note)
+    Evidence {
+        doc: doc.to_owned(),
+        start: None,
+        end: None,
+        note: note.into(),
+    }
 }
 
 /// Evidence for a string that may or may not be in the text: its first occurrence, or no span

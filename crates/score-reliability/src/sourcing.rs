@@ -4,7 +4,7 @@
 use newspipe_core::{Document, Signal};
 
 use crate::config::Thresholds;
-use crate::lexicon::{ANONYMOUS, HEDGE};
+use crate::lexicon::{ANONYMOUS, ATTRIBUTION_CUE, HEDGE};
 use crate::signal::{at, excerpt, not_applicable, scored};
 
 /// Signal names.
@@ -41,25 +41,37 @@ fn named_attributions(doc: &Document) -> Vec<(usize, usize, &str)> {
     found
 }
 
-/// `attribution`: named attributions per 100 words, full at the configured rate.
+/// `attribution`: statements attributed to somebody, per 100 words, full at the configured
+/// rate. A statement is a reported-speech cue ("said", "told", "according to"; see
+/// `data/attribution_cues.txt`) outside an anonymous cue ("sources said" counts for
+/// `anonymous_sourcing`). Cues need no `extract`, so the signal is always computed.
 pub fn attribution(doc: &Document, words: usize, t: &Thresholds) -> Signal {
-    if !extracted(doc) {
-        return not_applicable(
-            &doc.id,
-            ATTRIBUTION,
-            "no quotes or speakers annotated (extract did not run)",
-        );
-    }
-    let named = named_attributions(doc);
-    let rate = named.len() as f64 * 100.0 / words.max(100) as f64;
-    let evidence = named
+    let anonymous: Vec<(usize, usize)> = ANONYMOUS
+        .find_iter(&doc.text)
+        .map(|m| (m.start(), m.end()))
+        .collect();
+    let cues: Vec<_> = ATTRIBUTION_CUE
+        .find_iter(&doc.text)
+        .filter(|m| !anonymous.iter().any(|&(s, e)| m.start() < e && m.end() > s))
+        // "easier said than done" attributes nothing.
+        .filter(|m| !doc.text[m.end()..].starts_with(" than "))
+        .collect();
+    let rate = cues.len() as f64 * 100.0 / words.max(100) as f64;
+    let evidence = cues
         .iter()
-        .map(|(s, e, who)| at(&doc.id, *s, *e, format!("named source: {who}")))
+        .map(|m| {
+            at(
+                &doc.id,
+                m.start(),
+                m.end(),
+                format!("attributed statement: {}", m.as_str()),
+            )
+        })
         .collect::<Vec<_>>();
     let evidence = if evidence.is_empty() {
         vec![crate::signal::note(
             &doc.id,
-            "no statement attributed to a named source",
+            "no statement attributed to a source",
         )]
     } else {
         evidence
@@ -138,8 +150,9 @@ pub fn anonymous_sourcing(doc: &Document, t: &Thresholds) -> Signal {
     scored(ANONYMOUS_SOURCING, score, evidence)
 }
 
-/// `hedging`: hedges outside direct quotes per 100 words. Within the calibrated band the
-/// score is 1; no hedging at all gives 0.5 (no calibration), pervasive hedging falls to 0.
+/// `hedging`: hedges outside direct quotes per 100 words. Up to `hedges_high_per_100_words`
+/// the score is 1 (a hedge is not a fault, and no hedge is none); above it, pervasive
+/// speculation falls to 0 at twice that rate. More hedges never raise the score.
 pub fn hedging(doc: &Document, words: usize, t: &Thresholds) -> Signal {
     let quoted: Vec<(usize, usize)> = doc
         .quotes
@@ -152,14 +165,8 @@ pub fn hedging(doc: &Document, words: usize, t: &Thresholds) -> Signal {
         .filter(|m| !quoted.iter().any(|&(s, e)| m.start() >= s && m.end() <= e))
         .collect();
     let rate = hedges.len() as f64 * 100.0 / words.max(100) as f64;
-    let (low, high) = (t.hedges_low_per_100_words, t.hedges_high_per_100_words);
-    let score = if rate < low {
-        0.5 + 0.5 * rate / low
-    } else if rate <= high {
-        1.0
-    } else {
-        1.0 - (rate - high) / high
-    };
+    let high = t.hedges_high_per_100_words.max(f64::EPSILON);
+    let score = 1.0 - ((rate - high) / high).clamp(0.0, 1.0);
     let evidence = hedges
         .iter()
         .map(|m| {
@@ -245,6 +252,6 @@ mod tests {
         let d = doc(text, vec![quote("It may rain", Some("He"), 1)]);
         let s = hedging(&d, 100, &t);
         assert_eq!(s.evidence.len(), 1);
-        assert_eq!(s.evidence[0].start, text.rfind("may").unwrap());
+        assert_eq!(s.evidence[0].start, text.rfind("may"));
     }
 }

@@ -112,7 +112,7 @@ impl ScoreReliability {
             let score = round1(points(&terms) * factor);
             let reps = |list: &[crate::corpus::Witness]| {
                 list.iter()
-                    .map(|w| corpus.representative(index, w).to_owned())
+                    .map(|w| corpus.witness_doc(index, w).to_owned())
                     .collect()
             };
             claim.reliability = Some(ClaimReliability {
@@ -394,12 +394,20 @@ mod tests {
             "corroboration",
             "contradiction",
             "name_consistency",
-            "attribution",
             "direct_quotes",
         ] {
             let s = r.signals.iter().find(|s| s.name == name).unwrap();
             assert!(!s.applicable, "{name} is not applicable");
         }
+        // Attribution reads reported-speech cues in the text, so it needs no extract.
+        let attribution = r.signals.iter().find(|s| s.name == "attribution").unwrap();
+        assert!(attribution.applicable && attribution.score == 0.0);
+        let no_span = &attribution.evidence[0];
+        assert_eq!(
+            (no_span.start, no_span.end),
+            (None, None),
+            "a note has no span"
+        );
         assert!(r.score > 0.0 && r.score <= 100.0);
     }
 

@@ -99,8 +99,8 @@ impl OfficeHolders {
             allowed = intersect(&allowed, &terms);
             evidence.push(Evidence {
                 doc: doc.id.clone(),
-                start: entity.start,
-                end: entity.end,
+                start: Some(entity.start),
+                end: Some(entity.end),
                 note: format!(
                     "{} {} in office {}",
                     entity.role.as_deref().unwrap_or_default(),

@@ -64,7 +64,7 @@ fn each_place_is_explained_by_named_signals() {
     assert!(signal(&CURRENT, "001", "mt_artifacts").0 < signal(&CURRENT, "000", "mt_artifacts").0);
     // 004: header date against its own id, aggregator disclaimer.
     assert_eq!(signal(&CURRENT, "004", "date_consistency").0, 0.0);
-    assert_eq!(signal(&CURRENT, "004", "originality").0, 0.25);
+    assert_eq!(signal(&CURRENT, "004", "originality").0, 0.0);
     assert_eq!(top_losses(&CURRENT, "004", 1), ["date_consistency"]);
     // 003: years older: the currency factor, and no corroboration either way (N/A, not 0).
     let (factor, applicable) = signal(&CURRENT, "003", "currency");
@@ -136,23 +136,16 @@ struct SeedView {
 
 /// `doc@start..end "excerpt": note`, the excerpt read from the document the span points into.
 fn evidence_line(docs: &[Document], e: &newspipe_core::Evidence) -> String {
+    let Some((start, end)) = e.start.zip(e.end) else {
+        return format!("{}: {}", &e.doc[..3], e.note);
+    };
     let text = docs
         .iter()
         .find(|d| d.id == e.doc)
-        .and_then(|d| d.text.get(e.start..e.end))
+        .and_then(|d| d.text.get(start..end))
         .unwrap_or_default();
     let short: String = text.chars().take(50).collect();
-    if e.start == e.end {
-        format!("{}: {}", &e.doc[..3], e.note)
-    } else {
-        format!(
-            "{}@{}..{} {short:?}: {}",
-            &e.doc[..3],
-            e.start,
-            e.end,
-            e.note
-        )
-    }
+    format!("{}@{start}..{end} {short:?}: {}", &e.doc[..3], e.note)
 }
 
 #[test]

@@ -43,6 +43,10 @@ pub struct BenchArgs {
     /// interactive in headless Chromium (0: skip; the budget is for 100,000).
     #[arg(long, default_value_t = 100_000)]
     report_docs: usize,
+    /// Corpus sizes for the score-reliability scaling rows on real texts (dev data needed;
+    /// `0` skips them). The check: the cost per document at 10k and 100k within 1.5×.
+    #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000])]
+    reliability_docs: Vec<usize>,
 }
 
 /// What a child process reports after running the whole pipeline once.
@@ -248,6 +252,9 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             row.what = format!("normalize ({} HTML pages)", pages.len());
             rows.push(row);
         }
+    }
+    if args.reliability_docs.iter().any(|&n| n > 0) {
+        reliability_scaling(&registry, &pipeline, args, &mut rows)?;
     }
     let speedups = speedups(&rows, threads);
     let report = Report {
@@ -487,6 +494,137 @@ fn time_stage(
     let started = Instant::now();
     let out = newspipe_runner::run_in_memory(vec![(spec.name.clone(), stage)], docs, &options)?;
     Ok((started.elapsed().as_secs_f64(), out.docs))
+}
+
+/// Real texts for the reliability scaling rows: the WCXB dev article bodies and the texts of
+/// the reliability and PolNeAR dev sets beside them; `None` without the dev data.
+fn real_texts() -> Result<Option<Vec<Document>>> {
+    use std::io::BufRead;
+    let wcxb = newspipe_corpusgen::devdata_file();
+    if !wcxb.exists() {
+        return Ok(None);
+    }
+    let mut docs: Vec<Document> = newspipe_corpusgen::load_article_bodies(&wcxb, 50)?
+        .into_iter()
+        .map(|a| Document::new(format!("wcxb-{}", a.id), Source::default(), a.body))
+        .collect();
+    let folder = wcxb.parent().unwrap_or(Path::new("."));
+    for file in [
+        "reliability/fakenewsnet_v1-dev.jsonl",
+        "reliability/horne2017-dev.jsonl",
+        "polnear/dev.jsonl",
+    ] {
+        let Ok(opened) = std::fs::File::open(folder.join(file)) else {
+            continue;
+        };
+        for line in std::io::BufReader::new(opened).lines() {
+            let record: serde_json::Value = serde_json::from_str(&line?)?;
+            if let (Some(id), Some(text)) = (record["id"].as_str(), record["text"].as_str()) {
+                let id = format!("{file}:{id}");
+                docs.push(Document::new(id, Source::default(), text.to_owned()));
+            }
+        }
+    }
+    Ok(Some(docs))
+}
+
+/// The score-reliability stage alone on one thread (one run each) over 10k and 100k documents made of real
+/// texts (after normalize, dedupe and extract, run once on the distinct texts): each text is
+/// used again under new ids, most as independent reports, every tenth as a copy in its
+/// original's cluster. One entity is then named in thousands of claims, which candidate
+/// matching must survive; the rows show the cost per document staying flat.
+fn reliability_scaling(
+    registry: &newspipe_core::Registry,
+    pipeline: &Pipeline,
+    args: &BenchArgs,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    let Some(mut texts) = real_texts()? else {
+        eprintln!("  score-reliability scaling: no dev data, skipped");
+        return Ok(());
+    };
+    for name in ["normalize", "dedupe", "extract"] {
+        let spec = StageSpec {
+            name: name.into(),
+            config: serde_json::json!({}),
+        };
+        texts = time_stage(
+            registry,
+            pipeline,
+            &spec,
+            &texts,
+            rayon::current_num_threads(),
+        )?
+        .1;
+    }
+    for doc in &mut texts {
+        doc.raw = String::new();
+    }
+    let spec = StageSpec {
+        name: "score-reliability".into(),
+        config: serde_json::json!({}),
+    };
+    for &n in args.reliability_docs.iter().filter(|&&n| n > 0) {
+        let docs: Vec<Document> = (0..n)
+            .map(|i| {
+                let mut doc = texts[i % texts.len()].clone();
+                let round = i / texts.len();
+                if round > 0 {
+                    let original = std::mem::take(&mut doc.id);
+                    doc.id = format!("{original}#{round}");
+                    if let Some(dedupe) = doc.dedupe.as_mut() {
+                        if i % 10 == 0 {
+                            dedupe.relation = newspipe_core::Relation::Exact;
+                            dedupe.representative = false;
+                            dedupe.duplicate_of = Some(original);
+                        } else {
+                            dedupe.cluster = doc.id.clone();
+                        }
+                    }
+                }
+                doc
+            })
+            .collect();
+        let size = Size::of(&docs);
+        // One run, on the documents themselves: a copy of 100k annotated documents would
+        // double the memory of a shared machine.
+        let seconds = time_in_place(registry, pipeline, &spec, docs)?;
+        let what = format!("score-reliability, {n} real texts");
+        eprintln!(
+            "  {what}, 1 thread: {seconds:.2}s, {:.1} µs per document",
+            seconds * 1e6 / n as f64
+        );
+        rows.push(size.row(&what, 1, seconds));
+    }
+    Ok(())
+}
+
+/// Times one stage over `docs` on one thread, without copying them (held in memory between the
+/// passes, so the time is the stage's own).
+fn time_in_place(
+    registry: &newspipe_core::Registry,
+    pipeline: &Pipeline,
+    spec: &StageSpec,
+    docs: Vec<Document>,
+) -> Result<f64> {
+    let factory = registry
+        .get(&spec.name)
+        .with_context(|| format!("no stage {}", spec.name))?;
+    let cx = newspipe_core::BuildContext {
+        base_dir: pipeline.base_dir.clone(),
+        pipeline: pipeline.name.clone(),
+    };
+    let stage = factory
+        .build(&spec.config, &cx)
+        .map_err(|e| anyhow!("{}: {e}", spec.name))?;
+    let options = newspipe_runner::MemoryRunOptions {
+        threads: 1,
+        memory_budget: usize::MAX,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    newspipe_runner::run_in_memory(vec![(spec.name.clone(), stage)], docs, &options)?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// The dev data's HTML pages, for the normalize stage's own benchmark.

@@ -642,7 +642,10 @@ fn evidence_item(data: &ReportData, doc_id: &str, text: &str, evidence: &Evidenc
             .and_then(|p| data.docs[p].full.as_ref())
             .map(|full| full.text.as_str())
     };
-    let snippet = source.and_then(|text| snippet(text, evidence.start, evidence.end));
+    let span = evidence.start.zip(evidence.end);
+    let snippet = source
+        .zip(span)
+        .and_then(|(text, (start, end))| snippet(text, start, end));
     html! {
         @if let Some(snippet) = snippet { q { (snippet) } " " }
         @if !own { "in " (doc_link(data, &evidence.doc)) " " }

@@ -97,15 +97,18 @@ pub fn losses(doc: &Document) -> Vec<(String, f64)> {
 }
 
 /// Dev-data article bodies, when the data is present (`NEWSPIPE_DEVDATA` or
-/// `<workspace>/../shared/devdata`); `None` with a printed message otherwise.
+/// `<workspace>/../shared/devdata`); `None` with a printed message otherwise, and a failure
+/// when the environment variable `CI` is set.
 pub fn devdata_articles(limit: usize) -> Option<Vec<(String, String, Option<String>)>> {
     use std::io::BufRead;
     let path = newspipe_corpusgen::devdata_file();
     let Ok(file) = std::fs::File::open(&path) else {
-        eprintln!(
-            "skipping the dev-data part: {} not found (set NEWSPIPE_DEVDATA)",
+        let message = format!(
+            "the dev data {} is not there (set NEWSPIPE_DEVDATA)",
             path.display()
         );
+        assert!(std::env::var_os("CI").is_none(), "{message}: CI needs it");
+        eprintln!("skipping the dev-data part: {message}");
         return None;
     };
     let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
@@ -131,4 +134,34 @@ pub fn devdata_articles(limit: usize) -> Option<Vec<(String, String, Option<Stri
         }
     }
     Some(out)
+}
+
+/// PolNeAR development articles (US political news with attributed statements) as
+/// `(id, text)`, from the folder of the dev data; `None` with a printed message when missing,
+/// and a failure when the environment variable `CI` is set.
+pub fn polnear_articles(limit: usize) -> Option<Vec<(String, String)>> {
+    use std::io::BufRead;
+    let wcxb = newspipe_corpusgen::devdata_file();
+    let path = wcxb
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("polnear/dev.jsonl");
+    let Ok(file) = std::fs::File::open(&path) else {
+        let message = format!("the dev data {} is not there", path.display());
+        assert!(std::env::var_os("CI").is_none(), "{message}: CI needs it");
+        eprintln!("skipping the PolNeAR part: {message}");
+        return None;
+    };
+    let articles = std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
+        .filter_map(|record| {
+            let text = record["text"].as_str()?.to_owned();
+            let id = record["id"].to_string().trim_matches('"').to_owned();
+            Some((id, text))
+        })
+        .take(limit)
+        .collect();
+    Some(articles)
 }
