@@ -15,7 +15,7 @@ use crate::run_record::RunRecord;
 use crate::schema::{TableId, TABLES};
 
 /// Bumped whenever the schema changes; readable with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A database being written.
 pub struct SqliteDb {

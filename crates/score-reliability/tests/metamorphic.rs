@@ -42,7 +42,7 @@ fn mt_noise(text: &str) -> String {
 }
 
 static SAID_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:,\s*)?\b(?:said|says|told|added|stated|wrote|explained|noted|stressed)\s+(?:\p{Lu}[\p{L}.’'-]+\s?){1,3}|(?:\p{Lu}[\p{L}.’'-]+\s){1,3}(?:said|says|told|added|stated|wrote|explained|noted|stressed|mentioned|emphasized)\b(?:\s+that)?|\baccording to (?:\p{Lu}[\p{L}.’'-]+[\s,]*){1,4}").unwrap()
+    Regex::new(r"(?:,\s*)?\b(?:said|says|told|added|stated|wrote|explained|noted|stressed)\s+(?:\p{Lu}[\p{L}.’'-]+\s?){1,3}|(?:\p{Lu}[\p{L}.’'-]+\s){1,3}(?:has\s+(?:\p{Ll}+ly\s+)?)?(?:said|says|told|added|stated|wrote|explained|noted|stressed|mentioned|emphasized|maintained)\b(?:\s+that)?|\baccording to (?:\p{Lu}[\p{L}.’'-]+[\s,]*){1,4}").unwrap()
 });
 
 /// Deletes speakers and attribution verbs: quotes and statements become unattributed.
