@@ -536,6 +536,21 @@ impl Context<'_, '_> {
         self.cue_after(seg).or_else(|| self.cue_before(seg))
     }
 
+    /// "…," Sanders said, according to CNN: the outer attribution is the source the reader is
+    /// given; the speaker stays who spoke.
+    fn outer_source(&self, found: Attribution, from: usize, hi: usize) -> Attribution {
+        let a = self.a;
+        let according = (from..hi.saturating_sub(1))
+            .find(|&k| a.tok(k) == "according" && a.tok(k + 1) == "to" && a.tok(k - 1) == ",");
+        match according.and_then(|k| self.subject_after(k, hi, a.tokens[k].start)) {
+            Some(outer) => Attribution {
+                source: outer.source,
+                ..found
+            },
+            None => found,
+        }
+    }
+
     /// "…," said Boivin / "…," Blair said / "…," he added / "…," the senator wrote.
     fn cue_after(&self, seg: &Segment) -> Option<Attribution> {
         let a = self.a;
@@ -560,7 +575,8 @@ impl Context<'_, '_> {
         if lead {
             return (!is_addressed_verb(a.tok(verb)))
                 .then(|| self.subject_after(verb, hi, seg.open))
-                .flatten();
+                .flatten()
+                .map(|found| self.outer_source(found, verb + 1, hi));
         }
         let found = self.subject_before(verb, first, seg.open)?;
         let lead_in = a.token_at(found.source.0);
@@ -579,7 +595,7 @@ impl Context<'_, '_> {
         // Timothy Gill"), not words of another clause
         (first..lead_in)
             .all(|k| self.phrase_word(k) || matches!(a.tok(k), "," | "—" | "–"))
-            .then_some(found)
+            .then(|| self.outer_source(found, verb + 1, hi))
     }
 
     /// The subject of the cue verb at token `v`, in the words before it down to token `lo`:
@@ -779,6 +795,10 @@ impl Context<'_, '_> {
         // the last cue verb before the mark, and its subject
         let verb = (s.first..first).rev().find(|&k| is_speech_verb(a.tok(k)));
         if let Some(v) = verb {
+            // "…,” adding, “…”: the subject of the clause, as with the quote before
+            if a.tok(v).ends_with("ing") && v + 2 >= first {
+                return None;
+            }
             if a.tok(v) == "according" {
                 if let Some(found) = self.subject_after(v, first, anchor) {
                     return Some(found);
@@ -1103,6 +1123,144 @@ mod tests {
                 Some("Steve Boivin".into()),
                 false
             )]
+        );
+    }
+
+    /// Each quote's words, the words its attribution names and the speaker's name.
+    fn sources(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
+        let a = Analysis::new(text);
+        let m = find_entities(&a);
+        find_quotes(&a, &m)
+            .into_iter()
+            .map(|q| {
+                (
+                    text[q.start..q.end].to_string(),
+                    q.source.map(|(s, e)| text[s..e].to_string()),
+                    q.speaker.map(|s| m[s].local_canonical.clone()),
+                )
+            })
+            .collect()
+    }
+
+    fn owned(
+        quote: &str,
+        source: Option<&str>,
+        speaker: Option<&str>,
+    ) -> (String, Option<String>, Option<String>) {
+        (
+            quote.into(),
+            source.map(Into::into),
+            speaker.map(Into::into),
+        )
+    }
+
+    #[test]
+    fn a_pronoun_is_the_source_and_its_antecedent_the_speaker() {
+        let got = sources("Sen. Elizabeth Warren spoke on Monday.\n“We will win,” she said.");
+        assert_eq!(
+            got,
+            [owned("We will win,", Some("she"), Some("Elizabeth Warren"))]
+        );
+    }
+
+    #[test]
+    fn a_description_is_the_source_and_resolves_only_through_a_role() {
+        let got = sources(
+            "Gov. John Smith spoke.\n“No comment,” said one senior official.\n\
+             “That is wrong,” the governor wrote.",
+        );
+        assert_eq!(
+            got,
+            [
+                owned("No comment,", Some("one senior official"), None),
+                owned("That is wrong,", Some("the governor"), Some("John Smith"))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pronoun_is_not_resolved_across_paragraphs_with_several_candidates() {
+        let got = sources(
+            "Martin Walsh had close ties to Vice President Joe Biden.\n\n\
+             “We need someone who is battle tested,” he said.",
+        );
+        assert_eq!(
+            got,
+            [owned(
+                "We need someone who is battle tested,",
+                Some("he"),
+                None
+            )]
+        );
+    }
+
+    #[test]
+    fn an_outer_according_to_is_the_source() {
+        let got = sources("“Do not protest on the floor,” Sanders said, according to CNN.");
+        assert_eq!(
+            got,
+            [owned(
+                "Do not protest on the floor,",
+                Some("CNN"),
+                Some("Sanders")
+            )]
+        );
+    }
+
+    #[test]
+    fn joint_and_organization_speakers_of_indirect_quotes() {
+        let got = sources(
+            "Prime Minister Mark Carney and Defence Minister David McGuinty both said that \
+             Ottawa does not rule out joining such a mission.\n\
+             The Kremlin has consistently maintained that it will not accept Western troops there.",
+        );
+        assert_eq!(
+            got,
+            [
+                owned(
+                    "Ottawa does not rule out joining such a mission.",
+                    Some("Mark Carney and Defence Minister David McGuinty"),
+                    Some("Mark Carney")
+                ),
+                owned(
+                    "it will not accept Western troops there.",
+                    Some("Kremlin"),
+                    Some("Kremlin")
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn an_indirect_quote_starts_after_the_verb_not_at_a_relative_that() {
+        let got = sources(
+            "Lt.-Gen. Steve Boivin said one of the possibilities that are considered is a larger mission.",
+        );
+        assert_eq!(
+            got,
+            [owned(
+                "one of the possibilities that are considered is a larger mission.",
+                Some("Steve Boivin"),
+                Some("Steve Boivin")
+            )]
+        );
+    }
+
+    #[test]
+    fn cue_verbs_beyond_said() {
+        let got = sources(
+            "“The plan is sound,” Benjamin Jensen wrote.\n“It may fail,” Anthony King suggested.",
+        );
+        assert_eq!(
+            got,
+            [
+                owned(
+                    "The plan is sound,",
+                    Some("Benjamin Jensen"),
+                    Some("Benjamin Jensen")
+                ),
+                owned("It may fail,", Some("Anthony King"), Some("Anthony King"))
+            ]
         );
     }
 }
