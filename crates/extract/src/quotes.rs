@@ -335,7 +335,8 @@ const NOMINAL_STARTS: &[&str] = &[
 const PHRASE_BREAKS: &[&str] = &[
     "in", "on", "at", "during", "who", "which", "that", "after", "before", "to", "from", "with",
     "when", "while", "as", "of", "and", "but", "for", "about", "via", "by", "last", "this",
-    "earlier", "later", "recently", "told", "adding", "saying",
+    "earlier", "later", "recently", "told", "adding", "saying", "is", "was", "are", "were", "be",
+    "been", "being",
 ];
 
 /// Longest noun phrase taken as a source, in tokens.
@@ -795,11 +796,21 @@ impl Context<'_, '_> {
         // the last cue verb before the mark, and its subject
         let verb = (s.first..first).rev().find(|&k| is_speech_verb(a.tok(k)));
         if let Some(v) = verb {
+            let participle = a.tok(v).ends_with("ing");
             // "…,” adding, “…”: the subject of the clause, as with the quote before
-            if a.tok(v).ends_with("ing") && v + 2 >= first {
+            if participle && v + 2 >= first {
                 return None;
             }
-            if a.tok(v) == "according" {
+            // "Sanders was asked by host Bill Maher: “…”"
+            let by_agent = (v + 1 < first && a.tok(v + 1) == "by")
+                .then(|| self.subject_after(v + 1, first, anchor))
+                .flatten();
+            if by_agent.is_some() {
+                return by_agent;
+            }
+            if participle {
+                // "Trump spoke, saying the city embodied “…”": the sentence's subject below
+            } else if a.tok(v) == "according" {
                 if let Some(found) = self.subject_after(v, first, anchor) {
                     return Some(found);
                 }
