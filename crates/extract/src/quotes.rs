@@ -885,7 +885,6 @@ const SUBJECT_VERB_FILLERS: &[&str] = &[
     "flatly",
     "quickly",
     "bluntly",
-    "then",
     "would",
     "will",
     "could",
