@@ -89,12 +89,20 @@ pub struct Quote {
     pub start: usize,
     /// End byte offset in `text`.
     pub end: usize,
-    /// The mention of the speaker that the attribution rests on.
+    /// The mention of the speaker the attribution's source resolved to (the name a "he" refers
+    /// to); byte offset in `text`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker_start: Option<usize>,
     /// End of that mention.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub speaker_end: Option<usize>,
+    /// The mention the attribution itself names ("he", "the spokeswoman", "Blair"): byte
+    /// offset in `text`; the speaker mention is what it was resolved to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_start: Option<usize>,
+    /// End of the source mention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_end: Option<usize>,
 }
 
 /// A sentence that asserts something checkable.

@@ -187,6 +187,8 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
                 Cell::int(quote.end),
                 Cell::opt_int(quote.speaker_start),
                 Cell::opt_int(quote.speaker_end),
+                Cell::opt_int(quote.source_start),
+                Cell::opt_int(quote.source_end),
             ],
         )?;
     }

@@ -284,6 +284,8 @@ pub const TABLES: [Table; 13] = [
             req("end_byte", Integer),
             opt("speaker_start_byte", Integer),
             opt("speaker_end_byte", Integer),
+            opt("source_start_byte", Integer),
+            opt("source_end_byte", Integer),
         ],
         primary_key: &["doc_id", "idx"],
         parent: DOC_FK,

@@ -51,11 +51,13 @@ fn main() -> std::io::Result<()> {
         let speaker = q
             .speaker
             .map(|s| found.mentions[s].local_canonical.as_str());
+        let source = q.source.map(|(s, e)| &text[s..e]);
         let words: String = text[q.start..q.end].chars().take(70).collect();
         println!(
-            "QUOTE{}\t{}\t← {:?}",
+            "QUOTE{}\t{}\t← {:?} = {:?}",
             if q.direct { "" } else { "(ind)" },
             words,
+            source,
             speaker
         );
     }

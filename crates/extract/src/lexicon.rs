@@ -15,6 +15,7 @@ const DEMONYMS: &str = include_str!("../data/demonyms.txt");
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
 const FEMALE_FIRST_NAMES: &str = include_str!("../data/female_first_names.txt");
 const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
+const CUE_VERB_LIST: &str = include_str!("../data/cue_verbs.txt");
 
 /// One gazetteer entry: what it is and its canonical name.
 #[derive(Debug, Clone)]
@@ -692,122 +693,36 @@ pub static NON_ACRONYMS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
     .collect()
 });
 
-/// Verbs that introduce or attribute speech.
-pub const SPEECH_VERBS: &[&str] = &[
-    "said",
-    "says",
-    "say",
-    "told",
-    "tells",
-    "added",
-    "adds",
-    "stated",
-    "states",
-    "noted",
-    "notes",
-    "wrote",
-    "writes",
-    "explained",
-    "explains",
-    "argued",
-    "argues",
-    "warned",
-    "warns",
-    "insisted",
-    "insists",
-    "stressed",
-    "stresses",
-    "emphasized",
-    "emphasised",
-    "emphasizes",
-    "claimed",
-    "claims",
-    "asked",
-    "asks",
-    "replied",
-    "replies",
-    "responded",
-    "responds",
-    "continued",
-    "continues",
-    "announced",
-    "announces",
-    "declared",
-    "declares",
-    "tweeted",
-    "posted",
-    "acknowledged",
-    "acknowledges",
-    "admitted",
-    "admits",
-    "suggested",
-    "suggests",
-    "mentioned",
-    "mentions",
-    "recalled",
-    "recalls",
-    "concluded",
-    "concludes",
-    "observed",
-    "observes",
-    "commented",
-    "comments",
-    "remarked",
-    "remarks",
-    "predicted",
-    "predicts",
-    "cautioned",
-    "cautions",
-    "urged",
-    "urges",
-    "according",
-    "believes",
-    "believed",
-    "thinks",
-    "thought",
-    "contended",
-    "contends",
-    "maintained",
-    "maintains",
-    "indicated",
-    "indicates",
-    "confirmed",
-    "confirms",
-    "denied",
-    "denies",
-    "reiterated",
-    "reiterates",
-    "underlined",
-    "highlighted",
-    "highlights",
-    "pointed",
-    "points",
-    "described",
-    "describes",
-    "called",
-    "calls",
-    "vowed",
-    "vows",
-    "promised",
-    "promises",
-    "pledged",
-    "pledges",
-    "expressed",
-    "adding",
-    "saying",
-    "noting",
-    "arguing",
-    "writing",
-    "telling",
-    "asking",
-    "warning",
-    "insisting",
-    "explaining",
-    "stressing",
-    "tweeting",
-];
+/// Verbs that attribute speech or writing ("said", "wrote", "according"), from
+/// `data/cue_verbs.txt`.
+static CUE_VERBS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| cue_verb_lines().map(|(verb, _)| verb).collect());
 
-/// Whether `word` is a speech verb.
+/// The cue verbs that also introduce a reported clause ("said that …").
+static CLAUSE_CUE_VERBS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    cue_verb_lines()
+        .filter(|(_, tag)| *tag == Some("clause"))
+        .map(|(verb, _)| verb)
+        .collect()
+});
+
+/// The lines of the cue verb list: the verb and its tag.
+fn cue_verb_lines() -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
+    CUE_VERB_LIST
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default())
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?, words.next()))
+        })
+}
+
+/// Whether `word` is a verb that attributes speech ("said", "wrote", "according").
 pub fn is_speech_verb(word: &str) -> bool {
-    SPEECH_VERBS.contains(&word)
+    CUE_VERBS.contains(word)
+}
+
+/// Whether `word` is a cue verb that also introduces a reported clause ("said that …").
+pub fn is_clause_cue_verb(word: &str) -> bool {
+    CLAUSE_CUE_VERBS.contains(word)
 }

@@ -8,8 +8,9 @@
 //!   against `meta.published` (or a header date the document states), `null` when unresolvable.
 //! - `quantities[]`: counts, money with currency, percentages, distances and durations, with
 //!   `value` (a number or `[low, high]`), `unit` and `qualifier`.
-//! - `quotes[]`: direct and indirect quotes with the `speaker`'s canonical name and the
-//!   mention the attribution rests on (`speaker_start`/`speaker_end`).
+//! - `quotes[]`: direct and indirect quotes with the mention their attribution names
+//!   (`source_start`/`source_end`: "he", "the spokeswoman") and the `speaker`'s canonical
+//!   name with the mention that source resolved to (`speaker_start`/`speaker_end`).
 //! - `claims[]`: checkable sentences with their speaker, hedging, entities and quantities.
 //!
 //! Across the corpus, spelling variants ("Zelensky"/"Zelenskyy", "Keir Starrer"/"Keir

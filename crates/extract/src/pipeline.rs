@@ -138,6 +138,8 @@ impl Extraction {
                 end: q.end,
                 speaker_start: q.speaker.map(|s| self.mentions[s].start),
                 speaker_end: q.speaker.map(|s| self.mentions[s].end),
+                source_start: q.source.map(|(start, _)| start),
+                source_end: q.source.map(|(_, end)| end),
             })
             .collect();
         doc.claims = self

@@ -1,12 +1,14 @@
 //! Direct quotes (straight and typographic marks, quotes running over paragraphs, quotes a bad
-//! copy left unclosed) and indirect ones ("Boivin said that …"), each with its speaker found
-//! through the cue: "said Boivin", "Blair said", "he added", "according to", or the quote it
-//! continues.
+//! copy left unclosed) and indirect ones ("Boivin said that …"), each with its source — the
+//! mention the attribution names: "said Boivin", "he added", "the spokeswoman wrote",
+//! "according to the report", or the quote it continues — and the speaker that source stands
+//! for: a pronoun resolved to a person named before it, a description to a person named with
+//! that role.
 
 use newspipe_core::EntityKind;
 
 use crate::entities::Mention;
-use crate::lexicon::{is_speech_verb, FEMALE_NAME_SET, FIRST_NAME_SET};
+use crate::lexicon::{is_clause_cue_verb, is_speech_verb, FEMALE_NAME_SET, FIRST_NAME_SET};
 use crate::text::{Analysis, TokenKind};
 
 /// A quote found in one document; the speaker is an index into the document's mentions.
@@ -18,7 +20,9 @@ pub struct QuoteFound {
     pub end: usize,
     /// Whether it was in quotation marks.
     pub direct: bool,
-    /// The person mention the attribution rests on.
+    /// Byte span of the mention the attribution names ("he", "the spokeswoman", "Blair").
+    pub source: Option<(usize, usize)>,
+    /// The person or organization mention the source stands for, when resolved.
     pub speaker: Option<usize>,
 }
 
@@ -157,7 +161,8 @@ fn is_quoted_term(a: &Analysis, seg: &Segment, sentence_has_cue: bool) -> bool {
     (attributive && !ends_sentence) || (words.len() <= 3 && !sentence_has_cue && !ends_sentence)
 }
 
-/// Finds direct and indirect quotes and their speakers among `mentions` (sorted by start).
+/// Finds direct and indirect quotes, the mention each attribution names and the speaker it
+/// stands for, among `mentions` (sorted by start).
 pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
     let segs = segments(a.text);
     let people: Vec<usize> = mentions
@@ -172,7 +177,6 @@ pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
         people: &people,
         segs: &segs,
     };
-    let mut out: Vec<QuoteFound> = Vec::new();
     let mut kept: Vec<Segment> = Vec::new();
     for seg in &segs {
         let sentence_has_cue = ctx.sentence_has_cue(seg.open);
@@ -181,26 +185,58 @@ pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
         }
         kept.push(*seg);
     }
-    // speakers from each segment's own cue
-    let mut speakers: Vec<Option<usize>> = kept.iter().map(|s| ctx.own_speaker(s)).collect();
-    // a quote continued over paragraphs shares its speaker
+    // attributions from each segment's own cue
+    let mut attributions: Vec<Option<Attribution>> =
+        kept.iter().map(|s| ctx.own_attribution(s)).collect();
+    // a quote continued over paragraphs shares its attribution
     for k in 1..kept.len() {
         if kept[k - 1].unclosed
-            && speakers[k].is_none()
+            && attributions[k].is_none()
             && continues(a.text, &kept[k - 1], &kept[k])
         {
-            speakers[k] = speakers[k - 1];
+            attributions[k] = attributions[k - 1];
         }
     }
     for k in (0..kept.len().saturating_sub(1)).rev() {
-        if kept[k].unclosed && speakers[k].is_none() && continues(a.text, &kept[k], &kept[k + 1]) {
-            speakers[k] = speakers[k + 1];
+        if kept[k].unclosed
+            && attributions[k].is_none()
+            && continues(a.text, &kept[k], &kept[k + 1])
+        {
+            attributions[k] = attributions[k + 1];
         }
     }
-    // otherwise the previous quote's speaker, if no one else was named in between
+    // in a sequence of quotes, a pronoun source stands for the previous quote's speaker when
+    // no one else who fits was named in between
     for k in 1..kept.len() {
-        if speakers[k].is_none() {
-            let previous = speakers[k - 1].map(|p| mentions[p].local_canonical.as_str());
+        let (Some(previous), Some(current)) = (attributions[k - 1], attributions[k]) else {
+            continue;
+        };
+        let (Some(gender), Some(speaker)) = (current.pronoun, previous.speaker) else {
+            continue;
+        };
+        let fits =
+            |p: usize| self::fits(gender, ctx.gender(p)) && mentions[p].kind == EntityKind::Person;
+        let other_between = ctx
+            .people_between(kept[k - 1].close, current.source.0)
+            .iter()
+            .any(|&p| {
+                fits(p)
+                    && mentions[p].local_canonical != mentions[speaker].local_canonical
+                    && !ctx.inside_quote(mentions[p].start)
+            });
+        if fits(speaker) && !other_between {
+            attributions[k] = Some(Attribution {
+                speaker: Some(speaker),
+                ..current
+            });
+        }
+    }
+    // otherwise the previous quote's attribution, if no one else was named in between
+    for k in 1..kept.len() {
+        if attributions[k].is_none() {
+            let previous = attributions[k - 1]
+                .and_then(|p| p.speaker)
+                .map(|p| mentions[p].local_canonical.as_str());
             let between_named = ctx
                 .people_between(kept[k - 1].close, kept[k].open)
                 .iter()
@@ -213,18 +249,21 @@ pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
                 .count()
                 <= 4;
             if !between_named && close {
-                speakers[k] = speakers[k - 1];
+                attributions[k] = attributions[k - 1];
             }
         }
     }
-    for (seg, speaker) in kept.iter().zip(speakers) {
-        out.push(QuoteFound {
+    let mut out: Vec<QuoteFound> = kept
+        .iter()
+        .zip(attributions)
+        .map(|(seg, attribution)| QuoteFound {
             start: seg.start,
             end: seg.end,
             direct: true,
-            speaker,
-        });
-    }
+            source: attribution.map(|at| at.source),
+            speaker: attribution.and_then(|at| at.speaker),
+        })
+        .collect();
     out.extend(indirect_quotes(&ctx, &kept));
     out.sort_by_key(|q| q.start);
     out
@@ -243,17 +282,65 @@ struct Context<'a, 't> {
     segs: &'a [Segment],
 }
 
-const PRONOUNS: &[&str] = &["he", "she", "He", "She"];
+/// Pronouns that can be the source of a quote; only "he" and "she" are resolved to a person.
+const SOURCE_PRONOUNS: &[&str] = &["he", "she", "He", "She", "they", "They"];
 
 /// What a pronoun or a given name tells about a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Gender {
     Female,
     Male,
+    /// "they": anyone.
+    Any,
 }
 
-/// Words that can start a noun phrase standing for the speaker ("the senator said").
-const NOMINAL_STARTS: &[&str] = &["the", "a", "an", "his", "her", "The"];
+/// Whether a person of gender `known` (when a name or title tells it) can be meant by a
+/// pronoun asking for `wanted`.
+fn fits(wanted: Gender, known: Option<Gender>) -> bool {
+    match (wanted, known) {
+        (Gender::Any, _) | (_, None) => true,
+        (w, Some(g)) => w == g,
+    }
+}
+
+/// The gender a source pronoun asks for.
+fn pronoun_gender(word: &str) -> Gender {
+    match word {
+        "she" | "She" => Gender::Female,
+        "he" | "He" => Gender::Male,
+        _ => Gender::Any,
+    }
+}
+
+/// Where a quote's attribution points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Attribution {
+    /// Byte span of the mention the attribution names: "he", "the spokeswoman", "Blair".
+    source: (usize, usize),
+    /// The person or organization mention that source stands for, when it is known.
+    speaker: Option<usize>,
+    /// For a pronoun source, the gender it asks for.
+    pronoun: Option<Gender>,
+}
+
+/// Words that can start a noun phrase standing for the speaker ("the senator said", "said one
+/// senior official").
+const NOMINAL_STARTS: &[&str] = &[
+    "the", "a", "an", "his", "her", "its", "their", "one", "two", "three", "another", "some",
+    "several", "many", "other", "The", "A", "An", "His", "Her", "Its", "Their", "One", "Two",
+    "Three", "Another", "Some", "Several", "Many", "Other",
+];
+
+/// Words that end a noun phrase after a cue verb ("said the senator in an interview").
+const PHRASE_BREAKS: &[&str] = &[
+    "in", "on", "at", "during", "who", "which", "that", "after", "before", "to", "from", "with",
+    "when", "while", "as", "of", "and", "but", "for", "about", "via", "by", "last", "this",
+    "earlier", "later", "recently", "told", "adding", "saying", "is", "was", "are", "were", "be",
+    "been", "being",
+];
+
+/// Longest noun phrase taken as a source, in tokens.
+const MAX_SOURCE_TOKENS: usize = 10;
 
 impl Context<'_, '_> {
     fn inside_quote(&self, pos: usize) -> bool {
@@ -272,53 +359,136 @@ impl Context<'_, '_> {
         &self.people[lo..hi.max(lo)]
     }
 
-    fn person_at(&self, start: usize) -> Option<usize> {
-        self.people_between(start, start + 1).first().copied()
+    /// A mention of any kind ending at `end`.
+    fn agent_ending_at(&self, end: usize) -> Option<usize> {
+        let k = self.mentions.partition_point(|m| m.end < end);
+        self.mentions.get(k).filter(|m| m.end == end).map(|_| k)
     }
 
-    /// A person or an organization ("the White House said") starting at `start`.
-    fn speaker_at(&self, start: usize) -> Option<usize> {
-        self.person_at(start).or_else(|| {
-            let k = self.mentions.partition_point(|m| m.start < start);
-            self.mentions
-                .get(k)
-                .filter(|m| m.start == start && m.kind == EntityKind::Organization)
-                .map(|_| k)
-        })
+    /// The first mention starting in `[from, to)`.
+    fn agent_between(&self, from: usize, to: usize) -> Option<usize> {
+        let k = self.mentions.partition_point(|m| m.start < from);
+        self.mentions.get(k).filter(|m| m.start < to).map(|_| k)
     }
 
-    fn person_ending_at(&self, end: usize) -> Option<usize> {
-        let k = self.people.partition_point(|&p| self.mentions[p].end < end);
-        self.people
-            .get(k)
-            .copied()
-            .filter(|&p| self.mentions[p].end == end)
+    /// Byte span of tokens `first..last`.
+    fn span(&self, first: usize, last: usize) -> (usize, usize) {
+        (self.a.tokens[first].start, self.a.tokens[last - 1].end)
     }
 
-    /// The most recent person named before `pos`, outside quotes, whose gender (when a given
-    /// name or a title tells it) fits the pronoun.
-    fn antecedent(&self, pos: usize, pronoun: Option<&str>) -> Option<usize> {
-        let wanted = match pronoun.map(str::to_ascii_lowercase).as_deref() {
-            Some("she") => Some(Gender::Female),
-            Some("he") => Some(Gender::Male),
-            _ => None,
+    /// The attribution of a named mention.
+    fn named(&self, p: usize) -> Attribution {
+        let m = &self.mentions[p];
+        Attribution {
+            source: (m.start, m.end),
+            speaker: Some(p),
+            pronoun: None,
+        }
+    }
+
+    /// The attribution of the pronoun at token `k`, resolved to the person it refers to.
+    fn pronoun(&self, k: usize, anchor: usize) -> Attribution {
+        let gender = pronoun_gender(self.a.tok(k));
+        let speaker = match gender {
+            Gender::Any => None,
+            g => self.antecedent(anchor.min(self.a.tokens[k].start), g),
         };
+        Attribution {
+            source: self.span(k, k + 1),
+            speaker,
+            pronoun: Some(gender),
+        }
+    }
+
+    /// The attribution of the description in tokens `first..last` ("the governor"), resolved
+    /// to the latest person before it named with that role ("Gov. John Smith").
+    fn nominal(&self, first: usize, last: usize) -> Attribution {
+        let head = self.a.tok(last - 1).to_lowercase();
+        let start = self.a.tokens[first].start;
+        let before = self
+            .people
+            .partition_point(|&p| self.mentions[p].end <= start);
+        let speaker = self.people[..before]
+            .iter()
+            .rev()
+            .take(64)
+            .copied()
+            .find(|&p| {
+                let Some((s, e)) = self.mentions[p].role else {
+                    return false;
+                };
+                self.a.text[s..e].split_whitespace().any(|word| {
+                    let word = word.trim_end_matches(['.', ',']).to_lowercase();
+                    word == head || (word.len() >= 3 && head.len() > 4 && head.starts_with(&word))
+                }) && !self.inside_quote(self.mentions[p].start)
+            });
+        Attribution {
+            source: self.span(first, last),
+            speaker,
+            pronoun: None,
+        }
+    }
+
+    /// The person a pronoun at `pos` refers to: the most recent one named before it, outside
+    /// quotes, whose gender (when a given name or a title tells it) fits, preferring the
+    /// subject of that person's sentence; none when that person is named in an earlier
+    /// paragraph beside someone else who fits as well.
+    fn antecedent(&self, pos: usize, wanted: Gender) -> Option<usize> {
+        let a = self.a;
         let before = self
             .people
             .partition_point(|&p| self.mentions[p].end <= pos);
         // the last few dozen people named are enough to find the one meant
-        self.people[..before]
+        let mut candidates = self.people[..before]
             .iter()
             .copied()
             .rev()
             .take(64)
-            .find(|&p| {
-                let fits = match (wanted, self.gender(p)) {
-                    (Some(w), Some(g)) => w == g,
-                    _ => true,
-                };
-                fits && !self.inside_quote(self.mentions[p].start)
-            })
+            .filter(|&p| {
+                fits(wanted, self.gender(p)) && !self.inside_quote(self.mentions[p].start)
+            });
+        let nearest = candidates.next()?;
+        let nearest_m = &self.mentions[nearest];
+        let sentence = a.tokens[a.token_at(nearest_m.start)].sentence;
+        let paragraph_start = |at: usize| a.text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let same_paragraph = nearest_m.start >= paragraph_start(pos);
+        let nearest_paragraph = paragraph_start(nearest_m.start);
+        let mut choice = nearest;
+        let mut others = false;
+        for p in candidates {
+            let m = &self.mentions[p];
+            if m.start < nearest_paragraph {
+                break;
+            }
+            if m.local_canonical != nearest_m.local_canonical {
+                others = true;
+            }
+            // the subject of the sentence rather than an object or a possessor
+            if a.tokens[a.token_at(m.start)].sentence == sentence && self.in_subject_position(p) {
+                choice = p;
+            }
+        }
+        if !same_paragraph && others {
+            return None;
+        }
+        if !self.in_subject_position(choice) {
+            choice = nearest;
+        }
+        Some(choice)
+    }
+
+    /// Whether a mention is neither a possessor ("Trump’s envoy") nor after a preposition.
+    fn in_subject_position(&self, p: usize) -> bool {
+        let a = self.a;
+        let m = &self.mentions[p];
+        let possessive = a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s");
+        let k = a.token_at(m.start);
+        let after_preposition = k > 0
+            && matches!(
+                a.tok(k - 1),
+                "by" | "to" | "with" | "of" | "for" | "against" | "about" | "from" | "at" | "on"
+            );
+        !possessive && !after_preposition
     }
 
     fn gender(&self, p: usize) -> Option<Gender> {
@@ -360,100 +530,230 @@ impl Context<'_, '_> {
                 .any(|&p| !self.inside_quote(self.mentions[p].start))
     }
 
-    /// The speaker named next to this quote: after it ("…," said Boivin / Blair said / he
+    /// The attribution next to this quote: after it ("…," said Boivin / Blair said / he
     /// added), else before it in its sentence (Sajjan said: "…"), else the subject of its
     /// sentence ("Witkoff dismissed the plan as “posture and pose”").
-    fn own_speaker(&self, seg: &Segment) -> Option<usize> {
+    fn own_attribution(&self, seg: &Segment) -> Option<Attribution> {
         self.cue_after(seg).or_else(|| self.cue_before(seg))
     }
 
-    fn cue_after(&self, seg: &Segment) -> Option<usize> {
+    /// "…," Sanders said, according to CNN: the outer attribution is the source the reader is
+    /// given; the speaker stays who spoke.
+    fn outer_source(&self, found: Attribution, from: usize, hi: usize) -> Attribution {
+        let a = self.a;
+        let according = (from..hi.saturating_sub(1))
+            .find(|&k| a.tok(k) == "according" && a.tok(k + 1) == "to" && a.tok(k - 1) == ",");
+        match according.and_then(|k| self.subject_after(k, hi, a.tokens[k].start)) {
+            Some(outer) => Attribution {
+                source: outer.source,
+                ..found
+            },
+            None => found,
+        }
+    }
+
+    /// "…," said Boivin / "…," Blair said / "…," he added / "…," the senator wrote.
+    fn cue_after(&self, seg: &Segment) -> Option<Attribution> {
         let a = self.a;
         let n = a.tokens.len();
-        let mut k = a.token_at(seg.close);
-        let limit = (k + 14).min(n);
-        let mut saw_verb = false;
-        let mut saw_subject: Option<usize> = None;
-        // words that are neither a speaker nor a verb: one is allowed before the verb ("Blair
-        // also said"), a title's worth after it ("said Foreign Affairs Minister Freeland")
-        let mut stray = 0;
-        // a quote that ends its sentence is followed by a cue only if the cue comes at once
-        let closed_sentence = !seg_ends_open_sentence(a, seg);
-        while k < limit {
-            let t = a.tokens[k];
-            let w = a.tok(k);
-            if t.kind == TokenKind::Word {
-                stray += 1;
+        let first = a.token_at(seg.close);
+        if first >= n || a.text[seg.close..a.tokens[first].start].contains('\n') {
+            return None;
+        }
+        // the cue is in the words that follow on the line, before the sentence ends
+        let sentence = a.tokens[first].sentence;
+        let mut hi = first;
+        while hi < n
+            && hi < first + 20
+            && a.tokens[hi].sentence == sentence
+            && !matches!(a.tok(hi), "“" | "\"" | "«" | ";" | "(")
+            && !a.text[seg.close..a.tokens[hi].start].contains('\n')
+        {
+            hi += 1;
+        }
+        let verb = (first..hi).find(|&k| is_speech_verb(a.tok(k)))?;
+        let lead = (first..verb).all(|k| matches!(a.tok(k), "," | "—" | "–") || self.is_filler(k));
+        if lead {
+            return (!is_addressed_verb(a.tok(verb)))
+                .then(|| self.subject_after(verb, hi, seg.open))
+                .flatten()
+                .map(|found| self.outer_source(found, verb + 1, hi));
+        }
+        let found = self.subject_before(verb, first, seg.open)?;
+        let lead_in = a.token_at(found.source.0);
+        if seg_ends_sentence(a, seg) {
+            // after a finished sentence only "He said." or "Blair added." attributes it, not
+            // the subject of the next sentence
+            let subject_end = a.token_containing(found.source.1);
+            let direct = lead_in == first
+                && (subject_end..verb).all(|k| self.is_filler(k))
+                && (found.speaker.is_some()
+                    || found.pronoun.is_some()
+                    || NOMINAL_STARTS.contains(&a.tok(lead_in)));
+            return direct.then_some(found);
+        }
+        // the subject must be what follows the quote (after a title: "former FBI agent
+        // Timothy Gill"), not words of another clause
+        (first..lead_in)
+            .all(|k| self.phrase_word(k) || matches!(a.tok(k), "," | "—" | "–"))
+            .then(|| self.outer_source(found, verb + 1, hi))
+    }
+
+    /// The subject of the cue verb at token `v`, in the words before it down to token `lo`:
+    /// a pronoun, a name ("Blair", "the White House", "Carney and McGuinty"), a name before
+    /// an apposition ("Jensen, a scholar with the think tank, wrote") or a description.
+    fn subject_before(&self, v: usize, lo: usize, anchor: usize) -> Option<Attribution> {
+        let a = self.a;
+        let mut j = v;
+        while j > lo && self.is_filler(j - 1) {
+            j -= 1;
+        }
+        if j == lo {
+            return None;
+        }
+        let last = j - 1;
+        let w = a.tok(last);
+        if SOURCE_PRONOUNS.contains(&w) {
+            return Some(self.pronoun(last, anchor));
+        }
+        if let Some(p) = self.agent_ending_at(a.tokens[last].end) {
+            if self.mentions[p].start >= a.tokens[lo].start {
+                return Some(self.joint(p, lo));
             }
-            if stray > if saw_verb { 7 } else { 2 } {
-                break;
-            }
-            if t.start > seg.close && a.text[seg.close..t.start].contains('\n') {
-                break;
-            }
-            if matches!(w, "“" | "\"" | "«") || (saw_verb && matches!(w, "." | "!" | "?" | ";"))
-            {
-                break;
-            }
-            if matches!(w, "." | "!" | "?") && !seg_ends_open_sentence(a, seg) {
-                break;
-            }
-            if let Some(p) = self.speaker_at(t.start) {
-                if saw_verb {
-                    return Some(p);
+        }
+        // "Starmer, who has urged"
+        if w == "who" && last >= lo + 2 && a.tok(last - 1) == "," {
+            return self
+                .agent_ending_at(a.tokens[last - 2].end)
+                .filter(|&p| self.mentions[p].kind == EntityKind::Person)
+                .map(|p| self.named(p));
+        }
+        if w == "," {
+            let open = (lo..last).rev().take(16).find(|&k| a.tok(k) == ",")?;
+            let inner = self
+                .agent_between(a.tokens[open].end, a.tokens[last].start)
+                .filter(|&p| self.mentions[p].kind == EntityKind::Person);
+            let outer = self.subject_before(open, lo, anchor)?;
+            return Some(match (outer.speaker, inner) {
+                // "Ryan’s spokeswoman, AshLee Strong, said"
+                (None, Some(p)) if outer.pronoun.is_none() => Attribution {
+                    source: (outer.source.0, self.mentions[p].end),
+                    speaker: Some(p),
+                    pronoun: None,
+                },
+                _ => outer,
+            });
+        }
+        self.nominal_before(last, lo)
+    }
+
+    /// A name ending at mention `p`, joined with the one before it by "and" ("Carney and
+    /// McGuinty both said"): the source covers both, the speaker is the first.
+    fn joint(&self, p: usize, lo: usize) -> Attribution {
+        let a = self.a;
+        let m = &self.mentions[p];
+        let k = a.token_at(m.role.map_or(m.start, |(start, _)| start.min(m.start)));
+        if k >= lo + 2 && a.tok(k - 1) == "and" {
+            if let Some(q) = self.agent_ending_at(a.tokens[k - 2].end) {
+                if self.mentions[q].kind == self.mentions[p].kind
+                    && self.mentions[q].start >= a.tokens[lo].start
+                {
+                    return Attribution {
+                        source: (self.mentions[q].start, self.mentions[p].end),
+                        speaker: Some(q),
+                        pronoun: None,
+                    };
                 }
-                let next = a.token_at(self.mentions[p].end);
-                let verb_next = next < n && is_speech_verb(a.tok(next));
-                // "Jensen, a scholar with the think tank, wrote"
-                let after_apposition = (next < n && a.tok(next) == ",")
-                    .then(|| (next + 1..(next + 16).min(n)).find(|&j| a.tok(j) == ","))
-                    .flatten()
-                    .is_some_and(|j| j + 1 < n && is_speech_verb(a.tok(j + 1)));
-                if after_apposition && !saw_verb {
-                    return Some(p);
-                }
-                if closed_sentence && !verb_next {
-                    break;
-                }
-                saw_subject = Some(p);
-                stray = 0;
-                k = next;
-                continue;
             }
-            if closed_sentence
-                && t.kind == TokenKind::Word
-                && w.starts_with(|c: char| c.is_uppercase())
-                && !PRONOUNS.contains(&w)
-            {
-                break;
+        }
+        self.named(p)
+    }
+
+    /// A description ending at token `last` ("the campaign", "one former senior official",
+    /// "Democratic strategists"): from a determiner, or from `lo` or a comma.
+    fn nominal_before(&self, last: usize, lo: usize) -> Option<Attribution> {
+        let a = self.a;
+        if !self.phrase_word(last) || a.tokens[last].kind != TokenKind::Word {
+            return None;
+        }
+        let mut k = last;
+        loop {
+            if NOMINAL_STARTS.contains(&a.tok(k)) {
+                return (k < last).then(|| self.nominal(k, last + 1));
             }
-            if PRONOUNS.contains(&w) && (saw_verb || (k + 1 < n && is_speech_verb(a.tok(k + 1)))) {
-                return self.antecedent(self.group_start(seg), Some(w));
+            if k == lo || !self.phrase_word(k - 1) {
+                // no determiner: a bare plural or name-like phrase opening the clause
+                return (k == lo).then(|| self.nominal(k, last + 1));
             }
-            // "the senator said", "said the former governor": a description of the speaker
-            if NOMINAL_STARTS.contains(&w) && saw_subject.is_none() {
-                let plain = |j: usize| {
-                    j < n
-                        && a.tokens[j].kind == TokenKind::Word
-                        && self.speaker_at(a.tokens[j].start).is_none()
-                };
-                if saw_verb && plain(k + 1) {
-                    return self.antecedent(self.group_start(seg), None);
-                }
-                let verb = (k + 2..(k + 5).min(n)).find(|&j| is_speech_verb(a.tok(j)));
-                if verb.is_some_and(|v| (k + 1..v).all(plain)) {
-                    return self.antecedent(self.group_start(seg), None);
-                }
+            if last - k + 1 >= MAX_SOURCE_TOKENS {
+                return None;
             }
-            if is_speech_verb(w) {
-                if let Some(p) = saw_subject {
-                    return Some(p);
-                }
-                saw_verb = true;
+            k -= 1;
+        }
+    }
+
+    /// Whether token `k` may stand between a subject and its verb ("also", "has",
+    /// "consistently"), and is not the head of "the family".
+    fn is_filler(&self, k: usize) -> bool {
+        let a = self.a;
+        let w = a.tok(k);
+        SUBJECT_VERB_FILLERS.contains(&w)
+            || (w.len() >= 6
+                && w.ends_with("ly")
+                && w.starts_with(|c: char| c.is_lowercase())
+                && !(k > 0 && NOMINAL_STARTS.contains(&a.tok(k - 1))))
+    }
+
+    /// Whether token `k` can be part of a noun phrase naming a source.
+    fn phrase_word(&self, k: usize) -> bool {
+        let a = self.a;
+        let w = a.tok(k);
+        match a.tokens[k].kind {
+            TokenKind::Word => {
+                !is_speech_verb(w)
+                    && !PHRASE_BREAKS.contains(&w)
+                    && !self.is_filler(k)
+                    && !SOURCE_PRONOUNS.contains(&w)
+            }
+            TokenKind::Number => true,
+            TokenKind::Punct => matches!(w, "’s" | "'s" | "-" | "."),
+        }
+    }
+
+    /// The subject after the cue verb at token `v`, before token `hi`: "said Boivin", "said
+    /// he", "said Foreign Affairs Minister Chrystia Freeland", "said one senior official",
+    /// "according to the report".
+    fn subject_after(&self, v: usize, hi: usize, anchor: usize) -> Option<Attribution> {
+        let a = self.a;
+        let mut k = v + 1;
+        if a.tok(v) == "according" {
+            if k >= hi || a.tok(k) != "to" {
+                return None;
             }
             k += 1;
         }
-        None
+        if k >= hi {
+            return None;
+        }
+        if SOURCE_PRONOUNS.contains(&a.tok(k)) {
+            return Some(self.pronoun(k, anchor));
+        }
+        let mut end = k;
+        while end < hi && end - k < MAX_SOURCE_TOKENS && self.phrase_word(end) {
+            // a period inside the sentence ends an abbreviation ("said Sen. Warren"); the one
+            // ending it ends the phrase
+            if a.tok(end) == "." && end + 1 == a.sentences[a.tokens[end].sentence].last {
+                break;
+            }
+            end += 1;
+        }
+        if end == k {
+            return None;
+        }
+        if let Some(p) = self.agent_between(a.tokens[k].start, a.tokens[end - 1].end) {
+            return Some(self.named(p));
+        }
+        Some(self.nominal(k, end))
     }
 
     /// Where the group of paragraphs this quote belongs to starts (for pronoun antecedents).
@@ -470,7 +770,8 @@ impl Context<'_, '_> {
         start
     }
 
-    fn cue_before(&self, seg: &Segment) -> Option<usize> {
+    /// Sajjan said: "…" / according to X, "…" / Witkoff dismissed the plan as "…".
+    fn cue_before(&self, seg: &Segment) -> Option<Attribution> {
         let a = self.a;
         if a.tokens.is_empty() {
             return None;
@@ -480,43 +781,61 @@ impl Context<'_, '_> {
             return None;
         }
         let s = a.sentences[a.tokens[first - 1].sentence];
-        if a.tokens[first - 1].line != a.tokens[first.min(a.tokens.len() - 1)].line {
+        // a cue ending the paragraph before with a colon ("Cruz continued:") still counts
+        let colon = a.tok(first - 1) == ":";
+        if a.tokens[first - 1].line != a.tokens[first.min(a.tokens.len() - 1)].line && !colon {
             return None;
         }
-        // the last speech verb before the mark, and the person (or pronoun) before it
+        // "Clinton: “…”"
+        if colon && first >= 2 {
+            if let Some(p) = self.agent_ending_at(a.tokens[first - 2].end) {
+                return Some(self.named(p));
+            }
+        }
+        let anchor = self.group_start(seg).min(s.start);
+        // the last cue verb before the mark, and its subject
         let verb = (s.first..first).rev().find(|&k| is_speech_verb(a.tok(k)));
         if let Some(v) = verb {
-            if a.tok(v) == "according" {
-                if let Some(&p) = self
-                    .people_between(a.tokens[v].end, seg.open)
-                    .iter()
-                    .find(|&&p| self.mentions[p].end <= seg.open)
-                {
-                    return Some(p);
-                }
+            let participle = a.tok(v).ends_with("ing");
+            // "…,” adding, “…”: the subject of the clause, as with the quote before
+            if participle && v + 2 >= first {
+                return None;
             }
-            let before = self
+            // "Sanders was asked by host Bill Maher: “…”"
+            let by_agent = (v + 1 < first && a.tok(v + 1) == "by")
+                .then(|| self.subject_after(v + 1, first, anchor))
+                .flatten();
+            if by_agent.is_some() {
+                return by_agent;
+            }
+            if participle {
+                // "Trump spoke, saying the city embodied “…”": the sentence's subject below
+            } else if a.tok(v) == "according" {
+                if let Some(found) = self.subject_after(v, first, anchor) {
+                    return Some(found);
+                }
+            } else if let Some(found) = self.subject_before(v, s.first, anchor) {
+                return Some(found);
+            } else if let Some(&p) = self
                 .people_between(s.start, a.tokens[v].start)
                 .iter()
                 .rev()
-                .copied()
-                .find(|&p| self.mentions[p].end <= a.tokens[v].start);
-            if let Some(p) = before {
-                return Some(p);
-            }
-            if let Some(k) = (s.first..v).find(|&k| PRONOUNS.contains(&a.tok(k))) {
-                return self.antecedent(s.start, Some(a.tok(k)));
-            }
-            // "said Foreign Affairs Minister Chrystia Freeland: “…”"
-            if let Some(&p) = self
-                .people_between(a.tokens[v].end, seg.open)
-                .iter()
-                .find(|&&p| self.mentions[p].end <= seg.open)
+                .find(|&&p| self.mentions[p].end <= a.tokens[v].start)
             {
-                return Some(p);
+                // the person the clause is about ("Barros, …, who explains why …")
+                return Some(self.named(p));
+            } else if !is_addressed_verb(a.tok(v)) {
+                if let Some(found) = self.subject_after(v, first, anchor) {
+                    return Some(found);
+                }
             }
         }
-        // the first person in the sentence who is not a possessor ("Trump’s envoy, Witkoff")
+        // the subject of the sentence: a pronoun opening it, else the first person who is not
+        // a possessor ("Trump’s envoy, Witkoff")
+        let opening = (s.first..first).find(|&k| a.tokens[k].kind == TokenKind::Word);
+        if let Some(k) = opening.filter(|&k| SOURCE_PRONOUNS.contains(&a.tok(k))) {
+            return Some(self.pronoun(k, anchor));
+        }
         self.people_between(s.start, seg.open)
             .iter()
             .copied()
@@ -526,38 +845,19 @@ impl Context<'_, '_> {
                     a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s");
                 m.end <= seg.open && !possessive
             })
+            .map(|p| self.named(p))
     }
 }
 
-/// Whether the quote ends in the middle of its sentence ("…,” said X.").
-fn seg_ends_open_sentence(a: &Analysis, seg: &Segment) -> bool {
-    !a.text[seg.start..seg.end].ends_with(['.', '!', '?'])
+/// Whether the quote ends its sentence ("….” He said" rather than "…,” he said").
+fn seg_ends_sentence(a: &Analysis, seg: &Segment) -> bool {
+    a.text[seg.start..seg.end].ends_with(['.', '!', '?'])
 }
 
-const INDIRECT_VERBS: &[&str] = &[
-    "said",
-    "says",
-    "told",
-    "added",
-    "stated",
-    "noted",
-    "mentioned",
-    "emphasized",
-    "emphasised",
-    "stressed",
-    "argued",
-    "warned",
-    "claimed",
-    "announced",
-    "suggested",
-    "insisted",
-    "explained",
-    "acknowledged",
-    "admitted",
-    "confirmed",
-    "believes",
-    "believed",
-];
+/// Cue verbs whose object is the one spoken to ("told reporters"), never the speaker.
+fn is_addressed_verb(word: &str) -> bool {
+    matches!(word, "told" | "tells" | "telling")
+}
 
 /// Words that may stand between a speaker and the verb.
 const SUBJECT_VERB_FILLERS: &[&str] = &[
@@ -576,6 +876,41 @@ const SUBJECT_VERB_FILLERS: &[&str] = &[
     "recently",
     "separately",
     "reportedly",
+    "both",
+    "each",
+    "jointly",
+    "simply",
+    "publicly",
+    "privately",
+    "flatly",
+    "quickly",
+    "bluntly",
+    "would",
+    "will",
+    "could",
+];
+
+/// Words after which "that" ends a time or place phrase before the reported clause ("said on
+/// Tuesday that …"), unlike a relative "that" ("said one of the options that are …").
+const CLAUSE_LEAD_INS: &[&str] = &[
+    "on",
+    "in",
+    "at",
+    "during",
+    "last",
+    "this",
+    "earlier",
+    "later",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "yesterday",
+    "today",
+    "recently",
 ];
 
 /// "Boivin said that …", "…, Blair said on March 5.", "according to X, …" outside quote marks.
@@ -594,27 +929,17 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
         }
         for v in s.first..s.last {
             let w = a.tok(v);
-            if !INDIRECT_VERBS.contains(&w) || v == s.first {
+            if !is_clause_cue_verb(w) || v == s.first {
                 continue;
             }
-            // "Blair also said", "he has repeatedly said"
-            let mut subj = v - 1;
-            while subj > s.first && SUBJECT_VERB_FILLERS.contains(&a.tok(subj)) {
-                subj -= 1;
-            }
-            let prev_end = a.tokens[subj].end;
-            let subject = ctx.person_ending_at(prev_end).or_else(|| {
-                PRONOUNS
-                    .contains(&a.tok(subj))
-                    .then(|| ctx.antecedent(a.tokens[subj].start, Some(a.tok(subj))))
-                    .flatten()
-            });
-            let Some(speaker) = subject else { continue };
-            let subject_start = if PRONOUNS.contains(&a.tok(subj)) {
-                a.tokens[subj].start
-            } else {
-                ctx.mentions[speaker].start
+            // "Blair also said", "he has repeatedly said", "Carney and McGuinty both said"
+            let Some(attribution) = ctx.subject_before(v, s.first, a.tokens[s.first].start) else {
+                continue;
             };
+            let Some(speaker) = attribution.speaker else {
+                continue;
+            };
+            let subject_start = attribution.source.0;
             // "X said (that) CLAUSE" or "CLAUSE, X said."
             let mut c = v + 1;
             if w == "told" && c < s.last {
@@ -623,10 +948,22 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
                     c += 1;
                 }
             }
+            let mut with_that = false;
             if let Some(k) = (c..(c + 7).min(s.last)).find(|&k| a.tok(k) == "that") {
-                c = k + 1;
+                // "said that", "said on Tuesday that", "told CBC News that"; not a relative
+                // "that" ("said one of the options that are …")
+                if k == c
+                    || CLAUSE_LEAD_INS.contains(&a.tok(c))
+                    || (c..k).all(|j| a.is_capitalized(j))
+                {
+                    c = k + 1;
+                    with_that = true;
+                }
             }
+            // an organization or a place "announced a package": an act, unless "that" follows
+            let person = ctx.mentions[speaker].kind == EntityKind::Person;
             let clause_follows = s.last - c >= 5
+                && (person || with_that)
                 && !matches!(
                     a.tok(c),
                     "on" | "in"
@@ -656,6 +993,7 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
                     start,
                     end,
                     direct: false,
+                    source: Some(attribution.source),
                     speaker: Some(speaker),
                 });
                 break;
@@ -795,6 +1133,144 @@ mod tests {
                 Some("Steve Boivin".into()),
                 false
             )]
+        );
+    }
+
+    /// Each quote's words, the words its attribution names and the speaker's name.
+    fn sources(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
+        let a = Analysis::new(text);
+        let m = find_entities(&a);
+        find_quotes(&a, &m)
+            .into_iter()
+            .map(|q| {
+                (
+                    text[q.start..q.end].to_string(),
+                    q.source.map(|(s, e)| text[s..e].to_string()),
+                    q.speaker.map(|s| m[s].local_canonical.clone()),
+                )
+            })
+            .collect()
+    }
+
+    fn owned(
+        quote: &str,
+        source: Option<&str>,
+        speaker: Option<&str>,
+    ) -> (String, Option<String>, Option<String>) {
+        (
+            quote.into(),
+            source.map(Into::into),
+            speaker.map(Into::into),
+        )
+    }
+
+    #[test]
+    fn a_pronoun_is_the_source_and_its_antecedent_the_speaker() {
+        let got = sources("Sen. Elizabeth Warren spoke on Monday.\n“We will win,” she said.");
+        assert_eq!(
+            got,
+            [owned("We will win,", Some("she"), Some("Elizabeth Warren"))]
+        );
+    }
+
+    #[test]
+    fn a_description_is_the_source_and_resolves_only_through_a_role() {
+        let got = sources(
+            "Gov. John Smith spoke.\n“No comment,” said one senior official.\n\
+             “That is wrong,” the governor wrote.",
+        );
+        assert_eq!(
+            got,
+            [
+                owned("No comment,", Some("one senior official"), None),
+                owned("That is wrong,", Some("the governor"), Some("John Smith"))
+            ]
+        );
+    }
+
+    #[test]
+    fn a_pronoun_is_not_resolved_across_paragraphs_with_several_candidates() {
+        let got = sources(
+            "Martin Walsh had close ties to Vice President Joe Biden.\n\n\
+             “We need someone who is battle tested,” he said.",
+        );
+        assert_eq!(
+            got,
+            [owned(
+                "We need someone who is battle tested,",
+                Some("he"),
+                None
+            )]
+        );
+    }
+
+    #[test]
+    fn an_outer_according_to_is_the_source() {
+        let got = sources("“Do not protest on the floor,” Sanders said, according to CNN.");
+        assert_eq!(
+            got,
+            [owned(
+                "Do not protest on the floor,",
+                Some("CNN"),
+                Some("Sanders")
+            )]
+        );
+    }
+
+    #[test]
+    fn joint_and_organization_speakers_of_indirect_quotes() {
+        let got = sources(
+            "Prime Minister Mark Carney and Defence Minister David McGuinty both said that \
+             Ottawa does not rule out joining such a mission.\n\
+             The Kremlin has consistently maintained that it will not accept Western troops there.",
+        );
+        assert_eq!(
+            got,
+            [
+                owned(
+                    "Ottawa does not rule out joining such a mission.",
+                    Some("Mark Carney and Defence Minister David McGuinty"),
+                    Some("Mark Carney")
+                ),
+                owned(
+                    "it will not accept Western troops there.",
+                    Some("Kremlin"),
+                    Some("Kremlin")
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn an_indirect_quote_starts_after_the_verb_not_at_a_relative_that() {
+        let got = sources(
+            "Lt.-Gen. Steve Boivin said one of the possibilities that are considered is a larger mission.",
+        );
+        assert_eq!(
+            got,
+            [owned(
+                "one of the possibilities that are considered is a larger mission.",
+                Some("Steve Boivin"),
+                Some("Steve Boivin")
+            )]
+        );
+    }
+
+    #[test]
+    fn cue_verbs_beyond_said() {
+        let got = sources(
+            "“The plan is sound,” Benjamin Jensen wrote.\n“It may fail,” Anthony King suggested.",
+        );
+        assert_eq!(
+            got,
+            [
+                owned(
+                    "The plan is sound,",
+                    Some("Benjamin Jensen"),
+                    Some("Benjamin Jensen")
+                ),
+                owned("It may fail,", Some("Anthony King"), Some("Anthony King"))
+            ]
         );
     }
 }

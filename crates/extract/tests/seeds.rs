@@ -122,8 +122,17 @@ fn readable(doc: &Document) -> Readable {
                     (Some(s), Some(e)) => format!(" (mention {:?} @{s}..{e})", &doc.text[s..e]),
                     _ => String::new(),
                 };
+                // the words the attribution names, when they are not the speaker's mention
+                let source = match (q.source_start, q.source_end) {
+                    (Some(s), Some(e))
+                        if q.speaker_start != Some(s) || q.speaker_end != Some(e) =>
+                    {
+                        format!(" (source {:?} @{s}..{e})", &doc.text[s..e])
+                    }
+                    _ => String::new(),
+                };
                 format!(
-                    "{} “{}” <- {}{mention}",
+                    "{} “{}” <- {}{mention}{source}",
                     if q.direct { "direct" } else { "indirect" },
                     short(&q.text, 60),
                     q.speaker.as_deref().unwrap_or("?")

@@ -206,6 +206,8 @@ mod tests {
             end: start + text.len(),
             speaker_start: speaker.map(|_| 0),
             speaker_end: speaker.map(|s| s.len()),
+            source_start: speaker.map(|_| 0),
+            source_end: speaker.map(|s| s.len()),
         }
     }
 

@@ -441,11 +441,20 @@ fn full_doc(doc: &Document) -> FullDoc {
     for quote in &doc.quotes {
         let form = if quote.direct { "direct" } else { "indirect" };
         let speaker = quote.speaker.as_deref().unwrap_or("unknown speaker");
+        // the words the attribution names, when they are not the speaker's name ("he")
+        let source = match (quote.source_start, quote.source_end) {
+            (Some(start), Some(end)) if quote.speaker_start != Some(start) => doc
+                .text
+                .get(start..end)
+                .map(|words| format!(" (\u{201c}{words}\u{201d})"))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
         marks.push(Mark {
             start: quote.start,
             end: quote.end,
             kind: MarkKind::Quote,
-            label: format!("{form} quote: {speaker}"),
+            label: format!("{form} quote: {speaker}{source}"),
         });
     }
     for (idx, claim) in doc.claims.iter().enumerate() {
