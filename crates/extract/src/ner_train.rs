@@ -23,7 +23,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             epochs: 20,
-            rows_log2: 18,
+            rows_log2: 17,
         }
     }
 }
@@ -164,7 +164,7 @@ impl Perceptron {
     /// tags predicted so far, as at run time.
     fn train_document(&mut self, doc: &DocumentFeatures, gold: &[usize], a: &Analysis) {
         let mut tags: Vec<usize> = Vec::with_capacity(gold.len());
-        let mut history = std::collections::HashMap::new();
+        let mut history = rustc_hash::FxHashMap::default();
         let mut features = Vec::with_capacity(48);
         for i in 0..doc.len() {
             let first = a.sentences[a.tokens[i].sentence].first;
@@ -172,6 +172,10 @@ impl Perceptron {
                 if i > first { tags[i - 1] } else { 0 },
                 if i > first + 1 { tags[i - 2] } else { 0 },
             ];
+            if prev[0] == 0 && !doc.may_begin(i) {
+                tags.push(0);
+                continue;
+            }
             let key = doc.history_key(i);
             let seen = history.get(&key).copied().unwrap_or(0);
             doc.features(i, prev, seen, &mut features);
@@ -291,7 +295,8 @@ fn prepare(data: &str) -> Vec<Prepared> {
         .into_iter()
         .map(|source| {
             let a = Analysis::new(&source.text);
-            let features = DocumentFeatures::new(&a);
+            let (listed, titles) = crate::entities::model_lexicon(&a);
+            let features = DocumentFeatures::new(&a, &listed, &titles);
             let tags = gold_tags(&a, &source.gold);
             debug_assert!(tags.iter().all(|&t| t < TAGS.len()));
             Prepared {
