@@ -1151,6 +1151,18 @@ mod tests {
     }
 
     #[test]
+    fn the_model_finds_an_unlisted_organization_in_prose_and_in_tokenized_text() {
+        // "Bundesbank" is in no list; "Gazprom" is
+        for text in [
+            "The Bundesbank left rates unchanged on Thursday, a spokesman for Gazprom said.",
+            "The Bundesbank left rates unchanged on Thursday , a spokesman for Gazprom said .",
+        ] {
+            let orgs = names(text, EntityKind::Organization);
+            assert_eq!(orgs, ["Bundesbank", "Gazprom"], "{text}");
+        }
+    }
+
+    #[test]
     fn acronyms_are_organizations_but_not_common_abbreviations() {
         let orgs = names(
             "The NP-UN editor said GDP rose 2 percent.",
