@@ -4,6 +4,7 @@ use std::process::Command;
 
 mod build_plugins;
 mod fuzz;
+mod train_ner;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -47,6 +48,22 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Train the entity model on CoNLL-2003 `eng.train`, report it on `eng.testa` after each
+    /// epoch, and write `crates/extract/data/ner.model.gz`. Deterministic.
+    TrainNer {
+        /// Folder holding `eng.train` and `eng.testa`.
+        #[arg(long, default_value = "../shared/devdata/conll2003")]
+        data: std::path::PathBuf,
+        /// Passes over the training documents.
+        #[arg(long)]
+        epochs: Option<usize>,
+        /// log2 of the number of hash buckets of the weight table.
+        #[arg(long)]
+        rows_log2: Option<u32>,
+        /// Where to write the model (default: the shipped model file).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Run every cargo-fuzz target under `fuzz/` (nightly + cargo-fuzz) for a while, one at a
     /// time, print runs, coverage and crashes, and fail on a crash.
     Fuzz {
@@ -73,6 +90,12 @@ fn main() -> Result<()> {
         Task::GenCorpus { args } => bench_tool("gen-corpus", &args),
         Task::DedupeAri { args } => bench_tool("dedupe-ari", &args),
         Task::Fuzz { seconds, targets } => fuzz::fuzz(seconds, &targets),
+        Task::TrainNer {
+            data,
+            epochs,
+            rows_log2,
+            out,
+        } => train_ner::train_ner(&data, epochs, rows_log2, out),
     }
 }
 
