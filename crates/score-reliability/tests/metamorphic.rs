@@ -289,18 +289,24 @@ fn check_operators(corpus: &[Document], target: &str, skip: &[&str]) -> Vec<Stri
 /// Misspells a person's surname in `target` while two independent witnesses spell it right.
 fn check_name_swap(corpus: &[Document], target: &str) -> Vec<String> {
     let baseline = chain(corpus.to_vec(), json!({}));
-    let Some(person) = scored(&baseline, target)
-        .entities
+    // The most mentioned two-word person, named at least twice (the first on a tie): someone
+    // the article is about, not a one-off capitalized heading the entity model took for a name.
+    let entities = &scored(&baseline, target).entities;
+    let mentions = |name: &str| entities.iter().filter(|e| e.canonical == name).count();
+    let Some(person) = entities
         .iter()
-        .find(|e| {
+        .filter(|e| {
             e.kind == newspipe_core::EntityKind::Person
                 && e.text == e.canonical
                 && e.text.split(' ').count() == 2
                 && e.text.is_ascii()
         })
         .map(|e| e.text.clone())
+        .filter(|name| mentions(name) >= 2)
+        .rev()
+        .max_by_key(|name| mentions(name))
     else {
-        println!("{target} name_swap: no two-word person name to misspell; skipped");
+        println!("{target} name_swap: no two-word person named twice to misspell; skipped");
         return Vec::new();
     };
     let surname = person.split(' ').nth(1).unwrap().to_owned();

@@ -229,7 +229,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         let mut output = Vec::new();
         for t in dedup([1, threads]) {
             let seconds = median_of(args.repeat, || {
-                let (seconds, out) = time_stage(&registry, &pipeline, spec, &docs, t)?;
+                let (seconds, out) = time_stage(&registry, &pipeline, spec, docs.clone(), t)?;
                 output = out;
                 Ok(seconds)
             })?;
@@ -246,7 +246,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
                 config: serde_json::json!({}),
             };
             let seconds = median_of(args.repeat, || {
-                Ok(time_stage(&registry, &pipeline, &spec, &pages, 1)?.0)
+                Ok(time_stage(&registry, &pipeline, &spec, pages.clone(), 1)?.0)
             })?;
             let mut row = html.row("normalize (HTML pages)", 1, seconds);
             row.what = format!("normalize ({} HTML pages)", pages.len());
@@ -468,12 +468,13 @@ fn median_of(runs: u32, mut measure: impl FnMut() -> Result<f64>) -> Result<f64>
     Ok(seconds[seconds.len() / 2])
 }
 
-/// Builds a fresh instance of a stage and times it over a copy of `docs`.
+/// Builds a fresh instance of a stage and times it over `docs` on `threads` threads, with the
+/// documents held in memory between its passes (the time is the stage's own, no spilling).
 fn time_stage(
     registry: &newspipe_core::Registry,
     pipeline: &Pipeline,
     spec: &StageSpec,
-    docs: &[Document],
+    docs: Vec<Document>,
     threads: usize,
 ) -> Result<(f64, Vec<Document>)> {
     let factory = registry
@@ -488,9 +489,10 @@ fn time_stage(
         .map_err(|e| anyhow!("{}: {e}", spec.name))?;
     let options = newspipe_runner::MemoryRunOptions {
         threads,
+        memory_budget: usize::MAX,
         ..Default::default()
     };
-    let docs = docs.to_vec();
+
     let started = Instant::now();
     let out = newspipe_runner::run_in_memory(vec![(spec.name.clone(), stage)], docs, &options)?;
     Ok((started.elapsed().as_secs_f64(), out.docs))
@@ -552,7 +554,7 @@ fn reliability_scaling(
             registry,
             pipeline,
             &spec,
-            &texts,
+            texts,
             rayon::current_num_threads(),
         )?
         .1;
@@ -588,7 +590,7 @@ fn reliability_scaling(
         let size = Size::of(&docs);
         // One run, on the documents themselves: a copy of 100k annotated documents would
         // double the memory of a shared machine.
-        let seconds = time_in_place(registry, pipeline, &spec, docs)?;
+        let seconds = time_stage(registry, pipeline, &spec, docs, 1)?.0;
         let what = format!("score-reliability, {n} real texts");
         eprintln!(
             "  {what}, 1 thread: {seconds:.2}s, {:.1} µs per document",
@@ -597,34 +599,6 @@ fn reliability_scaling(
         rows.push(size.row(&what, 1, seconds));
     }
     Ok(())
-}
-
-/// Times one stage over `docs` on one thread, without copying them (held in memory between the
-/// passes, so the time is the stage's own).
-fn time_in_place(
-    registry: &newspipe_core::Registry,
-    pipeline: &Pipeline,
-    spec: &StageSpec,
-    docs: Vec<Document>,
-) -> Result<f64> {
-    let factory = registry
-        .get(&spec.name)
-        .with_context(|| format!("no stage {}", spec.name))?;
-    let cx = newspipe_core::BuildContext {
-        base_dir: pipeline.base_dir.clone(),
-        pipeline: pipeline.name.clone(),
-    };
-    let stage = factory
-        .build(&spec.config, &cx)
-        .map_err(|e| anyhow!("{}: {e}", spec.name))?;
-    let options = newspipe_runner::MemoryRunOptions {
-        threads: 1,
-        memory_budget: usize::MAX,
-        ..Default::default()
-    };
-    let started = Instant::now();
-    newspipe_runner::run_in_memory(vec![(spec.name.clone(), stage)], docs, &options)?;
-    Ok(started.elapsed().as_secs_f64())
 }
 
 /// The dev data's HTML pages, for the normalize stage's own benchmark.
