@@ -14,6 +14,9 @@ use newspipe_export::schema::TABLES;
 use newspipe_export::{Export, ExportConfig};
 use serde_json::Value;
 
+#[path = "../../crates/export/tests/browser/mod.rs"]
+mod browser;
+
 use super::support::{default_pipeline_in, newspipe, read_jsonl, root, transcript};
 
 /// Rows each table should hold, counted from the JSON Lines documents.
@@ -149,21 +152,6 @@ fn the_seeds_pipeline_writes_four_forms_that_agree() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
-/// Debian's `chromium`, if it is installed.
-fn chromium() -> Option<PathBuf> {
-    ["chromium", "chromium-browser", "google-chrome"]
-        .into_iter()
-        .find(|name| {
-            Command::new(name)
-                .arg("--version")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        })
-        .map(PathBuf::from)
-}
-
 /// What a headless browser saw when it loaded a page.
 struct Loaded {
     dom: String,
@@ -288,15 +276,7 @@ fn fixture_report(dir: &Path) -> PathBuf {
 
 #[test]
 fn the_report_runs_only_its_own_script_in_a_real_browser() {
-    let Some(browser) = chromium() else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "chromium is not installed, and CI must run the browser tests \
-             (`apt-get install chromium`; .ci/run does it)"
-        );
-        eprintln!(
-            "SKIPPED: chromium is not installed (`apt-get install chromium`; .ci/run does it)"
-        );
+    let Some(browser) = browser::chromium_or_skip("the_report_runs_only_its_own_script") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -268,7 +268,8 @@ fn number_overlap(a: &[u64], b: &[u64]) -> f64 {
     sorted_intersection(a, b) as f64 / smaller as f64
 }
 
-fn sorted_intersection(a: &[u64], b: &[u64]) -> usize {
+/// How many values two sorted, duplicate-free slices share.
+pub(crate) fn sorted_intersection<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut shared) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {

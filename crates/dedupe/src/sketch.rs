@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::sorted_intersection;
+
 /// Letters and digits per gram.
 const GRAM_CHARS: usize = 5;
 /// One gram hash in this many is kept.
@@ -123,19 +125,7 @@ impl GramSketch {
         if smaller == 0 {
             return 0.0;
         }
-        let (mut i, mut j, mut shared) = (0, 0, 0usize);
-        while i < mine.len() && j < theirs.len() {
-            match mine[i].cmp(&theirs[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    shared += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        shared as f64 / smaller as f64
+        sorted_intersection(mine, theirs) as f64 / smaller as f64
     }
 }
 

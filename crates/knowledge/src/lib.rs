@@ -201,16 +201,7 @@ pub fn boilerplate_rules() -> &'static [LineRule] {
 /// The boilerplate rules with the user's own photo agencies (lower case) added to the
 /// built-in ones.
 pub fn boilerplate_rules_with(extra_agencies: &[String]) -> Vec<LineRule> {
-    let agencies = photo_agencies()
-        .iter()
-        .map(|a| regex::escape(a))
-        .chain(
-            extra_agencies
-                .iter()
-                .map(|a| regex::escape(&a.to_lowercase())),
-        )
-        .collect::<Vec<_>>()
-        .join("|");
+    let agencies = agency_alternatives(extra_agencies);
     let disclaimers = aggregator_disclaimers().join("|");
     RULE_FILES
         .iter()

@@ -204,12 +204,7 @@ pub fn mt_artifacts(
 /// or exclaims; the reporter's own text (30%) loses for exclamation marks outside direct
 /// quotes, 0 at `exclamations_zero_at_per_100_words`.
 pub fn sensationalism(doc: &Document, words: usize, t: &Thresholds) -> Signal {
-    let quoted: Vec<(usize, usize)> = doc
-        .quotes
-        .iter()
-        .filter(|q| q.direct)
-        .map(|q| (q.start, q.end))
-        .collect();
+    let quoted = crate::sourcing::direct_quote_spans(doc);
     let exclamations: Vec<usize> = doc
         .text
         .match_indices('!')

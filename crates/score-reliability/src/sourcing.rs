@@ -150,16 +150,20 @@ pub fn anonymous_sourcing(doc: &Document, t: &Thresholds) -> Signal {
     scored(ANONYMOUS_SOURCING, score, evidence)
 }
 
+/// The byte spans of a document's direct quotes: what the reporter did not write.
+pub fn direct_quote_spans(doc: &Document) -> Vec<(usize, usize)> {
+    doc.quotes
+        .iter()
+        .filter(|q| q.direct)
+        .map(|q| (q.start, q.end))
+        .collect()
+}
+
 /// `hedging`: hedges outside direct quotes per 100 words. Up to `hedges_high_per_100_words`
 /// the score is 1 (a hedge is not a fault, and no hedge is none); above it, pervasive
 /// speculation falls to 0 at twice that rate. More hedges never raise the score.
 pub fn hedging(doc: &Document, words: usize, t: &Thresholds) -> Signal {
-    let quoted: Vec<(usize, usize)> = doc
-        .quotes
-        .iter()
-        .filter(|q| q.direct)
-        .map(|q| (q.start, q.end))
-        .collect();
+    let quoted = direct_quote_spans(doc);
     let hedges: Vec<_> = HEDGE
         .find_iter(&doc.text)
         .filter(|m| !quoted.iter().any(|&(s, e)| m.start() >= s && m.end() <= e))
