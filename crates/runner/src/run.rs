@@ -374,12 +374,9 @@ impl Passes {
         let passes = pass_bounds(steps);
         for (pass, &(lo, hi)) in passes.iter().enumerate() {
             let last = pass + 1 == passes.len();
-            if last
-                && collect.is_none()
-                && hi - lo >= 2
-                && matches!(steps[hi - 1].work, Work::Sink(_))
-            {
-                let (read, written) = flow_overlapping_sink(source, &mut steps[lo..hi], sinks)?;
+            if last && hi - lo >= 2 && matches!(steps[hi - 1].work, Work::Sink(_)) {
+                let (read, written) =
+                    flow_overlapping_sink(source, &mut steps[lo..hi], sinks, collect)?;
                 counts.read += read;
                 counts.written += written;
                 break;
@@ -680,6 +677,7 @@ fn flow_overlapping_sink(
     source: impl Iterator<Item = Result<Batch, RunError>>,
     steps: &mut [Step],
     sinks: &mut Sinks,
+    mut collect: Option<&mut Vec<Document>>,
 ) -> Result<(u64, u64), RunError> {
     let (head, sink) = steps.split_at_mut(steps.len() - 1);
     let on_error = sinks.on_error;
@@ -702,19 +700,26 @@ fn flow_overlapping_sink(
                 previous
                     .map(|docs| {
                         let mut records = Sinks::new(None, on_error);
-                        flow(docs, sink, &mut records).map(|out| (out.len(), records))
+                        flow(docs, sink, &mut records).map(|out| (out, records))
                     })
                     .transpose()
             },
         );
-        if let Some((count, records)) = behind? {
-            written += count as u64;
+        if let Some((out, records)) = behind? {
+            written += out.len() as u64;
             sinks.absorb(records)?;
+            if let Some(kept) = collect.as_deref_mut() {
+                kept.extend(out);
+            }
         }
         pending = Some(ahead?);
     }
     if let Some(docs) = pending {
-        written += flow(docs, sink, sinks)?.len() as u64;
+        let out = flow(docs, sink, sinks)?;
+        written += out.len() as u64;
+        if let Some(kept) = collect {
+            kept.extend(out);
+        }
     }
     Ok((read, written))
 }

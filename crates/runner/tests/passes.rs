@@ -256,3 +256,37 @@ fn on_error_fail_stops_without_committing() {
     assert!(!dir.path().join("out/docs.jsonl").exists());
     assert!(!dir.path().join("out/rejects.jsonl").exists());
 }
+
+#[test]
+fn the_in_memory_driver_collects_what_a_sink_writes_while_it_overlaps_the_stages_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let cx = newspipe_core::BuildContext {
+        base_dir: dir.path().to_path_buf(),
+        pipeline: "test".into(),
+    };
+    let export = newspipe_export::factory()
+        .build(&serde_json::json!({"jsonl": "out.jsonl"}), &cx)
+        .unwrap();
+    let docs: Vec<Document> = ["ok one", "bad one", "ok two", "ok three"]
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Document::new(format!("d{i}"), Default::default(), text.to_string()))
+        .collect();
+    let stages = vec![
+        (
+            "picky".to_string(),
+            StageInstance::Document(Box::new(Picky)),
+        ),
+        ("export".to_string(), export),
+    ];
+    let options = newspipe_runner::MemoryRunOptions {
+        batch_size: 1,
+        threads: 2,
+        ..Default::default()
+    };
+    let out = newspipe_runner::run_in_memory(stages, docs, &options).unwrap();
+    let texts: Vec<&str> = out.docs.iter().map(|d| d.text.as_str()).collect();
+    assert_eq!(texts, ["OK ONE", "OK TWO", "OK THREE"]);
+    assert_eq!(out.rejected.len(), 1);
+    assert_eq!(lines(&dir.path().join("out.jsonl")).len(), 3);
+}
