@@ -3,6 +3,7 @@
 
 mod corpus;
 mod measure;
+mod real;
 mod report;
 
 use std::path::PathBuf;

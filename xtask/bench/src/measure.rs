@@ -43,6 +43,10 @@ pub struct BenchArgs {
     /// interactive in headless Chromium (0: skip; the budget is for 100,000).
     #[arg(long, default_value_t = 100_000)]
     report_docs: usize,
+    /// Skip the real-news corpora (the dev data's wire copy and web articles) and measure the
+    /// generated or given corpus only.
+    #[arg(long)]
+    skip_real: bool,
     /// Corpus sizes for the score-reliability scaling rows on real texts (dev data needed;
     /// `0` skips them). The check: the cost per document at 10k and 100k within 1.5×.
     #[arg(long, value_delimiter = ',', default_values_t = [10_000usize, 100_000])]
@@ -59,6 +63,7 @@ pub struct ChildRun {
 /// One measurement.
 #[derive(Debug, Clone, Serialize)]
 struct Row {
+    corpus: String,
     what: String,
     threads: usize,
     docs: usize,
@@ -66,6 +71,7 @@ struct Row {
     docs_per_s: f64,
     mb_per_s: f64,
     tokens_per_s: f64,
+    us_per_doc: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     peak_mb: Option<f64>,
 }
@@ -73,10 +79,7 @@ struct Row {
 #[derive(Debug, Serialize)]
 struct Report {
     machine: String,
-    corpus: String,
-    corpus_docs: usize,
-    corpus_mb: f64,
-    corpus_tokens: usize,
+    corpora: Vec<CorpusSummary>,
     rows: Vec<Row>,
     speedups: Vec<(String, f64)>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -119,9 +122,10 @@ impl Size {
         Ok(size)
     }
 
-    fn row(&self, what: &str, threads: usize, seconds: f64) -> Row {
+    fn row(&self, corpus: &str, what: &str, threads: usize, seconds: f64) -> Row {
         let seconds = seconds.max(1e-9);
         Row {
+            corpus: corpus.into(),
             what: what.into(),
             threads,
             docs: self.docs,
@@ -129,9 +133,30 @@ impl Size {
             docs_per_s: self.docs as f64 / seconds,
             mb_per_s: self.bytes as f64 / 1e6 / seconds,
             tokens_per_s: self.tokens as f64 / seconds,
+            us_per_doc: seconds * 1e6 / self.docs.max(1) as f64,
             peak_mb: None,
         }
     }
+}
+
+/// A corpus the whole pipeline and each stage are measured on.
+struct Corpus {
+    /// Short name in the tables: `wire`, `web` (real news) or `generated`.
+    name: String,
+    /// What it is made of.
+    label: String,
+    /// The JSON Lines file the runs read.
+    path: PathBuf,
+}
+
+/// What each measured corpus held.
+#[derive(Debug, Serialize)]
+struct CorpusSummary {
+    name: String,
+    label: String,
+    docs: usize,
+    mb: f64,
+    tokens: usize,
 }
 
 /// Runs the benchmark and prints the table.
@@ -141,39 +166,64 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let registry = newspipe::registry();
     let pipeline = newspipe_config::load(&args.pipeline, &registry).map_err(|d| anyhow!("{d}"))?;
-    let (corpus_path, corpus_label) = corpus_file(args)?;
     let work = tempfile::tempdir()?;
-    let input = newspipe_config::Input {
-        path: corpus_path.clone(),
-        format: InputFormat::Auto,
-        batch_size: pipeline.input.batch_size,
-        max_document_bytes: pipeline.input.max_document_bytes,
+    let mut corpora = if args.skip_real {
+        Vec::new()
+    } else {
+        real_corpora()?
     };
-    let read = newspipe_runner::trace(&pipeline, &[], &input, &registry, &RunOptions::default())
-        .map_err(|e| anyhow!("{e}"))?
-        .read;
-    let size = Size::of(&read);
-    eprintln!(
-        "corpus: {} documents, {:.1} MB of text, {} tokens ({corpus_label})",
-        size.docs,
-        size.bytes as f64 / 1e6,
-        size.tokens
-    );
-    let mut rows = Vec::new();
+    let (path, label) = corpus_file(args)?;
+    corpora.push(Corpus {
+        name: if args.corpus.is_some() {
+            "given"
+        } else {
+            "generated"
+        }
+        .into(),
+        label,
+        path,
+    });
 
-    // The whole pipeline, each run in a fresh process: its peak memory is the run's own.
-    for t in dedup([1, threads]) {
-        let mut peak_mb = None;
-        let seconds = median_of(args.repeat, || {
-            let run = whole_pipeline_in_child(&args.pipeline, &corpus_path, work.path(), t)?;
-            peak_mb = peak_mb.max(run.peak_mb.map(|mb| mb.round() as u64));
-            Ok(run.seconds)
-        })?;
-        let mut row = size.row("whole pipeline", t, seconds);
-        row.peak_mb = peak_mb.map(|mb| mb as f64);
-        eprintln!("  whole pipeline, {t} thread(s): {seconds:.2}s");
-        rows.push(row);
+    let mut rows = Vec::new();
+    let mut summaries = Vec::new();
+    let mut last = None;
+    for corpus in &corpora {
+        let input = corpus_input(&pipeline, &corpus.path);
+        let read =
+            newspipe_runner::trace(&pipeline, &[], &input, &registry, &RunOptions::default())
+                .map_err(|e| anyhow!("{e}"))?
+                .read;
+        let size = Size::of(&read);
+        eprintln!(
+            "corpus {}: {} documents, {:.1} MB of text, {} tokens ({})",
+            corpus.name,
+            size.docs,
+            size.bytes as f64 / 1e6,
+            size.tokens,
+            corpus.label
+        );
+        summaries.push(CorpusSummary {
+            name: corpus.name.clone(),
+            label: corpus.label.clone(),
+            docs: size.docs,
+            mb: size.bytes as f64 / 1e6,
+            tokens: size.tokens,
+        });
+        measure_corpus(
+            &registry,
+            &pipeline,
+            args,
+            corpus,
+            read,
+            &size,
+            threads,
+            work.path(),
+            &mut rows,
+        )?;
+        last = Some((input, size));
     }
+    let (input, size) = last.context("no corpus to measure")?;
+
     if args.scale_mb > 0.0 {
         let mut spec = args.spec.clone();
         spec.size_mb = args.scale_mb;
@@ -186,7 +236,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         );
         let run = whole_pipeline_in_child(&args.pipeline, &path, work.path(), threads)?;
         let what = format!("whole pipeline, {:.0} MB corpus", scale.bytes as f64 / 1e6);
-        let mut row = scale.row(&what, threads, run.seconds);
+        let mut row = scale.row("generated", &what, threads, run.seconds);
         row.peak_mb = run.peak_mb;
         eprintln!("  {what}: {:.2}s, peak {:?} MB", run.seconds, run.peak_mb);
         rows.push(row);
@@ -207,7 +257,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
                 crate::report::BUDGET_MB,
                 crate::report::BUDGET_SECONDS
             );
-            rows.push(size.row(&what, 1, load.seconds));
+            rows.push(size.row("generated", &what, 1, load.seconds));
         }
     }
     let plugin_overhead_percent = match &args.plugin {
@@ -222,22 +272,6 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         )?),
         None => None,
     };
-
-    // Each stage alone, fed with the previous stage's output.
-    let mut docs = read;
-    for spec in pipeline.stages.iter().filter(|s| s.name != "export") {
-        let mut output = Vec::new();
-        for t in dedup([1, threads]) {
-            let seconds = median_of(args.repeat, || {
-                let (seconds, out) = time_stage(&registry, &pipeline, spec, docs.clone(), t)?;
-                output = out;
-                Ok(seconds)
-            })?;
-            eprintln!("  {}, {t} thread(s): {seconds:.2}s", spec.name);
-            rows.push(size.row(&spec.name, t, seconds));
-        }
-        docs = output;
-    }
     if registry.get("normalize").is_some() {
         if let Some(pages) = html_pages()? {
             let html = Size::of(&pages);
@@ -248,9 +282,8 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             let seconds = median_of(args.repeat, || {
                 Ok(time_stage(&registry, &pipeline, &spec, pages.clone(), 1)?.0)
             })?;
-            let mut row = html.row("normalize (HTML pages)", 1, seconds);
-            row.what = format!("normalize ({} HTML pages)", pages.len());
-            rows.push(row);
+            let what = format!("normalize ({} HTML pages)", pages.len());
+            rows.push(html.row("web", &what, 1, seconds));
         }
     }
     if args.reliability_docs.iter().any(|&n| n > 0) {
@@ -259,10 +292,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     let speedups = speedups(&rows, threads);
     let report = Report {
         machine: machine(),
-        corpus: corpus_label,
-        corpus_docs: size.docs,
-        corpus_mb: size.bytes as f64 / 1e6,
-        corpus_tokens: size.tokens,
+        corpora: summaries,
         rows,
         speedups,
         plugin_overhead_percent,
@@ -281,6 +311,95 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         eprintln!("results: {}", path.display());
     }
     Ok(())
+}
+
+/// The whole pipeline (a fresh process per run, on one thread and on all) and then each stage
+/// alone, fed with the previous stage's output, over one corpus.
+#[allow(clippy::too_many_arguments)]
+fn measure_corpus(
+    registry: &newspipe_core::Registry,
+    pipeline: &Pipeline,
+    args: &BenchArgs,
+    corpus: &Corpus,
+    read: Vec<Document>,
+    size: &Size,
+    threads: usize,
+    work: &Path,
+    rows: &mut Vec<Row>,
+) -> Result<()> {
+    for t in dedup([1, threads]) {
+        let mut peak_mb = None;
+        let seconds = median_of(args.repeat, || {
+            let run = whole_pipeline_in_child(&args.pipeline, &corpus.path, work, t)?;
+            peak_mb = peak_mb.max(run.peak_mb.map(|mb| mb.round() as u64));
+            Ok(run.seconds)
+        })?;
+        let mut row = size.row(&corpus.name, "whole pipeline", t, seconds);
+        row.peak_mb = peak_mb.map(|mb| mb as f64);
+        eprintln!(
+            "  {} whole pipeline, {t} thread(s): {seconds:.2}s",
+            corpus.name
+        );
+        rows.push(row);
+    }
+    let mut docs = read;
+    for spec in pipeline.stages.iter().filter(|s| s.name != "export") {
+        let mut output = Vec::new();
+        for t in dedup([1, threads]) {
+            let seconds = median_of(args.repeat, || {
+                let (seconds, out) = time_stage(registry, pipeline, spec, docs.clone(), t)?;
+                output = out;
+                Ok(seconds)
+            })?;
+            eprintln!(
+                "  {} {}, {t} thread(s): {seconds:.2}s",
+                corpus.name, spec.name
+            );
+            rows.push(size.row(&corpus.name, &spec.name, t, seconds));
+        }
+        docs = output;
+    }
+    Ok(())
+}
+
+/// The real corpora, written once to `target/bench/real-NAME.jsonl`; none without dev data.
+fn real_corpora() -> Result<Vec<Corpus>> {
+    let Some(real) = crate::real::corpora()? else {
+        eprintln!(
+            "no development data at {}: the real-news rows are skipped",
+            crate::real::devdata_dir().display()
+        );
+        return Ok(Vec::new());
+    };
+    let mut corpora = Vec::new();
+    for corpus in real {
+        let path = PathBuf::from(format!("target/bench/real-{}.jsonl", corpus.name));
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for doc in &corpus.docs {
+            serde_json::to_writer(&mut file, doc)?;
+            std::io::Write::write_all(&mut file, b"\n")?;
+        }
+        std::io::Write::flush(&mut file)?;
+        corpora.push(Corpus {
+            name: corpus.name.into(),
+            label: corpus.label.into(),
+            path,
+        });
+    }
+    Ok(corpora)
+}
+
+/// The pipeline's input settings pointed at a corpus file.
+fn corpus_input(pipeline: &Pipeline, path: &Path) -> newspipe_config::Input {
+    newspipe_config::Input {
+        path: path.to_path_buf(),
+        format: InputFormat::Auto,
+        batch_size: pipeline.input.batch_size,
+        max_document_bytes: pipeline.input.max_document_bytes,
+    }
 }
 
 fn dedup(threads: [usize; 2]) -> Vec<usize> {
@@ -452,8 +571,9 @@ fn plugin_overhead(
             Some(plugin.clone()),
         )?);
     }
-    rows.push(size.row("normalize → extract", threads, best[0]));
+    rows.push(size.row("generated", "normalize → extract", threads, best[0]));
     rows.push(size.row(
+        "generated",
         "normalize → extract → pass-through plugin",
         threads,
         best[1],
@@ -498,35 +618,18 @@ fn time_stage(
     Ok((started.elapsed().as_secs_f64(), out.docs))
 }
 
-/// Real texts for the reliability scaling rows: the WCXB dev article bodies and the texts of
-/// the reliability and PolNeAR dev sets beside them; `None` without the dev data.
+/// Real texts for the reliability scaling rows: the real web corpus's documents; `None`
+/// without the dev data.
 fn real_texts() -> Result<Option<Vec<Document>>> {
-    use std::io::BufRead;
-    let wcxb = newspipe_corpusgen::devdata_file();
-    if !wcxb.exists() {
+    let dir = crate::real::devdata_dir();
+    if !dir.join("wcxb-dev-articles.jsonl.gz").exists() {
         return Ok(None);
     }
-    let mut docs: Vec<Document> = newspipe_corpusgen::load_article_bodies(&wcxb, 50)?
+    let docs = crate::real::web(&dir)?
+        .docs
         .into_iter()
-        .map(|a| Document::new(format!("wcxb-{}", a.id), Source::default(), a.body))
+        .map(|doc| Document::new(doc.id, Source::default(), doc.text))
         .collect();
-    let folder = wcxb.parent().unwrap_or(Path::new("."));
-    for file in [
-        "reliability/fakenewsnet_v1-dev.jsonl",
-        "reliability/horne2017-dev.jsonl",
-        "polnear/dev.jsonl",
-    ] {
-        let Ok(opened) = std::fs::File::open(folder.join(file)) else {
-            continue;
-        };
-        for line in std::io::BufReader::new(opened).lines() {
-            let record: serde_json::Value = serde_json::from_str(&line?)?;
-            if let (Some(id), Some(text)) = (record["id"].as_str(), record["text"].as_str()) {
-                let id = format!("{file}:{id}");
-                docs.push(Document::new(id, Source::default(), text.to_owned()));
-            }
-        }
-    }
     Ok(Some(docs))
 }
 
@@ -596,7 +699,7 @@ fn reliability_scaling(
             "  {what}, 1 thread: {seconds:.2}s, {:.1} µs per document",
             seconds * 1e6 / n as f64
         );
-        rows.push(size.row(&what, 1, seconds));
+        rows.push(size.row("web", &what, 1, seconds));
     }
     Ok(())
 }
@@ -627,14 +730,15 @@ fn html_pages() -> Result<Option<Vec<Document>>> {
     Ok(Some(pages))
 }
 
+/// Each row's speed-up from one thread to all, named `corpus: what`.
 fn speedups(rows: &[Row], threads: usize) -> Vec<(String, f64)> {
     let mut out = Vec::new();
     for row in rows.iter().filter(|r| r.threads == 1) {
-        if let Some(parallel) = rows
-            .iter()
-            .find(|r| r.what == row.what && r.threads == threads && threads > 1)
-        {
-            out.push((row.what.clone(), row.seconds / parallel.seconds));
+        if let Some(parallel) = rows.iter().find(|r| {
+            r.corpus == row.corpus && r.what == row.what && r.threads == threads && threads > 1
+        }) {
+            let name = format!("{}: {}", row.corpus, row.what);
+            out.push((name, row.seconds / parallel.seconds));
         }
     }
     out
@@ -668,23 +772,32 @@ fn machine() -> String {
 
 fn print_table(report: &Report) {
     println!("\nnewspipe bench — {}", report.machine);
+    for corpus in &report.corpora {
+        println!(
+            "corpus {}: {} documents, {:.1} MB, {:.2} KB a document, {} tokens ({})",
+            corpus.name,
+            corpus.docs,
+            corpus.mb,
+            corpus.mb * 1e3 / corpus.docs.max(1) as f64,
+            corpus.tokens,
+            corpus.label
+        );
+    }
     println!(
-        "corpus: {} documents, {:.1} MB, {} tokens ({})\n",
-        report.corpus_docs, report.corpus_mb, report.corpus_tokens, report.corpus
-    );
-    println!(
-        "{:<44} {:>7} {:>9} {:>10} {:>9} {:>12} {:>9}",
-        "what", "threads", "seconds", "docs/s", "MB/s", "tokens/s", "peak MB"
+        "\n{:<10} {:<44} {:>7} {:>9} {:>10} {:>9} {:>12} {:>9} {:>9}",
+        "corpus", "what", "threads", "seconds", "docs/s", "MB/s", "tokens/s", "µs/doc", "peak MB"
     );
     for row in &report.rows {
         println!(
-            "{:<44} {:>7} {:>9.2} {:>10.0} {:>9.2} {:>12.0} {:>9}",
+            "{:<10} {:<44} {:>7} {:>9.2} {:>10.0} {:>9.2} {:>12.0} {:>9.1} {:>9}",
+            row.corpus,
             row.what,
             row.threads,
             row.seconds,
             row.docs_per_s,
             row.mb_per_s,
             row.tokens_per_s,
+            row.us_per_doc,
             row.peak_mb
                 .map_or_else(String::new, |mb| format!("{mb:.0}"))
         );
@@ -692,7 +805,7 @@ fn print_table(report: &Report) {
     if !report.speedups.is_empty() {
         println!("\nspeed-up from 1 thread to all:");
         for (what, speedup) in &report.speedups {
-            println!("  {what:<42} {speedup:.2}×");
+            println!("  {what:<52} {speedup:.2}×");
         }
     }
     if let Some(overhead) = report.plugin_overhead_percent {
