@@ -105,6 +105,7 @@ const MONTHS: &str = include_str!("../data/months.tsv");
 const WIRE_IDS: &str = include_str!("../data/wire_ids.tsv");
 const SPEECH_VERBS: &str = include_str!("../data/speech_verbs.txt");
 const CREDIT_SENTENCE: &str = include_str!("../data/credit_sentence.txt");
+const ENGLISH_FUNCTION_WORDS: &str = include_str!("../data/english_function_words.txt");
 
 /// The data lines of a file: trimmed, without blanks and comments.
 fn entries(file: &'static str) -> impl Iterator<Item = &'static str> {
@@ -144,6 +145,14 @@ pub fn photo_agencies() -> &'static [&'static str] {
 pub fn aggregator_disclaimers() -> &'static [&'static str] {
     static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(AGGREGATOR_DISCLAIMERS).collect());
     &LIST
+}
+
+/// The commonest English function words, lower case ("the", "of", "said"): a cheap, sure
+/// sign of English text.
+pub fn is_english_function_word(lowercase_word: &str) -> bool {
+    static SET: LazyLock<std::collections::HashSet<&str>> =
+        LazyLock::new(|| entries(ENGLISH_FUNCTION_WORDS).collect());
+    SET.contains(lowercase_word)
 }
 
 /// English month names and abbreviations, lower case, with the month's number.
