@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aho_corasick::{AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use newspipe_core::EntityKind;
 
@@ -838,8 +838,11 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
     full_names.dedup();
     let mut added = Vec::new();
     let mut taken: BTreeMap<usize, usize> = kept.iter().map(|k| (k.start, k.end)).collect();
+    // A handful of names searched once: the NFA costs nothing to build, a DFA would
+    // (the builder's default picks one for small sets).
     if let Ok(names) = AhoCorasickBuilder::new()
         .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
         .build(&full_names)
     {
         for m in names.find_iter(text) {

@@ -51,9 +51,10 @@ fn reads_as_english(sample: &str) -> bool {
 }
 
 /// Whether the cleaned text reads like an article, a listing of headlines, or neither.
+/// Hard-wrapped lines (wire copy at 60 characters a line) count as the paragraph they make.
 pub fn page_kind(text: &str) -> PageKind {
     let (mut paragraphs, mut total, mut prose, mut headlines) = (0usize, 0usize, 0usize, 0usize);
-    for paragraph in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for paragraph in unwrapped_paragraphs(text) {
         let units = paragraph.split_whitespace().count()
             + paragraph.chars().filter(|c| is_cjk(*c)).count() / 2;
         paragraphs += 1;
@@ -71,6 +72,49 @@ pub fn page_kind(text: &str) -> PageKind {
     } else {
         PageKind::Article
     }
+}
+
+/// The text's paragraphs, trimmed: its non-blank lines, each joined with the lines after it
+/// that go on with its sentence ([`continues_sentence`]).
+fn unwrapped_paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .peekable();
+    std::iter::from_fn(move || {
+        let first = lines.next()?;
+        let start = first.as_ptr() as usize - text.as_ptr() as usize;
+        let mut end = start + first.len();
+        let mut last = first;
+        while let Some(next) = lines.next_if(|next| continues_sentence(last, next)) {
+            end = next.as_ptr() as usize - text.as_ptr() as usize + next.len();
+            last = next;
+        }
+        Some(&text[start..end])
+    })
+}
+
+/// Whether `next` carries on the sentence `line` broke off (a hard-wrapped paragraph):
+/// `line` does not end a sentence, and `next` starts in lower case or `line` ends with a
+/// comma, a hyphen or an English function word ("of", "the", "said"). Menu entries, labels
+/// and headlines, even in sentence case, stand alone.
+pub fn continues_sentence(line: &str, next: &str) -> bool {
+    if ends_sentence(line) {
+        return false;
+    }
+    let next_lower = next.chars().next().is_some_and(char::is_lowercase);
+    let last_word = line.rsplit(char::is_whitespace).next().unwrap_or("");
+    next_lower
+        || line.ends_with([',', '-'])
+        || newspipe_knowledge::is_english_function_word(last_word)
+}
+
+/// Whether a line ends like a sentence (or a quotation, a parenthesis, a list lead-in).
+pub fn ends_sentence(line: &str) -> bool {
+    line.ends_with([
+        '.', '!', '?', '"', '”', '’', ')', '…', ':', ';', '。', '！', '？', '」', '』',
+    ])
 }
 
 #[cfg(test)]
@@ -123,5 +167,9 @@ mod tests {
         assert_eq!(page_kind("Page not found"), PageKind::Other);
         let article = "The government announced on Monday that the new bridge across the river would open next spring, after years of delays. ".repeat(4);
         assert_eq!(page_kind(&article), PageKind::Article);
+        // The same article hard-wrapped at a few words a line is still an article.
+        let words: Vec<&str> = article.split_whitespace().collect();
+        let wrapped: Vec<String> = words.chunks(5).map(|c| c.join(" ")).collect();
+        assert_eq!(page_kind(&wrapped.join("\n")), PageKind::Article);
     }
 }

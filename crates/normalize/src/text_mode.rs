@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
 
+use crate::analysis::{continues_sentence, ends_sentence};
 use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::outlet::{self, OutletCandidate};
@@ -94,7 +95,7 @@ pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
         mark_newsletter_names(&mut lines);
     }
     let block = if opts.boilerplate {
-        main_block(&lines)
+        main_block(raw, &lines)
     } else {
         None
     };
@@ -257,9 +258,7 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
     let words = line.text.split_whitespace().count();
     let cjk = line.text.chars().filter(|c| is_cjk(*c)).count();
     line.units = words + cjk / 2;
-    line.sentence_end = line.text.ends_with([
-        '.', '!', '?', '"', '”', '’', ')', '…', ':', ';', '。', '！', '？', '」', '』',
-    ]);
+    line.sentence_end = ends_sentence(line.text);
     if let Some((id, date)) = (words == 1)
         .then(|| metadata::id_string(line.text))
         .flatten()
@@ -492,24 +491,72 @@ fn weight(line: &Line) -> f64 {
         (Some(hit), _) if hit.breaks_block => BLOCK_BREAK_WEIGHT,
         (Some(_), _) => -(line.units as f64) - 5.0,
         (None, Some(_)) => SHORT_LINE_WEIGHT,
-        (None, None) if (line.units >= 10 && line.sentence_end) || line.units >= 25 => {
-            line.units as f64
-        }
-        (None, None) if line.units >= 3 && line.sentence_end => 1.0,
-        (None, None) => SHORT_LINE_WEIGHT,
+        (None, None) => prose_weight(line.units, line.sentence_end),
     }
 }
 
-/// The maximum-sum run of lines (first and last index), or `None` when no run has a positive sum.
-fn main_block(lines: &[Line]) -> Option<(usize, usize)> {
+/// Weight of a stretch of plain text by its length and whether it ends a sentence.
+fn prose_weight(units: usize, sentence_end: bool) -> f64 {
+    if (units >= 10 && sentence_end) || units >= 25 {
+        units as f64
+    } else if units >= 3 && sentence_end {
+        1.0
+    } else {
+        SHORT_LINE_WEIGHT
+    }
+}
+
+/// Fewest words of a run of hard-wrapped lines weighed as one paragraph: shorter runs (a
+/// two-line menu in lower case) keep their lines' own weights.
+const MIN_WRAPPED_UNITS: usize = 10;
+
+/// The lines' weights for the main-block search. Hard-wrapped prose (wire copy at 60
+/// characters a line, e-mail, plain-text archives) is weighed as the paragraphs it is: a run
+/// of adjacent lines, each going on with the sentence of the line before, weighs its words as
+/// a paragraph of prose does. Line by line, each piece of such a paragraph looks like a menu
+/// entry.
+fn line_weights(raw: &str, lines: &[Line]) -> Vec<f64> {
+    let mut weights: Vec<f64> = lines.iter().map(weight).collect();
+    let mut first = 0;
+    while first < lines.len() {
+        let mut last = first;
+        while last + 1 < lines.len() && continues(raw, &lines[last], &lines[last + 1]) {
+            last += 1;
+        }
+        let run = &lines[first..=last];
+        let units: usize = run.iter().map(|l| l.units).sum();
+        if last > first && units >= MIN_WRAPPED_UNITS {
+            // A sentence carried over line breaks is prose, whether or not the run ends it.
+            for (weight, line) in weights[first..=last].iter_mut().zip(run) {
+                *weight = line.units as f64;
+            }
+        }
+        first = last + 1;
+    }
+    weights
+}
+
+/// Whether `next` carries on the sentence `line` broke off ([`continues_sentence`]), with no
+/// blank line between them and neither matched by a rule nor holding metadata.
+fn continues(raw: &str, line: &Line, next: &Line) -> bool {
+    let plain = |l: &Line| l.hit.is_none() && l.role.is_none();
+    plain(line)
+        && plain(next)
+        && raw[line.end..next.start].matches('\n').count() == 1
+        && continues_sentence(line.text, next.text)
+}
+
+/// The maximum-sum run of lines (first and last index) by their [`line_weights`], or `None`
+/// when no run has a positive sum.
+fn main_block(raw: &str, lines: &[Line]) -> Option<(usize, usize)> {
     let mut best: Option<(f64, usize, usize)> = None;
     let (mut sum, mut start) = (0.0, 0);
-    for (i, line) in lines.iter().enumerate() {
+    for (i, weight) in line_weights(raw, lines).into_iter().enumerate() {
         if sum <= 0.0 {
             sum = 0.0;
             start = i;
         }
-        sum += weight(line);
+        sum += weight;
         if sum > 0.0 && best.is_none_or(|(b, _, _)| sum > b) {
             best = Some((sum, start, i));
         }
@@ -650,6 +697,26 @@ mod tests {
         for span in &out.removed {
             assert!(!out.text.contains(raw[span.start..span.end].trim()));
         }
+    }
+
+    #[test]
+    fn hard_wrapped_wire_copy_is_kept_whole_under_its_headline() {
+        // Wire copy as archives hold it: a headline, then the story wrapped at ~30 characters,
+        // each line a piece of a sentence that line by line looks like a menu entry.
+        let body = "McDowell Enterprises Inc said\nit has signed a definitive\n\
+            agreement to acquire an 80 pct\ninterest in privately held\n\
+            Interpharm Inc for a 19.9 pct\ninterest in McDowell. It said\n\
+            the transaction is expected\nto be completed within 60 days.";
+        let raw = format!("MCDOWELL TO MERGER WITH INTERPHARM\n{body}\n");
+        let out = clean(&raw);
+        assert_eq!(out.text, body);
+        assert_eq!(
+            out.meta.title.as_deref(),
+            Some("MCDOWELL TO MERGER WITH INTERPHARM")
+        );
+        // A menu in lower case does not become prose by being wrapped.
+        let out = clean(&format!("home\nnews\nsport\n\n{ARTICLE}"));
+        assert_eq!(out.text, ARTICLE.trim_end());
     }
 
     #[test]
