@@ -68,5 +68,6 @@ pub fn factory() -> StageFactory {
         "entities, dates, quantities, quotes with speakers and claims; canonical names across the corpus",
         |config, _cx| Ok(StageInstance::corpus(ExtractStage::new(config))),
     )
+    .describing_keys::<ExtractConfig>()
     .annotating_text()
 }
