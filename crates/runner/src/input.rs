@@ -1,7 +1,7 @@
 //! Finding input files and turning their contents into documents (or named rejects).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use newspipe_config::InputFormat;
@@ -170,13 +170,25 @@ const CONTENT_HEAD: usize = 8192;
 
 /// What a file is, judged by its first bytes, when its extension says nothing (`.txt`, no
 /// extension, an unknown one) and the content is plainly not an article: `None` for anything
-/// that may be one (prose, HTML, JSON Lines where the format allows it). A file that cannot be
-/// read is left to the reader, which rejects it with the reason.
+/// that may be one (prose, HTML, JSON Lines where the format allows it). Only regular files
+/// are opened (a FIFO could block for ever); anything else, and a file that cannot be read,
+/// is left to the reader, which rejects it with the reason.
 pub fn not_an_article_by_content(path: &Path) -> Option<&'static str> {
-    let mut reader = open(path).ok()?;
-    let head = reader.fill_buf().ok()?;
-    let head = &head[..head.len().min(CONTENT_HEAD)];
-    content_kind(head, says_text(path))
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = File::open(path).ok()?;
+    let reader: Box<dyn Read> = if is_gzip(path) {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut head = Vec::with_capacity(CONTENT_HEAD);
+    reader
+        .take(CONTENT_HEAD as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    content_kind(&head, says_text(path))
 }
 
 /// Whether the extension (under any `.gz`) names plain text, where JSON Lines is not expected.
