@@ -207,7 +207,8 @@ fn says_text(path: &Path) -> bool {
 /// The content test behind [`not_an_article_by_content`], on a file's first bytes: binary
 /// content, JSON (JSON Lines too, when the extension says plain text), a stylesheet or a script.
 fn content_kind(head: &[u8], says_text: bool) -> Option<&'static str> {
-    if crate::decode::decode(head, false) == Err(crate::decode::NotText::Binary) {
+    // As the reader judges it: a byte-order mark says text, whatever the bytes after it.
+    if encoding_rs::Encoding::for_bom(head).is_none() && crate::decode::looks_binary(head) {
         return Some("binary content");
     }
     let text = String::from_utf8_lossy(head);
@@ -243,6 +244,13 @@ fn looks_like_json(text: &str) -> bool {
 /// a comment), and the text is dense with code punctuation (at least one `{`, `}`, `;` or `=`
 /// per 100 bytes), which prose never is, minified or not.
 fn looks_like_code(text: &str) -> bool {
+    let punctuation = text
+        .bytes()
+        .filter(|b| matches!(b, b'{' | b'}' | b';' | b'='))
+        .count();
+    if punctuation * 100 < text.len() {
+        return false;
+    }
     let lines: Vec<&str> = text
         .lines()
         .map(str::trim)
@@ -260,11 +268,7 @@ fn looks_like_code(text: &str) -> bool {
                 || line.starts_with("/*")
         })
         .count();
-    let punctuation = text
-        .bytes()
-        .filter(|b| matches!(b, b'{' | b'}' | b';' | b'='))
-        .count();
-    code_lines * 2 > lines.len() && punctuation * 100 >= text.len()
+    code_lines * 2 > lines.len()
 }
 
 /// A stylesheet rather than a script: comments aside, it has rule blocks, every innermost
