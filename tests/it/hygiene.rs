@@ -161,6 +161,63 @@ fn a_saved_page_folder_reads_only_articles_and_counts_the_rest() {
 }
 
 #[test]
+fn files_whose_extension_says_nothing_are_judged_by_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "in/story.txt", &seed_text());
+    write(
+        dir.path(),
+        "in/saved/site.txt",
+        "/* theme */\nbody { margin: 0; color: #222; }\n.nav a:hover {\n  color: red;\n}\n",
+    );
+    write(
+        dir.path(),
+        "in/saved/tracker.txt",
+        "(function () {\n  var queue = window.q || [];\n  queue.push({ event: 'view' });\n})();\n",
+    );
+    write(
+        dir.path(),
+        "in/saved/settings.txt",
+        "{\n  \"ads\": true,\n  \"slots\": [1, 2]\n}\n",
+    );
+    fs::write(
+        dir.path().join("in/saved/photo"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01",
+    )
+    .unwrap();
+    pipeline(dir.path(), "in", ALL_STAGES);
+    let output = newspipe(dir.path(), &["run", "p.yaml"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let err = stderr(&output);
+    assert!(err.contains("skipped 4 files"), "{err}");
+    let docs = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    let ids: Vec<&str> = docs.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["story"]);
+    assert!(read_jsonl(&dir.path().join("out/rejects.jsonl")).is_empty());
+    let stats = stats(&dir.path().join("out/stats.json"));
+    assert_eq!(stats["skipped"]["not an article: a stylesheet"], 1);
+    assert_eq!(stats["skipped"]["not an article: a script"], 1);
+    assert_eq!(
+        stats["skipped"]["not an article: JSON data (not JSON Lines)"],
+        1
+    );
+    assert_eq!(stats["skipped"]["not an article: binary content"], 1);
+
+    // Named on its own, a stylesheet saved as `.txt` is rejected with the reason.
+    pipeline(dir.path(), "in/saved/site.txt", ALL_STAGES);
+    let named = newspipe(dir.path(), &["run", "p.yaml"]);
+    assert!(named.status.success(), "{}", transcript(&named));
+    let rejects = read_jsonl(&dir.path().join("out/rejects.jsonl"));
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert!(
+        rejects[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("not an article: a stylesheet (by its content)"),
+        "{rejects:?}"
+    );
+}
+
+#[test]
 fn a_run_never_reads_its_own_outputs_or_its_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "work/000.txt", &seed_text());

@@ -1,6 +1,7 @@
 mod conformance;
 mod copy_invariance;
 mod determinism;
+mod doc_yaml;
 mod export;
 mod fuzz_replay;
 mod hostile_inputs;

@@ -36,6 +36,54 @@ fn a_missing_pipeline_file_is_named() {
     );
 }
 
+/// Built-in stages whose config structs do not derive `JsonSchema` yet (their crates belong to
+/// work in progress: the export crate's layout, the plugin contract). Each must leave this list
+/// when its keys are documented; the test below fails if a listed stage is already documented.
+const KEYS_NOT_YET_DESCRIBED: [&str; 2] = ["export", "plugin"];
+
+#[test]
+fn every_key_of_every_built_in_stage_says_what_it_does() {
+    let registry = newspipe::registry();
+    let mut undocumented = Vec::new();
+    for factory in registry.iter() {
+        let keys = factory.config_keys();
+        let missing: Vec<String> = keys
+            .iter()
+            .filter(|key| {
+                key.description
+                    .as_deref()
+                    .is_none_or(|text| text.trim().is_empty())
+            })
+            .map(|key| format!("{}.{}", factory.name(), key.name))
+            .collect();
+        if KEYS_NOT_YET_DESCRIBED.contains(&factory.name()) {
+            assert!(
+                !missing.is_empty() || keys.is_empty(),
+                "`{}` documents its keys now: remove it from KEYS_NOT_YET_DESCRIBED",
+                factory.name()
+            );
+        } else {
+            undocumented.extend(missing);
+        }
+    }
+    assert!(
+        undocumented.is_empty(),
+        "config keys without a doc comment (add `/// …` on the field and \
+         `.describing_keys::<Config>()` on the factory): {undocumented:?}"
+    );
+
+    // The binary prints each description, indented, under its key.
+    let output = newspipe(&root(), &["stages"]);
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "    max_edit_distance: 2\n        Largest edit distance between two spellings of one surname"
+        ),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn stages_lists_keys_and_defaults() {
     let output = newspipe(&root(), &["stages"]);

@@ -4,6 +4,7 @@ use std::process::Command;
 
 mod build_plugins;
 mod fuzz;
+mod new_stage;
 mod train_ner;
 
 use anyhow::{bail, Context, Result};
@@ -21,6 +22,12 @@ struct Cli {
 enum Task {
     /// What CI runs: format check, clippy with warnings as errors, then every test.
     Ci,
+    /// Create a stage crate `crates/NAME` (config, stage, factory, a test) and wire it in: the
+    /// workspace, the registry in `crates/cli`, the conformance test. See CONTRIBUTING.md.
+    NewStage {
+        /// The stage's YAML name: lower-case letters, digits and hyphens (`word-floor`).
+        name: String,
+    },
     /// Build the example plugins (release) and print their library paths.
     BuildPlugins {
         /// Build in debug mode instead.
@@ -80,6 +87,17 @@ enum Task {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Task::Ci => ci(),
+        Task::NewStage { name } => {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .context("xtask lives in the workspace")?;
+            let dir = new_stage::new_stage(root, &name)?;
+            eprintln!(
+                "created {} and wired it in; next: CONTRIBUTING.md, \"Add a stage\"",
+                dir.display()
+            );
+            Ok(())
+        }
         Task::BuildPlugins { debug } => build_plugins::build_plugins(debug),
         Task::Bench { args } => {
             let library = build_plugins::passthrough_library()?;

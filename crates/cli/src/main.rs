@@ -41,7 +41,7 @@ Examples:
   newspipe run pipelines/news.yaml --threads 1  same output, one worker thread
   newspipe validate pipelines/*.yaml            check pipeline files without running them
   newspipe test pipelines/news.yaml             run the pipeline's tests and compare snapshots
-  newspipe stages                               list stages with their config keys and defaults
+  newspipe stages                               list stages with their config keys, defaults and what each does
   newspipe plugins inspect target/release/liboutlet_ownership.so   show what a plugin offers
 
 Logging is quiet by default: -v for progress details, -vv for debugging, or set RUST_LOG.")]
@@ -89,7 +89,7 @@ enum Command {
         #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
-    /// List the available stages, with their config keys and defaults.
+    /// List the available stages, with their config keys, defaults and what each key does.
     Stages,
     /// Work with plugin libraries.
     Plugins {
@@ -201,6 +201,9 @@ fn main() -> ExitCode {
                 say!("{}\n    {}", factory.name(), factory.summary());
                 for key in factory.config_keys() {
                     say!("    {}: {}", key.name, key.default);
+                    for line in key.description.iter().flat_map(|text| text.lines()) {
+                        say!("        {line}");
+                    }
                 }
                 say!("");
             }

@@ -147,7 +147,7 @@ impl Meta {
 }
 
 /// Why normalize cut a piece of the raw input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RemovedKind {
     /// Menus, "Skip to content", breadcrumbs.

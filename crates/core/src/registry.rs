@@ -44,17 +44,21 @@ impl BuildContext {
     }
 }
 
-/// One configuration key of a stage and its default, for `newspipe stages`.
+/// One configuration key of a stage, its default and what it does, for `newspipe stages`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfigKey {
     /// The key as written in YAML.
     pub name: String,
     /// Its default value (`null` when it has none).
     pub default: Value,
+    /// What the key does: the doc comment of its field in the config struct, when the stage
+    /// declared it with [`StageFactory::describing_keys`].
+    pub description: Option<String>,
 }
 
 type CheckFn = fn(&Value) -> Vec<ConfigIssue>;
 type DefaultsFn = fn() -> Value;
+type SchemaFn = fn() -> Value;
 type OutputsFn = fn(&Value, &BuildContext) -> Vec<PathBuf>;
 type BuildFn =
     Box<dyn Fn(&Value, &BuildContext) -> Result<StageInstance, BuildError> + Send + Sync>;
@@ -65,6 +69,7 @@ pub struct StageFactory {
     summary: &'static str,
     check: CheckFn,
     defaults: DefaultsFn,
+    schema: Option<SchemaFn>,
     build: BuildFn,
     rewrites_text: bool,
     annotates_text: bool,
@@ -87,6 +92,7 @@ impl StageFactory {
             summary,
             check: |value| parse_config::<C>(value).err().unwrap_or_default(),
             defaults: || serde_json::to_value(C::default()).unwrap_or(Value::Null),
+            schema: None,
             build: Box::new(move |value, cx| {
                 let config = parse_config::<C>(value).map_err(BuildError::Config)?;
                 build(config, cx)
@@ -95,6 +101,13 @@ impl StageFactory {
             annotates_text: false,
             outputs: None,
         }
+    }
+
+    /// Takes each config key's description from the doc comments of `C`, the stage's config
+    /// struct (through its JSON Schema), so `newspipe stages` says what every key does.
+    pub fn describing_keys<C: schemars::JsonSchema>(mut self) -> Self {
+        self.schema = Some(|| schemars::schema_for!(C).to_value());
+        self
     }
 
     /// Declares that the stage rewrites `text`: it must run before any stage that annotates
@@ -154,12 +167,22 @@ impl StageFactory {
         (self.check)(config)
     }
 
-    /// The config keys and their defaults.
+    /// The config keys with their defaults and descriptions, in the config struct's order.
     pub fn config_keys(&self) -> Vec<ConfigKey> {
+        let schema = self.schema.map(|schema| schema()).unwrap_or(Value::Null);
+        let description = |name: &str| {
+            schema["properties"][name]["description"]
+                .as_str()
+                .map(str::to_owned)
+        };
         match (self.defaults)() {
             Value::Object(map) => map
                 .into_iter()
-                .map(|(name, default)| ConfigKey { name, default })
+                .map(|(name, default)| ConfigKey {
+                    description: description(&name),
+                    name,
+                    default,
+                })
                 .collect(),
             _ => Vec::new(),
         }
@@ -213,9 +236,10 @@ mod tests {
     use serde::Deserialize;
     use serde_json::json;
 
-    #[derive(Debug, Default, Serialize, Deserialize)]
+    #[derive(Debug, Default, Serialize, Deserialize, schemars::JsonSchema)]
     #[serde(deny_unknown_fields, default)]
     struct UpperConfig {
+        /// Appended to the upper-cased text.
         suffix: String,
     }
 
@@ -243,7 +267,8 @@ mod tests {
             factory.config_keys(),
             [ConfigKey {
                 name: "suffix".into(),
-                default: json!("")
+                default: json!(""),
+                description: None,
             }]
         );
         let StageInstance::Document(stage) = factory
@@ -255,6 +280,17 @@ mod tests {
         let mut doc = Document::new("d", Default::default(), "hi".into());
         stage.process(&mut doc).unwrap();
         assert_eq!(doc.text, "HI!");
+    }
+
+    #[test]
+    fn key_descriptions_come_from_doc_comments() {
+        let keys = upper_factory()
+            .describing_keys::<UpperConfig>()
+            .config_keys();
+        assert_eq!(
+            keys[0].description.as_deref(),
+            Some("Appended to the upper-cased text.")
+        );
     }
 
     #[test]

@@ -4,7 +4,9 @@ use newspipe_core::ConfigIssue;
 use serde::{Deserialize, Serialize};
 
 /// A starting point for the near-duplicate pass; every parameter can still be set by hand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// Clean digital reposts: 2-word shingles, 128 permutations, candidates from Jaccard
@@ -17,7 +19,9 @@ pub enum Preset {
 }
 
 /// What to do with documents that are not their cluster's representative.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Keep every document and annotate it.
@@ -31,7 +35,7 @@ pub enum Action {
 const LSH_FLOOR: f64 = 0.2;
 
 /// `dedupe:` in a pipeline. Keys left out (or `null`) take the preset's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct DedupeConfig {
     /// `clean` (default) or `noisy`.

@@ -91,4 +91,5 @@ pub fn factory() -> StageFactory {
             Ok(StageInstance::corpus(Dedupe::new(params)))
         },
     )
+    .describing_keys::<DedupeConfig>()
 }

@@ -35,6 +35,7 @@
 mod calendar;
 mod canonical;
 mod claims;
+mod config;
 mod dates;
 mod entities;
 mod lexicon;
@@ -51,13 +52,14 @@ use newspipe_core::{StageFactory, StageInstance};
 
 pub use canonical::{CanonicalMap, EntityVariants, NameIndex, VariantUse};
 pub use claims::ClaimFound;
+pub use config::ExtractConfig;
 pub use dates::DateFound;
 pub use entities::Mention;
 pub use ner_train::{score_entities, train_ner, Scores, TrainConfig};
 pub use pipeline::{extract, Extraction};
 pub use quantities::QuantityFound;
 pub use quotes::QuoteFound;
-pub use stage::{ExtractConfig, ExtractStage, VARIANTS_KEY};
+pub use stage::{ExtractStage, VARIANTS_KEY};
 
 /// Registers the `extract` stage under its YAML name.
 pub fn factory() -> StageFactory {
@@ -66,5 +68,6 @@ pub fn factory() -> StageFactory {
         "entities, dates, quantities, quotes with speakers and claims; canonical names across the corpus",
         |config, _cx| Ok(StageInstance::corpus(ExtractStage::new(config))),
     )
+    .describing_keys::<ExtractConfig>()
     .annotating_text()
 }

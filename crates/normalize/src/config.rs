@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::html::ExtractorChoice;
 
 /// Configuration of the `normalize` stage; every key is optional.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NormalizeConfig {
     /// Main-article extractor for HTML pages: `auto`, `dom_smoothie` or `trafilatura`.
@@ -45,7 +45,7 @@ impl Default for NormalizeConfig {
 }
 
 /// Cross-page boilerplate: lines seen on many pages of one site.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SiteRepeatsConfig {
     /// Whether to look for them.
@@ -64,7 +64,7 @@ impl Default for SiteRepeatsConfig {
 }
 
 /// One extra boilerplate rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtraPattern {
     /// Regular expression matched against each lower-cased, folded line.

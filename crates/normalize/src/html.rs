@@ -34,7 +34,9 @@ pub trait HtmlExtractor: Send + Sync {
 }
 
 /// Which extractor the stage uses for HTML pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ExtractorChoice {
     /// `dom_smoothie` (a Readability.js port), with `trafilatura` for the pages it rejects or

@@ -73,5 +73,6 @@ pub fn factory() -> StageFactory {
             Ok(StageInstance::corpus(NormalizeStage::new(normalizer)))
         },
     )
+    .describing_keys::<NormalizeConfig>()
     .rewriting_text()
 }

@@ -87,7 +87,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Binary if the start has a known binary signature or many control bytes. A stray NUL in a
 /// scraped page does not make it binary.
-fn looks_binary(bytes: &[u8]) -> bool {
+pub(crate) fn looks_binary(bytes: &[u8]) -> bool {
     const SIGNATURES: [&[u8]; 8] = [
         b"\x89PNG",
         b"%PDF",

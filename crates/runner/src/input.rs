@@ -1,7 +1,7 @@
 //! Finding input files and turning their contents into documents (or named rejects).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use newspipe_config::InputFormat;
@@ -163,6 +163,152 @@ fn sniff(head: &[u8]) -> FileFormat {
         }
     }
     FileFormat::Text
+}
+
+/// How many leading bytes of a file decide what its content is.
+const CONTENT_HEAD: usize = 8192;
+
+/// What a file is, judged by its first bytes, when its extension says nothing (`.txt`, no
+/// extension, an unknown one) and the content is plainly not an article: `None` for anything
+/// that may be one (prose, HTML, JSON Lines where the format allows it). Only regular files
+/// are opened (a FIFO could block for ever); anything else, and a file that cannot be read,
+/// is left to the reader, which rejects it with the reason.
+pub fn not_an_article_by_content(path: &Path) -> Option<&'static str> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = File::open(path).ok()?;
+    let reader: Box<dyn Read> = if is_gzip(path) {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut head = Vec::with_capacity(CONTENT_HEAD);
+    reader
+        .take(CONTENT_HEAD as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    content_kind(&head, says_text(path))
+}
+
+/// Whether the extension (under any `.gz`) names plain text, where JSON Lines is not expected.
+fn says_text(path: &Path) -> bool {
+    let inner = if is_gzip(path) {
+        path.with_extension("")
+    } else {
+        path.to_path_buf()
+    };
+    inner.extension().is_some_and(|ext| {
+        let ext = ext.to_string_lossy().to_ascii_lowercase();
+        matches!(ext.as_str(), "txt" | "text" | "md")
+    })
+}
+
+/// The content test behind [`not_an_article_by_content`], on a file's first bytes: binary
+/// content, JSON (JSON Lines too, when the extension says plain text), a stylesheet or a script.
+fn content_kind(head: &[u8], says_text: bool) -> Option<&'static str> {
+    // As the reader judges it: a byte-order mark says text, whatever the bytes after it.
+    if encoding_rs::Encoding::for_bom(head).is_none() && crate::decode::looks_binary(head) {
+        return Some("binary content");
+    }
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    if looks_like_json(text) {
+        let json_lines = !says_text && sniff(text.as_bytes()) == FileFormat::Jsonl;
+        return (!json_lines).then_some("JSON data (not JSON Lines)");
+    }
+    if !looks_like_code(text) {
+        return None;
+    }
+    Some(if looks_like_css(text) {
+        "a stylesheet"
+    } else {
+        "a script"
+    })
+}
+
+/// JSON: the first value parses, or runs past the end of the head without a syntax error.
+fn looks_like_json(text: &str) -> bool {
+    if !text.starts_with(['{', '[']) {
+        return false;
+    }
+    let mut values = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    match values.next() {
+        Some(Ok(_)) => true,
+        Some(Err(err)) => err.is_eof(),
+        None => false,
+    }
+}
+
+/// Code rather than prose: most non-blank lines end like statements or blocks (`;`, `{`, `}`,
+/// a comment), and the text is dense with code punctuation (at least one `{`, `}`, `;` or `=`
+/// per 100 bytes), which prose never is, minified or not.
+fn looks_like_code(text: &str) -> bool {
+    let punctuation = text
+        .bytes()
+        .filter(|b| matches!(b, b'{' | b'}' | b';' | b'='))
+        .count();
+    if punctuation * 100 < text.len() {
+        return false;
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    if lines.is_empty() {
+        return false;
+    }
+    let code_lines = lines
+        .iter()
+        .filter(|line| {
+            line.ends_with([';', '{', '}', ','])
+                || line.ends_with("*/")
+                || line.starts_with("//")
+                || line.starts_with("/*")
+        })
+        .count();
+    code_lines * 2 > lines.len()
+}
+
+/// A stylesheet rather than a script: comments aside, it has rule blocks, every innermost
+/// block holds only `property: value` declarations, and no `=` or `function` appears outside
+/// attribute selectors (`[type=text]`), as they do in any script.
+fn looks_like_css(text: &str) -> bool {
+    let mut uncommented = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("/*") {
+        uncommented.push_str(&rest[..start]);
+        rest = rest[start + 2..]
+            .find("*/")
+            .map_or("", |end| &rest[start + 2 + end + 2..]);
+    }
+    uncommented.push_str(rest);
+    let blocks: Vec<&str> = uncommented
+        .split('{')
+        .skip(1)
+        .filter_map(|after| after.split_once('}').map(|(body, _)| body))
+        .filter(|body| !body.contains('{'))
+        .collect();
+    let declaration = |part: &str| {
+        part.split_once(':').is_some_and(|(name, _)| {
+            let name = name.trim();
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+    };
+    let outside_selectors: String = uncommented
+        .split('[')
+        .map(|part| part.split_once(']').map_or(part, |(_, after)| after))
+        .collect();
+    !blocks.is_empty()
+        && !outside_selectors.contains('=')
+        && !outside_selectors.contains("function")
+        && blocks.iter().all(|body| {
+            body.split(';')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .all(declaration)
+        })
 }
 
 /// Opens a file, transparently gunzipping `.gz`.
@@ -493,6 +639,58 @@ mod tests {
         assert_eq!(
             file_format(Path::new("a.html"), InputFormat::Text, b""),
             FileFormat::Text
+        );
+    }
+
+    #[test]
+    fn content_that_is_not_an_article_is_named() {
+        let kind = |head: &str, says_text| content_kind(head.as_bytes(), says_text);
+        let css = "/* site */\nbody { color: red; margin: 0 }\n.nav a:hover {\n  color: #333;\n}\n";
+        assert_eq!(kind(css, true), Some("a stylesheet"));
+        assert_eq!(
+            kind(".a{color:red}.b{margin:0 auto}", true),
+            Some("a stylesheet")
+        );
+        let script = "(function () {\n  var tracker = window.t || [];\n  tracker.push(1);\n})();\n";
+        assert_eq!(kind(script, true), Some("a script"));
+        let object_literal = "(function () {\n  var q = [];\n  q.push({ event: 'view' });\n})();\n";
+        assert_eq!(kind(object_literal, true), Some("a script"));
+        let attribute = "input[type=text] { border: 0; }\n";
+        assert_eq!(kind(attribute, true), Some("a stylesheet"));
+        assert_eq!(kind("var tracker = 1;\n", true), Some("a script"));
+        assert_eq!(
+            kind("{\"ads\": true}\n", true),
+            Some("JSON data (not JSON Lines)")
+        );
+        assert_eq!(
+            kind("[1, 2, {\"a\": ", false),
+            Some("JSON data (not JSON Lines)")
+        );
+        assert_eq!(
+            content_kind(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01", false),
+            Some("binary content")
+        );
+        // JSON Lines is read as such where the extension says nothing.
+        assert_eq!(kind("{\"id\": 1, \"text\": \"A.\"}\n", false), None);
+    }
+
+    #[test]
+    fn prose_and_pages_are_left_to_be_read() {
+        let kind = |head: &str| content_kind(head.as_bytes(), true);
+        assert_eq!(
+            kind("Ottawa said on Monday it is ready.\nThe minister agreed; talks go on.\n"),
+            None
+        );
+        assert_eq!(kind("[Reuters] Ottawa said on Monday it is ready.\n"), None);
+        assert_eq!(kind("{Updated} Ottawa said on Monday it is ready.\n"), None);
+        assert_eq!(
+            kind("<!DOCTYPE html><html><body><p>Hi; there.</p></body></html>"),
+            None
+        );
+        assert_eq!(kind(""), None);
+        assert_eq!(
+            content_kind("Le ministère a confirmé.".as_bytes(), true),
+            None
         );
     }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use newspipe_config::InputFormat;
 
-use crate::input::{display, is_gzip};
+use crate::input::{display, file_format, is_gzip, not_an_article_by_content, FileFormat};
 
 /// The extensions of files that never hold an article, with what such a file is.
 const NOT_ARTICLES: &str = include_str!("../data/not_articles.tsv");
@@ -37,8 +37,9 @@ pub struct Selection {
 /// Chooses the files to read among `listed` (from [`crate::discover`] on `input`): the files
 /// and folders in `never_read` (the run's outputs and pipeline file) are left out, and so, in
 /// `auto` format, are files whose extension says they are not articles (a stylesheet, a
-/// script, an image); such a file named as the whole input is kept, to be rejected with the
-/// reason instead of vanishing.
+/// script, an image), and files whose extension says nothing (`.txt`, none) but whose content
+/// is a stylesheet, a script, JSON or binary; such a file named as the whole input is kept, to
+/// be rejected with the reason instead of vanishing.
 pub fn select(
     input: &Path,
     listed: Vec<PathBuf>,
@@ -65,13 +66,22 @@ pub fn select(
             continue;
         }
         let not_article = (format == InputFormat::Auto)
-            .then(|| not_an_article(&path))
+            .then(|| {
+                not_an_article(&path)
+                    .map(|kind| (kind, "extension"))
+                    .or_else(|| {
+                        extension_says_nothing(&path)
+                            .then(|| not_an_article_by_content(&path))
+                            .flatten()
+                            .map(|kind| (kind, "content"))
+                    })
+            })
             .flatten();
         let refused = match not_article {
-            Some(kind) if named_alone => Some(format!(
-                "not an article: {kind} (by its extension); name a text, HTML or JSON Lines file, or set `input.format`"
+            Some((kind, by)) if named_alone => Some(format!(
+                "not an article: {kind} (by its {by}); name a text, HTML or JSON Lines file, or set `input.format`"
             )),
-            Some(kind) => {
+            Some((kind, _)) => {
                 *selection
                     .skipped
                     .entry(format!("not an article: {kind}"))
@@ -165,6 +175,13 @@ pub(crate) fn relative_id(root: &Path, path: &Path) -> String {
     };
     parts.push(display(stem));
     parts.join("/")
+}
+
+/// Whether the extension leaves the content open: not HTML or JSON Lines by name (`.txt`,
+/// no extension, an unknown one), so the content decides whether the file is an article.
+fn extension_says_nothing(path: &Path) -> bool {
+    let by_name_only = file_format(path, InputFormat::Auto, b"");
+    by_name_only == FileFormat::Text
 }
 
 /// What a file is when its extension (under any `.gz`) says it is not an article.

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Whether old reports are discounted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Reports much older than the corpus's newest consistent date are discounted.
@@ -15,7 +17,7 @@ pub enum Mode {
 }
 
 /// The `score-reliability` stage's configuration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReliabilityConfig {
     /// `current` (default) or `archival`.
@@ -54,7 +56,7 @@ impl Default for ReliabilityConfig {
 }
 
 /// Weights of the thirteen document signals (any non-negative numbers; only ratios matter).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Weights {
     /// Statements attributed to named people or organizations.
@@ -146,7 +148,7 @@ impl Default for Weights {
 }
 
 /// Weights of the terms of a claim's score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClaimWeights {
     /// The document's own score (without its corpus-relative signals).
@@ -174,7 +176,7 @@ impl Default for ClaimWeights {
 }
 
 /// Lowest score of each band.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Bands {
     /// From here up: `high`.
@@ -194,7 +196,7 @@ impl Default for Bands {
 
 /// The age discount of `current` mode: none within `grace_days` of the reference date, then
 /// halved every `half_life_days`, never below `floor`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Currency {
     /// Age in days with no discount.
@@ -220,7 +222,7 @@ impl Default for Currency {
 }
 
 /// Where sub-scores saturate. Rates are per 100 (or 1,000) words of text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Thresholds {
     /// Named attributions per 100 words that earn a full `attribution` score.

@@ -79,5 +79,6 @@ pub fn factory() -> StageFactory {
             Ok(StageInstance::corpus(stage))
         },
     )
+    .describing_keys::<ReliabilityConfig>()
     .annotating_text()
 }
