@@ -24,19 +24,24 @@
 //! **Output fields.** Whatever the plugin writes (usually under `extra`).
 
 mod adapter;
+mod check;
 mod library;
+mod stdio;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use newspipe_core::{BuildContext, BuildError, StageFactory, StageInstance};
 use newspipe_plugin_sdk::manifest::Manifest;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use check::{check_stage, schema_problems, StageCheck};
 pub use library::{open, Plugin};
+pub use stdio::{discard_plugin_output, stdout};
 
 /// The `plugin` stage's config.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PluginConfig {
     /// The plugin library (`.so`, `.dylib`, `.dll`), relative to the pipeline file. Required.
@@ -46,6 +51,51 @@ pub struct PluginConfig {
     /// The stage's own config, checked by the plugin.
     #[serde(default)]
     pub config: Value,
+    /// How long one call into the plugin (a chunk of up to 16 documents) may take, such as
+    /// `30s` or `2m`; past it, the chunk's documents are rejected and the instance discarded.
+    #[serde(default = "default_timeout", with = "duration_text")]
+    pub timeout: Duration,
+}
+
+impl Default for PluginConfig {
+    fn default() -> Self {
+        Self {
+            library: PathBuf::new(),
+            stage: String::new(),
+            config: Value::Null,
+            timeout: default_timeout(),
+        }
+    }
+}
+
+/// The default per-call time limit: generous for a model-backed stage, short enough that a
+/// hung plugin is noticed.
+fn default_timeout() -> Duration {
+    Duration::from_secs(60)
+}
+
+/// A duration written as text (`30s`, `1m 30s`, `500ms`), for the `timeout` key.
+mod duration_text {
+    use std::time::Duration;
+
+    use serde::{de::Error, Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(value: &Duration, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(&humantime::format_duration(*value).to_string())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(input)?;
+        let duration = humantime::parse_duration(&text).map_err(|err| {
+            D::Error::custom(format!(
+                "`{text}` is not a duration ({err}); write e.g. `30s` or `2m`"
+            ))
+        })?;
+        if duration.is_zero() {
+            return Err(D::Error::custom("the timeout must be longer than 0s"));
+        }
+        Ok(duration)
+    }
 }
 
 /// The `plugin` stage, for the registry.
@@ -59,7 +109,7 @@ pub fn factory() -> StageFactory {
 
 fn build(config: PluginConfig, cx: &BuildContext) -> Result<StageInstance, BuildError> {
     let plugin = open(&cx.resolve(&config.library)).map_err(BuildError::Setup)?;
-    let stage = adapter::PluginAdapter::new(plugin, &config.stage, &config.config)
+    let stage = adapter::PluginAdapter::new(plugin, &config.stage, &config.config, config.timeout)
         .map_err(BuildError::Setup)?;
     Ok(StageInstance::Document(Box::new(stage)))
 }

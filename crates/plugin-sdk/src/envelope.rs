@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 
 use newspipe_core::{Disposition, Document};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The envelope version this SDK reads and writes.
 pub const VERSION: u32 = 1;
@@ -188,6 +189,23 @@ fn check_version(v: u32) -> Result<(), String> {
             "envelope version {v}, expected {VERSION}; rebuild the plugin against this newspipe"
         ))
     }
+}
+
+/// The `id` of a returned document as a JSON object (empty when it has none, which
+/// [`reconcile`] then reports).
+pub fn id_of(doc: &Map<String, Value>) -> &str {
+    doc.get("id").and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Writes an input envelope of documents already cut down to the fields a stage reads.
+pub fn write_input_fields(docs: &[Map<String, Value>]) -> Vec<u8> {
+    /// The envelope, borrowing the documents.
+    #[derive(Serialize)]
+    struct FieldsRef<'a> {
+        v: u32,
+        docs: &'a [Map<String, Value>],
+    }
+    serde_json::to_vec(&FieldsRef { v: VERSION, docs }).expect("JSON values always serialize")
 }
 
 /// Matches an output envelope against the ids that went in: every input document must come back
