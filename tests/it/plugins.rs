@@ -940,3 +940,124 @@ fn validate_loads_plugins_and_checks_their_config() {
     let output = newspipe(dir.path(), &["validate", path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", transcript(&output));
 }
+
+#[test]
+fn the_reference_plugin_example_pipeline_validates_and_runs_as_it_is() {
+    // Built where the example pipeline looks for it, as `cargo xtask build-plugins` does.
+    let output = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "outlet-ownership"])
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", root().join("target"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", transcript(&output));
+    let pipeline = "examples/plugins/outlet-ownership/pipeline.yaml";
+    let output = newspipe(&root(), &["validate", pipeline]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let output = newspipe(&root(), &["run", pipeline, "-q"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let docs = read_jsonl(&root().join("out/outlet-ownership/documents.jsonl"));
+    assert_eq!(docs.len(), 5, "every seed");
+    let tagged: Vec<&Value> = docs
+        .iter()
+        .filter(|doc| !doc["extra"]["ownership"].is_null())
+        .collect();
+    assert_eq!(tagged.len(), 1, "{docs:?}");
+    assert_eq!(
+        tagged[0]["extra"]["ownership"]["owner"],
+        "Kyiv Independent LLC"
+    );
+    assert_eq!(tagged[0]["extra"]["ownership"]["matched_by"], "outlet");
+}
+
+/// The C example plugin compiled with the system C compiler (`$CC` or `cc`) and the flags of
+/// `cargo xtask build-plugins`, into a fresh folder; `None`, with a message, when there is no C
+/// compiler on a developer's machine. Under `CI` a missing compiler is a failure.
+fn c_example_plugin(dir: &Path) -> Option<PathBuf> {
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let library = dir.join(format!(
+        "{}word_count{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let compiled = Command::new(&compiler)
+        .args([
+            "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-fPIC", "-shared", "-I",
+        ])
+        .arg(root().join("crates/plugin-abi/include"))
+        .arg("-o")
+        .arg(&library)
+        .arg(root().join("examples/plugins/word-count/word_count.c"))
+        .output();
+    match compiled {
+        Ok(output) => {
+            assert!(output.status.success(), "{}", transcript(&output));
+            Some(library)
+        }
+        Err(err) => {
+            let message = format!("no C compiler (`{compiler}`: {err})");
+            assert!(std::env::var_os("CI").is_none(), "{message}: CI needs one");
+            eprintln!("skipping the C plugin test: {message}");
+            None
+        }
+    }
+}
+
+#[test]
+fn the_c_example_plugin_builds_and_runs_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(library) = c_example_plugin(dir.path()) else {
+        return;
+    };
+    let output = newspipe(
+        dir.path(),
+        &["plugins", "inspect", library.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(
+            "  words (document, reads text)\n      Counts the words of the text as extra.word_count.\n      writes: extra.word_count\n      min_words: 0\n"
+        ),
+        "{}",
+        transcript(&output)
+    );
+    let docs = [
+        json!({"id": "a", "text": "Three  little\nwords, \"quoted\" été 😀", "title": "T", "topic": "x"}),
+        json!({"id": "b\"q\\", "text": "one"}),
+        json!({"id": "c", "text": "Two words"}),
+    ];
+    let spec = json!({"library": library, "stage": "words", "config": {"min_words": 2}});
+    pipeline(dir.path(), &docs, spec, "fail");
+    let output = newspipe(dir.path(), &["validate", "pipeline.yaml"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let output = run(dir.path(), "2");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    assert_eq!(ids(&written), ["a", "c"]);
+    assert_eq!(written[0]["extra"], json!({"topic": "x", "word_count": 6}));
+    assert_eq!(
+        written[0]["meta"]["title"], "T",
+        "fields it did not read survive"
+    );
+    assert_eq!(written[0]["text"], docs[0]["text"]);
+    assert_eq!(written[1]["extra"]["word_count"], 2);
+    let dropped = read_jsonl(&dir.path().join("out/dropped.jsonl"));
+    assert_eq!(ids(&dropped), ["b\"q\\"]);
+    assert_eq!(dropped[0]["reason"], "fewer than 2 words");
+    assert_eq!(dropped[0]["stage"], "plugin:word-count/words");
+
+    // Its config is checked against its schema by `validate`, and by the plugin at run time.
+    let spec = json!({"library": library, "stage": "words", "config": {"min_word": 2}});
+    pipeline(dir.path(), &docs, spec, "fail");
+    let output = newspipe(dir.path(), &["validate", "pipeline.yaml"]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `min_words`?"));
+    let output = run(dir.path(), "1");
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("invalid config: unknown key (the stage's keys are: min_words)"),
+        "{}",
+        transcript(&output)
+    );
+}

@@ -1,16 +1,17 @@
 //! # newspipe-plugin-host
 //!
-//! **What it does.** Runs a stage from a plugin library (built with `newspipe-plugin-sdk`) as
-//! the `plugin` stage. Before any document is read it loads the library, checks its entry
-//! symbol, ABI version, table size and manifest, and creates a first instance with the stage's
-//! config, so a missing file, a library that is not a plugin, a version mismatch or a bad config
-//! stops the run with a message naming the plugin. During the run each chunk of 16 documents
-//! crosses as one JSON envelope on an instance no other thread is using; a plugin that panics
-//! fails that chunk's documents (they go to the rejects file, or stop the run with
-//! `on_error: fail`), and its instance is replaced. Output that is not valid JSON, or that loses
-//! or invents documents, fails the chunk instead of corrupting the output. Top-level document
-//! fields the plugin does not know (it was built against an older newspipe) are carried over.
-//! Libraries are never unloaded.
+//! **What it does.** Runs a stage from a plugin library (built with `newspipe-plugin-sdk`, or in
+//! C against `newspipe_plugin.h`; see docs/plugin-contract.md) as the `plugin` stage. Before any
+//! document is read it loads the library, checks its entry symbol, ABI version, table size and
+//! manifest (including what each stage declares it reads and writes), and creates a first
+//! instance with the stage's config, so a missing file, a library that is not a plugin, a
+//! version mismatch or a bad config stops the run with a message naming the plugin. During the
+//! run each chunk of 16 documents crosses as one JSON envelope to an instance living on its own
+//! thread, under the stage's `timeout`. Each kept document is the one that went in plus the
+//! fields the stage declared it writes; any other change rejects the document, naming the
+//! field. A call that fails as a whole (panic, error, broken envelope) is retried one document
+//! at a time; one that times out rejects its chunk and its instance is discarded. Libraries
+//! are never unloaded.
 //!
 //! **When to use it.** For a stage you wrote yourself; see the README's "Write a plugin".
 //!
@@ -18,10 +19,11 @@
 //! - plugin:
 //!     library: ../target/release/liboutlet_ownership.so   # relative to the pipeline file
 //!     stage: ownership
+//!     timeout: 30s                                         # per call; default 1m
 //!     config: { outlets: [ { name: Reuters, owner: Thomson Reuters } ] }
 //! ```
 //!
-//! **Output fields.** Whatever the plugin writes (usually under `extra`).
+//! **Output fields.** The fields the stage declares in `writes` (usually keys of `extra`).
 
 mod adapter;
 mod check;
@@ -125,11 +127,15 @@ pub fn describe(manifest: &Manifest) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let _ = writeln!(out, "{} {}", manifest.name, manifest.version);
-    let _ = writeln!(
-        out,
-        "  built with newspipe-plugin-sdk {}, {}, for {}",
-        manifest.sdk_version, manifest.rustc, manifest.target
-    );
+    if manifest.sdk_version == "unknown" {
+        let _ = writeln!(out, "  built without newspipe-plugin-sdk");
+    } else {
+        let _ = writeln!(
+            out,
+            "  built with newspipe-plugin-sdk {}, {}, for {}",
+            manifest.sdk_version, manifest.rustc, manifest.target
+        );
+    }
     let _ = writeln!(
         out,
         "  plugin ABI {}, codec {}, panic = {}",
@@ -143,10 +149,22 @@ pub fn describe(manifest: &Manifest) -> String {
     );
     let _ = writeln!(out, "stages:");
     for stage in &manifest.stages {
-        let reads_raw = if stage.reads_raw { ", reads raw" } else { "" };
-        let _ = writeln!(out, "  {} ({}{reads_raw})", stage.name, stage.kind);
+        let reads = match &stage.reads {
+            Some(fields) => format!(", reads {}", fields.join(", ")),
+            None if stage.reads_raw => ", reads raw".to_owned(),
+            None => String::new(),
+        };
+        let _ = writeln!(out, "  {} ({}{reads})", stage.name, stage.kind);
         if !stage.summary.is_empty() {
             let _ = writeln!(out, "      {}", stage.summary);
+        }
+        if let Some(writes) = &stage.writes {
+            let writes = if writes.is_empty() {
+                "nothing".to_owned()
+            } else {
+                writes.join(", ")
+            };
+            let _ = writeln!(out, "      writes: {writes}");
         }
         if let Some(Value::Object(keys)) = stage.config_schema.get("properties") {
             for (key, schema) in keys {

@@ -156,7 +156,11 @@ impl Declared {
     ) -> Result<Document, String> {
         let mut merged = to_map(original);
         for (field, value) in returned {
-            if field == "id" || !self.sends(&field) {
+            if field == "id" {
+                continue;
+            }
+            if !self.sends(&field) {
+                self.take_blind_writes(&mut merged, field, value);
                 continue;
             }
             let whole = self
@@ -221,6 +225,37 @@ impl Declared {
             );
         }
         Ok(merged)
+    }
+}
+
+impl Declared {
+    /// Takes what the stage declares it writes into a field it was not sent (it writes
+    /// `extra.word_count` without reading `extra`): the declared keys, or the whole field;
+    /// anything else it returned for that field is ignored, since it never saw the field.
+    fn take_blind_writes(&self, merged: &mut Map<String, Value>, field: String, value: Value) {
+        let mut keys = Vec::new();
+        for write in self.writes.iter().filter(|write| write.field == field) {
+            match &write.key {
+                None => {
+                    merged.insert(field, value);
+                    return;
+                }
+                Some(key) => keys.push(key.as_str()),
+            }
+        }
+        let Value::Object(returned) = value else {
+            return;
+        };
+        for (key, value) in returned {
+            if keys.contains(&key.as_str()) {
+                let target = merged
+                    .entry(field.clone())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                if let Value::Object(target) = target {
+                    target.insert(key, value);
+                }
+            }
+        }
     }
 }
 
@@ -358,6 +393,22 @@ mod tests {
             )
             .unwrap();
         assert_eq!(merged.meta.title.as_deref(), Some("Headline"));
+    }
+
+    #[test]
+    fn declared_writes_into_a_field_not_read_are_kept_and_nothing_else() {
+        let d = declared(json!(["extra.word_count"]), json!(["text"])).unwrap();
+        let merged = d
+            .merge(
+                &original(),
+                returned(json!({"id": "a", "extra": {"word_count": 1, "topic": "x"}})),
+            )
+            .unwrap();
+        assert_eq!(merged.extra["word_count"], 1);
+        assert_eq!(
+            merged.extra["topic"], "energy",
+            "not declared, not seen: unchanged"
+        );
     }
 
     #[test]

@@ -440,7 +440,6 @@ static void words_free_buf(NpBuf buf) { free(buf.ptr); }
 
 static const char MANIFEST[] =
     "{\"name\":\"word-count\",\"version\":\"0.1.0\",\"abi\":1,\"codec\":\"json\","
-    "\"sdk_version\":\"none (plain C)\",\"rustc\":\"none (plain C)\","
     "\"stages\":[{\"name\":\"words\","
     "\"summary\":\"Counts the words of the text as extra.word_count.\","
     "\"reads\":[\"text\"],\"writes\":[\"extra.word_count\"],"
