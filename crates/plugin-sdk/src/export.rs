@@ -102,7 +102,7 @@ impl<S: PluginStage> ErasedStage for S {
     fn process_envelope(&self, input: &[u8]) -> Result<Vec<u8>, String> {
         let mut docs = envelope::read_input(input)?.docs;
         let results = DocumentStage::process_chunk(self, &mut docs);
-        envelope::write_output(&docs, results)
+        envelope::write_output(&docs, results, S::WRITES)
     }
 
     fn metrics_json(&self) -> Value {

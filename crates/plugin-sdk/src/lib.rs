@@ -34,6 +34,9 @@
 //!     const NAME: &'static str = "shout";
 //!     const SUMMARY: &'static str = "Upper-cases the text.";
 //!     type Config = ShoutConfig;
+//!     // What it changes; the host keeps every other field. Rewriting `text` means it must
+//!     // run before any stage that annotates text (`validate` checks).
+//!     const WRITES: &'static [&'static str] = &["text"];
 //!     fn new(config: ShoutConfig) -> Result<Self, StageError> { Ok(Shout(config)) }
 //! }
 //!
