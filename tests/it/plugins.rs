@@ -244,7 +244,7 @@ fn documents_a_plugin_drops_are_recorded() {
     for record in &dropped {
         let i: usize = record["id"].as_str().unwrap()[1..].parse().unwrap();
         assert_eq!(i % 3, 2, "{record}");
-        assert_eq!(record["stage"], "plugin");
+        assert_eq!(record["stage"], "plugin:outlet-ownership/ownership");
         assert_eq!(record["reason"], "outlet not in the ownership list");
     }
 }
@@ -269,7 +269,10 @@ fn inspect_prints_the_manifest() {
     let manifest: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(manifest["abi"], 1);
     assert_eq!(manifest["panic_unwind"], true);
-    assert_eq!(manifest["document_fields"][0], "id");
+    assert_eq!(
+        manifest["stages"][0]["writes"],
+        json!(["meta.outlet", "extra.ownership"])
+    );
     assert_eq!(
         manifest["stages"][0]["config_schema"]["properties"]["unmatched"]["default"],
         "keep"
@@ -381,7 +384,7 @@ fn a_plugin_that_cannot_start_stops_the_run_before_any_work() {
 }
 
 #[test]
-fn a_panicking_plugin_rejects_its_chunk_and_the_run_goes_on() {
+fn a_panicking_plugin_rejects_only_the_document_at_fault_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let mut docs = numbered(40);
     docs[20]["text"] = json!("This one says PANIC.");
@@ -389,19 +392,17 @@ fn a_panicking_plugin_rejects_its_chunk_and_the_run_goes_on() {
     pipeline(dir.path(), &docs, stage.clone(), "continue");
     let output = run(dir.path(), "2");
     assert!(output.status.success(), "{}", transcript(&output));
-    // Chunks are 16 documents: d16..d31 go down with d20.
+    // The chunk d16..d31 panics as a whole; sent again one document at a time, only d20 does.
     let rejects = read_jsonl(&dir.path().join("out/rejects.jsonl"));
-    let expected: Vec<String> = (16..32).map(|i| format!("d{i}")).collect();
-    assert_eq!(ids(&rejects), expected);
-    for reject in &rejects {
-        assert_eq!(
-            reject["reason"],
-            "plugin `fixture-panics` stage `panic` panicked: the fixture panicked on the chunk holding `d20`"
-        );
-    }
+    assert_eq!(ids(&rejects), ["d20"]);
+    assert_eq!(
+        rejects[0]["reason"],
+        "plugin `fixture-panics` stage `panic` panicked: the fixture panicked on the chunk holding `d20`"
+    );
+    assert_eq!(rejects[0]["stage"], "plugin:fixture-panics/panic");
     let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
-    assert_eq!(written.len(), 24);
-    // The chunk after the panic ran on a fresh instance.
+    assert_eq!(written.len(), 39);
+    // Every call after a panic ran on a fresh instance.
     assert!(written.iter().all(|doc| doc["extra"]["survived"] == true));
 
     let output = {
@@ -651,5 +652,412 @@ fn plugin_boundary_cost() {
          {:.1} µs per document at the boundary (+{:.0}%)",
         (with - without) / 4000.0 * 1e6,
         (with / without - 1.0) * 100.0
+    );
+}
+
+/// Runs a stage of the bare-ABI fixture over `docs` and returns the run and its rejects.
+fn run_raw_fixture(
+    dir: &Path,
+    stage: &str,
+    docs: &[Value],
+    extra: Value,
+) -> (std::process::Output, Vec<Value>) {
+    let mut spec = json!({"library": library("fixture-raw"), "stage": stage});
+    spec.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().cloned().unwrap_or_default());
+    pipeline(dir, docs, spec, "continue");
+    let output = run(dir, "2");
+    let rejects = read_jsonl(&dir.join("out/rejects.jsonl"));
+    (output, rejects)
+}
+
+#[test]
+fn a_change_outside_the_declared_fields_rejects_the_document_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = vec![json!({"id": "a", "text": "Body.", "title": "Headline"})];
+    let (output, rejects) = run_raw_fixture(dir.path(), "undeclared", &docs, json!({}));
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert_eq!(ids(&rejects), ["a"]);
+    assert_eq!(
+        rejects[0]["reason"],
+        "plugin `fixture-raw` stage `undeclared`: changed `meta.title`, which its stage does not \
+         declare in `writes`: declare it in the manifest, or return the field unchanged (or leave it out)"
+    );
+}
+
+#[test]
+fn a_declared_write_keeps_every_other_field_and_extra_key() {
+    let dir = tempfile::tempdir().unwrap();
+    // `old-model` returns `extra` holding only what it got plus `seen`; `topic` and `meta` went
+    // in and must come out, and `seen` (declared) must not be overwritten by the host.
+    let docs = vec![json!({"id": "a", "text": "Body.", "title": "Headline", "topic": "energy"})];
+    let (output, rejects) = run_raw_fixture(dir.path(), "old-model", &docs, json!({}));
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert!(rejects.is_empty(), "{rejects:?}");
+    let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    assert_eq!(
+        written[0]["extra"],
+        json!({"seen": true, "topic": "energy"})
+    );
+    assert_eq!(written[0]["meta"]["title"], "Headline");
+}
+
+/// A pipeline with `extract` and the text-rewriting fixture, in the order given.
+fn text_rewrite_pipeline(dir: &Path, plugin_first: bool) -> PathBuf {
+    let docs = [json!({"id": "a", "text": "On 6 March 2025 the ministry said 40 people left."})];
+    let input: String = docs.iter().map(|doc| format!("{doc}\n")).collect();
+    fs::write(dir.join("input.jsonl"), input).unwrap();
+    let plugin = format!(
+        "  - plugin: {}\n",
+        json!({"library": library("fixture-raw"), "stage": "rewrite-text"})
+    );
+    let extract = "  - extract: {}\n";
+    let stages = if plugin_first {
+        format!("{plugin}{extract}")
+    } else {
+        format!("{extract}{plugin}")
+    };
+    let path = dir.join("pipeline.yaml");
+    fs::write(
+        &path,
+        format!("input:\n  path: input.jsonl\nstages:\n{stages}  - export:\n      jsonl: out/documents.jsonl\n"),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn a_plugin_that_rewrites_text_after_annotations_is_refused_by_validate_and_rejected_by_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = text_rewrite_pipeline(dir.path(), false);
+    let output = newspipe(dir.path(), &["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "stages[1]: plugin `fixture-raw` stage `rewrite-text` rewrites `text` after `extract` annotated it"
+        ),
+        "{stderr}"
+    );
+    // A run that goes ahead anyway rejects the annotated document instead of corrupting it.
+    let output = run(dir.path(), "1");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let rejects = read_jsonl(&dir.path().join("out/rejects.jsonl"));
+    assert_eq!(ids(&rejects), ["a"]);
+    assert!(
+        rejects[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("rewrote `text` of a document that already has annotations"),
+        "{rejects:?}"
+    );
+
+    // Before extract, the same plugin is fine and its text is what extract annotates.
+    let path = text_rewrite_pipeline(dir.path(), true);
+    let output = newspipe(dir.path(), &["validate", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let output = run(dir.path(), "1");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    assert_eq!(
+        written[0]["text"],
+        "ON 6 MARCH 2025 THE MINISTRY SAID 40 PEOPLE LEFT."
+    );
+}
+
+#[test]
+fn a_call_past_its_timeout_rejects_its_chunk_and_the_run_goes_on_or_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = numbered(40);
+    docs[20]["text"] = json!("This one says SLEEP.");
+    // Built before the clock starts.
+    library("fixture-raw");
+    let started = std::time::Instant::now();
+    let (output, rejects) =
+        run_raw_fixture(dir.path(), "sleep", &docs, json!({"timeout": "500ms"}));
+    assert!(output.status.success(), "{}", transcript(&output));
+    // The sleeping call is abandoned, not waited for.
+    assert!(started.elapsed() < std::time::Duration::from_millis(2900));
+    let expected: Vec<String> = (16..32).map(|i| format!("d{i}")).collect();
+    assert_eq!(ids(&rejects), expected, "only the chunk that timed out");
+    assert_eq!(
+        rejects[0]["reason"],
+        "plugin `fixture-raw` stage `sleep` took longer than its timeout of 500ms on this chunk \
+         of 16 documents; the instance was discarded"
+    );
+    assert_eq!(
+        read_jsonl(&dir.path().join("out/documents.jsonl")).len(),
+        24,
+        "the chunks after it ran on a fresh instance"
+    );
+
+    let spec = json!({"library": library("fixture-raw"), "stage": "sleep", "timeout": "500ms"});
+    pipeline(dir.path(), &docs, spec, "fail");
+    fs::remove_dir_all(dir.path().join("out")).unwrap();
+    let output = run(dir.path(), "2");
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert_nothing_written(dir.path(), "timeout");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("took longer than its timeout"));
+}
+
+#[test]
+fn a_bad_timeout_is_reported_by_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = json!({"library": library("fixture-raw"), "stage": "sleep", "timeout": "soon"});
+    let path = pipeline(dir.path(), &numbered(1), spec, "continue");
+    let output = newspipe(dir.path(), &["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("`soon` is not a duration"),
+        "{}",
+        transcript(&output)
+    );
+}
+
+#[test]
+fn one_bad_document_rejects_that_document_not_its_chunk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut docs = numbered(20);
+    docs[3]["text"] = json!("This one is BAD.");
+    let (output, rejects) = run_raw_fixture(dir.path(), "fail-chunk", &docs, json!({}));
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert_eq!(ids(&rejects), ["d03"]);
+    assert_eq!(
+        rejects[0]["reason"],
+        "plugin `fixture-raw` stage `fail-chunk` failed: a document of this chunk says BAD"
+    );
+    assert_eq!(rejects[0]["stage"], "plugin:fixture-raw/fail-chunk");
+    assert_eq!(
+        read_jsonl(&dir.path().join("out/documents.jsonl")).len(),
+        19
+    );
+}
+
+#[test]
+fn a_plugin_that_fails_every_document_ends_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs: Vec<Value> = (0..20)
+        .map(|i| json!({"id": format!("d{i:02}"), "text": "BAD"}))
+        .collect();
+    let (output, rejects) = run_raw_fixture(dir.path(), "fail-chunk", &docs, json!({}));
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert_eq!(rejects.len(), 20);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "plugin `fixture-raw` stage `fail-chunk` failed on every one of the 20 documents it \
+             was given; they are in the rejects file. The first reason: plugin `fixture-raw` \
+             stage `fail-chunk` failed: a document of this chunk says BAD"
+        ),
+        "{stderr}"
+    );
+    // A stage that fails only some documents says nothing more than the rejects file.
+    let mut docs = numbered(20);
+    docs[3]["text"] = json!("BAD");
+    let (output, _) = run_raw_fixture(dir.path(), "fail-chunk", &docs, json!({}));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("every one"));
+}
+
+#[test]
+fn what_a_plugin_prints_stays_off_stdout_and_quiet_runs_discard_it() {
+    let dir = tempfile::tempdir().unwrap();
+    pipeline(
+        dir.path(),
+        &numbered(3),
+        json!({"library": library("fixture-raw"), "stage": "noisy"}),
+        "continue",
+    );
+    let output = newspipe(dir.path(), &["run", "pipeline.yaml"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert!(output.stdout.is_empty(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("noisy plugin on stdout"), "{stderr}");
+    assert!(stderr.contains("plugins: read 3, written 3"), "{stderr}");
+
+    let output = newspipe(dir.path(), &["run", "pipeline.yaml", "-q"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert!(output.stdout.is_empty(), "{}", transcript(&output));
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("on stdout"),
+        "{}",
+        transcript(&output)
+    );
+
+    let output = newspipe(dir.path(), &["validate", "pipeline.yaml"]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "pipeline.yaml: ok (2 stages: plugin → export)\n"
+    );
+}
+
+#[test]
+fn validate_loads_plugins_and_checks_their_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "missing library",
+            json!({"library": "plugins/libmissing.so", "stage": "ownership"}),
+            "plugin library `",
+        ),
+        (
+            "unknown stage",
+            json!({"library": library("outlet-ownership"), "stage": "owner"}),
+            "has no stage `owner`; it has: ownership",
+        ),
+        (
+            "misspelled config key",
+            json!({"library": library("outlet-ownership"), "stage": "ownership",
+                   "config": {"outlets": [], "unmached": "drop"}}),
+            "unknown key `config.unmached`: did you mean `unmatched`?",
+        ),
+        (
+            "wrong config type",
+            json!({"library": library("outlet-ownership"), "stage": "ownership",
+                   "config": {"outlets": "Reuters"}}),
+            "`config.outlets` is a string, but the stage expects a list",
+        ),
+    ];
+    for (name, stage, expected) in cases {
+        let path = pipeline(dir.path(), &numbered(1), stage, "continue");
+        let output = newspipe(dir.path(), &["validate", path.to_str().unwrap()]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{name}: {}",
+            transcript(&output)
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+        assert!(output.stdout.is_empty(), "{name}: {}", transcript(&output));
+    }
+    let path = pipeline(
+        dir.path(),
+        &numbered(1),
+        ownership_stage("keep"),
+        "continue",
+    );
+    let output = newspipe(dir.path(), &["validate", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", transcript(&output));
+}
+
+#[test]
+fn the_reference_plugin_example_pipeline_validates_and_runs_as_it_is() {
+    // Built where the example pipeline looks for it, as `cargo xtask build-plugins` does.
+    let output = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "outlet-ownership"])
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", root().join("target"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", transcript(&output));
+    let pipeline = "examples/plugins/outlet-ownership/pipeline.yaml";
+    let output = newspipe(&root(), &["validate", pipeline]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let output = newspipe(&root(), &["run", pipeline, "-q"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let docs = read_jsonl(&root().join("out/outlet-ownership/documents.jsonl"));
+    assert_eq!(docs.len(), 5, "every seed");
+    let tagged: Vec<&Value> = docs
+        .iter()
+        .filter(|doc| !doc["extra"]["ownership"].is_null())
+        .collect();
+    assert_eq!(tagged.len(), 1, "{docs:?}");
+    assert_eq!(
+        tagged[0]["extra"]["ownership"]["owner"],
+        "Kyiv Independent LLC"
+    );
+    assert_eq!(tagged[0]["extra"]["ownership"]["matched_by"], "outlet");
+}
+
+/// The C example plugin compiled with the system C compiler (`$CC` or `cc`) and the flags of
+/// `cargo xtask build-plugins`, into a fresh folder; `None`, with a message, when there is no C
+/// compiler on a developer's machine. Under `CI` a missing compiler is a failure.
+fn c_example_plugin(dir: &Path) -> Option<PathBuf> {
+    let compiler = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let library = dir.join(format!(
+        "{}word_count{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    let compiled = Command::new(&compiler)
+        .args([
+            "-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-fPIC", "-shared", "-I",
+        ])
+        .arg(root().join("crates/plugin-abi/include"))
+        .arg("-o")
+        .arg(&library)
+        .arg(root().join("examples/plugins/word-count/word_count.c"))
+        .output();
+    match compiled {
+        Ok(output) => {
+            assert!(output.status.success(), "{}", transcript(&output));
+            Some(library)
+        }
+        Err(err) => {
+            let message = format!("no C compiler (`{compiler}`: {err})");
+            assert!(std::env::var_os("CI").is_none(), "{message}: CI needs one");
+            eprintln!("skipping the C plugin test: {message}");
+            None
+        }
+    }
+}
+
+#[test]
+fn the_c_example_plugin_builds_and_runs_through_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(library) = c_example_plugin(dir.path()) else {
+        return;
+    };
+    let output = newspipe(
+        dir.path(),
+        &["plugins", "inspect", library.to_str().unwrap()],
+    );
+    assert!(output.status.success(), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(
+            "  words (document, reads text)\n      Counts the words of the text as extra.word_count.\n      writes: extra.word_count\n      min_words: 0\n"
+        ),
+        "{}",
+        transcript(&output)
+    );
+    let docs = [
+        json!({"id": "a", "text": "Three  little\nwords, \"quoted\" été 😀", "title": "T", "topic": "x"}),
+        json!({"id": "b\"q\\", "text": "one"}),
+        json!({"id": "c", "text": "Two words"}),
+    ];
+    let spec = json!({"library": library, "stage": "words", "config": {"min_words": 2}});
+    pipeline(dir.path(), &docs, spec, "fail");
+    let output = newspipe(dir.path(), &["validate", "pipeline.yaml"]);
+    assert!(output.status.success(), "{}", transcript(&output));
+    let output = run(dir.path(), "2");
+    assert!(output.status.success(), "{}", transcript(&output));
+    let written = read_jsonl(&dir.path().join("out/documents.jsonl"));
+    assert_eq!(ids(&written), ["a", "c"]);
+    assert_eq!(written[0]["extra"], json!({"topic": "x", "word_count": 6}));
+    assert_eq!(
+        written[0]["meta"]["title"], "T",
+        "fields it did not read survive"
+    );
+    assert_eq!(written[0]["text"], docs[0]["text"]);
+    assert_eq!(written[1]["extra"]["word_count"], 2);
+    let dropped = read_jsonl(&dir.path().join("out/dropped.jsonl"));
+    assert_eq!(ids(&dropped), ["b\"q\\"]);
+    assert_eq!(dropped[0]["reason"], "fewer than 2 words");
+    assert_eq!(dropped[0]["stage"], "plugin:word-count/words");
+
+    // Its config is checked against its schema by `validate`, and by the plugin at run time.
+    let spec = json!({"library": library, "stage": "words", "config": {"min_word": 2}});
+    pipeline(dir.path(), &docs, spec, "fail");
+    let output = newspipe(dir.path(), &["validate", "pipeline.yaml"]);
+    assert_eq!(output.status.code(), Some(2), "{}", transcript(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `min_words`?"));
+    let output = run(dir.path(), "1");
+    assert_eq!(output.status.code(), Some(1), "{}", transcript(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("invalid config: unknown key (the stage's keys are: min_words)"),
+        "{}",
+        transcript(&output)
     );
 }

@@ -5,6 +5,7 @@ use std::process::Command;
 mod build_plugins;
 mod fuzz;
 mod new_stage;
+mod plugin_header;
 mod train_ner;
 
 use anyhow::{bail, Context, Result};
@@ -34,6 +35,9 @@ enum Task {
         #[arg(long)]
         debug: bool,
     },
+    /// Write the plugin ABI's C header, crates/plugin-abi/include/newspipe_plugin.h, from the
+    /// Rust types (cbindgen).
+    PluginHeader,
     /// Benchmark each stage and the whole default pipeline (release build); see `--help`.
     #[command(disable_help_flag = true)]
     Bench {
@@ -99,6 +103,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Task::BuildPlugins { debug } => build_plugins::build_plugins(debug),
+        Task::PluginHeader => plugin_header::write_header(),
         Task::Bench { args } => {
             let library = build_plugins::passthrough_library()?;
             let mut all = vec!["--plugin".to_owned(), library];

@@ -22,7 +22,8 @@ macro_rules! say_raw {
 /// Writes to stdout; exits quietly (status 0) when the reader has gone away, and with status 1
 /// on any other write error.
 fn write_stdout(text: std::fmt::Arguments<'_>) {
-    let mut stdout = std::io::stdout().lock();
+    // Plugins' own prints never reach it (see `newspipe_plugin_host::stdout`).
+    let mut stdout = newspipe_plugin_host::stdout();
     if let Err(err) = stdout.write_fmt(text).and_then(|()| stdout.flush()) {
         if err.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
@@ -129,6 +130,9 @@ fn main() -> ExitCode {
                 }
             };
             stop_on_signals();
+            if quiet {
+                newspipe_plugin_host::discard_plugin_output();
+            }
             let options = RunOptions {
                 threads: threads.map(usize::from),
                 progress: !quiet,
@@ -158,6 +162,14 @@ fn main() -> ExitCode {
             for path in pipelines {
                 match newspipe_config::load(&path, &registry) {
                     Ok(pipeline) => {
+                        let problems = plugin_problems(&pipeline, &registry);
+                        if !problems.is_empty() {
+                            for problem in problems {
+                                eprintln!("error: {}: {problem}", path.display());
+                            }
+                            failed = true;
+                            continue;
+                        }
                         say!(
                             "{}: ok ({} stages: {})",
                             path.display(),
@@ -226,6 +238,58 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Loads every plugin stage of a pipeline, as a run would, and returns what is wrong with it:
+/// a library that does not load, a stage it does not have, a `config:` that does not fit the
+/// stage's `config_schema`, or a plugin that rewrites `text` after a stage annotated it (or
+/// annotates it before a stage rewrites it).
+fn plugin_problems(
+    pipeline: &newspipe_config::Pipeline,
+    registry: &newspipe_core::Registry,
+) -> Vec<String> {
+    let cx = newspipe_core::BuildContext {
+        base_dir: pipeline.base_dir.clone(),
+        pipeline: pipeline.name.clone(),
+    };
+    let mut problems = Vec::new();
+    // The first stage that annotates text, and whether it is a plugin.
+    let mut annotator: Option<(String, bool)> = None;
+    for (index, spec) in pipeline.stages.iter().enumerate() {
+        let is_plugin = spec.name == "plugin";
+        let (label, rewrites, annotates) = if is_plugin {
+            let check = newspipe_plugin_host::check_stage(&spec.config, &cx);
+            for problem in &check.problems {
+                problems.push(format!(
+                    "stages[{index}].plugin ({}): {problem}",
+                    check.label
+                ));
+            }
+            (check.label, check.rewrites_text, check.annotates_text)
+        } else {
+            match registry.get(&spec.name) {
+                Some(factory) => (
+                    format!("`{}`", spec.name),
+                    factory.rewrites_text(),
+                    factory.annotates_text(),
+                ),
+                None => continue,
+            }
+        };
+        if let Some((first, first_is_plugin)) = &annotator {
+            // Built-in pairs are already checked when the pipeline loads.
+            if rewrites && (is_plugin || *first_is_plugin) {
+                problems.push(format!(
+                    "stages[{index}]: {label} rewrites `text` after {first} annotated it: every \
+                     annotation offset would point into the wrong text; move it before {first}"
+                ));
+            }
+        }
+        if annotates && annotator.is_none() {
+            annotator = Some((label, is_plugin));
+        }
+    }
+    problems
 }
 
 /// Runs the tests of every pipeline; prints each result and the failures with their diffs.

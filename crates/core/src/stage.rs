@@ -69,6 +69,13 @@ pub trait DocumentStage: Send + Sync {
     /// Processes one document in place. An error rejects only this document.
     fn process(&self, doc: &mut Document) -> Result<Disposition, StageError>;
 
+    /// The name the run's records (rejects, dropped, stats) give this stage when its YAML name
+    /// alone cannot tell it apart: a plugin stage names its plugin and stage, so two plugin
+    /// stages in one pipeline stay distinct. `None` (the default) keeps the YAML name.
+    fn record_name(&self) -> Option<String> {
+        None
+    }
+
     /// Processes a fixed-size chunk of a batch; the runner always cuts chunks the same way,
     /// whatever the thread count. Stages with a per-call cost (plugins) override this.
     ///

@@ -53,7 +53,7 @@ pub const NP_LOG_DEBUG: u32 = 4;
 pub const NP_LOG_TRACE: u32 = 5;
 
 /// Borrowed UTF-8 bytes, valid only during the call they are passed to (or `'static` for the
-/// manifest).
+/// manifest). Not NUL-terminated: always use `len`. Passed by value.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NpStr {
@@ -63,8 +63,10 @@ pub struct NpStr {
     pub len: usize,
 }
 
-/// Bytes owned by the side that allocated them; the receiver hands them back to the owner's
-/// `free_buf`.
+/// Bytes a plugin allocated and hands to the host through an out-parameter. The host passes
+/// every out-parameter zeroed (`ptr` null), reads `len` bytes, and gives each buffer whose
+/// `ptr` the plugin set back to the plugin's `free_buf` exactly once, whatever the status, so
+/// host and plugin may use different allocators. `cap` is the plugin's own bookkeeping.
 #[repr(C)]
 #[derive(Debug)]
 pub struct NpBuf {
@@ -108,7 +110,9 @@ pub struct NpHostApi {
 pub type InitFn = unsafe extern "C" fn(host: *const NpHostApi) -> u32;
 
 /// Creates an instance of the stage named `stage` from its JSON `config`. On [`NP_OK`],
-/// `*out_instance` is set; otherwise `*out_err` holds the message.
+/// `*out_instance` is set (not null); otherwise `*out_err` holds the message. May be called at
+/// any time during a run (a new instance replaces one that panicked or timed out), each time
+/// from a new thread, possibly while other instances are busy.
 pub type CreateFn = unsafe extern "C" fn(
     stage: NpStr,
     config_json: NpStr,
@@ -116,8 +120,10 @@ pub type CreateFn = unsafe extern "C" fn(
     out_err: *mut NpBuf,
 ) -> u32;
 
-/// Processes one input envelope. On [`NP_OK`], `*out` holds the output envelope; otherwise
-/// `*out_err` holds the message.
+/// Processes one input envelope (`batch`, borrowed for the call). On [`NP_OK`], `*out` holds
+/// the output envelope; otherwise `*out_err` holds the message. Called on the thread that
+/// created the instance, never twice at once on one instance; other instances of the same
+/// stage run on other threads at the same time.
 pub type ProcessFn = unsafe extern "C" fn(
     instance: *mut c_void,
     batch: NpStr,
@@ -129,7 +135,7 @@ pub type ProcessFn = unsafe extern "C" fn(
 pub type FinishFn =
     unsafe extern "C" fn(instance: *mut c_void, out: *mut NpBuf, out_err: *mut NpBuf) -> u32;
 
-/// Frees an instance. It must not be used afterwards.
+/// Frees an instance, on the thread that created it. It is not used afterwards.
 pub type DestroyFn = unsafe extern "C" fn(instance: *mut c_void);
 
 /// Frees a buffer the plugin handed out.

@@ -1,12 +1,25 @@
 //! A plugin stage as a [`DocumentStage`]: each chunk the runner hands over crosses the boundary
-//! as one JSON envelope, on an instance no other thread is using.
+//! as one JSON envelope, on an instance no other thread is using, under a time limit.
+//!
+//! Every instance lives on a thread of its own: `create`, `process`, `finish` and `destroy` of
+//! one instance are all called there, one at a time. The worker that needs a chunk processed
+//! sends it over and waits at most the stage's `timeout`. When the time is up, that chunk's
+//! documents are rejected and the instance is abandoned: its thread stays blocked inside the
+//! plugin (no thread can be killed safely), and when the call does return, the thread throws
+//! the answer away, destroys the instance and ends. A call that never returns keeps its thread
+//! until the process exits. The next chunk gets a fresh instance.
 
 use std::ffi::c_void;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use newspipe_core::{Disposition, Document, DocumentStage, StageError};
 use newspipe_plugin_abi::{FreeBufFn, NpBuf, NpStr, NP_OK, NP_PANIC, NP_POISONED};
+use newspipe_plugin_sdk::declared::Declared;
 use newspipe_plugin_sdk::envelope::{self, Outcome};
 use serde_json::{Map, Value};
 
@@ -19,18 +32,65 @@ pub(crate) struct PluginAdapter {
     plugin: &'static Plugin,
     stage: String,
     config_json: Vec<u8>,
-    /// Whether the stage reads `raw`; if not, `raw` stays here.
-    reads_raw: bool,
+    /// What the stage reads and writes.
+    declared: Declared,
+    /// How long one call may take.
+    timeout: Duration,
     /// `plugin `name` stage `stage``, for messages.
     label: String,
     pool: Mutex<Vec<Instance>>,
+    /// Documents the stage was given, and those it failed, for the end-of-run warning.
+    seen: AtomicUsize,
+    failed: AtomicUsize,
+    first_failure: Mutex<Option<String>>,
 }
 
-/// An instance pointer owned by the adapter.
-struct Instance(NonNull<c_void>);
+/// What an instance's thread is asked to do.
+enum Request {
+    /// Process one input envelope.
+    Process(Vec<u8>),
+    /// Report metrics, then destroy the instance and end.
+    Finish,
+}
 
-// SAFETY: an instance is only ever used by the thread that took it out of the pool.
-unsafe impl Send for Instance {}
+/// A plugin's answer, copied out of its buffers (which its thread has already freed).
+struct Reply {
+    status: u32,
+    out: Vec<u8>,
+    err: Vec<u8>,
+}
+
+impl Reply {
+    /// The plugin's error message, or the bare status when it gave none.
+    fn reason(&self) -> String {
+        match String::from_utf8_lossy(&self.err) {
+            text if text.is_empty() => format!("no message (status {})", self.status),
+            text => text.into_owned(),
+        }
+    }
+}
+
+/// A handle on one instance and the thread that owns it.
+struct Instance {
+    requests: Sender<Request>,
+    replies: Receiver<Reply>,
+    thread: JoinHandle<()>,
+}
+
+/// Why a chunk failed as a whole.
+enum ChunkError {
+    /// The plugin failed, panicked or broke the envelope contract: worth retrying document by
+    /// document, so one bad document does not take its chunk down.
+    Failed(String),
+    /// The call ran out of time: retrying would only wait again.
+    TimedOut(String),
+}
+
+/// An instance pointer, moved to the thread that owns it.
+struct InstancePtr(NonNull<c_void>);
+
+// SAFETY: the pointer is used only by the one thread it is moved to.
+unsafe impl Send for InstancePtr {}
 
 /// A buffer the plugin handed over, returned to the plugin's `free_buf` when dropped.
 struct Received {
@@ -55,18 +115,6 @@ impl Received {
             })
         }
     }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(self.bytes()).into_owned()
-    }
-
-    /// The plugin's error message, or the bare status when it gave none.
-    fn reason(&self, status: u32) -> String {
-        match self.text() {
-            text if text.is_empty() => format!("no message (status {status})"),
-            text => text,
-        }
-    }
 }
 
 impl Drop for Received {
@@ -80,33 +128,17 @@ impl Drop for Received {
 }
 
 impl PluginAdapter {
-    /// Checks that the plugin has `stage`, initializes the library, and creates a first
-    /// instance, so a bad config fails before any document is read.
+    /// Checks that the plugin has `stage` and what it declares, initializes the library, and
+    /// creates a first instance, so a bad config fails before any document is read.
     pub(crate) fn new(
         plugin: &'static Plugin,
         stage: &str,
         config: &Value,
+        timeout: Duration,
     ) -> Result<Self, String> {
-        if !plugin.manifest.stages.iter().any(|s| s.name == stage) {
-            let known: Vec<&str> = plugin
-                .manifest
-                .stages
-                .iter()
-                .map(|s| s.name.as_str())
-                .collect();
-            return Err(format!(
-                "{} ({}) has no stage `{stage}`; it has: {}",
-                plugin.label(),
-                plugin.path.display(),
-                known.join(", ")
-            ));
-        }
-        let reads_raw = plugin
-            .manifest
-            .stages
-            .iter()
-            .find(|s| s.name == stage)
-            .is_some_and(|s| s.reads_raw);
+        let manifest = plugin.stage(stage)?;
+        let declared = Declared::of(manifest)
+            .map_err(|err| format!("{} ({}): {err}", plugin.label(), plugin.path.display()))?;
         plugin.init()?;
         let config = match config {
             Value::Null => Value::Object(Map::new()),
@@ -116,31 +148,47 @@ impl PluginAdapter {
             plugin,
             stage: stage.to_owned(),
             config_json: serde_json::to_vec(&config).map_err(|err| err.to_string())?,
-            reads_raw,
+            declared,
+            timeout,
             label: format!("{} stage `{stage}`", plugin.label()),
             pool: Mutex::new(Vec::new()),
+            seen: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+            first_failure: Mutex::new(None),
         };
         let first = adapter.create()?;
         adapter.put_back(first);
         Ok(adapter)
     }
 
+    /// Starts a thread that creates an instance and serves its requests.
     fn create(&self) -> Result<Instance, String> {
-        let mut instance: *mut c_void = std::ptr::null_mut();
-        let mut err = Received::new(self.plugin.table.free_buf);
-        // SAFETY: both strings outlive the call; the out-pointers are valid.
-        let status = unsafe {
-            (self.plugin.table.create)(
-                as_np_str(self.stage.as_bytes()),
-                as_np_str(&self.config_json),
-                &mut instance,
-                &mut err.buf,
-            )
+        let (request_tx, request_rx) = mpsc::channel::<Request>();
+        let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
+        let plugin = self.plugin;
+        let stage = self.stage.clone();
+        let config = self.config_json.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("plugin {}", self.stage))
+            .spawn(move || serve(plugin, &stage, &config, &request_rx, &reply_tx))
+            .map_err(|err| format!("{}: cannot start its thread: {err}", self.label))?;
+        let instance = Instance {
+            requests: request_tx,
+            replies: reply_rx,
+            thread,
         };
-        match NonNull::new(instance) {
-            Some(instance) if status == NP_OK => Ok(Instance(instance)),
-            _ if status == NP_OK => Err(format!("{}: created no instance", self.label)),
-            _ => Err(format!("{}: {}", self.label, err.reason(status))),
+        match instance.replies.recv_timeout(self.timeout) {
+            Ok(reply) if reply.status == NP_OK => Ok(instance),
+            Ok(reply) => Err(format!("{}: {}", self.label, reply.reason())),
+            Err(RecvTimeoutError::Timeout) => Err(format!(
+                "{}: creating an instance took longer than its timeout of {}",
+                self.label,
+                humantime::format_duration(self.timeout)
+            )),
+            Err(RecvTimeoutError::Disconnected) => Err(format!(
+                "{}: its thread ended while creating an instance",
+                self.label
+            )),
         }
     }
 
@@ -159,144 +207,197 @@ impl PluginAdapter {
             .push(instance);
     }
 
-    fn destroy(&self, instance: Instance) {
-        // SAFETY: the instance came from `create` and is not used afterwards.
-        unsafe { (self.plugin.table.destroy)(instance.0.as_ptr()) };
-    }
-
-    /// Sends one chunk through the plugin, without `raw` unless the stage reads it. An `Err`
-    /// fails every document of the chunk.
+    /// Sends one chunk through the plugin. An `Err` fails every document of the chunk.
     fn run_chunk(
         &self,
         docs: &mut [Document],
-    ) -> Result<Vec<Result<Disposition, StageError>>, String> {
-        if self.reads_raw {
-            return self.cross(docs);
-        }
-        let raws = envelope::take_raw(docs);
-        let results = self.cross(docs);
-        envelope::restore_raw(docs, raws);
-        results
-    }
-
-    /// Sends one chunk through the plugin as it is.
-    fn cross(&self, docs: &mut [Document]) -> Result<Vec<Result<Disposition, StageError>>, String> {
-        let instance = self.take()?;
-        let input = envelope::write_input(docs);
-        let mut out = Received::new(self.plugin.table.free_buf);
-        let mut err = Received::new(self.plugin.table.free_buf);
-        // SAFETY: the instance is this thread's alone; `input` outlives the call; the
-        // out-pointers are valid and their contents are freed by `Received`.
-        let status = unsafe {
-            (self.plugin.table.process)(
-                instance.0.as_ptr(),
-                as_np_str(&input),
-                &mut out.buf,
-                &mut err.buf,
-            )
+    ) -> Result<Vec<Result<Disposition, StageError>>, ChunkError> {
+        let input = if self.declared.reads_every_field() {
+            if self.declared.reads_raw() {
+                envelope::write_input(docs)
+            } else {
+                let raws = envelope::take_raw(docs);
+                let input = envelope::write_input(docs);
+                envelope::restore_raw(docs, raws);
+                input
+            }
+        } else {
+            let docs: Vec<Map<String, Value>> = docs
+                .iter()
+                .map(|doc| self.declared.input_fields(doc))
+                .collect();
+            envelope::write_input_fields(&docs)
         };
-        match status {
+        let instance = self.take().map_err(ChunkError::Failed)?;
+        let _ = instance.requests.send(Request::Process(input));
+        let reply = match instance.replies.recv_timeout(self.timeout) {
+            Ok(reply) => reply,
+            Err(RecvTimeoutError::Timeout) => {
+                // Abandoned: its thread destroys it if the call ever returns.
+                drop(instance);
+                return Err(ChunkError::TimedOut(format!(
+                    "{} took longer than its timeout of {} on this chunk of {} document{}; \
+                     the instance was discarded",
+                    self.label,
+                    humantime::format_duration(self.timeout),
+                    docs.len(),
+                    if docs.len() == 1 { "" } else { "s" }
+                )));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(ChunkError::Failed(format!(
+                    "{}: its thread ended",
+                    self.label
+                )))
+            }
+        };
+        match reply.status {
             NP_OK => {
                 self.put_back(instance);
-                self.apply(docs, out.bytes())
-                    .map_err(|message| format!("{} {message}", self.label))
+                self.apply(docs, &reply.out)
+                    .map_err(|message| ChunkError::Failed(format!("{} {message}", self.label)))
             }
-            NP_PANIC | NP_POISONED => {
-                // Its state may be broken: replace it.
-                self.destroy(instance);
-                Err(format!("{} panicked: {}", self.label, err.reason(status)))
-            }
+            // Its state may be broken: dropping the handle ends its thread, which destroys it.
+            NP_PANIC | NP_POISONED => Err(ChunkError::Failed(format!(
+                "{} panicked: {}",
+                self.label,
+                reply.reason()
+            ))),
             _ => {
                 self.put_back(instance);
-                Err(format!("{} failed: {}", self.label, err.reason(status)))
+                Err(ChunkError::Failed(format!(
+                    "{} failed: {}",
+                    self.label,
+                    reply.reason()
+                )))
             }
         }
     }
 
-    /// Checks an output envelope against `docs` and applies it.
+    /// Checks an output envelope against `docs` and merges each kept document by the declared
+    /// fields.
     fn apply(
         &self,
         docs: &mut [Document],
         output: &[u8],
     ) -> Result<Vec<Result<Disposition, StageError>>, String> {
-        let broken = |message: String| format!("broke the envelope contract: {message}");
-        if self.plugin.missing_fields.is_empty() {
-            let output = envelope::read_output::<Document>(output)?;
-            let outcomes = {
-                let ids: Vec<&str> = docs.iter().map(|doc| doc.id.as_str()).collect();
-                envelope::reconcile(&ids, output, |doc| &doc.id).map_err(broken)?
-            };
-            Ok(docs
-                .iter_mut()
-                .zip(outcomes)
-                .map(|(doc, outcome)| self.settle(doc, outcome))
-                .collect())
-        } else {
-            let output = envelope::read_output::<Map<String, Value>>(output)?;
-            let outcomes = {
-                let ids: Vec<&str> = docs.iter().map(|doc| doc.id.as_str()).collect();
-                envelope::reconcile(&ids, output, |doc| {
-                    doc.get("id").and_then(Value::as_str).unwrap_or_default()
-                })
-                .map_err(broken)?
-            };
-            Ok(docs
-                .iter_mut()
-                .zip(outcomes)
-                .map(|(doc, outcome)| {
-                    let outcome = match outcome {
-                        Outcome::Keep(fields) => match self.merge_missing(doc, fields) {
-                            Ok(kept) => Outcome::Keep(kept),
-                            Err(message) => Outcome::Error(message),
-                        },
-                        Outcome::Drop(dropped) => Outcome::Drop(dropped),
-                        Outcome::Error(message) => Outcome::Error(message),
-                    };
-                    self.settle(doc, outcome)
-                })
-                .collect())
-        }
-    }
-
-    /// Turns one outcome into the runner's result, replacing `doc` with what the plugin kept.
-    fn settle(
-        &self,
-        doc: &mut Document,
-        outcome: Outcome<Document>,
-    ) -> Result<Disposition, StageError> {
-        match outcome {
-            Outcome::Keep(kept) => {
-                *doc = kept;
-                Ok(Disposition::Keep)
-            }
-            Outcome::Drop(dropped) => Ok(Disposition::Drop {
-                reason: dropped.reason,
-                duplicate_of: dropped.duplicate_of,
-            }),
-            Outcome::Error(message) => Err(StageError::new(format!("{}: {message}", self.label))),
-        }
-    }
-
-    /// A document from the plugin's JSON, with the top-level fields the plugin does not know
-    /// taken from the document that went in.
-    fn merge_missing(
-        &self,
-        original: &Document,
-        mut fields: Map<String, Value>,
-    ) -> Result<Document, String> {
-        let Value::Object(mut before) =
-            serde_json::to_value(original).map_err(|err| err.to_string())?
-        else {
-            return Err("a document did not serialize to an object".into());
+        let output = envelope::read_output::<Map<String, Value>>(output)?;
+        let outcomes = {
+            let ids: Vec<&str> = docs.iter().map(|doc| doc.id.as_str()).collect();
+            envelope::reconcile(&ids, output, envelope::id_of)
+                .map_err(|message| format!("broke the envelope contract: {message}"))?
         };
-        for name in &self.plugin.missing_fields {
-            if let Some(value) = before.remove(name) {
-                fields.insert(name.clone(), value);
+        Ok(docs
+            .iter_mut()
+            .zip(outcomes)
+            .map(|(doc, outcome)| match outcome {
+                Outcome::Keep(fields) => match self.declared.merge(doc, fields) {
+                    Ok(merged) => {
+                        *doc = merged;
+                        Ok(Disposition::Keep)
+                    }
+                    Err(message) => Err(StageError::new(format!("{}: {message}", self.label))),
+                },
+                Outcome::Drop(dropped) => Ok(Disposition::Drop {
+                    reason: dropped.reason,
+                    duplicate_of: dropped.duplicate_of,
+                }),
+                Outcome::Error(message) => {
+                    Err(StageError::new(format!("{}: {message}", self.label)))
+                }
+            })
+            .collect())
+    }
+
+    /// Counts what became of a chunk, for the end-of-run warning.
+    fn count(&self, results: &[Result<Disposition, StageError>]) {
+        self.seen.fetch_add(results.len(), Ordering::Relaxed);
+        let failed: Vec<&StageError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        if let Some(first) = failed.first() {
+            self.failed.fetch_add(failed.len(), Ordering::Relaxed);
+            let mut slot = self.first_failure.lock().unwrap_or_else(|p| p.into_inner());
+            slot.get_or_insert_with(|| first.message.clone());
+        }
+    }
+}
+
+/// The body of an instance's thread: creates the instance, answers requests one at a time,
+/// and destroys the instance when asked to finish or when the host stops listening.
+fn serve(
+    plugin: &'static Plugin,
+    stage: &str,
+    config: &[u8],
+    requests: &Receiver<Request>,
+    replies: &Sender<Reply>,
+) {
+    let table = plugin.table;
+    let mut raw: *mut c_void = std::ptr::null_mut();
+    let mut err = Received::new(table.free_buf);
+    // SAFETY: both strings outlive the call; the out-pointers are valid.
+    let status = unsafe {
+        (table.create)(
+            as_np_str(stage.as_bytes()),
+            as_np_str(config),
+            &mut raw,
+            &mut err.buf,
+        )
+    };
+    let instance = match NonNull::new(raw) {
+        Some(instance) if status == NP_OK => InstancePtr(instance),
+        _ => {
+            let err = if status == NP_OK {
+                b"created no instance".to_vec()
+            } else {
+                err.bytes().to_vec()
+            };
+            let status = if status == NP_OK { u32::MAX } else { status };
+            let _ = replies.send(Reply {
+                status,
+                out: Vec::new(),
+                err,
+            });
+            return;
+        }
+    };
+    drop(err);
+    let created = Reply {
+        status: NP_OK,
+        out: Vec::new(),
+        err: Vec::new(),
+    };
+    if replies.send(created).is_ok() {
+        while let Ok(request) = requests.recv() {
+            let mut out = Received::new(table.free_buf);
+            let mut err = Received::new(table.free_buf);
+            let finishing = matches!(request, Request::Finish);
+            let status = match request {
+                // SAFETY: the instance is this thread's alone; `input` outlives the call; the
+                // out-pointers are valid and their contents are freed by `Received`.
+                Request::Process(input) => unsafe {
+                    (table.process)(
+                        instance.0.as_ptr(),
+                        as_np_str(&input),
+                        &mut out.buf,
+                        &mut err.buf,
+                    )
+                },
+                // SAFETY: as above.
+                Request::Finish => unsafe {
+                    (table.finish)(instance.0.as_ptr(), &mut out.buf, &mut err.buf)
+                },
+            };
+            let reply = Reply {
+                status,
+                out: out.bytes().to_vec(),
+                err: err.bytes().to_vec(),
+            };
+            if replies.send(reply).is_err() || finishing {
+                break;
             }
         }
-        serde_json::from_value(Value::Object(fields))
-            .map_err(|err| format!("returned a malformed document: {err}"))
     }
+    // SAFETY: the instance came from `create` and is not used afterwards.
+    unsafe { (table.destroy)(instance.0.as_ptr()) };
 }
 
 impl DocumentStage for PluginAdapter {
@@ -306,29 +407,75 @@ impl DocumentStage for PluginAdapter {
             .unwrap_or_else(|| Err(StageError::new(format!("{} returned nothing", self.label))))
     }
 
+    fn record_name(&self) -> Option<String> {
+        Some(format!(
+            "plugin:{}/{}",
+            self.plugin.manifest.name, self.stage
+        ))
+    }
+
+    /// Sends the chunk as one envelope; if the chunk fails as a whole (not by running out of
+    /// time), sends its documents again one at a time, so only the document at fault is
+    /// rejected.
     fn process_chunk(&self, docs: &mut [Document]) -> Vec<Result<Disposition, StageError>> {
-        self.run_chunk(docs)
-            .unwrap_or_else(|message| vec![Err(StageError::new(message)); docs.len()])
+        let results = match self.run_chunk(docs) {
+            Ok(results) => results,
+            Err(ChunkError::TimedOut(message)) => vec![Err(StageError::new(message)); docs.len()],
+            Err(ChunkError::Failed(message)) if docs.len() == 1 => {
+                vec![Err(StageError::new(message))]
+            }
+            Err(ChunkError::Failed(_)) => docs
+                .iter_mut()
+                .map(|doc| match self.run_chunk(std::slice::from_mut(doc)) {
+                    Ok(mut results) => results.pop().unwrap_or_else(|| {
+                        Err(StageError::new(format!("{} returned nothing", self.label)))
+                    }),
+                    Err(ChunkError::Failed(message) | ChunkError::TimedOut(message)) => {
+                        Err(StageError::new(message))
+                    }
+                })
+                .collect(),
+        };
+        self.count(&results);
+        results
     }
 }
 
 impl Drop for PluginAdapter {
-    /// Finishes every instance (logging its metrics) and frees it.
+    /// Finishes every instance (logging its metrics), lets its thread destroy it, and warns
+    /// when the stage failed every document it was given.
     fn drop(&mut self) {
         let instances = std::mem::take(self.pool.get_mut().unwrap_or_else(|p| p.into_inner()));
         for instance in instances {
-            let mut out = Received::new(self.plugin.table.free_buf);
-            let mut err = Received::new(self.plugin.table.free_buf);
-            // SAFETY: the instance is ours alone; out-pointers are valid.
-            let status = unsafe {
-                (self.plugin.table.finish)(instance.0.as_ptr(), &mut out.buf, &mut err.buf)
-            };
-            if status == NP_OK {
-                tracing::info!(stage = %self.label, metrics = %out.text(), "Plugin instance finished.");
-            } else {
-                tracing::warn!(stage = %self.label, error = %err.text(), "Plugin instance failed to finish.");
+            let _ = instance.requests.send(Request::Finish);
+            match instance.replies.recv_timeout(self.timeout) {
+                Ok(reply) if reply.status == NP_OK => {
+                    let metrics = String::from_utf8_lossy(&reply.out);
+                    tracing::info!(stage = %self.label, metrics = %metrics, "Plugin instance finished.");
+                    let _ = instance.thread.join();
+                }
+                Ok(reply) => {
+                    tracing::warn!(stage = %self.label, error = %reply.reason(), "Plugin instance failed to finish.");
+                    let _ = instance.thread.join();
+                }
+                Err(_) => {
+                    tracing::warn!(stage = %self.label, "Plugin instance did not finish in time; abandoned.");
+                }
             }
-            self.destroy(instance);
+        }
+        let seen = *self.seen.get_mut();
+        if seen > 0 && *self.failed.get_mut() == seen {
+            let first = self
+                .first_failure
+                .get_mut()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+                .unwrap_or_default();
+            tracing::warn!(
+                "{} failed on every one of the {seen} documents it was given; they are in the \
+                 rejects file. The first reason: {first}",
+                self.label
+            );
         }
     }
 }

@@ -10,8 +10,8 @@ use newspipe_plugin_abi::{
     EntryFn, NpHostApi, NpPluginV1, NpStr, ABI_VERSION, ENTRY_SYMBOL, NP_LOG_DEBUG, NP_LOG_ERROR,
     NP_LOG_INFO, NP_LOG_TRACE, NP_LOG_WARN, NP_OK,
 };
-use newspipe_plugin_sdk::fields::document_fields;
-use newspipe_plugin_sdk::manifest::Manifest;
+use newspipe_plugin_sdk::declared::Declared;
+use newspipe_plugin_sdk::manifest::{Manifest, StageManifest};
 use tracing::level_filters::LevelFilter;
 
 /// A loaded, checked plugin library. Lives as long as the process.
@@ -22,9 +22,6 @@ pub struct Plugin {
     pub manifest: Manifest,
     /// Its function table.
     pub(crate) table: &'static NpPluginV1,
-    /// Top-level document fields this host has and the plugin does not know: restored on the
-    /// way back.
-    pub(crate) missing_fields: Vec<String>,
     init: OnceLock<Result<(), String>>,
 }
 
@@ -38,6 +35,28 @@ impl Plugin {
     /// `plugin `name``, for messages.
     pub fn label(&self) -> String {
         format!("plugin `{}`", self.manifest.name)
+    }
+
+    /// The manifest entry of stage `name`, or an error listing the stages it has.
+    pub fn stage(&self, name: &str) -> Result<&StageManifest, String> {
+        self.manifest
+            .stages
+            .iter()
+            .find(|stage| stage.name == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = self
+                    .manifest
+                    .stages
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
+                format!(
+                    "{} ({}) has no stage `{name}`; it has: {}",
+                    self.label(),
+                    self.path.display(),
+                    known.join(", ")
+                )
+            })
     }
 
     /// Calls the library's `init` once (installs its log forwarding).
@@ -78,6 +97,7 @@ pub fn open(path: &Path) -> Result<&'static Plugin, String> {
     if let Some(plugin) = loaded.get(&canonical) {
         return Ok(plugin);
     }
+    crate::stdio::isolate_plugin_output();
     let plugin: &'static Plugin = Box::leak(Box::new(load(path)?));
     loaded.insert(canonical, plugin);
     Ok(plugin)
@@ -96,8 +116,8 @@ fn load(path: &Path) -> Result<Plugin, String> {
     // SAFETY: the symbol's type is fixed by the ABI.
     let entry = unsafe { library.get::<EntryFn>(ENTRY_SYMBOL) }.map_err(|_| {
         format!(
-            "`{shown}` is not a newspipe plugin: it has no `{}` symbol (build it with \
-             newspipe_plugin_sdk::export_plugin!)",
+            "`{shown}` is not a newspipe plugin: it exports no `{}` function (see \
+             docs/plugin-contract.md)",
             ENTRY_SYMBOL.to_string_lossy()
         )
     })?;
@@ -111,7 +131,7 @@ fn load(path: &Path) -> Result<Plugin, String> {
     if table.abi_version != ABI_VERSION {
         return Err(format!(
             "plugin library `{shown}` was built for plugin ABI version {}, but this newspipe \
-             supports version {ABI_VERSION}: rebuild it against a matching newspipe-plugin-sdk",
+             supports version {ABI_VERSION}: rebuild it against this newspipe's plugin ABI",
             table.abi_version
         ));
     }
@@ -128,25 +148,10 @@ fn load(path: &Path) -> Result<Plugin, String> {
     let manifest: Manifest = serde_json::from_slice(manifest)
         .map_err(|err| format!("plugin library `{shown}` has a malformed manifest: {err}"))?;
     check_manifest(&manifest, &shown.to_string())?;
-    let missing_fields = match &manifest.document_fields {
-        Some(known) => document_fields()
-            .into_iter()
-            .filter(|field| !known.contains(field))
-            .collect(),
-        None => Vec::new(),
-    };
-    if !missing_fields.is_empty() {
-        tracing::info!(
-            plugin = %manifest.name,
-            fields = %missing_fields.join(", "),
-            "Plugin was built with an older document model; these fields will be carried over."
-        );
-    }
     Ok(Plugin {
         path: path.to_owned(),
         manifest,
         table,
-        missing_fields,
         init: OnceLock::new(),
     })
 }
@@ -167,10 +172,20 @@ fn check_manifest(manifest: &Manifest, shown: &str) -> Result<(), String> {
             manifest.name, manifest.codec
         ));
     }
+    for stage in &manifest.stages {
+        Declared::of(stage).map_err(|err| {
+            format!(
+                "plugin `{}` (`{shown}`) has a bad manifest: {err}",
+                manifest.name
+            )
+        })?;
+    }
     if !manifest.panic_unwind {
         return Err(format!(
-            "plugin `{}` (`{shown}`) was built with `panic = \"abort\"`: any panic in it would \
-             kill the whole run; build it with `panic = \"unwind\"` (the default)",
+            "plugin `{}` (`{shown}`) says `\"panic_unwind\": false` in its manifest: a Rust \
+             plugin built with `panic = \"abort\"` would kill the whole run on any panic, so \
+             build it with `panic = \"unwind\"` (the default); a plugin in C, which never \
+             unwinds, says `true`",
             manifest.name
         ));
     }
@@ -235,7 +250,7 @@ mod tests {
     fn manifest(extra: serde_json::Value) -> Manifest {
         let mut json = serde_json::json!({
             "name": "demo", "version": "1.0.0", "abi": ABI_VERSION, "panic_unwind": true,
-            "stages": [{"name": "s"}]
+            "stages": [{"name": "s", "writes": []}]
         });
         json.as_object_mut()
             .unwrap()
@@ -249,7 +264,6 @@ mod tests {
         assert_eq!(check_manifest(&m, "x.so"), Ok(()));
         assert_eq!(m.codec, "json");
         assert!(m.stages[0].reads_raw, "unknown plugins get raw");
-        assert_eq!(m.document_fields, None);
     }
 
     #[test]
@@ -258,7 +272,12 @@ mod tests {
             &manifest(serde_json::json!({"panic_unwind": false})),
             "x.so",
         );
-        assert!(err.unwrap_err().contains("panic = \"abort\""));
+        assert!(err.unwrap_err().contains("panic_unwind\": false"));
+        let err = check_manifest(
+            &manifest(serde_json::json!({"stages": [{"name": "s"}]})),
+            "x.so",
+        );
+        assert!(err.unwrap_err().contains("no `writes`"));
         let err = check_manifest(&manifest(serde_json::json!({"codec": "msgpack"})), "x.so");
         assert!(err.unwrap_err().contains("`msgpack` codec"));
         let err = check_manifest(&manifest(serde_json::json!({"abi": 2})), "x.so");

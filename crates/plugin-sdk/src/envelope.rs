@@ -9,6 +9,7 @@ use std::collections::{HashMap, VecDeque};
 
 use newspipe_core::{Disposition, Document};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 /// The envelope version this SDK reads and writes.
 pub const VERSION: u32 = 1;
@@ -52,9 +53,9 @@ pub struct FailedDoc {
 
 /// An output envelope as a plugin writes it.
 #[derive(Serialize)]
-struct OutputRef<'a> {
+struct OutputRef {
     v: u32,
-    docs: Vec<&'a Document>,
+    docs: Vec<Map<String, Value>>,
     dropped: Vec<DroppedDoc>,
     errors: Vec<FailedDoc>,
 }
@@ -127,10 +128,13 @@ pub fn read_input(bytes: &[u8]) -> Result<Input, String> {
 }
 
 /// Writes the output envelope for `docs` after a stage gave one result per document (plugin
-/// side).
+/// side). A kept document carries only its `id` and the top-level fields the stage declares it
+/// writes (`writes`, as in [`PluginStage::WRITES`](crate::PluginStage::WRITES)): the host keeps
+/// every other field itself, so echoing them would only cost time.
 pub fn write_output(
     docs: &[Document],
     results: Vec<Result<Disposition, newspipe_core::StageError>>,
+    writes: &[&str],
 ) -> Result<Vec<u8>, String> {
     if results.len() != docs.len() {
         return Err(format!(
@@ -147,7 +151,20 @@ pub fn write_output(
     };
     for (doc, result) in docs.iter().zip(results) {
         match result {
-            Ok(Disposition::Keep) => envelope.docs.push(doc),
+            Ok(Disposition::Keep) => {
+                let Value::Object(mut fields) =
+                    serde_json::to_value(doc).map_err(|err| err.to_string())?
+                else {
+                    return Err("a document did not serialize to an object".into());
+                };
+                fields.retain(|field, _| {
+                    field == "id"
+                        || writes
+                            .iter()
+                            .any(|write| write.split('.').next() == Some(field.as_str()))
+                });
+                envelope.docs.push(fields);
+            }
             Ok(Disposition::Drop {
                 reason,
                 duplicate_of,
@@ -162,14 +179,7 @@ pub fn write_output(
             }),
         }
     }
-    let mut out = Vec::with_capacity(
-        docs.iter()
-            .map(|d| d.text.len() + d.raw.len())
-            .sum::<usize>()
-            + 256,
-    );
-    serde_json::to_writer(&mut out, &envelope).map_err(|err| err.to_string())?;
-    Ok(out)
+    serde_json::to_vec(&envelope).map_err(|err| err.to_string())
 }
 
 /// Reads an output envelope (host side).
@@ -188,6 +198,23 @@ fn check_version(v: u32) -> Result<(), String> {
             "envelope version {v}, expected {VERSION}; rebuild the plugin against this newspipe"
         ))
     }
+}
+
+/// The `id` of a returned document as a JSON object (empty when it has none, which
+/// [`reconcile`] then reports).
+pub fn id_of(doc: &Map<String, Value>) -> &str {
+    doc.get("id").and_then(Value::as_str).unwrap_or_default()
+}
+
+/// Writes an input envelope of documents already cut down to the fields a stage reads.
+pub fn write_input_fields(docs: &[Map<String, Value>]) -> Vec<u8> {
+    /// The envelope, borrowing the documents.
+    #[derive(Serialize)]
+    struct FieldsRef<'a> {
+        v: u32,
+        docs: &'a [Map<String, Value>],
+    }
+    serde_json::to_vec(&FieldsRef { v: VERSION, docs }).expect("JSON values always serialize")
 }
 
 /// Matches an output envelope against the ids that went in: every input document must come back
@@ -328,8 +355,13 @@ mod tests {
                 duplicate_of: Some("a".into()),
             }),
         ];
-        let out: Output<Document> = read_output(&write_output(&docs, results).unwrap()).unwrap();
-        assert_eq!(out.docs, [doc("a")]);
+        let out: Output<Map<String, Value>> =
+            read_output(&write_output(&docs, results, &["extra.tag"]).unwrap()).unwrap();
+        // Only the id and the declared fields travel back.
+        assert_eq!(
+            Value::Object(out.docs[0].clone()),
+            serde_json::json!({"id": "a", "extra": {}})
+        );
         assert_eq!(out.dropped[0].duplicate_of.as_deref(), Some("a"));
         let err = read_input(br#"{"v":2,"docs":[]}"#).err().unwrap();
         assert!(err.contains("envelope version 2"), "{err}");

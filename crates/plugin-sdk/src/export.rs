@@ -32,6 +32,7 @@ pub struct StageSpec {
     name: &'static str,
     summary: &'static str,
     reads_raw: bool,
+    writes: &'static [&'static str],
     defaults: fn() -> Value,
     create: fn(&Value) -> Result<Box<dyn ErasedStage>, String>,
 }
@@ -43,6 +44,7 @@ impl StageSpec {
             name: S::NAME,
             summary: S::SUMMARY,
             reads_raw: S::READS_RAW,
+            writes: S::WRITES,
             defaults: || serde_json::to_value(S::Config::default()).unwrap_or(Value::Null),
             create: |config| {
                 let config = parse_config::<S::Config>(config).map_err(describe_issues)?;
@@ -100,7 +102,7 @@ impl<S: PluginStage> ErasedStage for S {
     fn process_envelope(&self, input: &[u8]) -> Result<Vec<u8>, String> {
         let mut docs = envelope::read_input(input)?.docs;
         let results = DocumentStage::process_chunk(self, &mut docs);
-        envelope::write_output(&docs, results)
+        envelope::write_output(&docs, results, S::WRITES)
     }
 
     fn metrics_json(&self) -> Value {
@@ -170,20 +172,22 @@ pub(crate) fn manifest_of(spec: &PluginSpec) -> String {
         panic_unwind: spec.panic_unwind,
         rustc: env!("NEWSPIPE_PLUGIN_RUSTC").into(),
         target: env!("NEWSPIPE_PLUGIN_TARGET").into(),
-        document_fields: Some(crate::fields::document_fields()),
-        stages: spec
-            .stages
-            .iter()
-            .map(|stage| StageManifest {
-                name: stage.name.into(),
-                summary: stage.summary.into(),
-                kind: "document".into(),
-                reads_raw: stage.reads_raw,
-                config_schema: config_schema((stage.defaults)()),
-            })
-            .collect(),
+        stages: spec.stages.iter().map(stage_manifest).collect(),
     };
     serde_json::to_string(&manifest).expect("a manifest always serializes")
+}
+
+/// The manifest entry of one stage.
+pub(crate) fn stage_manifest(stage: &StageSpec) -> StageManifest {
+    StageManifest {
+        name: stage.name.into(),
+        summary: stage.summary.into(),
+        kind: "document".into(),
+        reads_raw: stage.reads_raw,
+        reads: None,
+        writes: Some(stage.writes.iter().map(|w| (*w).to_owned()).collect()),
+        config_schema: config_schema((stage.defaults)()),
+    }
 }
 
 /// Runs `call` under a panic guard; an error or a panic message goes to `out_err`.

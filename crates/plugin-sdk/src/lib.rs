@@ -34,6 +34,9 @@
 //!     const NAME: &'static str = "shout";
 //!     const SUMMARY: &'static str = "Upper-cases the text.";
 //!     type Config = ShoutConfig;
+//!     // What it changes; the host keeps every other field. Rewriting `text` means it must
+//!     // run before any stage that annotates text (`validate` checks).
+//!     const WRITES: &'static [&'static str] = &["text"];
 //!     fn new(config: ShoutConfig) -> Result<Self, StageError> { Ok(Shout(config)) }
 //! }
 //!
@@ -57,6 +60,7 @@
 //! builds, whose panics would kill the whole run); do not start thread pools (the host already
 //! runs one instance per worker thread); keep per-instance state in the stage struct.
 
+pub mod declared;
 pub mod envelope;
 #[doc(hidden)]
 pub mod export;
@@ -86,6 +90,12 @@ pub trait PluginStage: DocumentStage + Sized + 'static {
     /// Off by default: `raw` then stays in the host (the stage sees it empty), which saves
     /// copying the largest field across the boundary twice. A stage that sets `raw` needs it on.
     const READS_RAW: bool = false;
+    /// The document fields the stage changes: a top-level field (`meta`) or one key of an
+    /// object field (`extra.shouted`, `meta.outlet`). The host keeps every other field as it
+    /// went in and rejects a document whose other fields the stage changed, naming the field.
+    /// `text` here makes it a text-rewriting stage, which must run before any annotating stage.
+    /// By default the stage may change `extra`.
+    const WRITES: &'static [&'static str] = &["extra"];
 
     /// Builds one instance; the host builds one per worker thread. An error stops the run before
     /// any document is read.

@@ -19,7 +19,9 @@ pub struct Manifest {
     /// How documents are encoded across the boundary; only `json` so far.
     #[serde(default = "json")]
     pub codec: String,
-    /// Whether it was built with `panic = "unwind"`, so its panics can be caught.
+    /// Whether its panics can be caught: a Rust plugin built with `panic = "unwind"`. A plugin
+    /// in a language without unwinding (C) leaves it out or says `true`; `false` is refused.
+    #[serde(default = "yes")]
     pub panic_unwind: bool,
     /// The compiler it was built with (`rustc --version`).
     #[serde(default = "unknown")]
@@ -27,10 +29,6 @@ pub struct Manifest {
     /// The target triple it was built for.
     #[serde(default = "unknown")]
     pub target: String,
-    /// The top-level document fields it knows; the host restores any other field on the way
-    /// back. Absent: the plugin keeps every field itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document_fields: Option<Vec<String>>,
     /// Its stages.
     pub stages: Vec<StageManifest>,
 }
@@ -54,8 +52,22 @@ pub struct StageManifest {
     #[serde(default = "document")]
     pub kind: String,
     /// Whether it reads `raw`; if not, the host keeps `raw` and sends the documents without it.
+    /// Ignored when `reads` is given.
     #[serde(default = "yes")]
     pub reads_raw: bool,
+    /// The top-level document fields it reads: the host sends only these (and `id`), and
+    /// ignores whatever the stage returns for the others. Absent: every field (`raw` only with
+    /// `reads_raw`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<Vec<String>>,
+    /// The document fields it writes: a top-level field (`text`, `meta`) or one key of an
+    /// object field (`extra.ownership`, `meta.outlet`). The host takes these from what the
+    /// stage returns and everything else from the document as it went in; a returned change
+    /// anywhere else rejects the document. Required (`[]` for a stage that only keeps, drops or
+    /// fails documents); `text` in it makes the stage one that rewrites text, which must run
+    /// before any stage that annotates it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes: Option<Vec<String>>,
     /// A JSON Schema of its config: an object with each key's default.
     #[serde(default)]
     pub config_schema: Value,

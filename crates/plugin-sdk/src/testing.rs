@@ -12,8 +12,9 @@
 
 use newspipe_core::Document;
 use newspipe_plugin_abi::{NpBuf, NpStr, NP_OK};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
+use crate::declared::Declared;
 use crate::envelope::{self, Outcome};
 use crate::export::{self, StageSpec};
 use crate::PluginStage;
@@ -31,8 +32,14 @@ pub fn run_stage<S: PluginStage>(
     mut docs: Vec<Document>,
 ) -> Result<Vec<Outcome<Document>>, String> {
     let config = serde_json::to_vec(&config).map_err(|err| err.to_string())?;
-    let instance = export::into_raw(StageSpec::of::<S>().create(&config)?);
-    let raws = (!S::READS_RAW).then(|| envelope::take_raw(&mut docs));
+    let spec = StageSpec::of::<S>();
+    let declared = Declared::of(&export::stage_manifest(&spec))?;
+    let instance = export::into_raw(spec.create(&config)?);
+    let originals = docs.clone();
+    if !declared.reads_raw() {
+        // Kept host-side; the merge restores it from the original.
+        envelope::take_raw(&mut docs);
+    }
     let input = envelope::write_input(&docs);
     let mut out = NpBuf::EMPTY;
     let mut err = NpBuf::EMPTY;
@@ -52,12 +59,12 @@ pub fn run_stage<S: PluginStage>(
     let result = if status == NP_OK {
         // SAFETY: `out` was filled by `process`.
         let bytes = unsafe { buf_bytes(&out) };
-        envelope::read_output::<Document>(bytes)
+        envelope::read_output::<Map<String, Value>>(bytes)
             .and_then(|output| {
                 let ids: Vec<&str> = docs.iter().map(|doc| doc.id.as_str()).collect();
-                envelope::reconcile(&ids, output, |doc| &doc.id)
+                envelope::reconcile(&ids, output, envelope::id_of)
             })
-            .map(|outcomes| restore_kept_raw(outcomes, raws))
+            .map(|outcomes| merge_kept(&declared, &originals, outcomes))
     } else {
         // SAFETY: `err` was filled by `process`.
         Err(String::from_utf8_lossy(unsafe { buf_bytes(&err) }).into_owned())
@@ -71,17 +78,25 @@ pub fn run_stage<S: PluginStage>(
     result
 }
 
-/// Gives kept documents back the `raw` the stage did not see, as the host does.
-fn restore_kept_raw(
-    mut outcomes: Vec<Outcome<Document>>,
-    raws: Option<Vec<String>>,
+/// Builds each kept document from its original and the fields the stage declares it writes,
+/// as the host does; a change outside the declaration becomes that document's error.
+fn merge_kept(
+    declared: &Declared,
+    originals: &[Document],
+    outcomes: Vec<Outcome<Map<String, Value>>>,
 ) -> Vec<Outcome<Document>> {
-    for (outcome, raw) in outcomes.iter_mut().zip(raws.into_iter().flatten()) {
-        if let Outcome::Keep(doc) = outcome {
-            envelope::restore_raw(std::slice::from_mut(doc), vec![raw]);
-        }
-    }
-    outcomes
+    originals
+        .iter()
+        .zip(outcomes)
+        .map(|(original, outcome)| match outcome {
+            Outcome::Keep(fields) => match declared.merge(original, fields) {
+                Ok(doc) => Outcome::Keep(doc),
+                Err(message) => Outcome::Error(message),
+            },
+            Outcome::Drop(dropped) => Outcome::Drop(dropped),
+            Outcome::Error(message) => Outcome::Error(message),
+        })
+        .collect()
 }
 
 /// The bytes of a buffer filled by the plugin side.
@@ -229,9 +244,6 @@ mod tests {
             Value::Null
         );
         assert!(manifest.rustc.starts_with("rustc "), "{}", manifest.rustc);
-        assert_eq!(
-            manifest.document_fields,
-            Some(crate::fields::document_fields())
-        );
+        assert_eq!(manifest.stages[0].writes, Some(vec!["extra".to_owned()]));
     }
 }

@@ -540,7 +540,16 @@ fn build_steps(
                 message: "no such stage".into(),
             })?;
             match factory.build(&spec.config, &cx) {
-                Ok(instance) => Ok(Step::new(spec.name.clone(), instance)),
+                Ok(instance) => {
+                    let name = match &instance {
+                        StageInstance::Document(stage) => stage.record_name(),
+                        _ => None,
+                    };
+                    Ok(Step::new(
+                        name.unwrap_or_else(|| spec.name.clone()),
+                        instance,
+                    ))
+                }
                 Err(BuildError::Setup(message)) => Err(RunError::Build {
                     stage: spec.name.clone(),
                     message,

@@ -162,6 +162,7 @@ impl PluginStage for Ownership {
     const SUMMARY: &'static str =
         "Tags each document with who owns its outlet (extra.ownership), from a list of outlets.";
     type Config = OwnershipConfig;
+    const WRITES: &'static [&'static str] = &["meta.outlet", "extra.ownership"];
 
     fn new(config: OwnershipConfig) -> Result<Self, StageError> {
         if config.outlets.is_empty() {

@@ -28,6 +28,7 @@ impl PluginStage for Pass {
     const NAME: &'static str = "pass";
     const SUMMARY: &'static str = "Returns every document unchanged.";
     type Config = PassConfig;
+    const WRITES: &'static [&'static str] = &[];
 
     fn new(_config: PassConfig) -> Result<Self, StageError> {
         Ok(Pass)
