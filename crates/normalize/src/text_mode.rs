@@ -10,7 +10,7 @@ use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::outlet::{self, OutletCandidate};
 use crate::rules::{LineRules, RuleHit};
-use crate::site_repeats::line_key;
+use crate::site_repeats::folded_line_key;
 use crate::unicode::clean_text;
 
 /// How many lines before the article the title and header dates are looked for.
@@ -282,7 +282,7 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
     if line.hit.is_none()
         && opts
             .repeated
-            .is_some_and(|set| set.contains(&line_key(line.text)))
+            .is_some_and(|set| set.contains(&folded_line_key(&folded)))
     {
         line.hit = Some(RuleHit {
             rule: "site_repeat".into(),
@@ -457,12 +457,15 @@ fn mark_teasers(lines: &mut [Line]) {
     for i in 1..lines.len() {
         let line = &lines[i];
         let truncated = line.text.ends_with('…') || line.text.ends_with("...");
+        if line.hit.is_some() || line.units < 8 || !truncated {
+            continue;
+        }
         let previous = &lines[i - 1];
         let under_headline = previous.hit.is_none()
             && previous.role.is_none()
             && !previous.sentence_end
             && metadata::is_title_like(previous.text);
-        if line.hit.is_none() && line.units >= 8 && truncated && under_headline {
+        if under_headline {
             lines[i].hit = Some(RuleHit {
                 rule: "truncated_teaser".into(),
                 kind: RemovedKind::Teaser,
@@ -602,6 +605,7 @@ fn push_removed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::line_key;
 
     fn clean(raw: &str) -> TextOutcome {
         let rules = LineRules::new(&[], &[]).unwrap();
