@@ -51,11 +51,16 @@ impl Normalizer {
     /// supplied is kept). `repeated` holds the keys ([`crate::line_key`]) of lines repeated on
     /// many pages of the document's site; [`crate::NormalizeStage`] finds them.
     pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<u64>>) {
-        let repeated = repeated.filter(|set| !mostly_repeated(&doc.raw, set));
+        // Text cleaning leaves the repeated lines unused on a page made mostly of them; the
+        // extractor's output is checked here, against the page as served.
         let options = TextOptions {
             boilerplate: self.config.boilerplate,
             rules: &self.rules,
             repeated,
+        };
+        let extract_options = TextOptions {
+            repeated: repeated.filter(|set| !mostly_repeated(&doc.raw, set)),
+            ..options
         };
         let mut no_main_block = false;
         let mut outlets: Vec<OutletCandidate> = Vec::new();
@@ -82,7 +87,7 @@ impl Normalizer {
                         };
                         let filtered = filter_lines(
                             &extracted.text,
-                            &options,
+                            &extract_options,
                             extracted.title.as_deref(),
                             &captions,
                         );

@@ -178,22 +178,23 @@ fn fold_chars(chars: impl Iterator<Item = char>) -> String {
 
 /// [`fold_for_matching`] for ASCII text, where only case and whitespace need folding.
 fn fold_ascii(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split(|c: char| c.is_ascii_whitespace()) {
+    // Byte by byte: ASCII in, ASCII out, no character encoding on the way.
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    for word in text.as_bytes().split(u8::is_ascii_whitespace) {
         let start = out.len();
         if !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
         out.extend(
-            word.chars()
-                .filter(|c| !c.is_ascii_control())
-                .map(|c| c.to_ascii_lowercase()),
+            word.iter()
+                .filter(|b| !b.is_ascii_control())
+                .map(u8::to_ascii_lowercase),
         );
         if out.len() == start + usize::from(start > 0) {
             out.truncate(start);
         }
     }
-    out
+    String::from_utf8(out).expect("ASCII bytes are UTF-8")
 }
 
 #[cfg(test)]
