@@ -51,16 +51,12 @@ impl Normalizer {
     /// supplied is kept). `repeated` holds the keys ([`crate::line_key`]) of lines repeated on
     /// many pages of the document's site; [`crate::NormalizeStage`] finds them.
     pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<u64>>) {
-        // Text cleaning leaves the repeated lines unused on a page made mostly of them; the
-        // extractor's output is checked here, against the page as served.
+        // Text cleaning leaves the repeated lines unused on a page made mostly of them; for an
+        // extractor's output that is checked below, against the page as served.
         let options = TextOptions {
             boilerplate: self.config.boilerplate,
             rules: &self.rules,
             repeated,
-        };
-        let extract_options = TextOptions {
-            repeated: repeated.filter(|set| !mostly_repeated(&doc.raw, set)),
-            ..options
         };
         let mut no_main_block = false;
         let mut outlets: Vec<OutletCandidate> = Vec::new();
@@ -84,6 +80,10 @@ impl Normalizer {
                             figure_captions(&html)
                         } else {
                             HashSet::new()
+                        };
+                        let extract_options = TextOptions {
+                            repeated: repeated.filter(|set| !mostly_repeated(&doc.raw, set)),
+                            ..options
                         };
                         let filtered = filter_lines(
                             &extracted.text,
