@@ -1,58 +1,119 @@
-//! Single-thread speed of the stage on the dev pages, in CPU time:
-//! `cargo run --release -p newspipe-normalize --example bench [html|text] [STEP]`
-//! `html` normalizes the pages as served; `text` normalizes them flattened to text (menus and
-//! all). Prints pages/s and MB/s of input.
+//! Single-thread speed of the stage, in CPU time:
+//! `cargo run --release -p newspipe-normalize --example bench [html|text|wire] [STEP] [OUT]`
+//! `html` normalizes the WCXB dev pages as served; `text` normalizes them flattened to text
+//! (menus and all); `wire` runs the whole stage (observe, prepare, apply) over the short real
+//! news texts of `newsdup/newsdup-clean-dev.jsonl.gz` (Reuters-21578 and BBC articles, about
+//! 0.9 KB each), where the per-document costs show. Prints pages/s, MB/s of input and the
+//! cost per document; with OUT, writes each document's output as a JSON line (for `cmp`).
 
 #[path = "../tests/support/devdata.rs"]
 mod devdata;
 
-use newspipe_core::{Document, InputFormat, Source};
+use std::io::{BufRead, BufReader, Write};
+
+use newspipe_core::{CorpusStage, Document, InputFormat, Source};
 use newspipe_corpusgen::thread_cpu_seconds;
-use newspipe_normalize::{flatten_html, NormalizeConfig, Normalizer};
+use newspipe_normalize::{flatten_html, NormalizeConfig, NormalizeStage, Normalizer};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "html".into());
     let step: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
-    let Some(pages) = devdata::load_dev_pages(step) else {
+    let out = args.next();
+    let docs = match mode.as_str() {
+        "wire" => wire_documents(step),
+        "text" => dev_page_documents(step, InputFormat::Text),
+        _ => dev_page_documents(step, InputFormat::Html),
+    };
+    let Some(mut docs) = docs else {
         return;
     };
-    let (format, inputs): (InputFormat, Vec<String>) = match mode.as_str() {
-        "text" => (
-            InputFormat::Text,
-            pages.iter().map(|p| flatten_html(&p.html)).collect(),
-        ),
-        _ => (
-            InputFormat::Html,
-            pages.iter().map(|p| p.html.clone()).collect(),
-        ),
-    };
-    let docs: Vec<Document> = pages
-        .iter()
-        .zip(inputs)
-        .map(|(page, input)| {
-            let source = Source {
-                format,
-                url: page.url.clone(),
-                ..Default::default()
-            };
-            Document::new(page.id.clone(), source, input)
-        })
-        .collect();
     let bytes: usize = docs.iter().map(|d| d.raw.len()).sum();
-    let normalizer = Normalizer::new(NormalizeConfig::default()).expect("default config builds");
+    let stage = NormalizeStage::new(
+        Normalizer::new(NormalizeConfig::default()).expect("default config builds"),
+    );
     let start = thread_cpu_seconds();
-    let mut words = 0usize;
-    for mut doc in docs {
-        normalizer.normalize(&mut doc, None);
-        words += doc.text.split_whitespace().count();
+    let records = docs
+        .iter_mut()
+        .map(|doc| stage.observe(doc).expect("observe never fails"))
+        .collect();
+    let repeated = stage.prepare(records).expect("prepare never fails");
+    for (position, doc) in docs.iter_mut().enumerate() {
+        stage
+            .apply(&repeated, position, doc)
+            .expect("apply never fails");
     }
     let secs = thread_cpu_seconds() - start;
+    let words: usize = docs.iter().map(|d| d.text.split_whitespace().count()).sum();
     println!(
-        "normalize {mode}: {} pages, {:.1} MB in {secs:.2} s CPU: {:.1} pages/s, {:.1} MB/s ({words} words out)",
-        pages.len(),
+        "normalize {mode}: {} documents, {:.1} MB in {secs:.2} s CPU: {:.1} docs/s, {:.1} MB/s, {:.1} µs/doc ({words} words out)",
+        docs.len(),
         bytes as f64 / 1e6,
-        pages.len() as f64 / secs,
-        bytes as f64 / 1e6 / secs
+        docs.len() as f64 / secs,
+        bytes as f64 / 1e6 / secs,
+        secs * 1e6 / docs.len() as f64
     );
+    if let Some(path) = out {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("writable"));
+        for doc in &docs {
+            let line = serde_json::json!({"id": doc.id, "text": doc.text, "removed": doc.removed, "meta": doc.meta});
+            writeln!(file, "{line}").expect("write output");
+        }
+    }
+}
+
+/// The WCXB dev pages, as served or flattened to text.
+fn dev_page_documents(step: usize, format: InputFormat) -> Option<Vec<Document>> {
+    let pages = devdata::load_dev_pages(step)?;
+    Some(
+        pages
+            .into_iter()
+            .map(|page| {
+                let input = match format {
+                    InputFormat::Text => flatten_html(&page.html),
+                    InputFormat::Html => page.html,
+                };
+                let source = Source {
+                    format,
+                    url: page.url,
+                    ..Default::default()
+                };
+                Document::new(page.id, source, input)
+            })
+            .collect(),
+    )
+}
+
+/// The short real news texts of the near-duplicate dev set, as plain-text documents without a
+/// URL (as a folder of wire copy is read), every `step`-th one.
+fn wire_documents(step: usize) -> Option<Vec<Document>> {
+    #[derive(serde::Deserialize)]
+    struct Record {
+        id: String,
+        text: String,
+    }
+    let wcxb = newspipe_corpusgen::devdata_file();
+    let path = wcxb.with_file_name("newsdup/newsdup-clean-dev.jsonl.gz");
+    let Ok(file) = std::fs::File::open(&path) else {
+        eprintln!("SKIP: {} not found (set NEWSPIPE_DEVDATA)", path.display());
+        return None;
+    };
+    let reader = BufReader::new(flate2::read::GzDecoder::new(file));
+    let docs = reader
+        .lines()
+        .map(|line| line.expect("readable gzip"))
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .filter(|(i, _)| i % step.max(1) == 0)
+        .map(|(_, line)| {
+            let record: Record = serde_json::from_str(&line).expect("JSON lines");
+            let source = Source {
+                format: InputFormat::Text,
+                path: "newsdup/".to_owned(),
+                ..Default::default()
+            };
+            Document::new(record.id, source, record.text)
+        })
+        .collect();
+    Some(docs)
 }

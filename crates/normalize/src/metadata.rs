@@ -170,6 +170,10 @@ pub fn byline(line: &str) -> Option<String> {
         let starts_upper = names.chars().next().is_some_and(char::is_uppercase);
         return ((2..=8).contains(&words) && starts_upper).then(|| names.to_owned());
     }
+    // The role form needs a comma after the names: most lines have none and skip the regex.
+    if !line.contains(',') {
+        return None;
+    }
     ROLE_BYLINE.captures(line).map(|c| c[1].to_owned())
 }
 

@@ -51,7 +51,8 @@ impl Normalizer {
     /// supplied is kept). `repeated` holds the keys ([`crate::line_key`]) of lines repeated on
     /// many pages of the document's site; [`crate::NormalizeStage`] finds them.
     pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<u64>>) {
-        let repeated = repeated.filter(|set| !mostly_repeated(&doc.raw, set));
+        // Text cleaning leaves the repeated lines unused on a page made mostly of them; for an
+        // extractor's output that is checked below, against the page as served.
         let options = TextOptions {
             boilerplate: self.config.boilerplate,
             rules: &self.rules,
@@ -80,9 +81,13 @@ impl Normalizer {
                         } else {
                             HashSet::new()
                         };
+                        let extract_options = TextOptions {
+                            repeated: repeated.filter(|set| !mostly_repeated(&doc.raw, set)),
+                            ..options
+                        };
                         let filtered = filter_lines(
                             &extracted.text,
-                            &options,
+                            &extract_options,
                             extracted.title.as_deref(),
                             &captions,
                         );

@@ -12,7 +12,13 @@ const MAX_KEYS_PER_SITE: usize = 200_000;
 
 /// The key of a line: a hash of its folded form, so case and typography do not matter.
 pub fn line_key(line: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(fold_for_matching(line.trim()).as_bytes())
+    folded_line_key(&fold_for_matching(line.trim()))
+}
+
+/// [`line_key`] of a trimmed line already folded with [`fold_for_matching`], so a line folded
+/// for the phrase rules is not folded again.
+pub(crate) fn folded_line_key(folded: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(folded.as_bytes())
 }
 
 /// The distinct line keys of a text.

@@ -11,7 +11,7 @@ use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::outlet::{self, OutletCandidate};
 use crate::rules::{LineRules, RuleHit};
-use crate::site_repeats::line_key;
+use crate::site_repeats::folded_line_key;
 use crate::unicode::clean_text;
 
 /// How many lines before the article the title and header dates are looked for.
@@ -25,12 +25,16 @@ const SHORT_LINE_WEIGHT: f64 = -3.0;
 const MAX_RULE_LINE: usize = 3000;
 
 /// What to cut besides the article's own lines.
+#[derive(Clone, Copy)]
 pub struct TextOptions<'a> {
     /// Whether boilerplate lines are removed at all.
     pub boilerplate: bool,
     /// The line rules, built-in and from the stage's configuration.
     pub rules: &'a LineRules,
     /// Keys ([`line_key`]) of lines repeated on many pages of this document's site.
+    /// [`clean_page_text`] leaves them unused on a page made mostly of them (a copy of another
+    /// page, a matter for dedupe, not a page with a shared template); [`filter_lines`] uses
+    /// them as given.
     pub repeated: Option<&'a HashSet<u64>>,
 }
 
@@ -73,6 +77,8 @@ struct Line<'a> {
     role: Option<Role>,
     /// Byte offset in `text` where a picture credit ending the line starts.
     credit_tail: Option<usize>,
+    /// `text` folded with [`fold_for_matching`], when it was needed before classification.
+    folded: Option<String>,
 }
 
 /// A line that carries metadata rather than article text.
@@ -87,6 +93,10 @@ enum Role {
 pub fn clean_page_text(raw: &str, opts: &TextOptions) -> TextOutcome {
     let mut meta = TextMeta::default();
     let mut lines = split_lines(raw);
+    let opts = &TextOptions {
+        repeated: fold_for_repeats(&mut lines, opts.repeated),
+        ..*opts
+    };
     for line in &mut lines {
         classify_line(line, opts, &mut meta);
     }
@@ -228,6 +238,26 @@ pub fn filter_lines(
     }
 }
 
+/// Folds every line for the lookup in the site's repeated lines, and gives the repeated lines
+/// back unless most of the text (by bytes) is made of them. The folded forms stay in the lines,
+/// so [`classify_line`] does not fold again.
+fn fold_for_repeats<'a>(
+    lines: &mut [Line],
+    repeated: Option<&'a HashSet<u64>>,
+) -> Option<&'a HashSet<u64>> {
+    let set = repeated?;
+    let (mut total, mut shared) = (0usize, 0usize);
+    for line in lines {
+        let folded = fold_for_matching(line.text);
+        total += line.text.len();
+        if set.contains(&folded_line_key(&folded)) {
+            shared += line.text.len();
+        }
+        line.folded = Some(folded);
+    }
+    (shared * 2 <= total).then_some(set)
+}
+
 /// Splits `raw` into its non-blank lines, each trimmed, with byte offsets into `raw`.
 fn split_lines(raw: &str) -> Vec<Line<'_>> {
     let mut lines = Vec::new();
@@ -246,6 +276,7 @@ fn split_lines(raw: &str) -> Vec<Line<'_>> {
                 hit: None,
                 role: None,
                 credit_tail: None,
+                folded: None,
             });
         }
         offset += piece.len();
@@ -273,7 +304,10 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
     if !opts.boilerplate || line.text.len() > MAX_RULE_LINE {
         return;
     }
-    let folded = fold_for_matching(line.text);
+    let folded = line
+        .folded
+        .take()
+        .unwrap_or_else(|| fold_for_matching(line.text));
     line.hit = opts.rules.match_line(&folded, words);
     if line.hit.is_none() {
         line.credit_tail = opts.rules.credit_tail(line.text, &folded);
@@ -281,7 +315,7 @@ fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
     if line.hit.is_none()
         && opts
             .repeated
-            .is_some_and(|set| set.contains(&line_key(line.text)))
+            .is_some_and(|set| set.contains(&folded_line_key(&folded)))
     {
         line.hit = Some(RuleHit {
             rule: "site_repeat".into(),
@@ -456,12 +490,15 @@ fn mark_teasers(lines: &mut [Line]) {
     for i in 1..lines.len() {
         let line = &lines[i];
         let truncated = line.text.ends_with('…') || line.text.ends_with("...");
+        if line.hit.is_some() || line.units < 8 || !truncated {
+            continue;
+        }
         let previous = &lines[i - 1];
         let under_headline = previous.hit.is_none()
             && previous.role.is_none()
             && !previous.sentence_end
             && metadata::is_title_like(previous.text);
-        if line.hit.is_none() && line.units >= 8 && truncated && under_headline {
+        if under_headline {
             lines[i].hit = Some(RuleHit {
                 rule: "truncated_teaser".into(),
                 kind: RemovedKind::Teaser,
@@ -473,15 +510,17 @@ fn mark_teasers(lines: &mut [Line]) {
 
 /// Whether a line is a row of menu entries: several words, each capitalized, no punctuation.
 fn is_menu_line(line: &Line) -> bool {
-    let words: Vec<&str> = line.text.split_whitespace().collect();
-    words.len() >= 3
-        && !line.sentence_end
-        && !line.text.contains(',')
-        && words.iter().all(|w| {
-            w.chars()
-                .next()
-                .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
-        })
+    if line.sentence_end || line.text.contains(',') {
+        return false;
+    }
+    let mut words = 0;
+    let capitalized = line.text.split_whitespace().all(|w| {
+        words += 1;
+        w.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || !c.is_alphabetic())
+    });
+    capitalized && words >= 3
 }
 
 /// Weight of a line in the search for the main block: article-like lines count their words,
@@ -649,6 +688,7 @@ fn push_removed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::line_key;
 
     fn clean(raw: &str) -> TextOutcome {
         let rules = LineRules::new(&[], &[]).unwrap();
@@ -752,6 +792,27 @@ mod tests {
         );
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.removed[0].rule.as_deref(), Some("site_repeat"));
+    }
+
+    #[test]
+    fn a_page_made_mostly_of_repeated_lines_keeps_them() {
+        // A copy of another page of the site: its lines are all "repeated", and cutting them
+        // would empty it; dedupe is the stage for copies.
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let repeated: HashSet<u64> = ARTICLE.lines().map(line_key).collect();
+        let opts = |repeated| TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated,
+        };
+        let alone = clean_page_text(ARTICLE, &opts(None));
+        let copy = clean_page_text(ARTICLE, &opts(Some(&repeated)));
+        assert!(!copy.text.is_empty());
+        assert_eq!(copy.text, alone.text);
+        assert!(copy
+            .removed
+            .iter()
+            .all(|span| span.rule.as_deref() != Some("site_repeat")));
     }
 
     #[test]

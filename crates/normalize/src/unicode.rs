@@ -178,22 +178,34 @@ fn fold_chars(chars: impl Iterator<Item = char>) -> String {
 
 /// [`fold_for_matching`] for ASCII text, where only case and whitespace need folding.
 fn fold_ascii(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split(|c: char| c.is_ascii_whitespace()) {
+    // Most lines have words separated by single spaces and no control character: for them the
+    // folding is only the lower-casing.
+    let mut after_space = true;
+    let simple = text.bytes().all(|b| {
+        let ok = !b.is_ascii_control() && (b != b' ' || !after_space);
+        after_space = b == b' ';
+        ok
+    }) && (!after_space || text.is_empty());
+    if simple {
+        return text.to_ascii_lowercase();
+    }
+    // Byte by byte: ASCII in, ASCII out, no character encoding on the way.
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    for word in text.as_bytes().split(u8::is_ascii_whitespace) {
         let start = out.len();
         if !out.is_empty() {
-            out.push(' ');
+            out.push(b' ');
         }
         out.extend(
-            word.chars()
-                .filter(|c| !c.is_ascii_control())
-                .map(|c| c.to_ascii_lowercase()),
+            word.iter()
+                .filter(|b| !b.is_ascii_control())
+                .map(u8::to_ascii_lowercase),
         );
         if out.len() == start + usize::from(start > 0) {
             out.truncate(start);
         }
     }
-    out
+    String::from_utf8(out).expect("ASCII bytes are UTF-8")
 }
 
 #[cfg(test)]
@@ -244,6 +256,17 @@ mod tests {
             fold_for_matching(" Don't \"STOP\"\t- now...\u{7} \u{7} fi\u{7}ne "),
             "don't \"stop\" - now... fine"
         );
+        // The plain-ASCII shortcut and the general path agree at the edges.
+        for (line, folded) in [
+            ("", ""),
+            (" ", ""),
+            ("Plain Line", "plain line"),
+            ("Plain  Line ", "plain line"),
+            (" Plain", "plain"),
+            ("Tab\there", "tab here"),
+        ] {
+            assert_eq!(fold_for_matching(line), folded, "{line:?}");
+        }
         // Already NFKC but not ASCII: the path that skips recomposition.
         assert_eq!(
             fold_for_matching("Don’t “Stop” — NOW… Café"),
