@@ -1,8 +1,11 @@
-//! The export forms end to end: the default pipeline writes JSON Lines, CSV, SQLite and HTML
-//! that agree with each other, and the report is safe and working in a real headless browser.
+//! The export forms end to end: the default pipeline writes JSON Lines, CSV, SQLite, Parquet
+//! and HTML that agree with each other, and the report is safe and working in a real headless
+//! browser.
 
 #[path = "../../crates/export/tests/fixtures/mod.rs"]
 mod fixtures;
+#[path = "../../crates/export/tests/tables/mod.rs"]
+mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -98,16 +101,55 @@ fn sqlite_rows(db: &rusqlite::Connection) -> BTreeMap<&'static str, usize> {
         .collect()
 }
 
+/// The bytes of every Parquet file under `dir` but the `runs` table's (it holds the time).
+fn parquet_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    TABLES
+        .iter()
+        .filter(|table| table.name != "runs")
+        .flat_map(|table| std::fs::read_dir(dir.join(table.name)).unwrap())
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let name = path.strip_prefix(dir).unwrap().display().to_string();
+            (name, std::fs::read(&path).unwrap())
+        })
+        .collect()
+}
+
 #[test]
-fn the_seeds_pipeline_writes_four_forms_that_agree() {
+fn the_seeds_pipeline_writes_five_forms_that_agree() {
     let dir = tempfile::tempdir().unwrap();
     let pipeline = default_pipeline_in(dir.path(), &root().join("seeds").display().to_string());
+    let yaml = std::fs::read_to_string(&pipeline).unwrap();
+    let with_parquet = yaml.replacen(
+        "sqlite: out/news.db",
+        "sqlite: out/news.db\n      parquet: out/parquet/",
+        1,
+    );
+    assert_ne!(with_parquet, yaml, "the default pipeline writes SQLite");
+    std::fs::write(&pipeline, with_parquet).unwrap();
     let out = dir.path().join("out");
-    // Twice: the second run replaces every output of the first.
-    for _ in 0..2 {
-        let output = newspipe(dir.path(), &["run", pipeline.to_str().unwrap(), "-q"]);
+    // Twice, the second time on one thread: it replaces every output of the first, and the
+    // Parquet files come out byte for byte the same.
+    let mut parquet_runs = Vec::new();
+    for threads in ["2", "1"] {
+        let output = newspipe(
+            dir.path(),
+            &[
+                "run",
+                pipeline.to_str().unwrap(),
+                "-q",
+                "--threads",
+                threads,
+            ],
+        );
         assert!(output.status.success(), "{}", transcript(&output));
+        parquet_runs.push(parquet_files(&out.join("parquet")));
     }
+    assert_eq!(parquet_runs[0].len(), TABLES.len() - 1);
+    assert!(
+        parquet_runs[0] == parquet_runs[1],
+        "Parquet bytes differ between runs"
+    );
     let docs = read_jsonl(&out.join("documents.jsonl"));
     assert_eq!(docs.len(), 5);
     let expected = rows_from_jsonl(&docs);
@@ -124,6 +166,13 @@ fn the_seeds_pipeline_writes_four_forms_that_agree() {
         })
         .unwrap();
     assert_eq!(violations, 0, "PRAGMA foreign_key_check");
+    let parquet_rows = tables::assert_parquet_equals_sqlite(&out.join("parquet"), &db);
+    let names = TABLES.iter().map(|t| t.name);
+    assert_eq!(
+        names.zip(parquet_rows).collect::<BTreeMap<_, _>>(),
+        expected,
+        "Parquet against JSON Lines"
+    );
     let run: (String, i64, i64) = db
         .query_row("SELECT pipeline, read, written FROM runs", [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))

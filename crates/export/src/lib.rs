@@ -1,11 +1,14 @@
 //! # newspipe-export
 //!
-//! **What it does:** writes every document that reaches it, in input order, in up to four forms:
+//! **What it does:** writes every document that reaches it, in input order, in up to five forms:
 //!
 //! - `jsonl`: one JSON document per line, the public document contract (see the README);
 //! - `csv`: a folder of RFC 4180 tables, one file per table, with a header row;
 //! - `sqlite`: one SQLite database with the same tables, primary and foreign keys, indexes on
 //!   the join columns, and a `runs` table (pipeline, config hash, version, times, counts);
+//! - `parquet`: a folder with one folder per table holding `part-NNNNN.parquet` files, the same
+//!   tables again for DuckDB, pandas and Spark; one part on one machine, one per shard on a
+//!   cluster ([`ParquetPart`], [`write_runs_table`]);
 //! - `html`: one self-contained report a person can read, of bounded size on any corpus:
 //!   overview with charts, the largest clusters, most cited entities, most contested and most
 //!   supported claims, paged lists of claims and documents, and each shown document's score
@@ -27,350 +30,71 @@
 //!     jsonl: ../out/documents.jsonl   # paths are relative to the pipeline file
 //!     csv: ../out/tables/             # a folder: documents.csv, entities.csv, ...
 //!     sqlite: ../out/news.db
+//!     parquet: ../out/parquet/        # a folder: documents/part-00000.parquet, ...
 //!     html: ../out/report.html
 //!     include_raw: false              # also write `raw`, the input as decoded, in JSONL
 //!     html_max_documents: 500         # documents shown in full in the report
 //!     html_max_claims: 2000           # other documents' claims listed (contested first)
 //! ```
 //!
-//! **Tables** (CSV files and SQLite tables alike; offsets are byte offsets into `text`):
-//! `documents`, `entities`, `dates`, `quantities`, `quotes`, `claims`, `claim_support`,
-//! `clusters`, `signals`, `signal_evidence`, `claim_signals`, `claim_signal_evidence`, `runs`.
-//! See [`schema`] for their columns and keys.
+//! **Tables** (CSV files, SQLite tables and Parquet folders alike; offsets are byte offsets
+//! into `text`): `documents`, `entities`, `dates`, `quantities`, `quotes`, `claims`,
+//! `claim_support`, `clusters`, `signals`, `signal_evidence`, `claim_signals`,
+//! `claim_signal_evidence`, `runs`. See [`schema`] for their columns and keys. `documents` has
+//! the outlet's basis (`outlet_basis`) beside `outlet`, and the fields plugins or the input
+//! added (`extra`) as one JSON object, or no value when there are none.
+//!
+//! **Reading the Parquet tables**, each table's folder as one table:
+//!
+//! ```sh
+//! duckdb -c "SELECT outlet, count(*) FROM read_parquet('out/parquet/documents/*.parquet')
+//!            GROUP BY outlet ORDER BY 2 DESC"
+//! python3 -c "import pandas as pd; print(pd.read_parquet('out/parquet/entities').head())"
+//! ```
 
+mod config;
 mod csv_tables;
 mod html;
 mod jsonl;
+mod parquet_tables;
 mod rows;
 mod run_record;
 pub mod schema;
 mod sqlite;
+mod stage;
 
-use std::collections::HashSet;
+use newspipe_core::{BuildContext, StageFactory, StageInstance};
 
-use newspipe_core::{
-    BuildContext, BuildError, Disposition, Document, RunInfo, Sink, StageError, StageFactory,
-    StageInstance,
-};
-use serde::{Deserialize, Serialize};
-
-use csv_tables::CsvTables;
-use html::HtmlReport;
-use jsonl::JsonlWriter;
-use run_record::RunRecord;
-use sqlite::SqliteDb;
+pub use config::ExportConfig;
+pub use parquet_tables::{part_file_name, write_runs_table, ParquetPart};
 pub use sqlite::SCHEMA_VERSION;
-
-/// Configuration of the `export` stage.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ExportConfig {
-    /// JSON Lines output file, one document per line.
-    pub jsonl: Option<String>,
-    /// Folder of CSV tables.
-    pub csv: Option<String>,
-    /// SQLite database file.
-    pub sqlite: Option<String>,
-    /// HTML report file.
-    pub html: Option<String>,
-    /// Whether to write each document's `raw` input next to its `text` in JSON Lines.
-    pub include_raw: bool,
-    /// How many documents the HTML report shows in full (within a text budget); its summaries
-    /// cover all of them.
-    pub html_max_documents: usize,
-    /// How many claims of the other documents the report's claims table lists: the
-    /// contradicted and best-supported first. Keeps the report readable and its memory bounded.
-    pub html_max_claims: usize,
-}
-
-impl Default for ExportConfig {
-    fn default() -> Self {
-        Self {
-            jsonl: None,
-            csv: None,
-            sqlite: None,
-            html: None,
-            include_raw: false,
-            html_max_documents: 500,
-            html_max_claims: 2000,
-        }
-    }
-}
-
-/// The `export` stage at run time: its open outputs.
-pub struct Export {
-    jsonl: Option<JsonlWriter>,
-    csv: Option<CsvTables>,
-    sqlite: Option<SqliteDb>,
-    html: Option<HtmlReport>,
-    include_raw: bool,
-    seen: HashSet<[u8; 16]>,
-    written: u64,
-}
-
-impl Export {
-    /// Opens every configured output (as temporary files); fails if none is configured or one
-    /// cannot be written.
-    pub fn new(config: ExportConfig, cx: &BuildContext) -> Result<Self, BuildError> {
-        if [&config.jsonl, &config.csv, &config.sqlite, &config.html]
-            .iter()
-            .all(|output| output.is_none())
-        {
-            return Err(BuildError::Setup(
-                "no output configured; add one of `jsonl: out/documents.jsonl`, `csv: out/tables/`, \
-                 `sqlite: out/news.db`, `html: out/report.html`"
-                    .into(),
-            ));
-        }
-        let setup = |form: &str, err: &dyn std::fmt::Display| {
-            BuildError::Setup(format!("{form} output: {err}"))
-        };
-        let jsonl = match &config.jsonl {
-            Some(path) => {
-                Some(JsonlWriter::create(&cx.resolve(path)).map_err(|err| setup("jsonl", &err))?)
-            }
-            None => None,
-        };
-        let csv = match &config.csv {
-            Some(dir) => {
-                Some(CsvTables::create(&cx.resolve(dir)).map_err(|err| setup("csv", &err))?)
-            }
-            None => None,
-        };
-        let sqlite = match &config.sqlite {
-            Some(path) => {
-                Some(SqliteDb::create(&cx.resolve(path)).map_err(|err| setup("sqlite", &err))?)
-            }
-            None => None,
-        };
-        let html = match &config.html {
-            Some(path) => {
-                let sqlite = config.sqlite.as_ref().map(|p| cx.resolve(p));
-                let csv = config.csv.as_ref().map(|p| cx.resolve(p));
-                let outputs: Vec<(&'static str, &std::path::Path)> = [
-                    ("SQLite", sqlite.as_deref()),
-                    ("CSV tables", csv.as_deref()),
-                ]
-                .into_iter()
-                .filter_map(|(kind, path)| Some((kind, path?)))
-                .collect();
-                Some(
-                    HtmlReport::create(
-                        &cx.resolve(path),
-                        config.html_max_documents,
-                        config.html_max_claims,
-                        &outputs,
-                    )
-                    .map_err(|err| setup("html", &err))?,
-                )
-            }
-            None => None,
-        };
-        Ok(Self {
-            jsonl,
-            csv,
-            sqlite,
-            html,
-            include_raw: config.include_raw,
-            seen: HashSet::new(),
-            written: 0,
-        })
-    }
-
-    /// Writes a batch to every output at once, each form on its own task: SQLite, the slowest,
-    /// overlaps with the others. The first error, in a fixed order, is returned.
-    fn write_all_forms(&mut self, kept: &[&Document]) -> Result<(), StageError> {
-        let (mut sqlite, mut csv, mut jsonl) = (Ok(()), Ok(()), Ok(()));
-        rayon::scope(|scope| {
-            if let Some(db) = self.sqlite.as_mut() {
-                let result = &mut sqlite;
-                scope.spawn(move |_| *result = db.write(kept.iter().copied()));
-            }
-            if let Some(tables) = self.csv.as_mut() {
-                let result = &mut csv;
-                scope.spawn(move |_| *result = kept.iter().try_for_each(|doc| tables.write(doc)));
-            }
-            if let Some(report) = self.html.as_mut() {
-                scope.spawn(move |_| kept.iter().for_each(|doc| report.add(doc)));
-            }
-            if let Some(writer) = self.jsonl.as_mut() {
-                jsonl = writer.write(kept);
-            }
-        });
-        sqlite.and(csv).and(jsonl)
-    }
-
-    /// Whether `id` is new in this run; remembers it.
-    fn first_time(&mut self, id: &str) -> bool {
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&blake3::hash(id.as_bytes()).as_bytes()[..16]);
-        self.seen.insert(key)
-    }
-}
-
-impl Sink for Export {
-    fn write(&mut self, docs: &mut [Document]) -> Result<Vec<Disposition>, StageError> {
-        let dispositions: Vec<Disposition> = docs
-            .iter()
-            .map(|doc| {
-                if self.first_time(&doc.id) {
-                    Disposition::Keep
-                } else {
-                    Disposition::Drop {
-                        reason: "duplicate document id: an earlier document with this id was \
-                                 exported"
-                            .into(),
-                        duplicate_of: Some(doc.id.clone()),
-                    }
-                }
-            })
-            .collect();
-        // `raw` goes to no output unless asked for; it is set aside while the batch is written.
-        let mut raws = Vec::new();
-        if !self.include_raw {
-            for (doc, disposition) in docs.iter_mut().zip(&dispositions) {
-                if *disposition == Disposition::Keep {
-                    raws.push(std::mem::take(&mut doc.raw));
-                }
-            }
-        }
-        let kept: Vec<&Document> = docs
-            .iter()
-            .zip(&dispositions)
-            .filter(|(_, d)| **d == Disposition::Keep)
-            .map(|(doc, _)| doc)
-            .collect();
-        let written = self.write_all_forms(&kept);
-        self.written += kept.len() as u64;
-        if !self.include_raw {
-            let kept = docs
-                .iter_mut()
-                .zip(&dispositions)
-                .filter(|(_, d)| **d == Disposition::Keep);
-            for ((doc, _), raw) in kept.zip(raws) {
-                doc.raw = raw;
-            }
-        }
-        written?;
-        Ok(dispositions)
-    }
-
-    fn finish(&mut self, run: &RunInfo) -> Result<(), StageError> {
-        let record = RunRecord::new(run, self.written);
-        if let Some(jsonl) = self.jsonl.take() {
-            jsonl.commit()?;
-        }
-        if let Some(csv) = self.csv.take() {
-            csv.commit(&record)?;
-        }
-        // Indexing the database and rendering the report are the slow parts: side by side.
-        let (sqlite, html) = (self.sqlite.take(), self.html.take());
-        let (sqlite, html) = rayon::join(
-            || sqlite.map_or(Ok(()), |db| db.commit(&record)),
-            || html.map_or(Ok(()), |report| report.commit(&record)),
-        );
-        sqlite.and(html)
-    }
-}
+pub use stage::Export;
 
 /// Registers `export`.
 pub fn factory() -> StageFactory {
     StageFactory::new::<ExportConfig>(
         "export",
-        "Write documents out as JSON Lines, CSV tables, a SQLite database and an HTML report, atomically.",
+        "Write documents out as JSON Lines, CSV tables, a SQLite database, Parquet tables and an HTML report, atomically.",
         |config, cx| Ok(StageInstance::Sink(Box::new(Export::new(config, cx)?))),
     )
     .writing_outputs(output_paths)
 }
 
-/// The files (and the CSV folder) an `export` config writes, for the runner to keep out of
+/// The files (and the CSV and Parquet folders) an `export` config writes, for the runner to keep out of
 /// the input; a config that does not parse writes nothing.
 fn output_paths(config: &serde_json::Value, cx: &BuildContext) -> Vec<std::path::PathBuf> {
     let Ok(config) = newspipe_core::parse_config::<ExportConfig>(config) else {
         return Vec::new();
     };
-    [config.jsonl, config.csv, config.sqlite, config.html]
-        .into_iter()
-        .flatten()
-        .map(|path| cx.resolve(path))
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn context(dir: &std::path::Path) -> BuildContext {
-        BuildContext {
-            base_dir: dir.to_path_buf(),
-            pipeline: "test".into(),
-        }
-    }
-
-    #[test]
-    fn writes_one_line_per_document_only_on_finish() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = ExportConfig {
-            jsonl: Some("out/docs.jsonl".into()),
-            ..ExportConfig::default()
-        };
-        let mut export = Export::new(config, &context(dir.path())).unwrap();
-        let mut docs = vec![
-            Document::new("a", Default::default(), "first".into()),
-            Document::new("b", Default::default(), "second".into()),
-        ];
-        assert_eq!(export.write(&mut docs).unwrap().len(), 2);
-        let target = dir.path().join("out/docs.jsonl");
-        assert!(!target.exists(), "nothing may appear before finish");
-        export.finish(&RunInfo::default()).unwrap();
-        let lines: Vec<serde_json::Value> = std::fs::read_to_string(&target)
-            .unwrap()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
-            .collect();
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[1]["id"], "b");
-        assert_eq!(lines[1]["text"], "second");
-        assert!(lines[1].get("raw").is_none(), "raw is omitted by default");
-        assert_eq!(docs[0].raw, "first", "the document keeps its raw text");
-    }
-
-    #[test]
-    fn a_repeated_id_is_dropped_with_a_reason() {
-        let dir = tempfile::tempdir().unwrap();
-        let config = ExportConfig {
-            jsonl: Some("docs.jsonl".into()),
-            ..ExportConfig::default()
-        };
-        let mut export = Export::new(config, &context(dir.path())).unwrap();
-        let mut first = vec![Document::new("a", Default::default(), "one".into())];
-        let mut second = vec![
-            Document::new("b", Default::default(), "two".into()),
-            Document::new("a", Default::default(), "three".into()),
-        ];
-        assert_eq!(export.write(&mut first).unwrap(), [Disposition::Keep]);
-        let dispositions = export.write(&mut second).unwrap();
-        assert_eq!(dispositions[0], Disposition::Keep);
-        let Disposition::Drop {
-            reason,
-            duplicate_of,
-        } = &dispositions[1]
-        else {
-            panic!("the repeated id must be dropped: {dispositions:?}");
-        };
-        assert!(reason.contains("duplicate document id"), "{reason}");
-        assert_eq!(duplicate_of.as_deref(), Some("a"));
-        export.finish(&RunInfo::default()).unwrap();
-        let text = std::fs::read_to_string(dir.path().join("docs.jsonl")).unwrap();
-        assert_eq!(text.lines().count(), 2);
-    }
-
-    #[test]
-    fn no_output_is_a_setup_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = Export::new(ExportConfig::default(), &context(dir.path()))
-            .err()
-            .unwrap();
-        assert!(err.to_string().contains("no output configured"), "{err}");
-    }
+    [
+        config.jsonl,
+        config.csv,
+        config.sqlite,
+        config.parquet,
+        config.html,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|path| cx.resolve(path))
+    .collect()
 }

@@ -112,6 +112,7 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
             Cell::opt_text(doc.source.url.as_deref()),
             Cell::opt_text(meta.title.as_deref()),
             Cell::opt_text(meta.outlet.as_deref()),
+            Cell::opt_text(meta.outlet_basis.as_deref()),
             Cell::opt_text(meta.byline.as_deref()),
             Cell::opt_text(meta.published.as_deref()),
             Cell::opt_text(meta.published_basis.as_deref()),
@@ -123,6 +124,7 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
             dedupe.map_or(Cell::Null, |d| Cell::Bool(d.representative)),
             reliability.map_or(Cell::Null, |r| Cell::Real(r.score)),
             Cell::opt_text(reliability.map(|r| band_name(r.band))),
+            extra_json(doc)?,
             Cell::text(&doc.text),
         ],
     )?;
@@ -329,6 +331,21 @@ fn evidence_rows(
     Ok(())
 }
 
+/// The document's `extra` fields as one JSON object, as JSON Lines has them; no value when
+/// there are none, so `extra IS NULL` finds the documents no plugin or input annotated.
+fn extra_json(doc: &Document) -> Result<Cell<'static>, StageError> {
+    if doc.extra.is_empty() {
+        return Ok(Cell::Null);
+    }
+    let json = serde_json::to_string(&doc.extra).map_err(|err| {
+        StageError::new(format!(
+            "cannot serialize the `extra` fields of document {}: {err}",
+            doc.id
+        ))
+    })?;
+    Ok(Cell::Text(Cow::Owned(json)))
+}
+
 fn json_array<T: serde::Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
@@ -336,15 +353,27 @@ fn json_array<T: serde::Serialize>(items: &[T]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::SqlType;
     use newspipe_core::{ClaimReliability, Entity, EntityKind, Reliability};
 
-    /// Collects rows, checking each has one cell per column.
+    /// Collects rows, checking each has one cell per column, of the column's type.
     #[derive(Default)]
     struct Collect(Vec<(TableId, Vec<String>)>);
 
     impl RowSink for Collect {
         fn row(&mut self, table: TableId, cells: &[Cell<'_>]) -> Result<(), StageError> {
-            assert_eq!(cells.len(), table.table().columns.len(), "{table:?}");
+            let columns = table.table().columns;
+            assert_eq!(cells.len(), columns.len(), "{table:?}");
+            for (cell, column) in cells.iter().zip(columns) {
+                let fits = match cell {
+                    Cell::Null => !column.required,
+                    Cell::Int(_) => column.ty == SqlType::Integer,
+                    Cell::Real(_) => column.ty == SqlType::Real,
+                    Cell::Text(_) => column.ty == SqlType::Text,
+                    Cell::Bool(_) => column.ty == SqlType::Boolean,
+                };
+                assert!(fits, "{table:?}.{}: {cell:?}", column.name);
+            }
             let cells = cells.iter().map(|c| format!("{c:?}")).collect();
             self.0.push((table, cells));
             Ok(())
@@ -358,7 +387,38 @@ mod tests {
         document_rows(&doc, &mut sink).unwrap();
         assert_eq!(sink.0.len(), 1);
         assert_eq!(sink.0[0].0, TableId::Documents);
-        assert_eq!(sink.0[0].1[12], "Int(5)", "text_length in bytes");
+        assert_eq!(sink.0[0].1[13], "Int(5)", "text_length in bytes");
+        assert_eq!(sink.0[0].1[19], "Null", "no extra fields: no value");
+    }
+
+    #[test]
+    fn extra_fields_and_the_outlet_basis_reach_the_documents_row() {
+        let mut doc = Document::new("a", Default::default(), "Text.".into());
+        doc.meta.outlet = Some("The Kyiv Independent".into());
+        doc.meta.outlet_basis = Some("html_meta".into());
+        doc.extra.insert(
+            "topic".into(),
+            serde_json::json!({"label": "war", "p": 0.5}),
+        );
+        doc.extra.insert("flag".into(), serde_json::json!(true));
+        let mut sink = Collect::default();
+        document_rows(&doc, &mut sink).unwrap();
+        let row = &sink.0[0].1;
+        let column = |name: &str| {
+            let at = TableId::Documents
+                .table()
+                .columns
+                .iter()
+                .position(|c| c.name == name)
+                .unwrap();
+            row[at].as_str()
+        };
+        assert_eq!(column("outlet"), r#"Text("The Kyiv Independent")"#);
+        assert_eq!(column("outlet_basis"), r#"Text("html_meta")"#);
+        assert_eq!(
+            column("extra"),
+            r#"Text("{\"flag\":true,\"topic\":{\"label\":\"war\",\"p\":0.5}}")"#
+        );
     }
 
     #[test]

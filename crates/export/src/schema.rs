@@ -18,13 +18,16 @@ pub enum SqlType {
     Integer,
     /// A double.
     Real,
+    /// A yes/no value: an `INTEGER` 0 or 1 in SQLite, `true`/`false` in CSV, a `BOOLEAN` in
+    /// Parquet.
+    Boolean,
 }
 
 impl SqlType {
     fn keyword(self) -> &'static str {
         match self {
             Self::Text => "TEXT",
-            Self::Integer => "INTEGER",
+            Self::Integer | Self::Boolean => "INTEGER",
             Self::Real => "REAL",
         }
     }
@@ -35,7 +38,7 @@ impl SqlType {
 pub struct Column {
     /// Column name, the same in the CSV header and in SQLite.
     pub name: &'static str,
-    /// Its SQLite type.
+    /// Its type (SQLite's, and the Parquet column's).
     pub ty: SqlType,
     /// Whether every row has a value (`NOT NULL`).
     pub required: bool,
@@ -182,7 +185,7 @@ impl TableId {
     }
 }
 
-use SqlType::{Integer, Real, Text};
+use SqlType::{Boolean, Integer, Real, Text};
 
 const DOC_FK: Option<ForeignKey> = Some(ForeignKey {
     columns: &["doc_id"],
@@ -208,6 +211,7 @@ pub const TABLES: [Table; 13] = [
             opt("url", Text),
             opt("title", Text),
             opt("outlet", Text),
+            opt("outlet_basis", Text),
             opt("byline", Text),
             opt("published", Text),
             opt("published_basis", Text),
@@ -216,9 +220,10 @@ pub const TABLES: [Table; 13] = [
             req("text_length", Integer),
             opt("cluster", Text),
             opt("relation", Text),
-            opt("representative", Integer),
+            opt("representative", Boolean),
             opt("reliability_score", Real),
             opt("reliability_band", Text),
+            opt("extra", Text),
             req("text", Text),
         ],
         primary_key: &["id"],
@@ -279,7 +284,7 @@ pub const TABLES: [Table; 13] = [
             req("idx", Integer),
             req("text", Text),
             opt("speaker", Text),
-            req("direct", Integer),
+            req("direct", Boolean),
             req("start_byte", Integer),
             req("end_byte", Integer),
             opt("speaker_start_byte", Integer),
@@ -298,7 +303,7 @@ pub const TABLES: [Table; 13] = [
             req("idx", Integer),
             req("text", Text),
             opt("speaker", Text),
-            req("hedged", Integer),
+            req("hedged", Boolean),
             req("entities", Text),
             req("quantity_idx", Text),
             opt("reliability_score", Real),
@@ -328,7 +333,7 @@ pub const TABLES: [Table; 13] = [
             req("doc_id", Text),
             req("cluster", Text),
             req("relation", Text),
-            req("representative", Integer),
+            req("representative", Boolean),
             req("similarity", Real),
             opt("duplicate_of", Text),
             opt("origin", Text),
@@ -345,7 +350,7 @@ pub const TABLES: [Table; 13] = [
             req("name", Text),
             req("score", Real),
             req("weight", Real),
-            req("applicable", Integer),
+            req("applicable", Boolean),
         ],
         primary_key: &["doc_id", "idx"],
         parent: DOC_FK,
@@ -380,7 +385,7 @@ pub const TABLES: [Table; 13] = [
             req("name", Text),
             req("score", Real),
             req("weight", Real),
-            req("applicable", Integer),
+            req("applicable", Boolean),
         ],
         primary_key: &["doc_id", "claim_idx", "idx"],
         parent: CLAIM_FK,

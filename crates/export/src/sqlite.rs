@@ -14,8 +14,9 @@ use crate::rows::{document_rows, Cell, RowSink};
 use crate::run_record::RunRecord;
 use crate::schema::{TableId, TABLES};
 
-/// Bumped whenever the schema changes; readable with `PRAGMA user_version`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Bumped whenever the schema changes; readable with `PRAGMA user_version`. 3: `documents`
+/// gained `outlet_basis` and `extra`.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// A database being written.
 pub struct SqliteDb {

@@ -1,7 +1,9 @@
-//! The four output forms over a hand-made corpus that carries every annotation: the same rows
-//! in CSV and SQLite as in JSON Lines, clean keys, a readable and safe report, atomic writes.
+//! The five output forms over a hand-made corpus that carries every annotation: the same rows
+//! in CSV, SQLite and Parquet as in JSON Lines, clean keys, a readable and safe report, atomic
+//! and deterministic writes.
 
 mod fixtures;
+mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -33,6 +35,7 @@ fn all_forms() -> ExportConfig {
         jsonl: Some("out/documents.jsonl".into()),
         csv: Some("out/tables".into()),
         sqlite: Some("out/news.db".into()),
+        parquet: Some("out/parquet".into()),
         html: Some("out/report.html".into()),
         ..ExportConfig::default()
     }
@@ -137,6 +140,14 @@ fn every_form_holds_the_same_rows_and_the_keys_are_clean() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, newspipe_export::SCHEMA_VERSION);
+
+    let parquet_rows = tables::assert_parquet_equals_sqlite(&out.join("parquet"), &db);
+    let names = newspipe_export::schema::TABLES.iter().map(|t| t.name);
+    assert_eq!(
+        names.zip(parquet_rows).collect::<BTreeMap<_, _>>(),
+        expected,
+        "Parquet rows"
+    );
 }
 
 #[test]
@@ -276,7 +287,43 @@ fn the_tables_say_what_the_documents_say() {
     assert_eq!(&first[4], "true");
     let mut reader = csv::Reader::from_path(dir.path().join("out/tables/documents.csv")).unwrap();
     let first = reader.records().next().unwrap().unwrap();
-    assert_eq!(&first[18], fixtures::corpus()[0].text);
+    assert_eq!(&first[20], fixtures::corpus()[0].text);
+
+    // The outlet's basis beside the outlet, and plugin fields as one JSON object.
+    let (outlet, basis, extra): (String, String, String) = db
+        .query_row(
+            "SELECT outlet, outlet_basis, extra FROM documents WHERE id = 'wire-001'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (outlet.as_str(), basis.as_str()),
+        ("Example Wire", "html_meta")
+    );
+    let extra: serde_json::Value = serde_json::from_str(&extra).unwrap();
+    assert_eq!(
+        extra,
+        serde_json::json!({
+            "plugin_note": "«ready» — 準備",
+            "topic": {"label": "defence", "p": 0.82, "tags": ["troops", 1500]},
+        })
+    );
+    let label: String = db
+        .query_row(
+            "SELECT extra ->> '$.topic.label' FROM documents WHERE id = 'wire-001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(label, "defence", "SQLite's JSON functions read the column");
+    let without = strings("SELECT id FROM documents WHERE extra IS NULL ORDER BY id");
+    assert_eq!(without.len(), fixtures::corpus().len() - 1, "{without:?}");
+    let header = reader.headers().unwrap().clone();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(&first[column("outlet_basis")], "html_meta");
+    let from_csv: serde_json::Value = serde_json::from_str(&first[column("extra")]).unwrap();
+    assert_eq!(from_csv, extra);
 }
 
 #[test]
@@ -377,6 +424,13 @@ fn an_unwritable_output_fails_before_any_document() {
             },
         ),
         (
+            "parquet",
+            ExportConfig {
+                parquet: Some("blocker/parquet".into()),
+                ..ExportConfig::default()
+            },
+        ),
+        (
             "html",
             ExportConfig {
                 html: Some("blocker/report.html".into()),
@@ -402,6 +456,86 @@ fn an_abandoned_run_leaves_no_file() {
     drop(export);
     let left: Vec<_> = walk(&dir.path().join("out"));
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// The bytes of every Parquet file under `dir` but the `runs` table's (it holds the time).
+fn parquet_bytes(dir: &Path) -> BTreeMap<std::path::PathBuf, Vec<u8>> {
+    walk(dir)
+        .into_iter()
+        .filter(|path| !path.starts_with(dir.join("runs")))
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap();
+            (path.strip_prefix(dir).unwrap().to_path_buf(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn parquet_bytes_depend_only_on_the_documents() {
+    // Enough documents for several Arrow batches in every large table.
+    let corpus = fixtures::scaled(&fixtures::corpus(), 0..2_600);
+    let config = ExportConfig {
+        parquet: Some("parquet".into()),
+        ..ExportConfig::default()
+    };
+    let mut outputs = Vec::new();
+    for batch in [1, 7, 500] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut export = Export::new(config.clone(), &context(dir.path())).unwrap();
+        for chunk in corpus.chunks(batch) {
+            export.write(&mut chunk.to_vec()).unwrap();
+        }
+        export.finish(&run_info()).unwrap();
+        outputs.push(parquet_bytes(&dir.path().join("parquet")));
+    }
+    let tables: Vec<_> = outputs[0].keys().map(|p| p.display().to_string()).collect();
+    assert_eq!(
+        tables.len(),
+        newspipe_export::schema::TABLES.len() - 1,
+        "{tables:?}"
+    );
+    assert!(
+        tables.contains(&"documents/part-00000.parquet".to_string()),
+        "{tables:?}"
+    );
+    assert!(outputs[0] == outputs[1], "batches of 1 and of 7 differ");
+    assert!(outputs[0] == outputs[2], "batches of 1 and of 500 differ");
+}
+
+#[test]
+fn a_parquet_rerun_replaces_every_earlier_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("parquet");
+    // What a cluster run with three shards left, and a file of the user's.
+    for table in newspipe_export::schema::TABLES {
+        for part in 0..3 {
+            let path = out
+                .join(table.name)
+                .join(newspipe_export::part_file_name(part));
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "old part").unwrap();
+        }
+    }
+    std::fs::write(out.join("documents/notes.txt"), "mine").unwrap();
+    let config = ExportConfig {
+        parquet: Some("parquet".into()),
+        ..ExportConfig::default()
+    };
+    export(dir.path(), config, fixtures::corpus());
+    let mut files: Vec<String> = walk(&out)
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    files.sort();
+    let mut expected: Vec<String> = newspipe_export::schema::TABLES
+        .iter()
+        .map(|t| format!("{}/part-00000.parquet", t.name))
+        .chain(["documents/notes.txt".to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(files, expected);
+    let rows = tables::parquet_rows(&out, &newspipe_export::schema::TABLES[0]);
+    assert_eq!(rows.len(), fixtures::corpus().len());
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {

@@ -184,6 +184,24 @@ fn every_section_shows_its_facts() {
     let kyiv = row_with(&html, "<strong>Kyiv</strong>");
     assert!(kyiv.contains("Київ"), "{kyiv}");
 
+    // The outlet with its basis, and the fields a plugin added, in the document's own section.
+    assert!(
+        html.contains("<dt>outlet</dt><dd>Example Wire (from html_meta)</dd>"),
+        "the outlet's basis"
+    );
+    assert!(
+        html.contains(
+            "<dt>extra: plugin_note</dt><dd><code>&quot;«ready» — 準備&quot;</code></dd>"
+        ),
+        "a plugin's text field"
+    );
+    assert!(
+        html.contains(
+            "<dt>extra: topic</dt><dd><code>{&quot;label&quot;:&quot;defence&quot;,&quot;p&quot;:0.82,&quot;tags&quot;:[&quot;troops&quot;,1500]}</code></dd>"
+        ),
+        "a plugin's nested field, as compact JSON"
+    );
+
     // Claims: the most contested and most supported, with links to their documents and an
     // absent one marked.
     assert!(html.contains("<h3>Most contested</h3>"));

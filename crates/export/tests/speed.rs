@@ -31,7 +31,7 @@ fn export_speed() {
     let n = 20_000;
     let batches = corpus(n);
     let bytes: usize = batches.iter().flatten().map(|d| d.text.len()).sum();
-    let forms: [(&str, ExportConfig); 5] = [
+    let forms: [(&str, ExportConfig); 7] = [
         (
             "jsonl",
             ExportConfig {
@@ -54,6 +54,13 @@ fn export_speed() {
             },
         ),
         (
+            "parquet",
+            ExportConfig {
+                parquet: Some("out/parquet".into()),
+                ..ExportConfig::default()
+            },
+        ),
+        (
             "html",
             ExportConfig {
                 html: Some("out/report.html".into()),
@@ -66,6 +73,17 @@ fn export_speed() {
                 jsonl: Some("out/documents.jsonl".into()),
                 csv: Some("out/tables".into()),
                 sqlite: Some("out/news.db".into()),
+                html: Some("out/report.html".into()),
+                ..ExportConfig::default()
+            },
+        ),
+        (
+            "all five",
+            ExportConfig {
+                jsonl: Some("out/documents.jsonl".into()),
+                csv: Some("out/tables".into()),
+                sqlite: Some("out/news.db".into()),
+                parquet: Some("out/parquet".into()),
                 html: Some("out/report.html".into()),
                 ..ExportConfig::default()
             },

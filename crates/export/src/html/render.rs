@@ -494,7 +494,13 @@ fn document_section(
             }
             dl.docmeta {
                 dt { "id" } dd { code { (doc.id) } }
-                @if let Some(outlet) = &doc.outlet { dt { "outlet" } dd { (outlet) } }
+                @if let Some(outlet) = &doc.outlet {
+                    dt { "outlet" }
+                    dd {
+                        (outlet)
+                        @if let Some(basis) = &full.outlet_basis { " (from " (basis) ")" }
+                    }
+                }
                 @if let Some(byline) = &full.byline { dt { "byline" } dd { (byline) } }
                 @if let Some(published) = &doc.published {
                     dt { "published" }
@@ -522,6 +528,10 @@ fn document_section(
                         @if d.representative { " (representative)" }
                         @if let Some(of) = &d.duplicate_of { " of " (doc_link(data, of)) }
                     }
+                }
+                @for (name, value) in &full.extra {
+                    dt { "extra: " (name) }
+                    dd { code { (value) } }
                 }
                 dt { "source" }
                 dd {

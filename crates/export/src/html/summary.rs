@@ -109,6 +109,8 @@ pub struct FullDoc {
     pub url: Option<String>,
     /// Author line.
     pub byline: Option<String>,
+    /// Where the outlet's name came from.
+    pub outlet_basis: Option<String>,
     /// Where the publication date came from.
     pub published_basis: Option<String>,
     /// Publication-date candidates, including disagreeing ones.
@@ -123,7 +125,13 @@ pub struct FullDoc {
     pub signals: Vec<Signal>,
     /// Each claim's signals, by claim index.
     pub claim_signals: Vec<Vec<Signal>>,
+    /// The fields plugins or the input added: name and value as compact JSON, cut to
+    /// [`EXTRA_VALUE_CHARS`] characters so a large value cannot swell the report.
+    pub extra: Vec<(String, String)>,
 }
+
+/// Characters of one `extra` value the report shows.
+pub const EXTRA_VALUE_CHARS: usize = 300;
 
 /// One canonical entity across the corpus.
 #[derive(Debug, Clone, Default)]
@@ -398,6 +406,15 @@ fn claim_score(reliability: &ClaimReliability) -> Score {
     }
 }
 
+/// `value` as compact JSON, cut to [`EXTRA_VALUE_CHARS`] characters with an ellipsis.
+fn shown_value(value: &serde_json::Value) -> String {
+    let json = value.to_string();
+    match json.char_indices().nth(EXTRA_VALUE_CHARS) {
+        Some((cut, _)) => format!("{}…", &json[..cut]),
+        None => json,
+    }
+}
+
 fn full_doc(doc: &Document) -> FullDoc {
     let mut marks = Vec::new();
     for entity in &doc.entities {
@@ -474,6 +491,7 @@ fn full_doc(doc: &Document) -> FullDoc {
         source_path: doc.source.path.clone(),
         url: doc.source.url.clone(),
         byline: doc.meta.byline.clone(),
+        outlet_basis: doc.meta.outlet_basis.clone(),
         published_basis: doc.meta.published_basis.clone(),
         date_candidates: doc.meta.date_candidates.clone(),
         language: doc.meta.language.clone(),
@@ -492,6 +510,11 @@ fn full_doc(doc: &Document) -> FullDoc {
                     .map_or(Vec::new(), |r| r.signals.clone())
             })
             .collect(),
+        extra: doc
+            .extra
+            .iter()
+            .map(|(name, value)| (name.clone(), shown_value(value)))
+            .collect(),
     }
 }
 
@@ -499,6 +522,15 @@ fn full_doc(doc: &Document) -> FullDoc {
 mod tests {
     use super::*;
     use newspipe_core::Entity;
+
+    #[test]
+    fn a_long_extra_value_is_cut_on_a_character() {
+        let long = serde_json::Value::String("é".repeat(1_000));
+        let shown = shown_value(&long);
+        assert_eq!(shown.chars().count(), EXTRA_VALUE_CHARS + 1);
+        assert!(shown.starts_with("\"éé") && shown.ends_with('…'), "{shown}");
+        assert_eq!(shown_value(&serde_json::json!([1, 2])), "[1,2]");
+    }
 
     fn entity(text: &str, canonical: &str) -> Entity {
         Entity {
