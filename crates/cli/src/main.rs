@@ -70,6 +70,43 @@ enum Command {
         /// Don't draw a progress bar or print the summary.
         #[arg(short, long)]
         quiet: bool,
+        /// Where the work runs: in this process, or split into tasks (`local`: child processes
+        /// of this binary). The outputs are the same.
+        #[arg(long, value_enum, default_value_t = Executor::InProcess)]
+        executor: Executor,
+        /// Shards of a run split into tasks (default: one per core).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        shards: Option<u32>,
+        /// Work folder of a run split into tasks, shared by every task; a run again into the
+        /// same folder resumes it (default: a temporary folder, removed after a success).
+        #[arg(long, value_name = "DIR")]
+        workdir: Option<PathBuf>,
+    },
+    /// Split a run into tasks: list the input, cut it into shards, write DIR/plan.json.
+    Plan {
+        /// The pipeline YAML file.
+        pipeline: PathBuf,
+        /// How many shards (tasks per step).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        shards: u32,
+        /// The work folder every task reads and writes.
+        #[arg(long, value_name = "DIR")]
+        workdir: PathBuf,
+    },
+    /// Run one task of a plan (what a cluster job runs); skipped if already done.
+    RunTask {
+        /// The plan file (`DIR/plan.json`).
+        #[arg(long)]
+        plan: PathBuf,
+        /// The task's name, as in the plan.
+        #[arg(long)]
+        task: String,
+        /// The task's rank (shard); default: `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX`.
+        #[arg(long)]
+        rank: Option<usize>,
+        /// Worker threads (default: every core).
+        #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// Check pipeline files and report every problem, without running anything.
     Validate {
@@ -98,6 +135,15 @@ enum Command {
     },
 }
 
+/// Where `newspipe run` does its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Executor {
+    /// In this process, on a thread pool.
+    InProcess,
+    /// Split into tasks run as child processes of this binary.
+    Local,
+}
+
 #[derive(Debug, Subcommand)]
 enum PluginsCommand {
     /// Load a plugin library and print its manifest: version, build, stages, config keys.
@@ -120,6 +166,9 @@ fn main() -> ExitCode {
             threads,
             memory_mb,
             quiet,
+            executor,
+            shards,
+            workdir,
         } => {
             let pipeline = match newspipe_config::load(&pipeline, &registry) {
                 Ok(pipeline) => pipeline,
@@ -128,6 +177,14 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if executor == Executor::Local {
+                let split = Split {
+                    shards: shards.map_or_else(cores, |n| n as usize),
+                    workdir,
+                    threads: threads.map_or(1, usize::from),
+                };
+                return run_split(&pipeline, &registry, &split, quiet);
+            }
             stop_on_signals();
             let options = RunOptions {
                 threads: threads.map(usize::from),
@@ -149,6 +206,62 @@ fn main() -> ExitCode {
                 Err(err) => {
                     eprintln!("error: {err}");
                     eprintln!("no output was written");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Plan {
+            pipeline,
+            shards,
+            workdir,
+        } => {
+            let pipeline = match newspipe_config::load(&pipeline, &registry) {
+                Ok(pipeline) => pipeline,
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    return ExitCode::from(2);
+                }
+            };
+            let written = newspipe_runner::make_plan(&pipeline, &registry, shards as usize)
+                .and_then(|plan| newspipe_runner::write_plan(&plan, &workdir).map(|p| (plan, p)));
+            match written {
+                Ok((plan, path)) => {
+                    say!("{}: {} shards", path.display(), plan.shards.len());
+                    for step in &plan.steps {
+                        say!("  {} × {}", step.name, step.ranks);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::RunTask {
+            plan,
+            task,
+            rank,
+            threads,
+        } => {
+            let Some(rank) = rank.or_else(newspipe_runner::rank_from_env) else {
+                eprintln!("error: no rank: pass --rank, or run under Slurm (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)");
+                return ExitCode::from(2);
+            };
+            stop_on_signals();
+            let options = RunOptions {
+                threads: threads.map(usize::from),
+                progress: false,
+                ..RunOptions::default()
+            };
+            match newspipe_runner::run_task(&plan, &task, rank, &registry, &options) {
+                Ok(newspipe_runner::TaskOutcome::Ran) => ExitCode::SUCCESS,
+                Ok(newspipe_runner::TaskOutcome::Skipped) => {
+                    eprintln!("task `{task}` rank {rank} is already done; skipped");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: task `{task}` rank {rank}: {err}");
                     ExitCode::FAILURE
                 }
             }
@@ -222,6 +335,81 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+/// How `newspipe run` splits a run into tasks.
+struct Split {
+    shards: usize,
+    workdir: Option<PathBuf>,
+    threads: usize,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Plans the run into a work folder and runs its tasks as child processes of this binary.
+fn run_split(
+    pipeline: &newspipe_config::Pipeline,
+    registry: &newspipe_core::Registry,
+    split: &Split,
+    quiet: bool,
+) -> ExitCode {
+    let temporary = match &split.workdir {
+        Some(_) => None,
+        None => match tempfile::Builder::new().prefix("newspipe-work-").tempdir() {
+            Ok(dir) => Some(dir),
+            Err(err) => {
+                eprintln!("error: cannot make a work folder: {err}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let workdir = split
+        .workdir
+        .clone()
+        .or_else(|| temporary.as_ref().map(|dir| dir.path().to_path_buf()))
+        .expect("a work folder");
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(err) => {
+            eprintln!("error: cannot find this program to start its tasks: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let executor = newspipe_runner::LocalExecutor {
+        program,
+        jobs: cores(),
+        threads_per_task: split.threads,
+    };
+    let result = newspipe_runner::make_plan(pipeline, registry, split.shards)
+        .and_then(|plan| newspipe_runner::write_plan(&plan, &workdir))
+        .and_then(|plan| executor.run(&plan));
+    match result {
+        Ok(()) => {
+            if !quiet {
+                eprintln!(
+                    "{}: {} shards done; stats: {}",
+                    pipeline.name,
+                    split.shards,
+                    pipeline.stats.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            if split.workdir.is_some() {
+                eprintln!("run the same command again to resume from the tasks already done");
+            } else if let Some(dir) = temporary {
+                eprintln!(
+                    "the work folder is kept for inspection: {}",
+                    dir.keep().display()
+                );
+            }
+            ExitCode::FAILURE
+        }
     }
 }
 
