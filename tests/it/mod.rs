@@ -1,3 +1,4 @@
+mod cluster;
 mod conformance;
 mod copy_invariance;
 mod determinism;
