@@ -15,7 +15,7 @@ use super::support::{default_pipeline_in, newspipe, root, transcript};
 
 /// The default pipeline over `input`, in `dir`, with `batch_size` documents per batch, so that
 /// a small input spans several batches (and so several shards).
-fn pipeline(dir: &Path, input: &str, batch_size: usize) -> PathBuf {
+pub(super) fn pipeline(dir: &Path, input: &str, batch_size: usize) -> PathBuf {
     let path = default_pipeline_in(dir, input);
     let text = fs::read_to_string(&path).unwrap();
     let text = text.replacen(
@@ -54,7 +54,7 @@ fn generated_corpus(dir: &Path) -> String {
 
 /// Every output of a run in `dir/out`, as text, with the run's timestamps and the report's
 /// script nonce blanked; the SQLite database as its schema and rows.
-fn outputs(dir: &Path) -> BTreeMap<String, String> {
+pub(super) fn outputs(dir: &Path) -> BTreeMap<String, String> {
     let out = dir.join("out");
     let mut files = BTreeMap::new();
     for name in [

@@ -12,5 +12,6 @@ mod pipeline_files;
 mod pipeline_tests;
 mod plugins;
 mod report_escaping;
+mod slurm;
 mod support;
 mod validate;

@@ -81,6 +81,8 @@ enum Command {
         /// same folder resumes it (default: a temporary folder, removed after a success).
         #[arg(long, value_name = "DIR")]
         workdir: Option<PathBuf>,
+        #[command(flatten)]
+        slurm: SlurmFlags,
     },
     /// Split a run into tasks: list the input, cut it into shards, write DIR/plan.json.
     Plan {
@@ -142,6 +144,29 @@ enum Executor {
     InProcess,
     /// Split into tasks run as child processes of this binary.
     Local,
+    /// Split into tasks submitted to Slurm (one `sbatch --array` per step); needs `--workdir`
+    /// on a folder the compute nodes share.
+    Slurm,
+}
+
+/// What each Slurm task asks for, with `--executor slurm`.
+#[derive(Debug, clap::Args)]
+struct SlurmFlags {
+    /// Submit the jobs, print their ids and return without waiting.
+    #[arg(long)]
+    no_wait: bool,
+    /// Slurm partition.
+    #[arg(long)]
+    partition: Option<String>,
+    /// Slurm time limit per task (`2:00:00`).
+    #[arg(long)]
+    time: Option<String>,
+    /// CPUs per task (also its worker threads).
+    #[arg(long)]
+    cpus_per_task: Option<u32>,
+    /// Memory per task (`4G`).
+    #[arg(long)]
+    mem: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -169,6 +194,7 @@ fn main() -> ExitCode {
             executor,
             shards,
             workdir,
+            slurm,
         } => {
             let pipeline = match newspipe_config::load(&pipeline, &registry) {
                 Ok(pipeline) => pipeline,
@@ -177,6 +203,16 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if executor == Executor::Slurm {
+                let Some(workdir) = workdir else {
+                    eprintln!(
+                        "error: --executor slurm needs --workdir, a folder every compute node sees"
+                    );
+                    return ExitCode::from(2);
+                };
+                let shards = shards.map_or_else(cores, |n| n as usize);
+                return run_slurm(&pipeline, &registry, shards, &workdir, slurm);
+            }
             if executor == Executor::Local {
                 let split = Split {
                     shards: shards.map_or_else(cores, |n| n as usize),
@@ -408,6 +444,52 @@ fn run_split(
                     dir.keep().display()
                 );
             }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Plans the run into `workdir` and submits its steps to Slurm; waits unless `--no-wait`.
+fn run_slurm(
+    pipeline: &newspipe_config::Pipeline,
+    registry: &newspipe_core::Registry,
+    shards: usize,
+    workdir: &std::path::Path,
+    flags: SlurmFlags,
+) -> ExitCode {
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(err) => {
+            eprintln!("error: cannot find this program for the tasks to run: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let executor = newspipe_runner::SlurmExecutor {
+        program,
+        resources: newspipe_runner::SlurmResources {
+            partition: flags.partition,
+            time: flags.time,
+            cpus_per_task: flags.cpus_per_task,
+            memory: flags.mem,
+        },
+    };
+    let result = newspipe_runner::make_plan(pipeline, registry, shards)
+        .and_then(|plan| newspipe_runner::write_plan(&plan, workdir))
+        .and_then(|plan| {
+            let steps = executor.submit(&plan)?;
+            for step in &steps {
+                say!("{} {} × {}", step.job, step.task, step.ranks);
+            }
+            if flags.no_wait {
+                Ok(())
+            } else {
+                executor.wait(&plan, &steps)
+            }
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
             ExitCode::FAILURE
         }
     }

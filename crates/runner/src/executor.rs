@@ -93,3 +93,212 @@ impl LocalExecutor {
             })
     }
 }
+
+/// What each Slurm task asks for; `None` leaves it to the cluster's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct SlurmResources {
+    /// `--partition`.
+    pub partition: Option<String>,
+    /// `--time`, in any form Slurm takes (`30`, `2:00:00`, `1-0`).
+    pub time: Option<String>,
+    /// `--cpus-per-task`; also the task's worker threads.
+    pub cpus_per_task: Option<u32>,
+    /// `--mem` (`4G`).
+    pub memory: Option<String>,
+}
+
+/// One step of the plan submitted to Slurm.
+#[derive(Debug, Clone)]
+pub struct SubmittedStep {
+    /// The task's name.
+    pub task: String,
+    /// Its array job's id.
+    pub job: String,
+    /// Its ranks.
+    pub ranks: usize,
+}
+
+/// Submits the task graph of a plan to Slurm: one `sbatch --array` per step, each waiting for
+/// the one before with `--dependency=afterok`, every task running `newspipe run-task`.
+#[derive(Debug, Clone)]
+pub struct SlurmExecutor {
+    /// The `newspipe` binary (it must be reachable at this path on the compute nodes).
+    pub program: PathBuf,
+    /// What each task asks for.
+    pub resources: SlurmResources,
+}
+
+/// Job states after which a Slurm job runs no more.
+const FINAL_STATES: [&str; 10] = [
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "TIMEOUT",
+    "OUT_OF_MEMORY",
+    "NODE_FAIL",
+    "PREEMPTED",
+    "BOOT_FAIL",
+    "DEADLINE",
+    "REVOKED",
+];
+
+impl SlurmExecutor {
+    /// Submits every step; returns their job ids in order. The work folder must be shared
+    /// with the compute nodes.
+    pub fn submit(&self, plan_path: &Path) -> Result<Vec<SubmittedStep>, RunError> {
+        let plan = Plan::read(plan_path)?;
+        let plan_path = std::path::absolute(plan_path).map_err(RunError::Output)?;
+        let logs = plan_path.parent().unwrap_or(Path::new("/")).join("logs");
+        fs::create_dir_all(&logs).map_err(RunError::Output)?;
+        let mut submitted: Vec<SubmittedStep> = Vec::new();
+        for step in &plan.steps {
+            let mut command = vec![
+                quote(&self.program.display().to_string()),
+                "run-task".into(),
+                "--plan".into(),
+                quote(&plan_path.display().to_string()),
+                "--task".into(),
+                quote(&step.name),
+            ];
+            if let Some(cpus) = self.resources.cpus_per_task {
+                command.extend(["--threads".into(), cpus.to_string()]);
+            }
+            let mut sbatch = Command::new("sbatch");
+            sbatch
+                .arg("--parsable")
+                .arg(format!("--job-name=newspipe-{}", step.name))
+                .arg(format!("--array=0-{}", step.ranks - 1))
+                .arg(format!("--output={}/{}.%a.log", logs.display(), step.name));
+            if let Some(previous) = submitted.last() {
+                sbatch.arg(format!("--dependency=afterok:{}", previous.job));
+            }
+            let resources = &self.resources;
+            if let Some(partition) = &resources.partition {
+                sbatch.arg(format!("--partition={partition}"));
+            }
+            if let Some(time) = &resources.time {
+                sbatch.arg(format!("--time={time}"));
+            }
+            if let Some(cpus) = resources.cpus_per_task {
+                sbatch.arg(format!("--cpus-per-task={cpus}"));
+            }
+            if let Some(memory) = &resources.memory {
+                sbatch.arg(format!("--mem={memory}"));
+            }
+            sbatch.arg(format!("--wrap=exec {}", command.join(" ")));
+            let output = sbatch.output().map_err(|err| {
+                RunError::Setup(format!("cannot run sbatch (is Slurm installed?): {err}"))
+            })?;
+            if !output.status.success() {
+                cancel(&submitted);
+                return Err(RunError::Task(format!(
+                    "sbatch refused task `{}`: {}",
+                    step.name,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                )));
+            }
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let job = stdout.trim().split(';').next().unwrap_or("").to_string();
+            tracing::info!(task = %step.name, job, "Submitted.");
+            submitted.push(SubmittedStep {
+                task: step.name.clone(),
+                job,
+                ranks: step.ranks,
+            });
+        }
+        Ok(submitted)
+    }
+
+    /// Waits for the submitted steps in order; the first failed task is reported with its
+    /// log file, and the steps still waiting are cancelled.
+    pub fn wait(&self, plan_path: &Path, steps: &[SubmittedStep]) -> Result<(), RunError> {
+        let workdir = plan_path.parent().unwrap_or(Path::new("."));
+        for (index, step) in steps.iter().enumerate() {
+            loop {
+                match job_states(&step.job) {
+                    Some(states) if states.iter().all(|(_, s)| FINAL_STATES.contains(&&**s)) => {
+                        if let Some((rank, state)) =
+                            states.iter().find(|(_, state)| state != "COMPLETED")
+                        {
+                            cancel(&steps[index + 1..]);
+                            let log = workdir
+                                .join("logs")
+                                .join(format!("{}.{rank}.log", step.task));
+                            return Err(RunError::Task(format!(
+                                "task `{}` rank {rank} (Slurm job {}) ended {state}; its log is {}",
+                                step.task,
+                                step.job,
+                                log.display()
+                            )));
+                        }
+                        break;
+                    }
+                    Some(_) => {}
+                    None => {
+                        // Slurm forgets finished jobs; their markers tell what happened.
+                        let missing: Vec<usize> = (0..step.ranks)
+                            .filter(|rank| {
+                                !workdir
+                                    .join(&step.task)
+                                    .join(rank.to_string())
+                                    .join("done.json")
+                                    .exists()
+                            })
+                            .collect();
+                        if missing.is_empty() {
+                            break;
+                        }
+                        cancel(&steps[index + 1..]);
+                        return Err(RunError::Task(format!(
+                            "Slurm job {} (task `{}`) is gone and ranks {missing:?} did not finish; see {}",
+                            step.job,
+                            step.task,
+                            workdir.join("logs").display()
+                        )));
+                    }
+                }
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The state of every task of an array job, by array index (`scontrol -o show job`); `None`
+/// when Slurm no longer knows the job.
+fn job_states(job: &str) -> Option<Vec<(String, String)>> {
+    let output = Command::new("scontrol")
+        .args(["-o", "show", "job", job])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let states: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|line| {
+            let field = |name: &str| {
+                line.split_whitespace()
+                    .find_map(|token| token.strip_prefix(name))
+                    .map(str::to_string)
+            };
+            Some((
+                field("ArrayTaskId=").unwrap_or_default(),
+                field("JobState=")?,
+            ))
+        })
+        .collect();
+    (!states.is_empty()).then_some(states)
+}
+
+fn cancel(steps: &[SubmittedStep]) {
+    for step in steps {
+        let _ = Command::new("scancel").arg(&step.job).status();
+    }
+}
+
+/// `text` as one single-quoted shell word.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
