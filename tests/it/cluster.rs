@@ -350,3 +350,64 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     ok(dir, &args);
     assert!(outputs(dir) == single, "the repaired run differs");
 }
+
+#[test]
+fn plan_emits_one_indexed_job_per_step_for_kubernetes() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = root().join("seeds");
+    let pipeline = pipeline(dir.path(), seeds.to_str().unwrap(), 2);
+    let pipeline = pipeline.to_str().unwrap();
+    let args = ["plan", pipeline, "--shards", "3", "--workdir", "w"];
+    ok(
+        dir.path(),
+        &[&args[..], &["--emit", "k8s", "--image", "reg/np:1"]].concat(),
+    );
+    let workdir = dir.path().join("w").canonicalize().unwrap();
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(workdir.join("plan.json")).unwrap()).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    let mut files: Vec<PathBuf> = fs::read_dir(workdir.join("k8s"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), steps.len());
+    for (file, step) in files.iter().zip(steps) {
+        let job: serde_json::Value =
+            serde_yaml::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(job["kind"], "Job", "{}", file.display());
+        assert_eq!(job["apiVersion"], "batch/v1");
+        let spec = &job["spec"];
+        assert_eq!(spec["completionMode"], "Indexed");
+        assert_eq!(spec["completions"], step["ranks"]);
+        let pod = &spec["template"]["spec"];
+        assert_eq!(pod["restartPolicy"], "Never");
+        let container = &pod["containers"][0];
+        assert_eq!(container["image"], "reg/np:1");
+        let command: Vec<&str> = container["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|part| part.as_str().unwrap())
+            .collect();
+        let plan_file = workdir.join("plan.json");
+        assert_eq!(
+            command,
+            [
+                "newspipe",
+                "run-task",
+                "--plan",
+                plan_file.to_str().unwrap(),
+                "--task",
+                step["name"].as_str().unwrap()
+            ]
+        );
+        let mount = &container["volumeMounts"][0];
+        assert_eq!(mount["mountPath"], workdir.to_str().unwrap());
+        assert_eq!(pod["volumes"][0]["name"], mount["name"]);
+        assert_eq!(
+            pod["volumes"][0]["persistentVolumeClaim"]["claimName"],
+            "newspipe-work"
+        );
+    }
+}

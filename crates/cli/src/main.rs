@@ -1,5 +1,7 @@
 //! The `newspipe` command: run, validate and list pipeline stages.
 
+mod k8s;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,6 +96,15 @@ enum Command {
         /// The work folder every task reads and writes.
         #[arg(long, value_name = "DIR")]
         workdir: PathBuf,
+        /// Also write job manifests for a cluster: `k8s` (Kubernetes Indexed Jobs, DIR/k8s/).
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
+        /// With `--emit k8s`: the container image with `newspipe` on its PATH.
+        #[arg(long, default_value = "newspipe:latest")]
+        image: String,
+        /// With `--emit k8s`: the PersistentVolumeClaim that holds the work folder.
+        #[arg(long, default_value = "newspipe-work")]
+        claim: String,
     },
     /// Run one task of a plan (what a cluster job runs); skipped if already done.
     RunTask {
@@ -147,6 +158,13 @@ enum Executor {
     /// Split into tasks submitted to Slurm (one `sbatch --array` per step); needs `--workdir`
     /// on a folder the compute nodes share.
     Slurm,
+}
+
+/// Job manifests `newspipe plan` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Emit {
+    /// Kubernetes Indexed Jobs, one per step.
+    K8s,
 }
 
 /// What each Slurm task asks for, with `--executor slurm`.
@@ -250,6 +268,9 @@ fn main() -> ExitCode {
             pipeline,
             shards,
             workdir,
+            emit,
+            image,
+            claim,
         } => {
             let pipeline = match newspipe_config::load(&pipeline, &registry) {
                 Ok(pipeline) => pipeline,
@@ -265,6 +286,20 @@ fn main() -> ExitCode {
                     say!("{}: {} shards", path.display(), plan.shards.len());
                     for step in &plan.steps {
                         say!("  {} × {}", step.name, step.ranks);
+                    }
+                    if emit == Some(Emit::K8s) {
+                        let options = k8s::K8sOptions { image, claim };
+                        match k8s::emit(&plan, &workdir, &options) {
+                            Ok(files) => {
+                                for file in files {
+                                    say!("{}", file.display());
+                                }
+                            }
+                            Err(err) => {
+                                eprintln!("error: cannot write the Kubernetes manifests: {err}");
+                                return ExitCode::FAILURE;
+                            }
+                        }
                     }
                     ExitCode::SUCCESS
                 }
