@@ -173,16 +173,16 @@ struct SlurmFlags {
     /// Submit the jobs, print their ids and return without waiting.
     #[arg(long)]
     no_wait: bool,
-    /// Slurm partition.
+    /// Slurm partition (default: the pipeline's `cluster: partition`).
     #[arg(long)]
     partition: Option<String>,
-    /// Slurm time limit per task (`2:00:00`).
+    /// Slurm time limit per task (`2:00:00`; default: `cluster: time`).
     #[arg(long)]
     time: Option<String>,
-    /// CPUs per task (also its worker threads).
+    /// CPUs per task, also its worker threads (default: `cluster: cpus_per_task`).
     #[arg(long)]
     cpus_per_task: Option<u32>,
-    /// Memory per task (`4G`).
+    /// Memory per task (`4G`; default: `cluster: memory`).
     #[arg(long)]
     mem: Option<String>,
 }
@@ -502,10 +502,12 @@ fn run_slurm(
     let executor = newspipe_runner::SlurmExecutor {
         program,
         resources: newspipe_runner::SlurmResources {
-            partition: flags.partition,
-            time: flags.time,
-            cpus_per_task: flags.cpus_per_task,
-            memory: flags.mem,
+            partition: flags
+                .partition
+                .or_else(|| pipeline.cluster.partition.clone()),
+            time: flags.time.or_else(|| pipeline.cluster.time.clone()),
+            cpus_per_task: flags.cpus_per_task.or(pipeline.cluster.cpus_per_task),
+            memory: flags.mem.or_else(|| pipeline.cluster.memory.clone()),
         },
     };
     let result = newspipe_runner::make_plan(pipeline, registry, shards)
