@@ -411,3 +411,46 @@ fn plan_emits_one_indexed_job_per_step_for_kubernetes() {
         );
     }
 }
+
+/// A pipeline that stops at its first reject (`on_error: fail`) over JSON Lines whose fifth
+/// line is broken: the shard holding it fails its first task.
+pub(super) fn failing_pipeline(dir: &Path) -> PathBuf {
+    let lines: Vec<String> = (0..8)
+        .map(|i| match i {
+            4 => "{\"id\": \"broken\", \"text\": ".to_string(),
+            _ => serde_json::json!({"id": format!("d{i}"), "text": format!("Report {i} says the council met on Monday.")}).to_string(),
+        })
+        .collect();
+    fs::write(dir.join("failing.jsonl"), lines.join("\n") + "\n").unwrap();
+    let path = pipeline(dir, "failing.jsonl", 2);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("on_error: fail\n{text}")).unwrap();
+    path
+}
+
+#[test]
+fn a_failed_task_is_named_with_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = failing_pipeline(dir.path());
+    let pipeline = pipeline.to_str().unwrap();
+    let args = [
+        "run",
+        pipeline,
+        "-q",
+        "--executor",
+        "local",
+        "--shards",
+        "3",
+    ];
+    let output = newspipe(dir.path(), &[&args[..], &["--workdir", "w"]].concat());
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("task `observe-normalize` rank 1 failed") && stderr.contains("on_error"),
+        "{stderr}"
+    );
+    let log = dir.path().join("w/logs/observe-normalize.1.log");
+    assert!(stderr.contains(log.to_str().unwrap()), "{stderr}");
+    assert!(fs::read_to_string(&log).unwrap().contains("line 5"));
+    assert!(!dir.path().join("out/documents.jsonl").exists());
+}

@@ -264,5 +264,31 @@ fn the_slurm_executor_matches_the_in_process_run() {
     for (name, text) in &single {
         assert!(split[name] == *text, "{name} differs on Slurm");
     }
+
+    // A task that fails (`on_error: fail` meets a broken line) is named with its log, and the
+    // steps after it are cancelled.
+    let failing = super::cluster::failing_pipeline(dir.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args([
+            "run",
+            failing.to_str().unwrap(),
+            "-q",
+            "--executor",
+            "slurm",
+        ])
+        .args(["--shards", "3", "--workdir", "failing-work"])
+        .env("SLURM_CONF", cluster.conf())
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let log = dir.path().join("failing-work/logs/observe-normalize.1.log");
+    assert!(
+        stderr.contains("task `observe-normalize` rank 1")
+            && stderr.contains(log.to_str().unwrap()),
+        "{stderr}"
+    );
+    assert!(fs::read_to_string(&log).unwrap().contains("on_error"));
     drop(cluster);
 }

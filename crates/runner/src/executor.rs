@@ -39,7 +39,8 @@ impl LocalExecutor {
     /// stops at the first failed task and names it with its log file.
     pub fn run(&self, plan_path: &Path) -> Result<(), RunError> {
         let plan = Plan::read(plan_path)?;
-        let logs = plan_path.parent().unwrap_or(Path::new(".")).join("logs");
+        let plan_path = &std::path::absolute(plan_path).map_err(RunError::Output)?;
+        let logs = plan_path.parent().unwrap_or(Path::new("/")).join("logs");
         fs::create_dir_all(&logs).map_err(RunError::Output)?;
         for step in &plan.steps {
             let mut running: std::collections::VecDeque<(usize, Child, PathBuf)> =
@@ -212,7 +213,8 @@ impl SlurmExecutor {
     /// Waits for the submitted steps in order; the first failed task is reported with its
     /// log file, and the steps still waiting are cancelled.
     pub fn wait(&self, plan_path: &Path, steps: &[SubmittedStep]) -> Result<(), RunError> {
-        let workdir = plan_path.parent().unwrap_or(Path::new("."));
+        let plan_path = std::path::absolute(plan_path).map_err(RunError::Output)?;
+        let workdir = plan_path.parent().unwrap_or(Path::new("/"));
         for (index, step) in steps.iter().enumerate() {
             loop {
                 match job_states(&step.job) {
