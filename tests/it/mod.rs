@@ -1,3 +1,4 @@
+mod cluster;
 mod conformance;
 mod copy_invariance;
 mod determinism;
@@ -12,5 +13,6 @@ mod pipeline_files;
 mod pipeline_tests;
 mod plugins;
 mod report_escaping;
+mod slurm;
 mod support;
 mod validate;

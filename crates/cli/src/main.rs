@@ -1,5 +1,7 @@
 //! The `newspipe` command: run, validate and list pipeline stages.
 
+mod k8s;
+
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +73,54 @@ enum Command {
         /// Don't draw a progress bar or print the summary.
         #[arg(short, long)]
         quiet: bool,
+        /// Where the work runs: in this process, or split into tasks (`local`: child processes
+        /// of this binary). The outputs are the same.
+        #[arg(long, value_enum, default_value_t = Executor::InProcess)]
+        executor: Executor,
+        /// Shards of a run split into tasks (default: one per core).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        shards: Option<u32>,
+        /// Work folder of a run split into tasks, shared by every task; a run again into the
+        /// same folder resumes it (default: a temporary folder, removed after a success).
+        #[arg(long, value_name = "DIR")]
+        workdir: Option<PathBuf>,
+        #[command(flatten)]
+        slurm: SlurmFlags,
+    },
+    /// Split a run into tasks: list the input, cut it into shards, write DIR/plan.json.
+    Plan {
+        /// The pipeline YAML file.
+        pipeline: PathBuf,
+        /// How many shards (tasks per step).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        shards: u32,
+        /// The work folder every task reads and writes.
+        #[arg(long, value_name = "DIR")]
+        workdir: PathBuf,
+        /// Also write job manifests for a cluster: `k8s` (Kubernetes Indexed Jobs, DIR/k8s/).
+        #[arg(long, value_enum)]
+        emit: Option<Emit>,
+        /// With `--emit k8s`: the container image with `newspipe` on its PATH.
+        #[arg(long, default_value = "newspipe:latest")]
+        image: String,
+        /// With `--emit k8s`: the PersistentVolumeClaim that holds the work folder.
+        #[arg(long, default_value = "newspipe-work")]
+        claim: String,
+    },
+    /// Run one task of a plan (what a cluster job runs); skipped if already done.
+    RunTask {
+        /// The plan file (`DIR/plan.json`).
+        #[arg(long)]
+        plan: PathBuf,
+        /// The task's name, as in the plan.
+        #[arg(long)]
+        task: String,
+        /// The task's rank (shard); default: `SLURM_ARRAY_TASK_ID` or `JOB_COMPLETION_INDEX`.
+        #[arg(long)]
+        rank: Option<usize>,
+        /// Worker threads (default: every core).
+        #[arg(short = 'j', long, value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
     },
     /// Check pipeline files and report every problem, without running anything.
     Validate {
@@ -99,6 +149,45 @@ enum Command {
     },
 }
 
+/// Where `newspipe run` does its work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Executor {
+    /// In this process, on a thread pool.
+    InProcess,
+    /// Split into tasks run as child processes of this binary.
+    Local,
+    /// Split into tasks submitted to Slurm (one `sbatch --array` per step); needs `--workdir`
+    /// on a folder the compute nodes share.
+    Slurm,
+}
+
+/// Job manifests `newspipe plan` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Emit {
+    /// Kubernetes Indexed Jobs, one per step.
+    K8s,
+}
+
+/// What each Slurm task asks for, with `--executor slurm`.
+#[derive(Debug, clap::Args)]
+struct SlurmFlags {
+    /// Submit the jobs, print their ids and return without waiting.
+    #[arg(long)]
+    no_wait: bool,
+    /// Slurm partition (default: the pipeline's `cluster: partition`).
+    #[arg(long)]
+    partition: Option<String>,
+    /// Slurm time limit per task (`2:00:00`; default: `cluster: time`).
+    #[arg(long)]
+    time: Option<String>,
+    /// CPUs per task, also its worker threads (default: `cluster: cpus_per_task`).
+    #[arg(long)]
+    cpus_per_task: Option<u32>,
+    /// Memory per task (`4G`; default: `cluster: memory`).
+    #[arg(long)]
+    mem: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 enum PluginsCommand {
     /// Load a plugin library and print its manifest: version, build, stages, config keys.
@@ -121,6 +210,10 @@ fn main() -> ExitCode {
             threads,
             memory_mb,
             quiet,
+            executor,
+            shards,
+            workdir,
+            slurm,
         } => {
             let pipeline = match newspipe_config::load(&pipeline, &registry) {
                 Ok(pipeline) => pipeline,
@@ -129,6 +222,24 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
+            if executor == Executor::Slurm {
+                let Some(workdir) = workdir else {
+                    eprintln!(
+                        "error: --executor slurm needs --workdir, a folder every compute node sees"
+                    );
+                    return ExitCode::from(2);
+                };
+                let shards = shards.map_or_else(cores, |n| n as usize);
+                return run_slurm(&pipeline, &registry, shards, &workdir, slurm);
+            }
+            if executor == Executor::Local {
+                let split = Split {
+                    shards: shards.map_or_else(cores, |n| n as usize),
+                    workdir,
+                    threads: threads.map_or(1, usize::from),
+                };
+                return run_split(&pipeline, &registry, &split, quiet);
+            }
             stop_on_signals();
             if quiet {
                 newspipe_plugin_host::discard_plugin_output();
@@ -153,6 +264,79 @@ fn main() -> ExitCode {
                 Err(err) => {
                     eprintln!("error: {err}");
                     eprintln!("no output was written");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Plan {
+            pipeline,
+            shards,
+            workdir,
+            emit,
+            image,
+            claim,
+        } => {
+            let pipeline = match newspipe_config::load(&pipeline, &registry) {
+                Ok(pipeline) => pipeline,
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    return ExitCode::from(2);
+                }
+            };
+            let written = newspipe_runner::make_plan(&pipeline, &registry, shards as usize)
+                .and_then(|plan| newspipe_runner::write_plan(&plan, &workdir).map(|p| (plan, p)));
+            match written {
+                Ok((plan, path)) => {
+                    say!("{}: {} shards", path.display(), plan.shards.len());
+                    for step in &plan.steps {
+                        say!("  {} × {}", step.name, step.ranks);
+                    }
+                    if emit == Some(Emit::K8s) {
+                        let options = k8s::K8sOptions { image, claim };
+                        match k8s::emit(&plan, &workdir, &options) {
+                            Ok(files) => {
+                                for file in files {
+                                    say!("{}", file.display());
+                                }
+                            }
+                            Err(err) => {
+                                eprintln!("error: cannot write the Kubernetes manifests: {err}");
+                                return ExitCode::FAILURE;
+                            }
+                        }
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::RunTask {
+            plan,
+            task,
+            rank,
+            threads,
+        } => {
+            let Some(rank) = rank.or_else(newspipe_runner::rank_from_env) else {
+                eprintln!("error: no rank: pass --rank, or run under Slurm (SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job (JOB_COMPLETION_INDEX)");
+                return ExitCode::from(2);
+            };
+            stop_on_signals();
+            let options = RunOptions {
+                threads: threads.map(usize::from),
+                progress: false,
+                ..RunOptions::default()
+            };
+            match newspipe_runner::run_task(&plan, &task, rank, &registry, &options) {
+                Ok(newspipe_runner::TaskOutcome::Ran) => ExitCode::SUCCESS,
+                Ok(newspipe_runner::TaskOutcome::Skipped) => {
+                    eprintln!("task `{task}` rank {rank} is already done; skipped");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: task `{task}` rank {rank}: {err}");
                     ExitCode::FAILURE
                 }
             }
@@ -290,6 +474,129 @@ fn plugin_problems(
         }
     }
     problems
+}
+
+/// How `newspipe run` splits a run into tasks.
+struct Split {
+    shards: usize,
+    workdir: Option<PathBuf>,
+    threads: usize,
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Plans the run into a work folder and runs its tasks as child processes of this binary.
+fn run_split(
+    pipeline: &newspipe_config::Pipeline,
+    registry: &newspipe_core::Registry,
+    split: &Split,
+    quiet: bool,
+) -> ExitCode {
+    let temporary = match &split.workdir {
+        Some(_) => None,
+        None => match tempfile::Builder::new().prefix("newspipe-work-").tempdir() {
+            Ok(dir) => Some(dir),
+            Err(err) => {
+                eprintln!("error: cannot make a work folder: {err}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let workdir = split
+        .workdir
+        .clone()
+        .or_else(|| temporary.as_ref().map(|dir| dir.path().to_path_buf()))
+        .expect("a work folder");
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(err) => {
+            eprintln!("error: cannot find this program to start its tasks: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let executor = newspipe_runner::LocalExecutor {
+        program,
+        jobs: cores(),
+        threads_per_task: split.threads,
+    };
+    let result = newspipe_runner::make_plan(pipeline, registry, split.shards)
+        .and_then(|plan| newspipe_runner::write_plan(&plan, &workdir))
+        .and_then(|plan| executor.run(&plan));
+    match result {
+        Ok(()) => {
+            if !quiet {
+                eprintln!(
+                    "{}: {} shards done; stats: {}",
+                    pipeline.name,
+                    split.shards,
+                    pipeline.stats.display()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            if split.workdir.is_some() {
+                eprintln!("run the same command again to resume from the tasks already done");
+            } else if let Some(dir) = temporary {
+                eprintln!(
+                    "the work folder is kept for inspection: {}",
+                    dir.keep().display()
+                );
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Plans the run into `workdir` and submits its steps to Slurm; waits unless `--no-wait`.
+fn run_slurm(
+    pipeline: &newspipe_config::Pipeline,
+    registry: &newspipe_core::Registry,
+    shards: usize,
+    workdir: &std::path::Path,
+    flags: SlurmFlags,
+) -> ExitCode {
+    let program = match std::env::current_exe() {
+        Ok(program) => program,
+        Err(err) => {
+            eprintln!("error: cannot find this program for the tasks to run: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let executor = newspipe_runner::SlurmExecutor {
+        program,
+        resources: newspipe_runner::SlurmResources {
+            partition: flags
+                .partition
+                .or_else(|| pipeline.cluster.partition.clone()),
+            time: flags.time.or_else(|| pipeline.cluster.time.clone()),
+            cpus_per_task: flags.cpus_per_task.or(pipeline.cluster.cpus_per_task),
+            memory: flags.mem.or_else(|| pipeline.cluster.memory.clone()),
+        },
+    };
+    let result = newspipe_runner::make_plan(pipeline, registry, shards)
+        .and_then(|plan| newspipe_runner::write_plan(&plan, workdir))
+        .and_then(|plan| {
+            let steps = executor.submit(&plan)?;
+            for step in &steps {
+                say!("{} {} × {}", step.job, step.task, step.ranks);
+            }
+            if flags.no_wait {
+                Ok(())
+            } else {
+                executor.wait(&plan, &steps)
+            }
+        });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Runs the tests of every pipeline; prints each result and the failures with their diffs.

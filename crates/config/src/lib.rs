@@ -31,7 +31,7 @@ pub use diagnostic::{Diagnostic, Diagnostics};
 pub use guard::{MAX_EXPANDED_NODES, MAX_NESTING, MAX_PIPELINE_BYTES};
 use pipeline::{side_file_dir, InputSection, PipelineFile, TestSection};
 pub use pipeline::{
-    Expect, FieldCheck, Input, InputFormat, OnError, Pipeline, StageSpec, TestCase,
+    Cluster, Expect, FieldCheck, Input, InputFormat, OnError, Pipeline, StageSpec, TestCase,
     DEFAULT_BATCH_SIZE, DEFAULT_MAX_DOCUMENT_BYTES,
 };
 use positions::PositionIndex;
@@ -170,6 +170,10 @@ impl Checker<'_> {
             self.field::<String>("dropped", file.dropped),
             self.field::<String>("stats", file.stats),
         ];
+        let cluster = match &file.cluster {
+            Some(cluster) => self.parse::<Cluster>(&["cluster"], cluster),
+            None => Some(Cluster::default()),
+        };
         let input = match file.input {
             Some(input) => self.parse::<InputSection>(&["input"], &input),
             None => {
@@ -243,6 +247,7 @@ impl Checker<'_> {
             stages,
             tests,
             base_dir,
+            cluster: cluster?,
         })
     }
 

@@ -84,6 +84,27 @@ pub(crate) struct PipelineFile {
     pub stages: Option<Value>,
     #[serde(default)]
     pub tests: Option<Value>,
+    #[serde(default)]
+    pub cluster: Option<Value>,
+}
+
+/// The `cluster:` section: what each task of a run split over a cluster asks the scheduler
+/// for (`newspipe run --executor slurm`); the command's flags override it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cluster {
+    /// The Slurm partition.
+    #[serde(default)]
+    pub partition: Option<String>,
+    /// The time limit of each task, as Slurm writes it (`"2:00:00"`).
+    #[serde(default)]
+    pub time: Option<String>,
+    /// CPUs of each task (also its worker threads).
+    #[serde(default)]
+    pub cpus_per_task: Option<u32>,
+    /// Memory of each task, as Slurm writes it (`4G`).
+    #[serde(default)]
+    pub memory: Option<String>,
 }
 
 /// One entry of the `tests:` block as written.
@@ -190,6 +211,8 @@ pub struct Pipeline {
     pub stats: PathBuf,
     /// The stages, in order.
     pub stages: Vec<StageSpec>,
+    /// What each task asks a cluster's scheduler for (the `cluster:` section).
+    pub cluster: Cluster,
     /// Regression tests run by `newspipe test`.
     pub tests: Vec<TestCase>,
 }

@@ -109,3 +109,25 @@ fn a_missing_input_folder_is_reported() {
     assert_eq!(err.items[0].key, "input.path");
     assert_eq!(err.items[0].line, 2);
 }
+
+#[test]
+fn the_cluster_section_is_read_and_its_unknown_keys_refused() {
+    let file = pipeline_dir().join("p.yaml");
+    let base = "input:\n  path: src\nstages:\n  - normalize: {}\n";
+    let source = format!(
+        "{base}cluster:\n  partition: short\n  time: \"2:00:00\"\n  cpus_per_task: 4\n  memory: 8G\n"
+    );
+    let pipeline = load_str(&file, &source, &registry()).unwrap();
+    assert_eq!(pipeline.cluster.partition.as_deref(), Some("short"));
+    assert_eq!(pipeline.cluster.time.as_deref(), Some("2:00:00"));
+    assert_eq!(pipeline.cluster.cpus_per_task, Some(4));
+    assert_eq!(pipeline.cluster.memory.as_deref(), Some("8G"));
+    let without = load_str(&file, base, &registry()).unwrap();
+    assert_eq!(without.cluster, newspipe_config::Cluster::default());
+
+    let source = format!("{base}cluster:\n  gpus: 1\n");
+    let err = load_str(&file, &source, &registry())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cluster") && err.contains("gpus"), "{err}");
+}

@@ -57,6 +57,7 @@ fn tables() -> &'static Path {
                 stats: dir.path().join("stats.json"),
                 stages: stages.clone(),
                 tests: Vec::new(),
+                cluster: Default::default(),
             };
             let options = RunOptions {
                 threads: Some(2),

@@ -9,22 +9,28 @@
 //! by thread, and results are collected in input order.
 
 mod decode;
+mod executor;
 mod input;
 mod interrupt;
+mod plan;
 mod reader;
 mod records;
 mod run;
 mod select;
 mod spool;
+mod task;
 
 pub use decode::{decode, NotText};
+pub use executor::{write_plan, LocalExecutor, SlurmExecutor, SlurmResources, SubmittedStep};
 pub use input::discover;
 pub use interrupt::{remove_stale_temp_files, request_stop, stop_requested};
+pub use plan::{make_plan, Plan, PlannedFile, Shard, TaskKind, TaskStep, PLAN_FILE, PLAN_FORMAT};
 pub use records::{Dropped, Rejected};
 pub use run::{
     run, run_in_memory, trace, MemoryRun, MemoryRunOptions, RunOptions, RunSummary, StageStats,
     StageTrace, Trace, CHUNK_SIZE,
 };
+pub use task::{rank_from_env, run_task, TaskOutcome};
 
 /// Turns one line of a JSON Lines file (its bytes without the newline; `line` is 1-based) into a
 /// document, or into the reject a run would record for it: exactly what a run does with each
@@ -84,6 +90,10 @@ pub enum RunError {
     /// An output could not be written.
     #[error("{0}")]
     Output(std::io::Error),
+    /// A task of a run split by a plan cannot run; a missing or corrupt input names the task
+    /// that should have written it.
+    #[error("{0}")]
+    Task(String),
     /// Ctrl-C or SIGTERM stopped the run before it committed anything.
     #[error("interrupted")]
     Interrupted,

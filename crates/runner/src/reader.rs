@@ -28,17 +28,33 @@ impl BatchReader {
         batch_size: usize,
         max_document_bytes: u64,
     ) -> Self {
+        Self::start_range(files, format, batch_size, max_document_bytes, 0, u64::MAX)
+    }
+
+    /// Like [`start`](Self::start), over the `take` records that follow the first `skip` of
+    /// `files`: one shard of a cluster run. Batches are cut from the first record taken.
+    pub fn start_range(
+        files: Vec<InputFile>,
+        format: InputFormat,
+        batch_size: usize,
+        max_document_bytes: u64,
+        skip: u64,
+        take: u64,
+    ) -> Self {
         let (sender, batches) = sync_channel(2);
         let thread = std::thread::Builder::new()
             .name("newspipe-reader".into())
             .spawn(move || {
                 let mut batch = Batch::new(batch_size);
-                for file in files {
-                    for record in records(file, format, max_document_bytes) {
-                        if let Some(full) = batch.push(record) {
-                            if sender.send(full).is_err() {
-                                return;
-                            }
+                let wanted = files
+                    .into_iter()
+                    .flat_map(|file| records(file, format, max_document_bytes))
+                    .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+                    .take(usize::try_from(take).unwrap_or(usize::MAX));
+                for record in wanted {
+                    if let Some(full) = batch.push(record) {
+                        if sender.send(full).is_err() {
+                            return;
                         }
                     }
                 }

@@ -66,6 +66,12 @@ impl RecordFile {
         self.file.write_all(b"\n")
     }
 
+    /// Appends one record already serialized as a line of this file (a task's part of a
+    /// cluster run), newline included.
+    pub fn write_line(&mut self, line: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(line)
+    }
+
     /// Renames the file into place.
     pub fn commit(self) -> std::io::Result<()> {
         self.file.commit()

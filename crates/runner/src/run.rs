@@ -18,7 +18,7 @@ use newspipe_core::{
     DynCorpusStage, Erased, Registry, RunInfo, Sink, StageError, StageInstance,
 };
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::input::discover;
 use crate::reader::BatchReader;
@@ -53,7 +53,7 @@ impl Default for RunOptions {
 }
 
 /// Counts for one stage.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StageStats {
     /// The stage's name.
     pub name: String,
@@ -98,28 +98,28 @@ pub struct RunSummary {
     pub stages: Vec<StageStats>,
 }
 
-enum Work {
+pub(crate) enum Work {
     Document(Box<dyn DocumentStage>),
     Corpus(CorpusWork),
     Sink(Box<dyn Sink>),
 }
 
 /// A corpus stage with what it has gathered so far.
-struct CorpusWork {
-    stage: Box<dyn DynCorpusStage>,
+pub(crate) struct CorpusWork {
+    pub(crate) stage: Box<dyn DynCorpusStage>,
     /// Records of the documents observed so far, in input order.
-    records: Vec<Erased>,
+    pub(crate) records: Vec<Erased>,
     /// The prepared state, once every document was observed (or at the first apply).
-    state: Option<Erased>,
+    pub(crate) state: Option<Erased>,
     /// The position of the next document to apply to.
-    next_position: usize,
+    pub(crate) next_position: usize,
 }
 
-struct Step {
-    name: String,
-    work: Work,
-    stats: StageStats,
-    elapsed: Duration,
+pub(crate) struct Step {
+    pub(crate) name: String,
+    pub(crate) work: Work,
+    pub(crate) stats: StageStats,
+    pub(crate) elapsed: Duration,
 }
 
 impl Step {
@@ -152,17 +152,17 @@ impl Step {
 
 /// Where rejected and dropped documents go, and whether a failure stops the run.
 /// Files go to disk in a run; in a trace (no files) the records are kept in memory.
-struct Sinks {
-    files: Option<(RecordFile, RecordFile)>,
-    rejected: Vec<Rejected>,
-    dropped: Vec<Dropped>,
-    rejected_count: u64,
-    dropped_count: u64,
+pub(crate) struct Sinks {
+    pub(crate) files: Option<(RecordFile, RecordFile)>,
+    pub(crate) rejected: Vec<Rejected>,
+    pub(crate) dropped: Vec<Dropped>,
+    pub(crate) rejected_count: u64,
+    pub(crate) dropped_count: u64,
     on_error: OnError,
 }
 
 impl Sinks {
-    fn new(files: Option<(RecordFile, RecordFile)>, on_error: OnError) -> Self {
+    pub(crate) fn new(files: Option<(RecordFile, RecordFile)>, on_error: OnError) -> Self {
         Self {
             files,
             rejected: Vec::new(),
@@ -173,7 +173,7 @@ impl Sinks {
         }
     }
 
-    fn reject(&mut self, record: Rejected) -> Result<(), RunError> {
+    pub(crate) fn reject(&mut self, record: Rejected) -> Result<(), RunError> {
         if self.on_error == OnError::Fail {
             return Err(RunError::Document {
                 stage: record.stage,
@@ -279,7 +279,6 @@ pub fn run(
             Ok(Batch::decode(raw))
         });
         let passes = Passes {
-            batch_size: input.batch_size,
             memory_budget: options.memory_budget,
             progress: options.progress,
         };
@@ -314,13 +313,13 @@ pub fn run(
     Ok(summary)
 }
 
-fn thread_count(options: &RunOptions) -> usize {
+pub(crate) fn thread_count(options: &RunOptions) -> usize {
     options
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-fn worker_pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
+pub(crate) fn worker_pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .thread_name(|i| format!("newspipe-worker-{i}"))
@@ -329,7 +328,7 @@ fn worker_pool(threads: usize) -> Result<rayon::ThreadPool, RunError> {
 }
 
 /// Calls `finish` on every sink, in pipeline order.
-fn finish_sinks(steps: &mut [Step], info: &RunInfo) -> Result<(), RunError> {
+pub(crate) fn finish_sinks(steps: &mut [Step], info: &RunInfo) -> Result<(), RunError> {
     for step in steps {
         if let Work::Sink(sink) = &mut step.work {
             let started = Instant::now();
@@ -350,7 +349,6 @@ type BatchSource<'a> = Box<dyn Iterator<Item = Result<Batch, RunError>> + 'a>;
 
 /// How the passes of a run are cut and held.
 struct Passes {
-    batch_size: usize,
     memory_budget: usize,
     progress: bool,
 }
@@ -411,7 +409,7 @@ impl Passes {
             tracing::info!(stage = %barrier.name, documents = spool.len(), "Corpus stage prepared.");
             let label = format!("pass {}/{} from {}", pass + 2, passes.len(), barrier.name);
             let progress = progress_bar(self.progress, spool.len(), label);
-            let drain = spool.drain(self.batch_size).map_err(RunError::Output)?;
+            let drain = spool.drain().map_err(RunError::Output)?;
             source = Box::new(drain.map(move |docs| {
                 stop_point()?;
                 let docs = docs.map_err(RunError::Output)?;
@@ -429,7 +427,7 @@ impl Passes {
 
 /// A corpus stage's first look at one batch: a record per document, kept in input order; a
 /// document whose observation fails is rejected and goes no further.
-fn observe(
+pub(crate) fn observe(
     step: &mut Step,
     mut docs: Vec<Document>,
     sinks: &mut Sinks,
@@ -468,7 +466,7 @@ fn observe(
 
 /// Builds a corpus stage's state from the records of every observed document. A failure here
 /// is the stage's, not one document's: it stops the run.
-fn prepare(step: &mut Step) -> Result<(), RunError> {
+pub(crate) fn prepare(step: &mut Step) -> Result<(), RunError> {
     let started = Instant::now();
     let Work::Corpus(work) = &mut step.work else {
         unreachable!("passes end before corpus stages")
@@ -492,15 +490,15 @@ fn check_result_count(stage: &str, results: usize, docs: usize) -> Result<(), Ru
 }
 
 /// A batch on its way into a pass: documents, plus what the reader rejected (first pass only).
-struct Batch {
-    docs: Vec<Document>,
-    rejects: Vec<Rejected>,
-    read: u64,
+pub(crate) struct Batch {
+    pub(crate) docs: Vec<Document>,
+    pub(crate) rejects: Vec<Rejected>,
+    pub(crate) read: u64,
 }
 
 impl Batch {
     /// Decodes raw records in parallel, keeping input order.
-    fn decode(raw: Vec<crate::input::RawRecord>) -> Self {
+    pub(crate) fn decode(raw: Vec<crate::input::RawRecord>) -> Self {
         let read = raw.len() as u64;
         let results: Vec<_> = raw
             .into_par_iter()
@@ -523,7 +521,7 @@ impl Batch {
 }
 
 /// Builds every stage before any document is read, so a bad setup fails fast.
-fn build_steps(
+pub(crate) fn build_steps(
     pipeline: &Pipeline,
     specs: &[StageSpec],
     registry: &Registry,
@@ -572,7 +570,7 @@ fn build_steps(
 
 /// The passes of a pipeline as `[lo, hi)` stage ranges: a new pass starts at every stage that
 /// needs the full view (its `apply` opens the pass; its `observe` closed the one before).
-fn pass_bounds(steps: &[Step]) -> Vec<(usize, usize)> {
+pub(crate) fn pass_bounds(steps: &[Step]) -> Vec<(usize, usize)> {
     let mut passes = Vec::new();
     let mut lo = 0;
     for (index, step) in steps.iter().enumerate() {
@@ -586,7 +584,7 @@ fn pass_bounds(steps: &[Step]) -> Vec<(usize, usize)> {
 }
 
 /// Sends one batch through a run of stages, removing rejected and dropped documents.
-fn flow(
+pub(crate) fn flow(
     mut docs: Vec<Document>,
     steps: &mut [Step],
     sinks: &mut Sinks,
@@ -682,7 +680,7 @@ fn flow(
 /// parallel stages instead of leaving cores idle. The final stage's rejects and drops for batch
 /// k are recorded after the earlier stages' for batch k+1, the same order on any thread count.
 /// Returns the documents read and written.
-fn flow_overlapping_sink(
+pub(crate) fn flow_overlapping_sink(
     source: impl Iterator<Item = Result<Batch, RunError>>,
     steps: &mut [Step],
     sinks: &mut Sinks,
@@ -734,7 +732,7 @@ fn flow_overlapping_sink(
 }
 
 /// Ends the run here when Ctrl-C or SIGTERM asked it to stop.
-fn stop_point() -> Result<(), RunError> {
+pub(crate) fn stop_point() -> Result<(), RunError> {
     if crate::interrupt::stop_requested() {
         Err(RunError::Interrupted)
     } else {
@@ -750,7 +748,10 @@ fn source_label(doc: &Document) -> String {
 }
 
 /// Runs a corpus-stage call, turning an error or a panic into a run error naming the stage.
-fn guard<T>(stage: &str, call: impl FnOnce() -> Result<T, StageError>) -> Result<T, RunError> {
+pub(crate) fn guard<T>(
+    stage: &str,
+    call: impl FnOnce() -> Result<T, StageError>,
+) -> Result<T, RunError> {
     match catch_unwind(AssertUnwindSafe(call)) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(RunError::Stage {
@@ -783,7 +784,10 @@ fn progress_bar(enabled: bool, total: u64, label: String) -> ProgressBar {
     bar
 }
 
-fn write_stats(mut file: newspipe_core::AtomicFile, summary: &RunSummary) -> Result<(), RunError> {
+pub(crate) fn write_stats(
+    mut file: newspipe_core::AtomicFile,
+    summary: &RunSummary,
+) -> Result<(), RunError> {
     use std::io::Write;
     serde_json::to_writer_pretty(&mut file, summary).map_err(|err| RunError::Output(err.into()))?;
     file.write_all(b"\n").map_err(RunError::Output)?;
@@ -935,7 +939,6 @@ pub fn run_in_memory(
             }))
         });
         let passes = Passes {
-            batch_size,
             memory_budget: options.memory_budget,
             progress: false,
         };

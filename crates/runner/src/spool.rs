@@ -14,7 +14,8 @@ pub struct Spool {
     memory_bytes: usize,
     budget: usize,
     spill: Option<BufWriter<File>>,
-    spilled: u64,
+    /// The length of every spilled batch, so the batches come back as they went in.
+    spilled_batches: VecDeque<usize>,
     total: u64,
 }
 
@@ -26,7 +27,7 @@ impl Spool {
             memory_bytes: 0,
             budget,
             spill: None,
-            spilled: 0,
+            spilled_batches: VecDeque::new(),
             total: 0,
         }
     }
@@ -60,7 +61,7 @@ impl Spool {
         for line in lines {
             writer.write_all(&line)?;
         }
-        self.spilled += batch.len() as u64;
+        self.spilled_batches.push_back(batch.len());
         Ok(())
     }
 
@@ -69,8 +70,9 @@ impl Spool {
         self.total
     }
 
-    /// Reads everything back in order, in batches of `batch_size` for the spilled part.
-    pub fn drain(self, batch_size: usize) -> io::Result<SpoolDrain> {
+    /// Reads everything back in order, in the batches that were pushed (spilled or not), so
+    /// what follows sees the same batches whatever the memory budget.
+    pub fn drain(self) -> io::Result<SpoolDrain> {
         let spill = match self.spill {
             Some(writer) => {
                 let mut file = writer.into_inner().map_err(|err| err.into_error())?;
@@ -82,7 +84,7 @@ impl Spool {
         Ok(SpoolDrain {
             memory: self.memory,
             spill,
-            batch_size,
+            spilled_batches: self.spilled_batches,
         })
     }
 }
@@ -109,7 +111,7 @@ fn approximate_size(doc: &Document) -> usize {
 pub struct SpoolDrain {
     memory: VecDeque<Vec<Document>>,
     spill: Option<BufReader<File>>,
-    batch_size: usize,
+    spilled_batches: VecDeque<usize>,
 }
 
 impl Iterator for SpoolDrain {
@@ -120,18 +122,23 @@ impl Iterator for SpoolDrain {
             return Some(Ok(batch));
         }
         let reader = self.spill.as_mut()?;
-        let mut lines = Vec::with_capacity(self.batch_size);
-        while lines.len() < self.batch_size {
+        let Some(len) = self.spilled_batches.pop_front() else {
+            self.spill = None;
+            return None;
+        };
+        let mut lines = Vec::with_capacity(len);
+        while lines.len() < len {
             let mut line = String::new();
             match reader.read_line(&mut line) {
-                Ok(0) => break,
+                Ok(0) => {
+                    return Some(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the spool file ended early",
+                    )))
+                }
                 Ok(_) => lines.push(line),
                 Err(err) => return Some(Err(err)),
             }
-        }
-        if lines.is_empty() {
-            self.spill = None;
-            return None;
         }
         // Read in order, parsed on every worker.
         let batch = lines
@@ -160,13 +167,23 @@ mod tests {
         }
         assert_eq!(spool.len(), 50);
         let ids: Vec<String> = spool
-            .drain(7)
+            .drain()
             .unwrap()
             .flat_map(|batch| batch.unwrap())
             .map(|doc| doc.id)
             .collect();
         let expected: Vec<String> = (0..50).map(|i| i.to_string()).collect();
         assert_eq!(ids, expected);
+    }
+
+    #[test]
+    fn spilled_batches_come_back_as_they_went_in() {
+        let mut spool = Spool::new(500);
+        for (start, len) in [(0, 3), (3, 0), (3, 5), (8, 1)] {
+            spool.push(docs(start..start + len)).unwrap();
+        }
+        let lens: Vec<usize> = spool.drain().unwrap().map(|b| b.unwrap().len()).collect();
+        assert_eq!(lens, [3, 0, 5, 1]);
     }
 
     #[test]
@@ -183,7 +200,7 @@ mod tests {
         });
         let mut spool = Spool::new(0);
         spool.push(vec![doc]).unwrap();
-        let back: Vec<Document> = spool.drain(1).unwrap().flat_map(|b| b.unwrap()).collect();
+        let back: Vec<Document> = spool.drain().unwrap().flat_map(|b| b.unwrap()).collect();
         let newspipe_core::QuantityValue::Number(read) = back[0].quantities[0].value else {
             panic!("the value changed shape: {:?}", back[0].quantities[0].value);
         };

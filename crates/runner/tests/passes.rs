@@ -118,6 +118,7 @@ fn pipeline(dir: &Path, stages: &[&str], on_error: OnError, batch_size: usize) -
         stats: dir.join("out/stats.json"),
         stages: specs,
         tests: Vec::new(),
+        cluster: Default::default(),
     }
 }
 

@@ -1,0 +1,456 @@
+//! A run split into tasks (`newspipe plan`, `run-task`, `run --executor local`) writes exactly
+//! what one in-process run writes, whatever the shard count, apart from the run's own
+//! timestamps (and the report's per-file script nonce); a killed run resumes to the same
+//! output, and a corrupt file between tasks is named with the task that wrote it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
+
+use super::support::{default_pipeline_in, newspipe, root, transcript};
+
+/// The default pipeline over `input`, in `dir`, with `batch_size` documents per batch, so that
+/// a small input spans several batches (and so several shards).
+pub(super) fn pipeline(dir: &Path, input: &str, batch_size: usize) -> PathBuf {
+    let path = default_pipeline_in(dir, input);
+    let text = fs::read_to_string(&path).unwrap();
+    let text = text.replacen(
+        "input:\n",
+        &format!("input:\n  batch_size: {batch_size}\n"),
+        1,
+    );
+    fs::write(&path, text).unwrap();
+    path
+}
+
+/// A generated corpus of reposts and near copies (no dev data needed), with exact copies of
+/// its first documents at its end, so copies sit in different shards, plus a blank line and a
+/// broken line for the reader to skip and reject.
+fn generated_corpus(dir: &Path) -> String {
+    let spec = CorpusSpec {
+        sources: 40,
+        ..CorpusSpec::clean(23)
+    };
+    let docs = generate(&synthetic_articles(40, 9), &spec);
+    let mut lines: Vec<String> = docs
+        .iter()
+        .map(|doc| serde_json::to_string(doc).unwrap())
+        .collect();
+    for (n, doc) in docs.iter().take(12).enumerate() {
+        let mut copy = serde_json::to_value(doc).unwrap();
+        copy["id"] = format!("late-copy-{n}").into();
+        lines.push(copy.to_string());
+    }
+    lines.insert(lines.len() / 2, String::new());
+    lines.insert(lines.len() / 3, "{\"id\": \"broken\", \"text\": ".into());
+    fs::write(dir.join("corpus.jsonl"), lines.join("\n") + "\n").unwrap();
+    assert!(lines.len() > 100, "the corpus should span many batches");
+    "corpus.jsonl".into()
+}
+
+/// Every output of a run in `dir/out`, as text, with the run's timestamps and the report's
+/// script nonce blanked; the SQLite database as its schema and rows.
+pub(super) fn outputs(dir: &Path) -> BTreeMap<String, String> {
+    let out = dir.join("out");
+    let mut files = BTreeMap::new();
+    for name in [
+        "documents.jsonl",
+        "rejects.jsonl",
+        "dropped.jsonl",
+        "report.html",
+    ] {
+        let text = fs::read_to_string(out.join(name)).unwrap_or_else(|err| panic!("{name}: {err}"));
+        files.insert(name.to_string(), without_run_stamps(&text));
+    }
+    let mut tables: Vec<PathBuf> = fs::read_dir(out.join("tables"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    tables.sort();
+    for table in tables {
+        let name = table.file_name().unwrap().to_string_lossy().into_owned();
+        files.insert(
+            name,
+            without_run_stamps(&fs::read_to_string(&table).unwrap()),
+        );
+    }
+    files.insert(
+        "news.db".into(),
+        without_run_stamps(&sqlite_dump(&out.join("news.db"))),
+    );
+    let mut stats: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("stats.json")).unwrap()).unwrap();
+    for key in ["started_at", "seconds", "threads"] {
+        stats.as_object_mut().unwrap().remove(key);
+    }
+    for stage in stats["stages"].as_array_mut().unwrap() {
+        stage.as_object_mut().unwrap().remove("seconds");
+    }
+    files.insert(
+        "stats.json".into(),
+        serde_json::to_string_pretty(&stats).unwrap(),
+    );
+    files
+}
+
+fn sqlite_dump(path: &Path) -> String {
+    let db = rusqlite::Connection::open(path).unwrap();
+    let mut dump = String::new();
+    let mut schema = db
+        .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+        .unwrap();
+    let objects: Vec<(String, String, Option<String>)> = schema
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (kind, name, sql) in objects {
+        dump.push_str(&format!("{kind} {name}: {sql:?}\n"));
+        if kind != "table" {
+            continue;
+        }
+        let mut rows = db.prepare(&format!("SELECT * FROM \"{name}\"")).unwrap();
+        let columns = rows.column_count();
+        let mut query = rows.query([]).unwrap();
+        while let Some(row) = query.next().unwrap() {
+            let values: Vec<String> = (0..columns)
+                .map(|i| match row.get_ref(i).unwrap() {
+                    rusqlite::types::ValueRef::Text(text) => {
+                        format!("{:?}", String::from_utf8_lossy(text))
+                    }
+                    value => format!("{value:?}"),
+                })
+                .collect();
+            dump.push_str(&values.join("|"));
+            dump.push('\n');
+        }
+    }
+    dump
+}
+
+/// The text with every RFC 3339 time (`2026-01-02T03:04:05Z`) and every script nonce (32 hex
+/// digits after `nonce-` or `nonce="`) blanked: the only bytes two runs may differ in.
+fn without_run_stamps(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let is_time = |at: usize| {
+        bytes.len() >= at + 20
+            && bytes[at..at + 20]
+                .iter()
+                .enumerate()
+                .all(|(k, &b)| match k {
+                    4 | 7 => b == b'-',
+                    10 => b == b'T',
+                    13 | 16 => b == b':',
+                    19 => b == b'Z',
+                    _ => b.is_ascii_digit(),
+                })
+    };
+    while i < bytes.len() {
+        if is_time(i) {
+            out.push_str("<time>");
+            i += 20;
+            continue;
+        }
+        let nonce = ["nonce-", "nonce=\""]
+            .into_iter()
+            .find(|prefix| text[i..].starts_with(prefix));
+        if let Some(prefix) = nonce {
+            let start = i + prefix.len();
+            let hex = bytes[start..]
+                .iter()
+                .take_while(|b| b.is_ascii_hexdigit())
+                .count();
+            out.push_str(prefix);
+            out.push_str("<nonce>");
+            i = start + hex;
+            continue;
+        }
+        let ch = text[i..].chars().next().unwrap();
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
+/// Runs `args` in `dir` and fails the test with the transcript if the command fails.
+fn ok(dir: &Path, args: &[&str]) {
+    let output = newspipe(dir, args);
+    assert!(output.status.success(), "{args:?}\n{}", transcript(&output));
+}
+
+/// The in-process run's outputs, then the same pipeline split into 1, 3 and 7 shards.
+fn check_shard_counts(dir: &Path, pipeline: &Path) {
+    let pipeline = pipeline.to_str().unwrap();
+    ok(dir, &["run", pipeline, "-q"]);
+    let single = outputs(dir);
+    assert!(single["documents.jsonl"].lines().count() > 0);
+    for shards in ["1", "3", "7"] {
+        fs::remove_dir_all(dir.join("out")).unwrap();
+        let workdir = dir.join(format!("work-{shards}"));
+        let workdir = workdir.to_str().unwrap();
+        let args = [
+            "run",
+            pipeline,
+            "-q",
+            "--executor",
+            "local",
+            "--shards",
+            shards,
+        ];
+        ok(dir, &[&args[..], &["--workdir", workdir]].concat());
+        let split = outputs(dir);
+        for (name, text) in &single {
+            assert!(
+                split[name] == *text,
+                "{name} differs with --shards {shards}"
+            );
+        }
+        assert_eq!(split.len(), single.len());
+    }
+}
+
+#[test]
+fn the_same_inputs_give_the_same_plan_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generated_corpus(dir.path());
+    let pipeline = pipeline(dir.path(), &input, 8);
+    let pipeline = pipeline.to_str().unwrap();
+    ok(
+        dir.path(),
+        &["plan", pipeline, "--shards", "3", "--workdir", "a"],
+    );
+    ok(
+        dir.path(),
+        &["plan", pipeline, "--shards", "3", "--workdir", "b"],
+    );
+    let a = fs::read(dir.path().join("a/plan.json")).unwrap();
+    assert_eq!(a, fs::read(dir.path().join("b/plan.json")).unwrap());
+    let plan: serde_json::Value = serde_json::from_slice(&a).unwrap();
+    let shards = plan["shards"].as_array().unwrap();
+    assert_eq!(shards.len(), 3);
+    assert!(shards.iter().all(|s| s["records"].as_u64().unwrap() > 0));
+    let steps: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps.first(), Some(&"observe-normalize"));
+    assert_eq!(steps.last(), Some(&"assemble"));
+    assert_eq!(steps.len(), 9, "{steps:?}");
+
+    ok(
+        dir.path(),
+        &["plan", pipeline, "--shards", "4", "--workdir", "c"],
+    );
+    assert_ne!(a, fs::read(dir.path().join("c/plan.json")).unwrap());
+}
+
+#[test]
+fn split_runs_match_the_in_process_run_on_the_seeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = root().join("seeds");
+    let pipeline = pipeline(dir.path(), seeds.to_str().unwrap(), 2);
+    check_shard_counts(dir.path(), &pipeline);
+}
+
+#[test]
+fn split_runs_match_the_in_process_run_with_copies_across_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generated_corpus(dir.path());
+    let pipeline = pipeline(dir.path(), &input, 8);
+    check_shard_counts(dir.path(), &pipeline);
+    let rejects = fs::read_to_string(dir.path().join("out/rejects.jsonl")).unwrap();
+    assert!(rejects.contains("corpus.jsonl:"), "{rejects}");
+    let dropped = fs::read_to_string(dir.path().join("out/dropped.jsonl")).unwrap_or_default();
+    let documents = fs::read_to_string(dir.path().join("out/documents.jsonl")).unwrap();
+    assert!(
+        documents.contains("late-copy-0") || dropped.contains("late-copy-0"),
+        "the copies went missing"
+    );
+}
+
+/// Kills a split run (the executor and every task, with SIGKILL) after `delay`.
+fn killed_run(dir: &Path, args: &[&str], delay: Duration) {
+    use std::os::unix::process::CommandExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args(args)
+        .current_dir(dir)
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let group = format!("-{}", child.id());
+    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    let _ = child.wait();
+}
+
+#[test]
+fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let input = generated_corpus(dir);
+    let pipeline = pipeline(dir, &input, 8);
+    let pipeline = pipeline.to_str().unwrap();
+    ok(dir, &["run", pipeline, "-q"]);
+    let single = outputs(dir);
+    fs::remove_dir_all(dir.join("out")).unwrap();
+
+    let args = [
+        "run",
+        pipeline,
+        "-q",
+        "--executor",
+        "local",
+        "--shards",
+        "3",
+        "--workdir",
+        "work",
+    ];
+    for millis in [300, 900, 1500, 2500] {
+        killed_run(dir, &args, Duration::from_millis(millis));
+    }
+    ok(dir, &args);
+    assert!(outputs(dir) == single, "the resumed run differs");
+
+    // A flipped byte in one shard's observation: the merge names the task that wrote it.
+    let records = dir.join("work/observe-dedupe/1/records.bin");
+    let mut bytes = fs::read(&records).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x55;
+    fs::write(&records, bytes).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args([
+            "run-task",
+            "--plan",
+            "work/plan.json",
+            "--task",
+            "merge-dedupe",
+        ])
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("corrupt input")
+            && stderr.contains("observe-dedupe/1/records.bin")
+            && stderr.contains("task `observe-dedupe` rank 1"),
+        "{stderr}"
+    );
+    // Running the graph again redoes that shard's task and everything after it.
+    fs::remove_dir_all(dir.join("out")).unwrap();
+    ok(dir, &args);
+    assert!(outputs(dir) == single, "the repaired run differs");
+}
+
+#[test]
+fn plan_emits_one_indexed_job_per_step_for_kubernetes() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = root().join("seeds");
+    let pipeline = pipeline(dir.path(), seeds.to_str().unwrap(), 2);
+    let pipeline = pipeline.to_str().unwrap();
+    let args = ["plan", pipeline, "--shards", "3", "--workdir", "w"];
+    ok(
+        dir.path(),
+        &[&args[..], &["--emit", "k8s", "--image", "reg/np:1"]].concat(),
+    );
+    let workdir = dir.path().join("w").canonicalize().unwrap();
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(workdir.join("plan.json")).unwrap()).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    let mut files: Vec<PathBuf> = fs::read_dir(workdir.join("k8s"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), steps.len());
+    for (file, step) in files.iter().zip(steps) {
+        let job: serde_json::Value =
+            serde_yaml::from_str(&fs::read_to_string(file).unwrap()).unwrap();
+        assert_eq!(job["kind"], "Job", "{}", file.display());
+        assert_eq!(job["apiVersion"], "batch/v1");
+        let spec = &job["spec"];
+        assert_eq!(spec["completionMode"], "Indexed");
+        assert_eq!(spec["completions"], step["ranks"]);
+        let pod = &spec["template"]["spec"];
+        assert_eq!(pod["restartPolicy"], "Never");
+        let container = &pod["containers"][0];
+        assert_eq!(container["image"], "reg/np:1");
+        let command: Vec<&str> = container["command"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|part| part.as_str().unwrap())
+            .collect();
+        let plan_file = workdir.join("plan.json");
+        assert_eq!(
+            command,
+            [
+                "newspipe",
+                "run-task",
+                "--plan",
+                plan_file.to_str().unwrap(),
+                "--task",
+                step["name"].as_str().unwrap()
+            ]
+        );
+        let mount = &container["volumeMounts"][0];
+        assert_eq!(mount["mountPath"], workdir.to_str().unwrap());
+        assert_eq!(pod["volumes"][0]["name"], mount["name"]);
+        assert_eq!(
+            pod["volumes"][0]["persistentVolumeClaim"]["claimName"],
+            "newspipe-work"
+        );
+    }
+}
+
+/// A pipeline that stops at its first reject (`on_error: fail`) over JSON Lines whose fifth
+/// line is broken: the shard holding it fails its first task.
+pub(super) fn failing_pipeline(dir: &Path) -> PathBuf {
+    let lines: Vec<String> = (0..8)
+        .map(|i| match i {
+            4 => "{\"id\": \"broken\", \"text\": ".to_string(),
+            _ => serde_json::json!({"id": format!("d{i}"), "text": format!("Report {i} says the council met on Monday.")}).to_string(),
+        })
+        .collect();
+    fs::write(dir.join("failing.jsonl"), lines.join("\n") + "\n").unwrap();
+    let path = pipeline(dir, "failing.jsonl", 2);
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("on_error: fail\n{text}")).unwrap();
+    path
+}
+
+#[test]
+fn a_failed_task_is_named_with_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = failing_pipeline(dir.path());
+    let pipeline = pipeline.to_str().unwrap();
+    let args = [
+        "run",
+        pipeline,
+        "-q",
+        "--executor",
+        "local",
+        "--shards",
+        "3",
+    ];
+    let output = newspipe(dir.path(), &[&args[..], &["--workdir", "w"]].concat());
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("task `observe-normalize` rank 1 failed") && stderr.contains("on_error"),
+        "{stderr}"
+    );
+    let log = dir.path().join("w/logs/observe-normalize.1.log");
+    assert!(stderr.contains(log.to_str().unwrap()), "{stderr}");
+    assert!(fs::read_to_string(&log).unwrap().contains("line 5"));
+    assert!(!dir.path().join("out/documents.jsonl").exists());
+}
