@@ -20,6 +20,18 @@ fn is_capitalized(word: &str) -> bool {
     matches!(chars.next(), Some(c) if c.is_uppercase()) && chars.any(char::is_alphabetic)
 }
 
+/// Appends `word` lower-cased to `out`: ASCII in place, other text as `str::to_lowercase`
+/// spells it (a final sigma stays final).
+fn push_lowercase(out: &mut String, word: &str) {
+    if word.is_ascii() {
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.push_str(&word.to_lowercase());
+    }
+}
+
 /// The sorted, unique rare-fact hashes of `text`.
 pub fn rare_facts(text: &str) -> Vec<u64> {
     let mut facts = Vec::new();
@@ -42,9 +54,9 @@ pub fn rare_facts(text: &str) -> Vec<u64> {
         if is_capitalized(word) {
             if let Some(first) = previous_name {
                 pair.clear();
-                pair.push_str(&first.to_lowercase());
+                push_lowercase(&mut pair, first);
                 pair.push(' ');
-                pair.push_str(&word.to_lowercase());
+                push_lowercase(&mut pair, word);
                 facts.push(xxh3_64_with_seed(pair.as_bytes(), NAME));
             }
             let starter = SENTENCE_STARTERS.contains(&word);

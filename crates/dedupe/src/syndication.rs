@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use newspipe_core::Document;
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 /// How many bytes of the head and of the tail of a text are searched for markers.
@@ -81,6 +81,19 @@ static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Every marker pattern in one set: a text part none of them matches in needs no further
+/// search, which is the case for most texts.
+static ANY_MARKER: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        AGGREGATOR_CREDIT.as_str(),
+        WIRE_CREDIT.as_str(),
+        ORIGINALLY_PUBLISHED.as_str(),
+        SOURCE_LINE.as_str(),
+        DISCLAIMER.as_str(),
+    ])
+    .expect("valid regexes")
+});
+
 /// Full names of wire agencies credited by their initials.
 fn agency_name(credit: &str) -> &str {
     match credit {
@@ -109,6 +122,15 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 pub fn find_marker(text: &str) -> Option<Syndication> {
     let head = &text[..floor_boundary(text, HEAD_BYTES)];
     let tail = &text[floor_boundary(text, text.len().saturating_sub(TAIL_BYTES))..];
+    // A short text is its own head and tail: read it once.
+    let parts: &[&str] = if head.len() == text.len() {
+        &[text]
+    } else {
+        &[tail, head]
+    };
+    if !parts.iter().any(|part| ANY_MARKER.is_match(part)) {
+        return None;
+    }
     let origin = |kind: MarkerKind, name: &str| Syndication {
         kind,
         origin: Some(name.trim().trim_end_matches(['.', ',']).to_string()),
@@ -119,7 +141,7 @@ pub fn find_marker(text: &str) -> Option<Syndication> {
     if let Some(found) = WIRE_CREDIT.captures(head) {
         return Some(origin(MarkerKind::WireCredit, agency_name(&found[1])));
     }
-    for part in [tail, head] {
+    for &part in parts {
         if let Some(found) = ORIGINALLY_PUBLISHED.captures(part) {
             return Some(origin(MarkerKind::OriginallyPublished, &found[1]));
         }
@@ -127,10 +149,13 @@ pub fn find_marker(text: &str) -> Option<Syndication> {
             return Some(origin(MarkerKind::SourceLine, &found[1]));
         }
     }
-    (DISCLAIMER.is_match(tail) || DISCLAIMER.is_match(head)).then_some(Syndication {
-        kind: MarkerKind::Disclaimer,
-        origin: None,
-    })
+    parts
+        .iter()
+        .any(|part| DISCLAIMER.is_match(part))
+        .then_some(Syndication {
+            kind: MarkerKind::Disclaimer,
+            origin: None,
+        })
 }
 
 /// The syndication marker of a document: in its text, else in the pieces of its raw input
