@@ -2,18 +2,22 @@
 //! names (pairs of neighbouring capitalized words), numbers of two or more digits, and short
 //! quoted strings, each reduced to a 64-bit hash.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 const NAME: u64 = 1;
 const NUMBER: u64 = 2;
 const QUOTE: u64 = 3;
 
-/// Capitalized words that start sentences rather than names.
-const SENTENCE_STARTERS: &[&str] = &[
-    "A", "After", "All", "Also", "An", "And", "As", "At", "But", "By", "For", "From", "He", "Her",
-    "His", "How", "I", "If", "In", "It", "Its", "On", "Our", "She", "So", "That", "The", "Their",
-    "There", "These", "They", "This", "To", "We", "What", "When", "While", "Who", "With", "You",
-];
+/// Capitalized words that start sentences rather than names, from the knowledge crate.
+static SENTENCE_STARTERS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    newspipe_knowledge::sentence_starters()
+        .iter()
+        .copied()
+        .collect()
+});
 
 fn is_capitalized(word: &str) -> bool {
     let mut chars = word.chars();
@@ -59,7 +63,7 @@ pub fn rare_facts(text: &str) -> Vec<u64> {
                 push_lowercase(&mut pair, word);
                 facts.push(xxh3_64_with_seed(pair.as_bytes(), NAME));
             }
-            let starter = SENTENCE_STARTERS.contains(&word);
+            let starter = SENTENCE_STARTERS.contains(word);
             previous_name = (!ends_phrase && !starter).then_some(word);
         } else {
             previous_name = None;
