@@ -7,7 +7,7 @@
 //! Uses the WCXB dev data (`NEWSPIPE_DEVDATA` or `../shared/devdata`) when present, else
 //! synthetic articles. Each round is a corpus generated with another seed; the ARI is shown
 //! for one round only (rounds copy the same sources, so their labels overlap). With `FILE`
-//! (JSON Lines with `id`, `text` and `cluster`, such as the `newsdup` dev splits), that corpus
+//! (JSON Lines with `id`, `text` and `cluster`, such as the unzipped `newsdup` dev splits), that corpus
 //! is read instead; `examples/datasketch_baseline.py FILE` times datasketch on the same one.
 
 use std::time::Instant;
@@ -34,10 +34,24 @@ fn main() {
     measure(preset, repeat, &corpus);
 }
 
-/// The labelled corpus in a JSON Lines file.
+/// The labelled corpus in a JSON Lines file; a numeric `cluster` label (the newsdup dev
+/// splits') is read as its decimal string.
 fn read_corpus(path: &str) -> Vec<CorpusDoc> {
-    let file = std::fs::File::open(path).unwrap_or_else(|err| panic!("{path}: {err}"));
-    read_jsonl(std::io::BufReader::new(file)).unwrap_or_else(|err| panic!("{path}: {err}"))
+    let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .map(|(index, line)| {
+            let mut row: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|err| panic!("{path}: line {}: {err}", index + 1));
+            if let Some(cluster) = row.get("cluster").filter(|c| c.is_number()) {
+                row["cluster"] = cluster.to_string().into();
+            }
+            row.to_string()
+        })
+        .collect();
+    read_jsonl(lines.join("\n").as_bytes()).unwrap_or_else(|err| panic!("{path}: {err}"))
 }
 
 /// `repeat` corpora generated from the dev articles (or synthetic ones) with successive seeds.
