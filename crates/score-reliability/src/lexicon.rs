@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in pattern compiles")
@@ -56,43 +56,21 @@ pub static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-/// Page furniture as normalize knows it: the knowledge crate's boilerplate line rules over
-/// the lower-cased, quote-folded line (see [`fold_line`]), each for lines of at most its
-/// number of words.
-pub static FURNITURE_LINE: LazyLock<(RegexSet, Vec<usize>)> = LazyLock::new(|| {
-    let rules = newspipe_knowledge::boilerplate_rules();
-    let set = RegexSet::new(rules.iter().map(|rule| rule.pattern()))
-        .expect("the knowledge crate's boilerplate rules compile");
-    (set, rules.iter().map(|rule| rule.max_words).collect())
+/// A whole line of page furniture left in the text: navigation, sharing, subscribing.
+pub static BOILERPLATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?im)^[ \t]*(?:subscribe(?: now| today| to [^\n]{0,60})?|sign (?:up|in)(?: [^\n]{0,60})?|log ?in|register|follow us(?: on [^\n]{0,40})?|share(?: this(?: article| story)?| on [^\n]{0,30})?|read (?:more|next|also)(?:[: ][^\n]{0,80})?|related(?: articles| stories| news| posts)?:?|most (?:popular|read)|editors[’']? picks|advertisement|skip to (?:main )?content|click here[^\n]{0,80}|\* ?indicates required|all rights reserved\.?|[^\n]{0,60}(?-u:\b)all rights reserved\.?|accept (?:all )?cookies|we use cookies[^\n]{0,100}|newsletters?|enter your email[^\n]{0,40}|tags?:[^\n]{0,100}|leave a comment|comments?|print|email|copy link|(?:©|copyright)[^\n]{0,80}|this audio is created[^\n]{0,40})[ \t]*$",
+    )
 });
 
-/// A picture credit ending a line ("… Pictures of Getty Images, Reuters and the Canadian
-/// press."), as normalize cuts it; group 1 is the credit.
-pub static PICTURE_CREDIT: LazyLock<Regex> =
-    LazyLock::new(|| compile(&newspipe_knowledge::credit_sentence_pattern(&[])));
-
-/// Lower-case words every [`PICTURE_CREDIT`] contains: a cheap test before the regex.
-pub static PICTURE_CREDIT_CUES: LazyLock<Vec<&str>> =
-    LazyLock::new(newspipe_knowledge::credit_sentence_cues);
-
-/// A line as the boilerplate rules read it: lower case, typographic quotes as ASCII ones,
-/// runs of white space as one space, trimmed.
-pub fn fold_line(line: &str) -> String {
-    let mut folded = String::with_capacity(line.len());
-    for word in line.split_whitespace() {
-        if !folded.is_empty() {
-            folded.push(' ');
-        }
-        for c in word.chars().flat_map(char::to_lowercase) {
-            folded.push(match c {
-                '\u{201c}' | '\u{201d}' | '\u{201e}' => '"',
-                '\u{2018}' | '\u{2019}' => '\'',
-                other => other,
-            });
-        }
-    }
-    folded
-}
+/// A photo or video credit: a credit formula followed by the agency or photographer, or an
+/// agency's picture credit ("Pictures of Getty Images, Reuters", "Photo: AP", "via Getty
+/// Images"). "pictures of Hillary" in a sentence is not one.
+pub static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"(?i)(?:(?-u:\b)(?:pictures?|photos?|images?|video)(?: credit)?(?::| by| of| courtesy(?: of)?)[ \t]+[^\n.]{0,60}?(?-u:\b)(?:getty|reuters|ap|afp|epa|shutterstock|press|images|photographer|staff)(?-u:\b)[^\n.]{0,60}\.?|(?-u:\b)(?:image credit|via getty images|getty images|ap photo)(?-u:\b)[^\n.]{0,120}\.?)",
+    )
+});
 
 /// Machine-translation residue: a compound split before its hyphen ("peace -resisting").
 pub static SPLIT_COMPOUND: LazyLock<Regex> =
