@@ -2,18 +2,20 @@
 //! generated corpus, with 1 and 2 threads.
 //!
 //! ```sh
-//! cargo run --release -p newspipe-dedupe --example throughput -- [clean|noisy] [rounds]
+//! cargo run --release -p newspipe-dedupe --example throughput -- [clean|noisy] [rounds] [FILE]
 //! ```
 //! Uses the WCXB dev data (`NEWSPIPE_DEVDATA` or `../shared/devdata`) when present, else
 //! synthetic articles. Each round is a corpus generated with another seed; the ARI is shown
-//! for one round only (rounds copy the same sources, so their labels overlap).
+//! for one round only (rounds copy the same sources, so their labels overlap). With `FILE`
+//! (JSON Lines with `id`, `text` and `cluster`, such as the unzipped `newsdup` dev splits), that corpus
+//! is read instead; `examples/datasketch_baseline.py FILE` times datasketch on the same one.
 
 use std::time::Instant;
 
 use newspipe_core::{CorpusStage, Document, Meta, Source};
 use newspipe_corpusgen::{
-    adjusted_rand_index, generate, load_article_bodies, process_cpu_seconds, synthetic_articles,
-    CorpusSpec,
+    adjusted_rand_index, generate, load_article_bodies, process_cpu_seconds, read_jsonl,
+    synthetic_articles, CorpusDoc, CorpusSpec,
 };
 use newspipe_dedupe::{Dedupe, DedupeConfig, Preset};
 use rayon::prelude::*;
@@ -25,6 +27,35 @@ fn main() {
         _ => Preset::Clean,
     };
     let repeat: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1);
+    let corpus = match args.get(3) {
+        Some(path) => read_corpus(path),
+        None => generated_corpus(preset, repeat),
+    };
+    measure(preset, repeat, &corpus);
+}
+
+/// The labelled corpus in a JSON Lines file; a numeric `cluster` label (the newsdup dev
+/// splits') is read as its decimal string.
+fn read_corpus(path: &str) -> Vec<CorpusDoc> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|err| panic!("{path}: {err}"));
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .map(|(index, line)| {
+            let mut row: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|err| panic!("{path}: line {}: {err}", index + 1));
+            if let Some(cluster) = row.get("cluster").filter(|c| c.is_number()) {
+                row["cluster"] = cluster.to_string().into();
+            }
+            row.to_string()
+        })
+        .collect();
+    read_jsonl(lines.join("\n").as_bytes()).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+/// `repeat` corpora generated from the dev articles (or synthetic ones) with successive seeds.
+fn generated_corpus(preset: Preset, repeat: usize) -> Vec<CorpusDoc> {
     let devdata = newspipe_corpusgen::devdata_file();
     let sources = match load_article_bodies(&devdata, 80) {
         Ok(sources) => sources,
@@ -48,6 +79,11 @@ fn main() {
             doc
         }));
     }
+    corpus
+}
+
+/// Runs the stage over `corpus` on 1 and 2 threads and prints speed and ARI.
+fn measure(preset: Preset, repeat: usize, corpus: &[CorpusDoc]) {
     let bytes: usize = corpus.iter().map(|d| d.text.len()).sum();
     let docs: Vec<Document> = corpus
         .iter()

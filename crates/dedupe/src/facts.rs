@@ -2,22 +2,38 @@
 //! names (pairs of neighbouring capitalized words), numbers of two or more digits, and short
 //! quoted strings, each reduced to a 64-bit hash.
 
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 const NAME: u64 = 1;
 const NUMBER: u64 = 2;
 const QUOTE: u64 = 3;
 
-/// Capitalized words that start sentences rather than names.
-const SENTENCE_STARTERS: &[&str] = &[
-    "A", "After", "All", "Also", "An", "And", "As", "At", "But", "By", "For", "From", "He", "Her",
-    "His", "How", "I", "If", "In", "It", "Its", "On", "Our", "She", "So", "That", "The", "Their",
-    "There", "These", "They", "This", "To", "We", "What", "When", "While", "Who", "With", "You",
-];
+/// Capitalized words that start sentences rather than names, from the knowledge crate.
+static SENTENCE_STARTERS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    newspipe_knowledge::sentence_starters()
+        .iter()
+        .copied()
+        .collect()
+});
 
 fn is_capitalized(word: &str) -> bool {
     let mut chars = word.chars();
     matches!(chars.next(), Some(c) if c.is_uppercase()) && chars.any(char::is_alphabetic)
+}
+
+/// Appends `word` lower-cased to `out`: ASCII in place, other text as `str::to_lowercase`
+/// spells it (a final sigma stays final).
+fn push_lowercase(out: &mut String, word: &str) {
+    if word.is_ascii() {
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
+    } else {
+        out.push_str(&word.to_lowercase());
+    }
 }
 
 /// The sorted, unique rare-fact hashes of `text`.
@@ -42,12 +58,12 @@ pub fn rare_facts(text: &str) -> Vec<u64> {
         if is_capitalized(word) {
             if let Some(first) = previous_name {
                 pair.clear();
-                pair.push_str(&first.to_lowercase());
+                push_lowercase(&mut pair, first);
                 pair.push(' ');
-                pair.push_str(&word.to_lowercase());
+                push_lowercase(&mut pair, word);
                 facts.push(xxh3_64_with_seed(pair.as_bytes(), NAME));
             }
-            let starter = SENTENCE_STARTERS.contains(&word);
+            let starter = SENTENCE_STARTERS.contains(word);
             previous_name = (!ends_phrase && !starter).then_some(word);
         } else {
             previous_name = None;

@@ -76,39 +76,67 @@ fn for_each_gram(text: &str, mut each: impl FnMut(u32)) {
     }
 }
 
+/// The `count` smallest distinct values of `values` (all of them when there are fewer),
+/// sorted; `values` is reordered. Selects a prefix of twice `count` values first, so that a
+/// short text's few hundred grams are not all sorted; falls back to sorting all when repeated
+/// grams leave the prefix with fewer than `count` distinct values.
+fn smallest_distinct(values: &mut Vec<u32>, count: usize) -> &[u32] {
+    let prefix = (2 * count).min(values.len());
+    if prefix < values.len() {
+        values.select_nth_unstable(prefix - 1);
+        let head = &mut values[..prefix];
+        head.sort_unstable();
+        let distinct = dedup_sorted(head);
+        if distinct >= count {
+            return &values[..count];
+        }
+    }
+    values.sort_unstable();
+    values.dedup();
+    &values[..count.min(values.len())]
+}
+
+/// Moves the distinct values of a sorted slice to its front and returns how many there are.
+fn dedup_sorted(values: &mut [u32]) -> usize {
+    let mut kept = 0;
+    for at in 0..values.len() {
+        if kept == 0 || values[at] != values[kept - 1] {
+            values[kept] = values[at];
+            kept += 1;
+        }
+    }
+    kept
+}
+
 impl GramSketch {
-    /// The sketch of `text`; `buffer` is scratch space reused across calls. One pass keeps
-    /// the sampled hashes; a text too short for [`MIN_SAMPLE`] of them is read again whole.
+    /// The sketch of `text`; `buffer` is scratch space reused across calls. One pass hashes
+    /// every gram; a text with [`MIN_SAMPLE`] sampled hashes keeps those, a shorter one its
+    /// [`MIN_SAMPLE`] smallest, found by selection rather than by sorting all of its grams.
     pub fn of(text: &str, buffer: &mut Vec<u32>) -> Self {
         buffer.clear();
-        let mut grams = 0usize;
-        for_each_gram(text, |hash| {
-            grams += 1;
-            if hash < SAMPLE_CUT {
-                buffer.push(hash);
+        for_each_gram(text, |hash| buffer.push(hash));
+        let sampled = buffer.iter().filter(|&&hash| hash < SAMPLE_CUT).count();
+        if sampled >= MIN_SAMPLE {
+            let mut hashes: Vec<u32> = Vec::with_capacity(sampled);
+            hashes.extend(buffer.iter().filter(|&&hash| hash < SAMPLE_CUT));
+            hashes.sort_unstable();
+            hashes.dedup();
+            if hashes.len() >= MIN_SAMPLE {
+                return Self {
+                    hashes,
+                    cut: SAMPLE_CUT - 1,
+                };
             }
-        });
-        buffer.sort_unstable();
-        buffer.dedup();
-        if buffer.len() >= MIN_SAMPLE {
-            return Self {
-                hashes: buffer.clone(),
-                cut: SAMPLE_CUT - 1,
-            };
         }
-        if grams > buffer.len() {
-            buffer.clear();
-            for_each_gram(text, |hash| buffer.push(hash));
-            buffer.sort_unstable();
-            buffer.dedup();
-        }
-        if buffer.len() <= MIN_SAMPLE {
+        // One more than kept tells a text with more grams than the sample from one without.
+        let smallest = smallest_distinct(buffer, MIN_SAMPLE + 1);
+        if smallest.len() <= MIN_SAMPLE {
             return Self {
-                hashes: buffer.clone(),
+                hashes: smallest.to_vec(),
                 cut: u32::MAX,
             };
         }
-        let hashes = buffer[..MIN_SAMPLE].to_vec();
+        let hashes = smallest[..MIN_SAMPLE].to_vec();
         let cut = hashes[MIN_SAMPLE - 1];
         Self { hashes, cut }
     }
@@ -164,6 +192,53 @@ mod tests {
         assert!(part.containment(&full) > 0.95);
         assert!(full.containment(&unrelated) < 0.3);
         assert!(full.hashes.len() < 2000 / SAMPLE_RATE as usize + MIN_SAMPLE);
+    }
+
+    /// The sketch as defined: all distinct gram hashes, sorted; the sampled ones when there
+    /// are enough, else the smallest, with the cut at the last kept one unless all are kept.
+    fn sketch_by_definition(text: &str) -> GramSketch {
+        let mut all = Vec::new();
+        for_each_gram(text, |hash| all.push(hash));
+        all.sort_unstable();
+        all.dedup();
+        let sampled: Vec<u32> = all.iter().copied().filter(|&h| h < SAMPLE_CUT).collect();
+        if sampled.len() >= MIN_SAMPLE {
+            return GramSketch {
+                hashes: sampled,
+                cut: SAMPLE_CUT - 1,
+            };
+        }
+        if all.len() <= MIN_SAMPLE {
+            return GramSketch {
+                hashes: all,
+                cut: u32::MAX,
+            };
+        }
+        all.truncate(MIN_SAMPLE);
+        GramSketch {
+            cut: all[MIN_SAMPLE - 1],
+            hashes: all,
+        }
+    }
+
+    #[test]
+    fn the_sketch_is_the_defined_sample_for_every_length_and_repetition() {
+        let words: Vec<String> = (0..3000)
+            .map(|i| format!("w{} ", i * 7919 % 10007))
+            .collect();
+        for length in [0, 3, 20, 60, 96, 97, 98, 150, 300, 1000, 3000] {
+            let text: String = words[..length].concat();
+            assert_eq!(sketch(&text), sketch_by_definition(&text), "{length} words");
+        }
+        // Repeated grams: few distinct values among many, around the sample size.
+        for distinct in [90, 96, 97, 100, 200] {
+            let text: String = words[..distinct / 4].concat().repeat(12);
+            assert_eq!(sketch(&text), sketch_by_definition(&text), "{distinct}");
+        }
+        for repeats in [1, 2, 5, 40] {
+            let text = "abcdefghijklmnopqrstuvwxyz0123456789".repeat(repeats);
+            assert_eq!(sketch(&text), sketch_by_definition(&text), "{repeats}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use newspipe_core::Document;
-use regex::Regex;
+use regex::{Regex, RegexSet};
 use serde::{Deserialize, Serialize};
 
 /// How many bytes of the head and of the tail of a text are searched for markers.
@@ -35,65 +35,42 @@ pub struct Syndication {
     pub origin: Option<String>,
 }
 
-/// `(MENAFN- The Rio Times)`: an aggregator's credit to its origin (the dash right after the
-/// aggregator's name, so that a parenthesis such as `(Kyiv - Ukraine)` is not one).
-static AGGREGATOR_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\(\s*([A-Z][A-Za-z]{2,24})[-\u{2013}\u{2014}][ \t]+([^()\n]{2,60}?)\s*\)")
-        .expect("valid regex")
-});
+/// `(MENAFN- The Rio Times)`: an aggregator's credit to its origin (from the knowledge crate).
+static AGGREGATOR_CREDIT: LazyLock<Regex> =
+    LazyLock::new(|| compile(newspipe_knowledge::aggregator_credit_pattern()));
 
 /// `WASHINGTON (AP) —`, `(Reuters) -` at the start of a line: a wire agency's credit.
-static WIRE_CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?m)^[ \t]*(?:[A-Z][A-Z .'\-]{1,30}(?:,[ \t]*[A-Z][A-Za-z .]{1,30})?[ \t]*)?",
-        r"\((AP|Reuters|AFP|UPI|dpa|DPA|Bloomberg|Xinhua|ANSA|EFE|PA|CP|AAP|IANS|PTI|ANI|",
-        r"Kyodo|Yonhap|TASS|Interfax|Anadolu|Bernama|Antara|CNA|RIA Novosti|Ukrinform)\)",
-        r"[ \t]*[-\u{2013}\u{2014}]"
-    ))
-    .expect("valid regex")
-});
+static WIRE_CREDIT: LazyLock<Regex> =
+    LazyLock::new(|| compile(&newspipe_knowledge::wire_credit_pattern()));
 
 /// "originally published by X", "first appeared on X", "republished from X".
-static ORIGINALLY_PUBLISHED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i:originally (?:published|appeared|posted)|first (?:published|appeared)|",
-        r"republished|reprinted|reproduced)",
-        r"(?i:[ \t]+with permission)?[ \t]+(?i:on|in|at|by|from)[ \t]+",
-        r"((?:the |The )?[A-Z][^\n.,;:()]{1,60})"
-    ))
-    .expect("valid regex")
-});
+static ORIGINALLY_PUBLISHED: LazyLock<Regex> =
+    LazyLock::new(|| compile(&newspipe_knowledge::republication_pattern()));
 
 /// `Source: X` or `Via: X` on a short line of its own.
-static SOURCE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?m)^[ \t]*(?:Source|Via|Courtesy of|Provided by)[ \t]*:[ \t]*([A-Z][^\n]{1,50}?)[ \t]*\.?[ \t]*$")
-        .expect("valid regex")
-});
+static SOURCE_LINE: LazyLock<Regex> =
+    LazyLock::new(|| compile(&newspipe_knowledge::source_line_pattern()));
 
 /// Aggregator disclaimers that name no origin.
-static DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)provides the information\W{1,3}as is|",
-        r"this (?:story|article|content) (?:was|is|has been) (?:provided|syndicated|distributed|",
-        r"auto-generated from a syndicated feed)|",
-        r"published from a syndicated feed|syndicated content"
-    ))
-    .expect("valid regex")
-});
+static DISCLAIMER: LazyLock<Regex> =
+    LazyLock::new(|| compile(&newspipe_knowledge::aggregator_disclaimer_pattern()));
 
-/// Full names of wire agencies credited by their initials.
-fn agency_name(credit: &str) -> &str {
-    match credit {
-        "AP" => "Associated Press",
-        "AFP" => "Agence France-Presse",
-        "UPI" => "United Press International",
-        "CP" => "The Canadian Press",
-        "PA" => "PA Media",
-        "AAP" => "Australian Associated Press",
-        "DPA" => "dpa",
-        other => other,
-    }
+fn compile(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("the knowledge crate's patterns compile")
 }
+
+/// Every marker pattern in one set: a text part none of them matches in needs no further
+/// search, which is the case for most texts.
+static ANY_MARKER: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new([
+        AGGREGATOR_CREDIT.as_str(),
+        WIRE_CREDIT.as_str(),
+        ORIGINALLY_PUBLISHED.as_str(),
+        SOURCE_LINE.as_str(),
+        DISCLAIMER.as_str(),
+    ])
+    .expect("valid regexes")
+});
 
 /// The largest char boundary at or below `at`.
 fn floor_boundary(text: &str, mut at: usize) -> usize {
@@ -109,6 +86,15 @@ fn floor_boundary(text: &str, mut at: usize) -> usize {
 pub fn find_marker(text: &str) -> Option<Syndication> {
     let head = &text[..floor_boundary(text, HEAD_BYTES)];
     let tail = &text[floor_boundary(text, text.len().saturating_sub(TAIL_BYTES))..];
+    // A short text is its own head and tail: read it once.
+    let parts: &[&str] = if head.len() == text.len() {
+        &[text]
+    } else {
+        &[tail, head]
+    };
+    if !parts.iter().any(|part| ANY_MARKER.is_match(part)) {
+        return None;
+    }
     let origin = |kind: MarkerKind, name: &str| Syndication {
         kind,
         origin: Some(name.trim().trim_end_matches(['.', ',']).to_string()),
@@ -117,20 +103,30 @@ pub fn find_marker(text: &str) -> Option<Syndication> {
         return Some(origin(MarkerKind::AggregatorCredit, &found[2]));
     }
     if let Some(found) = WIRE_CREDIT.captures(head) {
-        return Some(origin(MarkerKind::WireCredit, agency_name(&found[1])));
+        let name = newspipe_knowledge::wire_service_name(&found[1]).unwrap_or(&found[1]);
+        return Some(origin(MarkerKind::WireCredit, name));
     }
-    for part in [tail, head] {
+    for &part in parts {
         if let Some(found) = ORIGINALLY_PUBLISHED.captures(part) {
-            return Some(origin(MarkerKind::OriginallyPublished, &found[1]));
+            return Some(match found.get(1).or_else(|| found.get(2)) {
+                Some(name) => origin(MarkerKind::OriginallyPublished, name.as_str()),
+                None => Syndication {
+                    kind: MarkerKind::OriginallyPublished,
+                    origin: None,
+                },
+            });
         }
         if let Some(found) = SOURCE_LINE.captures(part) {
             return Some(origin(MarkerKind::SourceLine, &found[1]));
         }
     }
-    (DISCLAIMER.is_match(tail) || DISCLAIMER.is_match(head)).then_some(Syndication {
-        kind: MarkerKind::Disclaimer,
-        origin: None,
-    })
+    parts
+        .iter()
+        .any(|part| DISCLAIMER.is_match(part))
+        .then_some(Syndication {
+            kind: MarkerKind::Disclaimer,
+            origin: None,
+        })
 }
 
 /// The syndication marker of a document: in its text, else in the pieces of its raw input

@@ -1,8 +1,9 @@
 //! # newspipe-knowledge
 //!
 //! One store of the news knowledge that several stages need: wire services, photo agencies,
-//! aggregator disclaimers, boilerplate line rules, wire-id formats, month names and speech
-//! verbs. Each list is a data file in `data/` with comments giving its provenance; this crate
+//! aggregator credits and disclaimers, republication notes, boilerplate line rules, wire-id
+//! formats, month names, speech verbs and attribution cues, sentence starters and office
+//! holders. Each list is a data file in `data/` with comments giving its provenance; this crate
 //! parses them once and hands them out, so that no stage keeps its own copy with its own
 //! vocabulary. Users add their own entries through the stage configs (normalize's
 //! `extra_patterns` and `extra_agencies`), never by editing a stage.
@@ -101,11 +102,29 @@ const RULE_FILES: &[(&str, &str)] = &[
 const WIRE_SERVICES: &str = include_str!("../data/wire_services.tsv");
 const PHOTO_AGENCIES: &str = include_str!("../data/photo_agencies.txt");
 const AGGREGATOR_DISCLAIMERS: &str = include_str!("../data/aggregator_disclaimers.txt");
+const PUBLISHER_DISCLAIMERS: &str = include_str!("../data/publisher_disclaimers.txt");
 const MONTHS: &str = include_str!("../data/months.tsv");
 const WIRE_IDS: &str = include_str!("../data/wire_ids.tsv");
 const SPEECH_VERBS: &str = include_str!("../data/speech_verbs.txt");
 const CREDIT_SENTENCE: &str = include_str!("../data/credit_sentence.txt");
 const ENGLISH_FUNCTION_WORDS: &str = include_str!("../data/english_function_words.txt");
+const AGGREGATOR_CREDIT: &str = include_str!("../data/aggregator_credit.txt");
+const REPUBLICATION_PHRASES: &str = include_str!("../data/republication_phrases.txt");
+const SOURCE_LABELS: &str = include_str!("../data/source_labels.txt");
+const LIABILITY_DISCLAIMERS: &str = include_str!("../data/liability_disclaimers.txt");
+const SENTENCE_STARTERS: &str = include_str!("../data/sentence_starters.txt");
+const ATTRIBUTION_CUES: &str = include_str!("../data/attribution_cues.txt");
+const ANONYMOUS_ATTRIBUTION: &str = include_str!("../data/anonymous_attribution.txt");
+const HEDGES: &str = include_str!("../data/hedges.txt");
+const BYLINE_LABELS: &str = include_str!("../data/byline_labels.txt");
+const SUMMARY_FORMULAS: &str = include_str!("../data/summary_formulas.txt");
+const MILITARY_RANKS: &str = include_str!("../data/military_ranks.txt");
+const INNER_CAPITAL_WORDS: &str = include_str!("../data/inner_capital_words.txt");
+const STOPWORDS: &str = include_str!("../data/stopwords.txt");
+
+/// Holders of prominent offices with their terms (person, role words, start, end), as a
+/// tab-separated table: the built-in table a stage reads unless the user gives their own.
+pub const OFFICE_HOLDERS: &str = include_str!("../data/office_holders.tsv");
 
 /// The data lines of a file: trimmed, without blanks and comments.
 fn entries(file: &'static str) -> impl Iterator<Item = &'static str> {
@@ -155,6 +174,14 @@ pub fn is_english_function_word(lowercase_word: &str) -> bool {
     SET.contains(lowercase_word)
 }
 
+/// Publishers' disclaimers of opinion pieces and financial notes: regular expressions over
+/// the lower-cased line. Cut by normalize like [`aggregator_disclaimers`], but no mark of a
+/// repost.
+pub fn publisher_disclaimers() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(PUBLISHER_DISCLAIMERS).collect());
+    &LIST
+}
+
 /// English month names and abbreviations, lower case, with the month's number.
 pub fn months() -> &'static [(&'static str, u32)] {
     static LIST: LazyLock<Vec<(&str, u32)>> = LazyLock::new(|| {
@@ -200,8 +227,133 @@ pub fn speech_verbs() -> &'static [&'static str] {
     &LIST
 }
 
+/// The regular expression of a wire agency's credit at the start of a line, after an
+/// optional dateline (`WASHINGTON (AP) —`, `(Reuters) -`); group 1 is the credit as printed,
+/// one of [`wire_services`].
+pub fn wire_credit_pattern() -> String {
+    let credits: Vec<String> = wire_services()
+        .iter()
+        .map(|w| regex::escape(w.credit))
+        .collect();
+    format!(
+        r"(?m)^[ \t]*(?:[A-Z][A-Z .'\-]{{1,30}}(?:,[ \t]*[A-Z][A-Za-z .]{{1,30}})?[ \t]*)?\(({})\)[ \t]*[-\u{{2013}}\u{{2014}}]",
+        credits.join("|")
+    )
+}
+
+/// The full name of the wire agency whose credit is `credit` (as printed), if it is one.
+pub fn wire_service_name(credit: &str) -> Option<&'static str> {
+    wire_services()
+        .iter()
+        .find(|w| w.credit == credit)
+        .map(|w| w.name)
+}
+
+/// The regular expression of an aggregator's credit to its origin (`(MENAFN- The Rio
+/// Times)`); group 2 is the origin outlet.
+pub fn aggregator_credit_pattern() -> &'static str {
+    entries(AGGREGATOR_CREDIT)
+        .next()
+        .expect("aggregator_credit.txt holds a pattern")
+}
+
+/// The regular expression of a republication note ("originally published on The
+/// Conversation", "reprinted with permission from Reuters", "Reprinted with permission."); the
+/// origin outlet, when the note names one, is group 1 after "with permission", else group 2.
+pub fn republication_pattern() -> String {
+    let origin = r"[ \t]+(?i:on|in|at|by|from|of)[ \t]+((?:the |The )?[A-Z][^\n.,;:()]{1,60})";
+    format!(
+        r"(?i:{})(?:(?i:[ \t]+with permission)(?:{origin})?|{origin})",
+        entries(REPUBLICATION_PHRASES).collect::<Vec<_>>().join("|")
+    )
+}
+
+/// The regular expression of a line that names a story's source (`Source: Kyiv Post`),
+/// alone on its line; group 1 is the source.
+pub fn source_line_pattern() -> String {
+    let labels: Vec<String> = entries(SOURCE_LABELS).map(regex::escape).collect();
+    format!(
+        r"(?m)^[ \t]*(?:{})[ \t]*:[ \t]*([A-Z][^\n]{{1,50}}?)[ \t]*\.?[ \t]*$",
+        labels.join("|")
+    )
+}
+
+/// [`aggregator_disclaimers`] as one case-insensitive regular expression over unfolded text:
+/// each straight quote in a disclaimer also matches the typographic ones.
+pub fn aggregator_disclaimer_pattern() -> String {
+    let alternatives: Vec<String> = aggregator_disclaimers()
+        .iter()
+        .map(|a| format!("(?:{})", a.replace('"', "[\"\u{201c}\u{201d}]")))
+        .collect();
+    format!("(?i){}", alternatives.join("|"))
+}
+
+/// Disclaimers of liability that ordinary reporting also uses, so normalize does not cut on
+/// them: regular expressions, matched case-insensitively.
+pub fn liability_disclaimers() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(LIABILITY_DISCLAIMERS).collect());
+    &LIST
+}
+
+/// Capitalized words that open sentences rather than names ("The", "After"), case as printed.
+pub fn sentence_starters() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(SENTENCE_STARTERS).collect());
+    &LIST
+}
+
+/// Phrases that attribute a statement ("said", "told", "according to"), lower case.
+pub fn attribution_cues() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(ATTRIBUTION_CUES).collect());
+    &LIST
+}
+
+/// Phrases of anonymous attribution ("sources said", "on condition of anonymity"): regular
+/// expressions, matched case-insensitively as whole words.
+pub fn anonymous_attribution() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(ANONYMOUS_ATTRIBUTION).collect());
+    &LIST
+}
+
+/// Hedges ("reportedly", "is expected to"): regular expressions, matched case-insensitively as
+/// whole words.
+pub fn hedges() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(HEDGES).collect());
+    &LIST
+}
+
+/// Words that open an author line ("By", "Author:"), case as printed.
+pub fn byline_labels() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(BYLINE_LABELS).collect());
+    &LIST
+}
+
+/// Closing summary formulas of generated rewrites ("In conclusion"), case as printed.
+pub fn summary_formulas() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(SUMMARY_FORMULAS).collect());
+    &LIST
+}
+
+/// Military rank abbreviations without their period ("Lt", "Maj").
+pub fn military_ranks() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(MILITARY_RANKS).collect());
+    &LIST
+}
+
+/// Words written with an inner capital on purpose ("iphone", "ebay"), lower case.
+pub fn inner_capital_words() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(INNER_CAPITAL_WORDS).collect());
+    &LIST
+}
+
+/// Words too common to tell two claims apart, lower case.
+pub fn stopwords() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(STOPWORDS).collect());
+    &LIST
+}
+
 /// The built-in boilerplate rules, in the order they are tried, with `{photo_agencies}` and
-/// `{aggregator_disclaimers}` filled in from the built-in lists.
+/// `{aggregator_disclaimers}` (the aggregators' and the publishers' disclaimers) filled in from
+/// the built-in lists.
 pub fn boilerplate_rules() -> &'static [LineRule] {
     static LIST: LazyLock<Vec<LineRule>> = LazyLock::new(|| boilerplate_rules_with(&[]));
     &LIST
@@ -211,7 +363,12 @@ pub fn boilerplate_rules() -> &'static [LineRule] {
 /// built-in ones.
 pub fn boilerplate_rules_with(extra_agencies: &[String]) -> Vec<LineRule> {
     let agencies = agency_alternatives(extra_agencies);
-    let disclaimers = aggregator_disclaimers().join("|");
+    let disclaimers = aggregator_disclaimers()
+        .iter()
+        .chain(publisher_disclaimers())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("|");
     RULE_FILES
         .iter()
         .map(|(name, file)| parse_rule(name, file, &agencies, &disclaimers))
@@ -306,12 +463,36 @@ mod tests {
         );
         assert_unique("photo_agencies.txt", photo_agencies().iter().copied());
         assert_unique(
-            "aggregator_disclaimers.txt",
-            aggregator_disclaimers().iter().copied(),
+            "aggregator and publisher disclaimers",
+            aggregator_disclaimers()
+                .iter()
+                .chain(publisher_disclaimers())
+                .copied(),
         );
         assert_unique("months.tsv", months().iter().map(|(m, _)| *m));
         assert_unique("wire_ids.tsv", wire_id_formats().iter().map(|f| f.name));
         assert_unique("speech_verbs.txt", speech_verbs().iter().copied());
+        assert_unique("sentence_starters.txt", sentence_starters().iter().copied());
+        assert_unique("attribution_cues.txt", attribution_cues().iter().copied());
+        assert_unique(
+            "liability_disclaimers.txt",
+            liability_disclaimers().iter().copied(),
+        );
+        assert_unique("republication_phrases.txt", entries(REPUBLICATION_PHRASES));
+        assert_unique("source_labels.txt", entries(SOURCE_LABELS));
+        assert_unique(
+            "anonymous_attribution.txt",
+            anonymous_attribution().iter().copied(),
+        );
+        assert_unique("hedges.txt", hedges().iter().copied());
+        assert_unique("byline_labels.txt", byline_labels().iter().copied());
+        assert_unique("summary_formulas.txt", summary_formulas().iter().copied());
+        assert_unique("military_ranks.txt", military_ranks().iter().copied());
+        assert_unique(
+            "inner_capital_words.txt",
+            inner_capital_words().iter().copied(),
+        );
+        assert_unique("stopwords.txt", stopwords().iter().copied());
         assert_unique(
             "boilerplate rules",
             boilerplate_rules().iter().map(|r| r.name),
@@ -327,6 +508,9 @@ mod tests {
             .iter()
             .chain(speech_verbs())
             .chain(months().iter().map(|(m, _)| m))
+            .chain(attribution_cues())
+            .chain(inner_capital_words())
+            .chain(stopwords())
         {
             assert_eq!(*item, item.to_lowercase());
         }
@@ -378,6 +562,42 @@ mod tests {
                 .unwrap()[1],
             "25082025"
         );
+    }
+
+    #[test]
+    fn syndication_patterns_find_credits_and_name_the_origin() {
+        let wire = regex::Regex::new(&wire_credit_pattern()).unwrap();
+        let credit = wire
+            .captures("LONDON, England (Reuters) - Shares fell")
+            .unwrap();
+        assert_eq!(wire_service_name(&credit[1]), Some("Reuters"));
+        assert!(!wire.is_match("Shares fell, Reuters (citing sources) said."));
+        let aggregator = regex::Regex::new(aggregator_credit_pattern()).unwrap();
+        assert_eq!(
+            &aggregator
+                .captures("(MENAFN- The Rio Times) Canada")
+                .unwrap()[2],
+            "The Rio Times"
+        );
+        assert!(!aggregator.is_match("(Kyiv - Ukraine)"));
+        let republished = regex::Regex::new(&republication_pattern()).unwrap();
+        let note = "Reprinted with permission from The Atlantic. Read more.";
+        assert_eq!(&republished.captures(note).unwrap()[1], "The Atlantic");
+        let note = "Originally published on The Conversation.";
+        assert_eq!(&republished.captures(note).unwrap()[2], "The Conversation");
+        assert!(republished.is_match("Reprinted with permission."));
+        assert!(!republished.is_match("The study was reproduced twice."));
+        let source = regex::Regex::new(&source_line_pattern()).unwrap();
+        assert_eq!(
+            &source.captures("Body.\nSource: Kyiv Post\n").unwrap()[1],
+            "Kyiv Post"
+        );
+        let disclaimer = regex::Regex::new(&aggregator_disclaimer_pattern()).unwrap();
+        assert!(disclaimer.is_match("MENAFN provides the information \u{201c}as is\u{201d}."));
+        assert!(!disclaimer.is_match("The minister provides the information today."));
+        for pattern in liability_disclaimers() {
+            regex::Regex::new(pattern).unwrap();
+        }
     }
 
     #[test]

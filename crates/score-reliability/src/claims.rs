@@ -106,7 +106,7 @@ fn content_words(text: &str) -> Vec<u32> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 4)
         .map(str::to_lowercase)
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
+        .filter(|w| !STOPWORDS.contains(w.as_str()))
         .map(|w| {
             let stem = if w.len() > 4 {
                 w.strip_suffix('s').unwrap_or(&w)

@@ -35,7 +35,7 @@ impl Markers {
     /// Looks for the markers without rendering any evidence.
     pub fn of(doc: &Document) -> Self {
         let found = |pattern: &regex::Regex| {
-            pattern.is_match(&doc.text) || (!doc.raw.is_empty() && pattern.is_match(&doc.raw))
+            pattern.is_match(&doc.text) || (has_other_raw(doc) && pattern.is_match(&doc.raw))
         };
         Self {
             syndication: found(&SYNDICATION),
@@ -75,6 +75,12 @@ impl MarkerEvidence {
     }
 }
 
+/// Whether the raw input differs from the text, so that a search of the text leaves something
+/// to search (normalize cut or changed something).
+fn has_other_raw(doc: &Document) -> bool {
+    !doc.raw.is_empty() && doc.raw != doc.text
+}
+
 /// Finds a pattern in the text, or else in the raw input (then the evidence has no span).
 fn markers_in(doc: &Document, pattern: &regex::Regex, what: &str) -> Vec<Evidence> {
     let in_text: Vec<Evidence> = pattern
@@ -88,7 +94,7 @@ fn markers_in(doc: &Document, pattern: &regex::Regex, what: &str) -> Vec<Evidenc
             )
         })
         .collect();
-    if !in_text.is_empty() || doc.raw.is_empty() {
+    if !in_text.is_empty() || !has_other_raw(doc) {
         return in_text;
     }
     pattern

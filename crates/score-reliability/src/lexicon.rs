@@ -1,6 +1,7 @@
 //! The patterns the document signals look for, compiled once. Word boundaries are ASCII
 //! (`(?-u:\b)`) so the fast DFA engines run on any text.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -9,20 +10,32 @@ fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in pattern compiles")
 }
 
-/// Anonymous attribution: "sources said", "officials insist", "speaking anonymously".
-pub static ANONYMOUS: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?i)(?-u:\b)(?:anonymous(?:ly)?|on (?:the )?condition of anonymity|unnamed (?:sources?|officials?)|(?:a |one |two |several )?sources? (?:said|say|says|told|close to|familiar with)|(?:people|persons?|a person) familiar with|officials (?:insist|insisted|said|say|admit|admitted|told)|according to (?:sources|officials|insiders)|(?:declined|asked|requested) not to be (?:named|identified)|not authori[sz]ed to speak|insiders? (?:said|say|says))(?-u:\b)",
-    )
-});
+/// Regular-expression alternatives matched case-insensitively as whole (ASCII-bounded) words.
+fn whole_words(alternatives: &[&str]) -> Regex {
+    compile(&format!(
+        r"(?i)(?-u:\b)(?:{})(?-u:\b)",
+        alternatives.join("|")
+    ))
+}
 
-/// Reported-speech cues ("said", "told", "according to"), from `data/attribution_cues.txt`.
+/// Literal phrases as escaped regular-expression alternatives.
+fn escaped(phrases: &[&str]) -> String {
+    phrases
+        .iter()
+        .map(|phrase| regex::escape(phrase))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// Anonymous attribution: "sources said", "officials insist", "speaking anonymously".
+pub static ANONYMOUS: LazyLock<Regex> =
+    LazyLock::new(|| whole_words(newspipe_knowledge::anonymous_attribution()));
+
+/// Reported-speech cues ("said", "told", "according to"), from the knowledge crate.
 pub static ATTRIBUTION_CUE: LazyLock<Regex> = LazyLock::new(|| {
-    let cues: Vec<String> = include_str!("../data/attribution_cues.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(regex::escape)
+    let cues: Vec<String> = newspipe_knowledge::attribution_cues()
+        .iter()
+        .map(|cue| regex::escape(cue))
         .collect();
     compile(&format!(r"(?i)(?-u:\b)(?:{})(?-u:\b)", cues.join("|")))
 });
@@ -33,17 +46,14 @@ pub static CAPITALS_WORD: LazyLock<Regex> =
     LazyLock::new(|| compile(r"(?-u:\b)\p{Lu}{4,}(?-u:\b)"));
 
 /// Hedges: words that soften an assertion.
-pub static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?i)(?-u:\b)(?:may|might|could|reportedly|allegedly|apparently|possibly|perhaps|probably|likely|unlikely|presumably|supposedly|purportedly|rumou?red|unconfirmed|estimated|seems?|appears? to|is expected to|are expected to|believed to|thought to)(?-u:\b)",
-    )
-});
+pub static HEDGE: LazyLock<Regex> = LazyLock::new(|| whole_words(newspipe_knowledge::hedges()));
 
 /// A named author line in the text: "By Jane Doe", "Author: Jane Doe".
 pub static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?m)^[ \t]*(?:[Bb]y|BY|Author:|Written by)[ \t]+\p{Lu}[\p{L}.'’-]+(?:[ \t]+\p{Lu}[\p{L}.'’-]+){0,3}",
-    )
+    compile(&format!(
+        r"(?m)^[ \t]*(?:{})[ \t]+\p{{Lu}}[\p{{L}}.'’-]+(?:[ \t]+\p{{Lu}}[\p{{L}}.'’-]+){{0,3}}",
+        escaped(newspipe_knowledge::byline_labels())
+    ))
 });
 
 /// A whole line of page furniture left in the text: navigation, sharing, subscribing.
@@ -71,110 +81,50 @@ pub static MID_WORD_CAPITAL: LazyLock<Regex> =
     LazyLock::new(|| compile(r"(?-u:\b)\p{Ll}+\p{Lu}\p{Ll}{2,}(?-u:\b)"));
 
 /// Brand names written with an inner capital on purpose.
-pub const INNER_CAPITAL_WORDS: [&str; 14] = [
-    "iphone",
-    "ipad",
-    "ipod",
-    "imac",
-    "itunes",
-    "icloud",
-    "ebay",
-    "ebook",
-    "ebooks",
-    "esports",
-    "ecommerce",
-    "iphones",
-    "ipads",
-    "ereader",
-];
+pub static INNER_CAPITAL_WORDS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+    newspipe_knowledge::inner_capital_words()
+        .iter()
+        .copied()
+        .collect()
+});
 
 /// A military rank abbreviation followed by a lower-case letter ("Lt.-gen.").
 pub static RANK_LOWERCASE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?-u:\b)(?:Lt|Gen|Maj|Col|Sgt|Capt|Adm|Brig|Cmdr|Cpl|Pte)\.-?\p{Ll}")
+    compile(&format!(
+        r"(?-u:\b)(?:{})\.-?\p{{Ll}}",
+        escaped(newspipe_knowledge::military_ranks())
+    ))
 });
 
-/// Markers of a syndicated or republished copy.
+/// Markers of a syndicated or republished copy: an aggregator's or a wire agency's credit, or
+/// a republication note, as the knowledge crate defines them for dedupe too.
 pub static SYNDICATION: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?i)\(MENAFN-[^)]{0,60}\)|\((?:AP|Reuters|AFP|Bloomberg|dpa|UPI|IANS|PTI|ANI)\)\s*[—–-]|(?-u:\b)(?:originally (?:published|appeared)|this (?:article|story) (?:was )?(?:first )?(?:published|appeared)|republished (?:with|from|by)|distributed by|syndicated (?:by|from)|reprinted with permission)(?-u:\b)",
-    )
+    compile(&format!(
+        "(?:{})|(?:{})|(?:{})",
+        newspipe_knowledge::aggregator_credit_pattern(),
+        newspipe_knowledge::wire_credit_pattern(),
+        newspipe_knowledge::republication_pattern()
+    ))
 });
 
-/// An aggregator's disclaimer that it does not stand behind what it publishes.
+/// An aggregator's disclaimer that it does not stand behind what it publishes: the ones
+/// normalize cuts and the liability disclaimers it leaves in.
 pub static AGGREGATOR_DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r#"(?i)(?:do(?:es)? not (?:accept|assume|take) any (?:responsibility|liability)|provides? the information ["“”]?as is|without warranty of any kind|not (?:be )?(?:held )?responsible for the (?:accuracy|content)|views expressed (?:in this|here) (?:article )?(?:are|do not))"#,
-    )
+    compile(&format!(
+        "{}|(?i:{})",
+        newspipe_knowledge::aggregator_disclaimer_pattern(),
+        newspipe_knowledge::liability_disclaimers().join("|")
+    ))
 });
 
 /// A closing summary formula typical of generated rewrites ("In conclusion,").
-pub static SUMMARY_MARKER: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?m)(?:^|[.!?]\s+)(?:In conclusion|In summary|To sum up|Overall),"));
+pub static SUMMARY_MARKER: LazyLock<Regex> = LazyLock::new(|| {
+    compile(&format!(
+        r"(?m)(?:^|[.!?]\s+)(?:{}),",
+        escaped(newspipe_knowledge::summary_formulas())
+    ))
+});
 
 /// Words too common to tell two claims apart.
-pub const STOPWORDS: [&str; 64] = [
-    "about",
-    "after",
-    "again",
-    "against",
-    "also",
-    "been",
-    "before",
-    "being",
-    "between",
-    "both",
-    "could",
-    "does",
-    "during",
-    "each",
-    "from",
-    "further",
-    "have",
-    "having",
-    "here",
-    "into",
-    "itself",
-    "just",
-    "more",
-    "most",
-    "much",
-    "must",
-    "only",
-    "other",
-    "over",
-    "said",
-    "says",
-    "same",
-    "should",
-    "some",
-    "such",
-    "than",
-    "that",
-    "their",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "this",
-    "those",
-    "through",
-    "told",
-    "under",
-    "until",
-    "very",
-    "were",
-    "what",
-    "when",
-    "where",
-    "which",
-    "while",
-    "will",
-    "with",
-    "would",
-    "your",
-    "added",
-    "according",
-    "still",
-    "week",
-];
+pub static STOPWORDS: LazyLock<HashSet<&str>> =
+    LazyLock::new(|| newspipe_knowledge::stopwords().iter().copied().collect());

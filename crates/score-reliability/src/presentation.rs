@@ -147,7 +147,7 @@ pub fn find_artifacts(text: &str) -> Vec<Artifact> {
         }
     }
     for m in MID_WORD_CAPITAL.find_iter(text) {
-        if !INNER_CAPITAL_WORDS.contains(&m.as_str().to_lowercase().as_str()) {
+        if !INNER_CAPITAL_WORDS.contains(m.as_str().to_lowercase().as_str()) {
             push(m.start(), m.end(), "mid_word_capital");
         }
     }

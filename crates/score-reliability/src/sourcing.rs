@@ -43,7 +43,7 @@ fn named_attributions(doc: &Document) -> Vec<(usize, usize, &str)> {
 
 /// `attribution`: statements attributed to somebody, per 100 words, full at the configured
 /// rate. A statement is a reported-speech cue ("said", "told", "according to"; see
-/// `data/attribution_cues.txt`) outside an anonymous cue ("sources said" counts for
+/// `attribution_cues.txt` in the knowledge crate) outside an anonymous cue ("sources said" counts for
 /// `anonymous_sourcing`). Cues need no `extract`, so the signal is always computed.
 pub fn attribution(doc: &Document, words: usize, t: &Thresholds) -> Signal {
     let anonymous: Vec<(usize, usize)> = ANONYMOUS

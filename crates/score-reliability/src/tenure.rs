@@ -7,7 +7,7 @@ use crate::calendar::parse_iso;
 
 /// The built-in list of office holders (public record), in the file format of
 /// [`OfficeHolders::parse`].
-pub const BUILTIN: &str = include_str!("../data/office_holders.tsv");
+pub const BUILTIN: &str = newspipe_knowledge::OFFICE_HOLDERS;
 
 /// One term in office.
 #[derive(Debug, Clone, PartialEq)]
