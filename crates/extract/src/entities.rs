@@ -11,8 +11,9 @@ use aho_corasick::{AhoCorasickBuilder, MatchKind};
 use newspipe_core::EntityKind;
 
 use crate::lexicon::{
-    is_common_word, is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET, GAZETTEER,
-    NAME_PARTICLES, NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES, TITLE_AUTOMATON,
+    is_common_word, is_inverting_verb, is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET,
+    GAZETTEER, NAME_PARTICLES, NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES,
+    TITLE_AUTOMATON,
 };
 use crate::ner::model_spans;
 use crate::text::{Analysis, TokenKind};
@@ -889,7 +890,7 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
         let next_said =
             i + 1 < a.tokens.len() && is_speech_verb(a.tok(i + 1)) && !a.is_sentence_initial(i + 1);
         let prev_said = i > 0
-            && matches!(a.tok(i - 1), "said" | "says" | "added" | "told")
+            && is_inverting_verb(a.tok(i - 1))
             && i + 1 < a.tokens.len()
             && matches!(a.tok(i + 1), "." | "," | ";");
         // "Talks continued": a common word opening a sentence is not a speaker

@@ -15,7 +15,6 @@ const DEMONYMS: &str = include_str!("../data/demonyms.txt");
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
 const FEMALE_FIRST_NAMES: &str = include_str!("../data/female_first_names.txt");
 const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
-const CUE_VERB_LIST: &str = include_str!("../data/cue_verbs.txt");
 
 /// One gazetteer entry: what it is and its canonical name.
 #[derive(Debug, Clone)]
@@ -161,33 +160,31 @@ pub fn is_common_word(word: &str) -> bool {
     COMMON_WORD_SET.contains(lower.as_str())
 }
 
-/// Month names and their abbreviations, with their number.
-pub const MONTHS: &[(&str, u32)] = &[
-    ("January", 1),
-    ("February", 2),
-    ("March", 3),
-    ("April", 4),
-    ("May", 5),
-    ("June", 6),
-    ("July", 7),
-    ("August", 8),
-    ("September", 9),
-    ("October", 10),
-    ("November", 11),
-    ("December", 12),
-    ("Jan", 1),
-    ("Feb", 2),
-    ("Mar", 3),
-    ("Apr", 4),
-    ("Jun", 6),
-    ("Jul", 7),
-    ("Aug", 8),
-    ("Sep", 9),
-    ("Sept", 9),
-    ("Oct", 10),
-    ("Nov", 11),
-    ("Dec", 12),
-];
+/// Month names and abbreviations as written in prose, capitalized ("January", "Sept"), from
+/// newspipe-knowledge's list.
+static MONTH_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    newspipe_knowledge::months()
+        .iter()
+        .map(|(name, _)| capitalized(name))
+        .collect()
+});
+
+/// The month abbreviations, capitalized ("Jan", "Sept"): a period after them does not end a
+/// sentence.
+pub static MONTH_ABBREVIATIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    newspipe_knowledge::month_abbreviations()
+        .iter()
+        .map(|name| capitalized(name))
+        .collect()
+});
+
+/// A lower-case word with its first letter upper case.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
 
 /// Day names with their ISO weekday number (Monday = 1).
 pub const WEEKDAYS: &[(&str, u32)] = &[
@@ -203,7 +200,11 @@ pub const WEEKDAYS: &[(&str, u32)] = &[
 /// The month number of a month name or abbreviation (trailing period allowed).
 pub fn month_number(word: &str) -> Option<u32> {
     let word = word.trim_end_matches('.');
-    MONTHS.iter().find(|(m, _)| *m == word).map(|&(_, n)| n)
+    MONTH_NAMES
+        .iter()
+        .zip(newspipe_knowledge::months())
+        .find(|(m, _)| *m == word)
+        .map(|(_, &(_, n))| n)
 }
 
 /// The ISO weekday of a day name.
@@ -483,7 +484,7 @@ pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "COVID",
     ]
     .into_iter()
-    .chain(MONTHS.iter().map(|(m, _)| *m))
+    .chain(MONTH_NAMES.iter().map(String::as_str))
     .collect()
 });
 
@@ -694,27 +695,38 @@ pub static NON_ACRONYMS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 /// Verbs that attribute speech or writing ("said", "wrote", "according"), from
-/// `data/cue_verbs.txt`.
-static CUE_VERBS: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| cue_verb_lines().map(|(verb, _)| verb).collect());
+/// newspipe-knowledge's `cue_verbs.txt`.
+static CUE_VERBS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| cue_verbs_where(|_| true));
 
 /// The cue verbs that also introduce a reported clause ("said that …").
-static CLAUSE_CUE_VERBS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    cue_verb_lines()
-        .filter(|(_, tag)| *tag == Some("clause"))
-        .map(|(verb, _)| verb)
-        .collect()
-});
+static CLAUSE_CUE_VERBS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| cue_verbs_where(|c| c.clause));
 
-/// The lines of the cue verb list: the verb and its tag.
-fn cue_verb_lines() -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
-    CUE_VERB_LIST
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or_default())
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            Some((words.next()?, words.next()))
-        })
+/// The cue verbs whose object is the one spoken to ("told reporters").
+static ADDRESSED_CUE_VERBS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| cue_verbs_where(|c| c.addressed));
+
+/// The cue verbs common before a bare speaker name ("…," said Boivin.).
+static INVERTING_CUE_VERBS: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| cue_verbs_where(|c| c.inverts));
+
+/// The cue verbs with a property.
+fn cue_verbs_where(keep: impl Fn(&newspipe_knowledge::CueVerb) -> bool) -> HashSet<&'static str> {
+    newspipe_knowledge::cue_verbs()
+        .iter()
+        .filter(|c| keep(c))
+        .map(|c| c.verb)
+        .collect()
+}
+
+/// Whether `word` is a cue verb whose object is the one spoken to ("told"), never the speaker.
+pub fn is_addressed_verb(word: &str) -> bool {
+    ADDRESSED_CUE_VERBS.contains(word)
+}
+
+/// Whether `word` is a cue verb common before a bare speaker name ("said", "added").
+pub fn is_inverting_verb(word: &str) -> bool {
+    INVERTING_CUE_VERBS.contains(word)
 }
 
 /// Whether `word` is a verb that attributes speech ("said", "wrote", "according").

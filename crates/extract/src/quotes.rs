@@ -8,7 +8,10 @@
 use newspipe_core::EntityKind;
 
 use crate::entities::Mention;
-use crate::lexicon::{is_clause_cue_verb, is_speech_verb, FEMALE_NAME_SET, FIRST_NAME_SET};
+use crate::lexicon::{
+    is_addressed_verb, is_clause_cue_verb, is_inverting_verb, is_speech_verb, weekday_number,
+    FEMALE_NAME_SET, FIRST_NAME_SET,
+};
 use crate::text::{Analysis, TokenKind};
 
 /// A quote found in one document; the speaker is an index into the document's mentions.
@@ -119,7 +122,7 @@ const ATTRIBUTIVE_FOLLOWERS: &[&str] = &[
     "for", "about", "to", "of", "in", "on", "at", "with", "and", "or", "but", "that", "which",
     "as", "from", "by", "is", "was", "are", "were", "has", "have", "had", "will", "would", "could",
     "can", "may", "than", "if", "when", "while", "because", "since", "after", "before", "he",
-    "she", "they", "it", "we", "i", "said", "says", "without", "into",
+    "she", "they", "it", "we", "i", "without", "into",
 ];
 
 /// Scare quotes and quoted names ("coalition of the willing" peacekeeping mission, “News
@@ -156,7 +159,9 @@ fn is_quoted_term(a: &Analysis, seg: &Segment, sentence_has_cue: bool) -> bool {
     let glued = a.text[seg.close..].starts_with(' ');
     let attributive = glued
         && next_word.is_some_and(|w| {
-            w.starts_with(|c: char| c.is_lowercase()) && !ATTRIBUTIVE_FOLLOWERS.contains(&w)
+            w.starts_with(|c: char| c.is_lowercase())
+                && !ATTRIBUTIVE_FOLLOWERS.contains(&w)
+                && !is_inverting_verb(w)
         });
     (attributive && !ends_sentence) || (words.len() <= 3 && !sentence_has_cue && !ends_sentence)
 }
@@ -335,8 +340,7 @@ const NOMINAL_STARTS: &[&str] = &[
 const PHRASE_BREAKS: &[&str] = &[
     "in", "on", "at", "during", "who", "which", "that", "after", "before", "to", "from", "with",
     "when", "while", "as", "of", "and", "but", "for", "about", "via", "by", "last", "this",
-    "earlier", "later", "recently", "told", "adding", "saying", "is", "was", "are", "were", "be",
-    "been", "being",
+    "earlier", "later", "recently", "is", "was", "are", "were", "be", "been", "being",
 ];
 
 /// Longest noun phrase taken as a source, in tokens.
@@ -1011,11 +1015,6 @@ fn seg_ends_sentence(a: &Analysis, seg: &Segment) -> bool {
     a.text[seg.start..seg.end].ends_with(['.', '!', '?'])
 }
 
-/// Cue verbs whose object is the one spoken to ("told reporters"), never the speaker.
-fn is_addressed_verb(word: &str) -> bool {
-    matches!(word, "told" | "tells" | "telling")
-}
-
 /// Words that may stand between a speaker and the verb.
 const SUBJECT_VERB_FILLERS: &[&str] = &[
     "also",
@@ -1048,7 +1047,8 @@ const SUBJECT_VERB_FILLERS: &[&str] = &[
 ];
 
 /// Words after which "that" ends a time or place phrase before the reported clause ("said on
-/// Tuesday that …"), unlike a relative "that" ("said one of the options that are …").
+/// Tuesday that …"), unlike a relative "that" ("said one of the options that are …"); day
+/// names count too.
 const CLAUSE_LEAD_INS: &[&str] = &[
     "on",
     "in",
@@ -1058,13 +1058,6 @@ const CLAUSE_LEAD_INS: &[&str] = &[
     "this",
     "earlier",
     "later",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
     "yesterday",
     "today",
     "recently",
@@ -1111,6 +1104,7 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
                 // "that" ("said one of the options that are …")
                 if k == c
                     || CLAUSE_LEAD_INS.contains(&a.tok(c))
+                    || weekday_number(a.tok(c)).is_some()
                     || (c..k).all(|j| a.is_capitalized(j))
                 {
                     c = k + 1;
