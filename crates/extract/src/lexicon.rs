@@ -1,11 +1,11 @@
 //! The name lists shipped in `data/` (sources and licences in `data/README.md`) and the word
 //! classes the rules use, compiled once into automata and hash sets.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use newspipe_core::EntityKind;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 const PLACES: &str = include_str!("../data/places.txt");
 const PLACES_EXTRA: &str = include_str!("../data/places_extra.txt");
@@ -96,7 +96,7 @@ fn list_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'stati
 /// The place and organization lists.
 pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     let mut entries = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let lists = [
         (ORGANIZATIONS, EntityKind::Organization),
         (PLACES_EXTRA, EntityKind::Place),
@@ -135,20 +135,20 @@ pub static TITLE_AUTOMATON: LazyLock<AhoCorasick> =
     LazyLock::new(|| automaton(list_lines(TITLES).map(|(s, _)| s), true));
 
 /// Nationality adjectives ("Russian", "Canadian").
-pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
+pub static DEMONYM_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(DEMONYMS).map(|(s, _)| s).collect());
 
 /// Common given names.
-pub static FIRST_NAME_SET: LazyLock<HashSet<&'static str>> =
+pub static FIRST_NAME_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(FIRST_NAMES).map(|(s, _)| s).collect());
 
 /// Given names that are far more often female (for "she" → the right antecedent).
-pub static FEMALE_NAME_SET: LazyLock<HashSet<&'static str>> =
+pub static FEMALE_NAME_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(FEMALE_FIRST_NAMES).map(|(s, _)| s).collect());
 
 /// Common lowercase English words: a capitalized phrase made of them ("Rotten Tomatoes") is
 /// not a person's name unless a list or a cue says so.
-pub static COMMON_WORD_SET: LazyLock<HashSet<&'static str>> =
+pub static COMMON_WORD_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(COMMON_WORDS).map(|(s, _)| s).collect());
 
 /// Whether a capitalized word is, lowercased, a common English word.
@@ -199,12 +199,14 @@ pub const WEEKDAYS: &[(&str, u32)] = &[
 
 /// The month number of a month name or abbreviation (trailing period allowed).
 pub fn month_number(word: &str) -> Option<u32> {
-    let word = word.trim_end_matches('.');
-    MONTH_NAMES
-        .iter()
-        .zip(newspipe_knowledge::months())
-        .find(|(m, _)| *m == word)
-        .map(|(_, &(_, n))| n)
+    static NUMBERS: LazyLock<FxHashMap<&'static str, u32>> = LazyLock::new(|| {
+        MONTH_NAMES
+            .iter()
+            .map(String::as_str)
+            .zip(newspipe_knowledge::months().iter().map(|&(_, n)| n))
+            .collect()
+    });
+    NUMBERS.get(word.trim_end_matches('.')).copied()
 }
 
 /// The ISO weekday of a day name.
@@ -213,7 +215,7 @@ pub fn weekday_number(word: &str) -> Option<u32> {
 }
 
 /// Capitalized words that start sentences or headlines but are not names.
-pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static NON_NAME_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "The",
         "A",
@@ -490,7 +492,7 @@ pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 
 /// Words that make a capitalized sequence an organization when they end it
 /// ("CBC News", "Canadian Armed Forces").
-pub static ORG_SUFFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static ORG_SUFFIXES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "News",
         "Times",
@@ -620,7 +622,7 @@ pub static ORG_SUFFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 
 /// Words that make a capitalized sequence an organization when they start it and a connector
 /// follows ("University of Exeter", "Institute for the Study of War").
-pub static ORG_PREFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static ORG_PREFIXES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "University",
         "Institute",
@@ -680,7 +682,7 @@ pub const NAME_PARTICLES: &[&str] = &[
 ];
 
 /// All-caps words that are not organizations.
-pub static NON_ACRONYMS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static NON_ACRONYMS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "GDP", "AM", "PM", "GMT", "UTC", "EST", "EDT", "CET", "ID", "TV", "CEO", "CFO", "CTO",
         "OK", "AI", "COVID", "PDF", "HTML", "URL", "FAQ", "DNA", "HIV", "AIDS", "LGBT", "LGBTQ",
@@ -696,22 +698,22 @@ pub static NON_ACRONYMS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 
 /// Verbs that attribute speech or writing ("said", "wrote", "according"), from
 /// newspipe-knowledge's `cue_verbs.txt`.
-static CUE_VERBS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| cue_verbs_where(|_| true));
+static CUE_VERBS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| cue_verbs_where(|_| true));
 
 /// The cue verbs that also introduce a reported clause ("said that …").
-static CLAUSE_CUE_VERBS: LazyLock<HashSet<&'static str>> =
+static CLAUSE_CUE_VERBS: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| cue_verbs_where(|c| c.clause));
 
 /// The cue verbs whose object is the one spoken to ("told reporters").
-static ADDRESSED_CUE_VERBS: LazyLock<HashSet<&'static str>> =
+static ADDRESSED_CUE_VERBS: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| cue_verbs_where(|c| c.addressed));
 
 /// The cue verbs common before a bare speaker name ("…," said Boivin.).
-static INVERTING_CUE_VERBS: LazyLock<HashSet<&'static str>> =
+static INVERTING_CUE_VERBS: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| cue_verbs_where(|c| c.inverts));
 
 /// The cue verbs with a property.
-fn cue_verbs_where(keep: impl Fn(&newspipe_knowledge::CueVerb) -> bool) -> HashSet<&'static str> {
+fn cue_verbs_where(keep: impl Fn(&newspipe_knowledge::CueVerb) -> bool) -> FxHashSet<&'static str> {
     newspipe_knowledge::cue_verbs()
         .iter()
         .filter(|c| keep(c))
