@@ -320,7 +320,9 @@ fn never_a_name(a: &Analysis, first: usize, last: usize) -> bool {
     let currency = a.text[a.tokens[last - 1].end..]
         .trim_start()
         .starts_with("dollar");
-    single || identifier || currency
+    // "Operation Unifier", "Exercise Cold Response": the name of a military operation
+    let operation = first > 0 && matches!(a.tok(first - 1), "Operation" | "Exercise");
+    single || identifier || currency || operation
 }
 
 /// "UN" inside "NP-UN" is part of another acronym.
@@ -1053,6 +1055,17 @@ mod tests {
         assert!(found.iter().any(|e| e.1 == "David McGuinty"));
         let table = "MINNESOTA AT MILWAUKEE\nBOSTON AT OAKLAND\nCLEVELAND AT TEXAS";
         assert!(names(table, EntityKind::Place).contains(&"OAKLAND".to_string()));
+    }
+
+    #[test]
+    fn a_military_operation_is_no_place_or_person() {
+        let text = "Ukrainian troops were trained as part of Operation Unifier in Canada.";
+        assert!(
+            ents(text).iter().all(|e| !e.1.contains("Unifier")),
+            "{:?}",
+            ents(text)
+        );
+        assert!(names(text, EntityKind::Place).contains(&"Canada".to_string()));
     }
 
     #[test]
