@@ -11,8 +11,9 @@ use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use newspipe_core::EntityKind;
 
 use crate::lexicon::{
-    is_common_word, is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET, GAZETTEER,
-    NAME_PARTICLES, NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES, TITLE_AUTOMATON,
+    is_common_word, is_inverting_verb, is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET,
+    GAZETTEER, NAME_PARTICLES, NON_ACRONYMS, NON_NAME_WORDS, ORG_PREFIXES, ORG_SUFFIXES,
+    TITLE_AUTOMATON,
 };
 use crate::ner::model_spans;
 use crate::text::{Analysis, TokenKind};
@@ -134,7 +135,10 @@ fn model_candidates(
     let found_by_rules: HashSet<(usize, usize)> = cands.iter().map(|c| (c.start, c.end)).collect();
     let lines = LineStats::new(a);
     for span in model_spans(a, &listed_spans(hits), title_matches) {
-        if lines.is_long_headline(a, span.first) || is_glued(a, span.first, span.last) {
+        if lines.is_long_headline(a, span.first)
+            || lines.is_menu_line(a, span.first)
+            || is_glued(a, span.first, span.last)
+        {
             continue;
         }
         let (first, last) = trim_dates(a, span.first, span.last);
@@ -223,21 +227,51 @@ const HEADLINE_MIN_WORDS: usize = 7;
 struct LineStats {
     words: Vec<usize>,
     has_number: Vec<bool>,
+    /// Whether the line has punctuation other than separators ("-", "|").
+    has_punctuation: Vec<bool>,
 }
+
+/// Lines of at most this many words, without numbers or punctuation, three or more in a row,
+/// are a page menu ("Newsletters" / "All Newsletters Arrow right" / "Store"), where only the
+/// lists and rules find names.
+const MENU_MAX_WORDS: usize = 4;
 
 impl LineStats {
     fn new(a: &Analysis) -> Self {
         let lines = a.tokens.last().map_or(0, |t| t.line + 1);
         let mut words = vec![0; lines];
         let mut has_number = vec![false; lines];
-        for t in &a.tokens {
+        let mut has_punctuation = vec![false; lines];
+        for (i, t) in a.tokens.iter().enumerate() {
             match t.kind {
                 TokenKind::Word => words[t.line] += 1,
                 TokenKind::Number => has_number[t.line] = true,
-                TokenKind::Punct => {}
+                TokenKind::Punct => has_punctuation[t.line] |= !matches!(a.tok(i), "-" | "|"),
             }
         }
-        Self { words, has_number }
+        Self {
+            words,
+            has_number,
+            has_punctuation,
+        }
+    }
+
+    /// Whether token `i` sits on a menu line: short, bare, not in capitals, between two short
+    /// bare lines.
+    fn is_menu_line(&self, a: &Analysis, i: usize) -> bool {
+        let bare = |line: usize| {
+            (1..=MENU_MAX_WORDS).contains(&self.words[line])
+                && !self.has_number[line]
+                && !self.has_punctuation[line]
+        };
+        // capitals-only lines are wire headlines and sports tables, which the model knows
+        let line = a.tokens[i].line;
+        !a.on_shouted_line(i)
+            && line > 0
+            && line + 1 < self.words.len()
+            && bare(line - 1)
+            && bare(line)
+            && bare(line + 1)
     }
 
     /// Whether token `i` sits on a long title-case line without numbers.
@@ -286,7 +320,9 @@ fn never_a_name(a: &Analysis, first: usize, last: usize) -> bool {
     let currency = a.text[a.tokens[last - 1].end..]
         .trim_start()
         .starts_with("dollar");
-    single || identifier || currency
+    // "Operation Unifier", "Exercise Cold Response": the name of a military operation
+    let operation = first > 0 && matches!(a.tok(first - 1), "Operation" | "Exercise");
+    single || identifier || currency || operation
 }
 
 /// "UN" inside "NP-UN" is part of another acronym.
@@ -892,7 +928,7 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
         let next_said =
             i + 1 < a.tokens.len() && is_speech_verb(a.tok(i + 1)) && !a.is_sentence_initial(i + 1);
         let prev_said = i > 0
-            && matches!(a.tok(i - 1), "said" | "says" | "added" | "told")
+            && is_inverting_verb(a.tok(i - 1))
             && i + 1 < a.tokens.len()
             && matches!(a.tok(i + 1), "." | "," | ";");
         // "Talks continued": a common word opening a sentence is not a speaker
@@ -1006,6 +1042,33 @@ mod tests {
             .filter(|e| e.0 == kind)
             .map(|e| e.1)
             .collect()
+    }
+
+    #[test]
+    fn a_page_menu_gives_the_model_no_names_but_capitals_tables_still_do() {
+        let menu = "Newsletters\nAll Newsletters Arrow right\nStore\nShop Now Arrow right\n\
+                    Learn more Arrow right\n\nDefence Minister David McGuinty spoke on Monday.";
+        let found = ents(menu);
+        let menu_end = menu.find("\n\n").unwrap();
+        let in_menu: Vec<_> = found
+            .iter()
+            .filter(|e| menu.find(e.1.as_str()).unwrap() < menu_end)
+            .collect();
+        assert!(in_menu.is_empty(), "{in_menu:?}");
+        assert!(found.iter().any(|e| e.1 == "David McGuinty"));
+        let table = "MINNESOTA AT MILWAUKEE\nBOSTON AT OAKLAND\nCLEVELAND AT TEXAS";
+        assert!(names(table, EntityKind::Place).contains(&"OAKLAND".to_string()));
+    }
+
+    #[test]
+    fn a_military_operation_is_no_place_or_person() {
+        let text = "Ukrainian troops were trained as part of Operation Unifier in Canada.";
+        assert!(
+            ents(text).iter().all(|e| !e.1.contains("Unifier")),
+            "{:?}",
+            ents(text)
+        );
+        assert!(names(text, EntityKind::Place).contains(&"Canada".to_string()));
     }
 
     #[test]

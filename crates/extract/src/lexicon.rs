@@ -1,11 +1,11 @@
 //! The name lists shipped in `data/` (sources and licences in `data/README.md`) and the word
 //! classes the rules use, compiled once into automata and hash sets.
 
-use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use newspipe_core::EntityKind;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 const PLACES: &str = include_str!("../data/places.txt");
 const PLACES_EXTRA: &str = include_str!("../data/places_extra.txt");
@@ -15,7 +15,6 @@ const DEMONYMS: &str = include_str!("../data/demonyms.txt");
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
 const FEMALE_FIRST_NAMES: &str = include_str!("../data/female_first_names.txt");
 const COMMON_WORDS: &str = include_str!("../data/common_words.txt");
-const CUE_VERB_LIST: &str = include_str!("../data/cue_verbs.txt");
 
 /// One gazetteer entry: what it is and its canonical name.
 #[derive(Debug, Clone)]
@@ -97,7 +96,7 @@ fn list_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'stati
 /// The place and organization lists.
 pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     let mut entries = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     let lists = [
         (ORGANIZATIONS, EntityKind::Organization),
         (PLACES_EXTRA, EntityKind::Place),
@@ -136,20 +135,20 @@ pub static TITLE_AUTOMATON: LazyLock<AhoCorasick> =
     LazyLock::new(|| automaton(list_lines(TITLES).map(|(s, _)| s), true));
 
 /// Nationality adjectives ("Russian", "Canadian").
-pub static DEMONYM_SET: LazyLock<HashSet<&'static str>> =
+pub static DEMONYM_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(DEMONYMS).map(|(s, _)| s).collect());
 
 /// Common given names.
-pub static FIRST_NAME_SET: LazyLock<HashSet<&'static str>> =
+pub static FIRST_NAME_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(FIRST_NAMES).map(|(s, _)| s).collect());
 
 /// Given names that are far more often female (for "she" → the right antecedent).
-pub static FEMALE_NAME_SET: LazyLock<HashSet<&'static str>> =
+pub static FEMALE_NAME_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(FEMALE_FIRST_NAMES).map(|(s, _)| s).collect());
 
 /// Common lowercase English words: a capitalized phrase made of them ("Rotten Tomatoes") is
 /// not a person's name unless a list or a cue says so.
-pub static COMMON_WORD_SET: LazyLock<HashSet<&'static str>> =
+pub static COMMON_WORD_SET: LazyLock<FxHashSet<&'static str>> =
     LazyLock::new(|| list_lines(COMMON_WORDS).map(|(s, _)| s).collect());
 
 /// Whether a capitalized word is, lowercased, a common English word.
@@ -161,33 +160,31 @@ pub fn is_common_word(word: &str) -> bool {
     COMMON_WORD_SET.contains(lower.as_str())
 }
 
-/// Month names and their abbreviations, with their number.
-pub const MONTHS: &[(&str, u32)] = &[
-    ("January", 1),
-    ("February", 2),
-    ("March", 3),
-    ("April", 4),
-    ("May", 5),
-    ("June", 6),
-    ("July", 7),
-    ("August", 8),
-    ("September", 9),
-    ("October", 10),
-    ("November", 11),
-    ("December", 12),
-    ("Jan", 1),
-    ("Feb", 2),
-    ("Mar", 3),
-    ("Apr", 4),
-    ("Jun", 6),
-    ("Jul", 7),
-    ("Aug", 8),
-    ("Sep", 9),
-    ("Sept", 9),
-    ("Oct", 10),
-    ("Nov", 11),
-    ("Dec", 12),
-];
+/// Month names and abbreviations as written in prose, capitalized ("January", "Sept"), from
+/// newspipe-knowledge's list.
+static MONTH_NAMES: LazyLock<Vec<String>> = LazyLock::new(|| {
+    newspipe_knowledge::months()
+        .iter()
+        .map(|(name, _)| capitalized(name))
+        .collect()
+});
+
+/// The month abbreviations, capitalized ("Jan", "Sept"): a period after them does not end a
+/// sentence.
+pub static MONTH_ABBREVIATIONS: LazyLock<Vec<String>> = LazyLock::new(|| {
+    newspipe_knowledge::month_abbreviations()
+        .iter()
+        .map(|name| capitalized(name))
+        .collect()
+});
+
+/// A lower-case word with its first letter upper case.
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
 
 /// Day names with their ISO weekday number (Monday = 1).
 pub const WEEKDAYS: &[(&str, u32)] = &[
@@ -202,8 +199,14 @@ pub const WEEKDAYS: &[(&str, u32)] = &[
 
 /// The month number of a month name or abbreviation (trailing period allowed).
 pub fn month_number(word: &str) -> Option<u32> {
-    let word = word.trim_end_matches('.');
-    MONTHS.iter().find(|(m, _)| *m == word).map(|&(_, n)| n)
+    static NUMBERS: LazyLock<FxHashMap<&'static str, u32>> = LazyLock::new(|| {
+        MONTH_NAMES
+            .iter()
+            .map(String::as_str)
+            .zip(newspipe_knowledge::months().iter().map(|&(_, n)| n))
+            .collect()
+    });
+    NUMBERS.get(word.trim_end_matches('.')).copied()
 }
 
 /// The ISO weekday of a day name.
@@ -212,7 +215,7 @@ pub fn weekday_number(word: &str) -> Option<u32> {
 }
 
 /// Capitalized words that start sentences or headlines but are not names.
-pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static NON_NAME_WORDS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "The",
         "A",
@@ -483,13 +486,13 @@ pub static NON_NAME_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         "COVID",
     ]
     .into_iter()
-    .chain(MONTHS.iter().map(|(m, _)| *m))
+    .chain(MONTH_NAMES.iter().map(String::as_str))
     .collect()
 });
 
 /// Words that make a capitalized sequence an organization when they end it
 /// ("CBC News", "Canadian Armed Forces").
-pub static ORG_SUFFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static ORG_SUFFIXES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "News",
         "Times",
@@ -619,7 +622,7 @@ pub static ORG_SUFFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 
 /// Words that make a capitalized sequence an organization when they start it and a connector
 /// follows ("University of Exeter", "Institute for the Study of War").
-pub static ORG_PREFIXES: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static ORG_PREFIXES: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "University",
         "Institute",
@@ -679,7 +682,7 @@ pub const NAME_PARTICLES: &[&str] = &[
 ];
 
 /// All-caps words that are not organizations.
-pub static NON_ACRONYMS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+pub static NON_ACRONYMS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| {
     [
         "GDP", "AM", "PM", "GMT", "UTC", "EST", "EDT", "CET", "ID", "TV", "CEO", "CFO", "CTO",
         "OK", "AI", "COVID", "PDF", "HTML", "URL", "FAQ", "DNA", "HIV", "AIDS", "LGBT", "LGBTQ",
@@ -694,27 +697,38 @@ pub static NON_ACRONYMS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 /// Verbs that attribute speech or writing ("said", "wrote", "according"), from
-/// `data/cue_verbs.txt`.
-static CUE_VERBS: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| cue_verb_lines().map(|(verb, _)| verb).collect());
+/// newspipe-knowledge's `cue_verbs.txt`.
+static CUE_VERBS: LazyLock<FxHashSet<&'static str>> = LazyLock::new(|| cue_verbs_where(|_| true));
 
 /// The cue verbs that also introduce a reported clause ("said that …").
-static CLAUSE_CUE_VERBS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
-    cue_verb_lines()
-        .filter(|(_, tag)| *tag == Some("clause"))
-        .map(|(verb, _)| verb)
-        .collect()
-});
+static CLAUSE_CUE_VERBS: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| cue_verbs_where(|c| c.clause));
 
-/// The lines of the cue verb list: the verb and its tag.
-fn cue_verb_lines() -> impl Iterator<Item = (&'static str, Option<&'static str>)> {
-    CUE_VERB_LIST
-        .lines()
-        .map(|line| line.split('#').next().unwrap_or_default())
-        .filter_map(|line| {
-            let mut words = line.split_whitespace();
-            Some((words.next()?, words.next()))
-        })
+/// The cue verbs whose object is the one spoken to ("told reporters").
+static ADDRESSED_CUE_VERBS: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| cue_verbs_where(|c| c.addressed));
+
+/// The cue verbs common before a bare speaker name ("…," said Boivin.).
+static INVERTING_CUE_VERBS: LazyLock<FxHashSet<&'static str>> =
+    LazyLock::new(|| cue_verbs_where(|c| c.inverts));
+
+/// The cue verbs with a property.
+fn cue_verbs_where(keep: impl Fn(&newspipe_knowledge::CueVerb) -> bool) -> FxHashSet<&'static str> {
+    newspipe_knowledge::cue_verbs()
+        .iter()
+        .filter(|c| keep(c))
+        .map(|c| c.verb)
+        .collect()
+}
+
+/// Whether `word` is a cue verb whose object is the one spoken to ("told"), never the speaker.
+pub fn is_addressed_verb(word: &str) -> bool {
+    ADDRESSED_CUE_VERBS.contains(word)
+}
+
+/// Whether `word` is a cue verb common before a bare speaker name ("said", "added").
+pub fn is_inverting_verb(word: &str) -> bool {
+    INVERTING_CUE_VERBS.contains(word)
 }
 
 /// Whether `word` is a verb that attributes speech ("said", "wrote", "according").

@@ -214,6 +214,23 @@ fn pair(a: u64, b: u64) -> u64 {
 /// "McGuinty" → "XxXx", "1996-08-22" → "d-d-d": character classes with runs collapsed.
 fn shape_of(word: &str, out: &mut String) {
     out.clear();
+    if word.is_ascii() {
+        // byte-wise for the common case, the same classes as below
+        let mut last = 0u8;
+        for b in word.bytes() {
+            let class = match b {
+                b'A'..=b'Z' => b'X',
+                b'a'..=b'z' => b'x',
+                b'0'..=b'9' => b'd',
+                other => other,
+            };
+            if class != last {
+                out.push(char::from(class));
+                last = class;
+            }
+        }
+        return;
+    }
     let mut last = '\0';
     for c in word.chars() {
         let class = if c.is_uppercase() {
@@ -272,13 +289,26 @@ impl DocumentFeatures {
         for (i, t) in a.tokens.iter().enumerate() {
             let w = a.tok(i);
             lower.clear();
-            lower.extend(w.chars().flat_map(char::to_lowercase));
+            let ascii = w.is_ascii();
+            if ascii {
+                // most tokens: byte-wise, the same result without Unicode case tables
+                lower.push_str(w);
+                lower.make_ascii_lowercase();
+            } else {
+                lower.extend(w.chars().flat_map(char::to_lowercase));
+            }
             shape_of(w, &mut shape);
             let mut affixes = [0u64; 6];
             for (k, len) in [1usize, 2, 3].into_iter().enumerate() {
-                let prefix_end = lower.char_indices().nth(len).map(|(at, _)| at);
-                let suffix_start = lower.char_indices().rev().nth(len - 1).map(|(at, _)| at);
-                if let (Some(prefix_end), Some(suffix_start)) = (prefix_end, suffix_start) {
+                // affixes of words longer than `len` characters
+                let bounds = if ascii {
+                    (lower.len() > len).then(|| (len, lower.len() - len))
+                } else {
+                    let prefix_end = lower.char_indices().nth(len).map(|(at, _)| at);
+                    let suffix_start = lower.char_indices().rev().nth(len - 1).map(|(at, _)| at);
+                    prefix_end.zip(suffix_start)
+                };
+                if let Some((prefix_end, suffix_start)) = bounds {
                     affixes[k] = xxh3_64(&lower.as_bytes()[..prefix_end]);
                     affixes[3 + k] = xxh3_64(&lower.as_bytes()[suffix_start..]);
                 }
@@ -587,6 +617,11 @@ mod tests {
         assert_eq!(s, "XxXx");
         shape_of("1996-08-22", &mut s);
         assert_eq!(s, "d-d-d");
+        // the byte-wise path for ASCII and the Unicode one give the same classes
+        shape_of("Müller-Ost", &mut s);
+        assert_eq!(s, "Xx-Xx");
+        shape_of("Muller-Ost", &mut s);
+        assert_eq!(s, "Xx-Xx");
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! Numbers written with digits or words ("1,700", "4.7", "two billion", "twenty-five").
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+
 use crate::text::{Analysis, TokenKind};
 
 const UNITS: &[(&str, f64)] = &[
@@ -51,13 +55,15 @@ pub fn word_value(word: &str) -> Option<f64> {
     if word.len() < 3 || word.len() > 17 || !word.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
+    // one hash look-up of the word lowered into a stack buffer (number words are ASCII)
+    static UNIT_VALUES: LazyLock<FxHashMap<&'static str, f64>> =
+        LazyLock::new(|| UNITS.iter().copied().collect());
     let unit = |w: &str| {
-        let first = w.as_bytes().first()?.to_ascii_lowercase();
-        UNITS
-            .iter()
-            .filter(|(u, _)| u.as_bytes()[0] == first)
-            .find(|(u, _)| u.eq_ignore_ascii_case(w))
-            .map(|&(_, v)| v)
+        let mut buffer = [0u8; 17];
+        let lowered = buffer.get_mut(..w.len())?;
+        lowered.copy_from_slice(w.as_bytes());
+        lowered.make_ascii_lowercase();
+        UNIT_VALUES.get(std::str::from_utf8(lowered).ok()?).copied()
     };
     if let Some((tens, ones)) = word.split_once('-') {
         let (t, o) = (unit(tens)?, unit(ones)?);

@@ -8,7 +8,10 @@
 use newspipe_core::EntityKind;
 
 use crate::entities::Mention;
-use crate::lexicon::{is_clause_cue_verb, is_speech_verb, FEMALE_NAME_SET, FIRST_NAME_SET};
+use crate::lexicon::{
+    is_addressed_verb, is_clause_cue_verb, is_inverting_verb, is_speech_verb, weekday_number,
+    FEMALE_NAME_SET, FIRST_NAME_SET,
+};
 use crate::text::{Analysis, TokenKind};
 
 /// A quote found in one document; the speaker is an index into the document's mentions.
@@ -119,7 +122,7 @@ const ATTRIBUTIVE_FOLLOWERS: &[&str] = &[
     "for", "about", "to", "of", "in", "on", "at", "with", "and", "or", "but", "that", "which",
     "as", "from", "by", "is", "was", "are", "were", "has", "have", "had", "will", "would", "could",
     "can", "may", "than", "if", "when", "while", "because", "since", "after", "before", "he",
-    "she", "they", "it", "we", "i", "said", "says", "without", "into",
+    "she", "they", "it", "we", "i", "without", "into",
 ];
 
 /// Scare quotes and quoted names ("coalition of the willing" peacekeeping mission, “News
@@ -156,7 +159,9 @@ fn is_quoted_term(a: &Analysis, seg: &Segment, sentence_has_cue: bool) -> bool {
     let glued = a.text[seg.close..].starts_with(' ');
     let attributive = glued
         && next_word.is_some_and(|w| {
-            w.starts_with(|c: char| c.is_lowercase()) && !ATTRIBUTIVE_FOLLOWERS.contains(&w)
+            w.starts_with(|c: char| c.is_lowercase())
+                && !ATTRIBUTIVE_FOLLOWERS.contains(&w)
+                && !is_inverting_verb(w)
         });
     (attributive && !ends_sentence) || (words.len() <= 3 && !sentence_has_cue && !ends_sentence)
 }
@@ -335,8 +340,7 @@ const NOMINAL_STARTS: &[&str] = &[
 const PHRASE_BREAKS: &[&str] = &[
     "in", "on", "at", "during", "who", "which", "that", "after", "before", "to", "from", "with",
     "when", "while", "as", "of", "and", "but", "for", "about", "via", "by", "last", "this",
-    "earlier", "later", "recently", "told", "adding", "saying", "is", "was", "are", "were", "be",
-    "been", "being",
+    "earlier", "later", "recently", "is", "was", "are", "were", "be", "been", "being",
 ];
 
 /// Longest noun phrase taken as a source, in tokens.
@@ -560,15 +564,25 @@ impl Context<'_, '_> {
         if first >= n || a.text[seg.close..a.tokens[first].start].contains('\n') {
             return None;
         }
+        if let Some(found) = self.sign_off(first) {
+            return Some(found);
+        }
         // the cue is in the words that follow on the line, before the sentence ends
         let sentence = a.tokens[first].sentence;
         let mut hi = first;
         while hi < n
             && hi < first + 20
             && a.tokens[hi].sentence == sentence
-            && !matches!(a.tok(hi), "“" | "\"" | "«" | ";" | "(")
+            && !matches!(a.tok(hi), "“" | "\"" | "«" | ";")
             && !a.text[seg.close..a.tokens[hi].start].contains('\n')
         {
+            // a short parenthesis ("(D-Wash.)") is read past, a long one ends the words
+            if a.tok(hi) == "(" {
+                match (hi + 1..n.min(hi + 6)).find(|&k| a.tok(k) == ")") {
+                    Some(close) => hi = close,
+                    None => break,
+                }
+            }
             hi += 1;
         }
         let verb = (first..hi).find(|&k| is_speech_verb(a.tok(k)))?;
@@ -579,13 +593,25 @@ impl Context<'_, '_> {
                 .flatten()
                 .map(|found| self.outer_source(found, verb + 1, hi));
         }
-        let found = self.subject_before(verb, first, seg.open)?;
+        let Some(found) = self.subject_before(verb, first, seg.open) else {
+            return self.closing_cue(seg, verb, hi);
+        };
         let lead_in = a.token_at(found.source.0);
         if seg_ends_sentence(a, seg) {
             // after a finished sentence only "He said." or "Blair added." attributes it, not
             // the subject of the next sentence
             let subject_end = a.token_containing(found.source.1);
-            let direct = lead_in == first
+            // "He added, “…”" after the quote is the next quote's cue
+            let next_quote = hi < n
+                && matches!(a.tok(hi), "“" | "\"" | "«")
+                && (verb + 1..hi).all(|k| matches!(a.tok(k), "," | ":"));
+            // "US Senator Jeff Sessions said": a title before the name
+            let titled = lead_in - first <= 3 && (first..lead_in).all(|k| self.phrase_word(k));
+            // "He also said Trump’s evolution …" starts a reported clause of its own
+            let own_clause = !is_addressed_verb(a.tok(verb)) && !self.ends_clause(verb);
+            let direct = !next_quote
+                && !own_clause
+                && titled
                 && (subject_end..verb).all(|k| self.is_filler(k))
                 && (found.speaker.is_some()
                     || found.pronoun.is_some()
@@ -594,9 +620,84 @@ impl Context<'_, '_> {
         }
         // the subject must be what follows the quote (after a title: "former FBI agent
         // Timothy Gill"), not words of another clause
-        (first..lead_in)
-            .all(|k| self.phrase_word(k) || matches!(a.tok(k), "," | "—" | "–"))
-            .then(|| self.outer_source(found, verb + 1, hi))
+        if (first..lead_in).all(|k| self.phrase_word(k) || matches!(a.tok(k), "," | "—" | "–"))
+        {
+            return Some(self.outer_source(found, verb + 1, hi));
+        }
+        self.closing_cue(seg, verb, hi)
+    }
+
+    /// "“…” that Sanders can win, said Elmendorf." / "“…,” and donations picked up, Gilbert
+    /// said.": a partial quote whose sentence goes on and closes with its attribution, set off
+    /// by a comma and ending the sentence or followed only by a phrase ("in a statement").
+    fn closing_cue(&self, seg: &Segment, verb: usize, hi: usize) -> Option<Attribution> {
+        let a = self.a;
+        let first = a.token_at(seg.close);
+        if seg_ends_sentence(a, seg) || verb <= first + 1 {
+            return None;
+        }
+        if a.tok(verb - 1) == "," {
+            return (!is_addressed_verb(a.tok(verb)))
+                .then(|| self.subject_after(verb, hi, seg.open))
+                .flatten()
+                .map(|found| self.outer_source(found, verb + 1, hi));
+        }
+        let found = self.subject_before(verb, first, seg.open)?;
+        let mut lead_in = a.token_at(found.source.0);
+        // "…, Republican candidate Ben Carson said": a title before the name
+        while lead_in > first + 1
+            && a.token_at(found.source.0) - lead_in < 3
+            && self.phrase_word(lead_in - 1)
+        {
+            lead_in -= 1;
+        }
+        (lead_in > first && a.tok(lead_in - 1) == "," && self.ends_clause(verb)).then_some(found)
+    }
+
+    /// Whether the cue verb at token `v` ends its clause ("Gilbert said.", "he said in a
+    /// statement") rather than opening a reported clause ("he said that …", "said Trump’s …").
+    fn ends_clause(&self, v: usize) -> bool {
+        let a = self.a;
+        v + 1 >= a.tokens.len()
+            || a.tokens[v + 1].sentence != a.tokens[v].sentence
+            || matches!(a.tok(v + 1), "." | "," | ";" | "!" | "?")
+            || (a.tok(v + 1) != "that" && PHRASE_BREAKS.contains(&a.tok(v + 1)))
+    }
+
+    /// "“…” ― Pamela Padilla" / "“…” — Sen. Tim Kaine, Virginia": a name signing off the
+    /// quote after a dash at token `dash`, alone up to a comma or the end of its line.
+    fn sign_off(&self, dash: usize) -> Option<Attribution> {
+        let a = self.a;
+        let n = a.tokens.len();
+        if !matches!(a.tok(dash), "―" | "—" | "–" | "-" | "--") || dash + 1 >= n {
+            return None;
+        }
+        let first = dash + 1;
+        let line = a.tokens[dash].line;
+        let mut end = first;
+        while end < n
+            && a.tokens[end].line == line
+            && !matches!(a.tok(end), "," | "(" | "." | "“" | "\"")
+        {
+            end += 1;
+        }
+        let words = &a.tokens[first..end];
+        let name_like = !words.is_empty()
+            && words.len() <= 6
+            && words.iter().all(|t| {
+                t.kind == TokenKind::Word && a.text[t.start..t.end].starts_with(char::is_uppercase)
+                    || matches!(&a.text[t.start..t.end], "." | "-")
+            });
+        if !name_like {
+            return None;
+        }
+        let named = self
+            .agent_between(a.tokens[first].start, a.tokens[end - 1].end)
+            .filter(|&p| self.mentions[p].kind != EntityKind::Place);
+        Some(match named {
+            Some(p) => self.named(p),
+            None => self.nominal(first, end),
+        })
     }
 
     /// The subject of the cue verb at token `v`, in the words before it down to token `lo`:
@@ -607,6 +708,12 @@ impl Context<'_, '_> {
         let mut j = v;
         while j > lo && self.is_filler(j - 1) {
             j -= 1;
+        }
+        // "Rep. Jim McDermott (D-Wash.) said": past a parenthesis after the name
+        if j > lo && a.tok(j - 1) == ")" {
+            if let Some(open) = (lo..j - 1).rev().take(8).find(|&k| a.tok(k) == "(") {
+                j = open;
+            }
         }
         if j == lo {
             return None;
@@ -726,7 +833,7 @@ impl Context<'_, '_> {
     fn subject_after(&self, v: usize, hi: usize, anchor: usize) -> Option<Attribution> {
         let a = self.a;
         let mut k = v + 1;
-        if a.tok(v) == "according" {
+        if is_according(a.tok(v)) {
             if k >= hi || a.tok(k) != "to" {
                 return None;
             }
@@ -788,17 +895,36 @@ impl Context<'_, '_> {
         }
         // "Clinton: “…”"
         if colon && first >= 2 {
-            if let Some(p) = self.agent_ending_at(a.tokens[first - 2].end) {
+            let opens_sentence = |p: usize| {
+                let m = &self.mentions[p];
+                m.kind != EntityKind::Place
+                    && a.token_at(m.role.map_or(m.start, |(start, _)| start.min(m.start)))
+                        == s.first
+            };
+            if let Some(p) = self
+                .agent_ending_at(a.tokens[first - 2].end)
+                .filter(|&p| opens_sentence(p))
+            {
                 return Some(self.named(p));
             }
         }
         let anchor = self.group_start(seg).min(s.start);
         // the last cue verb before the mark, and its subject
-        let verb = (s.first..first).rev().find(|&k| is_speech_verb(a.tok(k)));
+        // "Said Comey, “…”": a cue verb opening the sentence is capitalized
+        let verb = (s.first..first).rev().find(|&k| {
+            is_speech_verb(a.tok(k))
+                || is_according(a.tok(k))
+                || (k == s.first && is_speech_verb(&a.tok(k).to_lowercase()))
+        });
         if let Some(v) = verb {
-            let participle = a.tok(v).ends_with("ing");
-            // "…,” adding, “…”: the subject of the clause, as with the quote before
-            if participle && v + 2 >= first {
+            let participle = a.tok(v).ends_with("ing") && !is_according(a.tok(v));
+            // "…,” adding, “…”: the subject of the clause, as with the quote before; but
+            // "Clinton claimed victory, saying: “…”" is the subject of its own sentence
+            let after_quote = self
+                .segs
+                .iter()
+                .any(|q| q.close > s.start && q.close <= a.tokens[v].start);
+            if participle && v + 2 >= first && after_quote {
                 return None;
             }
             // "Sanders was asked by host Bill Maher: “…”"
@@ -810,7 +936,7 @@ impl Context<'_, '_> {
             }
             if participle {
                 // "Trump spoke, saying the city embodied “…”": the sentence's subject below
-            } else if a.tok(v) == "according" {
+            } else if is_according(a.tok(v)) {
                 if let Some(found) = self.subject_after(v, first, anchor) {
                     return Some(found);
                 }
@@ -836,27 +962,57 @@ impl Context<'_, '_> {
         if let Some(k) = opening.filter(|&k| SOURCE_PRONOUNS.contains(&a.tok(k))) {
             return Some(self.pronoun(k, anchor));
         }
-        self.people_between(s.start, seg.open)
-            .iter()
-            .copied()
-            .find(|&p| {
-                let m = &self.mentions[p];
-                let possessive =
-                    a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s");
-                m.end <= seg.open && !possessive
-            })
-            .map(|p| self.named(p))
+        // "When Brown criticized Clinton, Hillary shot back, “…”": not the introductory clause
+        let main_clause = opening
+            .filter(|&k| INTRODUCTORY_WORDS.contains(&a.tok(k)))
+            .and_then(|k| (k..first).find(|&c| a.tok(c) == ","))
+            .map_or(s.start, |c| a.tokens[c].end);
+        let is_possessor = |p: usize| {
+            let m = &self.mentions[p];
+            a.text[m.end..].starts_with("’s") || a.text[m.end..].starts_with("'s")
+        };
+        let people = self.people_between(main_clause, seg.open);
+        let people = || {
+            people
+                .iter()
+                .copied()
+                .filter(|&p| self.mentions[p].end <= seg.open)
+        };
+        if let Some(p) = people().find(|&p| !is_possessor(p)) {
+            return Some(self.named(p));
+        }
+        // "Ryan’s campaign shrugged off …, telling reporters, “…”": with no other person, the
+        // possessor's phrase when it opens the clause
+        let m = &self.mentions[people().next()?];
+        let k = a.token_containing(m.end);
+        let opens_clause = a.token_at(m.start) == a.token_at(main_clause).max(s.first);
+        // the possessed noun, hyphenated words kept whole ("Clinton’s right-hand woman")
+        let mut end = k + 1;
+        if end < first && a.tokens[end].kind == TokenKind::Word && self.phrase_word(end) {
+            end += 1;
+            while end + 1 < first && a.tok(end) == "-" && a.tokens[end + 1].kind == TokenKind::Word
+            {
+                end += 2;
+            }
+        }
+        (opens_clause && end > k + 1).then(|| self.nominal(a.token_at(m.start), end))
     }
+}
+
+/// Words opening an introductory clause whose people are not the sentence's subject.
+const INTRODUCTORY_WORDS: &[&str] = &[
+    "When", "As", "After", "Before", "While", "If", "Although", "Though", "Since", "Because",
+    "Despite", "In", "At", "On", "During", "Asked", "Later", "Earlier", "Once", "Until",
+];
+
+/// Whether `word` is "according", as in "according to the report" or "According to CNN".
+fn is_according(word: &str) -> bool {
+    matches!(word, "according" | "According")
 }
 
 /// Whether the quote ends its sentence ("….” He said" rather than "…,” he said").
 fn seg_ends_sentence(a: &Analysis, seg: &Segment) -> bool {
     a.text[seg.start..seg.end].ends_with(['.', '!', '?'])
-}
-
-/// Cue verbs whose object is the one spoken to ("told reporters"), never the speaker.
-fn is_addressed_verb(word: &str) -> bool {
-    matches!(word, "told" | "tells" | "telling")
 }
 
 /// Words that may stand between a speaker and the verb.
@@ -891,7 +1047,8 @@ const SUBJECT_VERB_FILLERS: &[&str] = &[
 ];
 
 /// Words after which "that" ends a time or place phrase before the reported clause ("said on
-/// Tuesday that …"), unlike a relative "that" ("said one of the options that are …").
+/// Tuesday that …"), unlike a relative "that" ("said one of the options that are …"); day
+/// names count too.
 const CLAUSE_LEAD_INS: &[&str] = &[
     "on",
     "in",
@@ -901,13 +1058,6 @@ const CLAUSE_LEAD_INS: &[&str] = &[
     "this",
     "earlier",
     "later",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
     "yesterday",
     "today",
     "recently",
@@ -954,6 +1104,7 @@ fn indirect_quotes(ctx: &Context, direct: &[Segment]) -> Vec<QuoteFound> {
                 // "that" ("said one of the options that are …")
                 if k == c
                     || CLAUSE_LEAD_INS.contains(&a.tok(c))
+                    || weekday_number(a.tok(c)).is_some()
                     || (c..k).all(|j| a.is_capitalized(j))
                 {
                     c = k + 1;
@@ -1272,5 +1423,76 @@ mod tests {
                 owned("It may fail,", Some("Anthony King"), Some("Anthony King"))
             ]
         );
+    }
+
+    #[test]
+    fn according_to_before_the_quote_is_its_source() {
+        let got =
+            sources("Checks are weak.\n\nAccording to the newspaper, “Dealers sell to anyone.”");
+        assert_eq!(
+            got,
+            [owned(
+                "Dealers sell to anyone.",
+                Some("the newspaper"),
+                None
+            )]
+        );
+        let got = sources("Checks are weak, according to the report: “Dealers sell to anyone.”");
+        assert_eq!(got[0].1.as_deref(), Some("the report"));
+    }
+
+    #[test]
+    fn a_name_signing_off_after_a_dash_is_the_source() {
+        let got =
+            sources("“He scares me.” ― Maria Lopez\n“He does not know us.” — Tom Walker, Dallas");
+        assert_eq!(
+            got,
+            [
+                owned("He scares me.", Some("Maria Lopez"), Some("Maria Lopez")),
+                owned(
+                    "He does not know us.",
+                    Some("Tom Walker"),
+                    Some("Tom Walker")
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn a_party_and_state_in_parentheses_do_not_hide_the_speaker() {
+        let got = sources("“We will win the House,” Rep. John Miller (D-Wash.) said.");
+        assert_eq!(got[0].1.as_deref(), Some("John Miller"));
+    }
+
+    #[test]
+    fn a_partial_quote_whose_sentence_ends_with_its_attribution() {
+        let got = sources(
+            "“It seems unlikely” that the bill passes, said Steve Miller, a lobbyist.\n\
+             “There is a sense of calm now,” and donations picked up, Mary Brown said.",
+        );
+        assert_eq!(got[0].1.as_deref(), Some("Steve Miller"));
+        assert_eq!(got[1].1.as_deref(), Some("Mary Brown"));
+    }
+
+    #[test]
+    fn a_participle_cue_takes_the_subject_of_its_own_sentence() {
+        // not the quote before: the sentence has its own subject
+        let got = sources(
+            "Before the vote, Mayor John Reed lobbied the council, saying, “Fewer guns are better.”",
+        );
+        assert_eq!(got[0].1.as_deref(), Some("John Reed"));
+        let got =
+            sources("Paul Ryan’s campaign shrugged it off, telling reporters, “We never asked.”");
+        assert_eq!(got[0].1.as_deref(), Some("Paul Ryan’s campaign"));
+    }
+
+    #[test]
+    fn the_cue_of_the_next_quote_or_clause_is_not_this_quotes() {
+        let got = sources(
+            "Anna Berg said, “The case was unusual.” He added, “Things happened.”\n\
+             Tom Hale disagreed, saying, “The advice is mine.” He also said the polls were wrong.",
+        );
+        assert_eq!(got[0].1.as_deref(), Some("Anna Berg"));
+        assert_eq!(got[2].1.as_deref(), Some("Tom Hale"));
     }
 }

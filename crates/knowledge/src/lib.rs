@@ -105,7 +105,7 @@ const AGGREGATOR_DISCLAIMERS: &str = include_str!("../data/aggregator_disclaimer
 const PUBLISHER_DISCLAIMERS: &str = include_str!("../data/publisher_disclaimers.txt");
 const MONTHS: &str = include_str!("../data/months.tsv");
 const WIRE_IDS: &str = include_str!("../data/wire_ids.tsv");
-const SPEECH_VERBS: &str = include_str!("../data/speech_verbs.txt");
+const CUE_VERBS: &str = include_str!("../data/cue_verbs.txt");
 const CREDIT_SENTENCE: &str = include_str!("../data/credit_sentence.txt");
 const ENGLISH_FUNCTION_WORDS: &str = include_str!("../data/english_function_words.txt");
 const AGGREGATOR_CREDIT: &str = include_str!("../data/aggregator_credit.txt");
@@ -221,9 +221,60 @@ pub fn wire_id_formats() -> &'static [WireIdFormat] {
     &LIST
 }
 
-/// Verbs that introduce or attribute speech, lower case.
+/// Verbs that introduce or attribute speech, lower case: the verbs of [`cue_verbs`].
 pub fn speech_verbs() -> &'static [&'static str] {
-    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(SPEECH_VERBS).collect());
+    static LIST: LazyLock<Vec<&str>> =
+        LazyLock::new(|| cue_verbs().iter().map(|c| c.verb).collect());
+    &LIST
+}
+
+/// A verb that attributes speech or writing, with what quote finding needs to know of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CueVerb {
+    /// The verb, lower case (`said`, `according`, `tweeting`).
+    pub verb: &'static str,
+    /// It also introduces a reported clause outside quotation marks ("said that …").
+    pub clause: bool,
+    /// Its object is the one spoken to ("told reporters"), never the speaker.
+    pub addressed: bool,
+    /// It is common before a bare speaker name ("…," said Boivin.).
+    pub inverts: bool,
+}
+
+/// Verbs that attribute speech or writing, with their tags (`data/cue_verbs.txt`).
+pub fn cue_verbs() -> &'static [CueVerb] {
+    static LIST: LazyLock<Vec<CueVerb>> = LazyLock::new(|| {
+        entries(CUE_VERBS)
+            .map(|line| {
+                let mut words = line.split_whitespace();
+                let verb = words.next().unwrap_or_default();
+                let tags: Vec<&str> = words.collect();
+                CueVerb {
+                    verb,
+                    clause: tags.contains(&"clause"),
+                    addressed: tags.contains(&"addressed"),
+                    inverts: tags.contains(&"inverts"),
+                }
+            })
+            .collect()
+    });
+    &LIST
+}
+
+/// The abbreviations among the month names (`jan`, `sept`; not `may`): the entries shorter
+/// than another name of the same month.
+pub fn month_abbreviations() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| {
+        months()
+            .iter()
+            .filter(|(name, n)| {
+                months()
+                    .iter()
+                    .any(|(other, m)| m == n && other.len() > name.len())
+            })
+            .map(|(name, _)| *name)
+            .collect()
+    });
     &LIST
 }
 
@@ -471,7 +522,7 @@ mod tests {
         );
         assert_unique("months.tsv", months().iter().map(|(m, _)| *m));
         assert_unique("wire_ids.tsv", wire_id_formats().iter().map(|f| f.name));
-        assert_unique("speech_verbs.txt", speech_verbs().iter().copied());
+        assert_unique("cue_verbs.txt", speech_verbs().iter().copied());
         assert_unique("sentence_starters.txt", sentence_starters().iter().copied());
         assert_unique("attribution_cues.txt", attribution_cues().iter().copied());
         assert_unique(
@@ -494,12 +545,35 @@ mod tests {
         );
         assert_unique("stopwords.txt", stopwords().iter().copied());
         assert_unique(
+            "english_function_words.txt",
+            entries(ENGLISH_FUNCTION_WORDS),
+        );
+        assert_unique(
             "boilerplate rules",
             boilerplate_rules().iter().map(|r| r.name),
         );
         for rule in boilerplate_rules() {
             assert_unique(rule.name, rule.alternatives.iter().map(String::as_str));
         }
+    }
+
+    #[test]
+    fn cue_verb_tags_are_known_and_abbreviations_are_not_month_names() {
+        const CUE_VERB_TAGS: &[&str] = &["clause", "addressed", "inverts"];
+        for line in entries(CUE_VERBS) {
+            for tag in line.split_whitespace().skip(1) {
+                assert!(
+                    CUE_VERB_TAGS.contains(&tag),
+                    "cue_verbs.txt: unknown tag `{tag}`"
+                );
+            }
+        }
+        let said = cue_verbs().iter().find(|c| c.verb == "said").unwrap();
+        assert!(said.clause && said.inverts && !said.addressed);
+        assert!(cue_verbs().iter().any(|c| c.verb == "told" && c.addressed));
+        let abbreviations = month_abbreviations();
+        assert!(abbreviations.contains(&"sept") && abbreviations.contains(&"jun"));
+        assert!(!abbreviations.contains(&"may") && !abbreviations.contains(&"june"));
     }
 
     #[test]
