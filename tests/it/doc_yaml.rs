@@ -139,6 +139,20 @@ fn as_pipeline(block: &str) -> String {
     pipeline
 }
 
+/// Whether `validate`'s only complaints are plugin libraries that are not there: the docs'
+/// plugin examples name libraries a checkout has not built. Everything else in such a block
+/// (its keys, the plugin's place in the order) is still checked before the library is loaded.
+fn only_unbuilt_plugins(stderr: &str) -> bool {
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.starts_with("error"))
+        .collect();
+    !errors.is_empty()
+        && errors
+            .iter()
+            .all(|line| line.contains("plugin library `") && line.ends_with("` does not exist"))
+}
+
 #[test]
 fn every_yaml_block_in_the_docs_validates() {
     let blocks: Vec<Block> = documentation_files()
@@ -176,12 +190,11 @@ fn every_yaml_block_in_the_docs_validates() {
         let name = format!("pipelines/block{index}.yaml");
         fs::write(dir.path().join(&name), &pipeline).unwrap();
         let output = newspipe(dir.path(), &["validate", &name]);
-        if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if !output.status.success() && !only_unbuilt_plugins(&stderr) {
             failures.push(format!(
                 "{}:{}: the YAML block fails `newspipe validate`\n{}--- validated as:\n{pipeline}",
-                block.file,
-                block.line,
-                String::from_utf8_lossy(&output.stderr)
+                block.file, block.line, stderr
             ));
         }
     }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Configuration of the `export` stage.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ExportConfig {
     /// JSON Lines output file, one document per line.

@@ -77,6 +77,7 @@ pub fn factory() -> StageFactory {
         "Write documents out as JSON Lines, CSV tables, a SQLite database, Parquet tables and an HTML report, atomically.",
         |config, cx| Ok(StageInstance::Sink(Box::new(Export::new(config, cx)?))),
     )
+    .describing_keys::<ExportConfig>()
     .writing_outputs(output_paths)
 }
 

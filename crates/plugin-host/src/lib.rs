@@ -43,7 +43,7 @@ pub use library::{open, Plugin};
 pub use stdio::{discard_plugin_output, stdout};
 
 /// The `plugin` stage's config.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginConfig {
     /// The plugin library (`.so`, `.dylib`, `.dll`), relative to the pipeline file. Required.
@@ -56,6 +56,7 @@ pub struct PluginConfig {
     /// How long one call into the plugin (a chunk of up to 16 documents) may take, such as
     /// `30s` or `2m`; past it, the chunk's documents are rejected and the instance discarded.
     #[serde(default = "default_timeout", with = "duration_text")]
+    #[schemars(with = "String")]
     pub timeout: Duration,
 }
 
@@ -107,6 +108,7 @@ pub fn factory() -> StageFactory {
         "Runs a stage from a plugin library (see `newspipe plugins inspect`).",
         build,
     )
+    .describing_keys::<PluginConfig>()
 }
 
 fn build(config: PluginConfig, cx: &BuildContext) -> Result<StageInstance, BuildError> {
