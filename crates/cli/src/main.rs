@@ -487,6 +487,14 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
+/// This program's path, which a split run's tasks are started with; says why when it cannot
+/// be found.
+fn task_program() -> Option<PathBuf> {
+    std::env::current_exe()
+        .map_err(|err| eprintln!("error: cannot find this program to start its tasks: {err}"))
+        .ok()
+}
+
 /// Plans the run into a work folder and runs its tasks as child processes of this binary.
 fn run_split(
     pipeline: &newspipe_config::Pipeline,
@@ -509,12 +517,8 @@ fn run_split(
         .clone()
         .or_else(|| temporary.as_ref().map(|dir| dir.path().to_path_buf()))
         .expect("a work folder");
-    let program = match std::env::current_exe() {
-        Ok(program) => program,
-        Err(err) => {
-            eprintln!("error: cannot find this program to start its tasks: {err}");
-            return ExitCode::FAILURE;
-        }
+    let Some(program) = task_program() else {
+        return ExitCode::FAILURE;
     };
     let executor = newspipe_runner::LocalExecutor {
         program,
@@ -559,12 +563,8 @@ fn run_slurm(
     workdir: &std::path::Path,
     flags: SlurmFlags,
 ) -> ExitCode {
-    let program = match std::env::current_exe() {
-        Ok(program) => program,
-        Err(err) => {
-            eprintln!("error: cannot find this program for the tasks to run: {err}");
-            return ExitCode::FAILURE;
-        }
+    let Some(program) = task_program() else {
+        return ExitCode::FAILURE;
     };
     let executor = newspipe_runner::SlurmExecutor {
         program,

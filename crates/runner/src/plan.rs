@@ -12,10 +12,10 @@ use newspipe_config::Pipeline;
 use newspipe_core::Registry;
 use serde::{Deserialize, Serialize};
 
-use crate::input::{discover, RawRecord};
+use crate::input::RawRecord;
 use crate::reader::BatchReader;
 use crate::run::{build_steps, pass_bounds};
-use crate::select::{select, InputFile, Selection};
+use crate::select::{InputFile, Selection};
 use crate::RunError;
 
 /// Version of the plan file's layout; a plan of another version is refused.
@@ -173,15 +173,9 @@ pub fn make_plan(
 ) -> Result<Plan, RunError> {
     let shards = shards.max(1);
     let steps = build_steps(pipeline, &pipeline.stages, registry)?;
-    let listed = discover(&pipeline.input.path).map_err(RunError::Input)?;
     let own = crate::select::own_files(pipeline, registry);
-    let Selection { files, skipped } =
-        select(&pipeline.input.path, listed, pipeline.input.format, &own);
-    let input_bytes: u64 = files
-        .iter()
-        .filter_map(|file| std::fs::metadata(&file.path).ok())
-        .map(|meta| meta.len())
-        .sum();
+    let (Selection { files, skipped }, input_bytes) =
+        crate::select::list_input(pipeline, &own).map_err(RunError::Input)?;
     let mut planned: Vec<PlannedFile> = files
         .iter()
         .map(|file| PlannedFile {

@@ -238,16 +238,10 @@ pub fn run(
     let mut sinks = Sinks::new(Some(files), pipeline.on_error);
     let stats_file =
         newspipe_core::AtomicFile::create(&pipeline.stats).map_err(RunError::Output)?;
-    let listed = discover(&pipeline.input.path).map_err(RunError::Input)?;
     let own = crate::select::own_files(pipeline, registry);
     crate::interrupt::remove_stale_temp_files(&crate::select::output_folders(&own));
-    let Selection { files, skipped } =
-        select(&pipeline.input.path, listed, pipeline.input.format, &own);
-    let input_bytes: u64 = files
-        .iter()
-        .filter_map(|file| std::fs::metadata(&file.path).ok())
-        .map(|meta| meta.len())
-        .sum();
+    let (Selection { files, skipped }, input_bytes) =
+        crate::select::list_input(pipeline, &own).map_err(RunError::Input)?;
     tracing::info!(
         files = files.len(),
         bytes = input_bytes,

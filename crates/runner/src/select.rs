@@ -96,6 +96,24 @@ pub fn select(
     selection
 }
 
+/// What a run of `pipeline` reads: its input listed and chosen by [`select`] with `own` (the
+/// run's [`own_files`]) left out, and the chosen files' bytes. One listing for a run on one
+/// machine and for a cluster plan, so both read exactly the same files.
+pub fn list_input(
+    pipeline: &newspipe_config::Pipeline,
+    own: &[PathBuf],
+) -> std::io::Result<(Selection, u64)> {
+    let listed = crate::input::discover(&pipeline.input.path)?;
+    let selection = select(&pipeline.input.path, listed, pipeline.input.format, own);
+    let bytes = selection
+        .files
+        .iter()
+        .filter_map(|file| std::fs::metadata(&file.path).ok())
+        .map(|meta| meta.len())
+        .sum();
+    Ok((selection, bytes))
+}
+
 /// The files a run of `pipeline` writes or is configured by, which it never reads: its
 /// pipeline file, its rejects, dropped and stats files, and every stage's outputs.
 pub fn own_files(
