@@ -72,6 +72,19 @@ impl Names {
     }
 }
 
+/// Whether `conformance` (the text of `tests/it/conformance.rs`) has a config entry
+/// `("STAGE", json!(...))` for `stage`: every registered stage has one, whatever its crate is
+/// called.
+fn has_conformance_config(conformance: &str, stage: &str) -> bool {
+    let quoted = format!("\"{stage}\",");
+    conformance.match_indices(&quoted).any(|(at, _)| {
+        conformance[..at].trim_end().ends_with('(')
+            && conformance[at + quoted.len()..]
+                .trim_start()
+                .starts_with("json!(")
+    })
+}
+
 /// The new crate's files, relative to its folder, with their templates.
 const FILES: [(&str, &str); 5] = [
     ("Cargo.toml", include_str!("new_stage/Cargo.toml.tmpl")),
@@ -100,8 +113,17 @@ pub fn new_stage(root: &Path, stage: &str) -> Result<PathBuf> {
         Place::Before,
     )
     .with_context(|| format!("in {}", registry_path.display()))?;
+    let conformance_text = read(&conformance_path)?;
+    if has_conformance_config(&conformance_text, &names.stage) {
+        bail!(
+            "a stage named `{}` is registered already (see {}): stage names are what \
+             pipelines say, so each must be unique",
+            names.stage,
+            conformance_path.display()
+        );
+    }
     let conformance = insert_line(
-        &read(&conformance_path)?,
+        &conformance_text,
         CONFIGS_START,
         &format!("    vec![\n        (\"{}\", json!({{}})),", names.stage),
         Place::ReplacingNext("    vec!["),
@@ -221,6 +243,16 @@ mod tests {
         }
     }
 
+    #[test]
+    fn registered_stages_are_found_by_their_conformance_config() {
+        let conformance = "vec![\n    (\"dedupe\", json!({})),\n    (\n        \"plugin\",\n        json!({\"stage\": \"pass\"}),\n    ),\n]";
+        assert!(has_conformance_config(conformance, "dedupe"));
+        assert!(has_conformance_config(conformance, "plugin"));
+        // A name that only appears as a value is not a registered stage.
+        assert!(!has_conformance_config(conformance, "pass"));
+        assert!(!has_conformance_config(conformance, "word-floor"));
+    }
+
     /// Copies the workspace's sources (no `target/`, no `.git`) to `to`.
     fn copy_tree(from: &Path, to: &Path) {
         fs::create_dir_all(to).unwrap();
@@ -248,6 +280,10 @@ mod tests {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
         let copy = tempfile::tempdir().unwrap();
         copy_tree(root, copy.path());
+        // A name registered by another crate (`plugin` is the `plugin-host` crate) is refused.
+        let refused = new_stage(copy.path(), "plugin").unwrap_err().to_string();
+        assert!(refused.contains("registered already"), "{refused}");
+        assert!(!copy.path().join("crates/plugin").exists());
         let crate_dir = new_stage(copy.path(), "word-floor").unwrap();
         assert!(crate_dir.join("src/config.rs").is_file());
 
