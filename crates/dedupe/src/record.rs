@@ -40,16 +40,15 @@ pub fn record(
     doc: &Document,
     params: &Params,
     hasher: &MinHasher,
-    buffer: &mut Vec<u64>,
+    shingle_keys: &mut Vec<u32>,
     gram_buffer: &mut Vec<u32>,
 ) -> DocRecord {
     let key = key_words(&doc.text);
     let words = key.word_hashes.len();
     let long_enough = words >= params.min_words.max(1);
     let (signature, grams) = if long_enough {
-        hasher.shingles(&key.word_hashes, buffer);
         (
-            hasher.signature(buffer),
+            hasher.signature(&key.word_hashes, shingle_keys),
             GramSketch::of(&doc.text, gram_buffer),
         )
     } else {

@@ -34,9 +34,9 @@ pub struct Verdicts {
 }
 
 thread_local! {
-    /// Scratch space for word-shingle and character-gram hashes, reused across the documents a
-    /// worker observes.
-    static SCRATCH: RefCell<(Vec<u64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Scratch space for word-shingle keys and character-gram hashes, reused across the
+    /// documents a worker observes.
+    static SCRATCH: RefCell<(Vec<u32>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 fn drop_reason(relation: Relation) -> &'static str {
@@ -55,8 +55,8 @@ impl CorpusStage for Dedupe {
     const FORMAT_VERSION: u32 = 1;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
-        Ok(SCRATCH.with_borrow_mut(|(buffer, grams)| {
-            record(doc, &self.params, &self.hasher, buffer, grams)
+        Ok(SCRATCH.with_borrow_mut(|(shingle_keys, grams)| {
+            record(doc, &self.params, &self.hasher, shingle_keys, grams)
         }))
     }
 
