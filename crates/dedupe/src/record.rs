@@ -22,7 +22,8 @@ pub struct DocRecord {
     pub published: Option<i64>,
     /// Hash of the normalized key.
     pub exact_key: u128,
-    /// MinHash signature; empty when the text is too short for the near-duplicate pass.
+    /// MinHash signature: the minima of the first `bands·rows` permutations, the slots the
+    /// LSH bands read; empty when the text is too short for the near-duplicate pass.
     pub signature: Vec<u32>,
     /// Sampled character 5-grams, for the containment check; empty when the text is too
     /// short for the near-duplicate pass.

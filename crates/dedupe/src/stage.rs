@@ -20,7 +20,9 @@ pub struct Dedupe {
 impl Dedupe {
     /// A stage with resolved parameters.
     pub fn new(params: Params) -> Self {
-        let hasher = MinHasher::new(params.num_perm, params.shingle_words);
+        // The LSH bands read the first `bands·rows` slots only (56 of the presets' 128):
+        // computing the others would cost time and record bytes and change nothing.
+        let hasher = MinHasher::new(params.bands * params.rows, params.shingle_words);
         Self { params, hasher }
     }
 }
