@@ -36,21 +36,28 @@ pub struct DocRecord {
     pub syndication: Option<Syndication>,
 }
 
-/// Builds the record of `doc`. The buffers are scratch space reused across calls.
+/// Buffers reused across the documents one worker observes.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    shingle_keys: Vec<u32>,
+    grams: Vec<u32>,
+    smallest_grams: Vec<u32>,
+}
+
+/// Builds the record of `doc`.
 pub fn record(
     doc: &Document,
     params: &Params,
     hasher: &MinHasher,
-    shingle_keys: &mut Vec<u32>,
-    gram_buffer: &mut Vec<u32>,
+    scratch: &mut Scratch,
 ) -> DocRecord {
     let key = key_words(&doc.text);
     let words = key.word_hashes.len();
     let long_enough = words >= params.min_words.max(1);
     let (signature, grams) = if long_enough {
         (
-            hasher.signature(&key.word_hashes, shingle_keys),
-            GramSketch::of(&doc.text, gram_buffer),
+            hasher.signature(&key.word_hashes, &mut scratch.shingle_keys),
+            GramSketch::of(&doc.text, &mut scratch.grams, &mut scratch.smallest_grams),
         )
     } else {
         (Vec::new(), GramSketch::default())

@@ -77,23 +77,37 @@ fn for_each_gram(text: &str, mut each: impl FnMut(u32)) {
 }
 
 /// The `count` smallest distinct values of `values` (all of them when there are fewer),
-/// sorted; `values` is reordered. Selects a prefix of twice `count` values first, so that a
-/// short text's few hundred grams are not all sorted; falls back to sorting all when repeated
-/// grams leave the prefix with fewer than `count` distinct values.
-fn smallest_distinct(values: &mut Vec<u32>, count: usize) -> &[u32] {
-    let prefix = (2 * count).min(values.len());
-    if prefix < values.len() {
-        values.select_nth_unstable(prefix - 1);
-        let head = &mut values[..prefix];
+/// sorted. The values are hashes, spread evenly over `u32`, so those below a cut that
+/// expects twice `count` of them are copied to `scratch` in one pass and only they are
+/// sorted; when repeated values leave fewer than `count` distinct ones there, all of
+/// `values` are sorted instead (`values` is then reordered).
+fn smallest_distinct<'a>(
+    values: &'a mut [u32],
+    count: usize,
+    scratch: &'a mut Vec<u32>,
+) -> &'a [u32] {
+    let expected = 2 * count as u64;
+    let total = values.len() as u64;
+    if total > 2 * expected {
+        let cut = (expected << 32) / total;
+        // Branch-free: every value is written, and the next write moves on only past a kept one.
+        scratch.clear();
+        scratch.resize(values.len() + 1, 0);
+        let mut kept = 0;
+        for &value in values.iter() {
+            scratch[kept] = value;
+            kept += usize::from(u64::from(value) < cut);
+        }
+        let head = &mut scratch[..kept];
         head.sort_unstable();
         let distinct = dedup_sorted(head);
         if distinct >= count {
-            return &values[..count];
+            return &scratch[..count];
         }
     }
     values.sort_unstable();
-    values.dedup();
-    &values[..count.min(values.len())]
+    let distinct = dedup_sorted(values);
+    &values[..count.min(distinct)]
 }
 
 /// Moves the distinct values of a sorted slice to its front and returns how many there are.
@@ -109,27 +123,31 @@ fn dedup_sorted(values: &mut [u32]) -> usize {
 }
 
 impl GramSketch {
-    /// The sketch of `text`; `buffer` is scratch space reused across calls. One pass hashes
-    /// every gram; a text with [`MIN_SAMPLE`] sampled hashes keeps those, a shorter one its
-    /// [`MIN_SAMPLE`] smallest, found by selection rather than by sorting all of its grams.
-    pub fn of(text: &str, buffer: &mut Vec<u32>) -> Self {
+    /// The sketch of `text`; `buffer` and `scratch` are scratch space reused across calls.
+    /// One pass hashes every gram and keeps the sampled hashes apart; a text with
+    /// [`MIN_SAMPLE`] distinct sampled hashes keeps those, a shorter one its [`MIN_SAMPLE`]
+    /// smallest, found without sorting all of its grams.
+    pub fn of(text: &str, buffer: &mut Vec<u32>, scratch: &mut Vec<u32>) -> Self {
         buffer.clear();
-        for_each_gram(text, |hash| buffer.push(hash));
-        let sampled = buffer.iter().filter(|&&hash| hash < SAMPLE_CUT).count();
-        if sampled >= MIN_SAMPLE {
-            let mut hashes: Vec<u32> = Vec::with_capacity(sampled);
-            hashes.extend(buffer.iter().filter(|&&hash| hash < SAMPLE_CUT));
-            hashes.sort_unstable();
-            hashes.dedup();
-            if hashes.len() >= MIN_SAMPLE {
+        let mut sampled: Vec<u32> = Vec::with_capacity(text.len() / SAMPLE_RATE as usize);
+        for_each_gram(text, |hash| {
+            buffer.push(hash);
+            if hash < SAMPLE_CUT {
+                sampled.push(hash);
+            }
+        });
+        if sampled.len() >= MIN_SAMPLE {
+            sampled.sort_unstable();
+            sampled.dedup();
+            if sampled.len() >= MIN_SAMPLE {
                 return Self {
-                    hashes,
+                    hashes: sampled,
                     cut: SAMPLE_CUT - 1,
                 };
             }
         }
         // One more than kept tells a text with more grams than the sample from one without.
-        let smallest = smallest_distinct(buffer, MIN_SAMPLE + 1);
+        let smallest = smallest_distinct(buffer, MIN_SAMPLE + 1, scratch);
         if smallest.len() <= MIN_SAMPLE {
             return Self {
                 hashes: smallest.to_vec(),
@@ -162,7 +180,7 @@ mod tests {
     use super::*;
 
     fn sketch(text: &str) -> GramSketch {
-        GramSketch::of(text, &mut Vec::new())
+        GramSketch::of(text, &mut Vec::new(), &mut Vec::new())
     }
 
     #[test]

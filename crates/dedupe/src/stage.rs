@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{cluster, Verdict};
 use crate::config::{Action, Params};
 use crate::minhash::MinHasher;
-use crate::record::{record, DocRecord};
+use crate::record::{record, DocRecord, Scratch};
 
 /// The dedupe stage at run time.
 pub struct Dedupe {
@@ -36,9 +36,8 @@ pub struct Verdicts {
 }
 
 thread_local! {
-    /// Scratch space for word-shingle keys and character-gram hashes, reused across the
-    /// documents a worker observes.
-    static SCRATCH: RefCell<(Vec<u32>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Buffers reused across the documents a worker observes.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 fn drop_reason(relation: Relation) -> &'static str {
@@ -57,9 +56,7 @@ impl CorpusStage for Dedupe {
     const FORMAT_VERSION: u32 = 1;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
-        Ok(SCRATCH.with_borrow_mut(|(shingle_keys, grams)| {
-            record(doc, &self.params, &self.hasher, shingle_keys, grams)
-        }))
+        Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))
     }
 
     fn prepare(&self, records: Vec<DocRecord>) -> Result<Verdicts, StageError> {
