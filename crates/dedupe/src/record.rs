@@ -21,6 +21,7 @@ pub struct DocRecord {
     /// Publication date as days since 1970-01-01, when `meta.published` gives one.
     pub published: Option<i64>,
     /// Hash of the normalized key.
+    #[serde(with = "crate::packed::u128_fixed")]
     pub exact_key: u128,
     /// MinHash signature: the minima of the first `bands·rows` permutations, the slots the
     /// LSH bands read; empty when the text is too short for the near-duplicate pass.
@@ -29,8 +30,10 @@ pub struct DocRecord {
     /// short for the near-duplicate pass.
     pub grams: GramSketch,
     /// Hashes of the numbers in the text, sorted.
+    #[serde(with = "crate::packed::sorted_u64_fixed")]
     pub numbers: Vec<u64>,
     /// Hashes of the rare facts, sorted; empty when the derived pass is off or the text short.
+    #[serde(with = "crate::packed::sorted_u64_fixed")]
     pub facts: Vec<u64>,
     /// The syndication marker, if the text carries one that credits another outlet.
     pub syndication: Option<Syndication>,

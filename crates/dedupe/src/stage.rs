@@ -53,7 +53,8 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
-    const FORMAT_VERSION: u32 = 1;
+    /// 2: only the signature slots the bands read; hashes packed (see `packed`).
+    const FORMAT_VERSION: u32 = 2;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))
