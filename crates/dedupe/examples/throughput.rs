@@ -9,10 +9,12 @@
 //! for one round only (rounds copy the same sources, so their labels overlap). With `FILE`
 //! (JSON Lines with `id`, `text` and `cluster`, such as the unzipped `newsdup` dev splits), that corpus
 //! is read instead; `examples/datasketch_baseline.py FILE` times datasketch on the same one.
+//! It also prints a digest of every document's `dedupe` output (equal digests: a change left
+//! the outputs as they were) and the size of the serialized observation per document.
 
 use std::time::Instant;
 
-use newspipe_core::{CorpusStage, Document, Meta, Source};
+use newspipe_core::{CorpusStage, Document, Meta, Source, StageInstance};
 use newspipe_corpusgen::{
     adjusted_rand_index, generate, load_article_bodies, process_cpu_seconds, read_jsonl,
     synthetic_articles, CorpusDoc, CorpusSpec,
@@ -102,6 +104,7 @@ fn measure(preset: Preset, repeat: usize, corpus: &[CorpusDoc]) {
         docs.len(),
         bytes as f64 / 1e6
     );
+    observation_size(preset, &docs);
     for threads in [1, 2] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -140,8 +143,13 @@ fn measure(preset: Preset, repeat: usize, corpus: &[CorpusDoc]) {
                 bytes as f64 / 1e6 / cpu.max(1e-3)
             )
         });
+        let outputs: Vec<String> = docs
+            .iter()
+            .map(|d| serde_json::to_string(&d.dedupe).expect("serializable"))
+            .collect();
+        let digest = xxhash_rust::xxh3::xxh3_64(outputs.join("\n").as_bytes());
         println!(
-            "{threads} thread(s): {:.1} MB/s wall{per_cpu}, {:.0} docs/s (observe {:.2}s, prepare {:.2}s, total {total:.2}s), ARI {:.4}",
+            "{threads} thread(s): {:.1} MB/s wall{per_cpu}, {:.0} docs/s (observe {:.2}s, prepare {:.2}s, total {total:.2}s), ARI {:.4}, outputs {digest:016x}",
             bytes as f64 / 1e6 / total,
             docs.len() as f64 / total,
             observed.as_secs_f64(),
@@ -150,4 +158,28 @@ fn measure(preset: Preset, repeat: usize, corpus: &[CorpusDoc]) {
             if repeat == 1 { adjusted_rand_index(&truth, &predicted) } else { f64::NAN },
         );
     }
+}
+
+/// Prints the bytes per document of the stage's observation as a cluster run ships it.
+fn observation_size(preset: Preset, docs: &[Document]) {
+    let config = DedupeConfig {
+        preset,
+        ..DedupeConfig::default()
+    };
+    let StageInstance::Corpus(stage) =
+        StageInstance::corpus(Dedupe::new(config.resolve().expect("valid config")))
+    else {
+        unreachable!("dedupe is a corpus stage")
+    };
+    let records: Vec<_> = docs
+        .iter()
+        .map(|doc| stage.observe(&mut doc.clone()).expect("observe"))
+        .collect();
+    let bytes = stage.encode_records(&records).expect("encode").len();
+    let text: usize = docs.iter().map(|d| d.text.len()).sum();
+    println!(
+        "observation: {:.0} B per document, {:.1}% of the text",
+        bytes as f64 / docs.len() as f64,
+        100.0 * bytes as f64 / text as f64
+    );
 }

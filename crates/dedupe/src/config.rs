@@ -44,7 +44,8 @@ pub struct DedupeConfig {
     pub action: Action,
     /// Words per shingle (clean 5, noisy 2).
     pub shingle_words: Option<usize>,
-    /// MinHash permutations (128).
+    /// MinHash permutations (128) the LSH bands are chosen for; only the `bands·rows` of
+    /// them that the bands read are computed.
     pub num_perm: Option<usize>,
     /// Jaccard similarity of word-shingle sets that the LSH bands are tuned for: pairs
     /// above it become candidates (0.2; a low value, since cut and damaged copies share few

@@ -68,6 +68,7 @@ mod cluster;
 mod config;
 mod facts;
 mod minhash;
+mod packed;
 mod record;
 mod sketch;
 mod stage;

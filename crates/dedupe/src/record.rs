@@ -21,36 +21,46 @@ pub struct DocRecord {
     /// Publication date as days since 1970-01-01, when `meta.published` gives one.
     pub published: Option<i64>,
     /// Hash of the normalized key.
+    #[serde(with = "crate::packed::u128_fixed")]
     pub exact_key: u128,
-    /// MinHash signature; empty when the text is too short for the near-duplicate pass.
+    /// MinHash signature: the minima of the first `bands·rows` permutations, the slots the
+    /// LSH bands read; empty when the text is too short for the near-duplicate pass.
     pub signature: Vec<u32>,
     /// Sampled character 5-grams, for the containment check; empty when the text is too
     /// short for the near-duplicate pass.
     pub grams: GramSketch,
     /// Hashes of the numbers in the text, sorted.
+    #[serde(with = "crate::packed::sorted_u64_fixed")]
     pub numbers: Vec<u64>,
     /// Hashes of the rare facts, sorted; empty when the derived pass is off or the text short.
+    #[serde(with = "crate::packed::sorted_u64_fixed")]
     pub facts: Vec<u64>,
     /// The syndication marker, if the text carries one that credits another outlet.
     pub syndication: Option<Syndication>,
 }
 
-/// Builds the record of `doc`. The buffers are scratch space reused across calls.
+/// Buffers reused across the documents one worker observes.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    shingle_keys: Vec<u32>,
+    grams: Vec<u32>,
+    smallest_grams: Vec<u32>,
+}
+
+/// Builds the record of `doc`.
 pub fn record(
     doc: &Document,
     params: &Params,
     hasher: &MinHasher,
-    buffer: &mut Vec<u64>,
-    gram_buffer: &mut Vec<u32>,
+    scratch: &mut Scratch,
 ) -> DocRecord {
     let key = key_words(&doc.text);
     let words = key.word_hashes.len();
     let long_enough = words >= params.min_words.max(1);
     let (signature, grams) = if long_enough {
-        hasher.shingles(&key.word_hashes, buffer);
         (
-            hasher.signature(buffer),
-            GramSketch::of(&doc.text, gram_buffer),
+            hasher.signature(&key.word_hashes, &mut scratch.shingle_keys),
+            GramSketch::of(&doc.text, &mut scratch.grams, &mut scratch.smallest_grams),
         )
     } else {
         (Vec::new(), GramSketch::default())

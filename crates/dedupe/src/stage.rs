@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::{cluster, Verdict};
 use crate::config::{Action, Params};
 use crate::minhash::MinHasher;
-use crate::record::{record, DocRecord};
+use crate::record::{record, DocRecord, Scratch};
 
 /// The dedupe stage at run time.
 pub struct Dedupe {
@@ -20,7 +20,9 @@ pub struct Dedupe {
 impl Dedupe {
     /// A stage with resolved parameters.
     pub fn new(params: Params) -> Self {
-        let hasher = MinHasher::new(params.num_perm, params.shingle_words);
+        // The LSH bands read the first `bands·rows` slots only (56 of the presets' 128):
+        // computing the others would cost time and record bytes and change nothing.
+        let hasher = MinHasher::new(params.bands * params.rows, params.shingle_words);
         Self { params, hasher }
     }
 }
@@ -34,9 +36,8 @@ pub struct Verdicts {
 }
 
 thread_local! {
-    /// Scratch space for word-shingle and character-gram hashes, reused across the documents a
-    /// worker observes.
-    static SCRATCH: RefCell<(Vec<u64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+    /// Buffers reused across the documents a worker observes.
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 fn drop_reason(relation: Relation) -> &'static str {
@@ -52,12 +53,11 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
-    const FORMAT_VERSION: u32 = 1;
+    /// 2: only the signature slots the bands read; hashes packed (see `packed`).
+    const FORMAT_VERSION: u32 = 2;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
-        Ok(SCRATCH.with_borrow_mut(|(buffer, grams)| {
-            record(doc, &self.params, &self.hasher, buffer, grams)
-        }))
+        Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))
     }
 
     fn prepare(&self, records: Vec<DocRecord>) -> Result<Verdicts, StageError> {
