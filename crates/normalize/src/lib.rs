@@ -57,7 +57,7 @@ mod unicode;
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
 pub use html::{flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
 pub use normalizer::Normalizer;
-pub use site_repeats::line_key;
+pub use site_repeats::{line_key, LineKey};
 pub use stage::NormalizeStage;
 pub use unicode::fold_for_matching;
 

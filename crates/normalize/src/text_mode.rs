@@ -11,7 +11,7 @@ use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::outlet::{self, OutletCandidate};
 use crate::rules::{LineRules, RuleHit};
-use crate::site_repeats::folded_line_key;
+use crate::site_repeats::{folded_line_key, LineKey};
 use crate::unicode::clean_text;
 
 /// How many lines before the article the title and header dates are looked for.
@@ -35,7 +35,7 @@ pub struct TextOptions<'a> {
     /// [`clean_page_text`] leaves them unused on a page made mostly of them (a copy of another
     /// page, a matter for dedupe, not a page with a shared template); [`filter_lines`] uses
     /// them as given.
-    pub repeated: Option<&'a HashSet<u64>>,
+    pub repeated: Option<&'a HashSet<LineKey>>,
 }
 
 /// Metadata found in the page text.
@@ -243,8 +243,8 @@ pub fn filter_lines(
 /// so [`classify_line`] does not fold again.
 fn fold_for_repeats<'a>(
     lines: &mut [Line],
-    repeated: Option<&'a HashSet<u64>>,
-) -> Option<&'a HashSet<u64>> {
+    repeated: Option<&'a HashSet<LineKey>>,
+) -> Option<&'a HashSet<LineKey>> {
     let set = repeated?;
     let (mut total, mut shared) = (0usize, 0usize);
     for line in lines {
@@ -799,7 +799,7 @@ mod tests {
         // A copy of another page of the site: its lines are all "repeated", and cutting them
         // would empty it; dedupe is the stage for copies.
         let rules = LineRules::new(&[], &[]).unwrap();
-        let repeated: HashSet<u64> = ARTICLE.lines().map(line_key).collect();
+        let repeated: HashSet<LineKey> = ARTICLE.lines().map(line_key).collect();
         let opts = |repeated| TextOptions {
             boilerplate: true,
             rules: &rules,
