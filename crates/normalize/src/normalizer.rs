@@ -90,6 +90,7 @@ impl Normalizer {
                             &extract_options,
                             extracted.title.as_deref(),
                             &captions,
+                            &extracted.chrome,
                         );
                         doc.text = filtered.text;
                         doc.removed = locate_cuts(&doc.raw, &filtered.cut);
