@@ -95,3 +95,57 @@ impl CorpusStage for NormalizeStage {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NormalizeConfig;
+    use newspipe_core::{Source, StageInstance};
+
+    #[test]
+    fn a_text_page_is_observed_in_about_four_bytes_a_line() {
+        let StageInstance::Corpus(stage) = StageInstance::corpus(NormalizeStage::new(
+            Normalizer::new(NormalizeConfig::default()).unwrap(),
+        )) else {
+            unreachable!("normalize is a corpus stage");
+        };
+        let lines = 200;
+        let page = |n: usize| {
+            let raw: String = (0..lines)
+                .map(|i| format!("Line {i} of page {}\n", n.min(i % 2)))
+                .collect();
+            let source = Source {
+                format: InputFormat::Text,
+                url: Some("https://example.com/a".into()),
+                ..Default::default()
+            };
+            Document::new(format!("d{n}"), source, raw)
+        };
+        let records: Vec<_> = (0..4)
+            .map(|n| stage.observe(&mut page(n)).unwrap())
+            .collect();
+        let bytes = stage.encode_records(&records[..1]).unwrap();
+        // 64-bit hashes took 10 bytes a line.
+        assert!(bytes.len() < 5 * lines, "{} bytes", bytes.len());
+        let all = stage.encode_records(&records).unwrap();
+        let decoded = stage.decode_records(&all).unwrap();
+        let state = stage.prepare(records).unwrap();
+        let state_again = stage.prepare(decoded).unwrap();
+        let normalized = |state| {
+            let mut doc = page(3);
+            stage.apply(state, 0, &mut doc).unwrap();
+            (doc.text, doc.removed)
+        };
+        assert_eq!(normalized(&state), normalized(&state_again));
+        // The even lines are on all four pages (the site's repeats), the odd ones on three.
+        let typed = NormalizeStage::new(Normalizer::new(NormalizeConfig::default()).unwrap());
+        let records = (0..4)
+            .map(|n| typed.observe(&mut page(n)).unwrap())
+            .collect();
+        let repeated = typed.prepare(records).unwrap();
+        let site = &repeated[&site_key("example.com")];
+        assert_eq!(site.len(), lines / 2);
+        assert!(site.contains(&crate::line_key("Line 10 of page 0")));
+        assert!(!site.contains(&crate::line_key("Line 11 of page 1")));
+    }
+}
