@@ -121,6 +121,7 @@ const SUMMARY_FORMULAS: &str = include_str!("../data/summary_formulas.txt");
 const MILITARY_RANKS: &str = include_str!("../data/military_ranks.txt");
 const INNER_CAPITAL_WORDS: &str = include_str!("../data/inner_capital_words.txt");
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
+const CHROME_CLASS_HINTS: &str = include_str!("../data/chrome_class_hints.txt");
 
 /// Holders of prominent offices with their terms (person, role words, start, end), as a
 /// tab-separated table: the built-in table a stage reads unless the user gives their own.
@@ -493,6 +494,40 @@ fn parse_rule(
     }
 }
 
+/// A word in an HTML element's class, id or role that marks page chrome (a related-story list,
+/// a share bar, a newsletter box, an author bio, a caption).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChromeClassHint {
+    /// The word, lower case.
+    pub word: &'static str,
+    /// Whether it must be a whole part of a class name (split at `-` and `_`), not any piece.
+    pub whole_part: bool,
+    /// The kind of cut, as `RemovedKind` spells it (`teaser`, `subscribe`, `credit`, `nav`,
+    /// `other`).
+    pub kind: &'static str,
+}
+
+/// The class, id and role words that mark page chrome around an article.
+pub fn chrome_class_hints() -> &'static [ChromeClassHint] {
+    static LIST: LazyLock<Vec<ChromeClassHint>> = LazyLock::new(|| {
+        entries(CHROME_CLASS_HINTS)
+            .map(|line| {
+                let c = columns(line);
+                let (word, whole_part) = match c[0].strip_prefix('=') {
+                    Some(word) => (word, true),
+                    None => (c[0], false),
+                };
+                ChromeClassHint {
+                    word,
+                    whole_part,
+                    kind: c.get(1).copied().unwrap_or("other"),
+                }
+            })
+            .collect()
+    });
+    &LIST
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +571,10 @@ mod tests {
             anonymous_attribution().iter().copied(),
         );
         assert_unique("hedges.txt", hedges().iter().copied());
+        assert_unique(
+            "chrome_class_hints.txt",
+            chrome_class_hints().iter().map(|h| h.word),
+        );
         assert_unique("byline_labels.txt", byline_labels().iter().copied());
         assert_unique("summary_formulas.txt", summary_formulas().iter().copied());
         assert_unique("military_ranks.txt", military_ranks().iter().copied());

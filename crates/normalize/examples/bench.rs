@@ -4,14 +4,15 @@
 //! (menus and all); `wire` runs the whole stage (observe, prepare, apply) over the short real
 //! news texts of `newsdup/newsdup-clean-dev.jsonl.gz` (Reuters-21578 and BBC articles, about
 //! 0.9 KB each), where the per-document costs show. Prints pages/s, MB/s of input and the
-//! cost per document; with OUT, writes each document's output as a JSON line (for `cmp`).
+//! cost per document, and the size of the stage's encoded observation and state (what a cluster
+//! run ships between tasks); with OUT, writes each document's output as a JSON line (for `cmp`).
 
 #[path = "../tests/support/devdata.rs"]
 mod devdata;
 
 use std::io::{BufRead, BufReader, Write};
 
-use newspipe_core::{CorpusStage, Document, InputFormat, Source};
+use newspipe_core::{CorpusStage, Document, InputFormat, Source, StageInstance};
 use newspipe_corpusgen::thread_cpu_seconds;
 use newspipe_normalize::{flatten_html, NormalizeConfig, NormalizeStage, Normalizer};
 
@@ -53,6 +54,7 @@ fn main() {
         bytes as f64 / 1e6 / secs,
         secs * 1e6 / docs.len() as f64
     );
+    print_encoded_sizes(&mut docs, bytes);
     if let Some(path) = out {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("writable"));
         for doc in &docs {
@@ -60,6 +62,34 @@ fn main() {
             writeln!(file, "{line}").expect("write output");
         }
     }
+}
+
+/// Bytes per document of the stage's observation and state in their binary form, as
+/// `records.bin` and `state.bin` of a cluster run hold them (observe reads only `raw` and the
+/// source, so the documents may be normalized already).
+fn print_encoded_sizes(docs: &mut [Document], input_bytes: usize) {
+    let StageInstance::Corpus(stage) = StageInstance::corpus(NormalizeStage::new(
+        Normalizer::new(NormalizeConfig::default()).expect("default config builds"),
+    )) else {
+        unreachable!("normalize is a corpus stage");
+    };
+    let records: Vec<_> = docs
+        .iter_mut()
+        .map(|doc| stage.observe(doc).expect("observe never fails"))
+        .collect();
+    let records_bytes = stage
+        .encode_records(&records)
+        .expect("records encode")
+        .len();
+    let state = stage.prepare(records).expect("prepare never fails");
+    let state_bytes = stage.encode_state(&state).expect("state encodes").len();
+    let per_doc = |b: usize| b as f64 / docs.len().max(1) as f64;
+    println!(
+        "observation {:.0} B/doc ({:.2}% of the input), state {:.0} B/doc",
+        per_doc(records_bytes),
+        100.0 * records_bytes as f64 / input_bytes.max(1) as f64,
+        per_doc(state_bytes)
+    );
 }
 
 /// The WCXB dev pages, as served or flattened to text.

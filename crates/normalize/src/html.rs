@@ -12,6 +12,8 @@ use regex::Regex;
 use scraper::{Html, Node};
 use serde::{Deserialize, Serialize};
 
+use crate::chrome::{chrome_lines, ChromeLines};
+
 /// What an extractor found in a page.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extracted {
@@ -25,11 +27,15 @@ pub struct Extracted {
     pub site_name: Option<String>,
     /// The publication date or time as the page's metadata states it.
     pub published: Option<String>,
+    /// The page's chrome lines (by the hash of their words, with the kind of chrome), when the
+    /// extractor had the page's DOM at hand: what it let through of them is cut afterwards.
+    pub chrome: ChromeLines,
 }
 
 /// A main-article extractor for HTML pages.
 pub trait HtmlExtractor: Send + Sync {
-    /// Extracts the article, or `None` when the extractor finds none.
+    /// Extracts the article, or `None` when the extractor cannot read the page; an empty
+    /// `text` when it read the page but found no article.
     fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted>;
 }
 
@@ -92,7 +98,13 @@ impl<A: HtmlExtractor, B: HtmlExtractor> HtmlExtractor for WithFallback<A, B> {
         }
         let second = self.second.extract(html, url);
         match (first, second) {
-            (Some(a), Some(b)) if (a.text.len() as f64) < SWITCH_RATIO * b.text.len() as f64 => {
+            (Some(a), Some(mut b))
+                if (a.text.len() as f64) < SWITCH_RATIO * b.text.len() as f64 =>
+            {
+                // The same page: what the first found of its chrome holds for the second's text.
+                if b.chrome.is_empty() {
+                    b.chrome = a.chrome;
+                }
                 Some(b)
             }
             (Some(a), _) => Some(a),
@@ -138,20 +150,27 @@ impl HtmlExtractor for DomSmoothie {
             return None;
         }
         let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
-        let article = guarded(|| {
-            dom_smoothie::Readability::new(html, url, Some(config))
+        guarded(|| {
+            let mut readability = dom_smoothie::Readability::new(html, url, Some(config))
                 .or_else(|_| dom_smoothie::Readability::new(html, None, None))
-                .ok()?
-                .parse()
-                .ok()
-        })??;
-        Some(Extracted {
-            text: article.text_content.to_string(),
-            title: non_empty(article.title),
-            byline: article.byline.and_then(non_empty),
-            site_name: article.site_name.and_then(non_empty),
-            published: article.published_time.and_then(non_empty),
-        })
+                .ok()?;
+            // Read before `parse`, which strips the page down to the article.
+            let chrome = chrome_lines(&readability.doc);
+            let Ok(article) = readability.parse() else {
+                return Some(Extracted {
+                    chrome,
+                    ..Extracted::default()
+                });
+            };
+            Some(Extracted {
+                text: article.text_content.to_string(),
+                title: non_empty(article.title),
+                byline: article.byline.and_then(non_empty),
+                site_name: article.site_name.and_then(non_empty),
+                published: article.published_time.and_then(non_empty),
+                chrome,
+            })
+        })?
     }
 }
 
@@ -314,6 +333,7 @@ impl HtmlExtractor for Trafilatura {
             byline: non_empty(meta.author),
             site_name: non_empty(meta.sitename),
             published: meta.date.map(|d| d.format("%Y-%m-%d").to_string()),
+            chrome: ChromeLines::default(),
         })
     }
 }

@@ -4,8 +4,10 @@
 //! article text plus metadata:
 //! - HTML pages: the main article is extracted (`dom_smoothie`, with the `trafilatura` crate for
 //!   pages it rejects; swappable behind [`HtmlExtractor`]), with the page's `<figcaption>`
-//!   texts and boilerplate lines cut from it; title, byline, outlet and date come from the
-//!   page's metadata and URL. Pages nested deeper than 1,000 elements are flattened first.
+//!   texts, boilerplate lines and page chrome cut from it (lines the page shows only inside
+//!   `nav`, `aside` or `footer` elements or blocks whose class names them related stories,
+//!   share bars, newsletter boxes, author bios or captions, read on the DOM the extractor
+//!   parsed); title, byline, outlet and date come from the page's metadata and URL. Pages nested deeper than 1,000 elements are flattened first.
 //! - Text (a page flattened to text, menus and all): each line is classified (menus, newsletter
 //!   forms, teaser blocks, credits, disclaimers, footers, bylines, ids), the article is the
 //!   maximum-sum run of article-like lines, and lines repeated on many pages of the same site
@@ -41,6 +43,7 @@
 //! Charset decoding is the input reader's job: the stage receives `raw` as a `String`.
 
 mod analysis;
+mod chrome;
 mod config;
 pub mod eval;
 mod html;
@@ -57,7 +60,7 @@ mod unicode;
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
 pub use html::{flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
 pub use normalizer::Normalizer;
-pub use site_repeats::line_key;
+pub use site_repeats::{line_key, LineKey};
 pub use stage::NormalizeStage;
 pub use unicode::fold_for_matching;
 

@@ -11,7 +11,7 @@ use crate::html_meta::{clean_meta_byline, clean_title, markup_date, title_site};
 use crate::metadata::{self, choose_published, push_candidate};
 use crate::outlet::{self, choose_outlet, json_ld_publisher, OutletCandidate};
 use crate::rules::LineRules;
-use crate::site_repeats::mostly_repeated;
+use crate::site_repeats::{mostly_repeated, LineKey};
 use crate::text_mode::{clean_page_text, filter_lines, TextMeta, TextOptions};
 use crate::unicode::clean_line;
 
@@ -50,7 +50,7 @@ impl Normalizer {
     /// Normalizes `doc` in place: sets `text`, `removed` and `meta` (metadata the input already
     /// supplied is kept). `repeated` holds the keys ([`crate::line_key`]) of lines repeated on
     /// many pages of the document's site; [`crate::NormalizeStage`] finds them.
-    pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<u64>>) {
+    pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<LineKey>>) {
         // Text cleaning leaves the repeated lines unused on a page made mostly of them; for an
         // extractor's output that is checked below, against the page as served.
         let options = TextOptions {
@@ -90,6 +90,7 @@ impl Normalizer {
                             &extract_options,
                             extracted.title.as_deref(),
                             &captions,
+                            &extracted.chrome,
                         );
                         doc.text = filtered.text;
                         doc.removed = locate_cuts(&doc.raw, &filtered.cut);

@@ -1,5 +1,7 @@
 //! Lines that repeat on many pages of the same site (menus, newsletter prompts, legal text) are
-//! boilerplate. The index keeps one counter per distinct line hash per site, never the texts.
+//! boilerplate. The index keeps one counter per distinct line hash per site hash, never the
+//! texts: 32-bit line hashes (a site has far fewer than 2^32 distinct lines) under a 64-bit
+//! site hash, so what a cluster run ships between tasks stays small.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,24 +12,65 @@ use crate::fold_for_matching;
 /// Distinct lines counted per site before the rarest are forgotten.
 const MAX_KEYS_PER_SITE: usize = 200_000;
 
+/// The hash of a line's folded form, so case and typography do not matter.
+pub type LineKey = u32;
+
+/// The hash of a site's name ([`site_of`]).
+pub type SiteKey = u64;
+
 /// The key of a line: a hash of its folded form, so case and typography do not matter.
-pub fn line_key(line: &str) -> u64 {
+pub fn line_key(line: &str) -> LineKey {
     folded_line_key(&fold_for_matching(line.trim()))
 }
 
 /// [`line_key`] of a trimmed line already folded with [`fold_for_matching`], so a line folded
 /// for the phrase rules is not folded again.
-pub(crate) fn folded_line_key(folded: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(folded.as_bytes())
+pub(crate) fn folded_line_key(folded: &str) -> LineKey {
+    // The low half of a 64-bit hash: as well spread as a 32-bit one, and one hash function.
+    xxhash_rust::xxh3::xxh3_64(folded.as_bytes()) as LineKey
 }
 
-/// The distinct line keys of a text.
-pub fn page_keys(text: &str) -> HashSet<u64> {
-    text.lines()
+/// The distinct line keys of a text, in ascending order.
+pub fn page_keys(text: &str) -> Vec<LineKey> {
+    let mut keys: Vec<LineKey> = text
+        .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
         .map(line_key)
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
+}
+
+/// Ascending distinct keys as their gaps (the first key, then each key less the one before):
+/// small numbers, which the stage's varint encoding stores in fewer bytes than the keys.
+pub fn key_gaps(sorted_keys: &[LineKey]) -> Vec<LineKey> {
+    let mut previous = 0;
+    sorted_keys
+        .iter()
+        .map(|&key| {
+            let gap = key - previous;
+            previous = key;
+            gap
+        })
         .collect()
+}
+
+/// The keys back from [`key_gaps`]; `None` when they overflow (corrupt gaps).
+pub fn keys_from_gaps(gaps: &[LineKey]) -> Option<Vec<LineKey>> {
+    let mut key: LineKey = 0;
+    gaps.iter()
+        .map(|&gap| {
+            key = key.checked_add(gap)?;
+            Some(key)
+        })
+        .collect()
+}
+
+/// The key of a site name ([`site_of`]).
+pub fn site_key(site: &str) -> SiteKey {
+    xxhash_rust::xxh3::xxh3_64(site.as_bytes())
 }
 
 /// Lines at the top of a text page searched for an outlet name.
@@ -71,13 +114,13 @@ pub fn url_host(url: &str) -> Option<String> {
 /// Per-site counts of the pages each line appears on.
 #[derive(Debug, Default)]
 pub struct SiteLineCounts {
-    sites: HashMap<String, HashMap<u64, u32>>,
+    sites: HashMap<SiteKey, HashMap<LineKey, u32>>,
 }
 
 impl SiteLineCounts {
     /// Counts the distinct lines of one page of `site`.
-    pub fn add_page(&mut self, site: &str, keys: impl IntoIterator<Item = u64>) {
-        let counts = self.sites.entry(site.to_owned()).or_default();
+    pub fn add_page(&mut self, site: SiteKey, keys: impl IntoIterator<Item = LineKey>) {
+        let counts = self.sites.entry(site).or_default();
         for key in keys {
             *counts.entry(key).or_insert(0) += 1;
         }
@@ -87,7 +130,7 @@ impl SiteLineCounts {
     }
 
     /// For each site, the lines seen on at least `min_pages` pages.
-    pub fn repeated(&self, min_pages: u32) -> HashMap<String, HashSet<u64>> {
+    pub fn repeated(&self, min_pages: u32) -> HashMap<SiteKey, HashSet<LineKey>> {
         self.sites
             .iter()
             .map(|(site, counts)| {
@@ -95,8 +138,8 @@ impl SiteLineCounts {
                     .iter()
                     .filter(|(_, n)| **n >= min_pages)
                     .map(|(key, _)| *key)
-                    .collect::<HashSet<u64>>();
-                (site.clone(), keys)
+                    .collect::<HashSet<LineKey>>();
+                (*site, keys)
             })
             .filter(|(_, keys)| !keys.is_empty())
             .collect()
@@ -105,7 +148,7 @@ impl SiteLineCounts {
 
 /// Whether most of a text's lines are repeated elsewhere on its site: then the page is a copy of
 /// another page (a matter for dedupe), not a page with a shared template.
-pub fn mostly_repeated(text: &str, repeated: &HashSet<u64>) -> bool {
+pub fn mostly_repeated(text: &str, repeated: &HashSet<LineKey>) -> bool {
     let (mut total, mut shared) = (0usize, 0usize);
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         total += line.len();
@@ -126,17 +169,33 @@ mod tests {
         let mut counts = SiteLineCounts::default();
         for i in 0..3 {
             counts.add_page(
-                "a.com",
+                site_key("a.com"),
                 page_keys(&format!("Menu\nStory number {i}\n“Menu”")),
             );
         }
-        counts.add_page("b.com", page_keys("Menu"));
+        counts.add_page(site_key("b.com"), page_keys("Menu"));
         let repeated = counts.repeated(3);
         assert_eq!(
-            repeated["a.com"],
+            repeated[&site_key("a.com")],
             HashSet::from([line_key("menu"), line_key("\"MENU\"")])
         );
-        assert!(!repeated.contains_key("b.com"));
+        assert!(!repeated.contains_key(&site_key("b.com")));
+    }
+
+    #[test]
+    fn page_keys_travel_as_gaps() {
+        let keys = page_keys("b\na\nB\nc\n\n");
+        assert_eq!(keys.len(), 3, "{keys:?}");
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+        let gaps = key_gaps(&keys);
+        assert_eq!(gaps[0], keys[0]);
+        assert_eq!(
+            gaps.iter().map(|&g| u64::from(g)).sum::<u64>(),
+            u64::from(keys[2])
+        );
+        assert_eq!(keys_from_gaps(&gaps), Some(keys));
+        assert_eq!(keys_from_gaps(&[LineKey::MAX, 1]), None);
+        assert_eq!(keys_from_gaps(&[]), Some(vec![]));
     }
 
     #[test]

@@ -7,11 +7,12 @@ use std::collections::HashSet;
 use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
 
 use crate::analysis::{continues_sentence, ends_sentence};
+use crate::chrome::{line_match_key, ChromeLines};
 use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::outlet::{self, OutletCandidate};
 use crate::rules::{LineRules, RuleHit};
-use crate::site_repeats::folded_line_key;
+use crate::site_repeats::{folded_line_key, LineKey};
 use crate::unicode::clean_text;
 
 /// How many lines before the article the title and header dates are looked for.
@@ -35,7 +36,7 @@ pub struct TextOptions<'a> {
     /// [`clean_page_text`] leaves them unused on a page made mostly of them (a copy of another
     /// page, a matter for dedupe, not a page with a shared template); [`filter_lines`] uses
     /// them as given.
-    pub repeated: Option<&'a HashSet<u64>>,
+    pub repeated: Option<&'a HashSet<LineKey>>,
 }
 
 /// Metadata found in the page text.
@@ -180,21 +181,33 @@ pub struct FilteredText {
 }
 
 /// Cuts the lines that a rule marks as boilerplate, without looking for a main block: for
-/// text an extractor already reduced to the article.
+/// text an extractor already reduced to the article. `captions` are the page's `<figcaption>`
+/// texts and `chrome` its chrome lines ([`crate::chrome::chrome_lines`]).
 pub fn filter_lines(
     text: &str,
     opts: &TextOptions,
     title: Option<&str>,
     captions: &HashSet<String>,
+    chrome: &ChromeLines,
 ) -> FilteredText {
     let mut meta = TextMeta::default();
     let mut lines = split_lines(text);
+    let chrome = trusted_chrome(&lines, chrome);
     for line in &mut lines {
         classify_line(line, opts, &mut meta);
-        if opts.boilerplate && line.hit.is_none() && is_caption(line.text, captions) {
+        if !opts.boilerplate || line.hit.is_some() {
+            continue;
+        }
+        if is_caption(line.text, captions) {
             line.hit = Some(RuleHit {
                 rule: "figcaption".into(),
                 kind: RemovedKind::Credit,
+                breaks_block: false,
+            });
+        } else if let Some((kind, rule)) = chrome_line(line.text, chrome) {
+            line.hit = Some(RuleHit {
+                rule: rule.into(),
+                kind,
                 breaks_block: false,
             });
         }
@@ -243,8 +256,8 @@ pub fn filter_lines(
 /// so [`classify_line`] does not fold again.
 fn fold_for_repeats<'a>(
     lines: &mut [Line],
-    repeated: Option<&'a HashSet<u64>>,
-) -> Option<&'a HashSet<u64>> {
+    repeated: Option<&'a HashSet<LineKey>>,
+) -> Option<&'a HashSet<LineKey>> {
     let set = repeated?;
     let (mut total, mut shared) = (0usize, 0usize);
     for line in lines {
@@ -369,6 +382,31 @@ fn kept_part<'a>(line: &Line<'a>) -> &'a str {
         Some(tail) => line.text[..tail].trim_end(),
         None => line.text,
     }
+}
+
+/// Most of an extracted text (in bytes, in tenths) that chrome lines may make up: beyond it,
+/// the class words marked the article's own wrapper (a blog's `tag-social` on its `<article>`),
+/// and no chrome line is cut.
+const MAX_CHROME_SHARE_TENTHS: usize = 3;
+
+/// The page's chrome lines, or none when they would make up most of the extracted text.
+fn trusted_chrome<'a>(lines: &[Line], chrome: &'a ChromeLines) -> Option<&'a ChromeLines> {
+    if chrome.is_empty() {
+        return None;
+    }
+    let (mut total, mut cut) = (0usize, 0usize);
+    for line in lines {
+        total += line.text.len();
+        if line_match_key(line.text).is_some_and(|key| chrome.contains_key(&key)) {
+            cut += line.text.len();
+        }
+    }
+    (cut * 10 <= total * MAX_CHROME_SHARE_TENTHS).then_some(chrome)
+}
+
+/// The kind and rule of a line that is one of the page's chrome lines.
+fn chrome_line(line: &str, chrome: Option<&ChromeLines>) -> Option<(RemovedKind, &'static str)> {
+    chrome?.get(&line_match_key(line)?).copied()
 }
 
 /// Shortest line cut for being part of a longer caption (shorter ones, such as "Pros", occur
@@ -799,7 +837,7 @@ mod tests {
         // A copy of another page of the site: its lines are all "repeated", and cutting them
         // would empty it; dedupe is the stage for copies.
         let rules = LineRules::new(&[], &[]).unwrap();
-        let repeated: HashSet<u64> = ARTICLE.lines().map(line_key).collect();
+        let repeated: HashSet<LineKey> = ARTICLE.lines().map(line_key).collect();
         let opts = |repeated| TextOptions {
             boilerplate: true,
             rules: &rules,
@@ -871,8 +909,46 @@ mod tests {
         };
         let captions = HashSet::from(["The old crossing, closed since 2022 (Jane Doe)".to_owned()]);
         let text = format!("{ARTICLE}\nThe old crossing, closed since 2022 (Jane Doe)\n");
-        let out = filter_lines(&text, &opts, None, &captions);
+        let out = filter_lines(&text, &opts, None, &captions, &ChromeLines::default());
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.cut[0].2, "figcaption");
+    }
+
+    #[test]
+    fn chrome_lines_are_cut_unless_they_would_be_most_of_the_text() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let bio = "Jane Doe covers cities and transport for the Courier.";
+        let key = |line: &str| line_match_key(line).unwrap();
+        let chrome = ChromeLines::from([(key(bio), (RemovedKind::Other, "chrome_block"))]);
+        let out = filter_lines(
+            &format!("{ARTICLE}\n{bio}\n"),
+            &opts,
+            None,
+            &HashSet::new(),
+            &chrome,
+        );
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(
+            out.cut,
+            vec![(
+                bio.to_owned(),
+                RemovedKind::Other,
+                "chrome_block".to_owned()
+            )]
+        );
+        // Chrome lines making up most of the text mean the page's article sat in a marked
+        // block: nothing is cut.
+        let mut all = chrome.clone();
+        for line in ARTICLE.lines().filter(|l| !l.trim().is_empty()) {
+            all.insert(key(line), (RemovedKind::Teaser, "chrome_block"));
+        }
+        let out = filter_lines(ARTICLE, &opts, None, &HashSet::new(), &all);
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert!(out.cut.is_empty(), "{:?}", out.cut);
     }
 }
