@@ -70,6 +70,7 @@ mod facts;
 mod minhash;
 mod record;
 mod sketch;
+mod split;
 mod stage;
 mod syndication;
 mod tokens;
