@@ -243,7 +243,19 @@ fn the_same_inputs_give_the_same_plan_file() {
         .collect();
     assert_eq!(steps.first(), Some(&"observe-normalize"));
     assert_eq!(steps.last(), Some(&"assemble"));
-    assert_eq!(steps.len(), 9, "{steps:?}");
+    // Dedupe's merge is split: exact heads, LSH band buckets, verification, clustering.
+    let dedupe = steps.iter().position(|&s| s == "observe-dedupe").unwrap();
+    assert_eq!(
+        steps[dedupe..dedupe + 5],
+        [
+            "observe-dedupe",
+            "dedupe-heads",
+            "dedupe-bucket",
+            "dedupe-verify",
+            "merge-dedupe"
+        ]
+    );
+    assert_eq!(steps.len(), 12, "{steps:?}");
 
     ok(
         dir.path(),
@@ -274,6 +286,50 @@ fn split_runs_match_the_in_process_run_with_copies_across_shards() {
         documents.contains("late-copy-0") || dropped.contains("late-copy-0"),
         "the copies went missing"
     );
+}
+
+#[test]
+fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generated_corpus(dir.path());
+    let pipeline = pipeline(dir.path(), &input, 8);
+    let text = fs::read_to_string(&pipeline).unwrap();
+    fs::write(&pipeline, format!("cluster:\n  bucket_tasks: 5\n{text}")).unwrap();
+    check_shard_counts(dir.path(), &pipeline);
+
+    let workdir = dir.path().join("work-3");
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(workdir.join("plan.json")).unwrap()).unwrap();
+    let ranks = |name: &str| {
+        plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|step| step["name"] == name)
+            .unwrap_or_else(|| panic!("no step {name}"))["ranks"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(ranks("dedupe-bucket"), 5);
+    assert_eq!(ranks("dedupe-verify"), 3, "one verify task per shard");
+    assert_eq!(ranks("merge-dedupe"), 1);
+    for rank in 0..5 {
+        let marker: serde_json::Value = serde_json::from_slice(
+            &fs::read(workdir.join(format!("dedupe-bucket/{rank}/done.json"))).unwrap(),
+        )
+        .unwrap();
+        let inputs: Vec<&String> = marker["inputs"].as_object().unwrap().keys().collect();
+        assert!(
+            inputs
+                .iter()
+                .any(|path| path.ends_with(&format!("bands-{rank}.bin"))),
+            "{inputs:?}"
+        );
+        assert!(
+            !inputs.iter().any(|path| path.ends_with("records.bin")),
+            "a bucket task reads band keys, not records: {inputs:?}"
+        );
+    }
 }
 
 /// Kills a split run (the executor and every task, with SIGKILL) after `delay`.

@@ -105,6 +105,10 @@ pub struct Cluster {
     /// Memory of each task, as Slurm writes it (`4G`).
     #[serde(default)]
     pub memory: Option<String>,
+    /// Tasks of a merge step that splits its work by key (dedupe's LSH bands, at most one
+    /// task per band); the shard count when left out.
+    #[serde(default)]
+    pub bucket_tasks: Option<u32>,
 }
 
 /// One entry of the `tests:` block as written.

@@ -30,6 +30,7 @@ pub use error::{BuildError, StageError};
 pub use output::{temp_file_prefix, AtomicFile};
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
 pub use stage::{
-    isolate, panic_message, CorpusStage, Disposition, DocumentStage, DynCorpusStage, Erased,
-    RunInfo, Sink,
+    encode_stage_data, isolate, panic_message, CorpusStage, Disposition, DocumentStage,
+    DynCorpusStage, Erased, MergeFiles, MergeLayout, MergeSource, MergeStep, RunInfo, Sink,
+    SplitFiles,
 };

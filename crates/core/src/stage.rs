@@ -124,6 +124,147 @@ pub trait CorpusStage: Send + Sync + 'static {
         position: usize,
         doc: &mut Document,
     ) -> Result<Disposition, StageError>;
+
+    /// The steps a cluster run splits this stage's merge into, between the `observe` tasks and
+    /// the final merge task ([`finish_merge`](Self::finish_merge)); empty (the default): one
+    /// merge task runs [`prepare`](Self::prepare) over every record. A stage whose records of
+    /// every document would not fit one machine splits it, so that no task holds them all.
+    fn merge_steps(&self, _layout: &MergeLayout) -> Vec<MergeStep> {
+        Vec::new()
+    }
+
+    /// The files an `observe` task writes beside its shard's records for the merge steps (what
+    /// they read instead of whole records); `ranks` are the ranks of each merge step.
+    fn shard_files(
+        &self,
+        _records: &[&Self::Record],
+        _ranks: &[usize],
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        Ok(Vec::new())
+    }
+
+    /// Runs merge step `step` (an index into [`merge_steps`](Self::merge_steps)) at `rank`;
+    /// returns the files it writes, by name.
+    fn run_merge_step(
+        &self,
+        step: usize,
+        _rank: usize,
+        _files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError>
+    where
+        Self: Sized,
+    {
+        Err(StageError::new(format!(
+            "this stage has no merge step {step}"
+        )))
+    }
+
+    /// The final merge task of a split merge: builds the state `prepare` would build, from the
+    /// files of the observe tasks and the merge steps.
+    fn finish_merge(&self, _files: &mut SplitFiles<'_, Self>) -> Result<Self::State, StageError>
+    where
+        Self: Sized,
+    {
+        Err(StageError::new("this stage's merge is not split"))
+    }
+}
+
+/// What a split merge may spread its steps over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeLayout {
+    /// The run's shards (ranks of every `observe` step).
+    pub shards: usize,
+    /// Tasks for a step that splits work by key (dedupe's LSH bands): the `cluster:` section's
+    /// `bucket_tasks`, else the shard count.
+    pub buckets: usize,
+}
+
+/// One step of a split merge: a task run at every rank in `0..ranks`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeStep {
+    /// Its name; the task is named `STAGE-NAME` (`dedupe-bucket`).
+    pub name: &'static str,
+    /// How many ranks run it.
+    pub ranks: usize,
+}
+
+/// Which task wrote a file a merge step reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeSource {
+    /// An `observe` task (rank = shard): its records or a [`CorpusStage::shard_files`] file.
+    Observe,
+    /// An earlier merge step, by its index.
+    Step(usize),
+}
+
+/// The files of a split merge, as the runner hands them to a stage: every read is checked
+/// against the completion marker of the task that wrote it, and recorded in the reader's.
+pub trait MergeFiles {
+    /// The ranks of the observe step (the shards) or of a merge step.
+    fn ranks(&self, source: MergeSource) -> usize;
+    /// How many documents the shards before `shard` observed: the position of its first.
+    fn first_position(&mut self, shard: usize) -> Result<usize, StageError>;
+    /// The bytes of file `name` written by `source` at `rank`.
+    fn read(&mut self, source: MergeSource, rank: usize, name: &str)
+        -> Result<Vec<u8>, StageError>;
+    /// The records the observe task of `shard` wrote, decoded.
+    fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError>;
+    /// An error saying that file `name` of `source` at `rank` is corrupt, naming the task.
+    fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError;
+}
+
+/// [`MergeFiles`] for one stage: decodes its records and its files in its versioned form.
+pub struct SplitFiles<'a, S: ?Sized> {
+    files: &'a mut dyn MergeFiles,
+    stage: std::marker::PhantomData<fn(&S)>,
+}
+
+impl<'a, S: CorpusStage> SplitFiles<'a, S> {
+    /// Wraps the runner's files.
+    pub fn new(files: &'a mut dyn MergeFiles) -> Self {
+        Self {
+            files,
+            stage: std::marker::PhantomData,
+        }
+    }
+
+    /// See [`MergeFiles::ranks`].
+    pub fn ranks(&self, source: MergeSource) -> usize {
+        self.files.ranks(source)
+    }
+
+    /// See [`MergeFiles::first_position`].
+    pub fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
+        self.files.first_position(shard)
+    }
+
+    /// The records of `shard`.
+    pub fn records(&mut self, shard: usize) -> Result<Vec<S::Record>, StageError> {
+        Ok(self
+            .files
+            .records(shard)?
+            .into_iter()
+            .map(unerase::<S::Record>)
+            .collect())
+    }
+
+    /// File `name` of `source` at `rank`, decoded from the stage's versioned binary form
+    /// ([`encode_stage_data`]).
+    pub fn read<T: DeserializeOwned>(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<T, StageError> {
+        let bytes = self.files.read(source, rank, name)?;
+        decode::<S, T>(&bytes).map_err(|err| self.files.corrupt(source, rank, name, &err.message))
+    }
+}
+
+/// `value` in the versioned binary form of stage `S` (as records and states are written): for
+/// the files of a split merge.
+pub fn encode_stage_data<S: CorpusStage, T: Serialize>(value: &T) -> Result<Vec<u8>, StageError> {
+    encode::<S, T>(value)
 }
 
 /// A record or state of some [`CorpusStage`], its type erased for the runner.
@@ -160,6 +301,33 @@ pub trait DynCorpusStage: Send + Sync {
     fn encode_state(&self, state: &Erased) -> Result<Vec<u8>, StageError>;
     /// A state back from [`encode_state`](Self::encode_state).
     fn decode_state(&self, bytes: &[u8]) -> Result<Erased, StageError>;
+    /// See [`CorpusStage::merge_steps`]; none by default (the merge is not split).
+    fn merge_steps(&self, _layout: &MergeLayout) -> Vec<MergeStep> {
+        Vec::new()
+    }
+    /// See [`CorpusStage::shard_files`]; records must come from this stage's `observe`.
+    fn shard_files(
+        &self,
+        _records: &[Erased],
+        _ranks: &[usize],
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        Ok(Vec::new())
+    }
+    /// See [`CorpusStage::run_merge_step`].
+    fn run_merge_step(
+        &self,
+        step: usize,
+        _rank: usize,
+        _files: &mut dyn MergeFiles,
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        Err(StageError::new(format!(
+            "this stage has no merge step {step}"
+        )))
+    }
+    /// See [`CorpusStage::finish_merge`].
+    fn finish_merge(&self, _files: &mut dyn MergeFiles) -> Result<Erased, StageError> {
+        Err(StageError::new("this stage's merge is not split"))
+    }
 }
 
 /// Wraps a [`CorpusStage`] as a [`DynCorpusStage`].
@@ -253,6 +421,34 @@ impl<S: CorpusStage> DynCorpusStage for Corpus<S> {
 
     fn decode_state(&self, bytes: &[u8]) -> Result<Erased, StageError> {
         Ok(Erased(Box::new(decode::<S, S::State>(bytes)?)))
+    }
+
+    fn merge_steps(&self, layout: &MergeLayout) -> Vec<MergeStep> {
+        self.0.merge_steps(layout)
+    }
+
+    fn shard_files(
+        &self,
+        records: &[Erased],
+        ranks: &[usize],
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        let records: Vec<&S::Record> = records.iter().map(peek::<S::Record>).collect();
+        self.0.shard_files(&records, ranks)
+    }
+
+    fn run_merge_step(
+        &self,
+        step: usize,
+        rank: usize,
+        files: &mut dyn MergeFiles,
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        self.0
+            .run_merge_step(step, rank, &mut SplitFiles::new(files))
+    }
+
+    fn finish_merge(&self, files: &mut dyn MergeFiles) -> Result<Erased, StageError> {
+        let state = self.0.finish_merge(&mut SplitFiles::new(files))?;
+        Ok(Erased(Box::new(state)))
     }
 }
 

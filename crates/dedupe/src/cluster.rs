@@ -14,10 +14,17 @@
 //! and relations stay; only a copy better than its original (an exact copy with a smaller id,
 //! or a longer or earlier one) takes its place as head. Nothing depends on input order or
 //! thread count: candidates are sorted before use and every choice is made on content and ids.
+//!
+//! The work is cut into the parts a cluster run gives to separate tasks (`split`): the exact
+//! heads ([`eligible_heads`], over [`DocFacts`] only), the candidate pairs of each LSH band
+//! ([`band_candidates`], over band keys only), their verification ([`verified`], over the two
+//! records of a pair), and the clustering ([`finish`], over the facts, the verified pairs and
+//! the few records a [`RecordStore`] hands it). [`cluster`] runs them one after the other in
+//! one process, so both paths run the same code.
 
 use std::collections::HashMap;
 
-use newspipe_core::Relation;
+use newspipe_core::{Relation, StageError};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
@@ -25,6 +32,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::config::Params;
 use crate::minhash::band_key;
 use crate::record::DocRecord;
+use crate::syndication::Syndication;
 
 /// Buckets larger than this are linked as a star around their first member, not pairwise.
 const MAX_BUCKET: usize = 100;
@@ -48,6 +56,89 @@ pub struct Verdict {
     pub origin: Option<String>,
 }
 
+/// What the clustering reads of every document: its id, length, date and keys, never its
+/// signature, sketch or facts. A [`DocRecord`] has them; so has the small summary a cluster run
+/// ships for each document.
+pub(crate) trait DocFacts: Sync {
+    /// The document's id.
+    fn id(&self) -> &str;
+    /// Key words in the text.
+    fn words(&self) -> usize;
+    /// Publication date as days since 1970-01-01.
+    fn published(&self) -> Option<i64>;
+    /// Hash of the normalized key.
+    fn exact_key(&self) -> u128;
+    /// Whether the document has a MinHash signature (takes part in the near-duplicate pass).
+    fn has_signature(&self) -> bool;
+    /// Its syndication marker.
+    fn syndication(&self) -> Option<&Syndication>;
+}
+
+impl DocFacts for DocRecord {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn words(&self) -> usize {
+        self.words
+    }
+    fn published(&self) -> Option<i64> {
+        self.published
+    }
+    fn exact_key(&self) -> u128 {
+        self.exact_key
+    }
+    fn has_signature(&self) -> bool {
+        !self.signature.is_empty()
+    }
+    fn syndication(&self) -> Option<&Syndication> {
+        self.syndication.as_ref()
+    }
+}
+
+/// Which parts of the records [`finish`] asks a [`RecordStore`] for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parts {
+    /// Rare facts and numbers (with the date): the derived pass.
+    Facts,
+    /// Gram sketches and rare facts: the similarities of the verdicts.
+    Similarity,
+    /// Gram sketches and numbers: the verification of candidate pairs.
+    Verification,
+}
+
+/// Records by position: all of them, or the few a store loaded (with only the parts asked for).
+pub(crate) enum Records<'a> {
+    /// Every record, in position order.
+    All(&'a [DocRecord]),
+    /// The records asked for, by position.
+    Some(HashMap<u32, DocRecord>),
+}
+
+impl Records<'_> {
+    /// The record at `position`; it must have been asked for.
+    pub(crate) fn get(&self, position: u32) -> &DocRecord {
+        match self {
+            Records::All(records) => &records[position as usize],
+            Records::Some(map) => &map[&position],
+        }
+    }
+}
+
+/// Where [`finish`] finds the records it needs beyond the [`DocFacts`].
+pub(crate) trait RecordStore {
+    /// The records at `wanted` (sorted, unique positions), with at least `parts`.
+    fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'_>, StageError>;
+}
+
+/// Every record in memory: the one-machine run.
+pub(crate) struct InMemory<'a>(pub(crate) &'a [DocRecord]);
+
+impl RecordStore for InMemory<'_> {
+    fn load(&mut self, _wanted: &[u32], _parts: Parts) -> Result<Records<'_>, StageError> {
+        Ok(Records::All(self.0))
+    }
+}
+
 /// A partition of the records: each record's set and each set's best record.
 struct Level {
     set: Vec<usize>,
@@ -56,7 +147,7 @@ struct Level {
 
 impl Level {
     /// Joins `pairs` over `records` and picks each set's best record as its head.
-    fn join(records: &[DocRecord], pairs: &[(u32, u32)], within: Option<&Level>) -> Self {
+    fn join<F: DocFacts>(records: &[F], pairs: &[(u32, u32)], within: Option<&Level>) -> Self {
         let mut sets = UnionFind::new(records.len());
         if let Some(lower) = within {
             for (index, &set) in lower.set.iter().enumerate() {
@@ -90,24 +181,84 @@ impl Level {
     }
 }
 
-/// Clusters the records and returns one verdict per record, in record order.
+/// Clusters the records and returns one verdict per record, in record order: every part of a
+/// cluster run's split merge, in one process.
 pub fn cluster(records: &[DocRecord], params: &Params) -> Vec<Verdict> {
-    let exact = Level::join(records, &exact_pairs(records), None);
-    let copies = Level::join(
-        records,
-        &near_duplicate_pairs(records, &exact.heads(), params),
-        Some(&exact),
-    );
+    let eligible = eligible_heads(records);
+    let mut candidates: Vec<(u32, u32)> = (0..params.bands)
+        .into_par_iter()
+        .flat_map_iter(|band| {
+            band_candidates(
+                eligible
+                    .iter()
+                    .map(|&i| {
+                        (
+                            band_key(&records[i as usize].signature, band, params.rows),
+                            i,
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    candidates.par_sort_unstable();
+    candidates.dedup();
+    let near: Vec<(u32, u32)> = candidates
+        .into_par_iter()
+        .filter(|&(a, b)| verified(&records[a as usize], &records[b as usize], params))
+        .collect();
+    finish(records, &near, &mut InMemory(records), params)
+        .expect("records in memory are always there")
+}
+
+/// The exact-group heads that take part in the near-duplicate pass (they have a signature),
+/// in position order: the documents the LSH bands hold.
+pub(crate) fn eligible_heads<F: DocFacts>(docs: &[F]) -> Vec<u32> {
+    let exact = Level::join(docs, &exact_pairs(docs), None);
+    exact
+        .heads()
+        .into_iter()
+        .filter(|&i| docs[i as usize].has_signature())
+        .collect()
+}
+
+/// The candidate pairs of one LSH band, from the band key of each eligible head; sorted,
+/// unique, smaller position first.
+pub(crate) fn band_candidates(mut keys: Vec<(u64, u32)>) -> Vec<(u32, u32)> {
+    keys.sort_unstable();
+    let mut pairs = bucket_pairs(&keys);
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// Whether a candidate pair are copies: the 5-gram containment and the guards.
+pub(crate) fn verified(x: &DocRecord, y: &DocRecord, params: &Params) -> bool {
+    x.grams.containment(&y.grams) >= params.containment && guards_pass(x, y, params)
+}
+
+/// The clustering proper, from every document's facts and the verified near-duplicate pairs:
+/// exact groups, copy components, derived clusters, and one verdict per document. Asks `store`
+/// for the rare facts of the component heads and for what the similarities of the copies need.
+pub(crate) fn finish<F: DocFacts>(
+    docs: &[F],
+    near: &[(u32, u32)],
+    store: &mut dyn RecordStore,
+    params: &Params,
+) -> Result<Vec<Verdict>, StageError> {
+    let exact = Level::join(docs, &exact_pairs(docs), None);
+    let copies = Level::join(docs, near, Some(&exact));
     let component_heads = copies.heads();
-    let fact_weights = params
-        .derived
-        .then(|| FactWeights::new(records, &component_heads));
-    let derived = match &fact_weights {
-        Some(weights) => derived_pairs(records, &component_heads, params, weights),
-        None => Vec::new(),
+    let (fact_weights, derived) = if params.derived {
+        let records = store.load(&component_heads, Parts::Facts)?;
+        let weights = FactWeights::new(&records, &component_heads);
+        let pairs = derived_pairs(&records, &component_heads, params, &weights);
+        (Some(weights), pairs)
+    } else {
+        (None, Vec::new())
     };
-    let clusters = Level::join(records, &derived, Some(&copies));
-    (0..records.len())
+    let clusters = Level::join(docs, &derived, Some(&copies));
+    let relations: Vec<(usize, Relation)> = (0..docs.len())
         .map(|index| {
             let rep = clusters.head_of(index);
             let relation = if index == rep {
@@ -119,39 +270,66 @@ pub fn cluster(records: &[DocRecord], params: &Params) -> Vec<Verdict> {
             } else {
                 Relation::Derived
             };
-            verdict(records, index, rep, relation, fact_weights.as_ref())
+            (rep, relation)
         })
-        .collect()
+        .collect();
+    let mut wanted: Vec<u32> = relations
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, relation))| {
+            matches!(relation, Relation::NearDuplicate | Relation::Derived)
+        })
+        .flat_map(|(index, &(rep, _))| [index as u32, rep as u32])
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let records = store.load(&wanted, Parts::Similarity)?;
+    Ok(relations
+        .into_iter()
+        .enumerate()
+        .map(|(index, (rep, relation))| {
+            verdict(docs, &records, index, rep, relation, fact_weights.as_ref())
+        })
+        .collect())
 }
 
 /// Earliest published (dated before undated), then most words, then smallest id.
-fn is_better_representative(candidate: &DocRecord, current: &DocRecord) -> bool {
-    let key = |r: &DocRecord| {
+fn is_better_representative<F: DocFacts>(candidate: &F, current: &F) -> bool {
+    let key = |r: &F| {
         (
-            r.published.is_none(),
-            r.published,
-            std::cmp::Reverse(r.words),
+            r.published().is_none(),
+            r.published(),
+            std::cmp::Reverse(r.words()),
         )
     };
-    (key(candidate), &candidate.id) < (key(current), &current.id)
+    (key(candidate), candidate.id()) < (key(current), current.id())
 }
 
-fn verdict(
-    records: &[DocRecord],
+fn verdict<F: DocFacts>(
+    docs: &[F],
+    records: &Records,
     index: usize,
     rep: usize,
     relation: Relation,
     weights: Option<&FactWeights>,
 ) -> Verdict {
-    let doc = &records[index];
-    let origin = doc.syndication.as_ref().and_then(|s| s.origin.clone());
-    let marked = doc.syndication.is_some();
-    let cluster = cluster_id(&records[rep]);
-    let other = &records[rep];
+    let doc = &docs[index];
+    let origin = doc.syndication().and_then(|s| s.origin.clone());
+    let marked = doc.syndication().is_some();
+    let other = &docs[rep];
+    let cluster = cluster_id(other);
     let similarity = match relation {
         Relation::None | Relation::Exact | Relation::Syndicated => 1.0,
-        Relation::NearDuplicate => doc.grams.containment(&other.grams),
-        Relation::Derived => weights.map_or(0.0, |w| w.overlap(&doc.facts, &other.facts)),
+        Relation::NearDuplicate => records
+            .get(index as u32)
+            .grams
+            .containment(&records.get(rep as u32).grams),
+        Relation::Derived => weights.map_or(0.0, |w| {
+            w.overlap(
+                &records.get(index as u32).facts,
+                &records.get(rep as u32).facts,
+            )
+        }),
     };
     let relation = match relation {
         _ if marked => Relation::Syndicated,
@@ -162,7 +340,7 @@ fn verdict(
         representative: index == rep,
         relation,
         similarity: (similarity * 1000.0).round() / 1000.0,
-        duplicate_of: (index != rep).then(|| other.id.clone()),
+        duplicate_of: (index != rep).then(|| other.id().to_string()),
         origin,
     }
 }
@@ -170,63 +348,28 @@ fn verdict(
 /// A cluster's id, from its representative's exact key: an exact copy that takes the
 /// representative's place (it wins the tie on its id) leaves the id as it was. A
 /// representative without words (never exact-merged) gives it its id.
-fn cluster_id(rep: &DocRecord) -> String {
-    let hash = if rep.words > 0 {
-        xxh3_64(&rep.exact_key.to_le_bytes())
+fn cluster_id<F: DocFacts>(rep: &F) -> String {
+    let hash = if rep.words() > 0 {
+        xxh3_64(&rep.exact_key().to_le_bytes())
     } else {
-        xxh3_64(rep.id.as_bytes())
+        xxh3_64(rep.id().as_bytes())
     };
     format!("c-{:012x}", hash >> 16)
 }
 
 /// Pairs of documents with non-empty text and the same exact key.
-fn exact_pairs(records: &[DocRecord]) -> Vec<(u32, u32)> {
+fn exact_pairs<F: DocFacts>(records: &[F]) -> Vec<(u32, u32)> {
     let mut keyed: Vec<(u128, u32)> = records
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.words > 0)
-        .map(|(i, r)| (r.exact_key, i as u32))
+        .filter(|(_, r)| r.words() > 0)
+        .map(|(i, r)| (r.exact_key(), i as u32))
         .collect();
     keyed.sort_unstable();
     keyed
         .windows(2)
         .filter(|pair| pair[0].0 == pair[1].0)
         .map(|pair| (pair[0].1, pair[1].1))
-        .collect()
-}
-
-/// Pairs of exact-group heads that collide in an LSH band and pass the verification and
-/// the guards.
-fn near_duplicate_pairs(records: &[DocRecord], heads: &[u32], params: &Params) -> Vec<(u32, u32)> {
-    let eligible: Vec<u32> = heads
-        .iter()
-        .copied()
-        .filter(|&i| !records[i as usize].signature.is_empty())
-        .collect();
-    let mut candidates: Vec<(u32, u32)> = (0..params.bands)
-        .into_par_iter()
-        .flat_map_iter(|band| {
-            let mut keys: Vec<(u64, u32)> = eligible
-                .iter()
-                .map(|&i| {
-                    (
-                        band_key(&records[i as usize].signature, band, params.rows),
-                        i,
-                    )
-                })
-                .collect();
-            keys.sort_unstable();
-            bucket_pairs(&keys)
-        })
-        .collect();
-    candidates.par_sort_unstable();
-    candidates.dedup();
-    candidates
-        .into_par_iter()
-        .filter(|&(a, b)| {
-            let (x, y) = (&records[a as usize], &records[b as usize]);
-            x.grams.containment(&y.grams) >= params.containment && guards_pass(x, y, params)
-        })
         .collect()
 }
 
@@ -293,9 +436,9 @@ struct FactWeights {
 
 impl FactWeights {
     /// Weights from the facts of the component heads: a story and its copies count once.
-    fn new(records: &[DocRecord], heads: &[u32]) -> Self {
+    fn new(records: &Records, heads: &[u32]) -> Self {
         let mut df: HashMap<u64, u32> = HashMap::new();
-        for fact in heads.iter().flat_map(|&i| &records[i as usize].facts) {
+        for fact in heads.iter().flat_map(|&i| &records.get(i).facts) {
             *df.entry(*fact).or_default() += 1;
         }
         let documents = heads.len() as f64 + 1.0;
@@ -339,14 +482,14 @@ impl FactWeights {
 /// Pairs of component heads that share at least `derived_min_shared` rare facts whose
 /// weighted overlap clears `derived_threshold`, and pass the same guards as near-duplicates.
 fn derived_pairs(
-    records: &[DocRecord],
+    records: &Records,
     heads: &[u32],
     params: &Params,
     weights: &FactWeights,
 ) -> Vec<(u32, u32)> {
     let mut postings: Vec<(u64, u32)> = heads
         .iter()
-        .flat_map(|&i| records[i as usize].facts.iter().map(move |&f| (f, i)))
+        .flat_map(|&i| records.get(i).facts.iter().map(move |&f| (f, i)))
         .collect();
     postings.par_sort_unstable();
     // One entry per fact two heads share; a pair's run length is its shared count.
@@ -368,7 +511,7 @@ fn derived_pairs(
     pairs
         .into_par_iter()
         .filter(|&(a, b)| {
-            let (x, y) = (&records[a as usize], &records[b as usize]);
+            let (x, y) = (records.get(a), records.get(b));
             guards_pass(x, y, params)
                 && weights.overlap(&x.facts, &y.facts) >= params.derived_threshold
         })

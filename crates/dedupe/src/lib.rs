@@ -71,6 +71,7 @@ mod minhash;
 mod packed;
 mod record;
 mod sketch;
+mod split;
 mod stage;
 mod syndication;
 mod tokens;

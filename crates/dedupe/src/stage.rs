@@ -3,13 +3,17 @@
 
 use std::cell::RefCell;
 
-use newspipe_core::{CorpusStage, DedupeInfo, Disposition, Document, Relation, StageError};
+use newspipe_core::{
+    CorpusStage, DedupeInfo, Disposition, Document, MergeLayout, MergeStep, Relation, SplitFiles,
+    StageError,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{cluster, Verdict};
 use crate::config::{Action, Params};
 use crate::minhash::MinHasher;
 use crate::record::{record, DocRecord, Scratch};
+use crate::split;
 
 /// The dedupe stage at run time.
 pub struct Dedupe {
@@ -63,6 +67,33 @@ impl CorpusStage for Dedupe {
     fn prepare(&self, records: Vec<DocRecord>) -> Result<Verdicts, StageError> {
         let verdicts = cluster(&records, &self.params);
         let ids = records.into_iter().map(|r| r.id).collect();
+        Ok(Verdicts { ids, verdicts })
+    }
+
+    fn merge_steps(&self, layout: &MergeLayout) -> Vec<MergeStep> {
+        split::merge_steps(layout, self.params.bands)
+    }
+
+    fn shard_files(
+        &self,
+        records: &[&DocRecord],
+        ranks: &[usize],
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        split::shard_files(records, &self.params, ranks)
+    }
+
+    fn run_merge_step(
+        &self,
+        step: usize,
+        rank: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        split::run_step(step, rank, files, &self.params)
+    }
+
+    fn finish_merge(&self, files: &mut SplitFiles<'_, Self>) -> Result<Verdicts, StageError> {
+        let (summaries, verdicts) = split::finish_merge(files, &self.params)?;
+        let ids = summaries.into_iter().map(|s| s.into_id()).collect();
         Ok(Verdicts { ids, verdicts })
     }
 

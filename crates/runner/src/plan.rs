@@ -9,17 +9,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use newspipe_config::Pipeline;
-use newspipe_core::Registry;
+use newspipe_core::{MergeLayout, Registry};
 use serde::{Deserialize, Serialize};
 
 use crate::input::RawRecord;
 use crate::reader::BatchReader;
-use crate::run::{build_steps, pass_bounds};
+use crate::run::{build_steps, pass_bounds, Work};
 use crate::select::{InputFile, Selection};
 use crate::RunError;
 
 /// Version of the plan file's layout; a plan of another version is refused.
-pub const PLAN_FORMAT: u32 = 1;
+pub const PLAN_FORMAT: u32 = 2;
 
 /// The file name of the plan inside the work folder.
 pub const PLAN_FILE: &str = "plan.json";
@@ -81,7 +81,11 @@ pub enum TaskKind {
     /// stages up to the next corpus stage, and records that stage's observation of each
     /// document.
     Observe,
-    /// One task: merges every shard's observation, in shard order, into the stage's state.
+    /// One task per rank of a step a corpus stage splits its merge into (dedupe's LSH
+    /// `bucket` tasks): reads the observe tasks' files and earlier merge steps', writes its own.
+    MergeStep,
+    /// One task: merges every shard's observation, in shard order, into the stage's state (or,
+    /// for a split merge, finishes it from the merge steps' files).
     Merge,
     /// One task: runs the last pass over every shard's documents in shard order and writes
     /// the outputs exactly as a one-machine run does.
@@ -230,6 +234,14 @@ pub fn make_plan(
     }
 
     let passes = pass_bounds(&steps);
+    let layout = MergeLayout {
+        shards,
+        buckets: pipeline
+            .cluster
+            .bucket_tasks
+            .map_or(shards, |tasks| tasks as usize)
+            .max(1),
+    };
     let mut task_steps = Vec::new();
     let mut after: Option<String> = None;
     let name_of = |index: usize| {
@@ -249,13 +261,27 @@ pub fn make_plan(
             stages: [lo, hi],
             after: after.take(),
         });
+        let mut after_observe = observe;
+        if let Work::Corpus(work) = &steps[hi].work {
+            for step in work.stage.merge_steps(&layout) {
+                let name = format!("{}-{}", name_of(hi), step.name);
+                task_steps.push(TaskStep {
+                    name: name.clone(),
+                    kind: TaskKind::MergeStep,
+                    ranks: step.ranks.max(1),
+                    stages: [hi, hi],
+                    after: Some(after_observe),
+                });
+                after_observe = name;
+            }
+        }
         let merge = format!("merge-{}", name_of(hi));
         task_steps.push(TaskStep {
             name: merge.clone(),
             kind: TaskKind::Merge,
             ranks: 1,
             stages: [hi, hi],
-            after: Some(observe),
+            after: Some(after_observe),
         });
         after = Some(merge);
     }

@@ -1,5 +1,6 @@
-//! One task of a run split by a [`Plan`]: `observe` (per shard), `merge` (per corpus stage) or
-//! `assemble` (the last pass and the outputs).
+//! One task of a run split by a [`Plan`]: `observe` (per shard), the steps of a split merge
+//! (dedupe's bucket tasks), `merge` (per corpus stage) or `assemble` (the last pass and the
+//! outputs).
 //!
 //! Every task writes its files in its own folder of the work folder (`TASK/RANK/`) under
 //! temporary names, renames them, and only then writes its completion marker (`done.json`)
@@ -15,7 +16,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use newspipe_config::Pipeline;
-use newspipe_core::{AtomicFile, Document, Registry, RunInfo};
+use newspipe_core::{
+    AtomicFile, Document, DynCorpusStage, Erased, MergeFiles, MergeSource, Registry, RunInfo,
+    StageError,
+};
 use rayon::prelude::*;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -23,7 +27,7 @@ use crate::plan::{Plan, TaskKind, TaskStep};
 use crate::reader::BatchReader;
 use crate::records::RecordFile;
 use crate::run::{
-    build_steps, finish_sinks, flow, flow_overlapping_sink, observe, prepare, thread_count,
+    build_steps, finish_sinks, flow, flow_overlapping_sink, guard, observe, prepare, thread_count,
     worker_pool, write_stats, Batch, Sinks, Step, Work,
 };
 use crate::{RunError, RunOptions, RunSummary, StageStats};
@@ -145,6 +149,7 @@ pub fn run_task(
     let pool = worker_pool(thread_count(options))?;
     let outputs = pool.install(|| match step.kind {
         TaskKind::Observe => context.observe(&mut inputs),
+        TaskKind::MergeStep => context.merge_step(&mut inputs),
         TaskKind::Merge => context.merge(&mut inputs),
         TaskKind::Assemble => context.assemble(&mut inputs, thread_count(options)),
     })?;
@@ -184,6 +189,72 @@ impl Context<'_> {
     /// The step `back` places before this one.
     fn earlier(&self, back: usize) -> &TaskStep {
         &self.plan.steps[self.index - back]
+    }
+
+    /// The last `observe` step before this one.
+    fn previous_observe(&self) -> &TaskStep {
+        self.plan.steps[..self.index]
+            .iter()
+            .rev()
+            .find(|step| step.kind == TaskKind::Observe)
+            .expect("a merge follows an observe step")
+    }
+
+    /// The steps of the split merge that follows `observe` (the step at `observe`), if any.
+    fn merge_steps_after(&self, observe: usize) -> Vec<&TaskStep> {
+        self.plan.steps[observe + 1..]
+            .iter()
+            .take_while(|step| step.kind == TaskKind::MergeStep)
+            .collect()
+    }
+
+    /// The files of the split merge of the corpus stage `stage`, read through `inputs`.
+    fn merge_files<'a>(
+        &'a self,
+        inputs: &'a mut Inputs,
+        stage: &'a dyn DynCorpusStage,
+    ) -> TaskFiles<'a> {
+        let observe = self.previous_observe();
+        let at = self
+            .plan
+            .step(&observe.name)
+            .map(|(index, _)| index)
+            .expect("a step of the plan");
+        TaskFiles {
+            workdir: inputs.workdir.clone(),
+            inputs,
+            stage,
+            observe,
+            merge_steps: self.merge_steps_after(at),
+            first_positions: None,
+            error: None,
+        }
+    }
+
+    /// Runs one rank of a step of a split merge and writes its files.
+    fn merge_step(&self, inputs: &mut Inputs) -> Result<Outputs, RunError> {
+        let [stage, _] = self.step.stages;
+        let steps = self.build(stage, stage + 1)?;
+        let Work::Corpus(work) = &steps[0].work else {
+            unreachable!("a merge is always for a corpus stage")
+        };
+        let mut files = self.merge_files(inputs, &*work.stage);
+        let number = files
+            .merge_steps
+            .iter()
+            .position(|step| step.name == self.step.name)
+            .expect("this step follows its observe step");
+        let written = guard(&steps[0].name, || {
+            work.stage.run_merge_step(number, self.rank, &mut files)
+        })
+        .map_err(|err| files.error.take().unwrap_or(err))?;
+        let mut outputs = Outputs::new();
+        for (name, bytes) in written {
+            let path = self.folder.join(&name);
+            filled(&path, &bytes)?.commit().map_err(RunError::Output)?;
+            outputs.insert(self.relative(&name), hash_file(&path)?);
+        }
+        Ok(outputs)
     }
 
     /// Loads the state the merge step just before this one wrote into the corpus stage that
@@ -256,7 +327,7 @@ impl Context<'_> {
             Box::new(reader.map(|raw| Ok(Batch::decode(raw))))
         } else {
             self.load_state(inputs, &mut steps[0], self.rank)?;
-            let previous = self.earlier(2).name.clone();
+            let previous = self.previous_observe().name.clone();
             Box::new(self.documents_of(inputs, &previous, self.rank)?)
         };
         let mut sinks = Sinks::new(None, self.pipeline.on_error);
@@ -288,6 +359,18 @@ impl Context<'_> {
                 stage: last[0].name.clone(),
                 message: err.message,
             })?;
+        let ranks: Vec<usize> = self
+            .merge_steps_after(self.index)
+            .iter()
+            .map(|step| step.ranks)
+            .collect();
+        let shard_files = if ranks.is_empty() {
+            Vec::new()
+        } else {
+            guard(&last[0].name, || {
+                work.stage.shard_files(&work.records, &ranks)
+            })?
+        };
         meta.stages = stage_stats(&steps);
         let mut outputs = Outputs::new();
         let mut commit = |name: &str, file: AtomicFile| -> Result<(), RunError> {
@@ -298,6 +381,9 @@ impl Context<'_> {
         };
         commit(DOCS, docs_file)?;
         commit(RECORDS, filled(&self.folder.join(RECORDS), &records)?)?;
+        for (name, bytes) in &shard_files {
+            commit(name, filled(&self.folder.join(name), bytes)?)?;
+        }
         commit(
             REJECTED,
             lines_file(&self.folder.join(REJECTED), &sinks.rejected)?,
@@ -315,7 +401,10 @@ impl Context<'_> {
     fn merge(&self, inputs: &mut Inputs) -> Result<Outputs, RunError> {
         let [stage, _] = self.step.stages;
         let mut steps = self.build(stage, stage + 1)?;
-        let observe_step = self.earlier(1);
+        if self.earlier(1).kind == TaskKind::MergeStep {
+            return self.finish_merge(inputs, &mut steps[0]);
+        }
+        let observe_step = self.previous_observe();
         let Work::Corpus(work) = &mut steps[0].work else {
             unreachable!("a merge is always for a corpus stage")
         };
@@ -342,10 +431,36 @@ impl Context<'_> {
                 stage: steps[0].name.clone(),
                 message: err.message,
             })?;
+        self.write_state(&state, offsets)
+    }
+
+    /// The final task of a split merge: the state from the files of its steps.
+    fn finish_merge(&self, inputs: &mut Inputs, step: &mut Step) -> Result<Outputs, RunError> {
+        let Work::Corpus(work) = &step.work else {
+            unreachable!("a merge is always for a corpus stage")
+        };
+        let mut files = self.merge_files(inputs, &*work.stage);
+        tracing::info!("Finishing the split merge.");
+        let state = guard(&step.name, || work.stage.finish_merge(&mut files))
+            .map_err(|err| files.error.take().unwrap_or(err))?;
+        let mut offsets = files.first_positions()?.clone();
+        offsets.pop();
+        let bytes = work
+            .stage
+            .encode_state(&state)
+            .map_err(|err| RunError::Stage {
+                stage: step.name.clone(),
+                message: err.message,
+            })?;
+        self.write_state(&bytes, offsets)
+    }
+
+    /// Writes a merged state and each shard's first position.
+    fn write_state(&self, state: &[u8], offsets: Vec<usize>) -> Result<Outputs, RunError> {
         let meta = serde_json::to_vec(&MergeMeta { offsets })
             .map_err(|err| RunError::Output(err.into()))?;
         let mut outputs = Outputs::new();
-        for (name, bytes) in [(STATE, &state), (META, &meta)] {
+        for (name, bytes) in [(STATE, state), (META, &meta[..])] {
             let path = self.folder.join(name);
             filled(&path, bytes)?.commit().map_err(RunError::Output)?;
             outputs.insert(self.relative(name), hash_file(&path)?);
@@ -547,6 +662,102 @@ impl Inputs {
         }
         self.hashes.insert(relative, hash);
         Ok(path)
+    }
+}
+
+/// The files of a split merge, as [`MergeFiles`] hands them to the stage: every file is
+/// checked against the marker of the task that wrote it.
+struct TaskFiles<'a> {
+    workdir: PathBuf,
+    inputs: &'a mut Inputs,
+    stage: &'a dyn DynCorpusStage,
+    observe: &'a TaskStep,
+    merge_steps: Vec<&'a TaskStep>,
+    /// Each shard's first position, and the count of all positions last.
+    first_positions: Option<Vec<usize>>,
+    /// The error of a file, reported as it is rather than as the stage's.
+    error: Option<RunError>,
+}
+
+impl TaskFiles<'_> {
+    fn task(&self, source: MergeSource) -> &TaskStep {
+        match source {
+            MergeSource::Observe => self.observe,
+            MergeSource::Step(step) => self.merge_steps[step],
+        }
+    }
+
+    /// Keeps `err` to report and hands the stage its message.
+    fn fail(&mut self, err: RunError) -> StageError {
+        let error = StageError::new(err.to_string());
+        self.error.get_or_insert(err);
+        error
+    }
+
+    fn first_positions(&mut self) -> Result<&Vec<usize>, RunError> {
+        if self.first_positions.is_none() {
+            let task = &self.observe.name;
+            let mut positions = vec![0];
+            for rank in 0..self.observe.ranks {
+                let meta: ObserveMeta =
+                    read_json(&self.inputs.take(task, rank, META)?, task, rank)?;
+                let observed: usize = meta.batches.iter().sum();
+                positions.push(positions[rank] + observed);
+            }
+            self.first_positions = Some(positions);
+        }
+        Ok(self.first_positions.as_ref().expect("just filled"))
+    }
+}
+
+impl MergeFiles for TaskFiles<'_> {
+    fn ranks(&self, source: MergeSource) -> usize {
+        self.task(source).ranks
+    }
+
+    fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
+        match self.first_positions() {
+            Ok(positions) => positions
+                .get(shard)
+                .copied()
+                .ok_or_else(|| StageError::new(format!("there is no shard {shard}"))),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    fn read(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Vec<u8>, StageError> {
+        let task = self.task(source).name.clone();
+        match self
+            .inputs
+            .take(&task, rank, name)
+            .and_then(|path| read(&path))
+        {
+            Ok(bytes) => Ok(bytes),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError> {
+        let bytes = self.read(MergeSource::Observe, shard, RECORDS)?;
+        self.stage.decode_records(&bytes).map_err(|err| {
+            let path = self
+                .workdir
+                .join(&self.observe.name)
+                .join(shard.to_string());
+            let err = corrupt(&path.join(RECORDS), &self.observe.name, shard, &err.message);
+            self.fail(err)
+        })
+    }
+
+    fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
+        let task = &self.task(source).name;
+        let path = self.workdir.join(task).join(rank.to_string()).join(name);
+        StageError::new(corrupt(&path, task, rank, why).to_string())
     }
 }
 

@@ -1,0 +1,171 @@
+//! A cluster run's split merge (heads, band buckets, verification per shard, clustering) must
+//! give the very state `prepare` gives in one process, for any shard and bucket count. The
+//! tasks' files are kept in memory here; `tests/it/cluster.rs` runs the same through the binary.
+
+use std::collections::HashMap;
+
+use newspipe_core::{
+    Document, DynCorpusStage, Erased, MergeFiles, MergeLayout, MergeSource, Source, StageError,
+    StageInstance,
+};
+use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
+use newspipe_dedupe::{Dedupe, DedupeConfig};
+
+/// The files written so far, by (task, rank, name), and each shard's records.
+struct Files<'a> {
+    stage: &'a dyn DynCorpusStage,
+    shards: Vec<Vec<u8>>,
+    sizes: Vec<usize>,
+    ranks: Vec<usize>,
+    written: HashMap<(Option<usize>, usize, String), Vec<u8>>,
+    /// Shards whose records were decoded, in order.
+    decoded: Vec<usize>,
+}
+
+impl MergeFiles for Files<'_> {
+    fn ranks(&self, source: MergeSource) -> usize {
+        match source {
+            MergeSource::Observe => self.shards.len(),
+            MergeSource::Step(step) => self.ranks[step],
+        }
+    }
+
+    fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
+        Ok(self.sizes[..shard].iter().sum())
+    }
+
+    fn read(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Vec<u8>, StageError> {
+        let step = match source {
+            MergeSource::Observe => None,
+            MergeSource::Step(step) => Some(step),
+        };
+        self.written
+            .get(&(step, rank, name.to_string()))
+            .cloned()
+            .ok_or_else(|| StageError::new(format!("no file {name} of {source:?} rank {rank}")))
+    }
+
+    fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError> {
+        self.decoded.push(shard);
+        self.stage.decode_records(&self.shards[shard])
+    }
+
+    fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
+        StageError::new(format!("{name} of {source:?} rank {rank}: {why}"))
+    }
+}
+
+fn stage() -> Box<dyn DynCorpusStage> {
+    let params = DedupeConfig::default().resolve().unwrap();
+    match StageInstance::corpus(Dedupe::new(params)) {
+        StageInstance::Corpus(stage) => stage,
+        _ => unreachable!("a corpus stage"),
+    }
+}
+
+/// Generated copies (exact, near, rewritten) with copies of the first documents at the end,
+/// so that pairs cross shards.
+fn documents() -> Vec<Document> {
+    let mut docs: Vec<Document> = generate(&synthetic_articles(40, 3), &CorpusSpec::clean(11))
+        .into_iter()
+        .map(|d| {
+            let mut doc = Document::new(d.id, Source::default(), d.text);
+            doc.meta.published = d.published;
+            doc
+        })
+        .collect();
+    let copies: Vec<Document> = docs[..10]
+        .iter()
+        .map(|doc| {
+            let mut copy = doc.clone();
+            copy.id = format!("late-{}", doc.id);
+            copy
+        })
+        .collect();
+    docs.extend(copies);
+    docs
+}
+
+/// The state of the split merge over `shards` shards with `buckets` bucket tasks.
+fn split_state(
+    stage: &dyn DynCorpusStage,
+    docs: &mut [Document],
+    shards: usize,
+    buckets: usize,
+) -> Vec<u8> {
+    let steps = stage.merge_steps(&MergeLayout { shards, buckets });
+    assert_eq!(
+        steps.iter().map(|s| s.name).collect::<Vec<_>>(),
+        ["heads", "bucket", "verify"]
+    );
+    let ranks: Vec<usize> = steps.iter().map(|s| s.ranks).collect();
+    let mut files = Files {
+        stage,
+        shards: Vec::new(),
+        sizes: Vec::new(),
+        ranks: ranks.clone(),
+        written: HashMap::new(),
+        decoded: Vec::new(),
+    };
+    let size = docs.len().div_ceil(shards);
+    for (shard, part) in docs.chunks_mut(size).enumerate() {
+        let records: Vec<Erased> = part.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+        for (name, bytes) in stage.shard_files(&records, &ranks).unwrap() {
+            files.written.insert((None, shard, name), bytes);
+        }
+        files.shards.push(stage.encode_records(&records).unwrap());
+        files.sizes.push(records.len());
+    }
+    assert_eq!(files.shards.len(), shards);
+    for (step, &count) in ranks.iter().enumerate() {
+        for rank in 0..count {
+            let decoded_before = files.decoded.len();
+            for (name, bytes) in stage.run_merge_step(step, rank, &mut files).unwrap() {
+                files.written.insert((Some(step), rank, name), bytes);
+            }
+            let decoded = &files.decoded[decoded_before..];
+            match steps[step].name {
+                "verify" => assert!(
+                    decoded.iter().all(|&shard| shard >= rank),
+                    "verify task {rank} read the records of shards {decoded:?}"
+                ),
+                _ => assert!(decoded.is_empty(), "{} read records", steps[step].name),
+            }
+        }
+    }
+    let state = stage.finish_merge(&mut files).unwrap();
+    stage.encode_state(&state).unwrap()
+}
+
+#[test]
+fn the_split_merge_gives_the_state_prepare_gives() {
+    let stage = stage();
+    let mut docs = documents();
+    let records: Vec<Erased> = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+    let whole = stage
+        .encode_state(&stage.prepare(records).unwrap())
+        .unwrap();
+    for (shards, buckets) in [(1, 1), (3, 3), (4, 2), (7, 5), (2, 1000)] {
+        let mut docs = documents();
+        assert!(
+            split_state(&*stage, &mut docs, shards, buckets) == whole,
+            "the split merge differs with {shards} shards and {buckets} bucket tasks"
+        );
+    }
+}
+
+#[test]
+fn there_are_no_more_bucket_tasks_than_bands() {
+    let stage = stage();
+    let bands = stage.merge_steps(&MergeLayout {
+        shards: 2,
+        buckets: 100_000,
+    })[1]
+        .ranks;
+    assert!((1..=128).contains(&bands), "{bands}");
+}
