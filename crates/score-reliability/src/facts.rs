@@ -11,7 +11,7 @@ use crate::claims::{entity_hashes, key, offset, Attribution, ClaimKey, ClaimTrai
 use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
-use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
+use crate::lexicon::{AGGREGATOR_DISCLAIMER, COPY_MARKERS, SUMMARY_MARKER, SYNDICATION};
 use crate::names::{names, spelling_key};
 use crate::presentation::{
     byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
@@ -34,12 +34,13 @@ pub struct Markers {
 impl Markers {
     /// Looks for the markers without rendering any evidence.
     pub fn of(doc: &Document) -> Self {
-        let found = |pattern: &regex::Regex| {
-            pattern.is_match(&doc.text) || (has_other_raw(doc) && pattern.is_match(&doc.raw))
-        };
+        let in_text = COPY_MARKERS.matches(&doc.text);
+        let in_raw =
+            (!in_text.matched_all() && has_other_raw(doc)).then(|| COPY_MARKERS.matches(&doc.raw));
+        let found = |i: usize| in_text.matched(i) || in_raw.as_ref().is_some_and(|m| m.matched(i));
         Self {
-            syndication: found(&SYNDICATION),
-            disclaimer: found(&AGGREGATOR_DISCLAIMER),
+            syndication: found(0),
+            disclaimer: found(1),
             summary: SUMMARY_MARKER.is_match(&doc.text),
         }
     }
@@ -130,12 +131,35 @@ pub struct Observed {
     pub own: Points,
     /// Its date and office-holder window.
     pub days: Days,
-    /// The first use of each (canonical person, spelling key): name, key, start, end.
-    pub names: Vec<(String, String, u32, u32)>,
+    /// The first use of each (canonical person, spelling key).
+    pub names: Vec<FirstUse>,
     /// Keys of the claims that can match another claim.
     pub claims: Vec<ClaimKey>,
     /// What the document-only terms of each claim need, one per claim.
     pub traits: Vec<ClaimTraits>,
+}
+
+/// The first use of a spelling of a person in a document, as the observation ships it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstUse {
+    /// The canonical name.
+    pub canonical: String,
+    /// The spelling key of the mention, when it is not the canonical name's own (most first
+    /// uses spell the name as it is canonically spelt, and then it is not written twice).
+    pub spelling: Option<String>,
+    /// Byte offset of the mention.
+    pub start: u32,
+    /// Its length in bytes (smaller to write than its end).
+    pub len: u32,
+}
+
+impl FirstUse {
+    /// The spelling key of the mention.
+    pub fn spelling_key(&self) -> String {
+        self.spelling
+            .clone()
+            .unwrap_or_else(|| spelling_key(&self.canonical))
+    }
 }
 
 /// The `local_quality` term of a claim: damage inside the sentence.
@@ -241,6 +265,15 @@ pub fn observe(
             None => first_uses.push((name.canonical, spelling, start, end)),
         }
     }
+    let first_uses = first_uses
+        .into_iter()
+        .map(|(canonical, spelling, start, end)| FirstUse {
+            spelling: (spelling != spelling_key(&canonical)).then_some(spelling),
+            canonical,
+            start,
+            len: end - start,
+        })
+        .collect();
     let dedupe = doc.dedupe.as_ref();
     let observed = Observed {
         id: doc.id.clone(),
