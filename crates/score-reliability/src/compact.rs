@@ -31,7 +31,7 @@ pub mod hashes {
         }
 
         fn visit_bytes<E: Error>(self, bytes: &[u8]) -> Result<Vec<u32>, E> {
-            if bytes.len() % 4 != 0 {
+            if !bytes.len().is_multiple_of(4) {
                 return Err(E::custom(format!(
                     "{} bytes of hashes is not a multiple of 4",
                     bytes.len()

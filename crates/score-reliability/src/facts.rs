@@ -12,7 +12,7 @@ use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{AGGREGATOR_DISCLAIMER, COPY_MARKERS, SUMMARY_MARKER, SYNDICATION};
-use crate::names::{names, spelling_key};
+use crate::names::{canonical_spelling_key, names, spelling_key};
 use crate::presentation::{
     byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
 };
@@ -144,8 +144,9 @@ pub struct Observed {
 pub struct FirstUse {
     /// The canonical name.
     pub canonical: String,
-    /// The spelling key of the mention, when it is not the canonical name's own (most first
-    /// uses spell the name as it is canonically spelt, and then it is not written twice).
+    /// The spelling key of the mention, when it is not the canonical name's own surname's
+    /// (most first uses spell the name as it is canonically spelt, and then it is not written
+    /// twice).
     pub spelling: Option<String>,
     /// Byte offset of the mention.
     pub start: u32,
@@ -158,7 +159,7 @@ impl FirstUse {
     pub fn spelling_key(&self) -> String {
         self.spelling
             .clone()
-            .unwrap_or_else(|| spelling_key(&self.canonical))
+            .unwrap_or_else(|| canonical_spelling_key(&self.canonical))
     }
 }
 
@@ -268,7 +269,7 @@ pub fn observe(
     let first_uses = first_uses
         .into_iter()
         .map(|(canonical, spelling, start, end)| FirstUse {
-            spelling: (spelling != spelling_key(&canonical)).then_some(spelling),
+            spelling: (spelling != canonical_spelling_key(&canonical)).then_some(spelling),
             canonical,
             start,
             len: end - start,
