@@ -11,7 +11,7 @@ use crate::claims::{entity_hashes, key, offset, Attribution, ClaimKey, ClaimTrai
 use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
-use crate::lexicon::{AGGREGATOR_DISCLAIMER, COPY_MARKERS, SUMMARY_MARKER, SYNDICATION};
+use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
 use crate::names::{canonical_spelling_key, names, spelling_key};
 use crate::presentation::{
     byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
@@ -34,13 +34,12 @@ pub struct Markers {
 impl Markers {
     /// Looks for the markers without rendering any evidence.
     pub fn of(doc: &Document) -> Self {
-        let in_text = COPY_MARKERS.matches(&doc.text);
-        let in_raw =
-            (!in_text.matched_all() && has_other_raw(doc)).then(|| COPY_MARKERS.matches(&doc.raw));
-        let found = |i: usize| in_text.matched(i) || in_raw.as_ref().is_some_and(|m| m.matched(i));
+        let found = |pattern: &regex::Regex| {
+            pattern.is_match(&doc.text) || (has_other_raw(doc) && pattern.is_match(&doc.raw))
+        };
         Self {
-            syndication: found(0),
-            disclaimer: found(1),
+            syndication: found(&SYNDICATION),
+            disclaimer: found(&AGGREGATOR_DISCLAIMER),
             summary: SUMMARY_MARKER.is_match(&doc.text),
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in pattern compiles")
@@ -105,13 +105,6 @@ fn aggregator_disclaimer_pattern() -> String {
         newspipe_knowledge::liability_disclaimers().join("|")
     )
 }
-
-/// [`SYNDICATION`] (0) and [`AGGREGATOR_DISCLAIMER`] (1) in one set: one pass over a text
-/// says which of the two it has.
-pub static COPY_MARKERS: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new([syndication_pattern(), aggregator_disclaimer_pattern()])
-        .expect("built-in patterns compile")
-});
 
 /// A closing summary formula typical of generated rewrites ("In conclusion,").
 pub static SUMMARY_MARKER: LazyLock<Regex> = LazyLock::new(|| {

@@ -48,7 +48,9 @@ pub fn byline(doc: &Document) -> Signal {
 /// `removed_boilerplate_half_at` and never 0: chrome around a report lowers it a little even
 /// when it is cleaned away (however much a page already had), and more when it is left in.
 pub fn residual_boilerplate(doc: &Document, t: &Thresholds) -> Signal {
-    let residual = furniture_spans(&doc.text);
+    // Normalize's boilerplate rules, so that what normalize cuts and what this stage counts as
+    // furniture are one thing.
+    let residual = newspipe_knowledge::LineMatcher::builtin().furniture_spans(&doc.text);
     let residual_chars: usize = residual.iter().map(|&(s, e)| e - s).sum();
     let content = doc.text.trim().len().max(1);
     let residual_share = residual_chars as f64 / content as f64;
@@ -96,34 +98,6 @@ pub fn residual_boilerplate(doc: &Document, t: &Thresholds) -> Signal {
         evidence.push(note(&doc.id, "no page furniture found"));
     }
     scored(RESIDUAL_BOILERPLATE, score, evidence)
-}
-
-/// The spans of page furniture left in `text`, in order and apart: whole lines that a
-/// boilerplate rule of the knowledge crate matches (normalize's rules, so that what normalize
-/// cuts and what this stage counts as furniture are one thing), else a picture credit ending a
-/// line.
-fn furniture_spans(text: &str) -> Vec<(usize, usize)> {
-    let matcher = newspipe_knowledge::LineMatcher::builtin();
-    let mut spans = Vec::new();
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let line_start = start;
-        start += line.len();
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            continue;
-        }
-        let at = line_start + (line.len() - line.trim_start().len());
-        let folded = newspipe_knowledge::fold_line(trimmed);
-        // The folded line has one space between words.
-        let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
-        if matcher.match_line(&folded, words).is_some() {
-            spans.push((at, at + trimmed.len()));
-        } else if let Some(credit) = matcher.credit_sentence(trimmed, &folded) {
-            spans.push((at + credit, at + trimmed.len()));
-        }
-    }
-    spans
 }
 
 /// One machine-translation artifact: its span and the detector that found it.
