@@ -14,6 +14,10 @@
 
 use std::sync::LazyLock;
 
+mod line_matcher;
+
+pub use line_matcher::{fold_line, LineMatcher};
+
 /// A boilerplate line rule: a named list of regular-expression alternatives over the
 /// lower-cased, quote-folded line, with the kind of cut it makes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,25 +1,14 @@
 //! Phrase rules that mark a line of page text as boilerplate, each with the kind of cut it makes.
 //!
-//! The rules live in `newspipe-knowledge` as data files; they are site-independent news-page conventions (menus, newsletter forms, teaser
+//! The rules live in `newspipe-knowledge` as data files, compiled by its `LineMatcher`; they are site-independent news-page conventions (menus, newsletter forms, teaser
 //! headings, credits, disclaimers, footers). They run on the lower-cased, quote-folded line;
 //! most apply only to short lines so that an article sentence mentioning "subscribe" survives.
 //! Word boundaries are ASCII (`(?-u:\b)`): a Unicode `\b` makes the regex engine fall back to
 //! its slowest search on every non-ASCII line.
 
 use newspipe_core::RemovedKind;
-use regex::{Regex, RegexSet};
-
-/// A built-in rule, compiled.
-#[derive(Debug, Clone)]
-struct Rule {
-    /// Name recorded in `RemovedSpan::rule`.
-    name: &'static str,
-    kind: RemovedKind,
-    /// The rule applies to lines of at most this many words.
-    max_words: usize,
-    /// Whether a match ends the article: nothing after it joins the main block cheaply.
-    breaks_block: bool,
-}
+use newspipe_knowledge::LineMatcher;
+use regex::Regex;
 
 /// A line that a rule matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +22,14 @@ pub struct RuleHit {
 }
 
 /// The line rules of one stage: the built-in ones from `newspipe-knowledge` (with the user's
-/// photo agencies added) and the user's extra patterns, checked after them.
+/// photo agencies added), compiled by its [`LineMatcher`] as score-reliability uses them too,
+/// and the user's extra patterns, checked after them.
 #[derive(Debug, Clone)]
 pub struct LineRules {
-    rules: Vec<Rule>,
-    set: RegexSet,
+    matcher: LineMatcher,
+    /// The kind of each built-in rule, in the matcher's order.
+    kinds: Vec<RemovedKind>,
     extra: Vec<(Regex, RemovedKind)>,
-    credit_sentence: Regex,
-    credit_cues: Vec<&'static str>,
 }
 
 impl LineRules {
@@ -50,46 +39,31 @@ impl LineRules {
         patterns: &[(String, RemovedKind)],
         agencies: &[String],
     ) -> Result<Self, regex::Error> {
-        let known = newspipe_knowledge::boilerplate_rules_with(agencies);
-        let set = RegexSet::new(known.iter().map(|r| r.pattern()))?;
-        let rules = known
+        let matcher = LineMatcher::new(agencies)?;
+        let kinds = matcher
+            .rules()
             .iter()
-            .map(|r| Rule {
-                name: r.name,
-                kind: parse_kind(&r.kind),
-                max_words: r.max_words,
-                breaks_block: r.breaks_block,
-            })
+            .map(|r| parse_kind(&r.kind))
             .collect();
         let extra = patterns
             .iter()
             .map(|(pattern, kind)| Ok((Regex::new(pattern)?, *kind)))
             .collect::<Result<_, regex::Error>>()?;
-        let credit_sentence = Regex::new(&newspipe_knowledge::credit_sentence_pattern(agencies))?;
         Ok(Self {
-            rules,
-            set,
+            matcher,
+            kinds,
             extra,
-            credit_sentence,
-            credit_cues: newspipe_knowledge::credit_sentence_cues(),
         })
     }
 
     /// Checks one line (lower-cased and folded with [`crate::fold_for_matching`]) against the
     /// built-in and extra rules. `words` is the line's word count.
     pub fn match_line(&self, folded: &str, words: usize) -> Option<RuleHit> {
-        // Most lines match no rule: the fast yes/no search saves the slower search for which
-        // rules.
-        let hit = (self.set.is_match(folded))
-            .then(|| self.set.matches(folded))
-            .into_iter()
-            .flatten()
-            .map(|i| &self.rules[i])
-            .find(|rule| words <= rule.max_words);
-        if let Some(rule) = hit {
+        if let Some(i) = self.matcher.match_line(folded, words) {
+            let rule = &self.matcher.rules()[i];
             return Some(RuleHit {
                 rule: rule.name.to_owned(),
-                kind: rule.kind,
+                kind: self.kinds[i],
                 breaks_block: rule.breaks_block,
             });
         }
@@ -107,11 +81,9 @@ impl LineRules {
     /// Getty Images, Reuters and the Canadian press."), as a byte offset into `line`; `folded`
     /// is the line lower-cased (only searched when it has a cue word).
     pub fn credit_tail(&self, line: &str, folded: &str) -> Option<usize> {
-        if !self.credit_cues.iter().any(|cue| folded.contains(cue)) {
-            return None;
-        }
-        let start = self.credit_sentence.captures(line)?.get(1)?.start();
-        (start > 0).then_some(start)
+        self.matcher
+            .credit_sentence(line, folded)
+            .filter(|&start| start > 0)
     }
 }
 

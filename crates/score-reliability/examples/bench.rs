@@ -1,7 +1,10 @@
 //! Times the score-reliability stage against the extract stage on the same corpus: the dev-data
 //! article bodies (`NEWSPIPE_DEVDATA` or `../shared/devdata`), after normalize and dedupe.
 //!
-//! `cargo run --release -p newspipe-score-reliability --example bench [copies]`
+//! `cargo run --release -p newspipe-score-reliability --example bench [copies]`; with
+//! `--jsonl FILE [--limit N]` it reads `{"id", "text"}` lines instead (the bench corpora in
+//! `target/bench/`, e.g. `real-wire.jsonl`). It also prints the size of the stage's observation
+//! per document, in the binary form a cluster run ships between tasks.
 
 use std::io::BufRead;
 use std::time::Instant;
@@ -27,23 +30,18 @@ fn run(factory: StageFactory, docs: &mut Vec<Document>) -> f64 {
 }
 
 fn main() {
-    let copies: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1);
-    let file = std::fs::File::open(newspipe_corpusgen::devdata_file()).expect("dev data present");
-    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
-    let mut docs = Vec::new();
-    for line in reader.lines().map_while(Result::ok) {
-        let record: Value = serde_json::from_str(&line).expect("json");
-        let body = record["article_body"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        for copy in 0..copies {
-            let id = format!("{}-{copy}", record["id"]);
-            docs.push(Document::new(id, Source::default(), body.clone()));
-        }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
+    let mut docs = match flag("--jsonl") {
+        Some(path) => jsonl_docs(path),
+        None => devdata_docs(args.first().and_then(|a| a.parse().ok()).unwrap_or(1)),
+    };
+    if let Some(limit) = flag("--limit").and_then(|l| l.parse().ok()) {
+        docs.truncate(limit);
     }
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     let normalize = run(newspipe_normalize::factory(), &mut docs);
@@ -58,6 +56,7 @@ fn main() {
         .map(|doc| CorpusStage::observe(&stage, doc).expect("observe"))
         .collect();
     let observe = started.elapsed().as_secs_f64();
+    let observation_bytes = postcard::to_stdvec(&records).expect("encodes").len();
     let judged = CorpusStage::prepare(&stage, records).expect("prepare");
     let prepare = started.elapsed().as_secs_f64() - observe;
     for (position, doc) in docs.iter_mut().enumerate() {
@@ -66,6 +65,11 @@ fn main() {
     let apply = started.elapsed().as_secs_f64() - observe - prepare;
     println!(
         "score-reliability phases: observe {observe:.3} s, prepare {prepare:.3} s, apply {apply:.3} s"
+    );
+    println!(
+        "observation: {:.0} B per document ({:.2}% of the text)",
+        observation_bytes as f64 / docs.len().max(1) as f64,
+        100.0 * observation_bytes as f64 / bytes.max(1) as f64
     );
     println!(
         "{} docs, {:.1} MB, {} threads",
@@ -84,4 +88,38 @@ fn main() {
             docs.len() as f64 / secs
         );
     }
+}
+
+/// The dev-data article bodies, `copies` times each.
+fn devdata_docs(copies: usize) -> Vec<Document> {
+    let file = std::fs::File::open(newspipe_corpusgen::devdata_file()).expect("dev data present");
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let mut docs = Vec::new();
+    for line in reader.lines().map_while(Result::ok) {
+        let record: Value = serde_json::from_str(&line).expect("json");
+        let body = record["article_body"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        for copy in 0..copies {
+            let id = format!("{}-{copy}", record["id"]);
+            docs.push(Document::new(id, Source::default(), body.clone()));
+        }
+    }
+    docs
+}
+
+/// The documents of a JSON Lines file of `{"id", "text"}` objects.
+fn jsonl_docs(path: &str) -> Vec<Document> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .map(|line| {
+            let record: Value = serde_json::from_str(&line).expect("json");
+            let text = record["text"].as_str().unwrap_or_default().to_owned();
+            let id = record["id"].as_str().unwrap_or_default().to_owned();
+            Document::new(id, Source::default(), text)
+        })
+        .collect()
 }

@@ -13,8 +13,10 @@ use crate::lexicon::{ANONYMOUS, STOPWORDS};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Amount {
     /// Lowest value compatible with the wording.
+    #[serde(with = "crate::compact::number")]
     pub low: f64,
     /// Highest value compatible with the wording.
+    #[serde(with = "crate::compact::number")]
     pub high: f64,
     /// What is counted, as [`hash`] of the unit's name.
     pub unit: u32,
@@ -55,8 +57,10 @@ pub struct ClaimKey {
     /// End byte offset.
     pub end: u32,
     /// Hashes of its canonical entities, sorted.
+    #[serde(with = "crate::compact::hashes")]
     pub entities: Vec<u32>,
     /// Hashes of its content words, sorted.
+    #[serde(with = "crate::compact::hashes")]
     pub words: Vec<u32>,
     /// Its numbers with units.
     pub amounts: Vec<Amount>,

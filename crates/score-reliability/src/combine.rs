@@ -57,7 +57,9 @@ pub fn points(signals: &[Signal]) -> f64 {
 /// (the stage keeps the sums of a document's own signals, not the signals).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Points {
+    #[serde(with = "crate::compact::number")]
     sum: f64,
+    #[serde(with = "crate::compact::number")]
     total: f64,
 }
 

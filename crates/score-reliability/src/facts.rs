@@ -12,7 +12,7 @@ use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
-use crate::names::{names, spelling_key};
+use crate::names::{canonical_spelling_key, names, spelling_key};
 use crate::presentation::{
     byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
 };
@@ -130,12 +130,36 @@ pub struct Observed {
     pub own: Points,
     /// Its date and office-holder window.
     pub days: Days,
-    /// The first use of each (canonical person, spelling key): name, key, start, end.
-    pub names: Vec<(String, String, u32, u32)>,
+    /// The first use of each (canonical person, spelling key).
+    pub names: Vec<FirstUse>,
     /// Keys of the claims that can match another claim.
     pub claims: Vec<ClaimKey>,
     /// What the document-only terms of each claim need, one per claim.
     pub traits: Vec<ClaimTraits>,
+}
+
+/// The first use of a spelling of a person in a document, as the observation ships it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstUse {
+    /// The canonical name.
+    pub canonical: String,
+    /// The spelling key of the mention, when it is not the canonical name's own surname's
+    /// (most first uses spell the name as it is canonically spelt, and then it is not written
+    /// twice).
+    pub spelling: Option<String>,
+    /// Byte offset of the mention.
+    pub start: u32,
+    /// Its length in bytes (smaller to write than its end).
+    pub len: u32,
+}
+
+impl FirstUse {
+    /// The spelling key of the mention.
+    pub fn spelling_key(&self) -> String {
+        self.spelling
+            .clone()
+            .unwrap_or_else(|| canonical_spelling_key(&self.canonical))
+    }
 }
 
 /// The `local_quality` term of a claim: damage inside the sentence.
@@ -241,6 +265,15 @@ pub fn observe(
             None => first_uses.push((name.canonical, spelling, start, end)),
         }
     }
+    let first_uses = first_uses
+        .into_iter()
+        .map(|(canonical, spelling, start, end)| FirstUse {
+            spelling: (spelling != canonical_spelling_key(&canonical)).then_some(spelling),
+            canonical,
+            start,
+            len: end - start,
+        })
+        .collect();
     let dedupe = doc.dedupe.as_ref();
     let observed = Observed {
         id: doc.id.clone(),

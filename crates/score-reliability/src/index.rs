@@ -213,12 +213,12 @@ impl Index {
         self.ids.push(&observed.id);
         let cluster = self.clusters.intern(&observed.cluster);
         let names_start = crate::claims::offset(self.names.len());
-        for (canonical, spelling, start, end) in &observed.names {
+        for first in &observed.names {
             let use_ = NameUse {
-                canonical: self.people.intern(canonical),
-                spelling: self.spellings.intern(spelling),
-                start: *start,
-                end: *end,
+                canonical: self.people.intern(&first.canonical),
+                spelling: self.spellings.intern(&first.spelling_key()),
+                start: first.start,
+                end: first.start + first.len,
             };
             self.names.push(use_);
         }

@@ -56,22 +56,6 @@ pub static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-/// A whole line of page furniture left in the text: navigation, sharing, subscribing.
-pub static BOILERPLATE_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?im)^[ \t]*(?:subscribe(?: now| today| to [^\n]{0,60})?|sign (?:up|in)(?: [^\n]{0,60})?|log ?in|register|follow us(?: on [^\n]{0,40})?|share(?: this(?: article| story)?| on [^\n]{0,30})?|read (?:more|next|also)(?:[: ][^\n]{0,80})?|related(?: articles| stories| news| posts)?:?|most (?:popular|read)|editors[’']? picks|advertisement|skip to (?:main )?content|click here[^\n]{0,80}|\* ?indicates required|all rights reserved\.?|[^\n]{0,60}(?-u:\b)all rights reserved\.?|accept (?:all )?cookies|we use cookies[^\n]{0,100}|newsletters?|enter your email[^\n]{0,40}|tags?:[^\n]{0,100}|leave a comment|comments?|print|email|copy link|(?:©|copyright)[^\n]{0,80}|this audio is created[^\n]{0,40})[ \t]*$",
-    )
-});
-
-/// A photo or video credit: a credit formula followed by the agency or photographer, or an
-/// agency's picture credit ("Pictures of Getty Images, Reuters", "Photo: AP", "via Getty
-/// Images"). "pictures of Hillary" in a sentence is not one.
-pub static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?i)(?:(?-u:\b)(?:pictures?|photos?|images?|video)(?: credit)?(?::| by| of| courtesy(?: of)?)[ \t]+[^\n.]{0,60}?(?-u:\b)(?:getty|reuters|ap|afp|epa|shutterstock|press|images|photographer|staff)(?-u:\b)[^\n.]{0,60}\.?|(?-u:\b)(?:image credit|via getty images|getty images|ap photo)(?-u:\b)[^\n.]{0,120}\.?)",
-    )
-});
-
 /// Machine-translation residue: a compound split before its hyphen ("peace -resisting").
 pub static SPLIT_COMPOUND: LazyLock<Regex> =
     LazyLock::new(|| compile(r"(?-u:\b)\p{L}{2,} -\p{L}{2,}"));
@@ -98,24 +82,29 @@ pub static RANK_LOWERCASE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Markers of a syndicated or republished copy: an aggregator's or a wire agency's credit, or
 /// a republication note, as the knowledge crate defines them for dedupe too.
-pub static SYNDICATION: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
+pub static SYNDICATION: LazyLock<Regex> = LazyLock::new(|| compile(&syndication_pattern()));
+
+fn syndication_pattern() -> String {
+    format!(
         "(?:{})|(?:{})|(?:{})",
         newspipe_knowledge::aggregator_credit_pattern(),
         newspipe_knowledge::wire_credit_pattern(),
         newspipe_knowledge::republication_pattern()
-    ))
-});
+    )
+}
 
 /// An aggregator's disclaimer that it does not stand behind what it publishes: the ones
 /// normalize cuts and the liability disclaimers it leaves in.
-pub static AGGREGATOR_DISCLAIMER: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
+pub static AGGREGATOR_DISCLAIMER: LazyLock<Regex> =
+    LazyLock::new(|| compile(&aggregator_disclaimer_pattern()));
+
+fn aggregator_disclaimer_pattern() -> String {
+    format!(
         "{}|(?i:{})",
         newspipe_knowledge::aggregator_disclaimer_pattern(),
         newspipe_knowledge::liability_disclaimers().join("|")
-    ))
-});
+    )
+}
 
 /// A closing summary formula typical of generated rewrites ("In conclusion,").
 pub static SUMMARY_MARKER: LazyLock<Regex> = LazyLock::new(|| {

@@ -47,6 +47,7 @@
 mod calendar;
 mod claims;
 mod combine;
+mod compact;
 mod config;
 mod corpus;
 mod dating;

@@ -32,13 +32,7 @@ pub fn names(doc: &Document) -> Vec<Mention> {
         .iter()
         .filter(|e| e.kind == EntityKind::Person)
         .filter_map(|e| {
-            let last = e.text.split_whitespace().last()?;
-            let form = last
-                .trim_end_matches("’s")
-                .trim_end_matches("'s")
-                .trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase();
-            (!form.is_empty()).then(|| Mention {
+            surname_form(&e.text).map(|form| Mention {
                 canonical: e.canonical.clone(),
                 form,
                 start: e.start,
@@ -46,6 +40,25 @@ pub fn names(doc: &Document) -> Vec<Mention> {
             })
         })
         .collect()
+}
+
+/// The last word of a name, lower case, without a possessive or punctuation.
+pub fn surname_form(name: &str) -> Option<String> {
+    let last = name.split_whitespace().last()?;
+    let form = last
+        .trim_end_matches("’s")
+        .trim_end_matches("'s")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    (!form.is_empty()).then_some(form)
+}
+
+/// The spelling key of a canonical name's own surname: what a mention spelt as the canonical
+/// name is keyed by.
+pub fn canonical_spelling_key(canonical: &str) -> String {
+    surname_form(canonical)
+        .map(|form| spelling_key(&form))
+        .unwrap_or_default()
 }
 
 /// Folds spellings that differ only by transliteration or accents ("Zelensky"/"Zelenskyy").

@@ -5,8 +5,7 @@ use newspipe_core::{Document, Evidence, RemovedKind, Signal};
 
 use crate::config::Thresholds;
 use crate::lexicon::{
-    BOILERPLATE_LINE, BYLINE, CAPITALS_WORD, CREDIT, INNER_CAPITAL_WORDS, MID_WORD_CAPITAL,
-    RANK_LOWERCASE, SPLIT_COMPOUND,
+    BYLINE, CAPITALS_WORD, INNER_CAPITAL_WORDS, MID_WORD_CAPITAL, RANK_LOWERCASE, SPLIT_COMPOUND,
 };
 use crate::signal::{at, excerpt, locate, note, scored};
 
@@ -49,21 +48,10 @@ pub fn byline(doc: &Document) -> Signal {
 /// `removed_boilerplate_half_at` and never 0: chrome around a report lowers it a little even
 /// when it is cleaned away (however much a page already had), and more when it is left in.
 pub fn residual_boilerplate(doc: &Document, t: &Thresholds) -> Signal {
-    let mut residual: Vec<(usize, usize)> = BOILERPLATE_LINE
-        .find_iter(&doc.text)
-        .chain(CREDIT.find_iter(&doc.text))
-        .filter(|m| !m.as_str().trim().is_empty())
-        .map(|m| (m.start(), m.end()))
-        .collect();
-    residual.sort_unstable();
-    residual.dedup();
-    // Overlapping matches (a credit inside a furniture line) count once.
-    let mut covered = 0;
-    let mut residual_chars = 0;
-    for &(s, e) in &residual {
-        residual_chars += e.saturating_sub(s.max(covered));
-        covered = covered.max(e);
-    }
+    // Normalize's boilerplate rules, so that what normalize cuts and what this stage counts as
+    // furniture are one thing.
+    let residual = newspipe_knowledge::LineMatcher::builtin().furniture_spans(&doc.text);
+    let residual_chars: usize = residual.iter().map(|&(s, e)| e - s).sum();
     let content = doc.text.trim().len().max(1);
     let residual_share = residual_chars as f64 / content as f64;
     let furniture = |kind: RemovedKind| {

@@ -77,6 +77,9 @@ pub fn round1(x: f64) -> f64 {
 
 /// Words in a text: whitespace-separated tokens with at least one letter or digit.
 pub fn word_count(text: &str) -> usize {
+    if text.is_ascii() {
+        return ascii_word_count(text.as_bytes());
+    }
     text.split_whitespace()
         .filter(|w| {
             // ASCII first: most words have an ASCII letter or digit, and a pure-ASCII word
@@ -85,6 +88,22 @@ pub fn word_count(text: &str) -> usize {
                 || (!w.is_ascii() && w.chars().any(char::is_alphanumeric))
         })
         .count()
+}
+
+/// [`word_count`] of ASCII text, byte by byte (most wire copy is ASCII): the white space is
+/// `char::is_whitespace`'s ASCII part, vertical tab included.
+fn ascii_word_count(text: &[u8]) -> usize {
+    let mut words = 0;
+    let mut counted = false;
+    for &b in text {
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+            counted = false;
+        } else if !counted && b.is_ascii_alphanumeric() {
+            words += 1;
+            counted = true;
+        }
+    }
+    words
 }
 
 /// A short excerpt of `text[start..end]` for a note, cut on a char boundary.
@@ -102,6 +121,25 @@ pub fn excerpt(text: &str, start: usize, end: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_words_count_as_the_general_rule_does() {
+        for text in [
+            "",
+            "  one two\tthree\n",
+            "-- a - b, (c) ... 42\x0Bvt\x0Cff\r\nend",
+            "x",
+            "\x00ctl word",
+        ] {
+            let general = text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count();
+            assert_eq!(word_count(text), general, "{text:?}");
+        }
+        assert_eq!(word_count("-- a - b, (c) ... 42"), 4);
+        assert_eq!(word_count("Café – naïve 1"), 3);
+    }
 
     #[test]
     fn caps_evidence_and_clamps_scores() {

@@ -1,0 +1,399 @@
+//! The boilerplate line rules and the picture-credit sentence, compiled once into one matcher
+//! that every stage uses, so that "a line of page furniture" and "a photo credit" mean the same
+//! thing in normalize (which cuts them) and in score-reliability (which counts what is left).
+//!
+//! Most lines match no rule, so the matcher is built to say so cheaply: every alternative of
+//! every rule has a finite set of literals one of which any match contains (prefixes, suffixes
+//! or inner words, as `regex-syntax` extracts them), and one Aho-Corasick pass over the line
+//! finds which rules can match at all. Only those, and only when the line is short enough for them,
+//! run their regular expression.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use regex::Regex;
+use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
+use regex_syntax::hir::{Hir, HirKind};
+
+use crate::LineRule;
+
+/// The compiled boilerplate rules with the picture-credit pattern: see the module docs.
+#[derive(Debug, Clone)]
+pub struct LineMatcher {
+    rules: Vec<LineRule>,
+    /// One regular expression per rule (its alternatives joined).
+    regexes: Vec<Regex>,
+    /// The literals of every alternative that has them.
+    literals: AhoCorasick,
+    /// For each literal, the rule it belongs to (one bit).
+    literal_rule: Vec<u64>,
+    /// Rules with an alternative no literal set covers: always candidates.
+    unfiltered: u64,
+    credit_sentence: Regex,
+    credit_cues: AhoCorasick,
+}
+
+impl LineMatcher {
+    /// Compiles the built-in rules with the user's own photo agencies (any case) added.
+    pub fn new(extra_agencies: &[String]) -> Result<Self, regex::Error> {
+        let rules = crate::boilerplate_rules_with(extra_agencies);
+        assert!(rules.len() <= 64, "at most 64 boilerplate rules");
+        let regexes = rules
+            .iter()
+            .map(|rule| Regex::new(&rule.pattern()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut literal_rule = Vec::new();
+        let mut unfiltered = 0u64;
+        for (i, rule) in rules.iter().enumerate() {
+            for alternative in &rule.alternatives {
+                match required_literals(alternative) {
+                    Some(found) => {
+                        literal_rule.extend(std::iter::repeat_n(1u64 << i, found.len()));
+                        literals.extend(found);
+                    }
+                    None => unfiltered |= 1 << i,
+                }
+            }
+        }
+        // A DFA: the fastest search per byte, and the literals are few enough for its memory.
+        let dfa = |patterns: &[Vec<u8>]| {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(patterns)
+                .map_err(|e| regex::Error::Syntax(format!("boilerplate literals: {e}")))
+        };
+        let literals = dfa(&literals)?;
+        let cues: Vec<Vec<u8>> = crate::credit_sentence_cues()
+            .iter()
+            .map(|c| c.as_bytes().to_vec())
+            .collect();
+        let credit_cues = dfa(&cues)?;
+        Ok(Self {
+            rules,
+            regexes,
+            literals,
+            literal_rule,
+            unfiltered,
+            credit_sentence: Regex::new(&crate::credit_sentence_pattern(extra_agencies))?,
+            credit_cues,
+        })
+    }
+
+    /// The matcher of the built-in rules, compiled once.
+    pub fn builtin() -> &'static Self {
+        static MATCHER: std::sync::LazyLock<LineMatcher> = std::sync::LazyLock::new(|| {
+            LineMatcher::new(&[]).expect("the built-in boilerplate rules compile")
+        });
+        &MATCHER
+    }
+
+    /// The rules, in the order they are tried.
+    pub fn rules(&self) -> &[LineRule] {
+        &self.rules
+    }
+
+    /// The first rule (its position in [`rules`](Self::rules)) that matches a line of `words`
+    /// words, folded with [`fold_line`] (or normalize's `fold_for_matching`) and trimmed.
+    pub fn match_line(&self, folded: &str, words: usize) -> Option<usize> {
+        let mut candidates = self.unfiltered;
+        for hit in self.literals.find_overlapping_iter(folded) {
+            candidates |= self.literal_rule[hit.pattern().as_usize()];
+        }
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            if words <= self.rules[i].max_words && self.regexes[i].is_match(folded) {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Where a picture credit that ends a line of prose starts ("… compatible. Pictures of
+    /// Getty Images, Reuters and the Canadian press."), as a byte offset into `line` (its
+    /// trimmed form as printed); `folded` is the line folded (only searched when it has a cue
+    /// word). A line that is all credit gives `Some(0)`.
+    pub fn credit_sentence(&self, line: &str, folded: &str) -> Option<usize> {
+        if !self.credit_cues.is_match(folded) {
+            return None;
+        }
+        Some(self.credit_sentence.captures(line)?.get(1)?.start())
+    }
+}
+
+impl LineMatcher {
+    /// The page furniture in a text, as byte spans in order: each line (trimmed) that a rule
+    /// matches, else the picture credit that ends it. The same answer as folding every line and
+    /// asking [`match_line`](Self::match_line) and [`credit_sentence`](Self::credit_sentence),
+    /// but for ASCII text with single spaces (what normalize writes) one pass of the literals
+    /// over the lower-cased text picks the few lines worth folding and matching.
+    pub fn furniture_spans(&self, text: &str) -> Vec<(usize, usize)> {
+        let plain = text.is_ascii()
+            && !text.contains("  ")
+            && !text
+                .bytes()
+                .any(|b| matches!(b, b'\t' | b'\x0B' | b'\x0C' | b'\r'));
+        // Lines that hold a literal of a rule or a credit cue, by their start; with the
+        // text not plain, every line.
+        let mut candidates: Vec<usize> = Vec::new();
+        if plain {
+            let lower = text.to_ascii_lowercase();
+            for hit in self
+                .literals
+                .find_overlapping_iter(&lower)
+                .map(|h| h.start())
+                .chain(
+                    self.credit_cues
+                        .find_overlapping_iter(&lower)
+                        .map(|h| h.start()),
+                )
+            {
+                candidates.push(lower[..hit].rfind('\n').map_or(0, |n| n + 1));
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
+        let lines = text.split_inclusive('\n').scan(0, |start, line| {
+            let at = *start;
+            *start += line.len();
+            Some((at, line))
+        });
+        let mut spans = Vec::new();
+        for (line_start, line) in lines {
+            if plain && candidates.binary_search(&line_start).is_err() {
+                continue;
+            }
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            let at = line_start + (line.len() - line.trim_start().len());
+            let folded = fold_line(trimmed);
+            // The folded line has one space between words.
+            let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
+            if self.match_line(&folded, words).is_some() {
+                spans.push((at, at + trimmed.len()));
+            } else if let Some(credit) = self.credit_sentence(trimmed, &folded) {
+                spans.push((at + credit, at + trimmed.len()));
+            }
+        }
+        spans
+    }
+}
+
+/// A finite set of non-empty literals one of which every match of `pattern` contains; `None`
+/// when there is none.
+fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    literals_of(&hir)
+}
+
+/// [`required_literals`] of a parsed pattern: the best of its prefixes, its suffixes, the
+/// literals of any part of a concatenation (every part is in every match) and, for an
+/// alternation, the union of its branches' literals. The best set is the one whose shortest
+/// literal is longest.
+fn literals_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let usable = |seq: Seq| -> Option<Vec<Vec<u8>>> {
+        let literals: Vec<Vec<u8>> = seq
+            .literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect();
+        (!literals.is_empty() && literals.iter().all(|l| !l.is_empty())).then_some(literals)
+    };
+    let mut candidates = vec![
+        usable(Extractor::new().kind(ExtractKind::Prefix).extract(hir)),
+        usable(Extractor::new().kind(ExtractKind::Suffix).extract(hir)),
+    ];
+    match hir.kind() {
+        HirKind::Capture(capture) => candidates.push(literals_of(&capture.sub)),
+        HirKind::Concat(parts) => candidates.extend(parts.iter().map(literals_of)),
+        HirKind::Alternation(branches) => candidates.push(
+            branches
+                .iter()
+                .map(literals_of)
+                .collect::<Option<Vec<_>>>()
+                .map(|sets| sets.concat()),
+        ),
+        _ => {}
+    }
+    let shortest = |l: &Vec<Vec<u8>>| l.iter().map(Vec::len).min().unwrap_or(0);
+    candidates
+        .into_iter()
+        .flatten()
+        .max_by_key(|l| (shortest(l), std::cmp::Reverse(l.len())))
+}
+
+/// A line as the boilerplate rules read it: lower case, typographic quotes, apostrophes and
+/// dashes as ASCII ones, runs of white space as one space, trimmed. On text normalize already
+/// cleaned (NFC, no control characters) this is normalize's `fold_for_matching`.
+pub fn fold_line(line: &str) -> String {
+    if line.is_ascii() {
+        return fold_ascii_line(line.as_bytes());
+    }
+    let mut folded = String::with_capacity(line.len());
+    for word in line.split_whitespace() {
+        if !folded.is_empty() {
+            folded.push(' ');
+        }
+        for c in word.chars().flat_map(char::to_lowercase) {
+            match c {
+                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => {
+                    folded.push('\'')
+                }
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
+                | '\u{BB}' => folded.push('"'),
+                '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
+                    folded.push('-')
+                }
+                '\u{2026}' => folded.push_str("..."),
+                c => folded.push(c),
+            }
+        }
+    }
+    folded
+}
+
+/// [`fold_line`] of an ASCII line, byte by byte: only case and white space to fold.
+fn fold_ascii_line(line: &[u8]) -> String {
+    let mut folded = Vec::with_capacity(line.len());
+    let mut space = false;
+    for &b in line {
+        // `char::is_whitespace`'s ASCII part, as `split_whitespace` splits.
+        if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+            space = !folded.is_empty();
+        } else {
+            if space {
+                folded.push(b' ');
+                space = false;
+            }
+            folded.push(b.to_ascii_lowercase());
+        }
+    }
+    String::from_utf8(folded).expect("ASCII in, ASCII out")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_of(line: &str) -> Option<&'static str> {
+        let m = LineMatcher::builtin();
+        let words = line.split_whitespace().count();
+        m.match_line(&fold_line(line), words)
+            .map(|i| m.rules()[i].name)
+    }
+
+    #[test]
+    fn the_prefilter_agrees_with_the_rules_on_every_line() {
+        // The same answer as trying every rule's regex in order, on lines that match each rule
+        // and on prose that matches none.
+        let m = LineMatcher::builtin();
+        let lines = [
+            "Skip to content",
+            "Left arrow right",
+            "Home | World",
+            "* indicates required",
+            "Get the news that matters, every morning.",
+            "Advertisement",
+            "Editors' Picks",
+            "12 comments",
+            "Lesen Sie auch:",
+            "Bill Blair in Brussels. (John Thys / AFP via Getty Images)",
+            "MENAFN provides the information “as is” without warranty of any kind.",
+            "Legal disclaimer:",
+            "© 2025 Example News. All rights reserved.",
+            "Privacy policy | Terms of use",
+            "Canada is ready to join the force, Blair said.",
+            "The minister said 40,000 people signed up.",
+            "",
+        ];
+        for line in lines {
+            let folded = fold_line(line);
+            let words = line.split_whitespace().count();
+            let every_rule = (0..m.rules().len())
+                .find(|&i| words <= m.rules()[i].max_words && m.regexes[i].is_match(&folded));
+            assert_eq!(m.match_line(&folded, words), every_rule, "{line}");
+        }
+        assert_eq!(rule_of("Left arrow right"), Some("nav_phrase"));
+        assert_eq!(
+            rule_of("Get the news that matters, every morning."),
+            Some("subscribe_form")
+        );
+        assert_eq!(rule_of("12 comments"), Some("teaser_heading"));
+        assert_eq!(rule_of("The minister said 40,000 people signed up."), None);
+    }
+
+    #[test]
+    fn nearly_every_alternative_has_literals() {
+        // An alternative without literals makes its rule run on every line: allow none.
+        assert_eq!(LineMatcher::builtin().unfiltered, 0);
+        let home = required_literals("^(home|news) ?[|/]").unwrap();
+        assert_eq!(home.len(), 8);
+        assert!(home
+            .iter()
+            .all(|l| l.starts_with(b"home") || l.starts_with(b"news")));
+        assert_eq!(required_literals(".*"), None);
+        assert_eq!(
+            required_literals(r"^(\d+ comments?)\s*:?$"),
+            Some(vec![b" comment".to_vec()])
+        );
+    }
+
+    #[test]
+    fn word_limits_keep_prose_that_names_a_rule_phrase() {
+        let sentence = "The minister said more than 40,000 people had signed up for the program since it opened to the public last spring, and that the ministry would subscribe to more services.";
+        assert_eq!(rule_of(sentence), None);
+        assert_eq!(rule_of("Subscribe now"), Some("subscribe_form"));
+    }
+
+    #[test]
+    fn credit_sentences_end_a_line_or_are_one() {
+        let m = LineMatcher::builtin();
+        let line = "Their goals differ. Pictures of Getty Images, Reuters and the Canadian press.";
+        assert_eq!(m.credit_sentence(line, &fold_line(line)), Some(20));
+        let alone = "Photos by Reuters and AFP.";
+        assert_eq!(m.credit_sentence(alone, &fold_line(alone)), Some(0));
+        let prose = "Pictures of the war were shown by Reuters on Monday.";
+        assert_eq!(m.credit_sentence(prose, &fold_line(prose)), None);
+    }
+
+    #[test]
+    fn furniture_spans_are_the_lines_the_rules_match() {
+        let m = LineMatcher::builtin();
+        let text = "Skip to content\nOfficials met on Monday.\nTheir goals differ. Pictures of Getty Images and Reuters.\n  Share  this\tarticle \nAll rights reserved.";
+        let spans: Vec<&str> = m
+            .furniture_spans(text)
+            .iter()
+            .map(|&(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                "Skip to content",
+                "Pictures of Getty Images and Reuters.",
+                "Share  this\tarticle",
+                "All rights reserved."
+            ]
+        );
+        // The quick path (plain text) finds what the line-by-line one finds.
+        let plain = "Skip to content\nOfficials met on Monday.\nTheir goals differ. Pictures of Getty Images and Reuters.\nShare this article\nAll rights reserved.";
+        let quick: Vec<&str> = m
+            .furniture_spans(plain)
+            .iter()
+            .map(|&(s, e)| &plain[s..e])
+            .collect();
+        assert_eq!(quick[..2], spans[..2]);
+        assert_eq!(quick[2], "Share this article");
+        assert_eq!(quick.len(), 4);
+    }
+
+    #[test]
+    fn lines_fold_as_the_rules_read_them() {
+        assert_eq!(
+            fold_line("  Don’t “Stop” —\tNOW… "),
+            "don't \"stop\" - now..."
+        );
+        assert_eq!(fold_line("Editors’ Picks"), "editors' picks");
+        assert_eq!(fold_line(" \tSkip  TO\x0Bcontent \r"), "skip to content");
+    }
+}
