@@ -248,7 +248,7 @@ const MENU_MAX_WORDS: usize = 4;
 
 /// A line of at least this many comma-separated items of at most [`TAG_MAX_WORDS`] words,
 /// with no number and no other punctuation, that starts with a capital and does not run on
-/// ("…, the", "…,": a hard-wrapped sentence), is a list: of tags or section names ("News Feed,
+/// ("…, the", "…,": a hard-wrapped sentence) and sits next to a short bare line, is a list: of tags or section names ("News Feed,
 /// Ukraine, Canada, Australia, Peacekeepers, security guarantees") or of names (a team). There
 /// a model span counts as a whole item ("Roshan Mahanama"), not as a part of one ("News" of
 /// "News Feed") unless a list or rule agrees.
@@ -313,7 +313,8 @@ impl LineStats {
     }
 
     /// Whether token `i` sits on a line of tags, section names or names: short
-    /// comma-separated items and nothing else, not in capitals.
+    /// comma-separated items and nothing else, not in capitals, next to a short bare line of
+    /// page furniture ("Edit post") rather than inside hard-wrapped prose.
     fn is_tag_line(&self, a: &Analysis, i: usize) -> bool {
         let line = a.tokens[i].line;
         !a.on_shouted_line(i)
@@ -322,16 +323,14 @@ impl LineStats {
             && !self.has_number[line]
             && !self.has_non_comma_punctuation[line]
             && !self.runs_on[line]
+            && ((line > 0 && self.is_bare(line - 1))
+                || (line + 1 < self.words.len() && self.is_bare(line + 1)))
     }
 
     /// Whether token `i` sits on a menu line: short, bare, not in capitals, between two short
     /// bare lines.
     fn is_menu_line(&self, a: &Analysis, i: usize) -> bool {
-        let bare = |line: usize| {
-            (1..=MENU_MAX_WORDS).contains(&self.words[line])
-                && !self.has_number[line]
-                && !self.has_punctuation[line]
-        };
+        let bare = |line: usize| self.is_bare(line);
         // capitals-only lines are wire headlines and sports tables, which the model knows
         let line = a.tokens[i].line;
         !a.on_shouted_line(i)
@@ -340,6 +339,13 @@ impl LineStats {
             && bare(line - 1)
             && bare(line)
             && bare(line + 1)
+    }
+
+    /// Whether a line is short and bare: a few words, no numbers, no punctuation.
+    fn is_bare(&self, line: usize) -> bool {
+        (1..=MENU_MAX_WORDS).contains(&self.words[line])
+            && !self.has_number[line]
+            && !self.has_punctuation[line]
     }
 
     /// Whether token `i` sits on a long title-case line without numbers.
@@ -1349,7 +1355,10 @@ mod tests {
             let a = Analysis::new(line);
             LineStats::new(&a).is_tag_line(&a, 0)
         };
-        assert!(is_tag_line("Politics, Elections, White House"));
+        assert!(is_tag_line("Politics, Elections, White House\nEdit post"));
+        assert!(!is_tag_line(
+            "In Woodbridge, N.J., Supermarkets General\nsaid it would sell."
+        ));
         // a sentence that lists names, a line of capitals, a list of long items: no tag lines
         assert!(!is_tag_line(
             "Officials from Gazprom, Siemens and Allianz met in Berlin."
@@ -1363,7 +1372,8 @@ mod tests {
         assert!(!is_tag_line("Texas, Ohio, Iowa and"));
         assert!(!is_tag_line("outlets - State Street, Randhurst, Harlem"));
         // a list of names keeps the model's whole items
-        let team = Analysis::new("Hashan Tillekeratne , Roshan Mahanama , Kumara Dharmasena");
+        let team =
+            Analysis::new("Hashan Tillekeratne , Roshan Mahanama , Kumara Dharmasena\nSri Lanka");
         assert!(LineStats::new(&team).is_tag_line(&team, 0));
         assert!(is_whole_item(&team, 3, 5));
         let tags = Analysis::new("News Feed, Ukraine, Canada");
