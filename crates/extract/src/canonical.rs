@@ -6,41 +6,82 @@
 //! (duplicate clusters when dedupe ran, else documents) wins, and surname-only names are
 //! linked to the one full name they belong to.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use newspipe_core::EntityKind;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
-/// The names one document uses: kind and in-document canonical form.
-#[derive(Debug, Clone)]
-struct DocNames {
-    id: String,
-    witness: String,
-    names: Vec<(EntityKind, String)>,
+/// The index of a kind in per-kind tables.
+pub(crate) fn kind_slot(kind: EntityKind) -> usize {
+    match kind {
+        EntityKind::Person => 0,
+        EntityKind::Organization => 1,
+        EntityKind::Place => 2,
+    }
 }
 
-/// A compact index of the names every observed document uses.
+/// A compact index of the names every observed document uses: each distinct name and each
+/// witness is stored once and documents hold their ids, so the merge of a large corpus keeps
+/// a few bytes per name a document uses.
 #[derive(Debug, Default)]
 pub struct NameIndex {
-    docs: Vec<DocNames>,
+    /// Per kind, every distinct name with its id.
+    name_ids: [FxHashMap<String, u32>; 3],
+    /// Kind and spelling of each name id.
+    names: Vec<(EntityKind, Box<str>)>,
+    /// Every distinct witness with its id.
+    witness_ids: FxHashMap<String, u32>,
+    /// Per document, in input order: its id and its witness's id.
+    docs: Vec<(Box<str>, u32)>,
+    /// The documents' distinct name ids, sorted, one document after the other.
+    doc_names: Vec<u32>,
+    /// Where each document's names end in `doc_names`.
+    doc_ends: Vec<usize>,
 }
 
 impl NameIndex {
     /// Records the names of one document; `witness` is its dedupe cluster, else its id.
-    pub fn add(
+    pub fn add<S: AsRef<str>>(
         &mut self,
         id: &str,
         witness: &str,
-        names: impl IntoIterator<Item = (EntityKind, String)>,
+        names: impl IntoIterator<Item = (EntityKind, S)>,
     ) {
-        let mut names: Vec<(EntityKind, String)> = names.into_iter().collect();
-        names.sort();
-        names.dedup();
-        self.docs.push(DocNames {
-            id: id.to_string(),
-            witness: witness.to_string(),
-            names,
-        });
+        let start = self.doc_names.len();
+        for (kind, name) in names {
+            let name = name.as_ref();
+            let ids = &mut self.name_ids[kind_slot(kind)];
+            let id = match ids.get(name) {
+                Some(&id) => id,
+                None => {
+                    let id = self.names.len() as u32;
+                    ids.insert(name.to_string(), id);
+                    self.names.push((kind, name.into()));
+                    id
+                }
+            };
+            self.doc_names.push(id);
+        }
+        self.doc_names[start..].sort_unstable();
+        let mut distinct = start;
+        for i in start..self.doc_names.len() {
+            if i == start || self.doc_names[i] != self.doc_names[distinct - 1] {
+                self.doc_names[distinct] = self.doc_names[i];
+                distinct += 1;
+            }
+        }
+        self.doc_names.truncate(distinct);
+        self.doc_ends.push(distinct);
+        let next = self.witness_ids.len() as u32;
+        let witness = *self.witness_ids.entry(witness.to_string()).or_insert(next);
+        self.docs.push((id.into(), witness));
+    }
+
+    /// The name ids of document `d`.
+    fn names_of(&self, d: usize) -> &[u32] {
+        let start = if d == 0 { 0 } else { self.doc_ends[d - 1] };
+        &self.doc_names[start..self.doc_ends[d]]
     }
 }
 
@@ -76,11 +117,16 @@ pub struct EntityVariants {
 /// Doc ids listed per variant, so the record stays small on big corpora.
 pub const MAX_LISTED_DOCS: usize = 50;
 
-/// The corpus-wide name map built by [`NameIndex::build`].
+/// The corpus-wide name map built by [`NameIndex::build`]. It holds only what differs from
+/// a document's own spelling: names whose canonical name is another, and the spellings of
+/// entities written more than one way; every other name is its own canonical name.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CanonicalMap {
-    names: HashMap<(EntityKind, String), String>,
-    groups: HashMap<(EntityKind, String), usize>,
+    /// Per kind ([`kind_slot`]), each name whose canonical name differs from it.
+    renamed: [BTreeMap<String, String>; 3],
+    /// Per kind, each spelling of an entity with several, with its entry in `variants`.
+    spellings: [BTreeMap<String, u32>; 3],
+    /// The entities with several spellings: kind, canonical name and every spelling's use.
     variants: Vec<(EntityKind, String, Vec<VariantUse>)>,
 }
 
@@ -119,12 +165,6 @@ fn block_key(name: &str) -> BlockKey<'_> {
     (given.to_vec(), last.chars().next())
 }
 
-/// A name and its kind.
-type NameKey = (EntityKind, String);
-
-/// The witnesses (clusters or docs) and the documents that use a name.
-type Usage<'a> = (BTreeSet<&'a str>, Vec<&'a str>);
-
 struct UnionFind(Vec<usize>);
 
 impl UnionFind {
@@ -147,22 +187,48 @@ impl UnionFind {
 impl NameIndex {
     /// Builds the canonical map; `max_distance` bounds the edit distance between spellings.
     pub fn build(&self, max_distance: usize) -> CanonicalMap {
-        // name → (witnesses, docs), in a stable order
-        let mut usage: BTreeMap<NameKey, Usage> = BTreeMap::new();
-        let mut together: HashSet<(&str, &str)> = HashSet::new();
-        for doc in &self.docs {
-            for (kind, name) in &doc.names {
-                let entry = usage.entry((*kind, name.clone())).or_default();
-                entry.0.insert(&doc.witness);
-                entry.1.push(&doc.id);
+        // names in a stable order: by kind, then spelling; `rank` maps a name id to its place
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|&x, &y| {
+            let (kx, nx) = &self.names[x as usize];
+            let (ky, ny) = &self.names[y as usize];
+            (kx, nx).cmp(&(ky, ny))
+        });
+        let mut rank = vec![0usize; order.len()];
+        for (r, &id) in order.iter().enumerate() {
+            rank[id as usize] = r;
+        }
+        let keys: Vec<(EntityKind, &str)> = order
+            .iter()
+            .map(|&id| {
+                let (kind, name) = &self.names[id as usize];
+                (*kind, &**name)
+            })
+            .collect();
+        // witnesses and documents per name; a witness of one document needs no set
+        let mut witness_docs = vec![0u32; self.witness_ids.len()];
+        for &(_, w) in &self.docs {
+            witness_docs[w as usize] += 1;
+        }
+        let mut witnesses = vec![0usize; keys.len()];
+        let mut doc_counts = vec![0usize; keys.len()];
+        let mut seen: FxHashSet<(usize, u32)> = FxHashSet::default();
+        // names one document uses side by side are different people; only names that
+        // could be compared (same block) need remembering
+        let mut together: FxHashSet<(usize, usize)> = FxHashSet::default();
+        for (d, &(_, w)) in self.docs.iter().enumerate() {
+            let mut by_block: HashMap<BlockKey, Vec<usize>> = HashMap::new();
+            for &id in self.names_of(d) {
+                let k = rank[id as usize];
+                doc_counts[k] += 1;
+                if witness_docs[w as usize] == 1 || seen.insert((k, w)) {
+                    witnesses[k] += 1;
+                }
+                if keys[k].0 == EntityKind::Person {
+                    by_block.entry(block_key(keys[k].1)).or_default().push(k);
+                }
             }
-            // names one document uses side by side are different people; only names that
-            // could be compared (same block) need remembering
-            let mut by_block: HashMap<BlockKey, Vec<&str>> = HashMap::new();
-            for (_, name) in doc.names.iter().filter(|(k, _)| *k == EntityKind::Person) {
-                by_block.entry(block_key(name)).or_default().push(name);
-            }
-            for names in by_block.values() {
+            for names in by_block.values().filter(|names| names.len() > 1) {
                 for &x in names {
                     for &y in names {
                         together.insert((x, y));
@@ -170,7 +236,7 @@ impl NameIndex {
                 }
             }
         }
-        let keys: Vec<(EntityKind, String)> = usage.keys().cloned().collect();
+        drop(seen);
         let mut uf = UnionFind((0..keys.len()).collect());
         // spelling variants among people with the same given names and the same initial of
         // the surname: only names in one block are compared
@@ -179,18 +245,17 @@ impl NameIndex {
             .collect();
         let mut blocks: HashMap<BlockKey, Vec<usize>> = HashMap::new();
         for &p in &people {
-            blocks.entry(block_key(&keys[p].1)).or_default().push(p);
+            blocks.entry(block_key(keys[p].1)).or_default().push(p);
         }
         let mut block_list: Vec<&Vec<usize>> = blocks.values().collect();
         block_list.sort();
         for block in block_list {
             for (xi, &x) in block.iter().enumerate() {
                 for &y in &block[xi + 1..] {
-                    let (nx, ny) = (keys[x].1.as_str(), keys[y].1.as_str());
-                    if together.contains(&(nx, ny)) {
+                    if together.contains(&(x, y)) {
                         continue;
                     }
-                    let (lx, ly) = (tokens(nx), tokens(ny));
+                    let (lx, ly) = (tokens(keys[x].1), tokens(keys[y].1));
                     if spelling_variant(lx[lx.len() - 1], ly[ly.len() - 1], max_distance) {
                         uf.union(x, y);
                     }
@@ -200,7 +265,7 @@ impl NameIndex {
         // surname-only names: linked to the one multi-part name (group) ending with them
         let mut by_last: HashMap<&str, BTreeSet<usize>> = HashMap::new();
         for &p in &people {
-            let t = tokens(&keys[p].1);
+            let t = tokens(keys[p].1);
             if t.len() > 1 {
                 let root = uf.find(p);
                 by_last.entry(t[t.len() - 1]).or_default().insert(root);
@@ -214,7 +279,7 @@ impl NameIndex {
                 .push(last);
         }
         for &p in &people {
-            let t = tokens(&keys[p].1);
+            let t = tokens(keys[p].1);
             if t.len() != 1 {
                 continue;
             }
@@ -239,46 +304,68 @@ impl NameIndex {
             members.entry(uf.find(i)).or_default().push(i);
         }
         let mut map = CanonicalMap::default();
-        for group in members.values() {
+        // the spellings of entities written more than one way, by name rank: (variant, use)
+        let mut listed: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+        for group in members.values().filter(|group| group.len() > 1) {
             let score = |i: usize| {
-                let (w, d) = &usage[&keys[i]];
-                (tokens(&keys[i].1).len(), w.len(), d.len(), keys[i].1.len())
+                (
+                    tokens(keys[i].1).len(),
+                    witnesses[i],
+                    doc_counts[i],
+                    keys[i].1.len(),
+                )
             };
             // the fullest form; among those, the spelling most witnesses use
             let winner = *group
                 .iter()
-                .max_by(|&&x, &&y| score(x).cmp(&score(y)).then(keys[y].1.cmp(&keys[x].1)))
+                .max_by(|&&x, &&y| score(x).cmp(&score(y)).then(keys[y].1.cmp(keys[x].1)))
                 .unwrap_or(&group[0]);
-            let canonical = keys[winner].1.clone();
-            let full_len = tokens(&canonical).len();
+            let (kind, canonical) = keys[winner];
+            for &i in group.iter().filter(|&&i| i != winner) {
+                map.renamed[kind_slot(keys[i].0)].insert(keys[i].1.to_string(), canonical.into());
+            }
+            let full_len = tokens(canonical).len();
             let spellings: Vec<usize> = group
                 .iter()
                 .copied()
-                .filter(|&i| tokens(&keys[i].1).len() == full_len)
+                .filter(|&i| tokens(keys[i].1).len() == full_len)
                 .collect();
-            let group_id = map.variants.len();
-            for &i in group {
-                map.names.insert(keys[i].clone(), canonical.clone());
-                map.groups.insert(keys[i].clone(), group_id);
+            if spellings.len() < 2 {
+                continue;
             }
-            let mut uses: Vec<VariantUse> = spellings
+            let mut uses: Vec<(usize, VariantUse)> = spellings
                 .iter()
                 .map(|&i| {
-                    let (w, d) = &usage[&keys[i]];
-                    VariantUse {
-                        form: keys[i].1.clone(),
-                        witnesses: w.len(),
-                        docs: d
-                            .iter()
-                            .take(MAX_LISTED_DOCS)
-                            .map(|s| s.to_string())
-                            .collect(),
+                    let spelling = VariantUse {
+                        form: keys[i].1.to_string(),
+                        witnesses: witnesses[i],
+                        docs: Vec::new(),
                         canonical: i == winner,
-                    }
+                    };
+                    (i, spelling)
                 })
                 .collect();
-            uses.sort_by(|x, y| y.witnesses.cmp(&x.witnesses).then(x.form.cmp(&y.form)));
-            map.variants.push((keys[winner].0, canonical, uses));
+            uses.sort_by(|(_, x), (_, y)| y.witnesses.cmp(&x.witnesses).then(x.form.cmp(&y.form)));
+            let variant = map.variants.len();
+            for (at, &(i, _)) in uses.iter().enumerate() {
+                map.spellings[kind_slot(keys[i].0)].insert(keys[i].1.to_string(), variant as u32);
+                listed.insert(i, (variant, at));
+            }
+            let uses = uses.into_iter().map(|(_, spelling)| spelling).collect();
+            map.variants.push((kind, canonical.to_string(), uses));
+        }
+        // the first documents that use each listed spelling, in input order
+        if !listed.is_empty() {
+            for (d, (id, _)) in self.docs.iter().enumerate() {
+                for &name in self.names_of(d) {
+                    if let Some(&(variant, at)) = listed.get(&rank[name as usize]) {
+                        let docs = &mut map.variants[variant].2[at].docs;
+                        if docs.len() < MAX_LISTED_DOCS {
+                            docs.push(id.to_string());
+                        }
+                    }
+                }
+            }
         }
         map
     }
@@ -287,8 +374,8 @@ impl NameIndex {
 impl CanonicalMap {
     /// The corpus-wide canonical name of a document's name (the name itself if unknown).
     pub fn canonical(&self, kind: EntityKind, name: &str) -> String {
-        self.names
-            .get(&(kind, name.to_string()))
+        self.renamed[kind_slot(kind)]
+            .get(name)
             .cloned()
             .unwrap_or_else(|| name.to_string())
     }
@@ -301,13 +388,10 @@ impl CanonicalMap {
     ) -> Vec<EntityVariants> {
         let mut out: Vec<EntityVariants> = Vec::new();
         for (kind, name) in names {
-            let Some(&g) = self.groups.get(&(kind, name.to_string())) else {
+            let Some(&g) = self.spellings[kind_slot(kind)].get(name) else {
                 continue;
             };
-            let (kind, canonical, uses) = &self.variants[g];
-            if uses.len() < 2 || !uses.iter().any(|u| u.form == name) {
-                continue;
-            }
+            let (kind, canonical, uses) = &self.variants[g as usize];
             if out
                 .iter()
                 .any(|v| v.canonical == *canonical && v.used_here == name)
@@ -369,6 +453,8 @@ mod tests {
             map.canonical(EntityKind::Person, "Zelensky"),
             "Volodymyr Zelenskyy"
         );
+        // only the names spelled otherwise are kept: Starrer and both Zelensky forms
+        assert_eq!(map.renamed[kind_slot(EntityKind::Person)].len(), 3);
         let v = map.variants_for([(EntityKind::Person, "Keir Starrer")]);
         assert_eq!(v.len(), 1);
         assert!(v[0].minority);

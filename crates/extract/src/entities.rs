@@ -163,7 +163,9 @@ fn model_candidates(
         let common_on_headline = last == first + 1
             && (a.on_headline(first) || a.on_shouted_line(first))
             && is_common_word(&a.tok(first).to_lowercase());
-        if !agreed && (common_on_headline || span.confidence < MIN_MODEL_CONFIDENCE) {
+        // on a line of tags, a piece of an item ("News" of "News Feed") is no name of its own
+        let tag_piece = lines.is_tag_line(a, first) && !is_whole_item(a, first, last);
+        if !agreed && (common_on_headline || tag_piece || span.confidence < MIN_MODEL_CONFIDENCE) {
             continue;
         }
         cands.push(match listed {
@@ -229,6 +231,14 @@ struct LineStats {
     has_number: Vec<bool>,
     /// Whether the line has punctuation other than separators ("-", "|").
     has_punctuation: Vec<bool>,
+    /// Whether the line has punctuation other than commas.
+    has_non_comma_punctuation: Vec<bool>,
+    /// The line's commas.
+    commas: Vec<usize>,
+    /// The most words between two commas of the line (or its ends).
+    longest_item: Vec<usize>,
+    /// Whether the line starts in lower case or ends on a comma or connector.
+    runs_on: Vec<bool>,
 }
 
 /// Lines of at most this many words, without numbers or punctuation, three or more in a row,
@@ -236,34 +246,91 @@ struct LineStats {
 /// lists and rules find names.
 const MENU_MAX_WORDS: usize = 4;
 
+/// A line of at least this many comma-separated items of at most [`TAG_MAX_WORDS`] words,
+/// with no number and no other punctuation, that starts with a capital and does not run on
+/// ("…, the", "…,": a hard-wrapped sentence) and sits next to a short bare line, is a list: of tags or section names ("News Feed,
+/// Ukraine, Canada, Australia, Peacekeepers, security guarantees") or of names (a team). There
+/// a model span counts as a whole item ("Roshan Mahanama"), not as a part of one ("News" of
+/// "News Feed") unless a list or rule agrees.
+const TAG_MIN_ITEMS: usize = 3;
+
+/// The most words one item of a tag line has.
+const TAG_MAX_WORDS: usize = 3;
+
 impl LineStats {
     fn new(a: &Analysis) -> Self {
         let lines = a.tokens.last().map_or(0, |t| t.line + 1);
         let mut words = vec![0; lines];
         let mut has_number = vec![false; lines];
         let mut has_punctuation = vec![false; lines];
+        let mut has_non_comma_punctuation = vec![false; lines];
+        let mut commas = vec![0; lines];
+        let mut longest_item = vec![0; lines];
+        let mut item_words = 0;
         for (i, t) in a.tokens.iter().enumerate() {
+            if i > 0 && a.tokens[i - 1].line != t.line {
+                item_words = 0;
+            }
             match t.kind {
-                TokenKind::Word => words[t.line] += 1,
+                TokenKind::Word => {
+                    words[t.line] += 1;
+                    item_words += 1;
+                    longest_item[t.line] = longest_item[t.line].max(item_words);
+                }
                 TokenKind::Number => has_number[t.line] = true,
-                TokenKind::Punct => has_punctuation[t.line] |= !matches!(a.tok(i), "-" | "|"),
+                TokenKind::Punct => {
+                    let punct = a.tok(i);
+                    has_punctuation[t.line] |= !matches!(punct, "-" | "|");
+                    if punct == "," {
+                        commas[t.line] += 1;
+                        item_words = 0;
+                    } else {
+                        has_non_comma_punctuation[t.line] = true;
+                    }
+                }
+            }
+        }
+        // a line that ends on a comma or a connector runs on into the next: prose
+        let mut runs_on = vec![false; lines];
+        for (i, t) in a.tokens.iter().enumerate() {
+            let line_end = i + 1 == a.tokens.len() || a.tokens[i + 1].line != t.line;
+            if line_end {
+                runs_on[t.line] = a.tok(i) == "," || CONNECTORS.contains(&a.tok(i));
+            }
+            if i == 0 || a.tokens[i - 1].line != t.line {
+                runs_on[t.line] |= !a.is_capitalized(i);
             }
         }
         Self {
             words,
             has_number,
             has_punctuation,
+            has_non_comma_punctuation,
+            commas,
+            longest_item,
+            runs_on,
         }
+    }
+
+    /// Whether token `i` sits on a line of tags, section names or names: short
+    /// comma-separated items and nothing else, not in capitals, next to a short bare line of
+    /// page furniture ("Edit post") rather than inside hard-wrapped prose.
+    fn is_tag_line(&self, a: &Analysis, i: usize) -> bool {
+        let line = a.tokens[i].line;
+        !a.on_shouted_line(i)
+            && self.commas[line] + 1 >= TAG_MIN_ITEMS
+            && self.longest_item[line] <= TAG_MAX_WORDS
+            && !self.has_number[line]
+            && !self.has_non_comma_punctuation[line]
+            && !self.runs_on[line]
+            && ((line > 0 && self.is_bare(line - 1))
+                || (line + 1 < self.words.len() && self.is_bare(line + 1)))
     }
 
     /// Whether token `i` sits on a menu line: short, bare, not in capitals, between two short
     /// bare lines.
     fn is_menu_line(&self, a: &Analysis, i: usize) -> bool {
-        let bare = |line: usize| {
-            (1..=MENU_MAX_WORDS).contains(&self.words[line])
-                && !self.has_number[line]
-                && !self.has_punctuation[line]
-        };
+        let bare = |line: usize| self.is_bare(line);
         // capitals-only lines are wire headlines and sports tables, which the model knows
         let line = a.tokens[i].line;
         !a.on_shouted_line(i)
@@ -274,6 +341,13 @@ impl LineStats {
             && bare(line + 1)
     }
 
+    /// Whether a line is short and bare: a few words, no numbers, no punctuation.
+    fn is_bare(&self, line: usize) -> bool {
+        (1..=MENU_MAX_WORDS).contains(&self.words[line])
+            && !self.has_number[line]
+            && !self.has_punctuation[line]
+    }
+
     /// Whether token `i` sits on a long title-case line without numbers.
     fn is_long_headline(&self, a: &Analysis, i: usize) -> bool {
         let line = a.tokens[i].line;
@@ -282,6 +356,16 @@ impl LineStats {
             && self.words[line] >= HEADLINE_MIN_WORDS
             && !self.has_number[line]
     }
+}
+
+/// Whether tokens `first..last` are a whole item of a comma-separated line: "Roshan Mahanama"
+/// in "Hashan Tillekeratne, Roshan Mahanama, Kumara Dharmasena", not "News" in "News Feed,
+/// Ukraine".
+fn is_whole_item(a: &Analysis, first: usize, last: usize) -> bool {
+    let line = a.tokens[first].line;
+    let opens = first == 0 || a.tokens[first - 1].line != line || a.tok(first - 1) == ",";
+    let closes = last == a.tokens.len() || a.tokens[last].line != line || a.tok(last) == ",";
+    opens && closes
 }
 
 /// Whether two words of tokens `first..last` touch with no space ("IndependentOleg").
@@ -360,8 +444,68 @@ pub fn find_entities(a: &Analysis) -> Vec<Mention> {
     model_candidates(a, &hits, &titles, &mut cands);
     let mut kept = resolve_overlaps(cands);
     link_single_names(a, &mut kept);
+    let bracketed = bracketed_given_names(a, &mut kept);
     appositive_roles(a, &mut kept);
-    finish(text, kept)
+    finish(text, kept, &bracketed)
+}
+
+/// When tokens `open..` are "(Given) Surname" (one capitalized word in brackets, then a name
+/// word after a space), the surname's token.
+fn bracketed_given_name_at(a: &Analysis, open: usize) -> Option<usize> {
+    let (given, close, surname) = (open + 1, open + 2, open + 3);
+    let bracketed = surname < a.tokens.len()
+        && a.tok(open) == "("
+        && a.tok(close) == ")"
+        && a.tokens[open].end == a.tokens[given].start
+        && a.tokens[given].end == a.tokens[close].start
+        && a.only_spaces_between(a.tokens[close].end, a.tokens[surname].start)
+        && a.tokens[close].end < a.tokens[surname].start;
+    let names =
+        || is_name_token(a, given) && !is_acronym(a.tok(given)) && is_name_token(a, surname);
+    (bracketed && names()).then_some(surname)
+}
+
+/// "President (Petro) Poroshenko": a single capitalized word an editor put in brackets right
+/// before a person's surname is that person's given name, whatever the model or the lists made
+/// of it ("Petro" looks like "Petrobras"). Both mentions become the person, and the full name
+/// each stands for is returned by the mentions' start offsets.
+fn bracketed_given_names(a: &Analysis, kept: &mut Vec<Candidate>) -> HashMap<usize, String> {
+    let mut full_names = HashMap::new();
+    let mut added = Vec::new();
+    for p in 0..kept.len() {
+        let surname = a.token_containing(kept[p].start);
+        let single_person = kept[p].kind == EntityKind::Person
+            && a.tokens[surname].start == kept[p].start
+            && a.tokens[surname].end == kept[p].end;
+        if !single_person || surname < 3 {
+            continue;
+        }
+        let given = surname - 2;
+        if bracketed_given_name_at(a, given - 1) != Some(surname) {
+            continue;
+        }
+        let (start, end) = (a.tokens[given].start, a.tokens[given].end);
+        match kept.iter().position(|c| c.start < end && start < c.end) {
+            Some(at) if kept[at].start == start && kept[at].end == end => {
+                kept[at].kind = EntityKind::Person;
+                kept[at].canonical = None;
+            }
+            Some(_) => continue,
+            None => added.push(candidate(
+                a,
+                given,
+                given + 1,
+                EntityKind::Person,
+                Priority::Rule,
+            )),
+        }
+        let full = format!("{} {}", a.tok(given), a.tok(surname));
+        full_names.insert(start, full.clone());
+        full_names.insert(kept[p].start, full);
+    }
+    kept.extend(added);
+    kept.sort_by_key(|c| c.start);
+    full_names
 }
 
 /// Roles stated in an apposition: "Trump’s special envoy, Steve Witkoff" and "George Barros,
@@ -538,6 +682,11 @@ fn titled_people(
                 .unwrap_or(run_end - 2);
             title_end = a.tokens[name_start - 1].end;
             first = name_start;
+        }
+        // "President (Petro) Poroshenko": an editor's bracketed given name between title and
+        // surname (see `bracketed_given_names`)
+        if let Some(surname) = bracketed_given_name_at(a, first) {
+            first = surname;
         }
         if let Some(h) = hit_at.get(&a.tokens[first].start) {
             if GAZETTEER.entries[h.entry].kind == EntityKind::Organization
@@ -981,18 +1130,23 @@ fn lone_name_kind(a: &Analysis, i: usize) -> Option<EntityKind> {
 }
 
 /// Fills each mention's in-document canonical form: the longest person name sharing its last
-/// word, or the list's canonical name.
-fn finish(text: &str, kept: Vec<Candidate>) -> Vec<Mention> {
+/// word, or the list's canonical name. `bracketed` holds the full names that bracketed given
+/// names complete, by mention start.
+fn finish(text: &str, kept: Vec<Candidate>, bracketed: &HashMap<usize, String>) -> Vec<Mention> {
+    let written = |c: &Candidate| match bracketed.get(&c.start) {
+        Some(full) => full.as_str(),
+        None => &text[c.start..c.end],
+    };
     let mut fullest: HashMap<&str, &str> = HashMap::new();
     for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
-        let name = &text[c.start..c.end];
+        let name = written(c);
         let last = name.rsplit(' ').next().unwrap_or(name);
         let entry = fullest.entry(last).or_insert(name);
         if name.len() > entry.len() {
             *entry = name;
         }
     }
-    kept.into_iter()
+    kept.iter()
         .map(|c| {
             let name = &text[c.start..c.end];
             let local_canonical = match (c.kind, c.canonical) {
@@ -1001,6 +1155,7 @@ fn finish(text: &str, kept: Vec<Candidate>) -> Vec<Mention> {
                     .unwrap_or(canonical)
                     .to_string(),
                 (EntityKind::Person, None) => {
+                    let name = written(c);
                     let last = name.rsplit(' ').next().unwrap_or(name);
                     fullest.get(last).copied().unwrap_or(name).to_string()
                 }
@@ -1181,6 +1336,84 @@ mod tests {
         let e = ents(text);
         assert_eq!(e.len(), 1, "{e:?}");
         assert_eq!(e[0].1, "Canada");
+    }
+
+    #[test]
+    fn on_a_line_of_tags_the_model_names_only_whole_items() {
+        let text = "Edit post\nNews Feed, Ukraine, Canada, Australia, security guarantees\n\n\
+                    The Kyiv Independent spoke to George Barros on Monday.";
+        let found = ents(text);
+        let tags_end = text.find("\n\n").unwrap();
+        let in_tags: Vec<&str> = found
+            .iter()
+            .filter(|e| text.find(e.1.as_str()).unwrap() < tags_end)
+            .map(|e| e.1.as_str())
+            .collect();
+        assert_eq!(in_tags, ["Ukraine", "Canada", "Australia"]);
+        assert!(found.iter().any(|e| e.1 == "George Barros"), "{found:?}");
+        let is_tag_line = |line: &str| {
+            let a = Analysis::new(line);
+            LineStats::new(&a).is_tag_line(&a, 0)
+        };
+        assert!(is_tag_line("Politics, Elections, White House\nEdit post"));
+        assert!(!is_tag_line(
+            "In Woodbridge, N.J., Supermarkets General\nsaid it would sell."
+        ));
+        // a sentence that lists names, a line of capitals, a list of long items: no tag lines
+        assert!(!is_tag_line(
+            "Officials from Gazprom, Siemens and Allianz met in Berlin."
+        ));
+        assert!(!is_tag_line("POLITICS, ELECTIONS, WHITE HOUSE"));
+        assert!(!is_tag_line(
+            "Officials from Gazprom met, Siemens said, Allianz agreed"
+        ));
+        // hard-wrapped prose
+        assert!(!is_tag_line("Tennessee, Kentucky, Missouri, Mississippi,"));
+        assert!(!is_tag_line("Texas, Ohio, Iowa and"));
+        assert!(!is_tag_line("outlets - State Street, Randhurst, Harlem"));
+        // a list of names keeps the model's whole items
+        let team =
+            Analysis::new("Hashan Tillekeratne , Roshan Mahanama , Kumara Dharmasena\nSri Lanka");
+        assert!(LineStats::new(&team).is_tag_line(&team, 0));
+        assert!(is_whole_item(&team, 3, 5));
+        let tags = Analysis::new("News Feed, Ukraine, Canada");
+        assert!(!is_whole_item(&tags, 0, 1));
+        assert!(is_whole_item(&tags, 0, 2) && is_whole_item(&tags, 5, 6));
+    }
+
+    #[test]
+    fn a_given_name_an_editor_bracketed_belongs_to_the_person() {
+        let text = "“We talked with (Ukrainian) President (Petro) Poroshenko when he came,” \
+                    Sajjan said.";
+        let found = ents(text);
+        let got: Vec<_> = found
+            .iter()
+            .map(|e| (e.0, e.1.as_str(), e.2.as_deref(), e.3.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (EntityKind::Person, "Petro", None, "Petro Poroshenko"),
+                (
+                    EntityKind::Person,
+                    "Poroshenko",
+                    Some("President"),
+                    "Petro Poroshenko"
+                ),
+                (EntityKind::Person, "Sajjan", None, "Sajjan"),
+            ]
+        );
+        // a bracketed word that is no given name before a name stays what it was
+        let e = ents("The deal was signed by (then) Premier Li Keqiang in Beijing.");
+        assert!(e.iter().all(|e| e.1 != "then"), "{e:?}");
+        // a text that ends inside the brackets
+        for text in [
+            "He met President (",
+            "He met President (Petro",
+            "President (Petro)",
+        ] {
+            ents(text);
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use newspipe_core::{CorpusStage, Disposition, Document, EntityKind, StageError};
 use serde::{Deserialize, Serialize};
 
-use crate::canonical::{CanonicalMap, NameIndex};
+use crate::canonical::{kind_slot, CanonicalMap, NameIndex};
 use crate::config::ExtractConfig;
 use crate::pipeline::extract;
 
@@ -17,30 +17,92 @@ pub struct ExtractStage {
     config: ExtractConfig,
 }
 
-/// What `observe` keeps of one document: the names it uses, not its text.
+/// What `observe` keeps of one document: the distinct names it uses, not its text.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DocNames {
     id: String,
     /// Its dedupe cluster, else its id: copies in one cluster are one witness of a spelling.
     witness: String,
-    names: Vec<(EntityKind, String)>,
-    /// Claim names with their kinds, for the few documents where a spelling alone is ambiguous.
+    names: NameList,
+    /// What its claims name, for the few documents where a spelling alone is ambiguous.
     ambiguous: Option<Vec<ClaimNames>>,
 }
+
+/// A document's distinct names with their kinds, sorted, in two pieces instead of one string
+/// each: every name's byte length and kind packed in one number (`length << 2 | kind`, a
+/// one-byte varint for most names) and the names written one after the other.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct NameList {
+    lengths_and_kinds: Vec<u32>,
+    text: String,
+}
+
+impl NameList {
+    /// The list of these names, each once.
+    fn new<'n>(names: impl Iterator<Item = (EntityKind, &'n str)>) -> Self {
+        let mut names: Vec<(EntityKind, &str)> = names.collect();
+        names.sort_unstable();
+        names.dedup();
+        let mut list = NameList {
+            lengths_and_kinds: Vec::with_capacity(names.len()),
+            text: String::with_capacity(names.iter().map(|(_, n)| n.len()).sum()),
+        };
+        for (kind, name) in names {
+            list.lengths_and_kinds
+                .push((name.len() as u32) << 2 | kind_slot(kind) as u32);
+            list.text.push_str(name);
+        }
+        list
+    }
+
+    /// The names with their kinds, in order; an error when the list is not one [`NameList::new`]
+    /// wrote (a corrupt observation).
+    fn names(&self) -> Result<Vec<(EntityKind, &str)>, StageError> {
+        let corrupt = || StageError::new("extract: corrupt observation (name list)");
+        let mut at = 0;
+        self.lengths_and_kinds
+            .iter()
+            .map(|&packed| {
+                let kind = *KIND_OF_SLOT
+                    .get((packed & 3) as usize)
+                    .ok_or_else(corrupt)?;
+                let end = at + (packed >> 2) as usize;
+                let name = self.text.get(at..end).ok_or_else(corrupt)?;
+                at = end;
+                Ok((kind, name))
+            })
+            .collect()
+    }
+}
+
+/// The kind each slot of [`kind_slot`] stands for.
+const KIND_OF_SLOT: [EntityKind; 3] = [
+    EntityKind::Person,
+    EntityKind::Organization,
+    EntityKind::Place,
+];
 
 /// The corpus-wide names `apply` swaps in.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CorpusNames {
     map: CanonicalMap,
-    /// [`DocNames::ambiguous`] of the documents that have it, by position.
-    ambiguous: BTreeMap<usize, Vec<ClaimNames>>,
+    /// The canonical names the claims of documents with an ambiguous spelling name, by the
+    /// document's position.
+    ambiguous: BTreeMap<usize, Vec<ClaimCanonical>>,
 }
 
-/// What one claim names, each name with its kind, as the document alone spells it.
+/// What one claim names, as positions in its document's [`NameList`].
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ClaimNames {
-    speaker: Option<(EntityKind, String)>,
-    entities: Vec<(EntityKind, String)>,
+    speaker: Option<u32>,
+    entities: Vec<u32>,
+}
+
+/// One claim's speaker and entities as corpus-wide canonical names, each entity once.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClaimCanonical {
+    speaker: Option<String>,
+    entities: Vec<String>,
 }
 
 /// The names in their first-seen order, each once.
@@ -66,31 +128,49 @@ impl ExtractStage {
     /// Finds everything in one document, with each name as this document alone spells it.
     /// When the document uses one spelling for two kinds of entity, returns what its claims
     /// name with each name's kind, which `apply` could not otherwise tell apart.
-    fn annotate_locally(&self, doc: &mut Document) -> Option<Vec<ClaimNames>> {
+    /// With `names`, the list the claims' names are recorded against.
+    fn annotate_locally(
+        &self,
+        doc: &mut Document,
+        names: Option<&mut NameList>,
+    ) -> Option<Vec<ClaimNames>> {
         if let Some(reason) = doc.meta.not_english() {
             doc.meta.record_skip("extract", reason);
             return None;
         }
         let found = extract(&doc.text, &doc.meta, self.config.header_dates);
-        let named = |m: usize| {
-            let mention = &found.mentions[m];
-            (mention.kind, mention.local_canonical.clone())
-        };
-        let mut kinds: HashMap<&str, EntityKind> = HashMap::new();
-        let ambiguous = found
-            .mentions
-            .iter()
-            .any(|m| *kinds.entry(&m.local_canonical).or_insert(m.kind) != m.kind);
-        let claims = ambiguous.then(|| {
-            found
-                .claims
+        let mut claims = None;
+        if let Some(list) = names {
+            *list = NameList::new(
+                found
+                    .mentions
+                    .iter()
+                    .map(|m| (m.kind, m.local_canonical.as_str())),
+            );
+            let mut kinds: HashMap<&str, EntityKind> = HashMap::new();
+            let ambiguous = found
+                .mentions
                 .iter()
-                .map(|c| ClaimNames {
-                    speaker: c.speaker.map(named),
-                    entities: c.entities.iter().map(|&m| named(m)).collect(),
-                })
-                .collect()
-        });
+                .any(|m| *kinds.entry(&m.local_canonical).or_insert(m.kind) != m.kind);
+            if ambiguous {
+                let listed = list.names().unwrap_or_default();
+                let position = |m: usize| {
+                    let mention = &found.mentions[m];
+                    let key = (mention.kind, mention.local_canonical.as_str());
+                    listed.binary_search(&key).map_or(0, |at| at as u32)
+                };
+                claims = Some(
+                    found
+                        .claims
+                        .iter()
+                        .map(|c| ClaimNames {
+                            speaker: c.speaker.map(position),
+                            entities: c.entities.iter().map(|&m| position(m)).collect(),
+                        })
+                        .collect(),
+                );
+            }
+        }
         found.write_into(doc, &|_, name| name.to_string());
         doc.extra.remove(VARIANTS_KEY);
         claims
@@ -131,15 +211,9 @@ impl ExtractStage {
             })
             .collect();
         let claims: Vec<(Option<String>, Vec<String>)> = match names.ambiguous.get(&position) {
-            Some(names) => names
+            Some(claims) => claims
                 .iter()
-                .map(|c| {
-                    let map = |(kind, name): &(EntityKind, String)| map.canonical(*kind, name);
-                    (
-                        c.speaker.as_ref().map(map),
-                        distinct(c.entities.iter().map(map)),
-                    )
-                })
+                .map(|c| (c.speaker.clone(), c.entities.clone()))
                 .collect(),
             None => doc
                 .claims
@@ -172,7 +246,7 @@ impl ExtractStage {
 impl CorpusStage for ExtractStage {
     type Record = DocNames;
     type State = CorpusNames;
-    const FORMAT_VERSION: u32 = 1;
+    const FORMAT_VERSION: u32 = 2;
 
     fn needs_full_view(&self) -> bool {
         self.config.canonicalize
@@ -181,7 +255,8 @@ impl CorpusStage for ExtractStage {
     /// Annotates the document on its own (the annotations travel with it to `apply`) and
     /// records the names it uses.
     fn observe(&self, doc: &mut Document) -> Result<DocNames, StageError> {
-        let ambiguous = self.annotate_locally(doc);
+        let mut names = NameList::default();
+        let ambiguous = self.annotate_locally(doc, Some(&mut names));
         let witness = doc
             .dedupe
             .as_ref()
@@ -189,27 +264,49 @@ impl CorpusStage for ExtractStage {
         Ok(DocNames {
             id: doc.id.clone(),
             witness: witness.to_string(),
-            names: doc
-                .entities
-                .iter()
-                .map(|e| (e.kind, e.canonical.clone()))
-                .collect(),
+            names,
             ambiguous,
         })
     }
 
     fn prepare(&self, records: Vec<DocNames>) -> Result<CorpusNames, StageError> {
         let mut index = NameIndex::default();
-        let mut ambiguous = BTreeMap::new();
+        // each record is dropped once indexed, but for the few with ambiguous claims
+        let mut ambiguous = Vec::new();
         for (position, record) in records.into_iter().enumerate() {
-            index.add(&record.id, &record.witness, record.names);
-            if let Some(claims) = record.ambiguous {
-                ambiguous.insert(position, claims);
+            index.add(&record.id, &record.witness, record.names.names()?);
+            if record.ambiguous.is_some() {
+                ambiguous.push((position, record));
             }
         }
+        let map = index.build(self.config.max_edit_distance);
+        drop(index);
+        let mut resolved = BTreeMap::new();
+        for (position, record) in ambiguous {
+            let names = record.names.names()?;
+            let canonical = |at: &u32| {
+                let (kind, name) = names
+                    .get(*at as usize)
+                    .ok_or_else(|| StageError::new("extract: corrupt observation (claim name)"))?;
+                Ok::<_, StageError>(map.canonical(*kind, name))
+            };
+            let claims = record.ambiguous.iter().flatten().map(|c| {
+                let speaker = c.speaker.as_ref().map(canonical).transpose()?;
+                let entities = c
+                    .entities
+                    .iter()
+                    .map(canonical)
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(ClaimCanonical {
+                    speaker,
+                    entities: distinct(entities.into_iter()),
+                })
+            });
+            resolved.insert(position, claims.collect::<Result<Vec<_>, StageError>>()?);
+        }
         Ok(CorpusNames {
-            map: index.build(self.config.max_edit_distance),
-            ambiguous,
+            map,
+            ambiguous: resolved,
         })
     }
 
@@ -222,8 +319,44 @@ impl CorpusStage for ExtractStage {
         if self.config.canonicalize {
             self.canonicalize(names, position, doc);
         } else {
-            self.annotate_locally(doc);
+            self.annotate_locally(doc, None);
         }
         Ok(Disposition::Keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_list_keeps_each_name_once_in_order_and_refuses_a_corrupt_one() {
+        let list = NameList::new(
+            [
+                (EntityKind::Place, "Kyiv"),
+                (EntityKind::Person, "Keir Starmer"),
+                (EntityKind::Place, "Kyiv"),
+                (EntityKind::Organization, "NATO"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            list.names().unwrap(),
+            [
+                (EntityKind::Person, "Keir Starmer"),
+                (EntityKind::Organization, "NATO"),
+                (EntityKind::Place, "Kyiv"),
+            ]
+        );
+        let too_long = NameList {
+            lengths_and_kinds: vec![99 << 2],
+            text: "Kyiv".into(),
+        };
+        assert!(too_long.names().is_err());
+        let no_kind = NameList {
+            lengths_and_kinds: vec![4 << 2 | 3],
+            text: "Kyiv".into(),
+        };
+        assert!(no_kind.names().is_err());
     }
 }
