@@ -27,20 +27,40 @@ pub(super) fn pipeline(dir: &Path, input: &str, batch_size: usize) -> PathBuf {
     path
 }
 
-/// A generated corpus of reposts and near copies (no dev data needed), with exact copies of
-/// its first documents at its end, so copies sit in different shards, plus a blank line and a
-/// broken line for the reader to skip and reject.
-fn generated_corpus(dir: &Path) -> String {
-    let spec = CorpusSpec {
-        sources: 40,
-        ..CorpusSpec::clean(23)
-    };
-    let docs = generate(&synthetic_articles(40, 9), &spec);
-    let mut lines: Vec<String> = docs
-        .iter()
-        .map(|doc| serde_json::to_string(doc).unwrap())
-        .collect();
-    for (n, doc) in docs.iter().take(12).enumerate() {
+/// Bytes of the large generated corpus: the 30 MB, so that the shards hold thousands
+/// of documents each, copies fall across shard boundaries everywhere, and the merges see
+/// corpus-sized observations.
+const LARGE_CORPUS_BYTES: usize = 30_000_000;
+
+/// A generated corpus of reposts and near copies (no dev data needed) of at least `min_bytes`
+/// (one pass of 40 synthetic articles when 0, more passes with other seeds until it is that
+/// large), with exact copies of its first documents at its end, so copies sit in different
+/// shards, plus a blank line and a broken line for the reader to skip and reject.
+fn generated_corpus(dir: &Path, min_bytes: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut first = Vec::new();
+    let mut bytes = 0;
+    for pass in 0u64.. {
+        let spec = CorpusSpec {
+            sources: 40,
+            ..CorpusSpec::clean(23 + pass)
+        };
+        for mut doc in generate(&synthetic_articles(40, 9 + pass), &spec) {
+            if pass > 0 {
+                doc.id = format!("p{pass}-{}", doc.id);
+            }
+            let line = serde_json::to_string(&doc).unwrap();
+            bytes += line.len() + 1;
+            lines.push(line);
+            if first.len() < 12 {
+                first.push(doc);
+            }
+        }
+        if bytes >= min_bytes {
+            break;
+        }
+    }
+    for (n, doc) in first.iter().enumerate() {
         let mut copy = serde_json::to_value(doc).unwrap();
         copy["id"] = format!("late-copy-{n}").into();
         lines.push(copy.to_string());
@@ -218,7 +238,7 @@ fn check_shard_counts(dir: &Path, pipeline: &Path) {
 #[test]
 fn the_same_inputs_give_the_same_plan_file() {
     let dir = tempfile::tempdir().unwrap();
-    let input = generated_corpus(dir.path());
+    let input = generated_corpus(dir.path(), 0);
     let pipeline = pipeline(dir.path(), &input, 8);
     let pipeline = pipeline.to_str().unwrap();
     ok(
@@ -260,11 +280,15 @@ fn split_runs_match_the_in_process_run_on_the_seeds() {
     check_shard_counts(dir.path(), &pipeline);
 }
 
+/// The 30 MB corpus, split into 1, 3 and 7 shards. It takes the debug binary
+/// (the text stages are optimized even there, see the root `Cargo.toml`) about TIME on two
+/// busy cores; batches of 64 documents keep the batch count, and so the per-batch cost of
+/// the workdir, like a real run's.
 #[test]
 fn split_runs_match_the_in_process_run_with_copies_across_shards() {
     let dir = tempfile::tempdir().unwrap();
-    let input = generated_corpus(dir.path());
-    let pipeline = pipeline(dir.path(), &input, 8);
+    let input = generated_corpus(dir.path(), LARGE_CORPUS_BYTES);
+    let pipeline = pipeline(dir.path(), &input, 64);
     check_shard_counts(dir.path(), &pipeline);
     let rejects = fs::read_to_string(dir.path().join("out/rejects.jsonl")).unwrap();
     assert!(rejects.contains("corpus.jsonl:"), "{rejects}");
@@ -295,7 +319,7 @@ fn killed_run(dir: &Path, args: &[&str], delay: Duration) {
 fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let input = generated_corpus(dir);
+    let input = generated_corpus(dir, 0);
     let pipeline = pipeline(dir, &input, 8);
     let pipeline = pipeline.to_str().unwrap();
     ok(dir, &["run", pipeline, "-q"]);
@@ -458,4 +482,139 @@ fn a_failed_task_is_named_with_its_log() {
     assert!(stderr.contains(log.to_str().unwrap()), "{stderr}");
     assert!(fs::read_to_string(&log).unwrap().contains("line 5"));
     assert!(!dir.path().join("out/documents.jsonl").exists());
+}
+
+/// The `id` column of a Parquet part of the `documents` table, in row order.
+fn part_ids(part: &Path) -> Vec<String> {
+    use arrow_array::cast::AsArray;
+    let file = fs::File::open(part).unwrap_or_else(|err| panic!("{}: {err}", part.display()));
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut ids = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let column = batch.column_by_name("id").expect("documents.id");
+        ids.extend(
+            column
+                .as_string::<i32>()
+                .iter()
+                .map(|id| id.unwrap().to_string()),
+        );
+    }
+    ids
+}
+
+/// The `part-*.parquet` file names in a table's folder, sorted.
+fn part_names(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(folder)
+        .unwrap_or_else(|err| panic!("{}: {err}", folder.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".parquet"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A split run writes one Parquet part per shard, named by the shard, in every table's folder
+/// (the `runs` table keeps its one part): each part holds the rows of its shard's documents, in
+/// their order, and read back together the parts hold exactly the SQLite tables. A run on one
+/// machine writes the same rows as one part, and replaces the split run's parts.
+#[test]
+fn a_split_run_writes_one_parquet_part_per_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generated_corpus(dir.path(), 0);
+    let pipeline = pipeline(dir.path(), &input, 8);
+    let yaml = fs::read_to_string(&pipeline).unwrap();
+    let with_parquet = yaml.replacen(
+        "sqlite: out/news.db",
+        "sqlite: out/news.db\n      parquet: out/parquet/",
+        1,
+    );
+    assert_ne!(with_parquet, yaml, "the default pipeline writes SQLite");
+    fs::write(&pipeline, with_parquet).unwrap();
+    let pipeline = pipeline.to_str().unwrap();
+    let out = dir.path().join("out");
+    let parquet = out.join("parquet");
+    ok(
+        dir.path(),
+        &[
+            "run",
+            pipeline,
+            "-q",
+            "--executor",
+            "local",
+            "--shards",
+            "3",
+            "--workdir",
+            "work",
+        ],
+    );
+    let shard_parts = [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ];
+    for table in &newspipe_export::schema::TABLES {
+        let expected: &[&str] = if table.name == "runs" {
+            &shard_parts[..1]
+        } else {
+            &shard_parts
+        };
+        assert_eq!(
+            part_names(&parquet.join(table.name)),
+            expected,
+            "{}",
+            table.name
+        );
+    }
+    let jsonl_ids: Vec<String> = super::support::read_jsonl(&out.join("documents.jsonl"))
+        .iter()
+        .map(|doc| doc["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut ids_by_part = Vec::new();
+    for (rank, part) in shard_parts.iter().enumerate() {
+        let ids = part_ids(&parquet.join("documents").join(part));
+        // The documents the assemble task read from this shard (none is dropped at export).
+        let meta: serde_json::Value = serde_json::from_slice(
+            &fs::read(
+                dir.path()
+                    .join(format!("work/observe-score-reliability/{rank}/meta.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let shard_docs: u64 = meta["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert!(!ids.is_empty(), "shard {rank} wrote an empty part");
+        assert_eq!(ids.len() as u64, shard_docs, "rows of shard {rank}'s part");
+        ids_by_part.extend(ids);
+    }
+    assert_eq!(
+        ids_by_part, jsonl_ids,
+        "the parts in order hold the documents in order"
+    );
+    let db = rusqlite::Connection::open(out.join("news.db")).unwrap();
+    super::export::tables::assert_parquet_equals_sqlite(&parquet, &db);
+
+    ok(dir.path(), &["run", pipeline, "-q"]);
+    for table in &newspipe_export::schema::TABLES {
+        assert_eq!(
+            part_names(&parquet.join(table.name)),
+            ["part-00000.parquet"],
+            "{}",
+            table.name
+        );
+    }
+    assert_eq!(
+        part_ids(&parquet.join("documents/part-00000.parquet")),
+        jsonl_ids
+    );
+    let db = rusqlite::Connection::open(out.join("news.db")).unwrap();
+    super::export::tables::assert_parquet_equals_sqlite(&parquet, &db);
 }
