@@ -27,40 +27,20 @@ pub(super) fn pipeline(dir: &Path, input: &str, batch_size: usize) -> PathBuf {
     path
 }
 
-/// Bytes of the large generated corpus: the 30 MB, so that the shards hold thousands
-/// of documents each, copies fall across shard boundaries everywhere, and the merges see
-/// corpus-sized observations.
-const LARGE_CORPUS_BYTES: usize = 30_000_000;
-
-/// A generated corpus of reposts and near copies (no dev data needed) of at least `min_bytes`
-/// (one pass of 40 synthetic articles when 0, more passes with other seeds until it is that
-/// large), with exact copies of its first documents at its end, so copies sit in different
-/// shards, plus a blank line and a broken line for the reader to skip and reject.
-fn generated_corpus(dir: &Path, min_bytes: usize) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    let mut first = Vec::new();
-    let mut bytes = 0;
-    for pass in 0u64.. {
-        let spec = CorpusSpec {
-            sources: 40,
-            ..CorpusSpec::clean(23 + pass)
-        };
-        for mut doc in generate(&synthetic_articles(40, 9 + pass), &spec) {
-            if pass > 0 {
-                doc.id = format!("p{pass}-{}", doc.id);
-            }
-            let line = serde_json::to_string(&doc).unwrap();
-            bytes += line.len() + 1;
-            lines.push(line);
-            if first.len() < 12 {
-                first.push(doc);
-            }
-        }
-        if bytes >= min_bytes {
-            break;
-        }
-    }
-    for (n, doc) in first.iter().enumerate() {
+/// A generated corpus of reposts and near copies (no dev data needed), with exact copies of
+/// its first documents at its end, so copies sit in different shards, plus a blank line and a
+/// broken line for the reader to skip and reject.
+fn generated_corpus(dir: &Path) -> String {
+    let spec = CorpusSpec {
+        sources: 40,
+        ..CorpusSpec::clean(23)
+    };
+    let docs = generate(&synthetic_articles(40, 9), &spec);
+    let mut lines: Vec<String> = docs
+        .iter()
+        .map(|doc| serde_json::to_string(doc).unwrap())
+        .collect();
+    for (n, doc) in docs.iter().take(12).enumerate() {
         let mut copy = serde_json::to_value(doc).unwrap();
         copy["id"] = format!("late-copy-{n}").into();
         lines.push(copy.to_string());
@@ -238,7 +218,7 @@ fn check_shard_counts(dir: &Path, pipeline: &Path) {
 #[test]
 fn the_same_inputs_give_the_same_plan_file() {
     let dir = tempfile::tempdir().unwrap();
-    let input = generated_corpus(dir.path(), 0);
+    let input = generated_corpus(dir.path());
     let pipeline = pipeline(dir.path(), &input, 8);
     let pipeline = pipeline.to_str().unwrap();
     ok(
@@ -280,15 +260,11 @@ fn split_runs_match_the_in_process_run_on_the_seeds() {
     check_shard_counts(dir.path(), &pipeline);
 }
 
-/// The 30 MB corpus, split into 1, 3 and 7 shards. It takes the debug binary
-/// (the text stages are optimized even there, see the root `Cargo.toml`) about TIME on two
-/// busy cores; batches of 64 documents keep the batch count, and so the per-batch cost of
-/// the workdir, like a real run's.
 #[test]
 fn split_runs_match_the_in_process_run_with_copies_across_shards() {
     let dir = tempfile::tempdir().unwrap();
-    let input = generated_corpus(dir.path(), LARGE_CORPUS_BYTES);
-    let pipeline = pipeline(dir.path(), &input, 64);
+    let input = generated_corpus(dir.path());
+    let pipeline = pipeline(dir.path(), &input, 8);
     check_shard_counts(dir.path(), &pipeline);
     let rejects = fs::read_to_string(dir.path().join("out/rejects.jsonl")).unwrap();
     assert!(rejects.contains("corpus.jsonl:"), "{rejects}");
@@ -319,7 +295,7 @@ fn killed_run(dir: &Path, args: &[&str], delay: Duration) {
 fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let input = generated_corpus(dir, 0);
+    let input = generated_corpus(dir);
     let pipeline = pipeline(dir, &input, 8);
     let pipeline = pipeline.to_str().unwrap();
     ok(dir, &["run", pipeline, "-q"]);
@@ -524,7 +500,7 @@ fn part_names(folder: &Path) -> Vec<String> {
 #[test]
 fn a_split_run_writes_one_parquet_part_per_shard() {
     let dir = tempfile::tempdir().unwrap();
-    let input = generated_corpus(dir.path(), 0);
+    let input = generated_corpus(dir.path());
     let pipeline = pipeline(dir.path(), &input, 8);
     let yaml = fs::read_to_string(&pipeline).unwrap();
     let with_parquet = yaml.replacen(
