@@ -515,3 +515,138 @@ fn a_failed_task_is_named_with_its_log() {
     assert!(fs::read_to_string(&log).unwrap().contains("line 5"));
     assert!(!dir.path().join("out/documents.jsonl").exists());
 }
+
+/// The `id` column of a Parquet part of the `documents` table, in row order.
+fn part_ids(part: &Path) -> Vec<String> {
+    use arrow_array::cast::AsArray;
+    let file = fs::File::open(part).unwrap_or_else(|err| panic!("{}: {err}", part.display()));
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut ids = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let column = batch.column_by_name("id").expect("documents.id");
+        ids.extend(
+            column
+                .as_string::<i32>()
+                .iter()
+                .map(|id| id.unwrap().to_string()),
+        );
+    }
+    ids
+}
+
+/// The `part-*.parquet` file names in a table's folder, sorted.
+fn part_names(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(folder)
+        .unwrap_or_else(|err| panic!("{}: {err}", folder.display()))
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".parquet"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A split run writes one Parquet part per shard, named by the shard, in every table's folder
+/// (the `runs` table keeps its one part): each part holds the rows of its shard's documents, in
+/// their order, and read back together the parts hold exactly the SQLite tables. A run on one
+/// machine writes the same rows as one part, and replaces the split run's parts.
+#[test]
+fn a_split_run_writes_one_parquet_part_per_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generated_corpus(dir.path());
+    let pipeline = pipeline(dir.path(), &input, 8);
+    let yaml = fs::read_to_string(&pipeline).unwrap();
+    let with_parquet = yaml.replacen(
+        "sqlite: out/news.db",
+        "sqlite: out/news.db\n      parquet: out/parquet/",
+        1,
+    );
+    assert_ne!(with_parquet, yaml, "the default pipeline writes SQLite");
+    fs::write(&pipeline, with_parquet).unwrap();
+    let pipeline = pipeline.to_str().unwrap();
+    let out = dir.path().join("out");
+    let parquet = out.join("parquet");
+    ok(
+        dir.path(),
+        &[
+            "run",
+            pipeline,
+            "-q",
+            "--executor",
+            "local",
+            "--shards",
+            "3",
+            "--workdir",
+            "work",
+        ],
+    );
+    let shard_parts = [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ];
+    for table in &newspipe_export::schema::TABLES {
+        let expected: &[&str] = if table.name == "runs" {
+            &shard_parts[..1]
+        } else {
+            &shard_parts
+        };
+        assert_eq!(
+            part_names(&parquet.join(table.name)),
+            expected,
+            "{}",
+            table.name
+        );
+    }
+    let jsonl_ids: Vec<String> = super::support::read_jsonl(&out.join("documents.jsonl"))
+        .iter()
+        .map(|doc| doc["id"].as_str().unwrap().to_string())
+        .collect();
+    let mut ids_by_part = Vec::new();
+    for (rank, part) in shard_parts.iter().enumerate() {
+        let ids = part_ids(&parquet.join("documents").join(part));
+        // The documents the assemble task read from this shard (none is dropped at export).
+        let meta: serde_json::Value = serde_json::from_slice(
+            &fs::read(
+                dir.path()
+                    .join(format!("work/observe-score-reliability/{rank}/meta.json")),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let shard_docs: u64 = meta["batches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap())
+            .sum();
+        assert!(!ids.is_empty(), "shard {rank} wrote an empty part");
+        assert_eq!(ids.len() as u64, shard_docs, "rows of shard {rank}'s part");
+        ids_by_part.extend(ids);
+    }
+    assert_eq!(
+        ids_by_part, jsonl_ids,
+        "the parts in order hold the documents in order"
+    );
+    let db = rusqlite::Connection::open(out.join("news.db")).unwrap();
+    super::export::tables::assert_parquet_equals_sqlite(&parquet, &db);
+
+    ok(dir.path(), &["run", pipeline, "-q"]);
+    for table in &newspipe_export::schema::TABLES {
+        assert_eq!(
+            part_names(&parquet.join(table.name)),
+            ["part-00000.parquet"],
+            "{}",
+            table.name
+        );
+    }
+    assert_eq!(
+        part_ids(&parquet.join("documents/part-00000.parquet")),
+        jsonl_ids
+    );
+    let db = rusqlite::Connection::open(out.join("news.db")).unwrap();
+    super::export::tables::assert_parquet_equals_sqlite(&parquet, &db);
+}

@@ -5,7 +5,7 @@
 #[path = "../../crates/export/tests/fixtures/mod.rs"]
 mod fixtures;
 #[path = "../../crates/export/tests/tables/mod.rs"]
-mod tables;
+pub(super) mod tables;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

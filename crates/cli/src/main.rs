@@ -529,7 +529,17 @@ fn run_split(
         .and_then(|plan| newspipe_runner::write_plan(&plan, &workdir))
         .and_then(|plan| executor.run(&plan));
     match result {
-        Ok(()) => {
+        Ok(usage) => {
+            for task in &usage {
+                tracing::debug!(
+                    task = %task.task,
+                    rank = task.rank,
+                    threads = task.threads,
+                    peak_rss_mb = task.peak_rss_bytes / (1 << 20),
+                    cpu_seconds = task.cpu_seconds,
+                    "Task done."
+                );
+            }
             if !quiet {
                 eprintln!(
                     "{}: {} shards done; stats: {}",

@@ -46,6 +46,12 @@ impl AtomicFile {
 
     /// Flushes, syncs and renames the file into place.
     pub fn commit(self) -> io::Result<()> {
+        self.close()?.commit()
+    }
+
+    /// Flushes, syncs and closes the file, still under its temporary name: for a file that is
+    /// complete but must appear together with others written after it. Holds no descriptor.
+    pub fn close(self) -> io::Result<PendingFile> {
         let path = self.path;
         let temp = self
             .writer
@@ -54,9 +60,32 @@ impl AtomicFile {
         temp.as_file()
             .sync_all()
             .map_err(|err| annotate(err, "cannot write", &path))?;
-        temp.persist(&path)
-            .map_err(|err| annotate(err.error, "cannot rename into", &path))?;
-        Ok(())
+        Ok(PendingFile {
+            path,
+            temp: temp.into_temp_path(),
+        })
+    }
+}
+
+/// A complete file under its temporary name ([`AtomicFile::close`]); it appears at its path
+/// on [`commit`](Self::commit), and dropped without a commit, it leaves nothing behind.
+pub struct PendingFile {
+    path: PathBuf,
+    temp: tempfile::TempPath,
+}
+
+impl PendingFile {
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the file into place.
+    pub fn commit(self) -> io::Result<()> {
+        let path = self.path;
+        self.temp
+            .persist(&path)
+            .map_err(|err| annotate(err.error, "cannot rename into", &path))
     }
 }
 

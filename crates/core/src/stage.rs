@@ -478,6 +478,15 @@ pub trait Sink: Send {
 
     /// Called once at the end of a successful run: commit outputs here.
     fn finish(&mut self, run: &RunInfo) -> Result<(), StageError>;
+
+    /// Called by a run split into shards before the first batch of each shard, in shard
+    /// order (`part` 0, 1, ...); a run on one machine never calls it, so all it writes is
+    /// part 0. A sink that writes one file per part (Parquet) starts the next file here; the
+    /// others need do nothing.
+    fn start_part(&mut self, part: u32) -> Result<(), StageError> {
+        let _ = part;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

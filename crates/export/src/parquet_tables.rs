@@ -16,7 +16,7 @@ use std::sync::Arc;
 use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
-use newspipe_core::{AtomicFile, Document, StageError};
+use newspipe_core::{AtomicFile, Document, PendingFile, StageError};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
@@ -56,8 +56,26 @@ impl ParquetPart {
 
     /// Writes what is left, closes every file and renames it into place; returns the paths.
     pub fn commit(self) -> Result<Vec<PathBuf>, StageError> {
-        self.tables.into_iter().map(TableWriter::commit).collect()
+        commit_all(self.close()?)
     }
+
+    /// Writes what is left and closes every file, still under its temporary name, to commit
+    /// later with the run's other parts ([`commit_all`]).
+    pub fn close(self) -> Result<Vec<PendingFile>, StageError> {
+        self.tables.into_iter().map(TableWriter::close).collect()
+    }
+}
+
+/// Renames closed part files into place; returns their paths.
+pub fn commit_all(files: Vec<PendingFile>) -> Result<Vec<PathBuf>, StageError> {
+    files
+        .into_iter()
+        .map(|file| {
+            let path = file.path().to_path_buf();
+            file.commit()?;
+            Ok(path)
+        })
+        .collect()
 }
 
 impl RowSink for ParquetPart {
@@ -212,7 +230,12 @@ impl TableWriter {
         Ok(())
     }
 
-    fn commit(mut self) -> Result<PathBuf, StageError> {
+    fn commit(self) -> Result<PathBuf, StageError> {
+        commit_all(vec![self.close()?]).map(|mut paths| paths.remove(0))
+    }
+
+    /// Writes what is left and the footer, and closes the file under its temporary name.
+    fn close(mut self) -> Result<PendingFile, StageError> {
         if self.rows > 0 {
             self.write_batch()?;
         }
@@ -220,9 +243,7 @@ impl TableWriter {
             .writer
             .into_inner()
             .map_err(|err| parquet_error(self.table, &err))?;
-        let path = file.path().to_path_buf();
-        file.commit()?;
-        Ok(path)
+        Ok(file.close()?)
     }
 }
 

@@ -4,7 +4,9 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use newspipe_core::{BuildContext, BuildError, Disposition, Document, RunInfo, Sink, StageError};
+use newspipe_core::{
+    BuildContext, BuildError, Disposition, Document, PendingFile, RunInfo, Sink, StageError,
+};
 
 use crate::csv_tables::CsvTables;
 use crate::html::HtmlReport;
@@ -14,12 +16,21 @@ use crate::run_record::RunRecord;
 use crate::sqlite::SqliteDb;
 use crate::ExportConfig;
 
+/// The Parquet tables being written: the open part, and the parts closed before it (a run
+/// split into shards writes one per shard), all committed together when the run succeeds.
+struct ParquetOutput {
+    dir: PathBuf,
+    number: u32,
+    part: ParquetPart,
+    closed: Vec<PendingFile>,
+}
+
 /// The `export` stage at run time: its open outputs.
 pub struct Export {
     jsonl: Option<JsonlWriter>,
     csv: Option<CsvTables>,
     sqlite: Option<SqliteDb>,
-    parquet: Option<(PathBuf, ParquetPart)>,
+    parquet: Option<ParquetOutput>,
     html: Option<HtmlReport>,
     include_raw: bool,
     seen: HashSet<[u8; 16]>,
@@ -70,7 +81,12 @@ impl Export {
             Some(dir) => {
                 let dir = cx.resolve(dir);
                 let part = ParquetPart::create(&dir, 0).map_err(|err| setup("parquet", &err))?;
-                Some((dir, part))
+                Some(ParquetOutput {
+                    dir,
+                    number: 0,
+                    part,
+                    closed: Vec::new(),
+                })
             }
             None => None,
         };
@@ -124,7 +140,7 @@ impl Export {
                 let result = &mut csv;
                 scope.spawn(move |_| *result = kept.iter().try_for_each(|doc| tables.write(doc)));
             }
-            if let Some((_, part)) = self.parquet.as_mut() {
+            if let Some(ParquetOutput { part, .. }) = self.parquet.as_mut() {
                 let result = &mut parquet;
                 scope.spawn(move |_| *result = kept.iter().try_for_each(|doc| part.write(doc)));
             }
@@ -201,10 +217,11 @@ impl Sink for Export {
         if let Some(csv) = self.csv.take() {
             csv.commit(&record)?;
         }
-        if let Some((dir, part)) = self.parquet.take() {
-            let mut written = part.commit()?;
-            written.push(parquet_tables::write_runs(&dir, &record)?);
-            parquet_tables::remove_other_parts(&dir, &written)?;
+        if let Some(mut parquet) = self.parquet.take() {
+            parquet.closed.extend(parquet.part.close()?);
+            let mut written = parquet_tables::commit_all(parquet.closed)?;
+            written.push(parquet_tables::write_runs(&parquet.dir, &record)?);
+            parquet_tables::remove_other_parts(&parquet.dir, &written)?;
         }
         // Indexing the database and rendering the report are the slow parts: side by side.
         let (sqlite, html) = (self.sqlite.take(), self.html.take());
@@ -213,6 +230,22 @@ impl Sink for Export {
             || html.map_or(Ok(()), |report| report.commit(&record)),
         );
         sqlite.and(html)
+    }
+
+    /// Closes the Parquet part being written and starts `part-NNNNN.parquet` with this number
+    /// in every table's folder: a shard's rows in a part of their own, named by the shard.
+    fn start_part(&mut self, part: u32) -> Result<(), StageError> {
+        let Some(parquet) = self.parquet.as_mut() else {
+            return Ok(());
+        };
+        if part == parquet.number {
+            return Ok(());
+        }
+        let next = ParquetPart::create(&parquet.dir, part)?;
+        let done = std::mem::replace(&mut parquet.part, next);
+        parquet.closed.extend(done.close()?);
+        parquet.number = part;
+        Ok(())
     }
 }
 

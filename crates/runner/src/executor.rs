@@ -15,8 +15,24 @@ pub struct LocalExecutor {
     pub program: PathBuf,
     /// Tasks running at once.
     pub jobs: usize,
-    /// Worker threads of each task.
+    /// Worker threads of each task of a step with at least `jobs` ranks; a step with fewer
+    /// ranks (a merge, the assemble task) gets the threads its idle slots would have had.
     pub threads_per_task: usize,
+}
+
+/// What one task of a local run cost, as the kernel counted it for its process.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskUsage {
+    /// The task's step.
+    pub task: String,
+    /// Its rank.
+    pub rank: usize,
+    /// Worker threads it was started with.
+    pub threads: usize,
+    /// Its peak resident memory (the process's maximum RSS), in bytes.
+    pub peak_rss_bytes: u64,
+    /// CPU seconds it used, user and system.
+    pub cpu_seconds: f64,
 }
 
 /// Writes `plan` to `workdir/plan.json` unless the same plan is already there (so a run over
@@ -36,30 +52,41 @@ pub fn write_plan(plan: &Plan, workdir: &Path) -> Result<PathBuf, RunError> {
 
 impl LocalExecutor {
     /// Runs every step of the plan at `plan_path` in order, the ranks of a step side by side;
-    /// stops at the first failed task and names it with its log file.
-    pub fn run(&self, plan_path: &Path) -> Result<(), RunError> {
+    /// stops at the first failed task and names it with its log file. Returns what each task
+    /// cost, in the order the tasks ran.
+    pub fn run(&self, plan_path: &Path) -> Result<Vec<TaskUsage>, RunError> {
         let plan = Plan::read(plan_path)?;
         let plan_path = &std::path::absolute(plan_path).map_err(RunError::Output)?;
         let logs = plan_path.parent().unwrap_or(Path::new("/")).join("logs");
         fs::create_dir_all(&logs).map_err(RunError::Output)?;
+        let jobs = self.jobs.max(1);
+        let mut usage = Vec::new();
         for step in &plan.steps {
+            let threads = self.threads_per_task.max(1) * (jobs / step.ranks.clamp(1, jobs));
             let mut running: std::collections::VecDeque<(usize, Child, PathBuf)> =
                 Default::default();
             let mut ranks = 0..step.ranks;
             loop {
-                while running.len() < self.jobs.max(1) {
+                while running.len() < jobs {
                     let Some(rank) = ranks.next() else { break };
                     let log = logs.join(format!("{}.{rank}.log", step.name));
-                    let child = self.start(plan_path, &step.name, rank, &log)?;
+                    let child = self.start(plan_path, &step.name, rank, threads, &log)?;
                     running.push_back((rank, child, log));
                 }
-                let Some((rank, mut child, log)) = running.pop_front() else {
+                let Some((rank, child, log)) = running.pop_front() else {
                     break;
                 };
-                let status = child.wait().map_err(RunError::Output)?;
+                let (status, rusage) = wait_with_usage(child).map_err(RunError::Output)?;
+                usage.push(TaskUsage {
+                    task: step.name.clone(),
+                    rank,
+                    threads,
+                    peak_rss_bytes: rusage.peak_rss_bytes,
+                    cpu_seconds: rusage.cpu_seconds,
+                });
                 if !status.success() {
-                    for (_, mut other, _) in running {
-                        let _ = other.wait();
+                    for (_, other, _) in running {
+                        let _ = wait_with_usage(other);
                     }
                     let tail = fs::read_to_string(&log).unwrap_or_default();
                     let tail: Vec<&str> = tail.lines().rev().take(5).collect();
@@ -73,10 +100,17 @@ impl LocalExecutor {
                 }
             }
         }
-        Ok(())
+        Ok(usage)
     }
 
-    fn start(&self, plan: &Path, task: &str, rank: usize, log: &Path) -> Result<Child, RunError> {
+    fn start(
+        &self,
+        plan: &Path,
+        task: &str,
+        rank: usize,
+        threads: usize,
+        log: &Path,
+    ) -> Result<Child, RunError> {
         let out = fs::File::create(log).map_err(RunError::Output)?;
         let err = out.try_clone().map_err(RunError::Output)?;
         Command::new(&self.program)
@@ -84,7 +118,7 @@ impl LocalExecutor {
             .arg("--plan")
             .arg(plan)
             .args(["--task", task, "--rank", &rank.to_string()])
-            .args(["--threads", &self.threads_per_task.max(1).to_string()])
+            .args(["--threads", &threads.to_string()])
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -93,6 +127,42 @@ impl LocalExecutor {
                 RunError::Setup(format!("cannot start {}: {err}", self.program.display()))
             })
     }
+}
+
+/// What the kernel counted for a finished child process.
+struct ChildUsage {
+    peak_rss_bytes: u64,
+    cpu_seconds: f64,
+}
+
+/// Waits for `child` with `wait4`, which returns the exit status together with the resource
+/// usage of that one process (its peak RSS above all), where `Child::wait` returns the status
+/// only.
+fn wait_with_usage(child: Child) -> std::io::Result<(std::process::ExitStatus, ChildUsage)> {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = libc::pid_t::try_from(child.id()).map_err(std::io::Error::other)?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain data the kernel fills in; zeroed is a valid value of it.
+    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own child, not reaped yet (`child` is consumed, so `Child::wait`
+        // cannot reap it again); both pointers are to live locals.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
+        if reaped == pid {
+            break;
+        }
+        let err = std::io::Error::last_os_error();
+        if err.kind() != std::io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    let seconds = |time: libc::timeval| time.tv_sec as f64 + time.tv_usec as f64 / 1e6;
+    let usage = ChildUsage {
+        // Linux counts `ru_maxrss` in kilobytes.
+        peak_rss_bytes: u64::try_from(rusage.ru_maxrss).unwrap_or(0) * 1024,
+        cpu_seconds: seconds(rusage.ru_utime) + seconds(rusage.ru_stime),
+    };
+    Ok((std::process::ExitStatus::from_raw(status), usage))
 }
 
 /// What each Slurm task asks for; `None` leaves it to the cluster's defaults.

@@ -21,7 +21,9 @@ mod spool;
 mod task;
 
 pub use decode::{decode, NotText};
-pub use executor::{write_plan, LocalExecutor, SlurmExecutor, SlurmResources, SubmittedStep};
+pub use executor::{
+    write_plan, LocalExecutor, SlurmExecutor, SlurmResources, SubmittedStep, TaskUsage,
+};
 pub use input::discover;
 pub use interrupt::{remove_stale_temp_files, request_stop, stop_requested};
 pub use plan::{make_plan, Plan, PlannedFile, Shard, TaskKind, TaskStep, PLAN_FILE, PLAN_FORMAT};

@@ -469,7 +469,8 @@ impl Context<'_> {
     }
 
     /// Runs the last pass over every shard's documents in shard order and writes every output
-    /// of the run (documents, rejects, drops, stats) as a one-machine run writes them.
+    /// of the run (documents, rejects, drops, stats) as a one-machine run writes them, but for
+    /// the sinks' parts: each shard's rows go to a part of their own (Parquet), numbered by it.
     fn assemble(&self, inputs: &mut Inputs, threads: usize) -> Result<Outputs, RunError> {
         let started = Instant::now();
         let pipeline = self.pipeline;
@@ -522,7 +523,10 @@ impl Context<'_> {
                 }
             }
         }
-        let source: Box<dyn Iterator<Item = Result<Batch, RunError>>> = match observe_steps.last() {
+        // Each shard's documents in turn, with the part number the sinks give its rows (one
+        // Parquet part per shard); without an earlier step, the whole input as one part.
+        type Source = Box<dyn Iterator<Item = Result<Batch, RunError>>>;
+        let parts: Vec<(Option<u32>, Source)> = match observe_steps.last() {
             None => {
                 let input = &pipeline.input;
                 let reader = BatchReader::start(
@@ -531,33 +535,46 @@ impl Context<'_> {
                     input.batch_size,
                     input.max_document_bytes,
                 );
-                Box::new(reader.map(|raw| Ok(Batch::decode(raw))))
+                vec![(None, Box::new(reader.map(|raw| Ok(Batch::decode(raw)))))]
             }
             Some(last) => {
                 self.load_state(inputs, &mut steps[0], 0)?;
-                let mut shards = Vec::with_capacity(last.ranks);
+                let mut shards: Vec<(Option<u32>, Source)> = Vec::with_capacity(last.ranks);
                 for rank in 0..last.ranks {
-                    shards.push(self.documents_of(inputs, &last.name, rank)?);
+                    let part = u32::try_from(rank).map_err(|_| {
+                        RunError::Task(format!("shard {rank} is beyond the part numbers"))
+                    })?;
+                    shards.push((
+                        Some(part),
+                        Box::new(self.documents_of(inputs, &last.name, rank)?),
+                    ));
                 }
-                Box::new(shards.into_iter().flatten())
+                shards
             }
         };
-        let (live_read, written) =
-            if steps.len() >= 2 && matches!(steps[steps.len() - 1].work, Work::Sink(_)) {
-                flow_overlapping_sink(source, &mut steps, &mut sinks, None)?
-            } else {
-                let (mut read, mut written) = (0, 0);
-                for batch in source {
-                    let batch = batch?;
-                    read += batch.read;
-                    for rejected in batch.rejects {
-                        sinks.reject(rejected)?;
+        let mut written = 0;
+        for (part, source) in parts {
+            if let Some(part) = part {
+                start_part(&mut steps, part)?;
+            }
+            let (part_read, part_written) =
+                if steps.len() >= 2 && matches!(steps[steps.len() - 1].work, Work::Sink(_)) {
+                    flow_overlapping_sink(source, &mut steps, &mut sinks, None)?
+                } else {
+                    let (mut read, mut written) = (0, 0);
+                    for batch in source {
+                        let batch = batch?;
+                        read += batch.read;
+                        for rejected in batch.rejects {
+                            sinks.reject(rejected)?;
+                        }
+                        written += flow(batch.docs, &mut steps, &mut sinks)?.len() as u64;
                     }
-                    written += flow(batch.docs, &mut steps, &mut sinks)?.len() as u64;
-                }
-                (read, written)
-            };
-        read += live_read;
+                    (read, written)
+                };
+            read += part_read;
+            written += part_written;
+        }
         let started_at = humantime::format_rfc3339_seconds(SystemTime::now()).to_string();
         let info = RunInfo {
             pipeline: pipeline.name.clone(),
@@ -827,6 +844,16 @@ fn missing(path: &Path, task: &str, rank: usize, err: &std::io::Error) -> RunErr
         "cannot read {} ({err}), written by task `{task}` rank {rank}: run that task again",
         path.display()
     ))
+}
+
+/// Tells every sink among `steps` that the documents of part `part` come next.
+fn start_part(steps: &mut [Step], part: u32) -> Result<(), RunError> {
+    for step in steps {
+        if let Work::Sink(sink) = &mut step.work {
+            guard(&step.name, || sink.start_part(part))?;
+        }
+    }
+    Ok(())
 }
 
 fn stage_stats(steps: &[Step]) -> Vec<StageStats> {

@@ -5,6 +5,7 @@ mod corpus;
 mod measure;
 mod real;
 mod report;
+mod shards;
 
 use std::path::PathBuf;
 
@@ -48,6 +49,32 @@ enum Command {
         #[arg(long)]
         threads: usize,
     },
+    /// Plan a run into a work folder and run its tasks with the local executor, printing the
+    /// seconds and each task's cost as JSON: `bench --shards` runs this in a fresh process.
+    #[command(hide = true)]
+    RunSplit {
+        #[arg(long)]
+        pipeline: PathBuf,
+        #[arg(long)]
+        workdir: PathBuf,
+        #[arg(long)]
+        shards: usize,
+        #[arg(long)]
+        jobs: usize,
+    },
+    /// Run one task of a plan, as `newspipe run-task` does: the local executor of
+    /// `bench --shards` starts this program for each task.
+    #[command(hide = true)]
+    RunTask {
+        #[arg(long)]
+        plan: PathBuf,
+        #[arg(long)]
+        task: String,
+        #[arg(long)]
+        rank: usize,
+        #[arg(long)]
+        threads: usize,
+    },
 }
 
 fn main() -> Result<()> {
@@ -77,5 +104,26 @@ fn main() -> Result<()> {
             out,
             threads,
         } => measure::run_pipeline_child(&pipeline, &corpus, &out, threads),
+        Command::RunSplit {
+            pipeline,
+            workdir,
+            shards,
+            jobs,
+        } => shards::run_split_child(&pipeline, &workdir, shards, jobs),
+        Command::RunTask {
+            plan,
+            task,
+            rank,
+            threads,
+        } => {
+            let options = newspipe_runner::RunOptions {
+                threads: Some(threads),
+                progress: false,
+                ..Default::default()
+            };
+            newspipe_runner::run_task(&plan, &task, rank, &newspipe::registry(), &options)
+                .map_err(|err| anyhow::anyhow!("task `{task}` rank {rank}: {err}"))?;
+            Ok(())
+        }
     }
 }

@@ -39,6 +39,12 @@ pub struct BenchArgs {
     /// threads, for its time and peak memory at scale (0: skip; the check is 500).
     #[arg(long, default_value_t = 0.0)]
     scale_mb: f64,
+    /// Also run the whole pipeline split into this many single-thread shards by the local
+    /// executor (0: skip; the check is 4), on the real web articles and on the
+    /// `--scale-mb` corpus (else the generated one), against the in-process run on every core:
+    /// throughput, each task's peak memory, each stage's observation bytes.
+    #[arg(long, default_value_t = 0)]
+    shards: usize,
     /// Documents in the HTML report's row: a report built in memory, its size and its time to
     /// interactive in headless Chromium (0: skip; the budget is for 100,000).
     #[arg(long, default_value_t = 100_000)]
@@ -58,6 +64,7 @@ pub struct BenchArgs {
 pub struct ChildRun {
     seconds: f64,
     peak_mb: Option<f64>,
+    cpu_seconds: f64,
 }
 
 /// One measurement.
@@ -84,6 +91,8 @@ struct Report {
     speedups: Vec<(String, f64)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     plugin_overhead_percent: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sharded: Vec<crate::shards::ShardReport>,
 }
 
 struct Size {
@@ -223,6 +232,17 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         last = Some((input, size));
     }
     let (input, size) = last.context("no corpus to measure")?;
+    // The corpora the sharded runs measure, with an in-process time taken just before (the
+    // scale row's, when it ran); the scale corpus is added below.
+    let mut shard_targets: Vec<(String, PathBuf, usize, Option<crate::shards::InProcess>)> =
+        Vec::new();
+    if args.shards > 0 {
+        for (corpus, summary) in corpora.iter().zip(&summaries) {
+            if corpus.name == "web" || (corpus.name != "wire" && args.scale_mb <= 0.0) {
+                shard_targets.push((corpus.name.clone(), corpus.path.clone(), summary.docs, None));
+            }
+        }
+    }
 
     if args.scale_mb > 0.0 {
         let mut spec = args.spec.clone();
@@ -240,6 +260,49 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         row.peak_mb = run.peak_mb;
         eprintln!("  {what}: {:.2}s, peak {:?} MB", run.seconds, run.peak_mb);
         rows.push(row);
+        if args.shards > 0 {
+            let name = format!("generated {:.0} MB", scale.bytes as f64 / 1e6);
+            let in_process = crate::shards::InProcess {
+                seconds: run.seconds,
+                cpu_seconds: run.cpu_seconds,
+            };
+            shard_targets.push((name, path.clone(), scale.docs, Some(in_process)));
+        }
+    }
+    let mut sharded = Vec::new();
+    for (name, path, docs, in_process) in shard_targets {
+        let in_process = match in_process {
+            Some(run) => run,
+            None => {
+                let run = whole_pipeline_in_child(&args.pipeline, &path, work.path(), threads)?;
+                crate::shards::InProcess {
+                    seconds: run.seconds,
+                    cpu_seconds: run.cpu_seconds,
+                }
+            }
+        };
+        // The in-process run's outputs make room for the sharded run's.
+        let _ = std::fs::remove_dir_all(work.path().join(format!("out-{threads}")));
+        eprintln!(
+            "  {name}: {} shards of one thread (in process: {:.2}s)",
+            args.shards, in_process.seconds
+        );
+        let report = crate::shards::measure(
+            &pipeline,
+            &name,
+            &path,
+            docs,
+            args.shards,
+            threads,
+            work.path(),
+            in_process,
+        )?;
+        eprintln!(
+            "  {name}: sharded {:.2}s, {:.0}% of the in-process throughput",
+            report.sharded_seconds,
+            report.throughput_ratio * 100.0
+        );
+        sharded.push(report);
     }
     if args.report_docs > 0 {
         if let Some(load) = crate::report::measure(work.path(), args.report_docs, args.repeat)? {
@@ -296,6 +359,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         rows,
         speedups,
         plugin_overhead_percent,
+        sharded,
     };
     print_table(&report);
     let json = serde_json::to_string_pretty(&report)?;
@@ -492,6 +556,7 @@ pub fn run_pipeline_child(
     let run = ChildRun {
         seconds,
         peak_mb: peak_rss_mb(),
+        cpu_seconds: crate::shards::own_cpu_seconds(),
     };
     println!("{}", serde_json::to_string(&run)?);
     Ok(())
@@ -812,5 +877,8 @@ fn print_table(report: &Report) {
         println!(
             "\npass-through plugin after extract costs {overhead:+.1}% of normalize → extract"
         );
+    }
+    for sharded in &report.sharded {
+        crate::shards::print(sharded);
     }
 }
