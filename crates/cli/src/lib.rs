@@ -5,12 +5,6 @@
 
 use newspipe_core::Registry;
 
-/// The allocator of every program built on this library (the binary, `cargo xtask bench`):
-/// mimalloc. A run allocates and frees many small annotation strings and rows per document, and
-/// with glibc's malloc that was about a fifth of the CPU time on short wire copy.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Every built-in stage, in pipeline order.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
