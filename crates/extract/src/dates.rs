@@ -76,18 +76,13 @@ pub fn header_anchor(a: &Analysis, dates: &[DateFound]) -> Option<Day> {
     (!contradicted).then_some(day)
 }
 
-/// Days encoded in wire-service ids in the text (`MENAFN25082025…` = 25 Aug 2025).
+/// Days encoded in the wire-service id lines of the text (`MENAFN25082025…` = 25 Aug 2025), in
+/// the formats `newspipe-knowledge` lists.
 pub fn wire_id_days(text: &str) -> impl Iterator<Item = Day> + '_ {
-    text.match_indices("MENAFN").filter_map(move |(pos, _)| {
-        let digits = text.get(pos + 6..pos + 14)?;
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        Day::new(
-            digits[4..8].parse().ok()?,
-            digits[2..4].parse().ok()?,
-            digits[0..2].parse().ok()?,
-        )
+    text.lines().filter_map(|line| {
+        newspipe_knowledge::wire_id(line)?
+            .day_readings()
+            .find_map(|(year, month, day)| Day::new(i32::try_from(year).ok()?, month, day))
     })
 }
 

@@ -57,12 +57,11 @@ pub struct Analysis<'t> {
     pub shouted_lines: Vec<bool>,
 }
 
-/// Abbreviations after which a period does not end a sentence (month abbreviations come
-/// from the knowledge crate).
+/// Abbreviations after which a period does not end a sentence (month abbreviations and
+/// military ranks come from the knowledge crate).
 const ABBREVIATIONS: &[&str] = &[
-    "Mr", "Mrs", "Ms", "Dr", "Lt", "Gen", "Col", "Sgt", "Capt", "Maj", "Gov", "Sen", "Rep", "St",
-    "Jr", "Sr", "Prof", "Rev", "Adm", "Brig", "Cpl", "Pte", "No", "Inc", "Corp", "Ltd", "Co", "vs",
-    "Mt", "Ft", "approx", "est", "gen",
+    "Mr", "Mrs", "Ms", "Dr", "Gov", "Sen", "Rep", "St", "Jr", "Sr", "Prof", "Rev", "No", "Inc",
+    "Corp", "Ltd", "Co", "vs", "Mt", "Ft", "approx", "est", "gen",
 ];
 
 impl<'t> Analysis<'t> {
@@ -339,6 +338,7 @@ fn split_sentences(text: &str, tokens: &mut [Token]) -> Vec<Sentence> {
 fn is_abbreviation(word: &str) -> bool {
     (word.chars().count() == 1 && word.chars().all(char::is_uppercase))
         || ABBREVIATIONS.contains(&word)
+        || newspipe_knowledge::military_ranks().contains(&word)
         || crate::lexicon::MONTH_ABBREVIATIONS
             .iter()
             .any(|m| m == word)

@@ -226,6 +226,59 @@ pub fn wire_id_formats() -> &'static [WireIdFormat] {
     &LIST
 }
 
+/// A whole line read as a wire or aggregator id in one of [`wire_id_formats`]: the id and the
+/// days its date digits may encode, as `(year, month, day)` in the format's layout order (not
+/// yet checked against the calendar). Normalize (which cuts and records ids) and extract (which
+/// checks a header date against them) both read ids through this, so they agree on what an id
+/// and its date are.
+pub fn wire_id(line: &str) -> Option<WireId<'_>> {
+    static COMPILED: LazyLock<Vec<(regex::Regex, &'static WireIdFormat)>> = LazyLock::new(|| {
+        wire_id_formats()
+            .iter()
+            .map(|f| {
+                let regex = regex::Regex::new(f.pattern).expect("wire_ids.tsv patterns are valid");
+                (regex, f)
+            })
+            .collect()
+    });
+    let line = line.trim();
+    COMPILED.iter().find_map(|(regex, format)| {
+        let digits = regex.captures(line)?.get(1)?.as_str();
+        Some(WireId {
+            id: line,
+            format,
+            digits,
+        })
+    })
+}
+
+/// An id line found by [`wire_id`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WireId<'a> {
+    /// The whole id, trimmed.
+    pub id: &'a str,
+    /// The format it matched.
+    pub format: &'static WireIdFormat,
+    /// Its 8 date digits.
+    digits: &'a str,
+}
+
+impl WireId<'_> {
+    /// The `(year, month, day)` readings of the date digits, in the format's layout order
+    /// (`dmy` is DDMMYYYY, `ymd` YYYYMMDD); the caller keeps the first valid calendar day.
+    pub fn day_readings(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+        let num = |range: std::ops::Range<usize>| self.digits.get(range)?.parse::<u32>().ok();
+        self.format
+            .layouts
+            .iter()
+            .filter_map(move |layout| match *layout {
+                "dmy" => Some((num(4..8)?, num(2..4)?, num(0..2)?)),
+                "ymd" => Some((num(0..4)?, num(4..6)?, num(6..8)?)),
+                _ => None,
+            })
+    }
+}
+
 /// Verbs that introduce or attribute speech, lower case: the verbs of [`cue_verbs`].
 pub fn speech_verbs() -> &'static [&'static str] {
     static LIST: LazyLock<Vec<&str>> =
@@ -679,6 +732,22 @@ mod tests {
                 .unwrap()[1],
             "25082025"
         );
+    }
+
+    #[test]
+    fn wire_ids_are_whole_lines_read_in_their_layout_order() {
+        let menafn = wire_id("  MENAFN25082025007421016031ID1109973849 ").unwrap();
+        assert_eq!(menafn.id, "MENAFN25082025007421016031ID1109973849");
+        assert_eq!(menafn.format.name, "menafn");
+        assert_eq!(
+            menafn.day_readings().collect::<Vec<_>>(),
+            [(2025, 8, 25), (2508, 20, 25)]
+        );
+        let year_first = wire_id("PRN20250825123456").unwrap();
+        assert_eq!(year_first.format.name, "letters_digits");
+        assert_eq!(year_first.day_readings().nth(1), Some((2025, 8, 25)));
+        assert!(wire_id("NATO").is_none());
+        assert!(wire_id("Some words MENAFN25082025007421016031").is_none());
     }
 
     #[test]

@@ -57,18 +57,6 @@ static ROLE_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}(?-u:\b)(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)(?-u:\b)")
         .expect("valid regex")
 });
-/// The wire-id formats of `newspipe-knowledge`, compiled, with their date layouts.
-static ID_FORMATS: LazyLock<Vec<(Regex, &'static [&'static str])>> = LazyLock::new(|| {
-    newspipe_knowledge::wire_id_formats()
-        .iter()
-        .map(|f| {
-            (
-                Regex::new(f.pattern).expect("knowledge wire-id patterns are valid"),
-                f.layouts.as_slice(),
-            )
-        })
-        .collect()
-});
 static WIRE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\(([A-Z][A-Za-z]{1,15})\s?-\s?([^()]{2,60}?)\s?\)").expect("valid regex")
 });
@@ -181,18 +169,11 @@ pub fn byline(line: &str) -> Option<String> {
 /// formats `newspipe-knowledge` lists, and the date its digits encode (the format's layouts in
 /// order: `dmy` is DDMMYYYY, `ymd` YYYYMMDD), if valid.
 pub fn id_string(line: &str) -> Option<(String, Option<String>)> {
-    let line = line.trim();
-    let (c, layouts) = ID_FORMATS
-        .iter()
-        .find_map(|(regex, layouts)| regex.captures(line).map(|c| (c, *layouts)))?;
-    let digits = &c[1];
-    let num = |range: std::ops::Range<usize>| digits[range].parse::<u32>().ok();
-    let date = layouts.iter().find_map(|layout| match *layout {
-        "dmy" => iso_date(num(4..8)?, num(2..4)?, num(0..2)?),
-        "ymd" => iso_date(num(0..4)?, num(4..6)?, num(6..8)?),
-        _ => None,
-    });
-    Some((line.to_owned(), date))
+    let id = newspipe_knowledge::wire_id(line)?;
+    let date = id
+        .day_readings()
+        .find_map(|(year, month, day)| iso_date(year, month, day));
+    Some((id.id.to_owned(), date))
 }
 
 /// The outlet named in a wire prefix at the start of a paragraph: `(MENAFN- The Rio Times)`.
