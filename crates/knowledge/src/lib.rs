@@ -86,6 +86,10 @@ const RULE_FILES: &[(&str, &str)] = &[
         include_str!("../data/boilerplate/teaser_heading.txt"),
     ),
     (
+        "teaser_link",
+        include_str!("../data/boilerplate/teaser_link.txt"),
+    ),
+    (
         "credit_phrase",
         include_str!("../data/boilerplate/credit_phrase.txt"),
     ),

@@ -320,6 +320,15 @@ mod tests {
             Some("subscribe_form")
         );
         assert_eq!(rule_of("12 comments"), Some("teaser_heading"));
+        assert_eq!(rule_of("Also read:"), Some("teaser_heading"));
+        assert_eq!(
+            rule_of("Also read: Ottawa weighs a peacekeeping role"),
+            Some("teaser_link")
+        );
+        assert_eq!(
+            rule_of("We also read the report closely: it was wrong."),
+            None
+        );
         assert_eq!(rule_of("The minister said 40,000 people signed up."), None);
     }
 
