@@ -375,15 +375,7 @@ impl Passes {
             }
             let mut spool = Spool::new(self.memory_budget);
             for batch in source {
-                let Batch {
-                    docs,
-                    rejects,
-                    read,
-                } = batch?;
-                counts.read += read;
-                for rejected in rejects {
-                    sinks.reject(rejected)?;
-                }
+                let docs = batch?.admit(sinks, &mut counts.read)?;
                 let docs = flow(docs, &mut steps[lo..hi], sinks)?;
                 if last {
                     counts.written += docs.len() as u64;
@@ -491,6 +483,20 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
+    /// Hands the reader's rejects to `sinks`, adds the records read to `read`, and returns the
+    /// documents: what every pass does first with a batch.
+    pub(crate) fn admit(
+        self,
+        sinks: &mut Sinks,
+        read: &mut u64,
+    ) -> Result<Vec<Document>, RunError> {
+        *read += self.read;
+        for rejected in self.rejects {
+            sinks.reject(rejected)?;
+        }
+        Ok(self.docs)
+    }
+
     /// Decodes raw records in parallel, keeping input order.
     pub(crate) fn decode(raw: Vec<crate::input::RawRecord>) -> Self {
         let read = raw.len() as u64;
@@ -685,15 +691,7 @@ pub(crate) fn flow_overlapping_sink(
     let (mut read, mut written) = (0, 0);
     let mut pending: Option<Vec<Document>> = None;
     for batch in source {
-        let Batch {
-            docs,
-            rejects,
-            read: count,
-        } = batch?;
-        read += count;
-        for rejected in rejects {
-            sinks.reject(rejected)?;
-        }
+        let docs = batch?.admit(sinks, &mut read)?;
         let previous = pending.take();
         let (ahead, behind) = rayon::join(
             || flow(docs, head, sinks),
@@ -832,12 +830,7 @@ pub fn trace(
         let mut docs = Vec::new();
         let mut read = 0;
         for raw in BatchReader::start(files, input.format, usize::MAX, input.max_document_bytes) {
-            let batch = Batch::decode(raw);
-            read += batch.read;
-            docs.extend(batch.docs);
-            for rejected in batch.rejects {
-                sinks.reject(rejected)?;
-            }
+            docs.extend(Batch::decode(raw).admit(&mut sinks, &mut read)?);
         }
         let mut trace = Trace {
             read: docs.clone(),

@@ -335,15 +335,7 @@ impl Context<'_> {
         let mut docs_file = create(&self.folder.join(DOCS))?;
         let (head, last) = steps.split_at_mut(barrier - first);
         for batch in source {
-            let Batch {
-                docs,
-                rejects,
-                read,
-            } = batch?;
-            meta.read += read;
-            for rejected in rejects {
-                sinks.reject(rejected)?;
-            }
+            let docs = batch?.admit(&mut sinks, &mut meta.read)?;
             let docs = flow(docs, head, &mut sinks)?;
             let docs = observe(&mut last[0], docs, &mut sinks)?;
             meta.batches.push(docs.len());
@@ -563,12 +555,8 @@ impl Context<'_> {
                 } else {
                     let (mut read, mut written) = (0, 0);
                     for batch in source {
-                        let batch = batch?;
-                        read += batch.read;
-                        for rejected in batch.rejects {
-                            sinks.reject(rejected)?;
-                        }
-                        written += flow(batch.docs, &mut steps, &mut sinks)?.len() as u64;
+                        let docs = batch?.admit(&mut sinks, &mut read)?;
+                        written += flow(docs, &mut steps, &mut sinks)?.len() as u64;
                     }
                     (read, written)
                 };
