@@ -1,5 +1,7 @@
 //! Single-thread speed of the stage, in CPU time:
 //! `cargo run --release -p newspipe-normalize --example bench [html|text|wire] [STEP] [OUT]`
+//! or `… --example bench FILE.jsonl [LINES] [OUT]` for the first LINES `{id, text}` records of
+//! a JSON Lines file as text documents (the bench's real rows, `target/bench/real-wire.jsonl`).
 //! `html` normalizes the WCXB dev pages as served; `text` normalizes them flattened to text
 //! (menus and all); `wire` runs the whole stage (observe, prepare, apply) over the short real
 //! news texts of `newsdup/newsdup-clean-dev.jsonl.gz` (Reuters-21578 and BBC articles, about
@@ -19,10 +21,12 @@ use newspipe_normalize::{flatten_html, NormalizeConfig, NormalizeStage, Normaliz
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "html".into());
+    // Every STEP-th dev document, or the first LINES records of a JSON Lines file.
     let step: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1);
     let out = args.next();
     let docs = match mode.as_str() {
         "wire" => wire_documents(step),
+        path if path.ends_with(".jsonl") => jsonl_documents(path, step),
         "text" => dev_page_documents(step, InputFormat::Text),
         _ => dev_page_documents(step, InputFormat::Html),
     };
@@ -140,6 +144,36 @@ fn wire_documents(step: usize) -> Option<Vec<Document>> {
             let source = Source {
                 format: InputFormat::Text,
                 path: "newsdup/".to_owned(),
+                ..Default::default()
+            };
+            Document::new(record.id, source, record.text)
+        })
+        .collect();
+    Some(docs)
+}
+
+/// The first `lines` `{id, text}` records of a JSON Lines file (all with `lines` 1, the
+/// default), as plain-text documents without a URL.
+fn jsonl_documents(path: &str, lines: usize) -> Option<Vec<Document>> {
+    #[derive(serde::Deserialize)]
+    struct Record {
+        id: String,
+        text: String,
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        eprintln!("SKIP: {path} not found");
+        return None;
+    };
+    let limit = if lines <= 1 { usize::MAX } else { lines };
+    let docs = BufReader::new(file)
+        .lines()
+        .map(|line| line.expect("readable file"))
+        .filter(|line| !line.trim().is_empty())
+        .take(limit)
+        .map(|line| {
+            let record: Record = serde_json::from_str(&line).expect("JSON lines");
+            let source = Source {
+                format: InputFormat::Text,
                 ..Default::default()
             };
             Document::new(record.id, source, record.text)

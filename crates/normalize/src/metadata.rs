@@ -145,10 +145,13 @@ pub fn url_date(url: &str) -> Option<String> {
 /// "Jane Doe, Foreign Affairs Editor." gives "Jane Doe"), or `None` if the line is no byline.
 pub fn byline(line: &str) -> Option<String> {
     let line = line.trim();
-    if line.split_whitespace().count() > 20 {
+    // Most lines neither open with an author label nor have the comma of the role form: the
+    // match test rules them out without the cost of a capture or of counting their words.
+    let labelled = BYLINE.is_match(line);
+    if (!labelled && !line.contains(',')) || line.split_whitespace().count() > 20 {
         return None;
     }
-    if let Some(c) = BYLINE.captures(line) {
+    if let Some(c) = labelled.then(|| BYLINE.captures(line)).flatten() {
         let names = BYLINE_TAIL.replace(&c[1], "");
         let names = names
             .trim()
@@ -158,8 +161,8 @@ pub fn byline(line: &str) -> Option<String> {
         let starts_upper = names.chars().next().is_some_and(char::is_uppercase);
         return ((2..=8).contains(&words) && starts_upper).then(|| names.to_owned());
     }
-    // The role form needs a comma after the names: most lines have none and skip the regex.
-    if !line.contains(',') {
+    // The role form needs a comma after the names.
+    if !line.contains(',') || !ROLE_BYLINE.is_match(line) {
         return None;
     }
     ROLE_BYLINE.captures(line).map(|c| c[1].to_owned())
@@ -178,9 +181,12 @@ pub fn id_string(line: &str) -> Option<(String, Option<String>)> {
 
 /// The outlet named in a wire prefix at the start of a paragraph: `(MENAFN- The Rio Times)`.
 pub fn wire_outlet(line: &str) -> Option<String> {
-    WIRE_PREFIX
-        .captures(line.trim_start())
-        .map(|c| c[2].trim().to_owned())
+    let line = line.trim_start();
+    // The prefix opens with a parenthesis: other lines skip the regex.
+    if !line.starts_with('(') {
+        return None;
+    }
+    WIRE_PREFIX.captures(line).map(|c| c[2].trim().to_owned())
 }
 
 /// Whether a line reads like a headline: a handful of words, not a sentence ending in a full
@@ -292,6 +298,14 @@ mod tests {
             Some("Marco Levytsky")
         );
         assert_eq!(byline("by the way, this is no byline at all"), None);
+        // The label needs the names after it; a long line is no author line.
+        assert_eq!(byline("By"), None);
+        assert_eq!(byline(&format!("By {}", "Jane Doe ".repeat(10))), None);
+        assert_eq!(
+            byline("  BY   Jane Doe  ").as_deref(),
+            Some("Jane Doe"),
+            "the label in any case, the line trimmed"
+        );
         assert_eq!(
             byline("Canada is ready to join the force, Blair said."),
             None
@@ -314,6 +328,11 @@ mod tests {
             Some("The Rio Times")
         );
         assert_eq!(wire_outlet("(AP) Canada"), None);
+        assert_eq!(
+            wire_outlet(" \t(MENAFN- The Rio Times) Canada").as_deref(),
+            Some("The Rio Times")
+        );
+        assert_eq!(wire_outlet("Canada (MENAFN- The Rio Times)"), None);
     }
 
     #[test]

@@ -11,9 +11,15 @@ use unicode_normalization::{is_nfc_quick, is_nfkc_quick, IsNormalized, UnicodeNo
 /// spaces made plain; words hyphenated across a line break joined; runs of spaces collapsed;
 /// lines trimmed; at most one blank line between paragraphs; no blank lines at either end.
 pub fn clean_text(text: &str) -> String {
-    let nfc: Cow<str> = match is_nfc_quick(text.chars()) {
-        IsNormalized::Yes => Cow::Borrowed(text),
-        _ => Cow::Owned(text.nfc().collect()),
+    // ASCII text is NFC, and so is what is left of it: no quick check over it either time.
+    let ascii = text.is_ascii();
+    let nfc: Cow<str> = if ascii {
+        Cow::Borrowed(text)
+    } else {
+        match is_nfc_quick(text.chars()) {
+            IsNormalized::Yes => Cow::Borrowed(text),
+            _ => Cow::Owned(text.nfc().collect()),
+        }
     };
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = 0usize;
@@ -37,6 +43,9 @@ pub fn clean_text(text: &str) -> String {
     }
     // Dropping a character can leave a letter next to a combining mark it composes with
     // ("e\u{200B}\u{301}"): normalize again when the quick check is not sure.
+    if ascii {
+        return out;
+    }
     match is_nfc_quick(out.chars()) {
         IsNormalized::Yes => out,
         _ => out.nfc().collect(),
@@ -63,6 +72,15 @@ fn joins_hyphenated_word(out: &str, next: &str) -> bool {
 /// Cleans one line: drops invisible and control characters, maps exotic spaces to a space,
 /// collapses runs of spaces and trims.
 pub fn clean_line(line: &str) -> String {
+    if line.is_ascii() {
+        clean_ascii_line(line)
+    } else {
+        clean_chars(line)
+    }
+}
+
+/// [`clean_line`] character by character, for any text.
+fn clean_chars(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut pending_space = false;
     for c in line.chars() {
@@ -79,6 +97,27 @@ pub fn clean_line(line: &str) -> String {
         }
     }
     out
+}
+
+/// [`clean_line`] for an ASCII line, byte by byte: the same classes ([`classify`]) without
+/// decoding characters, most of a wire story's cost in this pass.
+fn clean_ascii_line(line: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(line.len());
+    let mut pending_space = false;
+    for &b in line.as_bytes() {
+        match b {
+            b' ' | b'\t' | 0x0B | 0x0C => pending_space = !out.is_empty(),
+            _ if b.is_ascii_control() => {}
+            _ => {
+                if pending_space {
+                    out.push(b' ');
+                    pending_space = false;
+                }
+                out.push(b);
+            }
+        }
+    }
+    String::from_utf8(out).expect("ASCII bytes of an ASCII line")
 }
 
 /// What [`clean_line`] does with one character.
@@ -211,6 +250,23 @@ fn fold_ascii(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_lines_are_cleaned_as_any_line_is() {
+        for line in [
+            "",
+            "   ",
+            "  Plain  words\tand\x0Bodd\x0C spaces  ",
+            "bell\x07 and delete\x7F and escape\x1B[0m",
+            "\r carriage\r\nreturns \n",
+            "\t\tindented",
+            "trailing tab\t",
+        ] {
+            assert!(line.is_ascii());
+            assert_eq!(clean_ascii_line(line), clean_chars(line), "{line:?}");
+        }
+        assert_eq!(clean_line("  a \t b\x07c  "), "a bc");
+    }
 
     #[test]
     fn invisible_and_control_characters_go() {
