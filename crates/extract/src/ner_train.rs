@@ -162,12 +162,12 @@ impl Perceptron {
 
     /// One greedy pass over a document, updating on every wrong tag; the features see the
     /// tags predicted so far, as at run time.
-    fn train_document(&mut self, doc: &DocumentFeatures, gold: &[usize], a: &Analysis) {
+    fn train_document(&mut self, doc: &mut DocumentFeatures, gold: &[usize], a: &Analysis) {
         let mut tags: Vec<usize> = Vec::with_capacity(gold.len());
         let mut history = rustc_hash::FxHashMap::default();
         let mut features = Vec::with_capacity(48);
         for i in 0..doc.len() {
-            let first = a.sentences[a.tokens[i].sentence].first;
+            let first = doc.sentence_first(i);
             let prev = [
                 if i > first { tags[i - 1] } else { 0 },
                 if i > first + 1 { tags[i - 2] } else { 0 },
@@ -176,7 +176,7 @@ impl Perceptron {
                 tags.push(0);
                 continue;
             }
-            let key = doc.history_key(i);
+            let key = doc.prepare(a, i);
             let seen = history.get(&key).copied().unwrap_or(0);
             doc.features(i, prev, seen, &mut features);
             let guess = self.best(&features);
@@ -225,11 +225,11 @@ impl Scores {
     }
 }
 
-fn evaluate(docs: &[Prepared], scorer: &impl Scorer) -> Scores {
+fn evaluate(docs: &mut [Prepared], scorer: &impl Scorer) -> Scores {
     let mut scores = Scores::default();
     for d in docs {
         let a = Analysis::new(&d.source.text);
-        let tags = tag_document(&d.features, scorer);
+        let tags = tag_document(&mut d.features, &a, scorer);
         let predicted: Vec<(usize, usize, usize)> = spans(&tags, &a)
             .into_iter()
             .filter(|s| s.0 <= 3)
@@ -317,8 +317,8 @@ pub fn train_ner(
     log: &mut dyn FnMut(String),
 ) -> std::io::Result<(Vec<u8>, Scores)> {
     let started = Instant::now();
-    let train_docs = prepare(train);
-    let dev_docs = prepare(dev);
+    let mut train_docs = prepare(train);
+    let mut dev_docs = prepare(dev);
     let tokens: usize = train_docs.iter().map(|d| d.tags.len()).sum();
     log(format!(
         "{} training documents ({tokens} tokens), {} dev documents; features in {:.1}s",
@@ -338,9 +338,9 @@ pub fn train_ner(
             order.swap(k, (seed % (k as u64 + 1)) as usize);
         }
         for &d in &order {
-            let doc = &train_docs[d];
+            let doc = &mut train_docs[d];
             let a = Analysis::new(&doc.source.text);
-            model.train_document(&doc.features, &doc.tags, &a);
+            model.train_document(&mut doc.features, &doc.tags, &a);
         }
         let averaged = Perceptron {
             weights: model.averaged(),
@@ -350,13 +350,13 @@ pub fn train_ner(
         };
         log(format!(
             "epoch {epoch}: dev {} after {:.1}s",
-            evaluate(&dev_docs, &averaged).summary(),
+            evaluate(&mut dev_docs, &averaged).summary(),
             started.elapsed().as_secs_f64()
         ));
     }
     let bytes = Model::to_gzip(&model.averaged())?;
     let shipped = Model::from_gzip(&bytes)?;
-    let scores = evaluate(&dev_docs, &shipped);
+    let scores = evaluate(&mut dev_docs, &shipped);
     log(format!(
         "quantized model: dev {}, {:.1} MB, {:.1}s in all",
         scores.summary(),
