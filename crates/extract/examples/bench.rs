@@ -2,14 +2,21 @@
 //!
 //! ```sh
 //! cargo run --release -p newspipe-extract --example bench [-- path/to/wcxb-dev-articles.jsonl.gz]
+//! cargo run --release -p newspipe-extract --example bench -- documents.jsonl [out.jsonl]
 //! ```
 //!
 //! The corpus defaults to `$NEWSPIPE_DEVDATA/wcxb-dev-articles.jsonl.gz`, else
 //! `<workspace>/../shared/devdata/`. It prints tokens/s for per-document extraction and for the
 //! whole stage (observe extracts every document, prepare builds the canonical map, apply swaps
 //! in the canonical names).
+//!
+//! Given a `.jsonl` file of documents as `newspipe run` exports them (say after normalize and
+//! dedupe, as the extract stage sees them in the default pipeline), it runs the whole stage
+//! alone on one thread over them, with their metadata and dedupe clusters, and writes the
+//! documents it returns to `out.jsonl` when named, to compare two versions' outputs; this is
+//! the run to profile (`valgrind --tool=callgrind --toggle-collect='*run_in_memory*'`).
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -45,8 +52,78 @@ fn report(label: &str, tokens: usize, bytes: usize, wall: f64, cpu: Option<f64>)
     );
 }
 
+/// Runs the whole stage alone on one thread over the documents exported in `path` and writes
+/// its output documents to `out`, one JSON line each.
+fn run_on_documents(
+    path: &std::path::Path,
+    out: Option<PathBuf>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let reader = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut docs = Vec::new();
+    for line in reader.lines() {
+        let mut doc: Document = serde_json::from_str(&line?)?;
+        doc.entities.clear();
+        doc.dates.clear();
+        doc.quantities.clear();
+        doc.quotes.clear();
+        doc.claims.clear();
+        docs.push(doc);
+    }
+    let size = Size::of(docs.iter().map(|d| d.text.as_str()));
+    let (result, wall, cpu) = timed(|| {
+        let stage = StageInstance::corpus(ExtractStage::new(ExtractConfig::default()));
+        let options = newspipe_runner::MemoryRunOptions {
+            threads: 1,
+            ..Default::default()
+        };
+        newspipe_runner::run_in_memory(vec![("extract".into(), stage)], docs, &options)
+    });
+    let docs = result?.docs;
+    println!(
+        "{} documents, {} tokens, {:.1} MB, {:.0} µs a document",
+        docs.len(),
+        size.tokens,
+        size.bytes as f64 / 1e6,
+        cpu.unwrap_or(wall) / docs.len().max(1) as f64 * 1e6
+    );
+    report(
+        "whole stage (observe+prepare+apply), 1 thread",
+        size.tokens,
+        size.bytes,
+        wall,
+        cpu,
+    );
+    if let Some(out) = out {
+        let mut writer = std::io::BufWriter::new(std::fs::File::create(out)?);
+        for doc in &docs {
+            serde_json::to_writer(&mut writer, doc)?;
+            writer.write_all(b"\n")?;
+        }
+        writer.flush()?;
+    }
+    Ok(())
+}
+
+/// Tokens and bytes of some texts.
+struct Size {
+    tokens: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn of<'t>(texts: impl Iterator<Item = &'t str> + Clone) -> Self {
+        Size {
+            tokens: texts.clone().map(|t| t.split_whitespace().count()).sum(),
+            bytes: texts.map(str::len).sum(),
+        }
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = corpus_path();
+    if path.extension().is_some_and(|e| e == "jsonl") {
+        return run_on_documents(&path, std::env::args().nth(2).map(PathBuf::from));
+    }
     let Ok(file) = std::fs::File::open(&path) else {
         println!(
             "skipped: no dev data at {} (set NEWSPIPE_DEVDATA)",
@@ -62,8 +139,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             bodies.push(body.to_string());
         }
     }
-    let tokens: usize = bodies.iter().map(|b| b.split_whitespace().count()).sum();
-    let bytes: usize = bodies.iter().map(String::len).sum();
+    let Size { tokens, bytes } = Size::of(bodies.iter().map(String::as_str));
     // warm the name lists up once
     let _ = extract("Warm up, said Steve Boivin.", &Meta::default(), true);
 

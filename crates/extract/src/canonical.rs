@@ -134,13 +134,50 @@ fn tokens(name: &str) -> Vec<&str> {
     name.split(' ').collect()
 }
 
+/// The last space-separated word of a name: its surname.
+fn last_word(name: &str) -> &str {
+    name.rsplit(' ').next().unwrap_or(name)
+}
+
+/// How many space-separated words a name has.
+fn word_count(name: &str) -> usize {
+    name.split(' ').count()
+}
+
+/// A surname as [`spelling_variant`] compares it, measured once per name rather than once per
+/// comparison.
+#[derive(Debug, Clone, Copy)]
+struct Surname<'a> {
+    text: &'a str,
+    first: Option<char>,
+    chars: usize,
+    /// Which of 64 buckets its characters fall in (a character's code point modulo 64).
+    letters: u64,
+}
+
+impl<'a> Surname<'a> {
+    fn new(text: &'a str) -> Self {
+        let (mut chars, mut letters) = (0, 0u64);
+        for c in text.chars() {
+            chars += 1;
+            letters |= 1 << (c as u32 % 64);
+        }
+        Surname {
+            text,
+            first: text.chars().next(),
+            chars,
+            letters,
+        }
+    }
+}
+
 /// Whether two surnames are spellings of one another: a small edit distance relative to their
 /// length, and the same first letter.
-fn spelling_variant(x: &str, y: &str, max_distance: usize) -> bool {
-    if x == y || x.chars().next() != y.chars().next() {
+fn spelling_variant(x: &Surname, y: &Surname, max_distance: usize) -> bool {
+    if x.text == y.text || x.first != y.first {
         return false;
     }
-    let (lx, ly) = (x.chars().count(), y.chars().count());
+    let (lx, ly) = (x.chars, y.chars);
     if lx.abs_diff(ly) > max_distance {
         return false;
     }
@@ -152,7 +189,13 @@ fn spelling_variant(x: &str, y: &str, max_distance: usize) -> bool {
     } else {
         0
     };
-    allowed > 0 && strsim::damerau_levenshtein(x, y) <= allowed
+    // Each edit changes at most two characters of the multiset (a substitution), so two
+    // spellings within `allowed` edits differ in at most `2 * allowed` character buckets: the
+    // costly distance is computed only for the few pairs this cheap bound lets through.
+    let buckets_apart = (x.letters ^ y.letters).count_ones() as usize;
+    allowed > 0
+        && buckets_apart <= 2 * allowed
+        && strsim::damerau_levenshtein(x.text, y.text) <= allowed
 }
 
 /// Names that may be spellings of one another share this: the given names and the first
@@ -210,27 +253,46 @@ impl NameIndex {
         for &(_, w) in &self.docs {
             witness_docs[w as usize] += 1;
         }
+        // each person's block as a number, and every name's surname measured once
+        let mut block_ids: HashMap<BlockKey, u32> = HashMap::new();
+        let block_of: Vec<Option<u32>> = keys
+            .iter()
+            .map(|&(kind, name)| {
+                let next = block_ids.len() as u32;
+                (kind == EntityKind::Person)
+                    .then(|| *block_ids.entry(block_key(name)).or_insert(next))
+            })
+            .collect();
+        let surnames: Vec<Surname> = keys
+            .iter()
+            .map(|&(_, name)| Surname::new(last_word(name)))
+            .collect();
         let mut witnesses = vec![0usize; keys.len()];
         let mut doc_counts = vec![0usize; keys.len()];
         let mut seen: FxHashSet<(usize, u32)> = FxHashSet::default();
         // names one document uses side by side are different people; only names that
         // could be compared (same block) need remembering
         let mut together: FxHashSet<(usize, usize)> = FxHashSet::default();
+        let mut by_block: Vec<(u32, usize)> = Vec::new();
         for (d, &(_, w)) in self.docs.iter().enumerate() {
-            let mut by_block: HashMap<BlockKey, Vec<usize>> = HashMap::new();
+            by_block.clear();
             for &id in self.names_of(d) {
                 let k = rank[id as usize];
                 doc_counts[k] += 1;
                 if witness_docs[w as usize] == 1 || seen.insert((k, w)) {
                     witnesses[k] += 1;
                 }
-                if keys[k].0 == EntityKind::Person {
-                    by_block.entry(block_key(keys[k].1)).or_default().push(k);
+                if let Some(block) = block_of[k] {
+                    by_block.push((block, k));
                 }
             }
-            for names in by_block.values().filter(|names| names.len() > 1) {
-                for &x in names {
-                    for &y in names {
+            by_block.sort_unstable();
+            for names in by_block
+                .chunk_by(|x, y| x.0 == y.0)
+                .filter(|names| names.len() > 1)
+            {
+                for &(_, x) in names {
+                    for &(_, y) in names {
                         together.insert((x, y));
                     }
                 }
@@ -239,24 +301,23 @@ impl NameIndex {
         drop(seen);
         let mut uf = UnionFind((0..keys.len()).collect());
         // spelling variants among people with the same given names and the same initial of
-        // the surname: only names in one block are compared
+        // the surname: only names in one block are compared (in any order: each group's root
+        // is its first name, whatever the order of the unions)
         let people: Vec<usize> = (0..keys.len())
             .filter(|&i| keys[i].0 == EntityKind::Person)
             .collect();
-        let mut blocks: HashMap<BlockKey, Vec<usize>> = HashMap::new();
+        let mut blocks: Vec<Vec<usize>> = vec![Vec::new(); block_ids.len()];
         for &p in &people {
-            blocks.entry(block_key(keys[p].1)).or_default().push(p);
+            if let Some(block) = block_of[p] {
+                blocks[block as usize].push(p);
+            }
         }
-        let mut block_list: Vec<&Vec<usize>> = blocks.values().collect();
-        block_list.sort();
-        for block in block_list {
+        for block in &blocks {
             for (xi, &x) in block.iter().enumerate() {
                 for &y in &block[xi + 1..] {
-                    if together.contains(&(x, y)) {
-                        continue;
-                    }
-                    let (lx, ly) = (tokens(keys[x].1), tokens(keys[y].1));
-                    if spelling_variant(lx[lx.len() - 1], ly[ly.len() - 1], max_distance) {
+                    if spelling_variant(&surnames[x], &surnames[y], max_distance)
+                        && !together.contains(&(x, y))
+                    {
                         uf.union(x, y);
                     }
                 }
@@ -265,31 +326,28 @@ impl NameIndex {
         // surname-only names: linked to the one multi-part name (group) ending with them
         let mut by_last: HashMap<&str, BTreeSet<usize>> = HashMap::new();
         for &p in &people {
-            let t = tokens(keys[p].1);
-            if t.len() > 1 {
+            if keys[p].1.contains(' ') {
                 let root = uf.find(p);
-                by_last.entry(t[t.len() - 1]).or_default().insert(root);
+                by_last.entry(surnames[p].text).or_default().insert(root);
             }
         }
-        let mut lasts_by_initial: HashMap<Option<char>, Vec<&str>> = HashMap::new();
+        let mut lasts_by_initial: HashMap<Option<char>, Vec<Surname>> = HashMap::new();
         for &last in by_last.keys() {
-            lasts_by_initial
-                .entry(last.chars().next())
-                .or_default()
-                .push(last);
+            let last = Surname::new(last);
+            lasts_by_initial.entry(last.first).or_default().push(last);
         }
         for &p in &people {
-            let t = tokens(keys[p].1);
-            if t.len() != 1 {
+            if keys[p].1.contains(' ') {
                 continue;
             }
-            let exact = by_last.get(t[0]).filter(|g| g.len() == 1);
+            let surname = &surnames[p];
+            let exact = by_last.get(surname.text).filter(|g| g.len() == 1);
             let fuzzy = || {
-                let candidates = lasts_by_initial.get(&t[0].chars().next())?;
+                let candidates = lasts_by_initial.get(&surname.first)?;
                 let roots: BTreeSet<usize> = candidates
                     .iter()
-                    .filter(|last| spelling_variant(last, t[0], max_distance))
-                    .flat_map(|last| by_last[last].iter().copied())
+                    .filter(|last| spelling_variant(last, surname, max_distance))
+                    .flat_map(|last| by_last[last.text].iter().copied())
                     .collect();
                 (roots.len() == 1).then_some(roots)
             };
@@ -309,7 +367,7 @@ impl NameIndex {
         for group in members.values().filter(|group| group.len() > 1) {
             let score = |i: usize| {
                 (
-                    tokens(keys[i].1).len(),
+                    word_count(keys[i].1),
                     witnesses[i],
                     doc_counts[i],
                     keys[i].1.len(),
@@ -324,11 +382,11 @@ impl NameIndex {
             for &i in group.iter().filter(|&&i| i != winner) {
                 map.renamed[kind_slot(keys[i].0)].insert(keys[i].1.to_string(), canonical.into());
             }
-            let full_len = tokens(canonical).len();
+            let full_len = word_count(canonical);
             let spellings: Vec<usize> = group
                 .iter()
                 .copied()
-                .filter(|&i| tokens(keys[i].1).len() == full_len)
+                .filter(|&i| word_count(keys[i].1) == full_len)
                 .collect();
             if spellings.len() < 2 {
                 continue;
@@ -374,10 +432,12 @@ impl NameIndex {
 impl CanonicalMap {
     /// The corpus-wide canonical name of a document's name (the name itself if unknown).
     pub fn canonical(&self, kind: EntityKind, name: &str) -> String {
-        self.renamed[kind_slot(kind)]
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| name.to_string())
+        self.renamed(kind, name).unwrap_or(name).to_string()
+    }
+
+    /// The corpus-wide canonical name of a document's name when it is another name.
+    pub fn renamed(&self, kind: EntityKind, name: &str) -> Option<&str> {
+        self.renamed[kind_slot(kind)].get(name).map(String::as_str)
     }
 
     /// The variant records for the names one document uses: one per canonical entity that

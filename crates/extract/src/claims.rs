@@ -3,6 +3,7 @@
 
 use crate::dates::DateFound;
 use crate::entities::Mention;
+use crate::lower::{ascii_lower, LowerBuffer};
 use crate::quantities::QuantityFound;
 use crate::quotes::QuoteFound;
 use crate::text::Analysis;
@@ -59,9 +60,9 @@ const HEDGE_PHRASES: &[(&str, &str)] = &[
 
 fn is_hedged(a: &Analysis, first: usize, last: usize) -> bool {
     (first..last).any(|k| {
-        let w = a.tok(k);
-        let lower = w.to_ascii_lowercase();
-        HEDGE_WORDS.contains(&lower.as_str())
+        let mut buffer = LowerBuffer::default();
+        let lower = ascii_lower(a.tok(k), &mut buffer);
+        HEDGE_WORDS.contains(&lower)
             || (k + 1 < last
                 && HEDGE_PHRASES
                     .iter()

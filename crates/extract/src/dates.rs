@@ -5,6 +5,7 @@
 
 use crate::calendar::Day;
 use crate::lexicon::{month_number, weekday_number};
+use crate::lower::{ascii_lower, LowerBuffer};
 use crate::numbers::word_value;
 use crate::text::{Analysis, TokenKind};
 
@@ -54,6 +55,9 @@ pub fn find_dates(a: &Analysis, anchor: Option<Day>) -> Vec<DateFound> {
     scan.out
 }
 
+/// How far into a document its header can reach, in bytes.
+const HEADER_MAX_BYTES: usize = 1500;
+
 /// The publication day a document states in its own header: the first full date before the
 /// first prose paragraph, if no other evidence in the text contradicts it.
 pub fn header_anchor(a: &Analysis, dates: &[DateFound]) -> Option<Day> {
@@ -65,9 +69,10 @@ pub fn header_anchor(a: &Analysis, dates: &[DateFound]) -> Option<Day> {
             *pos += line.len();
             Some((start, line))
         })
-        .find(|(_, line)| line.split_whitespace().count() >= 25)
+        .take_while(|&(start, _)| start < HEADER_MAX_BYTES)
+        .find(|(_, line)| line.split_whitespace().nth(24).is_some())
         .map_or(text.len(), |(start, _)| start);
-    let limit = prose_start.min(1500);
+    let limit = prose_start.min(HEADER_MAX_BYTES);
     let day = dates
         .iter()
         .filter(|d| d.start < limit)
@@ -87,6 +92,9 @@ pub fn wire_id_days(text: &str) -> impl Iterator<Item = Day> + '_ {
 }
 
 fn day_number(word: &str) -> Option<u32> {
+    if !word.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
     let digits = word
         .strip_suffix("st")
         .or_else(|| word.strip_suffix("nd"))
@@ -200,7 +208,9 @@ impl<'t> Scan<'_, 't> {
         if kind != TokenKind::Word {
             return None;
         }
-        if let Some(wd) = weekday_number(w) {
+        // day names are capitalized: most words need no look-up
+        let capitalized = w.as_bytes().first().is_some_and(u8::is_ascii_uppercase);
+        if let Some(wd) = capitalized.then(|| weekday_number(w)).flatten() {
             // "Tuesday, 02 January 2024" / "Tuesday, March 4"
             let mut j = i + 1;
             if self.tok(j) == "," {
@@ -227,8 +237,9 @@ impl<'t> Scan<'_, 't> {
         if let Some(next) = self.decade_or_mid_year(i) {
             return Some(next);
         }
-        let lower = w.to_ascii_lowercase();
-        match lower.as_str() {
+        let mut buffer = LowerBuffer::default();
+        let lower = ascii_lower(w, &mut buffer);
+        match lower {
             "today" => {
                 let day = self.anchor;
                 return Some(self.push_day(i, i + 1, day, false));
@@ -250,7 +261,7 @@ impl<'t> Scan<'_, 't> {
                 return Some(self.push_day(i, i + 1, day, false));
             }
             "this" | "last" | "next" | "past" | "coming" | "previous" | "following" => {
-                return self.relative_unit(i, &lower);
+                return self.relative_unit(i, lower);
             }
             "that" | "the" => return self.anaphoric(i),
             "earlier" | "later" if self.tok(i + 1) == "that" && self.tok(i + 2) == "day" => {
@@ -275,7 +286,10 @@ impl<'t> Scan<'_, 't> {
             let m = month_number(self.tok(i + 1))?;
             return Some(self.month_day(i, i + 2, m, d));
         }
-        let m = month_number(w).filter(|_| w.starts_with(|c: char| c.is_uppercase()))?;
+        if !w.starts_with(|c: char| c.is_uppercase()) {
+            return None;
+        }
+        let m = month_number(w)?;
         let mut j = i + 1;
         if self.tok(j) == "." && w.len() <= 4 {
             j += 1;
@@ -465,16 +479,17 @@ impl<'t> Scan<'_, 't> {
 
     /// "that same day", "the same day", "that day".
     fn anaphoric(&mut self, i: usize) -> Option<usize> {
+        let (mut buffer1, mut buffer2) = (LowerBuffer::default(), LowerBuffer::default());
         let (w1, w2) = (
-            self.tok(i + 1).to_ascii_lowercase(),
-            self.tok(i + 2).to_ascii_lowercase(),
+            ascii_lower(self.tok(i + 1), &mut buffer1),
+            ascii_lower(self.tok(i + 2), &mut buffer2),
         );
         let the = self.tok(i).eq_ignore_ascii_case("the");
         if the && (w1 == "past" || w1 == "future") {
             // "the past three years" is a duration
-            let unit_follows = word_value(&w2).is_some()
+            let unit_follows = word_value(w2).is_some()
                 || matches!(
-                    w2.as_str(),
+                    w2,
                     "day"
                         | "days"
                         | "week"
@@ -498,14 +513,14 @@ impl<'t> Scan<'_, 't> {
             };
             return Some(self.push(i, i + 2, Some(value.into()), None));
         }
-        let quarter = match w1.as_str() {
+        let quarter = match w1 {
             "first" => Some(1),
             "second" => Some(2),
             "third" => Some(3),
             "fourth" => Some(4),
             _ => None,
         };
-        if let (true, Some(q), "quarter") = (the, quarter, w2.as_str()) {
+        if let (true, Some(q), "quarter") = (the, quarter, w2) {
             if self.tok(i + 3) == "of" {
                 if let Some(y) = year_number(self.tok(i + 4)) {
                     return Some(self.push(i, i + 5, Some(format!("{y:04}-Q{q}")), None));

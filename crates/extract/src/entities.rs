@@ -4,9 +4,10 @@
 //! where it found a name; titles and roles, listed canonical names and the rules for what it
 //! missed come from the lists and rules.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use memchr::memmem;
 
 use newspipe_core::EntityKind;
 
@@ -1008,6 +1009,36 @@ fn is_free(taken: &BTreeMap<usize, usize>, start: usize, end: usize) -> bool {
     before_ok && after_ok
 }
 
+/// Where the distinct, non-empty `needles` occur in `text`, left to right and without overlaps:
+/// at each step the occurrence that starts first, the longest of those (an Aho-Corasick
+/// automaton's leftmost-longest matches). A document names a handful of people, so one
+/// vectorized substring search per name costs far less than building an automaton for them.
+fn leftmost_longest(text: &str, needles: &[&str]) -> Vec<(usize, usize)> {
+    let haystack = text.as_bytes();
+    let finders: Vec<memmem::Finder> = needles.iter().map(memmem::Finder::new).collect();
+    // each needle's first occurrence at or after `from`
+    let mut next: Vec<Option<usize>> = finders.iter().map(|f| f.find(haystack)).collect();
+    let mut found = Vec::new();
+    let mut from = 0;
+    loop {
+        for (finder, at) in finders.iter().zip(&mut next) {
+            if at.is_some_and(|at| at < from) {
+                *at = finder.find(&haystack[from..]).map(|at| at + from);
+            }
+        }
+        let best = next
+            .iter()
+            .zip(needles)
+            .filter_map(|(at, needle)| Some((at.as_ref()?, Reverse(needle.len()))))
+            .min();
+        let Some((&start, Reverse(len))) = best else {
+            return found;
+        };
+        found.push((start, start + len));
+        from = start + len;
+    }
+}
+
 /// Links single capitalized words to a person already named in full in the document
 /// ("Boivin" → "Steve Boivin"), and takes single words right before a speech verb as people.
 fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
@@ -1023,26 +1054,17 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
     full_names.dedup();
     let mut added = Vec::new();
     let mut taken: BTreeMap<usize, usize> = kept.iter().map(|k| (k.start, k.end)).collect();
-    // A handful of names searched once: the NFA costs nothing to build, a DFA would
-    // (the builder's default picks one for small sets).
-    if let Ok(names) = AhoCorasickBuilder::new()
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-        .build(&full_names)
-    {
-        for m in names.find_iter(text) {
-            let (pos, end) = (m.start(), m.end());
-            if word_bounded(text, pos, end) && is_free(&taken, pos, end) {
-                taken.insert(pos, end);
-                added.push(Candidate {
-                    kind: EntityKind::Person,
-                    start: pos,
-                    end,
-                    role: None,
-                    priority: Priority::Rule,
-                    canonical: None,
-                });
-            }
+    for (pos, end) in leftmost_longest(text, &full_names) {
+        if word_bounded(text, pos, end) && is_free(&taken, pos, end) {
+            taken.insert(pos, end);
+            added.push(Candidate {
+                kind: EntityKind::Person,
+                start: pos,
+                end,
+                role: None,
+                priority: Priority::Rule,
+                canonical: None,
+            });
         }
     }
     kept.append(&mut added);
@@ -1189,6 +1211,43 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn full_names_are_found_as_an_automaton_finds_them() {
+        use aho_corasick::{AhoCorasick, MatchKind};
+        let cases: &[(&str, &[&str])] = &[
+            (
+                "Anna Lee Smith met Anna Lee, then Lee Smith and Anna Lee Smithson.",
+                &["Anna Lee", "Anna Lee Smith", "Lee Smith"],
+            ),
+            ("Ana Ana Ana Banana", &["Ana Ana", "Ana Banana"]),
+            (
+                "José Núñez and José Núñez Ruiz",
+                &["José Núñez", "Núñez Ruiz"],
+            ),
+            ("no one here", &["Keir Starmer"]),
+            ("", &["Keir Starmer"]),
+            ("Keir Starmer", &[]),
+        ];
+        for &(text, names) in cases {
+            let automaton = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(names)
+                .unwrap();
+            let expected: Vec<(usize, usize)> = automaton
+                .find_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect();
+            assert_eq!(leftmost_longest(text, names), expected, "{text}");
+        }
+        assert_eq!(
+            leftmost_longest(
+                "Anna Lee Smith met Anna Lee",
+                &["Anna Lee", "Anna Lee Smith"]
+            ),
+            [(0, 14), (19, 27)]
+        );
     }
 
     fn names(text: &str, kind: EntityKind) -> Vec<String> {

@@ -39,6 +39,7 @@ mod config;
 mod dates;
 mod entities;
 mod lexicon;
+mod lower;
 mod ner;
 mod ner_train;
 mod numbers;

@@ -49,6 +49,19 @@ const SCALES: &[(&str, f64)] = &[
     ("bn", 1e9),
 ];
 
+/// Per first letter (`a` = 0) of the words in [`UNITS`], bit `n` set when one of them has `n`
+/// letters.
+const UNIT_LENGTHS_BY_FIRST_LETTER: [u32; 26] = {
+    let mut table = [0u32; 26];
+    let mut i = 0;
+    while i < UNITS.len() {
+        let word = UNITS[i].0.as_bytes();
+        table[(word[0] - b'a') as usize] |= 1 << word.len();
+        i += 1;
+    }
+    table
+};
+
 /// The value of a number word ("seven", "twenty-five"), case-insensitively.
 pub fn word_value(word: &str) -> Option<f64> {
     // number words are 3 to 17 ASCII letters long
@@ -59,6 +72,17 @@ pub fn word_value(word: &str) -> Option<f64> {
     static UNIT_VALUES: LazyLock<FxHashMap<&'static str, f64>> =
         LazyLock::new(|| UNITS.iter().copied().collect());
     let unit = |w: &str| {
+        // most words fail on their first letter and length, before any copy or hash
+        let first = usize::from(
+            w.as_bytes()
+                .first()?
+                .to_ascii_lowercase()
+                .wrapping_sub(b'a'),
+        );
+        let lengths = UNIT_LENGTHS_BY_FIRST_LETTER.get(first)?;
+        if w.len() >= 32 || lengths & (1 << w.len()) == 0 {
+            return None;
+        }
         let mut buffer = [0u8; 17];
         let lowered = buffer.get_mut(..w.len())?;
         lowered.copy_from_slice(w.as_bytes());

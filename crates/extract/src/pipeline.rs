@@ -92,36 +92,23 @@ impl Extraction {
             .iter()
             .map(|m| canonical(m.kind, &m.local_canonical))
             .collect();
-        doc.entities = self
-            .mentions
-            .iter()
-            .zip(&names)
-            .map(|(m, name)| Entity {
-                kind: m.kind,
-                text: slice(text, m.start, m.end),
-                canonical: name.clone(),
-                role: m.role.map(|(s, e)| slice(text, s, e)),
-                start: m.start,
-                end: m.end,
-            })
-            .collect();
         doc.dates = self
             .dates
-            .iter()
+            .into_iter()
             .map(|d| DateMention {
                 text: slice(text, d.start, d.end),
-                value: d.value.clone(),
+                value: d.value,
                 start: d.start,
                 end: d.end,
             })
             .collect();
         doc.quantities = self
             .quantities
-            .iter()
+            .into_iter()
             .map(|q| Quantity {
                 text: slice(text, q.start, q.end),
-                value: q.value.clone(),
-                unit: q.unit.clone(),
+                value: q.value,
+                unit: q.unit,
                 qualifier: q.qualifier.map(str::to_string),
                 start: q.start,
                 end: q.end,
@@ -144,7 +131,7 @@ impl Extraction {
             .collect();
         doc.claims = self
             .claims
-            .iter()
+            .into_iter()
             .map(|c| {
                 let mut entities: Vec<String> = Vec::new();
                 for &m in &c.entities {
@@ -159,9 +146,23 @@ impl Extraction {
                     speaker: c.speaker.map(|s| names[s].clone()),
                     hedged: c.hedged,
                     entities,
-                    quantities: c.quantities.clone(),
+                    quantities: c.quantities,
                     reliability: None,
                 }
+            })
+            .collect();
+        // the names move into the entities once the quotes and claims have their copies
+        doc.entities = self
+            .mentions
+            .iter()
+            .zip(names)
+            .map(|(m, canonical)| Entity {
+                kind: m.kind,
+                text: slice(text, m.start, m.end),
+                canonical,
+                role: m.role.map(|(s, e)| slice(text, s, e)),
+                start: m.start,
+                end: m.end,
             })
             .collect();
     }

@@ -5,6 +5,7 @@
 use newspipe_core::QuantityValue;
 
 use crate::lexicon::DEMONYM_SET;
+use crate::lower::{ascii_lower, LowerBuffer};
 use crate::numbers::{number_at, word_value, NumberAt};
 use crate::text::{Analysis, TokenKind};
 
@@ -49,7 +50,8 @@ const QUALIFIERS_1: &[(&str, &str)] = &[
 
 /// Units that make a small spelled number ("three years", "one month") worth reporting.
 fn measure_unit(word: &str) -> Option<&'static str> {
-    Some(match word.to_ascii_lowercase().as_str() {
+    let mut buffer = LowerBuffer::default();
+    Some(match ascii_lower(word, &mut buffer) {
         "percent" | "per" | "%" | "pct" => "percent",
         "km" | "kilometres" | "kilometers" | "kilometre" | "kilometer" => "km",
         "miles" | "mile" => "mile",

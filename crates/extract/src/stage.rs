@@ -180,11 +180,9 @@ impl ExtractStage {
     /// records the spelling variants it uses.
     fn canonicalize(&self, names: &CorpusNames, position: usize, doc: &mut Document) {
         let map = &names.map;
-        let local: Vec<(EntityKind, String)> = doc
-            .entities
-            .iter()
-            .map(|e| (e.kind, e.canonical.clone()))
-            .collect();
+        // the spellings this document uses, read before the entities take the canonical names
+        let variants =
+            map.variants_for(doc.entities.iter().map(|e| (e.kind, e.canonical.as_str())));
         // Each name's kind as this document uses it (at its first mention).
         let mut kinds: HashMap<&str, EntityKind> = HashMap::with_capacity(doc.entities.len());
         for e in &doc.entities {
@@ -232,9 +230,10 @@ impl ExtractStage {
             claim.entities = entities;
         }
         for entity in &mut doc.entities {
-            entity.canonical = map.canonical(entity.kind, &entity.canonical);
+            if let Some(name) = map.renamed(entity.kind, &entity.canonical) {
+                entity.canonical = name.to_string();
+            }
         }
-        let variants = map.variants_for(local.iter().map(|(k, n)| (*k, n.as_str())));
         if variants.is_empty() {
             doc.extra.remove(VARIANTS_KEY);
         } else if let Ok(value) = serde_json::to_value(&variants) {
