@@ -10,7 +10,8 @@
 //! (JSON Lines with `id`, `text` and `cluster`, such as the unzipped `newsdup` dev splits), that corpus
 //! is read instead; `examples/datasketch_baseline.py FILE` times datasketch on the same one.
 //! It also prints a digest of every document's `dedupe` output (equal digests: a change left
-//! the outputs as they were) and the size of the serialized observation per document.
+//! the outputs as they were) and the size of the observation per document: the serialized
+//! records and the files a cluster run's observe task writes beside them.
 
 use std::time::Instant;
 
@@ -175,11 +176,23 @@ fn observation_size(preset: Preset, docs: &[Document]) {
         .iter()
         .map(|doc| stage.observe(&mut doc.clone()).expect("observe"))
         .collect();
-    let bytes = stage.encode_records(&records).expect("encode").len();
+    let records_bytes = stage.encode_records(&records).expect("encode").len();
+    // What a cluster run's observe task writes beside the records: the summaries and the band
+    // keys of four bucket tasks (the merge steps' ranks: heads 1, bucket 4, verify 4).
+    let files_bytes: usize = stage
+        .shard_files(&records, &[1, 4, 4])
+        .expect("shard files")
+        .iter()
+        .map(|(_, bytes)| bytes.len())
+        .sum();
+    let bytes = records_bytes + files_bytes;
     let text: usize = docs.iter().map(|d| d.text.len()).sum();
+    let per_doc = |bytes: usize| bytes as f64 / docs.len() as f64;
     println!(
-        "observation: {:.0} B per document, {:.1}% of the text",
-        bytes as f64 / docs.len() as f64,
+        "observation: {:.0} B per document ({:.0} records, {:.0} summaries and band keys), {:.1}% of the text",
+        per_doc(bytes),
+        per_doc(records_bytes),
+        per_doc(files_bytes),
         100.0 * bytes as f64 / text as f64
     );
 }

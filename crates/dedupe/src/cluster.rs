@@ -30,7 +30,6 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::Params;
-use crate::minhash::band_key;
 use crate::record::DocRecord;
 use crate::syndication::Syndication;
 
@@ -88,7 +87,7 @@ impl DocFacts for DocRecord {
         self.exact_key
     }
     fn has_signature(&self) -> bool {
-        !self.signature.is_empty()
+        !self.band_keys.is_empty()
     }
     fn syndication(&self) -> Option<&Syndication> {
         self.syndication.as_ref()
@@ -191,12 +190,7 @@ pub fn cluster(records: &[DocRecord], params: &Params) -> Vec<Verdict> {
             band_candidates(
                 eligible
                     .iter()
-                    .map(|&i| {
-                        (
-                            band_key(&records[i as usize].signature, band, params.rows),
-                            i,
-                        )
-                    })
+                    .map(|&i| (records[i as usize].band_keys[band], i))
                     .collect(),
             )
         })
@@ -224,7 +218,7 @@ pub(crate) fn eligible_heads<F: DocFacts>(docs: &[F]) -> Vec<u32> {
 
 /// The candidate pairs of one LSH band, from the band key of each eligible head; sorted,
 /// unique, smaller position first.
-pub(crate) fn band_candidates(mut keys: Vec<(u64, u32)>) -> Vec<(u32, u32)> {
+pub(crate) fn band_candidates(mut keys: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
     keys.sort_unstable();
     let mut pairs = bucket_pairs(&keys);
     pairs.sort_unstable();
@@ -374,7 +368,7 @@ fn exact_pairs<F: DocFacts>(records: &[F]) -> Vec<(u32, u32)> {
 }
 
 /// Pairs of ids within runs of equal keys (`keys` sorted); big runs become stars.
-fn bucket_pairs(keys: &[(u64, u32)]) -> Vec<(u32, u32)> {
+fn bucket_pairs(keys: &[(u32, u32)]) -> Vec<(u32, u32)> {
     let mut pairs = Vec::new();
     for run in keys.chunk_by(|x, y| x.0 == y.0) {
         if run.len() > MAX_BUCKET {
@@ -403,7 +397,7 @@ fn guards_pass(x: &DocRecord, y: &DocRecord, params: &Params) -> bool {
 }
 
 /// Share of the smaller number set found in the other (1 when either has none).
-fn number_overlap(a: &[u64], b: &[u64]) -> f64 {
+fn number_overlap(a: &[u32], b: &[u32]) -> f64 {
     let smaller = a.len().min(b.len());
     if smaller == 0 {
         return 1.0;

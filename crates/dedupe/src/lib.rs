@@ -24,7 +24,8 @@
 //! under any ids and in any order, leaves the originals' clusters and relations as they were
 //! (`tests/it/copy_invariance.rs` checks it end to end). Each document is related to its
 //! cluster's representative directly. Nothing depends on thread count or input order. Only
-//! hashes, signatures and 5-gram samples are kept between the passes, not texts.
+//! hashes (LSH band keys, numbers, rare facts) and 5-gram samples are kept between the
+//! passes, not texts.
 //!
 //! **What the errors on real newswire were** (the `newsdup` dev splits: Reuters-21578 and
 //! BBC articles reprinted with damage, among same-topic singletons; `dev_eval.py dedupe`).

@@ -169,15 +169,30 @@ unsafe fn fold_min_avx2(signature: &mut [u32], permutations: &Permutations, keys
     fold_min(signature, permutations, keys, groups * LANES);
 }
 
-/// The key of band `band` (`rows` slots) of a signature.
-pub fn band_key(signature: &[u32], band: usize, rows: usize) -> u64 {
+/// The key of band `band` (`rows` slots) of a signature: 32 bits of a hash of its slots.
+///
+/// 32 bits rather than 64 halve what a cluster run ships per band (a record keeps the keys and
+/// the bucket tasks' files carry them again). A chance collision only makes a candidate pair,
+/// which must still pass the containment check and the guards like any other, so it can find
+/// a real copy but never join unrelated texts. At 10⁸ documents a band holds about
+/// (10⁸)²/2/2³² ≈ 1.2·10⁶ such pairs, 3.3·10⁷ over 28 bands: one for every third document, each
+/// costing its verify task one more record to read. Below a million documents they are
+/// fewer than one per band.
+fn band_key(signature: &[u32], band: usize, rows: usize) -> u32 {
     let slots = &signature[band * rows..(band + 1) * rows];
     let mut bytes = [0u8; 4 * 64];
     let used = slots.len().min(64);
     for (chunk, slot) in bytes.chunks_exact_mut(4).zip(&slots[..used]) {
         chunk.copy_from_slice(&slot.to_le_bytes());
     }
-    xxh3_64_with_seed(&bytes[..used * 4], band as u64)
+    (xxh3_64_with_seed(&bytes[..used * 4], band as u64) >> 32) as u32
+}
+
+/// The key of every band of a signature, in band order.
+pub fn band_keys(signature: &[u32], bands: usize, rows: usize) -> Vec<u32> {
+    (0..bands)
+        .map(|band| band_key(signature, band, rows))
+        .collect()
 }
 
 /// Bands and rows (`bands·rows ≤ num_perm`) that best separate pairs above and below

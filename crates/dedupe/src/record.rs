@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Params;
 use crate::facts::rare_facts;
-use crate::minhash::MinHasher;
+use crate::minhash::{band_keys, MinHasher};
 use crate::sketch::GramSketch;
 use crate::syndication::{document_marker, Syndication};
 use crate::tokens::key_words;
@@ -23,17 +23,20 @@ pub struct DocRecord {
     /// Hash of the normalized key.
     #[serde(with = "crate::packed::u128_fixed")]
     pub exact_key: u128,
-    /// MinHash signature: the minima of the first `bands·rows` permutations, the slots the
-    /// LSH bands read; empty when the text is too short for the near-duplicate pass.
-    pub signature: Vec<u32>,
+    /// The key of each LSH band (see [`band_key`](crate::minhash::band_keys)), in band order:
+    /// what the bands read of the MinHash signature, in half its bytes; empty when the text is
+    /// too short for the near-duplicate pass.
+    #[serde(with = "crate::packed::u32_fixed")]
+    pub band_keys: Vec<u32>,
     /// Sampled character 5-grams, for the containment check; empty when the text is too
     /// short for the near-duplicate pass.
     pub grams: GramSketch,
-    /// Hashes of the numbers in the text, sorted.
-    #[serde(with = "crate::packed::sorted_u64_fixed")]
-    pub numbers: Vec<u64>,
-    /// Hashes of the rare facts, sorted; empty when the derived pass is off or the text short.
-    #[serde(with = "crate::packed::sorted_u64_fixed")]
+    /// 32-bit hashes of the numbers in the text, sorted, unique (see [`number_hashes`]).
+    #[serde(with = "crate::packed::sorted_u32_fixed")]
+    pub numbers: Vec<u32>,
+    /// 40-bit hashes of the rare facts, sorted, unique (see [`rare_facts`]); empty when the
+    /// derived pass is off or the text short.
+    #[serde(with = "crate::packed::sorted_u40_fixed")]
     pub facts: Vec<u64>,
     /// The syndication marker, if the text carries one that credits another outlet.
     pub syndication: Option<Syndication>,
@@ -57,9 +60,10 @@ pub fn record(
     let key = key_words(&doc.text);
     let words = key.word_hashes.len();
     let long_enough = words >= params.min_words.max(1);
-    let (signature, grams) = if long_enough {
+    let (band_keys, grams) = if long_enough {
+        let signature = hasher.signature(&key.word_hashes, &mut scratch.shingle_keys);
         (
-            hasher.signature(&key.word_hashes, &mut scratch.shingle_keys),
+            band_keys(&signature, params.bands, params.rows),
             GramSketch::of(&doc.text, &mut scratch.grams, &mut scratch.smallest_grams),
         )
     } else {
@@ -75,12 +79,23 @@ pub fn record(
         words,
         published: doc.meta.published.as_deref().and_then(days_since_epoch),
         exact_key: key.exact_key,
-        signature,
+        band_keys,
         grams,
-        numbers: key.numbers,
+        numbers: number_hashes(&key.numbers),
         facts,
         syndication: document_marker(doc),
     }
+}
+
+/// The numbers' 64-bit word hashes as 32-bit ones, sorted, unique. Numbers are only compared
+/// within a candidate pair (the number guard), so a collision matters only between the two
+/// documents of one pair: with a dozen numbers each, about 12·12/2³² ≈ 3·10⁻⁸ of a shared number
+/// per pair, whatever the corpus size.
+fn number_hashes(numbers: &[u64]) -> Vec<u32> {
+    let mut hashes: Vec<u32> = numbers.iter().map(|&hash| (hash >> 32) as u32).collect();
+    hashes.sort_unstable();
+    hashes.dedup();
+    hashes
 }
 
 /// Days since 1970-01-01 of an ISO date (`YYYY-MM-DD`, anything after the day is ignored),

@@ -40,7 +40,7 @@ fn gram_hash(window: u128) -> u32 {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GramSketch {
     /// Sampled gram hashes, sorted, unique.
-    #[serde(with = "crate::packed::sorted_u32_gaps")]
+    #[serde(with = "crate::packed::sorted_u32_rice")]
     hashes: Vec<u32>,
     /// Every gram hash of the text up to this value is in `hashes`.
     cut: u32,

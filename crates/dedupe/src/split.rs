@@ -25,7 +25,6 @@ use crate::cluster::{
     Verdict,
 };
 use crate::config::Params;
-use crate::minhash::band_key;
 use crate::record::DocRecord;
 use crate::sketch::GramSketch;
 use crate::stage::Dedupe;
@@ -74,7 +73,7 @@ impl Summary {
             words: record.words,
             published: record.published,
             exact_key: record.exact_key,
-            has_signature: !record.signature.is_empty(),
+            has_signature: !record.band_keys.is_empty(),
             syndication: record.syndication.clone(),
         }
     }
@@ -106,8 +105,8 @@ impl DocFacts for Summary {
 struct BandKeys {
     /// The documents' indexes in the shard, ascending, as [`gaps`].
     documents: Vec<u32>,
-    /// For each band of the task in ascending order, each document's key, little-endian (raw
-    /// bytes: random 64-bit keys would take ten bytes as varints).
+    /// For each band of the task in ascending order, each document's 32-bit key,
+    /// little-endian (raw bytes: random keys would take five bytes as varints).
     keys: Vec<u8>,
 }
 
@@ -147,16 +146,16 @@ pub fn shard_files(
     )];
     let buckets = ranks.get(BUCKET_STEP).copied().unwrap_or(1);
     let documents: Vec<u32> = (0..records.len() as u32)
-        .filter(|&i| !records[i as usize].signature.is_empty())
+        .filter(|&i| !records[i as usize].band_keys.is_empty())
         .collect();
     for rank in 0..buckets {
         let bands: Vec<usize> = bands_of(rank, buckets, params.bands).collect();
         let keys: Vec<u8> = bands
             .par_iter()
             .flat_map_iter(|&band| {
-                documents.iter().flat_map(move |&i| {
-                    band_key(&records[i as usize].signature, band, params.rows).to_le_bytes()
-                })
+                documents
+                    .iter()
+                    .flat_map(move |&i| records[i as usize].band_keys[band].to_le_bytes())
             })
             .collect();
         let file = BandKeys {
@@ -207,14 +206,14 @@ fn bucket(
     let heads = ungaps(&files.read::<Vec<u32>>(MergeSource::Step(HEADS_STEP), 0, HEADS)?);
     let buckets = files.ranks(MergeSource::Step(BUCKET_STEP));
     let bands: Vec<usize> = bands_of(rank, buckets, params.bands).collect();
-    let mut keys: Vec<Vec<(u64, u32)>> = vec![Vec::new(); bands.len()];
+    let mut keys: Vec<Vec<(u32, u32)>> = vec![Vec::new(); bands.len()];
     let name = band_file(rank);
     for shard in 0..files.ranks(MergeSource::Observe) {
         let first = files.first_position(shard)?;
         let file: BandKeys = files.read(MergeSource::Observe, shard, &name)?;
         let documents = ungaps(&file.documents);
         let count = documents.len();
-        if file.keys.len() != count * 8 * bands.len() {
+        if file.keys.len() != count * 4 * bands.len() {
             return Err(StageError::new(format!(
                 "{name} of shard {shard} holds {} key bytes for {count} documents and {} bands",
                 file.keys.len(),
@@ -229,13 +228,13 @@ fn bucket(
             })
             .collect();
         for (band, keys) in keys.iter_mut().enumerate() {
-            let bytes = &file.keys[band * count * 8..(band + 1) * count * 8];
+            let bytes = &file.keys[band * count * 4..(band + 1) * count * 4];
             keys.extend(
                 bytes
-                    .chunks_exact(8)
+                    .chunks_exact(4)
                     .zip(&positions)
                     .filter_map(|(key, position)| {
-                        let key = u64::from_le_bytes(key.try_into().expect("eight bytes"));
+                        let key = u32::from_le_bytes(key.try_into().expect("four bytes"));
                         position.map(|position| (key, position))
                     }),
             );
@@ -367,7 +366,7 @@ fn empty_record() -> DocRecord {
         words: 0,
         published: None,
         exact_key: 0,
-        signature: Vec::new(),
+        band_keys: Vec::new(),
         grams: GramSketch::default(),
         numbers: Vec::new(),
         facts: Vec::new(),

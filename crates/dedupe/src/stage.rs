@@ -57,8 +57,10 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
-    /// 2: only the signature slots the bands read; hashes packed (see `packed`).
-    const FORMAT_VERSION: u32 = 2;
+    /// 3: 32-bit band keys instead of the signature slots, 32-bit numbers, 40-bit facts,
+    /// Rice-coded gram samples
+    /// (2: only the signature slots the bands read; hashes packed, see `packed`).
+    const FORMAT_VERSION: u32 = 3;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))

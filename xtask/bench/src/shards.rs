@@ -1,9 +1,10 @@
 //! `cargo xtask bench --shards N`: the whole pipeline split into N single-thread shards run by
 //! the local executor (child processes of this program, through the same `run_task` code a
 //! cluster runs), against the in-process run on every core: throughput and its ratio, each
-//! task's peak memory as the kernel counted it, and each corpus stage's observation (the
-//! records every shard ships to its merge) in bytes per document and as a share of the input.
+//! task's peak memory as the kernel counted it, and each corpus stage's observation (every
+//! file a shard's observe task writes for the merge side) in bytes per document and as a share of the input.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -71,13 +72,21 @@ pub struct StepCost {
     pub written_bytes: u64,
 }
 
-/// One corpus stage's observation, summed over the shards.
+/// The files of an observe task that only the documents' side reads (the next task after the
+/// merge) or that only mark the task done: every other file it writes is the merge side's.
+const NOT_OBSERVATION: [&str; 4] = ["docs.jsonl", "rejected.jsonl", "dropped.jsonl", "done.json"];
+
+/// One corpus stage's observation, summed over the shards: every file its observe tasks write
+/// for the merge side (`records.bin`, the counts in `meta.json`, and the files a split merge's
+/// steps read, such as dedupe's summaries and band keys).
 #[derive(Debug, Serialize)]
 pub struct Observation {
     /// The stage.
     pub stage: String,
-    /// Bytes of every shard's `records.bin`.
+    /// Bytes of every merge-side file of every shard.
     pub bytes: u64,
+    /// Those bytes by file name, summed over the shards.
+    pub files: BTreeMap<String, u64>,
     /// Bytes per document read.
     pub bytes_per_doc: f64,
     /// Share of the input's bytes.
@@ -300,16 +309,25 @@ fn observations(plan: &Plan, workdir: &Path, docs: usize) -> Result<Vec<Observat
             .strip_prefix("observe-")
             .unwrap_or(&step.name)
             .to_string();
-        let mut bytes = 0;
+        let mut files: BTreeMap<String, u64> = BTreeMap::new();
         for rank in 0..step.ranks {
-            bytes += file_bytes(
-                &workdir
-                    .join(&step.name)
-                    .join(rank.to_string())
-                    .join("records.bin"),
-            )?;
+            let folder = workdir.join(&step.name).join(rank.to_string());
+            let entries = std::fs::read_dir(&folder)
+                .with_context(|| format!("cannot read {}", folder.display()))?;
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !NOT_OBSERVATION.contains(&name.as_str()) {
+                    *files.entry(name).or_default() += entry.metadata()?.len();
+                }
+            }
         }
-        let state_bytes = match plan.steps.get(index + 1) {
+        let bytes = files.values().sum();
+        // The stage's merge: the next step, or the last of a split merge's steps.
+        let merge = plan.steps[index + 1..]
+            .iter()
+            .find(|later| later.kind != TaskKind::MergeStep);
+        let state_bytes = match merge {
             Some(merge) if merge.kind == TaskKind::Merge => {
                 file_bytes(&workdir.join(&merge.name).join("0").join("state.bin"))?
             }
@@ -318,6 +336,7 @@ fn observations(plan: &Plan, workdir: &Path, docs: usize) -> Result<Vec<Observat
         out.push(Observation {
             stage,
             bytes,
+            files,
             bytes_per_doc: bytes as f64 / docs.max(1) as f64,
             share_of_input: bytes as f64 / plan.input_bytes.max(1) as f64,
             state_bytes,
@@ -430,5 +449,11 @@ pub fn print(report: &ShardReport) {
                 "MISSED ≤ 5%"
             }
         );
+        let per_file: Vec<String> = stage
+            .files
+            .iter()
+            .map(|(name, bytes)| format!("{name} {:.0}", *bytes as f64 / report.docs.max(1) as f64))
+            .collect();
+        println!("  {:<20} B/document: {}", "", per_file.join(", "));
     }
 }
