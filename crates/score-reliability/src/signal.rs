@@ -80,14 +80,33 @@ pub fn word_count(text: &str) -> usize {
     if text.is_ascii() {
         return ascii_word_count(text.as_bytes());
     }
-    text.split_whitespace()
-        .filter(|w| {
-            // ASCII first: most words have an ASCII letter or digit, and a pure-ASCII word
-            // without one has no other.
-            w.bytes().any(|b| b.is_ascii_alphanumeric())
-                || (!w.is_ascii() && w.chars().any(char::is_alphanumeric))
-        })
-        .count()
+    // One pass: ASCII bytes tested as bytes, other chars decoded. A token counts once, at its
+    // first letter or digit.
+    let bytes = text.as_bytes();
+    let mut words = 0;
+    let mut counted = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, alphanumeric) = if b.is_ascii() {
+            i += 1;
+            (
+                matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'),
+                b.is_ascii_alphanumeric(),
+            )
+        } else {
+            let c = text[i..].chars().next().unwrap_or_default();
+            i += c.len_utf8().max(1);
+            (c.is_whitespace(), c.is_alphanumeric())
+        };
+        if space {
+            counted = false;
+        } else if !counted && alphanumeric {
+            words += 1;
+            counted = true;
+        }
+    }
+    words
 }
 
 /// [`word_count`] of ASCII text, byte by byte (most wire copy is ASCII): the white space is
@@ -158,5 +177,16 @@ mod tests {
         assert_eq!(excerpt("né x", 0, 3), "né");
         assert_eq!(word_count(" a — b, 3 "), 3);
         assert_eq!(word_count("élan — ½ Ω -- ..."), 3, "½ is a numeric char");
+        for text in [
+            "a\u{a0}b\u{2003}c — d\x0Be\x0Cf\u{85}g",
+            "«Oui», dit-il.\u{3000}東京 ... -- 42",
+            "\u{feff}“ -x Lt.-g é\u{0301} \u{2028}x",
+        ] {
+            let general = text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count();
+            assert_eq!(word_count(text), general, "{text:?}");
+        }
     }
 }
