@@ -80,33 +80,14 @@ pub fn word_count(text: &str) -> usize {
     if text.is_ascii() {
         return ascii_word_count(text.as_bytes());
     }
-    // One pass: ASCII bytes tested as bytes, other chars decoded. A token counts once, at its
-    // first letter or digit.
-    let bytes = text.as_bytes();
-    let mut words = 0;
-    let mut counted = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (space, alphanumeric) = if b.is_ascii() {
-            i += 1;
-            (
-                matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'),
-                b.is_ascii_alphanumeric(),
-            )
-        } else {
-            let c = text[i..].chars().next().unwrap_or_default();
-            i += c.len_utf8().max(1);
-            (c.is_whitespace(), c.is_alphanumeric())
-        };
-        if space {
-            counted = false;
-        } else if !counted && alphanumeric {
-            words += 1;
-            counted = true;
-        }
-    }
-    words
+    text.split_whitespace()
+        .filter(|w| {
+            // ASCII first: most words have an ASCII letter or digit, and a pure-ASCII word
+            // without one has no other.
+            w.bytes().any(|b| b.is_ascii_alphanumeric())
+                || (!w.is_ascii() && w.chars().any(char::is_alphanumeric))
+        })
+        .count()
 }
 
 /// [`word_count`] of ASCII text, byte by byte (most wire copy is ASCII): the white space is
