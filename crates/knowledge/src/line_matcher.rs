@@ -124,59 +124,117 @@ impl LineMatcher {
     /// The page furniture in a text, as byte spans in order: each line (trimmed) that a rule
     /// matches, else the picture credit that ends it. The same answer as folding every line and
     /// asking [`match_line`](Self::match_line) and [`credit_sentence`](Self::credit_sentence),
-    /// but for ASCII text with single spaces (what normalize writes) one pass of the literals
-    /// over the lower-cased text picks the few lines worth folding and matching.
+    /// but only the lines that hold a literal of a rule or a credit cue are matched, and the
+    /// automata stop at a line's first literal. For ASCII text with single spaces (what
+    /// normalize writes) they run over the lower-cased text and only those lines are folded;
+    /// other text is folded once, line after line, into one buffer.
     pub fn furniture_spans(&self, text: &str) -> Vec<(usize, usize)> {
         let plain = text.is_ascii()
             && !text.contains("  ")
             && !text
                 .bytes()
                 .any(|b| matches!(b, b'\t' | b'\x0B' | b'\x0C' | b'\r'));
-        // Lines that hold a literal of a rule or a credit cue, by their start; with the
-        // text not plain, every line.
-        let mut candidates: Vec<usize> = Vec::new();
+        let mut spans = Vec::new();
         if plain {
             let lower = text.to_ascii_lowercase();
-            for hit in self
-                .literals
-                .find_overlapping_iter(&lower)
-                .map(|h| h.start())
-                .chain(
-                    self.credit_cues
-                        .find_overlapping_iter(&lower)
-                        .map(|h| h.start()),
-                )
-            {
-                candidates.push(lower[..hit].rfind('\n').map_or(0, |n| n + 1));
+            for (line_start, line_end) in self.candidate_lines(&lower) {
+                let line = &text[line_start..line_end];
+                let trimmed = line.trim();
+                if trimmed.is_empty() {
+                    continue;
+                }
+                let at = line_start + (line.len() - line.trim_start().len());
+                self.furniture_in(trimmed, &fold_line(trimmed), at, &mut spans);
             }
-            candidates.sort_unstable();
-            candidates.dedup();
+            return spans;
         }
-        let lines = text.split_inclusive('\n').scan(0, |start, line| {
-            let at = *start;
-            *start += line.len();
-            Some((at, line))
-        });
-        let mut spans = Vec::new();
-        for (line_start, line) in lines {
-            if plain && candidates.binary_search(&line_start).is_err() {
-                continue;
-            }
+        // Every line folded, joined by newlines (a folded line has none), with where its
+        // trimmed form starts in the text.
+        let mut folded = String::with_capacity(text.len());
+        let mut lines: Vec<(usize, usize, usize)> = Vec::new();
+        let mut line_start = 0;
+        for line in text.split_inclusive('\n') {
             let trimmed = line.trim();
-            if trimmed.is_empty() {
+            if !trimmed.is_empty() {
+                let at = line_start + (line.len() - line.trim_start().len());
+                lines.push((folded.len(), at, trimmed.len()));
+                fold_line_into(trimmed, &mut folded);
+                folded.push('\n');
+            }
+            line_start += line.len();
+        }
+        let candidates = self.candidate_lines(&folded);
+        for (folded_start, folded_end) in candidates {
+            let k = lines.partition_point(|l| l.0 < folded_start);
+            let Some(&(_, at, len)) = lines.get(k).filter(|l| l.0 == folded_start) else {
                 continue;
-            }
-            let at = line_start + (line.len() - line.trim_start().len());
-            let folded = fold_line(trimmed);
-            // The folded line has one space between words.
-            let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
-            if self.match_line(&folded, words).is_some() {
-                spans.push((at, at + trimmed.len()));
-            } else if let Some(credit) = self.credit_sentence(trimmed, &folded) {
-                spans.push((at + credit, at + trimmed.len()));
-            }
+            };
+            self.furniture_in(
+                &text[at..at + len],
+                &folded[folded_start..folded_end],
+                at,
+                &mut spans,
+            );
         }
         spans
+    }
+
+    /// The lines of `lower` (lower-cased or folded text, one space between words inside a
+    /// line) worth matching, as byte ranges without their newline, in order: those that hold a
+    /// literal of a rule whose word limit the line meets, or a credit cue. A paragraph holds
+    /// short literals of rules for short lines ("ad") often; those do not make it a candidate.
+    fn candidate_lines(&self, lower: &str) -> Vec<(usize, usize)> {
+        let bytes = lower.as_bytes();
+        let mut found = Vec::new();
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
+            let line = &bytes[start..end];
+            let trimmed = line.trim_ascii();
+            if !trimmed.is_empty() {
+                let words = memchr::memchr_iter(b' ', trimmed).count() + 1;
+                let applicable = |mask: u64| {
+                    let mut mask = mask;
+                    while mask != 0 {
+                        let i = mask.trailing_zeros() as usize;
+                        mask &= mask - 1;
+                        if words <= self.rules[i].max_words {
+                            return true;
+                        }
+                    }
+                    false
+                };
+                let candidate = applicable(self.unfiltered)
+                    || self
+                        .literals
+                        .find_overlapping_iter(line)
+                        .any(|hit| applicable(self.literal_rule[hit.pattern().as_usize()]))
+                    || self.credit_cues.is_match(line);
+                if candidate {
+                    found.push((start, end));
+                }
+            }
+            start = end + 1;
+        }
+        found
+    }
+
+    /// Adds the furniture of one trimmed line that starts at `at` in the text: the whole line
+    /// when a rule matches it, else the picture credit that ends it.
+    fn furniture_in(
+        &self,
+        trimmed: &str,
+        folded: &str,
+        at: usize,
+        spans: &mut Vec<(usize, usize)>,
+    ) {
+        // The folded line has one space between words.
+        let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
+        if self.match_line(folded, words).is_some() {
+            spans.push((at, at + trimmed.len()));
+        } else if let Some(credit) = self.credit_sentence(trimmed, folded) {
+            spans.push((at + credit, at + trimmed.len()));
+        }
     }
 }
 
@@ -227,15 +285,56 @@ fn literals_of(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 /// dashes as ASCII ones, runs of white space as one space, trimmed. On text normalize already
 /// cleaned (NFC, no control characters) this is normalize's `fold_for_matching`.
 pub fn fold_line(line: &str) -> String {
-    if line.is_ascii() {
-        return fold_ascii_line(line.as_bytes());
-    }
     let mut folded = String::with_capacity(line.len());
-    for word in line.split_whitespace() {
-        if !folded.is_empty() {
-            folded.push(' ');
+    fold_line_into(line, &mut folded);
+    folded
+}
+
+/// Appends [`fold_line`] of `line` to `folded`: ASCII bytes one by one, other chars decoded.
+fn fold_line_into(line: &str, folded: &mut String) {
+    if line.is_ascii() {
+        return fold_ascii_line(line.as_bytes(), folded);
+    }
+    let start = folded.len();
+    let mut space = false;
+    let mut rest = line;
+    while !rest.is_empty() {
+        // The ASCII run first, byte by byte.
+        let run = rest
+            .bytes()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(rest.len());
+        for &b in &rest.as_bytes()[..run] {
+            // `char::is_whitespace`'s ASCII part, as `split_whitespace` splits.
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
+                space = folded.len() > start;
+                continue;
+            }
+            if space {
+                folded.push(' ');
+                space = false;
+            }
+            // The backtick folds to an apostrophe in a line that is not all ASCII, as below.
+            folded.push(if b == b'`' {
+                '\''
+            } else {
+                char::from(b.to_ascii_lowercase())
+            });
         }
-        for c in word.chars().flat_map(char::to_lowercase) {
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
+        rest = &rest[c.len_utf8()..];
+        if c.is_whitespace() {
+            space = folded.len() > start;
+            continue;
+        }
+        if space {
+            folded.push(' ');
+            space = false;
+        }
+        for c in c.to_lowercase() {
             match c {
                 '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => {
                     folded.push('\'')
@@ -250,26 +349,24 @@ pub fn fold_line(line: &str) -> String {
             }
         }
     }
-    folded
 }
 
-/// [`fold_line`] of an ASCII line, byte by byte: only case and white space to fold.
-fn fold_ascii_line(line: &[u8]) -> String {
-    let mut folded = Vec::with_capacity(line.len());
+/// [`fold_line_into`] of an ASCII line, byte by byte: only case and white space to fold.
+fn fold_ascii_line(line: &[u8], folded: &mut String) {
+    let start = folded.len();
     let mut space = false;
     for &b in line {
         // `char::is_whitespace`'s ASCII part, as `split_whitespace` splits.
         if matches!(b, b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r') {
-            space = !folded.is_empty();
+            space = folded.len() > start;
         } else {
             if space {
-                folded.push(b' ');
+                folded.push(' ');
                 space = false;
             }
-            folded.push(b.to_ascii_lowercase());
+            folded.push(char::from(b.to_ascii_lowercase()));
         }
     }
-    String::from_utf8(folded).expect("ASCII in, ASCII out")
 }
 
 #[cfg(test)]
@@ -336,6 +433,17 @@ mod tests {
     fn nearly_every_alternative_has_literals() {
         // An alternative without literals makes its rule run on every line: allow none.
         assert_eq!(LineMatcher::builtin().unfiltered, 0);
+        // A literal never spans lines, so a line's first literal is enough to make it a
+        // candidate.
+        for rule in LineMatcher::builtin().rules() {
+            for alternative in &rule.alternatives {
+                let literals = required_literals(alternative).unwrap_or_default();
+                assert!(
+                    literals.iter().all(|l| !l.contains(&b'\n')),
+                    "{alternative}"
+                );
+            }
+        }
         let home = required_literals("^(home|news) ?[|/]").unwrap();
         assert_eq!(home.len(), 8);
         assert!(home
@@ -394,6 +502,90 @@ mod tests {
         assert_eq!(quick[..2], spans[..2]);
         assert_eq!(quick[2], "Share this article");
         assert_eq!(quick.len(), 4);
+    }
+
+    /// `fold_line` as first written: words split on white space, each char lower-cased, then
+    /// typographic punctuation folded.
+    fn fold_by_words(line: &str) -> String {
+        if line.is_ascii() {
+            return line
+                .split_ascii_whitespace()
+                .map(str::to_ascii_lowercase)
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
+        let mut folded = String::new();
+        for word in line.split_whitespace() {
+            if !folded.is_empty() {
+                folded.push(' ');
+            }
+            for c in word.chars().flat_map(char::to_lowercase) {
+                match c {
+                    '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`'
+                    | '\u{B4}' => folded.push('\''),
+                    '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
+                    | '\u{BB}' => folded.push('"'),
+                    '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
+                        folded.push('-')
+                    }
+                    '\u{2026}' => folded.push_str("..."),
+                    c => folded.push(c),
+                }
+            }
+        }
+        folded
+    }
+
+    #[test]
+    fn furniture_spans_agree_with_matching_every_line() {
+        let m = LineMatcher::builtin();
+        let lines = [
+            "Skip to content",
+            "  Editors’ Picks ",
+            "ADVERTISEMENT",
+            "Ad",
+            "He said the ad ran twice.",
+            "12\u{a0}comments",
+            "Share  this\tarticle",
+            "Their goals differ. Photos by Reuters and AFP.",
+            "It isn`t “fine” — she said… KELVIN \u{212a} İstanbul",
+            "© 2025 Example News. All rights reserved.",
+            "Also read: Ottawa weighs a peacekeeping role",
+            "",
+            "   ",
+            "Canada is ready to join the force, Blair said.",
+        ];
+        for first in 0..lines.len() {
+            for second in 0..lines.len() {
+                for joint in ["\n", "\r\n", "\n\n"] {
+                    let text = [
+                        lines[first],
+                        lines[second],
+                        lines[(first + second) % lines.len()],
+                    ]
+                    .join(joint);
+                    let mut expected = Vec::new();
+                    let mut start = 0;
+                    for line in text.split_inclusive('\n') {
+                        let trimmed = line.trim();
+                        let at = start + (line.len() - line.trim_start().len());
+                        start += line.len();
+                        if trimmed.is_empty() {
+                            continue;
+                        }
+                        let folded = fold_by_words(trimmed);
+                        assert_eq!(fold_line(trimmed), folded);
+                        let words = folded.split(' ').count();
+                        if m.match_line(&folded, words).is_some() {
+                            expected.push((at, at + trimmed.len()));
+                        } else if let Some(credit) = m.credit_sentence(trimmed, &folded) {
+                            expected.push((at + credit, at + trimmed.len()));
+                        }
+                    }
+                    assert_eq!(m.furniture_spans(&text), expected, "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

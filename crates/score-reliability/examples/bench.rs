@@ -5,6 +5,9 @@
 //! `--jsonl FILE [--limit N]` it reads `{"id", "text"}` lines instead (the bench corpora in
 //! `target/bench/`, e.g. `real-wire.jsonl`). It also prints the size of the stage's observation
 //! per document, in the binary form a cluster run ships between tasks.
+//!
+//! `--extracted FILE` keeps the documents as extract leaves them: the first run writes them to
+//! FILE, later runs read them back and time (or profile) score-reliability's passes alone.
 
 use std::io::BufRead;
 use std::time::Instant;
@@ -44,10 +47,23 @@ fn main() {
         docs.truncate(limit);
     }
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
-    let normalize = run(newspipe_normalize::factory(), &mut docs);
-    let dedupe = run(newspipe_dedupe::factory(), &mut docs);
-    let extract = run(newspipe_extract::factory(), &mut docs);
-    let score = run(newspipe_score_reliability::factory(), &mut docs);
+    let extracted = flag("--extracted").map(std::path::PathBuf::from);
+    let mut timings = Vec::new();
+    match extracted.as_deref().filter(|path| path.exists()) {
+        Some(path) => docs = read_documents(path),
+        None => {
+            timings.push(("normalize", run(newspipe_normalize::factory(), &mut docs)));
+            timings.push(("dedupe", run(newspipe_dedupe::factory(), &mut docs)));
+            timings.push(("extract", run(newspipe_extract::factory(), &mut docs)));
+            if let Some(path) = &extracted {
+                write_documents(path, &docs);
+            }
+            timings.push((
+                "score-reliability",
+                run(newspipe_score_reliability::factory(), &mut docs),
+            ));
+        }
+    }
     let stage =
         newspipe_score_reliability::ScoreReliability::new(Default::default()).expect("builds");
     let started = Instant::now();
@@ -57,6 +73,24 @@ fn main() {
         .collect();
     let observe = started.elapsed().as_secs_f64();
     let observation_bytes = postcard::to_stdvec(&records).expect("encodes").len();
+    let size = |value: &dyn erased::Encoded| value.bytes();
+    let mut parts = [0usize; 4];
+    for r in &records {
+        parts[0] += size(&(&r.id, &r.cluster));
+        parts[1] += size(&r.names);
+        parts[2] += size(&r.claims);
+        parts[3] += size(&r.traits);
+    }
+    let per_doc = |n: usize| n as f64 / records.len().max(1) as f64;
+    println!(
+        "observation per document: ids {:.0} B, names {:.0} B ({:.1} first uses), claims {:.0} B ({:.1} claims), traits {:.0} B",
+        per_doc(parts[0]),
+        per_doc(parts[1]),
+        per_doc(records.iter().map(|r| r.names.len()).sum()),
+        per_doc(parts[2]),
+        per_doc(records.iter().map(|r| r.claims.len()).sum()),
+        per_doc(parts[3]),
+    );
     let judged = CorpusStage::prepare(&stage, records).expect("prepare");
     let prepare = started.elapsed().as_secs_f64() - observe;
     for (position, doc) in docs.iter_mut().enumerate() {
@@ -77,17 +111,35 @@ fn main() {
         bytes as f64 / 1e6,
         rayon::current_num_threads()
     );
-    for (name, secs) in [
-        ("normalize", normalize),
-        ("dedupe", dedupe),
-        ("extract", extract),
-        ("score-reliability", score),
-    ] {
+    for (name, secs) in timings {
         println!(
             "{name:<18} {secs:>7.3} s  {:>9.0} docs/s",
             docs.len() as f64 / secs
         );
     }
+}
+
+/// Documents as [`write_documents`] wrote them, one JSON object a line.
+fn read_documents(path: &std::path::Path) -> Vec<Document> {
+    let file =
+        std::fs::File::open(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    std::io::BufReader::new(file)
+        .lines()
+        .map(|line| serde_json::from_str(&line.expect("reads")).expect("a document"))
+        .collect()
+}
+
+/// Writes whole documents, annotations included, one JSON object a line.
+fn write_documents(path: &std::path::Path, docs: &[Document]) {
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(path)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display())),
+    );
+    for doc in docs {
+        serde_json::to_writer(&mut out, doc).expect("encodes");
+        std::io::Write::write_all(&mut out, b"\n").expect("writes");
+    }
+    std::io::Write::flush(&mut out).expect("writes");
 }
 
 /// The dev-data article bodies, `copies` times each.
@@ -122,4 +174,19 @@ fn jsonl_docs(path: &str) -> Vec<Document> {
             Document::new(id, Source::default(), text)
         })
         .collect()
+}
+
+/// The encoded size of a part of a record.
+mod erased {
+    /// A value whose postcard size can be measured behind a `dyn`.
+    pub trait Encoded {
+        /// Its size in postcard bytes.
+        fn bytes(&self) -> usize;
+    }
+
+    impl<T: serde::Serialize> Encoded for T {
+        fn bytes(&self) -> usize {
+            postcard::to_stdvec(self).expect("encodes").len()
+        }
+    }
 }

@@ -17,7 +17,7 @@ use crate::presentation::{
     byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
 };
 use crate::signal::{at, excerpt, note, round1, scored, word_count};
-use crate::sourcing::{anonymous_sourcing, attribution, direct_quotes, hedging};
+use crate::sourcing::{anonymous_sourcing, anonymous_spans, attribution, direct_quotes, hedging};
 use crate::tenure::OfficeHolders;
 
 /// Which markers of copying a document has, in its text or in what normalize cut.
@@ -195,10 +195,11 @@ fn own_signals(
     let t = &config.thresholds;
     let dating = date(doc, holders, t);
     let days = dating.days();
+    let anonymous = anonymous_spans(&doc.text);
     let mut own = vec![
-        attribution(doc, words, t),
+        attribution(doc, words, &anonymous, t),
         direct_quotes(doc, words, t),
-        anonymous_sourcing(doc, t),
+        anonymous_sourcing(doc, &anonymous, t),
         hedging(doc, words, t),
         byline(doc),
         residual_boilerplate(doc, t),

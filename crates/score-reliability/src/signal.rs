@@ -158,5 +158,16 @@ mod tests {
         assert_eq!(excerpt("né x", 0, 3), "né");
         assert_eq!(word_count(" a — b, 3 "), 3);
         assert_eq!(word_count("élan — ½ Ω -- ..."), 3, "½ is a numeric char");
+        for text in [
+            "a\u{a0}b\u{2003}c — d\x0Be\x0Cf\u{85}g",
+            "«Oui», dit-il.\u{3000}東京 ... -- 42",
+            "\u{feff}“ -x Lt.-g é\u{0301} \u{2028}x",
+        ] {
+            let general = text
+                .split_whitespace()
+                .filter(|w| w.chars().any(char::is_alphanumeric))
+                .count();
+            assert_eq!(word_count(text), general, "{text:?}");
+        }
     }
 }

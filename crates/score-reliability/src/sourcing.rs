@@ -41,15 +41,25 @@ fn named_attributions(doc: &Document) -> Vec<(usize, usize, &str)> {
     found
 }
 
+/// The anonymous attributions of a text ("sources said"), as byte spans in order: found once
+/// for `attribution` (which leaves them out) and `anonymous_sourcing` (which counts them).
+pub fn anonymous_spans(text: &str) -> Vec<(usize, usize)> {
+    ANONYMOUS
+        .find_iter(text)
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
 /// `attribution`: statements attributed to somebody, per 100 words, full at the configured
 /// rate. A statement is a reported-speech cue ("said", "told", "according to"; see
 /// `attribution_cues.txt` in the knowledge crate) outside an anonymous cue ("sources said" counts for
 /// `anonymous_sourcing`). Cues need no `extract`, so the signal is always computed.
-pub fn attribution(doc: &Document, words: usize, t: &Thresholds) -> Signal {
-    let anonymous: Vec<(usize, usize)> = ANONYMOUS
-        .find_iter(&doc.text)
-        .map(|m| (m.start(), m.end()))
-        .collect();
+pub fn attribution(
+    doc: &Document,
+    words: usize,
+    anonymous: &[(usize, usize)],
+    t: &Thresholds,
+) -> Signal {
     let cues: Vec<_> = ATTRIBUTION_CUE
         .find_iter(&doc.text)
         .filter(|m| !anonymous.iter().any(|&(s, e)| m.start() < e && m.end() > s))
@@ -114,8 +124,7 @@ pub fn direct_quotes(doc: &Document, words: usize, t: &Thresholds) -> Signal {
 
 /// `anonymous_sourcing`: the share of anonymous attributions among all attributions, 0 at
 /// `anonymous_share_zero_at`. Not applicable without any attribution.
-pub fn anonymous_sourcing(doc: &Document, t: &Thresholds) -> Signal {
-    let anonymous: Vec<_> = ANONYMOUS.find_iter(&doc.text).collect();
+pub fn anonymous_sourcing(doc: &Document, anonymous: &[(usize, usize)], t: &Thresholds) -> Signal {
     let named = if extracted(doc) {
         named_attributions(doc).len()
     } else {
@@ -132,12 +141,12 @@ pub fn anonymous_sourcing(doc: &Document, t: &Thresholds) -> Signal {
     let score = 1.0 - share / t.anonymous_share_zero_at;
     let mut evidence: Vec<_> = anonymous
         .iter()
-        .map(|m| {
+        .map(|&(start, end)| {
             at(
                 &doc.id,
-                m.start(),
-                m.end(),
-                format!("anonymous source: {}", m.as_str()),
+                start,
+                end,
+                format!("anonymous source: {}", &doc.text[start..end]),
             )
         })
         .collect();
@@ -224,14 +233,14 @@ mod tests {
             text,
             vec![quote("we are ready to help them now", Some("Blair"), 12)],
         );
-        let s = anonymous_sourcing(&named, &t);
+        let s = anonymous_sourcing(&named, &anonymous_spans(text), &t);
         assert!(s.applicable);
         assert_eq!(
             s.score, 0.0,
             "one anonymous of two attributions is the zero point"
         );
         let plain = doc("The river rose overnight.", vec![]);
-        assert!(!anonymous_sourcing(&plain, &t).applicable);
+        assert!(!anonymous_sourcing(&plain, &[], &t).applicable);
     }
 
     #[test]
@@ -248,7 +257,7 @@ mod tests {
             direct_quotes(&attributed, 100, &t),
         );
         assert!((b.score - a.score - 0.5).abs() < 1e-9);
-        assert_eq!(attribution(&unattributed, 100, &t).score, 0.0);
+        assert_eq!(attribution(&unattributed, 100, &[], &t).score, 0.0);
     }
 
     #[test]
