@@ -688,6 +688,7 @@ pub(crate) fn flow_overlapping_sink(
 ) -> Result<(u64, u64), RunError> {
     let (head, sink) = steps.split_at_mut(steps.len() - 1);
     let on_error = sinks.on_error;
+    let keep = collect.is_some();
     let (mut read, mut written) = (0, 0);
     let mut pending: Option<Vec<Document>> = None;
     for batch in source {
@@ -699,15 +700,19 @@ pub(crate) fn flow_overlapping_sink(
                 previous
                     .map(|docs| {
                         let mut records = Sinks::new(None, on_error);
-                        flow(docs, sink, &mut records).map(|out| (out, records))
+                        let out = flow(docs, sink, &mut records)?;
+                        // Freeing a batch's documents is real work: done here, beside the
+                        // stages, unless the caller keeps them.
+                        let count = out.len() as u64;
+                        Ok((count, keep.then_some(out), records))
                     })
                     .transpose()
             },
         );
-        if let Some((out, records)) = behind? {
-            written += out.len() as u64;
+        if let Some((count, out, records)) = behind? {
+            written += count;
             sinks.absorb(records)?;
-            if let Some(kept) = collect.as_deref_mut() {
+            if let (Some(kept), Some(out)) = (collect.as_deref_mut(), out) {
                 kept.extend(out);
             }
         }
