@@ -184,8 +184,26 @@ fn ok(dir: &Path, args: &[&str]) {
     assert!(output.status.success(), "{args:?}\n{}", transcript(&output));
 }
 
+/// Runs `program` (a `newspipe` binary) with `args` in `dir`, failing the test with the
+/// transcript if the command fails.
+fn ok_with(program: &Path, dir: &Path, args: &[&str]) {
+    let output = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap_or_else(|err| panic!("cannot run {}: {err}", program.display()));
+    assert!(output.status.success(), "{args:?}\n{}", transcript(&output));
+}
+
 /// The in-process run's outputs, then the same pipeline split into 1, 3 and 7 shards.
 fn check_shard_counts(dir: &Path, pipeline: &Path) {
+    check_shard_counts_with(Path::new(env!("CARGO_BIN_EXE_newspipe")), dir, pipeline);
+}
+
+/// [`check_shard_counts`] with the `newspipe` binary `program`.
+fn check_shard_counts_with(program: &Path, dir: &Path, pipeline: &Path) {
+    let ok = |dir: &Path, args: &[&str]| ok_with(program, dir, args);
     let pipeline = pipeline.to_str().unwrap();
     ok(dir, &["run", pipeline, "-q"]);
     let single = outputs(dir);
@@ -332,7 +350,115 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
     }
 }
 
-/// Kills a split run (the executor and every task, with SIGKILL) after `delay`.
+/// The release build of `newspipe` that `cargo xtask ci` builds and names in
+/// `NEWSPIPE_RELEASE_BIN`; `None` (after saying why the caller skips) on a developer machine
+/// without it. Under `CI` a missing binary fails the test.
+fn release_binary(test: &str) -> Option<PathBuf> {
+    let Some(path) = std::env::var_os("NEWSPIPE_RELEASE_BIN").map(PathBuf::from) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{test} needs the release binary in NEWSPIPE_RELEASE_BIN; run CI through `cargo xtask ci`"
+        );
+        eprintln!(
+            "SKIPPED {test}: NEWSPIPE_RELEASE_BIN is not set (`cargo build --release -p newspipe`, \
+             then NEWSPIPE_RELEASE_BIN=target/release/newspipe; `cargo xtask ci` does both)"
+        );
+        return None;
+    };
+    assert!(
+        path.is_file(),
+        "NEWSPIPE_RELEASE_BIN names {}, which is not a file",
+        path.display()
+    );
+    Some(path)
+}
+
+/// Bytes of text in the large generated corpus: the issue's 30 MB.
+const LARGE_CORPUS_BYTES: usize = 30_000_000;
+
+/// A generated corpus of at least [`LARGE_CORPUS_BYTES`] of text: passes of the clean preset
+/// (reposts, abridged copies, syndication wrappers) over 400 synthetic articles with
+/// successive seeds, then every document put in the order of a hash of its id, so that the
+/// copies of one article lie anywhere in the file (a pass alone would sit in one shard).
+/// Returns the file name and each line's copy group.
+fn large_generated_corpus(dir: &Path) -> (String, Vec<String>) {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let articles = synthetic_articles(400, 31);
+    let mut docs: Vec<(u64, String, String)> = Vec::new();
+    let mut bytes = 0;
+    for pass in 0u64.. {
+        for mut doc in generate(&articles, &CorpusSpec::clean(31 + pass * 1_000_003)) {
+            doc.id = format!("p{pass}-{}", doc.id);
+            bytes += doc.text.len();
+            let mut place = DefaultHasher::new();
+            doc.id.hash(&mut place);
+            let group = format!("p{pass}-{}", doc.cluster);
+            docs.push((place.finish(), group, serde_json::to_string(&doc).unwrap()));
+        }
+        if bytes >= LARGE_CORPUS_BYTES {
+            break;
+        }
+    }
+    docs.sort();
+    let (groups, lines): (Vec<String>, Vec<String>) = docs
+        .into_iter()
+        .map(|(_, group, line)| (group, line))
+        .unzip();
+    fs::write(dir.join("large.jsonl"), lines.join("\n") + "\n").unwrap();
+    ("large.jsonl".into(), groups)
+}
+
+/// How many copy groups have documents in more than one shard of the plan in `workdir`
+/// (the input is one JSON Lines file without blank lines, so record `n` is line `n`).
+fn groups_split_across_shards(workdir: &Path, groups: &[String]) -> usize {
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(workdir.join("plan.json")).unwrap()).unwrap();
+    let mut shards_of: BTreeMap<&str, std::collections::BTreeSet<usize>> = BTreeMap::new();
+    for (shard, range) in plan["shards"].as_array().unwrap().iter().enumerate() {
+        let first = range["first_record"].as_u64().unwrap() as usize;
+        let records = range["records"].as_u64().unwrap() as usize;
+        for group in &groups[first..first + records] {
+            shards_of.entry(group).or_default().insert(shard);
+        }
+    }
+    shards_of.values().filter(|shards| shards.len() > 1).count()
+}
+
+/// The issue's 30 MB corpus with copies across shards: 1, 3 and 7 shards give the in-process
+/// run's outputs. It runs the release binary (CI builds it): the debug build took over 20
+/// minutes on it.
+#[test]
+fn split_runs_match_the_in_process_run_on_a_30_mb_generated_corpus() {
+    let test = "the 30 MB split-run test";
+    let Some(program) = release_binary(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (input, groups) = large_generated_corpus(dir.path());
+    let size = fs::metadata(dir.path().join(&input)).unwrap().len();
+    assert!(size >= LARGE_CORPUS_BYTES as u64, "{size} bytes");
+    let pipeline = pipeline(dir.path(), &input, 256);
+    check_shard_counts_with(&program, dir.path(), &pipeline);
+    let groups_with_copies = {
+        let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+        for group in &groups {
+            *sizes.entry(group).or_default() += 1;
+        }
+        sizes.values().filter(|&&n| n > 1).count()
+    };
+    for shards in [3, 7] {
+        let split = groups_split_across_shards(&dir.path().join(format!("work-{shards}")), &groups);
+        assert!(
+            split * 2 > groups_with_copies,
+            "with {shards} shards only {split} of {groups_with_copies} copy groups span shards"
+        );
+    }
+}
+
+/// Kills a split run (the executor and every task, with SIGKILL) after `delay`, and waits
+/// until every process of it has ended, as a scheduler does before it reruns a job: `kill`
+/// returns once the signal is sent, and a task blocked in a system call (a rename or a sync on
+/// a busy disk) still completes that call before it dies, possibly after the next run began.
 fn killed_run(dir: &Path, args: &[&str], delay: Duration) {
     use std::os::unix::process::CommandExt;
     let mut child = Command::new(env!("CARGO_BIN_EXE_newspipe"))
@@ -342,9 +468,37 @@ fn killed_run(dir: &Path, args: &[&str], delay: Duration) {
         .spawn()
         .unwrap();
     std::thread::sleep(delay);
-    let group = format!("-{}", child.id());
-    let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+    let group = child.id();
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .status();
     let _ = child.wait();
+    let started = std::time::Instant::now();
+    while live_processes_in_group(group) > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the killed run's tasks are still alive after a minute"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Processes of process group `group` that have not ended (zombies, already dead, excepted),
+/// from `/proc/PID/stat`: the state is the field after the command's closing parenthesis, the
+/// group the third after it.
+fn live_processes_in_group(group: u32) -> usize {
+    let group = group.to_string();
+    fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| fs::read_to_string(entry.ok()?.path().join("stat")).ok())
+        .filter(|stat| {
+            let Some((_, after_command)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let fields: Vec<&str> = after_command.split_whitespace().collect();
+            fields.len() > 2 && !matches!(fields[0], "Z" | "X") && fields[2] == group
+        })
+        .count()
 }
 
 #[test]

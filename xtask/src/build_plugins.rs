@@ -21,10 +21,10 @@ pub fn build_plugins(debug: bool) -> Result<()> {
     crate::cargo(&args)?;
     let profile = if debug { "debug" } else { "release" };
     for name in &crates {
-        println!("{}", library_path(&root, profile, name).display());
+        println!("{}", library_path(profile, name).display());
     }
     for (name, sources) in c_plugins(&root.join("examples/plugins"))? {
-        let library = library_path(&root, profile, &name);
+        let library = library_path(profile, &name);
         compile_c_plugin(&root, &sources, &library)?;
         println!("{}", library.display());
     }
@@ -86,19 +86,13 @@ fn c_plugins(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
 /// Builds the pass-through example plugin in release mode and returns its library's path, for
 /// the bench's measure of the plugin boundary.
 pub fn passthrough_library() -> Result<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     crate::cargo(&["build", "--release", "--quiet", "-p", "passthrough"])?;
-    Ok(library_path(&root, "release", "passthrough")
-        .display()
-        .to_string())
+    Ok(library_path("release", "passthrough").display().to_string())
 }
 
 /// Where cargo puts the dynamic library of package `name`.
-fn library_path(root: &Path, profile: &str, name: &str) -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    target.join(profile).join(format!(
+fn library_path(profile: &str, name: &str) -> PathBuf {
+    crate::target_dir().join(profile).join(format!(
         "{}{}{}",
         std::env::consts::DLL_PREFIX,
         name.replace('-', "_"),

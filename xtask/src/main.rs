@@ -21,7 +21,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
-    /// What CI runs: format check, clippy with warnings as errors, then every test.
+    /// What CI runs: format check, clippy with warnings as errors, the release binary, then
+    /// every test (the large split-run test runs the release binary, named in
+    /// `NEWSPIPE_RELEASE_BIN`).
     Ci,
     /// Create a stage crate `crates/NAME` (config, stage, factory, a test) and wire it in: the
     /// workspace, the registry in `crates/cli`, the conformance test. See CONTRIBUTING.md.
@@ -148,17 +150,35 @@ fn ci() -> Result<()> {
         "-D",
         "warnings",
     ])?;
-    cargo(&["test", "--workspace", "--locked"])?;
+    cargo(&["build", "--release", "--locked", "-p", "newspipe"])?;
+    let release = target_dir().join("release").join("newspipe");
+    cargo_with_env(
+        &["test", "--workspace", "--locked"],
+        &[("NEWSPIPE_RELEASE_BIN", release.as_os_str())],
+    )?;
     Ok(())
+}
+
+/// Cargo's target folder: `CARGO_TARGET_DIR`, else `target/` in the workspace.
+fn target_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
 /// Runs `cargo` with `args` from the workspace root, failing if it fails.
 fn cargo(args: &[&str]) -> Result<()> {
+    cargo_with_env(args, &[])
+}
+
+/// [`cargo`] with the environment variables `env` set.
+fn cargo_with_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(&cargo)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(root)
         .status()
         .with_context(|| format!("cannot start {cargo}"))?;

@@ -159,13 +159,19 @@ pub trait CorpusStage: Send + Sync + 'static {
         )))
     }
 
-    /// The final merge task of a split merge: builds the state `prepare` would build, from the
-    /// files of the observe tasks and the merge steps.
-    fn finish_merge(&self, _files: &mut SplitFiles<'_, Self>) -> Result<Self::State, StageError>
+    /// The merge task of a cluster run: builds the state `prepare` would build, from the files
+    /// of the observe tasks (and of the merge steps, when split). The default decodes every
+    /// shard's records and calls `prepare`; a stage whose state can take records shard by
+    /// shard overrides it, so that the task never holds every decoded record at once.
+    fn finish_merge(&self, files: &mut SplitFiles<'_, Self>) -> Result<Self::State, StageError>
     where
         Self: Sized,
     {
-        Err(StageError::new("this stage's merge is not split"))
+        let mut records = Vec::new();
+        for shard in 0..files.ranks(MergeSource::Observe) {
+            records.extend(files.records(shard)?);
+        }
+        self.prepare(records)
     }
 }
 
@@ -336,11 +342,17 @@ pub(crate) struct Corpus<S>(pub(crate) S);
 /// Marks the binary form of records and states, so a wrong file is named as such.
 const MAGIC: &[u8; 4] = b"NPS1";
 
+/// `value` behind the magic bytes and `S`'s format version. The buffer is sized exactly
+/// first (postcard's `Size` flavor): grown by doubling, a merge task's state held up to 2.5
+/// times its bytes at once while being encoded.
 fn encode<S: CorpusStage, T: Serialize>(value: &T) -> Result<Vec<u8>, StageError> {
-    let mut out = MAGIC.to_vec();
+    let failed = |err: postcard::Error| StageError::new(format!("cannot encode stage data: {err}"));
+    let size = postcard::serialize_with_flavor(value, postcard::ser_flavors::Size::default())
+        .map_err(failed)?;
+    let mut out = Vec::with_capacity(MAGIC.len() + 4 + size);
+    out.extend_from_slice(MAGIC);
     out.extend_from_slice(&S::FORMAT_VERSION.to_le_bytes());
-    postcard::to_extend(value, out)
-        .map_err(|err| StageError::new(format!("cannot encode stage data: {err}")))
+    postcard::to_extend(value, out).map_err(failed)
 }
 
 fn decode<S: CorpusStage, T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StageError> {

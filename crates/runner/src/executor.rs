@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 
 use crate::plan::{Plan, PLAN_FILE};
 use crate::RunError;
@@ -52,8 +53,9 @@ pub fn write_plan(plan: &Plan, workdir: &Path) -> Result<PathBuf, RunError> {
 
 impl LocalExecutor {
     /// Runs every step of the plan at `plan_path` in order, the ranks of a step side by side;
-    /// stops at the first failed task and names it with its log file. Returns what each task
-    /// cost, in the order the tasks ran.
+    /// a slot freed by any finished task starts the next rank at once, whichever rank ran
+    /// longest. Stops at the first failed task (once the tasks still running have ended) and
+    /// names it with its log file. Returns what each task cost, step by step in rank order.
     pub fn run(&self, plan_path: &Path) -> Result<Vec<TaskUsage>, RunError> {
         let plan = Plan::read(plan_path)?;
         let plan_path = &std::path::absolute(plan_path).map_err(RunError::Output)?;
@@ -63,42 +65,57 @@ impl LocalExecutor {
         let mut usage = Vec::new();
         for step in &plan.steps {
             let threads = self.threads_per_task.max(1) * (jobs / step.ranks.clamp(1, jobs));
-            let mut running: std::collections::VecDeque<(usize, Child, PathBuf)> =
-                Default::default();
+            let (finished_tx, finished) = mpsc::channel::<FinishedTask>();
+            let mut running = 0;
             let mut ranks = 0..step.ranks;
+            let mut step_usage = Vec::with_capacity(step.ranks);
+            let mut failure: Option<RunError> = None;
             loop {
-                while running.len() < jobs {
+                while failure.is_none() && running < jobs {
                     let Some(rank) = ranks.next() else { break };
                     let log = logs.join(format!("{}.{rank}.log", step.name));
-                    let child = self.start(plan_path, &step.name, rank, threads, &log)?;
-                    running.push_back((rank, child, log));
+                    match self.start(plan_path, &step.name, rank, threads, &log) {
+                        Ok(child) => {
+                            let finished_tx = finished_tx.clone();
+                            std::thread::spawn(move || {
+                                let result = wait_with_usage(child);
+                                let _ = finished_tx.send(FinishedTask { rank, log, result });
+                            });
+                            running += 1;
+                        }
+                        Err(err) => failure = Some(err),
+                    }
                 }
-                let Some((rank, child, log)) = running.pop_front() else {
+                if running == 0 {
                     break;
+                }
+                let task = finished
+                    .recv()
+                    .expect("every running task's waiter sends once");
+                running -= 1;
+                let (status, rusage) = match task.result {
+                    Ok(done) => done,
+                    Err(err) => {
+                        failure.get_or_insert(RunError::Output(err));
+                        continue;
+                    }
                 };
-                let (status, rusage) = wait_with_usage(child).map_err(RunError::Output)?;
-                usage.push(TaskUsage {
+                step_usage.push(TaskUsage {
                     task: step.name.clone(),
-                    rank,
+                    rank: task.rank,
                     threads,
                     peak_rss_bytes: rusage.peak_rss_bytes,
                     cpu_seconds: rusage.cpu_seconds,
                 });
-                if !status.success() {
-                    for (_, other, _) in running {
-                        let _ = wait_with_usage(other);
-                    }
-                    let tail = fs::read_to_string(&log).unwrap_or_default();
-                    let tail: Vec<&str> = tail.lines().rev().take(5).collect();
-                    let tail: Vec<&str> = tail.into_iter().rev().collect();
-                    return Err(RunError::Task(format!(
-                        "task `{}` rank {rank} failed ({status}); its log is {}:\n{}",
-                        step.name,
-                        log.display(),
-                        tail.join("\n")
-                    )));
+                if !status.success() && failure.is_none() {
+                    failure = Some(task_failed(&step.name, task.rank, status, &task.log));
                 }
             }
+            if let Some(err) = failure {
+                return Err(err);
+            }
+            step_usage.sort_by_key(|task| task.rank);
+            usage.extend(step_usage);
         }
         Ok(usage)
     }
@@ -127,6 +144,25 @@ impl LocalExecutor {
                 RunError::Setup(format!("cannot start {}: {err}", self.program.display()))
             })
     }
+}
+
+/// A task's process that ended, as its waiter thread reports it.
+struct FinishedTask {
+    rank: usize,
+    log: PathBuf,
+    result: std::io::Result<(std::process::ExitStatus, ChildUsage)>,
+}
+
+/// The error naming a failed task, with the last lines of its log.
+fn task_failed(task: &str, rank: usize, status: std::process::ExitStatus, log: &Path) -> RunError {
+    let text = fs::read_to_string(log).unwrap_or_default();
+    let mut tail: Vec<&str> = text.lines().rev().take(5).collect();
+    tail.reverse();
+    RunError::Task(format!(
+        "task `{task}` rank {rank} failed ({status}); its log is {}:\n{}",
+        log.display(),
+        tail.join("\n")
+    ))
 }
 
 /// What the kernel counted for a finished child process.

@@ -27,7 +27,7 @@ use crate::plan::{Plan, TaskKind, TaskStep};
 use crate::reader::BatchReader;
 use crate::records::RecordFile;
 use crate::run::{
-    build_steps, finish_sinks, flow, flow_overlapping_sink, guard, observe, prepare, thread_count,
+    build_steps, finish_sinks, flow, flow_overlapping_sink, guard, observe, thread_count,
     worker_pool, write_stats, Batch, Sinks, Step, Work,
 };
 use crate::{RunError, RunOptions, RunSummary, StageStats};
@@ -389,50 +389,18 @@ impl Context<'_> {
         Ok(outputs)
     }
 
-    /// Merges every shard's records, in shard order, and prepares the stage's state once.
+    /// Builds the corpus stage's state once from every shard's observation, in shard order
+    /// (the stage's `finish_merge`: by default every shard's records, then `prepare`; after a
+    /// split merge's steps, from their files).
     fn merge(&self, inputs: &mut Inputs) -> Result<Outputs, RunError> {
         let [stage, _] = self.step.stages;
-        let mut steps = self.build(stage, stage + 1)?;
-        if self.earlier(1).kind == TaskKind::MergeStep {
-            return self.finish_merge(inputs, &mut steps[0]);
-        }
-        let observe_step = self.previous_observe();
-        let Work::Corpus(work) = &mut steps[0].work else {
-            unreachable!("a merge is always for a corpus stage")
-        };
-        let mut offsets = Vec::with_capacity(observe_step.ranks);
-        for rank in 0..observe_step.ranks {
-            let path = inputs.take(&observe_step.name, rank, RECORDS)?;
-            let bytes = read(&path)?;
-            let records = work
-                .stage
-                .decode_records(&bytes)
-                .map_err(|err| corrupt(&path, &observe_step.name, rank, &err.message))?;
-            offsets.push(work.records.len());
-            work.records.extend(records);
-        }
-        tracing::info!(records = work.records.len(), "Merging observations.");
-        prepare(&mut steps[0])?;
-        let Work::Corpus(work) = &steps[0].work else {
-            unreachable!("still the same stage")
-        };
-        let state = work
-            .stage
-            .encode_state(work.state.as_ref().expect("prepared"))
-            .map_err(|err| RunError::Stage {
-                stage: steps[0].name.clone(),
-                message: err.message,
-            })?;
-        self.write_state(&state, offsets)
-    }
-
-    /// The final task of a split merge: the state from the files of its steps.
-    fn finish_merge(&self, inputs: &mut Inputs, step: &mut Step) -> Result<Outputs, RunError> {
+        let steps = self.build(stage, stage + 1)?;
+        let step = &steps[0];
         let Work::Corpus(work) = &step.work else {
             unreachable!("a merge is always for a corpus stage")
         };
         let mut files = self.merge_files(inputs, &*work.stage);
-        tracing::info!("Finishing the split merge.");
+        tracing::info!("Merging observations.");
         let state = guard(&step.name, || work.stage.finish_merge(&mut files))
             .map_err(|err| files.error.take().unwrap_or(err))?;
         let mut offsets = files.first_positions()?.clone();
@@ -444,6 +412,7 @@ impl Context<'_> {
                 stage: step.name.clone(),
                 message: err.message,
             })?;
+        drop(state);
         self.write_state(&bytes, offsets)
     }
 

@@ -4,7 +4,8 @@
 //! `reliability` and each claim's.
 
 use newspipe_core::{
-    ClaimReliability, CorpusStage, Disposition, Document, Reliability, Signal, StageError,
+    ClaimReliability, CorpusStage, Disposition, Document, MergeSource, Reliability, Signal,
+    SplitFiles, StageError,
 };
 use serde::{Deserialize, Serialize};
 
@@ -192,6 +193,13 @@ impl ScoreReliability {
         terms
     }
 
+    /// What the corpus of every document in `index` says: the state `prepare` and a cluster
+    /// run's merge build alike.
+    fn judged(&self, index: Index) -> Judged {
+        let corpus = Corpus::new(&index, &self.config);
+        Judged { index, corpus }
+    }
+
     /// Scores a document the first pass did not see, judged alone.
     fn score_alone(&self, doc: &mut Document) {
         let mut index = Index::default();
@@ -226,8 +234,20 @@ impl CorpusStage for ScoreReliability {
         for observed in records {
             index.push(observed);
         }
-        let corpus = Corpus::new(&index, &self.config);
-        Ok(Judged { index, corpus })
+        Ok(self.judged(index))
+    }
+
+    /// A cluster run's merge: each shard's records go into the index as soon as they are
+    /// decoded, so the task holds one shard's records at a time, never every shard's; then
+    /// the corpus is judged as `prepare` judges it.
+    fn finish_merge(&self, files: &mut SplitFiles<'_, Self>) -> Result<Judged, StageError> {
+        let mut index = Index::default();
+        for shard in 0..files.ranks(MergeSource::Observe) {
+            for observed in files.records(shard)? {
+                index.push(observed);
+            }
+        }
+        Ok(self.judged(index))
     }
 
     fn apply(
