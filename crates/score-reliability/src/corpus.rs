@@ -8,8 +8,9 @@
 //! `apply` reaches it ([`Corpus::judge`]), with the document at hand to render the evidence,
 //! so no verdict or evidence of another document is held in between.
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use newspipe_core::{Document, Evidence, Relation, Signal};
 
@@ -93,7 +94,7 @@ pub struct Corpus {
     /// Spellings of people across clusters.
     names: NameBook,
     /// For each usable entity hash, the claim records naming it, in input order.
-    postings: HashMap<u32, Vec<u32>>,
+    postings: FxHashMap<u32, Vec<u32>>,
     /// The reference date for currency.
     reference: Option<i64>,
     /// The median age when the corpus is an archive spanning years.
@@ -158,7 +159,7 @@ impl Corpus {
             representative: Vec::new(),
             cluster_weight: vec![0.0; clusters],
             names: NameBook::default(),
-            postings: HashMap::new(),
+            postings: FxHashMap::default(),
             reference: None,
             spread: None,
         };

@@ -2,9 +2,9 @@
 //! Strings (ids, clusters, names) are stored once and referred to by `u32`; claims keep 32-bit
 //! hashes of their entities and words; nothing holds a document's text or rendered evidence.
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use newspipe_core::Relation;
@@ -68,8 +68,8 @@ impl Strings {
 pub struct Interner {
     strings: Strings,
     /// 64-bit hash → number; the rare second string with the same hash goes to `collided`.
-    by_hash: HashMap<u64, u32>,
-    collided: HashMap<Box<str>, u32>,
+    by_hash: FxHashMap<u64, u32>,
+    collided: FxHashMap<Box<str>, u32>,
 }
 
 fn hash64(s: &str) -> u64 {

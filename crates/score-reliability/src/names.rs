@@ -2,8 +2,8 @@
 //! clusters use ("Zelenskyy" and "Zelensky" fold together; "Zelenski" in one cluster against
 //! "Zelensky" in three is a minority spelling).
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 use newspipe_core::{Document, EntityKind, Evidence, Signal};
 
@@ -123,14 +123,14 @@ struct Person {
 /// Spellings of each canonical person across clusters.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NameBook {
-    people: HashMap<u32, Person>,
+    people: FxHashMap<u32, Person>,
 }
 
 impl NameBook {
     /// Gathers the spellings from the index; `id_rank` and `cluster_rank` order documents
     /// and clusters by their ids, so the result does not depend on the input order.
     pub fn new(index: &Index, id_rank: &[u32], cluster_rank: &[u32]) -> Self {
-        let mut first: HashMap<(u32, u32, u32), Use> = HashMap::new();
+        let mut first: FxHashMap<(u32, u32, u32), Use> = FxHashMap::default();
         for (d, key) in index.docs.iter().enumerate() {
             let d = d as u32;
             let cluster_rank = cluster_rank[key.cluster as usize];
@@ -150,7 +150,7 @@ impl NameBook {
                 }
             }
         }
-        let mut grouped: HashMap<u32, HashMap<u32, Vec<Use>>> = HashMap::new();
+        let mut grouped: FxHashMap<u32, FxHashMap<u32, Vec<Use>>> = FxHashMap::default();
         for ((canonical, spelling, _), use_) in first {
             grouped
                 .entry(canonical)
