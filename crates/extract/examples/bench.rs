@@ -54,6 +54,18 @@ fn report(label: &str, tokens: usize, bytes: usize, wall: f64, cpu: Option<f64>)
 
 /// Runs the whole stage alone on one thread over the documents exported in `path` and writes
 /// its output documents to `out`, one JSON line each.
+/// The whole stage (observe, prepare, apply) through the runner's in-memory driver, one thread.
+fn alone_on_one_thread(
+    docs: Vec<Document>,
+) -> Result<newspipe_runner::MemoryRun, newspipe_runner::RunError> {
+    let stage = StageInstance::corpus(ExtractStage::new(ExtractConfig::default()));
+    let options = newspipe_runner::MemoryRunOptions {
+        threads: 1,
+        ..Default::default()
+    };
+    newspipe_runner::run_in_memory(vec![("extract".into(), stage)], docs, &options)
+}
+
 fn run_on_documents(
     path: &std::path::Path,
     out: Option<PathBuf>,
@@ -70,14 +82,7 @@ fn run_on_documents(
         docs.push(doc);
     }
     let size = Size::of(docs.iter().map(|d| d.text.as_str()));
-    let (result, wall, cpu) = timed(|| {
-        let stage = StageInstance::corpus(ExtractStage::new(ExtractConfig::default()));
-        let options = newspipe_runner::MemoryRunOptions {
-            threads: 1,
-            ..Default::default()
-        };
-        newspipe_runner::run_in_memory(vec![("extract".into(), stage)], docs, &options)
-    });
+    let (result, wall, cpu) = timed(|| alone_on_one_thread(docs));
     let docs = result?.docs;
     println!(
         "{} documents, {} tokens, {:.1} MB, {:.0} µs a document",
@@ -158,14 +163,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .enumerate()
         .map(|(i, b)| Document::new(i.to_string(), Source::default(), b))
         .collect();
-    let (result, stage_wall, stage_cpu) = timed(|| {
-        let stage = StageInstance::corpus(ExtractStage::new(ExtractConfig::default()));
-        let options = newspipe_runner::MemoryRunOptions {
-            threads: 1,
-            ..Default::default()
-        };
-        newspipe_runner::run_in_memory(vec![("extract".into(), stage)], docs, &options)
-    });
+    let (result, stage_wall, stage_cpu) = timed(|| alone_on_one_thread(docs));
     let docs = result?.docs;
 
     println!(
