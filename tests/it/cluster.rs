@@ -455,6 +455,22 @@ fn split_runs_match_the_in_process_run_on_a_30_mb_generated_corpus() {
     }
 }
 
+/// The arguments of a quiet run of `pipeline` split into three shards by the local executor,
+/// working in `work`.
+fn local_split_run(pipeline: &str) -> [&str; 9] {
+    [
+        "run",
+        pipeline,
+        "-q",
+        "--executor",
+        "local",
+        "--shards",
+        "3",
+        "--workdir",
+        "work",
+    ]
+}
+
 /// Kills a split run (the executor and every task, with SIGKILL) after `delay`, and waits
 /// until every process of it has ended, as a scheduler does before it reruns a job: `kill`
 /// returns once the signal is sent, and a task blocked in a system call (a rename or a sync on
@@ -512,17 +528,7 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     let single = outputs(dir);
     fs::remove_dir_all(dir.join("out")).unwrap();
 
-    let args = [
-        "run",
-        pipeline,
-        "-q",
-        "--executor",
-        "local",
-        "--shards",
-        "3",
-        "--workdir",
-        "work",
-    ];
+    let args = local_split_run(pipeline);
     for millis in [300, 900, 1500, 2500] {
         killed_run(dir, &args, Duration::from_millis(millis));
     }
@@ -723,20 +729,7 @@ fn a_split_run_writes_one_parquet_part_per_shard() {
     let pipeline = pipeline.to_str().unwrap();
     let out = dir.path().join("out");
     let parquet = out.join("parquet");
-    ok(
-        dir.path(),
-        &[
-            "run",
-            pipeline,
-            "-q",
-            "--executor",
-            "local",
-            "--shards",
-            "3",
-            "--workdir",
-            "work",
-        ],
-    );
+    ok(dir.path(), &local_split_run(pipeline));
     let shard_parts = [
         "part-00000.parquet",
         "part-00001.parquet",
