@@ -27,7 +27,7 @@ pub use document::{
     StageSkip,
 };
 pub use error::{BuildError, StageError};
-pub use output::{temp_file_prefix, AtomicFile, PendingFile};
+pub use output::{close_all, temp_file_prefix, AtomicFile, PendingFile};
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
 pub use stage::{
     encode_stage_data, isolate, panic_message, CorpusStage, Disposition, DocumentStage,

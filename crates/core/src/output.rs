@@ -67,6 +67,25 @@ impl AtomicFile {
     }
 }
 
+/// Closes several files at once ([`AtomicFile::close`]), each synced on its own thread: a sync
+/// waits on the disk, not on a core, so the waits overlap instead of adding up (a CSV export
+/// syncs fourteen files). The first error, in the files' order, is returned.
+pub fn close_all(files: Vec<AtomicFile>) -> io::Result<Vec<PendingFile>> {
+    std::thread::scope(|scope| {
+        let closing: Vec<_> = files
+            .into_iter()
+            .map(|file| scope.spawn(move || file.close()))
+            .collect();
+        closing
+            .into_iter()
+            .map(|handle| match handle.join() {
+                Ok(closed) => closed,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}
+
 /// A complete file under its temporary name ([`AtomicFile::close`]); it appears at its path
 /// on [`commit`](Self::commit), and dropped without a commit, it leaves nothing behind.
 pub struct PendingFile {
@@ -136,6 +155,30 @@ mod tests {
         AtomicFile::create(&target).unwrap().commit().unwrap();
         let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&target), mode(&plain));
+    }
+
+    #[test]
+    fn files_closed_together_keep_their_order_and_appear_on_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let targets: Vec<PathBuf> = (0..5)
+            .map(|n| dir.path().join(format!("t{n}.csv")))
+            .collect();
+        let files = targets
+            .iter()
+            .enumerate()
+            .map(|(n, target)| {
+                let mut file = AtomicFile::create(target).unwrap();
+                write!(file, "table {n}").unwrap();
+                file
+            })
+            .collect();
+        let closed = close_all(files).unwrap();
+        assert!(targets.iter().all(|target| !target.exists()));
+        for (n, (file, target)) in closed.into_iter().zip(&targets).enumerate() {
+            assert_eq!(file.path(), target.as_path());
+            file.commit().unwrap();
+            assert_eq!(fs::read_to_string(target).unwrap(), format!("table {n}"));
+        }
     }
 
     #[test]

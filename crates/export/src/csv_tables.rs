@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use newspipe_core::{AtomicFile, Document, StageError};
+use newspipe_core::{close_all, AtomicFile, Document, StageError};
 
 use crate::rows::{document_rows, Cell, RowSink};
 use crate::run_record::RunRecord;
@@ -39,13 +39,20 @@ impl CsvTables {
         document_rows(doc, self)
     }
 
-    /// Writes the `runs` row and renames every file into place.
+    /// Writes the `runs` row, syncs every file (all at once), then renames each into place:
+    /// no table is replaced unless every one was written.
     pub fn commit(mut self, run: &RunRecord) -> Result<(), StageError> {
         self.row(TableId::Runs, &run.cells())?;
-        for writer in self.writers {
-            let file = writer
-                .into_inner()
-                .map_err(|err| StageError::new(format!("cannot write CSV: {}", err.error())))?;
+        let files = self
+            .writers
+            .into_iter()
+            .map(|writer| {
+                writer
+                    .into_inner()
+                    .map_err(|err| StageError::new(format!("cannot write CSV: {}", err.error())))
+            })
+            .collect::<Result<Vec<AtomicFile>, StageError>>()?;
+        for file in close_all(files)? {
             file.commit()?;
         }
         Ok(())

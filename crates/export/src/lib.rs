@@ -56,6 +56,7 @@ mod config;
 mod csv_tables;
 mod html;
 mod jsonl;
+mod keys;
 mod parquet_tables;
 mod rows;
 mod run_record;

@@ -211,25 +211,33 @@ impl Sink for Export {
 
     fn finish(&mut self, run: &RunInfo) -> Result<(), StageError> {
         let record = RunRecord::new(run, self.written);
-        if let Some(jsonl) = self.jsonl.take() {
-            jsonl.commit()?;
-        }
-        if let Some(csv) = self.csv.take() {
-            csv.commit(&record)?;
-        }
-        if let Some(mut parquet) = self.parquet.take() {
-            parquet.closed.extend(parquet.part.close()?);
-            let mut written = parquet_tables::commit_all(parquet.closed)?;
-            written.push(parquet_tables::write_runs(&parquet.dir, &record)?);
-            parquet_tables::remove_other_parts(&parquet.dir, &written)?;
-        }
-        // Indexing the database and rendering the report are the slow parts: side by side.
+        let record = &record;
+        let (jsonl, csv, parquet) = (self.jsonl.take(), self.csv.take(), self.parquet.take());
         let (sqlite, html) = (self.sqlite.take(), self.html.take());
-        let (sqlite, html) = rayon::join(
-            || sqlite.map_or(Ok(()), |db| db.commit(&record)),
-            || html.map_or(Ok(()), |report| report.commit(&record)),
-        );
-        sqlite.and(html)
+        std::thread::scope(|io| {
+            // Committing the text files is mostly waiting for the disk to sync them: on threads
+            // of their own, beside the work of indexing the database and rendering the report,
+            // which share the workers.
+            let jsonl = jsonl.map(|file| io.spawn(move || file.commit()));
+            let csv = csv.map(|tables| io.spawn(move || tables.commit(record)));
+            let (sqlite, (html, parquet)) = rayon::join(
+                || sqlite.map_or(Ok(()), |db| db.commit(record)),
+                || {
+                    rayon::join(
+                        || html.map_or(Ok(()), |report| report.commit(record)),
+                        || parquet.map_or(Ok(()), |parts| commit_parquet(parts, record)),
+                    )
+                },
+            );
+            let joined = |handle: Option<std::thread::ScopedJoinHandle<'_, _>>| {
+                handle.map_or(Ok(()), |handle| match handle.join() {
+                    Ok(done) => done,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+            };
+            let (jsonl, csv) = (joined(jsonl), joined(csv));
+            jsonl.and(csv).and(parquet).and(sqlite).and(html)
+        })
     }
 
     /// Closes the Parquet part being written and starts `part-NNNNN.parquet` with this number
@@ -247,6 +255,15 @@ impl Sink for Export {
         parquet.number = part;
         Ok(())
     }
+}
+
+/// Closes the last Parquet part, then renames every part into place and writes the `runs`
+/// table; removes parts an earlier run left that this one did not write.
+fn commit_parquet(mut parquet: ParquetOutput, record: &RunRecord) -> Result<(), StageError> {
+    parquet.closed.extend(parquet.part.close()?);
+    let mut written = parquet_tables::commit_all(parquet.closed)?;
+    written.push(parquet_tables::write_runs(&parquet.dir, record)?);
+    parquet_tables::remove_other_parts(&parquet.dir, &written)
 }
 
 #[cfg(test)]

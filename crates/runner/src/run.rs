@@ -327,6 +327,11 @@ pub(crate) fn finish_sinks(steps: &mut [Step], info: &RunInfo) -> Result<(), Run
         if let Work::Sink(sink) = &mut step.work {
             let started = Instant::now();
             guard(&step.name, || sink.finish(info))?;
+            tracing::info!(
+                stage = %step.name,
+                seconds = started.elapsed().as_secs_f64(),
+                "Outputs committed."
+            );
             step.elapsed += started.elapsed();
         }
     }
@@ -391,8 +396,14 @@ impl Passes {
                 break;
             }
             let barrier = &mut steps[hi];
+            let started = Instant::now();
             prepare(barrier)?;
-            tracing::info!(stage = %barrier.name, documents = spool.len(), "Corpus stage prepared.");
+            tracing::info!(
+                stage = %barrier.name,
+                documents = spool.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "Corpus stage prepared."
+            );
             let label = format!("pass {}/{} from {}", pass + 2, passes.len(), barrier.name);
             let progress = progress_bar(self.progress, spool.len(), label);
             let drain = spool.drain().map_err(RunError::Output)?;
