@@ -153,49 +153,37 @@ impl LineMatcher {
     /// credit cue. A plain line (ASCII, single spaces: most of what normalize writes) is
     /// searched as printed and folded only when it is matched; any other line is folded first.
     pub fn furniture_spans(&self, text: &str) -> Vec<(usize, usize)> {
-        // Every line folded, joined by newlines (a folded line has none): a plain line (see
-        // [`is_plain`]: most of what normalize writes) is its lower case, any other is folded.
-        let mut folded = String::with_capacity(text.len() + 1);
-        // Each line's folded range and where its trimmed form starts in the text, and its length.
-        let mut lines: Vec<(usize, usize, usize, usize)> = Vec::new();
+        let mut spans = Vec::new();
+        let mut folded = String::new();
         let mut line_start = 0;
         while line_start < text.len() {
             let line_end = memchr::memchr(b'\n', &text.as_bytes()[line_start..])
                 .map_or(text.len(), |n| line_start + n + 1);
             let line = &text[line_start..line_end];
-            let trimmed = line.trim();
-            if !trimmed.is_empty() {
-                let at = line_start + (line.len() - line.trim_start().len());
-                let start = folded.len();
-                if is_plain(trimmed.as_bytes()) {
-                    folded.push_str(trimmed);
-                    folded[start..].make_ascii_lowercase();
-                } else {
-                    fold_line_into(trimmed, &mut folded);
-                }
-                lines.push((start, folded.len(), at, trimmed.len()));
-                folded.push('\n');
-            }
+            let at = line_start + (line.len() - line.trim_start().len());
             line_start = line_end;
-        }
-        // The lines that hold a literal of a rule for long lines or a credit cue, in one pass:
-        // an occurrence the search does not report overlaps one it reports, on the same line.
-        let mut flagged = vec![false; lines.len()];
-        let mut k = 0;
-        for hit in self.long_line_literals.find_iter(&folded) {
-            while lines[k].1 <= hit.start() {
-                k += 1;
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
             }
-            flagged[k] = true;
-        }
-        let mut spans = Vec::new();
-        for (&(start, end, at, len), flagged) in lines.iter().zip(flagged) {
-            let line = &folded[start..end];
+            // A plain line (see [`is_plain`]: most of what normalize writes) folds to its
+            // lower case.
+            folded.clear();
+            if is_plain(trimmed.as_bytes()) {
+                folded.push_str(trimmed);
+                folded.make_ascii_lowercase();
+            } else {
+                fold_line_into(trimmed, &mut folded);
+            }
             // The folded line has one space between words.
-            let words = line.bytes().filter(|&b| b == b' ').count() + 1;
-            let searched = words <= SHORT_LINE_WORDS || flagged || self.unfiltered != 0;
-            if searched && self.is_candidate(line, words) {
-                self.furniture_in(&text[at..at + len], line, words, at, &mut spans);
+            let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
+            // A long line is searched for the literals of the rules that allow long lines and
+            // the credit cues, and only matched further when it holds one.
+            let searched = words <= SHORT_LINE_WORDS
+                || self.unfiltered != 0
+                || self.long_line_literals.is_match(&folded);
+            if searched && self.is_candidate(&folded, words) {
+                self.furniture_in(trimmed, &folded, words, at, &mut spans);
             }
         }
         spans
@@ -250,14 +238,12 @@ impl LineMatcher {
 /// Whether a trimmed line folds to its ASCII lower case: all ASCII, with single spaces and no
 /// other white space between its words.
 fn is_plain(line: &[u8]) -> bool {
-    let mut after_space = false;
-    line.iter().all(|&b| {
-        let plain = b.is_ascii()
-            && !matches!(b, b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r')
-            && !(b == b' ' && after_space);
-        after_space = b == b' ';
-        plain
-    })
+    // Without an early exit, so that the loop runs on vectors: ASCII, and none of the white
+    // space from `\t` to `\r`.
+    let other = line.iter().fold(false, |other, &b| {
+        other | !b.is_ascii() | (b.wrapping_sub(b'\t') < 5)
+    });
+    !other && memchr::memmem::find(line, b"  ").is_none()
 }
 
 /// A finite set of non-empty literals one of which every match of `pattern` contains; `None`
