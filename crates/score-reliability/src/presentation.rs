@@ -32,7 +32,14 @@ pub fn byline(doc: &Document) -> Signal {
         .text
         .get(..doc.text.len().min(2000))
         .unwrap_or(&doc.text);
-    match BYLINE.find(head) {
+    // The pattern only where a line opens with a label ("By", "Author:").
+    let labelled = head.split('\n').any(|line| {
+        let line = line.trim_start_matches([' ', '\t']);
+        newspipe_knowledge::byline_labels()
+            .iter()
+            .any(|label| line.starts_with(label))
+    });
+    match labelled.then(|| BYLINE.find(head)).flatten() {
         Some(m) => scored(
             BYLINE_SIGNAL,
             1.0,
