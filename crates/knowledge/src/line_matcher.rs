@@ -36,7 +36,10 @@ pub struct LineMatcher {
     /// The literals of the rules that allow lines of more than [`SHORT_LINE_WORDS`] words,
     /// then the credit cues, for the lines that long: they hold short literals of rules for
     /// short lines ("ad", "x", "tag") often, and need not stop at each.
-    long_line_literals: AhoCorasick,
+    long_line_patterns: Vec<Vec<u8>>,
+    /// `long_line_patterns` compiled when [`furniture_spans`](Self::furniture_spans) first
+    /// needs them (normalize, which only matches lines, never does).
+    long_line_literals: std::sync::OnceLock<AhoCorasick>,
     /// For each rule literal of `long_line_literals`, the rule it belongs to (one bit).
     long_line_rule: Vec<u64>,
     credit_sentence: Regex,
@@ -83,11 +86,7 @@ impl LineMatcher {
             .map(|c| c.as_bytes().to_vec())
             .collect();
         // The cues too (they belong to no rule): they make a line of any length a candidate.
-        let long_line_literals = dfa(&long_literals
-            .into_iter()
-            .chain(&cues)
-            .cloned()
-            .collect::<Vec<_>>())?;
+        let long_line_patterns = long_literals.into_iter().chain(&cues).cloned().collect();
         let literals = dfa(&literals)?;
         let credit_cues = dfa(&cues)?;
         Ok(Self {
@@ -96,7 +95,8 @@ impl LineMatcher {
             literals,
             literal_rule,
             unfiltered,
-            long_line_literals,
+            long_line_patterns,
+            long_line_literals: std::sync::OnceLock::new(),
             long_line_rule,
             credit_sentence: Regex::new(&crate::credit_sentence_pattern(extra_agencies))?,
             credit_cues,
@@ -181,12 +181,22 @@ impl LineMatcher {
             // the credit cues, and only matched further when it holds one.
             let searched = words <= SHORT_LINE_WORDS
                 || self.unfiltered != 0
-                || self.long_line_literals.is_match(&folded);
+                || self.long_line_literals().is_match(&folded);
             if searched && self.is_candidate(&folded, words) {
                 self.furniture_in(trimmed, &folded, words, at, &mut spans);
             }
         }
         spans
+    }
+
+    /// The automaton of the long-line literals, compiled on first use.
+    fn long_line_literals(&self) -> &AhoCorasick {
+        self.long_line_literals.get_or_init(|| {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&self.long_line_patterns)
+                .expect("a subset of the literals compiled with the rules, and the cues")
+        })
     }
 
     /// Whether a folded line of `words` words is worth matching: it holds a literal of a rule
@@ -205,7 +215,7 @@ impl LineMatcher {
             false
         };
         let (literals, rule_of) = if words > SHORT_LINE_WORDS {
-            (&self.long_line_literals, &self.long_line_rule)
+            (self.long_line_literals(), &self.long_line_rule)
         } else {
             (&self.literals, &self.literal_rule)
         };
