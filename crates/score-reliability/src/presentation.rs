@@ -288,6 +288,29 @@ mod tests {
     }
 
     #[test]
+    fn an_author_line_is_found_only_where_a_line_opens_with_a_label() {
+        let doc = |text: &str| Document::new("d", Default::default(), text.to_owned());
+        let found = |text: &str| byline(&doc(text)).score;
+        assert_eq!(found("Officials met.\n \tBy Jane Doe\nMore text."), 1.0);
+        assert_eq!(found("Author: Jane Doe"), 1.0);
+        assert_eq!(found("Officials met by Jane Doe's office."), 0.0);
+        assert_eq!(found("Officials met.\nby the river, Doe said."), 0.0);
+    }
+
+    #[test]
+    fn summary_formulas_open_a_sentence_with_a_comma() {
+        use crate::lexicon::SUMMARY_MARKER;
+        let text = "Prices rose. In conclusion, the plan works.\nOverall, fine.";
+        let found: Vec<&str> = SUMMARY_MARKER
+            .find_iter(text)
+            .map(|m| m.as_str().trim())
+            .collect();
+        // A match starts at the full stop before the formula, across the line break too.
+        assert_eq!(found, [". In conclusion,", ".\nOverall,"]);
+        assert!(!SUMMARY_MARKER.is_match("In conclusion the plan works; overall, fine."));
+    }
+
+    #[test]
     fn shouting_and_exclaiming_are_sensational() {
         let t = Thresholds::default();
         let text = "NATO leaders met in Brussels on Monday to discuss the budget.";
