@@ -6,7 +6,9 @@
 //! every rule has a finite set of literals one of which any match contains (prefixes, suffixes
 //! or inner words, as `regex-syntax` extracts them), and one Aho-Corasick pass over the line
 //! finds which rules can match at all. Only those, and only when the line is short enough for them,
-//! run their regular expression.
+//! run their regular expression. To scan a whole text, one more automaton per word limit holds
+//! only the literals of the rules a line of that many words can match, so a long paragraph is
+//! searched for the few literals of the rules that allow long lines, and stops at the first.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::Regex;
@@ -14,6 +16,10 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, HirKind};
 
 use crate::LineRule;
+
+/// Lines of up to this many words (menu entries, buttons, labels, headings) are searched for
+/// every rule's literals; longer ones only for those of the rules that allow longer lines.
+const SHORT_LINE_WORDS: usize = 12;
 
 /// The compiled boilerplate rules with the picture-credit pattern: see the module docs.
 #[derive(Debug, Clone)]
@@ -27,6 +33,15 @@ pub struct LineMatcher {
     literal_rule: Vec<u64>,
     /// Rules with an alternative no literal set covers: always candidates.
     unfiltered: u64,
+    /// The literals of the rules that allow lines of more than [`SHORT_LINE_WORDS`] words,
+    /// then the credit cues, for the lines that long: they hold short literals of rules for
+    /// short lines ("ad", "x", "tag") often, and need not stop at each.
+    long_line_patterns: Vec<Vec<u8>>,
+    /// `long_line_patterns` compiled when [`furniture_spans`](Self::furniture_spans) first
+    /// needs them (normalize, which only matches lines, never does).
+    long_line_literals: std::sync::OnceLock<AhoCorasick>,
+    /// For each rule literal of `long_line_literals`, the rule it belongs to (one bit).
+    long_line_rule: Vec<u64>,
     credit_sentence: Regex,
     credit_cues: AhoCorasick,
 }
@@ -61,11 +76,18 @@ impl LineMatcher {
                 .build(patterns)
                 .map_err(|e| regex::Error::Syntax(format!("boilerplate literals: {e}")))
         };
-        let literals = dfa(&literals)?;
+        let (long_literals, long_line_rule): (Vec<&Vec<u8>>, Vec<u64>) = literals
+            .iter()
+            .zip(&literal_rule)
+            .filter(|(_, &bit)| rules[bit.trailing_zeros() as usize].max_words > SHORT_LINE_WORDS)
+            .unzip();
         let cues: Vec<Vec<u8>> = crate::credit_sentence_cues()
             .iter()
             .map(|c| c.as_bytes().to_vec())
             .collect();
+        // The cues too (they belong to no rule): they make a line of any length a candidate.
+        let long_line_patterns = long_literals.into_iter().chain(&cues).cloned().collect();
+        let literals = dfa(&literals)?;
         let credit_cues = dfa(&cues)?;
         Ok(Self {
             rules,
@@ -73,6 +95,9 @@ impl LineMatcher {
             literals,
             literal_rule,
             unfiltered,
+            long_line_patterns,
+            long_line_literals: std::sync::OnceLock::new(),
+            long_line_rule,
             credit_sentence: Regex::new(&crate::credit_sentence_pattern(extra_agencies))?,
             credit_cues,
         })
@@ -124,118 +149,111 @@ impl LineMatcher {
     /// The page furniture in a text, as byte spans in order: each line (trimmed) that a rule
     /// matches, else the picture credit that ends it. The same answer as folding every line and
     /// asking [`match_line`](Self::match_line) and [`credit_sentence`](Self::credit_sentence),
-    /// but only the lines that hold a literal of a rule or a credit cue are matched, and the
-    /// automata stop at a line's first literal. For ASCII text with single spaces (what
-    /// normalize writes) they run over the lower-cased text and only those lines are folded;
-    /// other text is folded once, line after line, into one buffer.
+    /// but a line is only matched when it holds a literal of a rule its word count allows or a
+    /// credit cue. A plain line (ASCII, single spaces: most of what normalize writes) is
+    /// searched as printed and folded only when it is matched; any other line is folded first.
     pub fn furniture_spans(&self, text: &str) -> Vec<(usize, usize)> {
-        let plain = text.is_ascii()
-            && !text.contains("  ")
-            && !text
-                .bytes()
-                .any(|b| matches!(b, b'\t' | b'\x0B' | b'\x0C' | b'\r'));
         let mut spans = Vec::new();
-        if plain {
-            let lower = text.to_ascii_lowercase();
-            for (line_start, line_end) in self.candidate_lines(&lower) {
-                let line = &text[line_start..line_end];
-                let trimmed = line.trim();
-                if trimmed.is_empty() {
-                    continue;
-                }
-                let at = line_start + (line.len() - line.trim_start().len());
-                self.furniture_in(trimmed, &fold_line(trimmed), at, &mut spans);
-            }
-            return spans;
-        }
-        // Every line folded, joined by newlines (a folded line has none), with where its
-        // trimmed form starts in the text.
-        let mut folded = String::with_capacity(text.len());
-        let mut lines: Vec<(usize, usize, usize)> = Vec::new();
+        let mut folded = String::new();
         let mut line_start = 0;
-        for line in text.split_inclusive('\n') {
+        while line_start < text.len() {
+            let line_end = memchr::memchr(b'\n', &text.as_bytes()[line_start..])
+                .map_or(text.len(), |n| line_start + n + 1);
+            let line = &text[line_start..line_end];
+            let at = line_start + (line.len() - line.trim_start().len());
+            line_start = line_end;
             let trimmed = line.trim();
-            if !trimmed.is_empty() {
-                let at = line_start + (line.len() - line.trim_start().len());
-                lines.push((folded.len(), at, trimmed.len()));
-                fold_line_into(trimmed, &mut folded);
-                folded.push('\n');
-            }
-            line_start += line.len();
-        }
-        let candidates = self.candidate_lines(&folded);
-        for (folded_start, folded_end) in candidates {
-            let k = lines.partition_point(|l| l.0 < folded_start);
-            let Some(&(_, at, len)) = lines.get(k).filter(|l| l.0 == folded_start) else {
+            if trimmed.is_empty() {
                 continue;
-            };
-            self.furniture_in(
-                &text[at..at + len],
-                &folded[folded_start..folded_end],
-                at,
-                &mut spans,
-            );
+            }
+            // A plain line (see [`is_plain`]: most of what normalize writes) folds to its
+            // lower case.
+            folded.clear();
+            if is_plain(trimmed.as_bytes()) {
+                folded.push_str(trimmed);
+                folded.make_ascii_lowercase();
+            } else {
+                fold_line_into(trimmed, &mut folded);
+            }
+            // The folded line has one space between words.
+            let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
+            // A long line is searched for the literals of the rules that allow long lines and
+            // the credit cues, and only matched further when it holds one.
+            let searched = words <= SHORT_LINE_WORDS
+                || self.unfiltered != 0
+                || self.long_line_literals().is_match(&folded);
+            if searched && self.is_candidate(&folded, words) {
+                self.furniture_in(trimmed, &folded, words, at, &mut spans);
+            }
         }
         spans
     }
 
-    /// The lines of `lower` (lower-cased or folded text, one space between words inside a
-    /// line) worth matching, as byte ranges without their newline, in order: those that hold a
-    /// literal of a rule whose word limit the line meets, or a credit cue. A paragraph holds
-    /// short literals of rules for short lines ("ad") often; those do not make it a candidate.
-    fn candidate_lines(&self, lower: &str) -> Vec<(usize, usize)> {
-        let bytes = lower.as_bytes();
-        let mut found = Vec::new();
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |n| start + n);
-            let line = &bytes[start..end];
-            let trimmed = line.trim_ascii();
-            if !trimmed.is_empty() {
-                let words = memchr::memchr_iter(b' ', trimmed).count() + 1;
-                let applicable = |mask: u64| {
-                    let mut mask = mask;
-                    while mask != 0 {
-                        let i = mask.trailing_zeros() as usize;
-                        mask &= mask - 1;
-                        if words <= self.rules[i].max_words {
-                            return true;
-                        }
-                    }
-                    false
-                };
-                let candidate = applicable(self.unfiltered)
-                    || self
-                        .literals
-                        .find_overlapping_iter(line)
-                        .any(|hit| applicable(self.literal_rule[hit.pattern().as_usize()]))
-                    || self.credit_cues.is_match(line);
-                if candidate {
-                    found.push((start, end));
-                }
-            }
-            start = end + 1;
-        }
-        found
+    /// The automaton of the long-line literals, compiled on first use.
+    fn long_line_literals(&self) -> &AhoCorasick {
+        self.long_line_literals.get_or_init(|| {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&self.long_line_patterns)
+                .expect("a subset of the literals compiled with the rules, and the cues")
+        })
     }
 
-    /// Adds the furniture of one trimmed line that starts at `at` in the text: the whole line
-    /// when a rule matches it, else the picture credit that ends it.
+    /// Whether a folded line of `words` words is worth matching: it holds a literal of a rule
+    /// whose word limit it meets, or a credit cue. Never false for a line
+    /// [`furniture_in`](Self::furniture_in) would mark.
+    fn is_candidate(&self, folded: &str, words: usize) -> bool {
+        let applicable = |mask: u64| {
+            let mut mask = mask;
+            while mask != 0 {
+                let i = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if words <= self.rules[i].max_words {
+                    return true;
+                }
+            }
+            false
+        };
+        let (literals, rule_of) = if words > SHORT_LINE_WORDS {
+            (self.long_line_literals(), &self.long_line_rule)
+        } else {
+            (&self.literals, &self.literal_rule)
+        };
+        applicable(self.unfiltered)
+            || literals
+                .find_overlapping_iter(folded)
+                // A credit cue among the long-line literals belongs to no rule.
+                .any(|hit| applicable(rule_of.get(hit.pattern().as_usize()).map_or(0, |&r| r)))
+            || self.credit_cues.is_match(folded)
+    }
+
+    /// Adds the furniture of one trimmed line of `words` words that starts at `at` in the
+    /// text: the whole line when a rule matches it, else the picture credit that ends it.
     fn furniture_in(
         &self,
         trimmed: &str,
         folded: &str,
+        words: usize,
         at: usize,
         spans: &mut Vec<(usize, usize)>,
     ) {
-        // The folded line has one space between words.
-        let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
         if self.match_line(folded, words).is_some() {
             spans.push((at, at + trimmed.len()));
         } else if let Some(credit) = self.credit_sentence(trimmed, folded) {
             spans.push((at + credit, at + trimmed.len()));
         }
     }
+}
+
+/// Whether a trimmed line folds to its ASCII lower case: all ASCII, with single spaces and no
+/// other white space between its words.
+fn is_plain(line: &[u8]) -> bool {
+    // Without an early exit, so that the loop runs on vectors: ASCII, and none of the white
+    // space from `\t` to `\r`.
+    let other = line.iter().fold(false, |other, &b| {
+        other | !b.is_ascii() | (b.wrapping_sub(b'\t') < 5)
+    });
+    !other && memchr::memmem::find(line, b"  ").is_none()
 }
 
 /// A finite set of non-empty literals one of which every match of `pattern` contains; `None`
@@ -554,6 +572,15 @@ mod tests {
             "",
             "   ",
             "Canada is ready to join the force, Blair said.",
+            // Longer than a short line: literals of rules for short lines ("ad", "x", "more",
+            // "home") do not count, those of rules for long ones do, in any case.
+            "He said the ad ran twice more at home in the next tax year, before the vote.",
+            "Sign up for our free morning newsletter to get the news that matters to you today.",
+            "Sign up for our free morning newsletter to get the news that matters to you today and every other day of the week.",
+            "MENAFN provides the information “as is” without warranty of any kind, and the reader takes every risk of relying on it, it says.",
+            "Their goals differ and the ministers met in Brussels on Monday to talk it over. PHOTOS BY Reuters and AFP.",
+            "Their goals differ and the ministers met in Brussels on Monday — to talk it over. Photos by Reuters and AFP.",
+            "The photographer’s pictures of the war were shown by Reuters on Monday in a long series.",
         ];
         for first in 0..lines.len() {
             for second in 0..lines.len() {
@@ -586,6 +613,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn long_lines_are_searched_for_the_rules_that_allow_them() {
+        let m = LineMatcher::builtin();
+        let furniture = |line: &str| m.furniture_spans(line).len();
+        // 13 and 24 words: a subscribe form (up to 20 words) in the first only.
+        let short =
+            "Sign up for our free morning newsletter to get the news that matters to you today.";
+        assert_eq!(furniture(short), 1);
+        assert_eq!(
+            furniture(&format!("{short} And every other day of the week, too.")),
+            0
+        );
+        let disclaimer = "MENAFN provides the information “as is” without warranty of any kind, and the reader takes every risk of relying on it, it says.";
+        assert_eq!(furniture(disclaimer), 1);
+        let credit = "Their goals differ and the ministers met in Brussels on Monday. PHOTOS BY Reuters and AFP.";
+        assert_eq!(m.furniture_spans(credit), [(64, credit.len())]);
+        assert_eq!(
+            furniture(
+                "He said the ad ran twice more at home in the next tax year, before the vote."
+            ),
+            0
+        );
     }
 
     #[test]

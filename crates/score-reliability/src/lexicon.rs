@@ -4,10 +4,45 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use aho_corasick::AhoCorasick;
+use regex::{Match, Regex};
 
 fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in pattern compiles")
+}
+
+/// A pattern every match of which contains one of a few literals (in the same case): one
+/// Aho-Corasick pass says whether a text holds any, and only a text that does is searched with
+/// the pattern. Most texts hold none, and the literal search is far cheaper than the pattern's.
+#[derive(Debug)]
+pub struct Prefiltered {
+    literals: AhoCorasick,
+    pattern: Regex,
+}
+
+impl Prefiltered {
+    /// `pattern`, searched only in texts holding one of `literals`, which every match of it
+    /// contains.
+    fn new(literals: impl IntoIterator<Item = String>, pattern: &str) -> Self {
+        Self {
+            literals: AhoCorasick::new(literals).expect("built-in literals compile"),
+            pattern: compile(pattern),
+        }
+    }
+
+    /// Whether the pattern matches somewhere in `text`.
+    pub fn is_match(&self, text: &str) -> bool {
+        self.literals.is_match(text) && self.pattern.is_match(text)
+    }
+
+    /// Every match of the pattern in `text`, in order.
+    pub fn find_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = Match<'t>> + 't {
+        self.literals
+            .is_match(text)
+            .then(|| self.pattern.find_iter(text))
+            .into_iter()
+            .flatten()
+    }
 }
 
 /// Regular-expression alternatives matched case-insensitively as whole (ASCII-bounded) words.
@@ -106,12 +141,14 @@ fn aggregator_disclaimer_pattern() -> String {
     )
 }
 
-/// A closing summary formula typical of generated rewrites ("In conclusion,").
-pub static SUMMARY_MARKER: LazyLock<Regex> = LazyLock::new(|| {
-    compile(&format!(
-        r"(?m)(?:^|[.!?]\s+)(?:{}),",
-        escaped(newspipe_knowledge::summary_formulas())
-    ))
+/// A closing summary formula typical of generated rewrites ("In conclusion,"); only texts
+/// holding a formula and its comma are searched.
+pub static SUMMARY_MARKER: LazyLock<Prefiltered> = LazyLock::new(|| {
+    let formulas = newspipe_knowledge::summary_formulas();
+    Prefiltered::new(
+        formulas.iter().map(|formula| format!("{formula},")),
+        &format!(r"(?m)(?:^|[.!?]\s+)(?:{}),", escaped(formulas)),
+    )
 });
 
 /// Words too common to tell two claims apart.

@@ -32,7 +32,14 @@ pub fn byline(doc: &Document) -> Signal {
         .text
         .get(..doc.text.len().min(2000))
         .unwrap_or(&doc.text);
-    match BYLINE.find(head) {
+    // The pattern only where a line opens with a label ("By", "Author:").
+    let labelled = head.split('\n').any(|line| {
+        let line = line.trim_start_matches([' ', '\t']);
+        newspipe_knowledge::byline_labels()
+            .iter()
+            .any(|label| line.starts_with(label))
+    });
+    match labelled.then(|| BYLINE.find(head)).flatten() {
         Some(m) => scored(
             BYLINE_SIGNAL,
             1.0,
@@ -278,6 +285,29 @@ mod tests {
         assert_eq!(residual_boilerplate(&doc(sentence), &t).score, 1.0);
         let credit = "Pictures of Getty Images, Reuters and the Canadian press.";
         assert!(residual_boilerplate(&doc(&format!("{sentence}\n{credit}")), &t).score < 1.0);
+    }
+
+    #[test]
+    fn an_author_line_is_found_only_where_a_line_opens_with_a_label() {
+        let doc = |text: &str| Document::new("d", Default::default(), text.to_owned());
+        let found = |text: &str| byline(&doc(text)).score;
+        assert_eq!(found("Officials met.\n \tBy Jane Doe\nMore text."), 1.0);
+        assert_eq!(found("Author: Jane Doe"), 1.0);
+        assert_eq!(found("Officials met by Jane Doe's office."), 0.0);
+        assert_eq!(found("Officials met.\nby the river, Doe said."), 0.0);
+    }
+
+    #[test]
+    fn summary_formulas_open_a_sentence_with_a_comma() {
+        use crate::lexicon::SUMMARY_MARKER;
+        let text = "Prices rose. In conclusion, the plan works.\nOverall, fine.";
+        let found: Vec<&str> = SUMMARY_MARKER
+            .find_iter(text)
+            .map(|m| m.as_str().trim())
+            .collect();
+        // A match starts at the full stop before the formula, across the line break too.
+        assert_eq!(found, [". In conclusion,", ".\nOverall,"]);
+        assert!(!SUMMARY_MARKER.is_match("In conclusion the plan works; overall, fine."));
     }
 
     #[test]
