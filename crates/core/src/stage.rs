@@ -254,6 +254,22 @@ impl<'a, S: CorpusStage> SplitFiles<'a, S> {
             .collect())
     }
 
+    /// The bytes of file `name` of `source` at `rank` as they were written: for a file not in
+    /// the stage's binary form, such as the documents an observe task wrote for the next step.
+    pub fn read_bytes(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Vec<u8>, StageError> {
+        self.files.read(source, rank, name)
+    }
+
+    /// See [`MergeFiles::corrupt`].
+    pub fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
+        self.files.corrupt(source, rank, name, why)
+    }
+
     /// File `name` of `source` at `rank`, decoded from the stage's versioned binary form
     /// ([`encode_stage_data`]).
     pub fn read<T: DeserializeOwned>(

@@ -1,21 +1,27 @@
 //! Dedupe's merge split over the tasks of a cluster run, as datatrove splits its MinHash
-//! dedupe, so that no task holds every document's record:
+//! dedupe, so that no task holds every document's record and no observe task ships a part of
+//! a record twice or one that only a few documents need:
 //!
 //! | task | ranks | reads | writes |
 //! | --- | --- | --- | --- |
-//! | `observe-dedupe` | shards | its shard | `records.bin`, [`SUMMARY`] (a [`Summary`] per document), one [`band_file`] per bucket task (the band keys of its bands) |
+//! | `observe-dedupe` | shards | its shard | [`SUMMARY`] (a [`Summary`] per document), [`FACTS`] (rare facts and numbers), one [`band_file`] per bucket task (the band keys of its bands); no `records.bin` |
 //! | `dedupe-heads` | 1 | every [`SUMMARY`] | [`HEADS`]: the exact-group heads with a signature |
 //! | `dedupe-bucket` | `bucket_tasks` | [`HEADS`], its band file of every shard | [`PAIRS`]: the candidate pairs of its bands |
-//! | `dedupe-verify` | shards | every [`PAIRS`]; its shard's records and those of the later shards' partners | [`VERIFIED`]: the pairs whose first document is in its shard that pass the verification |
-//! | `merge-dedupe` | 1 | every [`SUMMARY`] and [`VERIFIED`]; the records the clustering asks for, one shard at a time | the state |
+//! | `dedupe-sketch` | shards | every [`PAIRS`], its shard's documents | [`SKETCHES`]: date, gram sketch and numbers of its documents in a candidate pair, computed from their text |
+//! | `dedupe-verify` | shards | every [`PAIRS`]; its shard's [`SKETCHES`] and those of the later shards' partners | [`VERIFIED`]: the pairs whose first document is in its shard that pass the verification |
+//! | `merge-dedupe` | 1 | every [`SUMMARY`] and [`VERIFIED`]; the [`FACTS`] and [`SKETCHES`] the clustering asks for, one shard at a time | the state |
 //!
 //! Each task calls the part of `cluster` that `prepare` calls in one process, on the same
-//! values in the same order, so the verdicts are the same as a one-machine run's.
+//! values in the same order, so the verdicts are the same as a one-machine run's. The gram
+//! sketches, about half of a record, are needed only for the documents of candidate pairs (and
+//! the similarity of near duplicates, which are such documents or exact copies of them), so
+//! they are computed again from the documents the observe task wrote for the next step
+//! rather than shipped for every document.
 
 use std::collections::HashMap;
 
 use newspipe_core::{
-    encode_stage_data, MergeLayout, MergeSource, MergeStep, SplitFiles, StageError,
+    encode_stage_data, Document, MergeLayout, MergeSource, MergeStep, SplitFiles, StageError,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -25,24 +31,32 @@ use crate::cluster::{
     Verdict,
 };
 use crate::config::Params;
-use crate::record::DocRecord;
+use crate::record::{verification_parts, DocRecord, Scratch};
 use crate::sketch::GramSketch;
 use crate::stage::Dedupe;
 use crate::syndication::Syndication;
 
 /// An observe task's [`Summary`] of each of its documents.
 pub const SUMMARY: &str = "summary.bin";
+/// An observe task's rare facts (and numbers) of each of its documents.
+pub const FACTS: &str = "facts.bin";
 /// The `dedupe-heads` task's eligible heads.
 pub const HEADS: &str = "heads.bin";
 /// A `dedupe-bucket` task's candidate pairs.
 pub const PAIRS: &str = "pairs.bin";
+/// A `dedupe-sketch` task's sketches of its shard's documents in candidate pairs.
+pub const SKETCHES: &str = "sketches.bin";
 /// A `dedupe-verify` task's verified pairs.
 pub const VERIFIED: &str = "verified.bin";
+/// The documents an observe task writes for the next step (the runner's file): one JSON line
+/// per observed document, in position order.
+const DOCUMENTS: &str = "docs.jsonl";
 
 /// The merge steps' indexes.
 const HEADS_STEP: usize = 0;
 const BUCKET_STEP: usize = 1;
-const VERIFY_STEP: usize = 2;
+const SKETCH_STEP: usize = 2;
+const VERIFY_STEP: usize = 3;
 
 /// The file of an observe task with the band keys bucket task `rank` reads.
 pub fn band_file(rank: usize) -> String {
@@ -56,6 +70,7 @@ pub struct Summary {
     id: String,
     words: usize,
     published: Option<i64>,
+    #[serde(with = "crate::packed::u128_fixed")]
     exact_key: u128,
     has_signature: bool,
     syndication: Option<Syndication>,
@@ -100,6 +115,34 @@ impl DocFacts for Summary {
     }
 }
 
+/// What the derived pass reads of one document: its rare facts, and its numbers when it has
+/// facts (only documents that share facts are compared on their numbers).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct FactsOf {
+    #[serde(with = "crate::packed::sorted_u40_fixed")]
+    facts: Vec<u64>,
+    #[serde(with = "crate::packed::sorted_u32_fixed")]
+    numbers: Vec<u32>,
+}
+
+/// What the verification reads of one document ([`verification_parts`]).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Sketch {
+    published: Option<i64>,
+    grams: GramSketch,
+    #[serde(with = "crate::packed::sorted_u32_fixed")]
+    numbers: Vec<u32>,
+}
+
+/// A `dedupe-sketch` task's sketches of the documents of its shard in a candidate pair.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ShardSketches {
+    /// The documents' indexes in the shard, ascending, as [`gaps`].
+    documents: Vec<u32>,
+    /// Their sketches, in the same order.
+    sketches: Vec<Sketch>,
+}
+
 /// The band keys of one shard's documents with a signature, for the bands of one bucket task.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct BandKeys {
@@ -127,23 +170,42 @@ pub fn merge_steps(layout: &MergeLayout, bands: usize) -> Vec<MergeStep> {
             ranks: layout.buckets.clamp(1, bands.max(1)),
         },
         MergeStep {
+            name: "sketch",
+            ranks: layout.shards.max(1),
+        },
+        MergeStep {
             name: "verify",
             ranks: layout.shards.max(1),
         },
     ]
 }
 
-/// The files an observe task writes beside its records: the summaries and the band files.
+/// The files an observe task writes for the merge steps: the summaries, the facts and the
+/// band files.
 pub fn shard_files(
     records: &[&DocRecord],
     params: &Params,
     ranks: &[usize],
 ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
     let summaries: Vec<Summary> = records.iter().map(|record| Summary::of(record)).collect();
-    let mut files = vec![(
-        SUMMARY.to_string(),
-        encode_stage_data::<Dedupe, _>(&summaries)?,
-    )];
+    let facts: Vec<FactsOf> = records
+        .iter()
+        .map(|record| FactsOf {
+            facts: record.facts.clone(),
+            numbers: if record.facts.is_empty() {
+                Vec::new()
+            } else {
+                record.numbers.clone()
+            },
+        })
+        .collect();
+    let mut files = vec![
+        (
+            SUMMARY.to_string(),
+            encode_stage_data::<Dedupe, _>(&summaries)?,
+        ),
+        (FACTS.to_string(), encode_stage_data::<Dedupe, _>(&facts)?),
+    ];
     let buckets = ranks.get(BUCKET_STEP).copied().unwrap_or(1);
     let documents: Vec<u32> = (0..records.len() as u32)
         .filter(|&i| !records[i as usize].band_keys.is_empty())
@@ -177,6 +239,7 @@ pub fn run_step(
     let (name, bytes) = match step {
         HEADS_STEP => (HEADS, encode_stage_data::<Dedupe, _>(&heads(files)?)?),
         BUCKET_STEP => (PAIRS, bucket(rank, files, params)?),
+        SKETCH_STEP => (SKETCHES, sketch(rank, files)?),
         VERIFY_STEP => (VERIFIED, verify(rank, files, params)?),
         _ => return Err(StageError::new(format!("dedupe has no merge step {step}"))),
     };
@@ -249,6 +312,74 @@ fn bucket(
     encode_stage_data::<Dedupe, _>(&pair_gaps(&pairs))
 }
 
+/// Every bucket task's candidate pairs that `keep` keeps, sorted, unique.
+fn candidate_pairs(
+    files: &mut SplitFiles<'_, Dedupe>,
+    keep: impl Fn(&(u32, u32)) -> bool,
+) -> Result<Vec<(u32, u32)>, StageError> {
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for bucket in 0..files.ranks(MergeSource::Step(BUCKET_STEP)) {
+        let all =
+            un_pair_gaps(&files.read::<Vec<u32>>(MergeSource::Step(BUCKET_STEP), bucket, PAIRS)?);
+        pairs.extend(all.into_iter().filter(&keep));
+    }
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+/// The sketches of the documents of shard `rank` in a candidate pair, from their text in the
+/// documents the observe task wrote.
+fn sketch(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, StageError> {
+    let (start, end) = (
+        files.first_position(rank)? as u32,
+        files.first_position(rank + 1)? as u32,
+    );
+    let in_shard = |position: &u32| (start..end).contains(position);
+    let pairs = candidate_pairs(files, |(a, b)| in_shard(a) || in_shard(b))?;
+    let mut wanted: Vec<u32> = pairs
+        .into_iter()
+        .flat_map(|(a, b)| [a, b])
+        .filter(in_shard)
+        .map(|position| position - start)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let bytes = files.read_bytes(MergeSource::Observe, rank, DOCUMENTS)?;
+    let lines: Vec<&[u8]> = bytes
+        .strip_suffix(b"\n")
+        .unwrap_or(&bytes)
+        .split(|&byte| byte == b'\n')
+        .filter(|_| !bytes.is_empty())
+        .collect();
+    let corrupt = |why: &str| files.corrupt(MergeSource::Observe, rank, DOCUMENTS, why);
+    if lines.len() != (end - start) as usize {
+        return Err(corrupt(&format!(
+            "it holds {} documents where the shard observed {}",
+            lines.len(),
+            end - start
+        )));
+    }
+    let sketches: Vec<Sketch> = wanted
+        .par_iter()
+        .map_init(Scratch::default, |scratch, &index| {
+            let doc: Document = serde_json::from_slice(lines[index as usize])
+                .map_err(|err| format!("line {}: {err}", index + 1))?;
+            let parts = verification_parts(&doc, scratch);
+            Ok(Sketch {
+                published: parts.published,
+                grams: parts.grams,
+                numbers: parts.numbers,
+            })
+        })
+        .collect::<Result<_, String>>()
+        .map_err(|why| corrupt(&why))?;
+    encode_stage_data::<Dedupe, _>(&ShardSketches {
+        documents: gaps(&wanted),
+        sketches,
+    })
+}
+
 /// The pairs whose first document is in shard `rank` that pass the verification.
 fn verify(
     rank: usize,
@@ -260,38 +391,19 @@ fn verify(
         files.first_position(rank)? as u32,
         files.first_position(rank + 1)? as u32,
     );
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    for bucket in 0..files.ranks(MergeSource::Step(BUCKET_STEP)) {
-        let all =
-            un_pair_gaps(&files.read::<Vec<u32>>(MergeSource::Step(BUCKET_STEP), bucket, PAIRS)?);
-        pairs.extend(all.into_iter().filter(|&(a, _)| (start..end).contains(&a)));
-    }
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    let own = files.records(rank)?;
-    let mut partners: Vec<u32> = pairs
-        .iter()
-        .map(|&(_, b)| b)
-        .filter(|&b| b >= end)
-        .collect();
-    partners.sort_unstable();
-    partners.dedup();
+    let pairs = candidate_pairs(files, |(a, _)| (start..end).contains(a))?;
+    let mut positions: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    positions.sort_unstable();
+    positions.dedup();
     let mut store = ShardStore {
         files,
-        first_shard: rank + 1,
+        first_shard: rank,
         shards,
     };
-    let partners = store.load(&partners, Parts::Verification)?;
-    let record = |position: u32| {
-        if position < end {
-            &own[(position - start) as usize]
-        } else {
-            partners.get(position)
-        }
-    };
+    let records = store.load(&positions, Parts::Sketches)?;
     let verified: Vec<(u32, u32)> = pairs
         .into_par_iter()
-        .filter(|&(a, b)| verified(record(a), record(b), params))
+        .filter(|&(a, b)| verified(records.get(a), records.get(b), params))
         .collect();
     encode_stage_data::<Dedupe, _>(&pair_gaps(&verified))
 }
@@ -320,8 +432,9 @@ pub fn finish_merge(
     Ok((summaries, verdicts))
 }
 
-/// Records read back from the observe tasks' files one shard at a time, keeping only the
-/// parts asked for of the records asked for.
+/// Parts of records read back one shard at a time, keeping only those of the records asked
+/// for: the facts from the observe tasks' [`FACTS`], the sketches from the sketch tasks'
+/// [`SKETCHES`].
 struct ShardStore<'a, 'b> {
     files: &'a mut SplitFiles<'b, Dedupe>,
     /// The first shard that can hold a wanted record.
@@ -329,8 +442,8 @@ struct ShardStore<'a, 'b> {
     shards: usize,
 }
 
-impl RecordStore for ShardStore<'_, '_> {
-    fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'_>, StageError> {
+impl<'s> RecordStore<'s> for ShardStore<'_, '_> {
+    fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'s>, StageError> {
         let mut found: HashMap<u32, DocRecord> = HashMap::with_capacity(wanted.len());
         let mut rest = wanted;
         for shard in self.first_shard..self.shards {
@@ -343,13 +456,12 @@ impl RecordStore for ShardStore<'_, '_> {
                 continue;
             }
             let first = self.files.first_position(shard)? as u32;
-            let mut records = self.files.records(shard)?;
-            for &position in &rest[..here] {
-                let record =
-                    std::mem::replace(&mut records[(position - first) as usize], empty_record());
-                found.insert(position, only(record, parts));
+            let (here, later) = rest.split_at(here);
+            match parts {
+                Parts::Facts => self.facts(shard, first, end, here, &mut found)?,
+                Parts::Sketches => self.sketches(shard, first, here, &mut found)?,
             }
-            rest = &rest[here..];
+            rest = later;
         }
         if let Some(position) = rest.first() {
             return Err(StageError::new(format!(
@@ -360,37 +472,88 @@ impl RecordStore for ShardStore<'_, '_> {
     }
 }
 
-fn empty_record() -> DocRecord {
-    DocRecord {
-        id: String::new(),
-        words: 0,
-        published: None,
-        exact_key: 0,
-        band_keys: Vec::new(),
-        grams: GramSketch::default(),
-        numbers: Vec::new(),
-        facts: Vec::new(),
-        syndication: None,
+impl ShardStore<'_, '_> {
+    /// The facts of the documents of shard `shard` (positions `first..end`) at `wanted`.
+    fn facts(
+        &mut self,
+        shard: usize,
+        first: u32,
+        end: u32,
+        wanted: &[u32],
+        found: &mut HashMap<u32, DocRecord>,
+    ) -> Result<(), StageError> {
+        let mut facts: Vec<FactsOf> = self.files.read(MergeSource::Observe, shard, FACTS)?;
+        if facts.len() != (end - first) as usize {
+            return Err(self.files.corrupt(
+                MergeSource::Observe,
+                shard,
+                FACTS,
+                &format!(
+                    "it holds {} documents where the shard observed {}",
+                    facts.len(),
+                    end - first
+                ),
+            ));
+        }
+        for &position in wanted {
+            let FactsOf { facts, numbers } =
+                std::mem::take(&mut facts[(position - first) as usize]);
+            found.insert(
+                position,
+                DocRecord {
+                    facts,
+                    numbers,
+                    ..DocRecord::empty()
+                },
+            );
+        }
+        Ok(())
     }
-}
 
-/// `record` with only the parts of `parts` (and its date) kept.
-fn only(record: DocRecord, parts: Parts) -> DocRecord {
-    let (grams, numbers, facts) = match parts {
-        Parts::Facts => (false, true, true),
-        Parts::Similarity => (true, false, true),
-        Parts::Verification => (true, true, false),
-    };
-    DocRecord {
-        published: record.published,
-        grams: if grams {
-            record.grams
-        } else {
-            GramSketch::default()
-        },
-        numbers: if numbers { record.numbers } else { Vec::new() },
-        facts: if facts { record.facts } else { Vec::new() },
-        ..empty_record()
+    /// The sketches of the documents of shard `shard` (from position `first`) at `wanted`.
+    fn sketches(
+        &mut self,
+        shard: usize,
+        first: u32,
+        wanted: &[u32],
+        found: &mut HashMap<u32, DocRecord>,
+    ) -> Result<(), StageError> {
+        let source = MergeSource::Step(SKETCH_STEP);
+        let mut file: ShardSketches = self.files.read(source, shard, SKETCHES)?;
+        let documents = ungaps(&file.documents);
+        if documents.len() != file.sketches.len() {
+            return Err(self.files.corrupt(
+                source,
+                shard,
+                SKETCHES,
+                "it holds fewer sketches than documents",
+            ));
+        }
+        for &position in wanted {
+            let Ok(index) = documents.binary_search(&(position - first)) else {
+                return Err(self.files.corrupt(
+                    source,
+                    shard,
+                    SKETCHES,
+                    &format!("it has no sketch of the document at position {position}"),
+                ));
+            };
+            let Sketch {
+                published,
+                grams,
+                numbers,
+            } = std::mem::take(&mut file.sketches[index]);
+            found.insert(
+                position,
+                DocRecord {
+                    published,
+                    grams,
+                    numbers,
+                    ..DocRecord::empty()
+                },
+            );
+        }
+        Ok(())
     }
 }
 
