@@ -36,7 +36,7 @@ pub struct DocRecord {
     pub numbers: Vec<u32>,
     /// 40-bit hashes of the rare facts, sorted, unique (see [`rare_facts`]); empty when the
     /// derived pass is off or the text short.
-    #[serde(with = "crate::packed::sorted_u40_fixed")]
+    #[serde(with = "crate::packed::sorted_u40_rice")]
     pub facts: Vec<u64>,
     /// The syndication marker, if the text carries one that credits another outlet.
     pub syndication: Option<Syndication>,

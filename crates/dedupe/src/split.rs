@@ -119,7 +119,7 @@ impl DocFacts for Summary {
 /// facts (only documents that share facts are compared on their numbers).
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct FactsOf {
-    #[serde(with = "crate::packed::sorted_u40_fixed")]
+    #[serde(with = "crate::packed::sorted_u40_rice")]
     facts: Vec<u64>,
     #[serde(with = "crate::packed::sorted_u32_fixed")]
     numbers: Vec<u32>,
@@ -146,8 +146,9 @@ struct ShardSketches {
 /// The band keys of one shard's documents with a signature, for the bands of one bucket task.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct BandKeys {
-    /// The documents' indexes in the shard, ascending, as [`gaps`].
-    documents: Vec<u32>,
+    /// The indexes in the shard of the documents without a signature (too short), ascending,
+    /// as [`gaps`]: the few left out, where listing those with one would take a byte each.
+    unsigned: Vec<u32>,
     /// For each band of the task in ascending order, each document's 32-bit key,
     /// little-endian (raw bytes: random keys would take five bytes as varints).
     keys: Vec<u8>,
@@ -207,9 +208,8 @@ pub fn shard_files(
         (FACTS.to_string(), encode_stage_data::<Dedupe, _>(&facts)?),
     ];
     let buckets = ranks.get(BUCKET_STEP).copied().unwrap_or(1);
-    let documents: Vec<u32> = (0..records.len() as u32)
-        .filter(|&i| !records[i as usize].band_keys.is_empty())
-        .collect();
+    let (documents, unsigned): (Vec<u32>, Vec<u32>) =
+        (0..records.len() as u32).partition(|&i| !records[i as usize].band_keys.is_empty());
     for rank in 0..buckets {
         let bands: Vec<usize> = bands_of(rank, buckets, params.bands).collect();
         let keys: Vec<u8> = bands
@@ -221,7 +221,7 @@ pub fn shard_files(
             })
             .collect();
         let file = BandKeys {
-            documents: gaps(&documents),
+            unsigned: gaps(&unsigned),
             keys,
         };
         files.push((band_file(rank), encode_stage_data::<Dedupe, _>(&file)?));
@@ -273,8 +273,12 @@ fn bucket(
     let name = band_file(rank);
     for shard in 0..files.ranks(MergeSource::Observe) {
         let first = files.first_position(shard)?;
+        let end = files.first_position(shard + 1)?;
         let file: BandKeys = files.read(MergeSource::Observe, shard, &name)?;
-        let documents = ungaps(&file.documents);
+        let unsigned = ungaps(&file.unsigned);
+        let documents: Vec<u32> = (0..(end - first) as u32)
+            .filter(|i| unsigned.binary_search(i).is_err())
+            .collect();
         let count = documents.len();
         if file.keys.len() != count * 4 * bands.len() {
             return Err(StageError::new(format!(
