@@ -213,6 +213,19 @@ pub trait MergeFiles {
     /// The bytes of file `name` written by `source` at `rank`.
     fn read(&mut self, source: MergeSource, rank: usize, name: &str)
         -> Result<Vec<u8>, StageError>;
+    /// File `name` of `source` at `rank` as a reader, for a file read once from front to back
+    /// (the documents an observe task wrote), without holding it whole; the default reads it
+    /// whole.
+    fn open(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Box<dyn std::io::BufRead>, StageError> {
+        Ok(Box::new(std::io::Cursor::new(
+            self.read(source, rank, name)?,
+        )))
+    }
     /// The records the observe task of `shard` wrote, decoded.
     fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError>;
     /// An error saying that file `name` of `source` at `rank` is corrupt, naming the task.
@@ -254,15 +267,15 @@ impl<'a, S: CorpusStage> SplitFiles<'a, S> {
             .collect())
     }
 
-    /// The bytes of file `name` of `source` at `rank` as they were written: for a file not in
-    /// the stage's binary form, such as the documents an observe task wrote for the next step.
-    pub fn read_bytes(
+    /// See [`MergeFiles::open`]: a file not in the stage's binary form, such as the documents
+    /// an observe task wrote for the next step, as it was written.
+    pub fn open(
         &mut self,
         source: MergeSource,
         rank: usize,
         name: &str,
-    ) -> Result<Vec<u8>, StageError> {
-        self.files.read(source, rank, name)
+    ) -> Result<Box<dyn std::io::BufRead>, StageError> {
+        self.files.open(source, rank, name)
     }
 
     /// See [`MergeFiles::corrupt`].

@@ -19,6 +19,7 @@
 //! rather than shipped for every document.
 
 use std::collections::HashMap;
+use std::io::BufRead;
 
 use newspipe_core::{
     encode_stage_data, Document, MergeLayout, MergeSource, MergeStep, SplitFiles, StageError,
@@ -349,26 +350,59 @@ fn sketch(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, St
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let bytes = files.read_bytes(MergeSource::Observe, rank, DOCUMENTS)?;
-    let lines: Vec<&[u8]> = bytes
-        .strip_suffix(b"\n")
-        .unwrap_or(&bytes)
-        .split(|&byte| byte == b'\n')
-        .filter(|_| !bytes.is_empty())
-        .collect();
-    let corrupt = |why: &str| files.corrupt(MergeSource::Observe, rank, DOCUMENTS, why);
-    if lines.len() != (end - start) as usize {
-        return Err(corrupt(&format!(
-            "it holds {} documents where the shard observed {}",
-            lines.len(),
-            end - start
-        )));
+    let mut reader = files.open(MergeSource::Observe, rank, DOCUMENTS)?;
+    let mut sketches: Vec<Sketch> = Vec::with_capacity(wanted.len());
+    let mut batch: Vec<(u32, Vec<u8>)> = Vec::new();
+    let mut line = Vec::new();
+    let mut next = wanted.iter().peekable();
+    let mut index = 0u32;
+    let problem = loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break None,
+            Ok(_) => {}
+            Err(err) => break Some(format!("cannot read it: {err}")),
+        }
+        if next.next_if_eq(&&index).is_some() {
+            batch.push((index, std::mem::take(&mut line)));
+        }
+        index += 1;
+        if !batch.is_empty() && (batch.len() == SKETCH_BATCH || next.peek().is_none()) {
+            match sketch_batch(&batch) {
+                Ok(done) => sketches.extend(done),
+                Err(why) => break Some(why),
+            }
+            batch.clear();
+        }
+    };
+    let problem = problem.or_else(|| {
+        (index != end - start).then(|| {
+            format!(
+                "it holds {index} documents where the shard observed {}",
+                end - start
+            )
+        })
+    });
+    if let Some(why) = problem {
+        return Err(files.corrupt(MergeSource::Observe, rank, DOCUMENTS, &why));
     }
-    let sketches: Vec<Sketch> = wanted
+    encode_stage_data::<Dedupe, _>(&ShardSketches {
+        documents: gaps(&wanted),
+        sketches,
+    })
+}
+
+/// Documents a sketch task parses and sketches at once, in parallel: a batch's lines are all it
+/// holds of its shard's documents.
+const SKETCH_BATCH: usize = 1024;
+
+/// The sketches of a batch of documents, each an index in the shard and its JSON line.
+fn sketch_batch(batch: &[(u32, Vec<u8>)]) -> Result<Vec<Sketch>, String> {
+    batch
         .par_iter()
-        .map_init(Scratch::default, |scratch, &index| {
-            let doc: Document = serde_json::from_slice(lines[index as usize])
-                .map_err(|err| format!("line {}: {err}", index + 1))?;
+        .map_init(Scratch::default, |scratch, (index, line)| {
+            let doc: Document =
+                serde_json::from_slice(line).map_err(|err| format!("line {}: {err}", index + 1))?;
             let parts = verification_parts(&doc, scratch);
             Ok(Sketch {
                 published: parts.published,
@@ -376,12 +410,7 @@ fn sketch(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, St
                 numbers: parts.numbers,
             })
         })
-        .collect::<Result<_, String>>()
-        .map_err(|why| corrupt(&why))?;
-    encode_stage_data::<Dedupe, _>(&ShardSketches {
-        documents: gaps(&wanted),
-        sketches,
-    })
+        .collect()
 }
 
 /// The pairs whose first document is in shard `rank` that pass the verification.

@@ -720,6 +720,22 @@ impl MergeFiles for TaskFiles<'_> {
         }
     }
 
+    fn open(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Box<dyn BufRead>, StageError> {
+        let task = self.task(source).name.clone();
+        let opened = self.inputs.take(&task, rank, name).and_then(|path| {
+            fs::File::open(&path).map_err(|err| missing(&path, &task, rank, &err))
+        });
+        match opened {
+            Ok(file) => Ok(Box::new(BufReader::new(file))),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
     fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError> {
         let bytes = self.read(MergeSource::Observe, shard, RECORDS)?;
         self.stage.decode_records(&bytes).map_err(|err| {
