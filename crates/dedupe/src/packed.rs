@@ -1,8 +1,9 @@
 //! Compact binary forms of a record's hashes, for the observation a cluster run ships between
-//! tasks: a dense sorted set of 32-bit hashes (a gram sample) as Golomb-Rice codes of the gaps
-//! between neighbours (about 21 bits a hash where a varint of the hash takes 32 to 40); sparse or
-//! unordered hashes in as many bytes as they have (4 for 32 bits, 5 for 40: a varint takes one
-//! more, since hashes use every bit); the 128-bit exact key as 16 bytes (19). Only the
+//! tasks: a sorted set of hashes (a gram sample, a document's rare facts) as Golomb-Rice codes
+//! of the gaps between neighbours (about 21 bits a hash of a long text's gram sample where a
+//! varint of the hash takes 32 to 40; 36.5 bits a 40-bit fact where 5 bytes take 40); a few
+//! sorted or unordered 32-bit hashes in 4 bytes each (a varint takes one more, since hashes use
+//! every bit); the 128-bit exact key as 16 bytes (19). Only the
 //! encoding changes; the values in memory are the same. Each is a serde `with` module.
 
 use serde::de::{self, Deserializer, Visitor};

@@ -60,9 +60,9 @@ impl CorpusStage for Dedupe {
     /// 5: rare facts Rice-coded; band files list the documents without a signature
     /// (4: a cluster run ships no records, only the split merge's files, see `split`:
     /// summaries with the exact key in 16 bytes, facts, band keys, and sketches of the
-    /// documents of candidate pairs only; 3: 32-bit band keys instead of the signature slots, 32-bit numbers, 40-bit facts,
-    /// Rice-coded gram samples; 2: only the signature slots the bands read; hashes packed, see
-    /// `packed`).
+    /// documents of candidate pairs only; 3: 32-bit band keys instead of the signature slots,
+    /// 32-bit numbers, 40-bit facts, Rice-coded gram samples; 2: only the signature slots the
+    /// bands read; hashes packed, see `packed`).
     const FORMAT_VERSION: u32 = 5;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
