@@ -16,7 +16,7 @@ use newspipe_dedupe::{Dedupe, DedupeConfig};
 struct Files {
     sizes: Vec<usize>,
     ranks: Vec<usize>,
-    written: HashMap<(Option<usize>, usize, String), Vec<u8>>,
+    written: Written,
     /// Shards whose records were asked for, in order.
     decoded: Vec<usize>,
     /// Shards whose documents were read, in order.
@@ -102,6 +102,21 @@ fn split_state(
     shards: usize,
     buckets: usize,
 ) -> Vec<u8> {
+    split_state_after(stage, docs, shards, buckets, |_| {}).unwrap()
+}
+
+/// The files of the observe tasks, by (task, rank, name).
+type Written = HashMap<(Option<usize>, usize, String), Vec<u8>>;
+
+/// The state of the split merge, after `tamper` changed the observe tasks' files; the first
+/// error of a task.
+fn split_state_after(
+    stage: &dyn DynCorpusStage,
+    docs: &mut [Document],
+    shards: usize,
+    buckets: usize,
+    tamper: impl Fn(&mut Written),
+) -> Result<Vec<u8>, StageError> {
     let steps = stage.merge_steps(&MergeLayout { shards, buckets });
     assert_eq!(
         steps.iter().map(|s| s.name).collect::<Vec<_>>(),
@@ -136,10 +151,11 @@ fn split_state(
         files.sizes.push(records.len());
     }
     assert_eq!(files.sizes.len(), shards);
+    tamper(&mut files.written);
     for (step, &count) in ranks.iter().enumerate() {
         for rank in 0..count {
             let documents_before = files.documents_read.len();
-            for (name, bytes) in stage.run_merge_step(step, rank, &mut files).unwrap() {
+            for (name, bytes) in stage.run_merge_step(step, rank, &mut files)? {
                 files.written.insert((Some(step), rank, name), bytes);
             }
             let documents = &files.documents_read[documents_before..];
@@ -149,13 +165,13 @@ fn split_state(
             }
         }
     }
-    let state = stage.finish_merge(&mut files).unwrap();
+    let state = stage.finish_merge(&mut files)?;
     assert!(
         files.documents_read.len() == shards,
         "the merge read documents"
     );
     assert!(files.decoded.is_empty(), "a task read records");
-    stage.encode_state(&state).unwrap()
+    stage.encode_state(&state)
 }
 
 #[test]
@@ -173,6 +189,35 @@ fn the_split_merge_gives_the_state_prepare_gives() {
             "the split merge differs with {shards} shards and {buckets} bucket tasks"
         );
     }
+}
+
+#[test]
+fn a_sketch_task_refuses_documents_that_are_not_the_shards() {
+    let stage = stage();
+    let cut_last_line = |written: &mut Written| {
+        let docs = written.get_mut(&(None, 1, "docs.jsonl".into())).unwrap();
+        docs.pop();
+        let end = docs.iter().rposition(|&byte| byte == b'\n').unwrap();
+        docs.truncate(end + 1);
+    };
+    let err = split_state_after(&*stage, &mut documents(), 3, 2, cut_last_line).unwrap_err();
+    assert!(
+        err.message.contains("docs.jsonl") && err.message.contains("where the shard observed"),
+        "{}",
+        err.message
+    );
+    let garble = |written: &mut Written| {
+        let docs = written.get_mut(&(None, 0, "docs.jsonl".into())).unwrap();
+        for byte in docs.iter_mut().filter(|byte| **byte == b'{') {
+            *byte = b'[';
+        }
+    };
+    let err = split_state_after(&*stage, &mut documents(), 3, 2, garble).unwrap_err();
+    assert!(
+        err.message.contains("docs.jsonl") && err.message.contains("line "),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
