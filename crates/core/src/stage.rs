@@ -133,8 +133,9 @@ pub trait CorpusStage: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// The files an `observe` task writes beside its shard's records for the merge steps (what
-    /// they read instead of whole records); `ranks` are the ranks of each merge step.
+    /// The files an `observe` task writes for the merge steps, instead of its shard's records
+    /// (a cluster run writes no `records.bin` for a stage whose merge is split); `ranks` are the
+    /// ranks of each merge step.
     fn shard_files(
         &self,
         _records: &[&Self::Record],
