@@ -261,19 +261,21 @@ fn the_same_inputs_give_the_same_plan_file() {
         .collect();
     assert_eq!(steps.first(), Some(&"observe-normalize"));
     assert_eq!(steps.last(), Some(&"assemble"));
-    // Dedupe's merge is split: exact heads, LSH band buckets, verification, clustering.
+    // Dedupe's merge is split: exact heads, LSH band buckets, sketches, verification,
+    // clustering.
     let dedupe = steps.iter().position(|&s| s == "observe-dedupe").unwrap();
     assert_eq!(
-        steps[dedupe..dedupe + 5],
+        steps[dedupe..dedupe + 6],
         [
             "observe-dedupe",
             "dedupe-heads",
             "dedupe-bucket",
+            "dedupe-sketch",
             "dedupe-verify",
             "merge-dedupe"
         ]
     );
-    assert_eq!(steps.len(), 12, "{steps:?}");
+    assert_eq!(steps.len(), 13, "{steps:?}");
 
     ok(
         dir.path(),
@@ -346,6 +348,28 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
         assert!(
             !inputs.iter().any(|path| path.ends_with("records.bin")),
             "a bucket task reads band keys, not records: {inputs:?}"
+        );
+    }
+    // Dedupe's observation is shipped once, as the split merge's files: no records beside them.
+    for shard in 0..3 {
+        let folder = workdir.join(format!("observe-dedupe/{shard}"));
+        assert!(folder.join("facts.bin").exists());
+        assert!(!folder.join("records.bin").exists(), "{}", folder.display());
+        // A sketch task reads the documents of its own shard only.
+        let marker: serde_json::Value = serde_json::from_slice(
+            &fs::read(workdir.join(format!("dedupe-sketch/{shard}/done.json"))).unwrap(),
+        )
+        .unwrap();
+        let documents: Vec<&String> = marker["inputs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|path| path.ends_with("docs.jsonl"))
+            .collect();
+        assert_eq!(
+            documents,
+            [&format!("observe-dedupe/{shard}/docs.jsonl")],
+            "shard {shard}"
         );
     }
 }
@@ -541,7 +565,7 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     assert!(differ.is_empty(), "the resumed run differs in {differ:?}");
 
     // A flipped byte in one shard's observation: the merge names the task that wrote it.
-    let records = dir.join("work/observe-dedupe/1/records.bin");
+    let records = dir.join("work/observe-dedupe/1/facts.bin");
     let mut bytes = fs::read(&records).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0x55;
@@ -562,7 +586,7 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("corrupt input")
-            && stderr.contains("observe-dedupe/1/records.bin")
+            && stderr.contains("observe-dedupe/1/facts.bin")
             && stderr.contains("task `observe-dedupe` rank 1"),
         "{stderr}"
     );

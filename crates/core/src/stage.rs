@@ -133,8 +133,9 @@ pub trait CorpusStage: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// The files an `observe` task writes beside its shard's records for the merge steps (what
-    /// they read instead of whole records); `ranks` are the ranks of each merge step.
+    /// The files an `observe` task writes for the merge steps, instead of its shard's records
+    /// (a cluster run writes no `records.bin` for a stage whose merge is split); `ranks` are the
+    /// ranks of each merge step.
     fn shard_files(
         &self,
         _records: &[&Self::Record],
@@ -213,6 +214,19 @@ pub trait MergeFiles {
     /// The bytes of file `name` written by `source` at `rank`.
     fn read(&mut self, source: MergeSource, rank: usize, name: &str)
         -> Result<Vec<u8>, StageError>;
+    /// File `name` of `source` at `rank` as a reader, for a file read once from front to back
+    /// (the documents an observe task wrote), without holding it whole; the default reads it
+    /// whole.
+    fn open(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Box<dyn std::io::BufRead>, StageError> {
+        Ok(Box::new(std::io::Cursor::new(
+            self.read(source, rank, name)?,
+        )))
+    }
     /// The records the observe task of `shard` wrote, decoded.
     fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError>;
     /// An error saying that file `name` of `source` at `rank` is corrupt, naming the task.
@@ -252,6 +266,22 @@ impl<'a, S: CorpusStage> SplitFiles<'a, S> {
             .into_iter()
             .map(unerase::<S::Record>)
             .collect())
+    }
+
+    /// See [`MergeFiles::open`]: a file not in the stage's binary form, such as the documents
+    /// an observe task wrote for the next step, as it was written.
+    pub fn open(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Box<dyn std::io::BufRead>, StageError> {
+        self.files.open(source, rank, name)
+    }
+
+    /// See [`MergeFiles::corrupt`].
+    pub fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
+        self.files.corrupt(source, rank, name, why)
     }
 
     /// File `name` of `source` at `rank`, decoded from the stage's versioned binary form

@@ -97,12 +97,13 @@ impl DocFacts for DocRecord {
 /// Which parts of the records [`finish`] asks a [`RecordStore`] for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Parts {
-    /// Rare facts and numbers (with the date): the derived pass.
+    /// Rare facts and numbers: the derived pass and the similarity of derived documents.
     Facts,
-    /// Gram sketches and rare facts: the similarities of the verdicts.
-    Similarity,
-    /// Gram sketches and numbers: the verification of candidate pairs.
-    Verification,
+    /// The date, the gram sketch and the numbers ([`verification_parts`]): the verification
+    /// of candidate pairs and the similarity of near duplicates.
+    ///
+    /// [`verification_parts`]: crate::record::verification_parts
+    Sketches,
 }
 
 /// Records by position: all of them, or the few a store loaded (with only the parts asked for).
@@ -124,16 +125,16 @@ impl Records<'_> {
 }
 
 /// Where [`finish`] finds the records it needs beyond the [`DocFacts`].
-pub(crate) trait RecordStore {
+pub(crate) trait RecordStore<'a> {
     /// The records at `wanted` (sorted, unique positions), with at least `parts`.
-    fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'_>, StageError>;
+    fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'a>, StageError>;
 }
 
 /// Every record in memory: the one-machine run.
 pub(crate) struct InMemory<'a>(pub(crate) &'a [DocRecord]);
 
-impl RecordStore for InMemory<'_> {
-    fn load(&mut self, _wanted: &[u32], _parts: Parts) -> Result<Records<'_>, StageError> {
+impl<'a> RecordStore<'a> for InMemory<'a> {
+    fn load(&mut self, _wanted: &[u32], _parts: Parts) -> Result<Records<'a>, StageError> {
         Ok(Records::All(self.0))
     }
 }
@@ -228,16 +229,22 @@ pub(crate) fn band_candidates(mut keys: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
 
 /// Whether a candidate pair are copies: the 5-gram containment and the guards.
 pub(crate) fn verified(x: &DocRecord, y: &DocRecord, params: &Params) -> bool {
-    x.grams.containment(&y.grams) >= params.containment && guards_pass(x, y, params)
+    x.grams.containment(&y.grams) >= params.containment
+        && guards_pass([x.published, y.published], [&x.numbers, &y.numbers], params)
 }
 
 /// The clustering proper, from every document's facts and the verified near-duplicate pairs:
 /// exact groups, copy components, derived clusters, and one verdict per document. Asks `store`
 /// for the rare facts of the component heads and for what the similarities of the copies need.
-pub(crate) fn finish<F: DocFacts>(
+///
+/// A near duplicate's similarity is estimated on the sketch of its exact group's head: the
+/// sketch reads the lower-cased letters and digits, which the exact key fixes (the key hashes
+/// the same words in the same order), so it is the document's own; and the heads' sketches
+/// are the ones a cluster run computes (they alone make candidate pairs).
+pub(crate) fn finish<'a, F: DocFacts>(
     docs: &[F],
     near: &[(u32, u32)],
-    store: &mut dyn RecordStore,
+    store: &mut dyn RecordStore<'a>,
     params: &Params,
 ) -> Result<Vec<Verdict>, StageError> {
     let exact = Level::join(docs, &exact_pairs(docs), None);
@@ -246,7 +253,7 @@ pub(crate) fn finish<F: DocFacts>(
     let (fact_weights, derived) = if params.derived {
         let records = store.load(&component_heads, Parts::Facts)?;
         let weights = FactWeights::new(&records, &component_heads);
-        let pairs = derived_pairs(&records, &component_heads, params, &weights);
+        let pairs = derived_pairs(docs, &records, &component_heads, params, &weights);
         (Some(weights), pairs)
     } else {
         (None, Vec::new())
@@ -267,22 +274,43 @@ pub(crate) fn finish<F: DocFacts>(
             (rep, relation)
         })
         .collect();
-    let mut wanted: Vec<u32> = relations
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, relation))| {
-            matches!(relation, Relation::NearDuplicate | Relation::Derived)
-        })
-        .flat_map(|(index, &(rep, _))| [index as u32, rep as u32])
-        .collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let records = store.load(&wanted, Parts::Similarity)?;
+    let sketched = |index: usize| exact.head_of(index) as u32;
+    let wanted = |kind: Relation, each: &dyn Fn(usize, usize) -> [u32; 2]| {
+        let mut wanted: Vec<u32> = relations
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, relation))| *relation == kind)
+            .flat_map(|(index, &(rep, _))| each(index, rep))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        wanted
+    };
+    let sketches = store.load(
+        &wanted(Relation::NearDuplicate, &|index, rep| {
+            [sketched(index), rep as u32]
+        }),
+        Parts::Sketches,
+    )?;
+    let facts = store.load(
+        &wanted(Relation::Derived, &|index, rep| [index as u32, rep as u32]),
+        Parts::Facts,
+    )?;
     Ok(relations
         .into_iter()
         .enumerate()
         .map(|(index, (rep, relation))| {
-            verdict(docs, &records, index, rep, relation, fact_weights.as_ref())
+            let similarity = match relation {
+                Relation::None | Relation::Exact | Relation::Syndicated => 1.0,
+                Relation::NearDuplicate => sketches
+                    .get(sketched(index))
+                    .grams
+                    .containment(&sketches.get(rep as u32).grams),
+                Relation::Derived => fact_weights.as_ref().map_or(0.0, |weights| {
+                    weights.overlap(&facts.get(index as u32).facts, &facts.get(rep as u32).facts)
+                }),
+            };
+            verdict(docs, index, rep, relation, similarity)
         })
         .collect())
 }
@@ -299,32 +327,19 @@ fn is_better_representative<F: DocFacts>(candidate: &F, current: &F) -> bool {
     (key(candidate), candidate.id()) < (key(current), current.id())
 }
 
+/// The verdict of document `index`, whose cluster's representative is `rep`.
 fn verdict<F: DocFacts>(
     docs: &[F],
-    records: &Records,
     index: usize,
     rep: usize,
     relation: Relation,
-    weights: Option<&FactWeights>,
+    similarity: f64,
 ) -> Verdict {
     let doc = &docs[index];
     let origin = doc.syndication().and_then(|s| s.origin.clone());
     let marked = doc.syndication().is_some();
     let other = &docs[rep];
     let cluster = cluster_id(other);
-    let similarity = match relation {
-        Relation::None | Relation::Exact | Relation::Syndicated => 1.0,
-        Relation::NearDuplicate => records
-            .get(index as u32)
-            .grams
-            .containment(&records.get(rep as u32).grams),
-        Relation::Derived => weights.map_or(0.0, |w| {
-            w.overlap(
-                &records.get(index as u32).facts,
-                &records.get(rep as u32).facts,
-            )
-        }),
-    };
     let relation = match relation {
         _ if marked => Relation::Syndicated,
         other => other,
@@ -386,14 +401,15 @@ fn bucket_pairs(keys: &[(u32, u32)]) -> Vec<(u32, u32)> {
     pairs
 }
 
-/// The guards against false merges: the publication-date window and the number overlap.
-fn guards_pass(x: &DocRecord, y: &DocRecord, params: &Params) -> bool {
-    if let (Some(a), Some(b)) = (x.published, y.published) {
+/// The guards against false merges, on two documents' dates and numbers: the
+/// publication-date window and the number overlap.
+fn guards_pass(dates: [Option<i64>; 2], numbers: [&[u32]; 2], params: &Params) -> bool {
+    if let [Some(a), Some(b)] = dates {
         if a.abs_diff(b) > u64::from(params.date_window_days) {
             return false;
         }
     }
-    number_overlap(&x.numbers, &y.numbers) >= params.number_overlap
+    number_overlap(numbers[0], numbers[1]) >= params.number_overlap
 }
 
 /// Share of the smaller number set found in the other (1 when either has none).
@@ -475,7 +491,8 @@ impl FactWeights {
 
 /// Pairs of component heads that share at least `derived_min_shared` rare facts whose
 /// weighted overlap clears `derived_threshold`, and pass the same guards as near-duplicates.
-fn derived_pairs(
+fn derived_pairs<F: DocFacts>(
+    docs: &[F],
     records: &Records,
     heads: &[u32],
     params: &Params,
@@ -506,7 +523,8 @@ fn derived_pairs(
         .into_par_iter()
         .filter(|&(a, b)| {
             let (x, y) = (records.get(a), records.get(b));
-            guards_pass(x, y, params)
+            let dates = [docs[a as usize].published(), docs[b as usize].published()];
+            guards_pass(dates, [&x.numbers, &y.numbers], params)
                 && weights.overlap(&x.facts, &y.facts) >= params.derived_threshold
         })
         .collect()

@@ -1,8 +1,9 @@
 //! Compact binary forms of a record's hashes, for the observation a cluster run ships between
-//! tasks: a dense sorted set of 32-bit hashes (a gram sample) as Golomb-Rice codes of the gaps
-//! between neighbours (about 21 bits a hash where a varint of the hash takes 32 to 40); sparse or
-//! unordered hashes in as many bytes as they have (4 for 32 bits, 5 for 40: a varint takes one
-//! more, since hashes use every bit); the 128-bit exact key as 16 bytes (19). Only the
+//! tasks: a sorted set of hashes (a gram sample, a document's rare facts) as Golomb-Rice codes
+//! of the gaps between neighbours (about 21 bits a hash of a long text's gram sample where a
+//! varint of the hash takes 32 to 40; 36.5 bits a 40-bit fact where 5 bytes take 40); a few
+//! sorted or unordered 32-bit hashes in 4 bytes each (a varint takes one more, since hashes use
+//! every bit); the 128-bit exact key as 16 bytes (19). Only the
 //! encoding changes; the values in memory are the same. Each is a serde `with` module.
 
 use serde::de::{self, Deserializer, Visitor};
@@ -68,7 +69,7 @@ struct BitWriter {
 }
 
 impl BitWriter {
-    /// Appends the low `width` (at most 32) bits of `value`.
+    /// Appends the low `width` (at most 56) bits of `value`.
     fn push(&mut self, value: u64, width: u32) {
         self.pending |= value << self.filled;
         self.filled += width;
@@ -127,69 +128,113 @@ impl BitReader<'_> {
     }
 }
 
+/// Sorted, duplicate-free values up to `max` as Golomb-Rice codes of the gaps between
+/// neighbours (the first value's gap is from 0): the count (a varint), the Rice parameter `k`
+/// (one byte: the floor of log2 of the mean gap), then each gap's quotient `gap >> k` in unary
+/// and its `k` low bits. Values spread evenly up to U, n of them, take about
+/// n·(log2(U/n) + 1.5) bits.
+fn rice_serialize<S: Serializer>(
+    values: &[u64],
+    max: u64,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let max_k = 63 - max.leading_zeros();
+    let k = match values.last() {
+        Some(&last) => {
+            let mean = (last + 1) / values.len() as u64;
+            (63 - mean.max(1).leading_zeros()).min(max_k)
+        }
+        None => 0,
+    };
+    let mut bits = BitWriter::default();
+    push_varint(&mut bits.out, values.len() as u64);
+    bits.out.push(k as u8);
+    let mut previous = 0;
+    for &value in values {
+        let gap = value.wrapping_sub(previous);
+        previous = value;
+        bits.unary(gap >> k);
+        bits.push(gap & ((1 << k) - 1), k);
+    }
+    serializer.serialize_bytes(&bits.finish())
+}
+
+/// What [`rice_serialize`] wrote; refuses values out of order, repeated or beyond `max`, and
+/// bytes cut short or left over.
+fn rice_deserialize<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    max: u64,
+) -> Result<Vec<u64>, D::Error> {
+    let bytes = byte_string(deserializer)?;
+    let mut rest = bytes.as_slice();
+    let cut = || de::Error::custom("sorted hashes cut short or corrupt");
+    let count = take_varint(&mut rest).ok_or_else(cut)?;
+    let (&k, rest) = rest.split_first().ok_or_else(cut)?;
+    let k = u32::from(k);
+    // Every value takes at least one bit, which bounds what a corrupt count allocates.
+    if k > 63 - max.leading_zeros() || count > 8 * rest.len() as u64 {
+        return Err(cut());
+    }
+    let mut reader = BitReader { bytes: rest, at: 0 };
+    let mut values = Vec::with_capacity(count as usize);
+    let mut value = 0u64;
+    for index in 0..count {
+        let quotient = reader.unary(max >> k).ok_or_else(cut)?;
+        let gap = quotient << k | reader.bits(k).ok_or_else(cut)?;
+        value += gap;
+        if (index > 0 && gap == 0) || value > max {
+            return Err(de::Error::custom("hashes out of order or out of range"));
+        }
+        values.push(value);
+    }
+    if reader.at.div_ceil(8) != rest.len() {
+        return Err(de::Error::custom("bytes after sorted hashes"));
+    }
+    Ok(values)
+}
+
 /// A sorted, duplicate-free `Vec<u32>` of hashes (a gram sample) as Golomb-Rice codes of the
-/// gaps between neighbours (the first value's gap is from 0): the count (a varint), the Rice
-/// parameter `k` (one byte: the floor of log2 of the mean gap), then each gap's quotient
-/// `gap >> k` in unary and its `k` low bits. Hashes spread evenly below a cut U, n of them,
-/// take about n·(log2(U/n) + 1.5) bits: 21 a hash for a long text's sample (one gram in 32),
-/// where varints of the gaps take 24 to 25, with the same values.
+/// gaps between neighbours ([`rice_serialize`]): 21 bits a hash for a long text's sample (one
+/// gram in 32), where varints of the gaps take 24 to 25, with the same values.
 pub mod sorted_u32_rice {
     use super::*;
 
-    /// The Rice parameter for `values`: the floor of log2 of their mean gap.
-    fn parameter(values: &[u32]) -> u32 {
-        let Some(&last) = values.last() else {
-            return 0;
-        };
-        let mean = (u64::from(last) + 1) / values.len() as u64;
-        (63 - mean.max(1).leading_zeros()).min(31)
-    }
-
     /// See the module.
     pub fn serialize<S: Serializer>(values: &[u32], serializer: S) -> Result<S::Ok, S::Error> {
-        let k = parameter(values);
-        let mut bits = BitWriter::default();
-        push_varint(&mut bits.out, values.len() as u64);
-        bits.out.push(k as u8);
-        let mut previous = 0;
-        for &value in values {
-            let gap = u64::from(value.wrapping_sub(previous));
-            previous = value;
-            bits.unary(gap >> k);
-            bits.push(gap & ((1 << k) - 1), k);
-        }
-        serializer.serialize_bytes(&bits.finish())
+        let wide: Vec<u64> = values.iter().map(|&v| u64::from(v)).collect();
+        rice_serialize(&wide, u64::from(u32::MAX), serializer)
     }
 
     /// See the module; refuses values out of order, repeated or beyond `u32`, and bytes cut
     /// short or left over.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u32>, D::Error> {
-        let bytes = byte_string(deserializer)?;
-        let mut rest = bytes.as_slice();
-        let cut = || de::Error::custom("a gram sample is cut short or corrupt");
-        let count = take_varint(&mut rest).ok_or_else(cut)?;
-        let (&k, rest) = rest.split_first().ok_or_else(cut)?;
-        let k = u32::from(k);
-        // Every value takes at least one bit, which bounds what a corrupt count allocates.
-        if k > 31 || count > 8 * rest.len() as u64 {
-            return Err(cut());
+        Ok(rice_deserialize(deserializer, u64::from(u32::MAX))?
+            .into_iter()
+            .map(|v| v as u32)
+            .collect())
+    }
+}
+
+/// A sorted, duplicate-free `Vec<u64>` of values below 2⁴⁰ (rare-fact hashes) as Golomb-Rice
+/// codes of the gaps ([`rice_serialize`]): about 36.5 bits a hash for a document's few dozen
+/// facts, where 5 fixed bytes take 40, with the same values.
+pub mod sorted_u40_rice {
+    use super::*;
+
+    const MAX: u64 = (1 << 40) - 1;
+
+    /// See the module; a value of 2⁴⁰ or more is refused rather than cut.
+    pub fn serialize<S: Serializer>(values: &[u64], serializer: S) -> Result<S::Ok, S::Error> {
+        if values.iter().any(|&v| v > MAX) {
+            return Err(serde::ser::Error::custom("a 40-bit hash of 2^40 or more"));
         }
-        let mut reader = BitReader { bytes: rest, at: 0 };
-        let mut values = Vec::with_capacity(count as usize);
-        let mut value = 0u64;
-        for index in 0..count {
-            let quotient = reader.unary(u64::from(u32::MAX) >> k).ok_or_else(cut)?;
-            let gap = quotient << k | reader.bits(k).ok_or_else(cut)?;
-            value += gap;
-            if (index > 0 && gap == 0) || value > u64::from(u32::MAX) {
-                return Err(de::Error::custom("hashes out of order or out of range"));
-            }
-            values.push(value as u32);
-        }
-        if reader.at.div_ceil(8) != rest.len() {
-            return Err(de::Error::custom("bytes after a gram sample"));
-        }
-        Ok(values)
+        rice_serialize(values, MAX, serializer)
+    }
+
+    /// See the module; refuses values out of order, repeated or of 2⁴⁰ or more, and bytes cut
+    /// short or left over.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
+        rice_deserialize(deserializer, MAX)
     }
 }
 
@@ -270,24 +315,6 @@ pub mod sorted_u32_fixed {
     }
 }
 
-/// A sorted, duplicate-free `Vec<u64>` of values below 2⁴⁰ as 5-byte little-endian values.
-pub mod sorted_u40_fixed {
-    use super::*;
-
-    /// See the module; a value of 2⁴⁰ or more is refused rather than cut.
-    pub fn serialize<S: Serializer>(values: &[u64], serializer: S) -> Result<S::Ok, S::Error> {
-        if values.iter().any(|&v| v >> 40 != 0) {
-            return Err(serde::ser::Error::custom("a 40-bit hash of 2^40 or more"));
-        }
-        serialize_fixed(values.iter().copied(), 5, serializer)
-    }
-
-    /// See the module; refuses a cut length and values out of order.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u64>, D::Error> {
-        deserialize_fixed(deserializer, 5, true)
-    }
-}
-
 /// A `u128` as 16 little-endian bytes.
 pub mod u128_fixed {
     use super::*;
@@ -311,7 +338,7 @@ mod tests {
     struct Packed {
         #[serde(with = "sorted_u32_rice")]
         small: Vec<u32>,
-        #[serde(with = "sorted_u40_fixed")]
+        #[serde(with = "sorted_u40_rice")]
         large: Vec<u64>,
         #[serde(with = "u32_fixed")]
         keys: Vec<u32>,
@@ -333,10 +360,12 @@ mod tests {
         let bytes = postcard::to_allocvec(&packed).unwrap();
         assert_eq!(postcard::from_bytes::<Packed>(&bytes).unwrap(), packed);
         // The gaps (about 670,000, k = 19) take 21 bits (varints take 24), the first (0) 20,
-        // after the count (2 bytes) and k (1); the 40-bit hashes 5 bytes where varints take
-        // up to 6; the keys 4 (up to 5); the key 16 (19); lengths 2, 1 and 1.
+        // after the count (2 bytes) and k (1); the 40-bit hashes (k = 37, the floor of log2 of
+        // 2⁴⁰/5) 37 bits each and their quotients 0, 0, 3, 3 and 0 in unary, after the count
+        // and k (1 byte each); the keys 4 (up to 5); the key 16 (19); lengths 2, 1 and 1.
         let sample = 2 + 1 + (20 + 399 * 21usize).div_ceil(8);
-        assert_eq!(bytes.len(), 2 + sample + 1 + 5 * 5 + 1 + 4 * 3 + 16);
+        let facts = 1 + 1 + (5 * 37 + 1 + 1 + 4 + 4 + 1usize).div_ceil(8);
+        assert_eq!(bytes.len(), 2 + sample + 1 + facts + 1 + 4 * 3 + 16);
         let plain = postcard::to_allocvec(&(small, large, keys, u128::MAX - 5)).unwrap();
         assert!(
             bytes.len() < plain.len() * 4 / 5,
@@ -374,24 +403,24 @@ mod tests {
         // Two values, k = 0: gaps 5 (unary 111110) and 2 (110), least significant bit first.
         let sample = [2, 0, 0b1101_1111, 0];
         assert_eq!(
-            encode(&sample, &[], &[]).unwrap().small,
+            encode(&sample, &[0, 0], &[]).unwrap().small,
             [5, 7],
             "a sample written by hand"
         );
         assert!(
-            encode(&[2, 0, 0b0001_1111], &[], &[]).is_err(),
+            encode(&[2, 0, 0b0001_1111], &[0, 0], &[]).is_err(),
             "a repeated hash"
         );
-        assert!(encode(&sample[..3], &[], &[]).is_err(), "a cut sample");
+        assert!(encode(&sample[..3], &[0, 0], &[]).is_err(), "a cut sample");
         assert!(
-            encode(&[2, 0, 0b1101_1111, 0, 0], &[], &[]).is_err(),
+            encode(&[2, 0, 0b1101_1111, 0, 0], &[0, 0], &[]).is_err(),
             "a byte left over"
         );
-        assert!(encode(&[0x80], &[], &[]).is_err(), "a cut count");
-        assert!(encode(&[1, 32, 0], &[], &[]).is_err(), "k beyond 31");
+        assert!(encode(&[0x80], &[0, 0], &[]).is_err(), "a cut count");
+        assert!(encode(&[1, 32, 0], &[0, 0], &[]).is_err(), "k beyond 31");
         // One value, k = 31: quotient 2 (110), then 31 zero bits: 2^32.
         assert!(
-            encode(&[1, 31, 3, 0, 0, 0, 0], &[], &[]).is_err(),
+            encode(&[1, 31, 3, 0, 0, 0, 0], &[0, 0], &[]).is_err(),
             "beyond u32"
         );
         let round = |values: Vec<u32>| {
@@ -407,19 +436,28 @@ mod tests {
         round(vec![u32::MAX]);
         round(vec![0, 1, 2, 3, u32::MAX]);
         round((0..96).map(|i| i * 44_739_242).collect());
+        assert!(encode(&[0, 0], &[2, 0], &[]).is_err(), "cut 40-bit hashes");
         assert!(
-            encode(&[0, 0], &[1, 2, 3], &[]).is_err(),
-            "a cut 40-bit hash"
+            encode(&[0, 0], &[1, 39, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x03], &[]).is_err(),
+            "a 40-bit hash of 2^40 or more"
         );
         assert!(
-            encode(&[0, 0], &[], &[1, 2, 3]).is_err(),
+            encode(&[0, 0], &[0, 0], &[1, 2, 3]).is_err(),
             "a cut 32-bit key"
         );
         assert!(
-            encode(&[0, 0], &[], &[2, 0, 0, 0, 1, 0, 0, 0]).is_ok(),
+            encode(&[0, 0], &[0, 0], &[2, 0, 0, 0, 1, 0, 0, 0]).is_ok(),
             "keys in any order"
         );
-        let disordered = [2, 0, 0, 0, 0, 1, 0, 0, 0, 0];
-        assert!(encode(&[0, 0], &disordered, &[]).is_err());
+        // Two 40-bit hashes, k = 0: gaps 0 and 0, a repeated hash.
+        assert!(
+            encode(&[0, 0], &[2, 0, 0], &[]).is_err(),
+            "a repeated 40-bit hash"
+        );
+        assert_eq!(
+            encode(&[0, 0], &[2, 0, 0b0000_0101], &[]).unwrap().large,
+            [1, 2],
+            "40-bit hashes written by hand"
+        );
     }
 }

@@ -36,7 +36,7 @@ pub struct DocRecord {
     pub numbers: Vec<u32>,
     /// 40-bit hashes of the rare facts, sorted, unique (see [`rare_facts`]); empty when the
     /// derived pass is off or the text short.
-    #[serde(with = "crate::packed::sorted_u40_fixed")]
+    #[serde(with = "crate::packed::sorted_u40_rice")]
     pub facts: Vec<u64>,
     /// The syndication marker, if the text carries one that credits another outlet.
     pub syndication: Option<Syndication>,
@@ -64,7 +64,7 @@ pub fn record(
         let signature = hasher.signature(&key.word_hashes, &mut scratch.shingle_keys);
         (
             band_keys(&signature, params.bands, params.rows),
-            GramSketch::of(&doc.text, &mut scratch.grams, &mut scratch.smallest_grams),
+            gram_sketch(doc, scratch),
         )
     } else {
         (Vec::new(), GramSketch::default())
@@ -77,7 +77,7 @@ pub fn record(
     DocRecord {
         id: doc.id.clone(),
         words,
-        published: doc.meta.published.as_deref().and_then(days_since_epoch),
+        published: published(doc),
         exact_key: key.exact_key,
         band_keys,
         grams,
@@ -85,6 +85,45 @@ pub fn record(
         facts,
         syndication: document_marker(doc),
     }
+}
+
+/// What the verification of a candidate pair reads of `doc` (its date, gram sketch and
+/// numbers), with the other parts empty: the same values [`record`] gives a document long
+/// enough for the near-duplicate pass, which every document of a candidate pair is. A cluster
+/// run computes them from the text for the documents of candidate pairs only, rather than
+/// shipping every document's sketch.
+pub fn verification_parts(doc: &Document, scratch: &mut Scratch) -> DocRecord {
+    DocRecord {
+        published: published(doc),
+        grams: gram_sketch(doc, scratch),
+        numbers: number_hashes(&key_words(&doc.text).numbers),
+        ..DocRecord::empty()
+    }
+}
+
+impl DocRecord {
+    /// A record with every part empty.
+    pub fn empty() -> Self {
+        Self {
+            id: String::new(),
+            words: 0,
+            published: None,
+            exact_key: 0,
+            band_keys: Vec::new(),
+            grams: GramSketch::default(),
+            numbers: Vec::new(),
+            facts: Vec::new(),
+            syndication: None,
+        }
+    }
+}
+
+fn gram_sketch(doc: &Document, scratch: &mut Scratch) -> GramSketch {
+    GramSketch::of(&doc.text, &mut scratch.grams, &mut scratch.smallest_grams)
+}
+
+fn published(doc: &Document) -> Option<i64> {
+    doc.meta.published.as_deref().and_then(days_since_epoch)
 }
 
 /// The numbers' 64-bit word hashes as 32-bit ones, sorted, unique. Numbers are only compared

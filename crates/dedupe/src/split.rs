@@ -1,21 +1,28 @@
 //! Dedupe's merge split over the tasks of a cluster run, as datatrove splits its MinHash
-//! dedupe, so that no task holds every document's record:
+//! dedupe, so that no task holds every document's record and no observe task ships a part of
+//! a record twice or one that only a few documents need:
 //!
 //! | task | ranks | reads | writes |
 //! | --- | --- | --- | --- |
-//! | `observe-dedupe` | shards | its shard | `records.bin`, [`SUMMARY`] (a [`Summary`] per document), one [`band_file`] per bucket task (the band keys of its bands) |
+//! | `observe-dedupe` | shards | its shard | [`SUMMARY`] (a [`Summary`] per document), [`FACTS`] (rare facts and numbers), one [`band_file`] per bucket task (the band keys of its bands); no `records.bin` |
 //! | `dedupe-heads` | 1 | every [`SUMMARY`] | [`HEADS`]: the exact-group heads with a signature |
 //! | `dedupe-bucket` | `bucket_tasks` | [`HEADS`], its band file of every shard | [`PAIRS`]: the candidate pairs of its bands |
-//! | `dedupe-verify` | shards | every [`PAIRS`]; its shard's records and those of the later shards' partners | [`VERIFIED`]: the pairs whose first document is in its shard that pass the verification |
-//! | `merge-dedupe` | 1 | every [`SUMMARY`] and [`VERIFIED`]; the records the clustering asks for, one shard at a time | the state |
+//! | `dedupe-sketch` | shards | every [`PAIRS`], its shard's documents | [`SKETCHES`]: date, gram sketch and numbers of its documents in a candidate pair, computed from their text |
+//! | `dedupe-verify` | shards | every [`PAIRS`]; its shard's [`SKETCHES`] and those of the later shards' partners | [`VERIFIED`]: the pairs whose first document is in its shard that pass the verification |
+//! | `merge-dedupe` | 1 | every [`SUMMARY`] and [`VERIFIED`]; the [`FACTS`] and [`SKETCHES`] the clustering asks for, one shard at a time | the state |
 //!
 //! Each task calls the part of `cluster` that `prepare` calls in one process, on the same
-//! values in the same order, so the verdicts are the same as a one-machine run's.
+//! values in the same order, so the verdicts are the same as a one-machine run's. The gram
+//! sketches, about half of a record, are needed only for the documents of candidate pairs (and
+//! the similarity of near duplicates, which are such documents or exact copies of them), so
+//! they are computed again from the documents the observe task wrote for the next step
+//! rather than shipped for every document.
 
 use std::collections::HashMap;
+use std::io::BufRead;
 
 use newspipe_core::{
-    encode_stage_data, MergeLayout, MergeSource, MergeStep, SplitFiles, StageError,
+    encode_stage_data, Document, MergeLayout, MergeSource, MergeStep, SplitFiles, StageError,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -25,24 +32,32 @@ use crate::cluster::{
     Verdict,
 };
 use crate::config::Params;
-use crate::record::DocRecord;
+use crate::record::{verification_parts, DocRecord, Scratch};
 use crate::sketch::GramSketch;
 use crate::stage::Dedupe;
 use crate::syndication::Syndication;
 
 /// An observe task's [`Summary`] of each of its documents.
 pub const SUMMARY: &str = "summary.bin";
+/// An observe task's rare facts (and numbers) of each of its documents.
+pub const FACTS: &str = "facts.bin";
 /// The `dedupe-heads` task's eligible heads.
 pub const HEADS: &str = "heads.bin";
 /// A `dedupe-bucket` task's candidate pairs.
 pub const PAIRS: &str = "pairs.bin";
+/// A `dedupe-sketch` task's sketches of its shard's documents in candidate pairs.
+pub const SKETCHES: &str = "sketches.bin";
 /// A `dedupe-verify` task's verified pairs.
 pub const VERIFIED: &str = "verified.bin";
+/// The documents an observe task writes for the next step (the runner's file): one JSON line
+/// per observed document, in position order.
+const DOCUMENTS: &str = "docs.jsonl";
 
 /// The merge steps' indexes.
 const HEADS_STEP: usize = 0;
 const BUCKET_STEP: usize = 1;
-const VERIFY_STEP: usize = 2;
+const SKETCH_STEP: usize = 2;
+const VERIFY_STEP: usize = 3;
 
 /// The file of an observe task with the band keys bucket task `rank` reads.
 pub fn band_file(rank: usize) -> String {
@@ -56,6 +71,7 @@ pub struct Summary {
     id: String,
     words: usize,
     published: Option<i64>,
+    #[serde(with = "crate::packed::u128_fixed")]
     exact_key: u128,
     has_signature: bool,
     syndication: Option<Syndication>,
@@ -100,11 +116,40 @@ impl DocFacts for Summary {
     }
 }
 
+/// What the derived pass reads of one document: its rare facts, and its numbers when it has
+/// facts (only documents that share facts are compared on their numbers).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct FactsOf {
+    #[serde(with = "crate::packed::sorted_u40_rice")]
+    facts: Vec<u64>,
+    #[serde(with = "crate::packed::sorted_u32_fixed")]
+    numbers: Vec<u32>,
+}
+
+/// What the verification reads of one document ([`verification_parts`]).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Sketch {
+    published: Option<i64>,
+    grams: GramSketch,
+    #[serde(with = "crate::packed::sorted_u32_fixed")]
+    numbers: Vec<u32>,
+}
+
+/// A `dedupe-sketch` task's sketches of the documents of its shard in a candidate pair.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ShardSketches {
+    /// The documents' indexes in the shard, ascending, as [`gaps`].
+    documents: Vec<u32>,
+    /// Their sketches, in the same order.
+    sketches: Vec<Sketch>,
+}
+
 /// The band keys of one shard's documents with a signature, for the bands of one bucket task.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct BandKeys {
-    /// The documents' indexes in the shard, ascending, as [`gaps`].
-    documents: Vec<u32>,
+    /// The indexes in the shard of the documents without a signature (too short), ascending,
+    /// as [`gaps`]: the few left out, where listing those with one would take a byte each.
+    unsigned: Vec<u32>,
     /// For each band of the task in ascending order, each document's 32-bit key,
     /// little-endian (raw bytes: random keys would take five bytes as varints).
     keys: Vec<u8>,
@@ -127,27 +172,45 @@ pub fn merge_steps(layout: &MergeLayout, bands: usize) -> Vec<MergeStep> {
             ranks: layout.buckets.clamp(1, bands.max(1)),
         },
         MergeStep {
+            name: "sketch",
+            ranks: layout.shards.max(1),
+        },
+        MergeStep {
             name: "verify",
             ranks: layout.shards.max(1),
         },
     ]
 }
 
-/// The files an observe task writes beside its records: the summaries and the band files.
+/// The files an observe task writes for the merge steps: the summaries, the facts and the
+/// band files.
 pub fn shard_files(
     records: &[&DocRecord],
     params: &Params,
     ranks: &[usize],
 ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
     let summaries: Vec<Summary> = records.iter().map(|record| Summary::of(record)).collect();
-    let mut files = vec![(
-        SUMMARY.to_string(),
-        encode_stage_data::<Dedupe, _>(&summaries)?,
-    )];
-    let buckets = ranks.get(BUCKET_STEP).copied().unwrap_or(1);
-    let documents: Vec<u32> = (0..records.len() as u32)
-        .filter(|&i| !records[i as usize].band_keys.is_empty())
+    let facts: Vec<FactsOf> = records
+        .iter()
+        .map(|record| FactsOf {
+            facts: record.facts.clone(),
+            numbers: if record.facts.is_empty() {
+                Vec::new()
+            } else {
+                record.numbers.clone()
+            },
+        })
         .collect();
+    let mut files = vec![
+        (
+            SUMMARY.to_string(),
+            encode_stage_data::<Dedupe, _>(&summaries)?,
+        ),
+        (FACTS.to_string(), encode_stage_data::<Dedupe, _>(&facts)?),
+    ];
+    let buckets = ranks.get(BUCKET_STEP).copied().unwrap_or(1);
+    let (documents, unsigned): (Vec<u32>, Vec<u32>) =
+        (0..records.len() as u32).partition(|&i| !records[i as usize].band_keys.is_empty());
     for rank in 0..buckets {
         let bands: Vec<usize> = bands_of(rank, buckets, params.bands).collect();
         let keys: Vec<u8> = bands
@@ -159,7 +222,7 @@ pub fn shard_files(
             })
             .collect();
         let file = BandKeys {
-            documents: gaps(&documents),
+            unsigned: gaps(&unsigned),
             keys,
         };
         files.push((band_file(rank), encode_stage_data::<Dedupe, _>(&file)?));
@@ -177,6 +240,7 @@ pub fn run_step(
     let (name, bytes) = match step {
         HEADS_STEP => (HEADS, encode_stage_data::<Dedupe, _>(&heads(files)?)?),
         BUCKET_STEP => (PAIRS, bucket(rank, files, params)?),
+        SKETCH_STEP => (SKETCHES, sketch(rank, files)?),
         VERIFY_STEP => (VERIFIED, verify(rank, files, params)?),
         _ => return Err(StageError::new(format!("dedupe has no merge step {step}"))),
     };
@@ -210,8 +274,12 @@ fn bucket(
     let name = band_file(rank);
     for shard in 0..files.ranks(MergeSource::Observe) {
         let first = files.first_position(shard)?;
+        let end = files.first_position(shard + 1)?;
         let file: BandKeys = files.read(MergeSource::Observe, shard, &name)?;
-        let documents = ungaps(&file.documents);
+        let unsigned = ungaps(&file.unsigned);
+        let documents: Vec<u32> = (0..(end - first) as u32)
+            .filter(|i| unsigned.binary_search(i).is_err())
+            .collect();
         let count = documents.len();
         if file.keys.len() != count * 4 * bands.len() {
             return Err(StageError::new(format!(
@@ -249,6 +317,102 @@ fn bucket(
     encode_stage_data::<Dedupe, _>(&pair_gaps(&pairs))
 }
 
+/// Every bucket task's candidate pairs that `keep` keeps, sorted, unique.
+fn candidate_pairs(
+    files: &mut SplitFiles<'_, Dedupe>,
+    keep: impl Fn(&(u32, u32)) -> bool,
+) -> Result<Vec<(u32, u32)>, StageError> {
+    let mut pairs: Vec<(u32, u32)> = Vec::new();
+    for bucket in 0..files.ranks(MergeSource::Step(BUCKET_STEP)) {
+        let all =
+            un_pair_gaps(&files.read::<Vec<u32>>(MergeSource::Step(BUCKET_STEP), bucket, PAIRS)?);
+        pairs.extend(all.into_iter().filter(&keep));
+    }
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+/// The sketches of the documents of shard `rank` in a candidate pair, from their text in the
+/// documents the observe task wrote.
+fn sketch(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, StageError> {
+    let (start, end) = (
+        files.first_position(rank)? as u32,
+        files.first_position(rank + 1)? as u32,
+    );
+    let in_shard = |position: &u32| (start..end).contains(position);
+    let pairs = candidate_pairs(files, |(a, b)| in_shard(a) || in_shard(b))?;
+    let mut wanted: Vec<u32> = pairs
+        .into_iter()
+        .flat_map(|(a, b)| [a, b])
+        .filter(in_shard)
+        .map(|position| position - start)
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut reader = files.open(MergeSource::Observe, rank, DOCUMENTS)?;
+    let mut sketches: Vec<Sketch> = Vec::with_capacity(wanted.len());
+    let mut batch: Vec<(u32, Vec<u8>)> = Vec::new();
+    let mut line = Vec::new();
+    let mut next = wanted.iter().peekable();
+    let mut index = 0u32;
+    let problem = loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break None,
+            Ok(_) => {}
+            Err(err) => break Some(format!("cannot read it: {err}")),
+        }
+        if next.next_if_eq(&&index).is_some() {
+            batch.push((index, std::mem::take(&mut line)));
+        }
+        index += 1;
+        if !batch.is_empty() && (batch.len() == SKETCH_BATCH || next.peek().is_none()) {
+            match sketch_batch(&batch) {
+                Ok(done) => sketches.extend(done),
+                Err(why) => break Some(why),
+            }
+            batch.clear();
+        }
+    };
+    let problem = problem.or_else(|| {
+        (index != end - start).then(|| {
+            format!(
+                "it holds {index} documents where the shard observed {}",
+                end - start
+            )
+        })
+    });
+    if let Some(why) = problem {
+        return Err(files.corrupt(MergeSource::Observe, rank, DOCUMENTS, &why));
+    }
+    encode_stage_data::<Dedupe, _>(&ShardSketches {
+        documents: gaps(&wanted),
+        sketches,
+    })
+}
+
+/// Documents a sketch task parses and sketches at once, in parallel: a batch's lines are all it
+/// holds of its shard's documents.
+const SKETCH_BATCH: usize = 1024;
+
+/// The sketches of a batch of documents, each an index in the shard and its JSON line.
+fn sketch_batch(batch: &[(u32, Vec<u8>)]) -> Result<Vec<Sketch>, String> {
+    batch
+        .par_iter()
+        .map_init(Scratch::default, |scratch, (index, line)| {
+            let doc: Document =
+                serde_json::from_slice(line).map_err(|err| format!("line {}: {err}", index + 1))?;
+            let parts = verification_parts(&doc, scratch);
+            Ok(Sketch {
+                published: parts.published,
+                grams: parts.grams,
+                numbers: parts.numbers,
+            })
+        })
+        .collect()
+}
+
 /// The pairs whose first document is in shard `rank` that pass the verification.
 fn verify(
     rank: usize,
@@ -260,38 +424,19 @@ fn verify(
         files.first_position(rank)? as u32,
         files.first_position(rank + 1)? as u32,
     );
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    for bucket in 0..files.ranks(MergeSource::Step(BUCKET_STEP)) {
-        let all =
-            un_pair_gaps(&files.read::<Vec<u32>>(MergeSource::Step(BUCKET_STEP), bucket, PAIRS)?);
-        pairs.extend(all.into_iter().filter(|&(a, _)| (start..end).contains(&a)));
-    }
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    let own = files.records(rank)?;
-    let mut partners: Vec<u32> = pairs
-        .iter()
-        .map(|&(_, b)| b)
-        .filter(|&b| b >= end)
-        .collect();
-    partners.sort_unstable();
-    partners.dedup();
+    let pairs = candidate_pairs(files, |(a, _)| (start..end).contains(a))?;
+    let mut positions: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    positions.sort_unstable();
+    positions.dedup();
     let mut store = ShardStore {
         files,
-        first_shard: rank + 1,
+        first_shard: rank,
         shards,
     };
-    let partners = store.load(&partners, Parts::Verification)?;
-    let record = |position: u32| {
-        if position < end {
-            &own[(position - start) as usize]
-        } else {
-            partners.get(position)
-        }
-    };
+    let records = store.load(&positions, Parts::Sketches)?;
     let verified: Vec<(u32, u32)> = pairs
         .into_par_iter()
-        .filter(|&(a, b)| verified(record(a), record(b), params))
+        .filter(|&(a, b)| verified(records.get(a), records.get(b), params))
         .collect();
     encode_stage_data::<Dedupe, _>(&pair_gaps(&verified))
 }
@@ -320,8 +465,9 @@ pub fn finish_merge(
     Ok((summaries, verdicts))
 }
 
-/// Records read back from the observe tasks' files one shard at a time, keeping only the
-/// parts asked for of the records asked for.
+/// Parts of records read back one shard at a time, keeping only those of the records asked
+/// for: the facts from the observe tasks' [`FACTS`], the sketches from the sketch tasks'
+/// [`SKETCHES`].
 struct ShardStore<'a, 'b> {
     files: &'a mut SplitFiles<'b, Dedupe>,
     /// The first shard that can hold a wanted record.
@@ -329,8 +475,8 @@ struct ShardStore<'a, 'b> {
     shards: usize,
 }
 
-impl RecordStore for ShardStore<'_, '_> {
-    fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'_>, StageError> {
+impl<'s> RecordStore<'s> for ShardStore<'_, '_> {
+    fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'s>, StageError> {
         let mut found: HashMap<u32, DocRecord> = HashMap::with_capacity(wanted.len());
         let mut rest = wanted;
         for shard in self.first_shard..self.shards {
@@ -343,13 +489,12 @@ impl RecordStore for ShardStore<'_, '_> {
                 continue;
             }
             let first = self.files.first_position(shard)? as u32;
-            let mut records = self.files.records(shard)?;
-            for &position in &rest[..here] {
-                let record =
-                    std::mem::replace(&mut records[(position - first) as usize], empty_record());
-                found.insert(position, only(record, parts));
+            let (here, later) = rest.split_at(here);
+            match parts {
+                Parts::Facts => self.facts(shard, first, end, here, &mut found)?,
+                Parts::Sketches => self.sketches(shard, first, here, &mut found)?,
             }
-            rest = &rest[here..];
+            rest = later;
         }
         if let Some(position) = rest.first() {
             return Err(StageError::new(format!(
@@ -360,37 +505,88 @@ impl RecordStore for ShardStore<'_, '_> {
     }
 }
 
-fn empty_record() -> DocRecord {
-    DocRecord {
-        id: String::new(),
-        words: 0,
-        published: None,
-        exact_key: 0,
-        band_keys: Vec::new(),
-        grams: GramSketch::default(),
-        numbers: Vec::new(),
-        facts: Vec::new(),
-        syndication: None,
+impl ShardStore<'_, '_> {
+    /// The facts of the documents of shard `shard` (positions `first..end`) at `wanted`.
+    fn facts(
+        &mut self,
+        shard: usize,
+        first: u32,
+        end: u32,
+        wanted: &[u32],
+        found: &mut HashMap<u32, DocRecord>,
+    ) -> Result<(), StageError> {
+        let mut facts: Vec<FactsOf> = self.files.read(MergeSource::Observe, shard, FACTS)?;
+        if facts.len() != (end - first) as usize {
+            return Err(self.files.corrupt(
+                MergeSource::Observe,
+                shard,
+                FACTS,
+                &format!(
+                    "it holds {} documents where the shard observed {}",
+                    facts.len(),
+                    end - first
+                ),
+            ));
+        }
+        for &position in wanted {
+            let FactsOf { facts, numbers } =
+                std::mem::take(&mut facts[(position - first) as usize]);
+            found.insert(
+                position,
+                DocRecord {
+                    facts,
+                    numbers,
+                    ..DocRecord::empty()
+                },
+            );
+        }
+        Ok(())
     }
-}
 
-/// `record` with only the parts of `parts` (and its date) kept.
-fn only(record: DocRecord, parts: Parts) -> DocRecord {
-    let (grams, numbers, facts) = match parts {
-        Parts::Facts => (false, true, true),
-        Parts::Similarity => (true, false, true),
-        Parts::Verification => (true, true, false),
-    };
-    DocRecord {
-        published: record.published,
-        grams: if grams {
-            record.grams
-        } else {
-            GramSketch::default()
-        },
-        numbers: if numbers { record.numbers } else { Vec::new() },
-        facts: if facts { record.facts } else { Vec::new() },
-        ..empty_record()
+    /// The sketches of the documents of shard `shard` (from position `first`) at `wanted`.
+    fn sketches(
+        &mut self,
+        shard: usize,
+        first: u32,
+        wanted: &[u32],
+        found: &mut HashMap<u32, DocRecord>,
+    ) -> Result<(), StageError> {
+        let source = MergeSource::Step(SKETCH_STEP);
+        let mut file: ShardSketches = self.files.read(source, shard, SKETCHES)?;
+        let documents = ungaps(&file.documents);
+        if documents.len() != file.sketches.len() {
+            return Err(self.files.corrupt(
+                source,
+                shard,
+                SKETCHES,
+                "it holds fewer sketches than documents",
+            ));
+        }
+        for &position in wanted {
+            let Ok(index) = documents.binary_search(&(position - first)) else {
+                return Err(self.files.corrupt(
+                    source,
+                    shard,
+                    SKETCHES,
+                    &format!("it has no sketch of the document at position {position}"),
+                ));
+            };
+            let Sketch {
+                published,
+                grams,
+                numbers,
+            } = std::mem::take(&mut file.sketches[index]);
+            found.insert(
+                position,
+                DocRecord {
+                    published,
+                    grams,
+                    numbers,
+                    ..DocRecord::empty()
+                },
+            );
+        }
+        Ok(())
     }
 }
 

@@ -57,10 +57,13 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
-    /// 3: 32-bit band keys instead of the signature slots, 32-bit numbers, 40-bit facts,
-    /// Rice-coded gram samples
-    /// (2: only the signature slots the bands read; hashes packed, see `packed`).
-    const FORMAT_VERSION: u32 = 3;
+    /// 5: rare facts Rice-coded; band files list the documents without a signature
+    /// (4: a cluster run ships no records, only the split merge's files, see `split`:
+    /// summaries with the exact key in 16 bytes, facts, band keys, and sketches of the
+    /// documents of candidate pairs only; 3: 32-bit band keys instead of the signature slots,
+    /// 32-bit numbers, 40-bit facts, Rice-coded gram samples; 2: only the signature slots the
+    /// bands read; hashes packed, see `packed`).
+    const FORMAT_VERSION: u32 = 5;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))

@@ -1,5 +1,6 @@
-//! A cluster run's split merge (heads, band buckets, verification per shard, clustering) must
-//! give the very state `prepare` gives in one process, for any shard and bucket count. The
+//! A cluster run's split merge (heads, band buckets, sketches and verification per shard,
+//! clustering) must give the very state `prepare` gives in one process, for any shard and
+//! bucket count, without any task reading records (a cluster run ships none for dedupe). The
 //! tasks' files are kept in memory here; `tests/it/cluster.rs` runs the same through the binary.
 
 use std::collections::HashMap;
@@ -11,21 +12,21 @@ use newspipe_core::{
 use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
 use newspipe_dedupe::{Dedupe, DedupeConfig};
 
-/// The files written so far, by (task, rank, name), and each shard's records.
-struct Files<'a> {
-    stage: &'a dyn DynCorpusStage,
-    shards: Vec<Vec<u8>>,
+/// The files written so far, by (task, rank, name), and each shard's size.
+struct Files {
     sizes: Vec<usize>,
     ranks: Vec<usize>,
-    written: HashMap<(Option<usize>, usize, String), Vec<u8>>,
-    /// Shards whose records were decoded, in order.
+    written: Written,
+    /// Shards whose records were asked for, in order.
     decoded: Vec<usize>,
+    /// Shards whose documents were read, in order.
+    documents_read: Vec<usize>,
 }
 
-impl MergeFiles for Files<'_> {
+impl MergeFiles for Files {
     fn ranks(&self, source: MergeSource) -> usize {
         match source {
-            MergeSource::Observe => self.shards.len(),
+            MergeSource::Observe => self.sizes.len(),
             MergeSource::Step(step) => self.ranks[step],
         }
     }
@@ -44,6 +45,9 @@ impl MergeFiles for Files<'_> {
             MergeSource::Observe => None,
             MergeSource::Step(step) => Some(step),
         };
+        if step.is_none() && name == "docs.jsonl" {
+            self.documents_read.push(rank);
+        }
         self.written
             .get(&(step, rank, name.to_string()))
             .cloned()
@@ -52,7 +56,7 @@ impl MergeFiles for Files<'_> {
 
     fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError> {
         self.decoded.push(shard);
-        self.stage.decode_records(&self.shards[shard])
+        Err(StageError::new("a split run ships no records"))
     }
 
     fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
@@ -98,19 +102,33 @@ fn split_state(
     shards: usize,
     buckets: usize,
 ) -> Vec<u8> {
+    split_state_after(stage, docs, shards, buckets, |_| {}).unwrap()
+}
+
+/// The files of the observe tasks, by (task, rank, name).
+type Written = HashMap<(Option<usize>, usize, String), Vec<u8>>;
+
+/// The state of the split merge, after `tamper` changed the observe tasks' files; the first
+/// error of a task.
+fn split_state_after(
+    stage: &dyn DynCorpusStage,
+    docs: &mut [Document],
+    shards: usize,
+    buckets: usize,
+    tamper: impl Fn(&mut Written),
+) -> Result<Vec<u8>, StageError> {
     let steps = stage.merge_steps(&MergeLayout { shards, buckets });
     assert_eq!(
         steps.iter().map(|s| s.name).collect::<Vec<_>>(),
-        ["heads", "bucket", "verify"]
+        ["heads", "bucket", "sketch", "verify"]
     );
     let ranks: Vec<usize> = steps.iter().map(|s| s.ranks).collect();
     let mut files = Files {
-        stage,
-        shards: Vec::new(),
         sizes: Vec::new(),
         ranks: ranks.clone(),
         written: HashMap::new(),
         decoded: Vec::new(),
+        documents_read: Vec::new(),
     };
     let size = docs.len().div_ceil(shards);
     for (shard, part) in docs.chunks_mut(size).enumerate() {
@@ -118,28 +136,42 @@ fn split_state(
         for (name, bytes) in stage.shard_files(&records, &ranks).unwrap() {
             files.written.insert((None, shard, name), bytes);
         }
-        files.shards.push(stage.encode_records(&records).unwrap());
+        // The documents as the observe task writes them for the next step.
+        let lines: Vec<u8> = part
+            .iter()
+            .flat_map(|doc| {
+                let mut line = serde_json::to_vec(doc).unwrap();
+                line.push(b'\n');
+                line
+            })
+            .collect();
+        files
+            .written
+            .insert((None, shard, "docs.jsonl".into()), lines);
         files.sizes.push(records.len());
     }
-    assert_eq!(files.shards.len(), shards);
+    assert_eq!(files.sizes.len(), shards);
+    tamper(&mut files.written);
     for (step, &count) in ranks.iter().enumerate() {
         for rank in 0..count {
-            let decoded_before = files.decoded.len();
-            for (name, bytes) in stage.run_merge_step(step, rank, &mut files).unwrap() {
+            let documents_before = files.documents_read.len();
+            for (name, bytes) in stage.run_merge_step(step, rank, &mut files)? {
                 files.written.insert((Some(step), rank, name), bytes);
             }
-            let decoded = &files.decoded[decoded_before..];
+            let documents = &files.documents_read[documents_before..];
             match steps[step].name {
-                "verify" => assert!(
-                    decoded.iter().all(|&shard| shard >= rank),
-                    "verify task {rank} read the records of shards {decoded:?}"
-                ),
-                _ => assert!(decoded.is_empty(), "{} read records", steps[step].name),
+                "sketch" => assert_eq!(documents, [rank], "sketch task {rank}"),
+                name => assert!(documents.is_empty(), "{name} read documents"),
             }
         }
     }
-    let state = stage.finish_merge(&mut files).unwrap();
-    stage.encode_state(&state).unwrap()
+    let state = stage.finish_merge(&mut files)?;
+    assert!(
+        files.documents_read.len() == shards,
+        "the merge read documents"
+    );
+    assert!(files.decoded.is_empty(), "a task read records");
+    stage.encode_state(&state)
 }
 
 #[test]
@@ -157,6 +189,35 @@ fn the_split_merge_gives_the_state_prepare_gives() {
             "the split merge differs with {shards} shards and {buckets} bucket tasks"
         );
     }
+}
+
+#[test]
+fn a_sketch_task_refuses_documents_that_are_not_the_shards() {
+    let stage = stage();
+    let cut_last_line = |written: &mut Written| {
+        let docs = written.get_mut(&(None, 1, "docs.jsonl".into())).unwrap();
+        docs.pop();
+        let end = docs.iter().rposition(|&byte| byte == b'\n').unwrap();
+        docs.truncate(end + 1);
+    };
+    let err = split_state_after(&*stage, &mut documents(), 3, 2, cut_last_line).unwrap_err();
+    assert!(
+        err.message.contains("docs.jsonl") && err.message.contains("where the shard observed"),
+        "{}",
+        err.message
+    );
+    let garble = |written: &mut Written| {
+        let docs = written.get_mut(&(None, 0, "docs.jsonl".into())).unwrap();
+        for byte in docs.iter_mut().filter(|byte| **byte == b'{') {
+            *byte = b'[';
+        }
+    };
+    let err = split_state_after(&*stage, &mut documents(), 3, 2, garble).unwrap_err();
+    assert!(
+        err.message.contains("docs.jsonl") && err.message.contains("line "),
+        "{}",
+        err.message
+    );
 }
 
 #[test]

@@ -344,24 +344,26 @@ impl Context<'_> {
         let Work::Corpus(work) = &last[0].work else {
             unreachable!("an observe task ends at a corpus stage")
         };
-        let records = work
-            .stage
-            .encode_records(&work.records)
-            .map_err(|err| RunError::Stage {
-                stage: last[0].name.clone(),
-                message: err.message,
-            })?;
         let ranks: Vec<usize> = self
             .merge_steps_after(self.index)
             .iter()
             .map(|step| step.ranks)
             .collect();
-        let shard_files = if ranks.is_empty() {
-            Vec::new()
+        // A split merge reads the stage's shard files instead of its records: ship only them.
+        let (records, shard_files) = if ranks.is_empty() {
+            let records =
+                work.stage
+                    .encode_records(&work.records)
+                    .map_err(|err| RunError::Stage {
+                        stage: last[0].name.clone(),
+                        message: err.message,
+                    })?;
+            (Some(records), Vec::new())
         } else {
-            guard(&last[0].name, || {
+            let files = guard(&last[0].name, || {
                 work.stage.shard_files(&work.records, &ranks)
-            })?
+            })?;
+            (None, files)
         };
         meta.stages = stage_stats(&steps);
         let mut outputs = Outputs::new();
@@ -372,7 +374,9 @@ impl Context<'_> {
             Ok(())
         };
         commit(DOCS, docs_file)?;
-        commit(RECORDS, filled(&self.folder.join(RECORDS), &records)?)?;
+        if let Some(records) = &records {
+            commit(RECORDS, filled(&self.folder.join(RECORDS), records)?)?;
+        }
         for (name, bytes) in &shard_files {
             commit(name, filled(&self.folder.join(name), bytes)?)?;
         }
@@ -712,6 +716,22 @@ impl MergeFiles for TaskFiles<'_> {
             .and_then(|path| read(&path))
         {
             Ok(bytes) => Ok(bytes),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    fn open(
+        &mut self,
+        source: MergeSource,
+        rank: usize,
+        name: &str,
+    ) -> Result<Box<dyn BufRead>, StageError> {
+        let task = self.task(source).name.clone();
+        let opened = self.inputs.take(&task, rank, name).and_then(|path| {
+            fs::File::open(&path).map_err(|err| missing(&path, &task, rank, &err))
+        });
+        match opened {
+            Ok(file) => Ok(Box::new(BufReader::new(file))),
             Err(err) => Err(self.fail(err)),
         }
     }
