@@ -110,24 +110,25 @@ impl Model {
         gz.finish()
     }
 
-    /// Adds the weights of the row `feature` hashes to into `scores`.
+    /// `scores` plus the weights of the rows `features` hash to. The sums stay in local
+    /// variables, the first eight tags' in vector registers, and every row's address is
+    /// known up front, so the rows' loads overlap.
     #[inline]
-    fn add_row(&self, scores: &mut [i32; TAG_COUNT], feature: u64) {
-        let row = &self.rows[(feature & self.mask) as usize];
-        // the first eight in one go (the compiler makes vector adds of them), then the ninth
-        let (head, last) = scores.split_at_mut(8);
-        for (s, &w) in head.iter_mut().zip(&row[..8]) {
-            *s += i32::from(w);
+    fn add_rows(&self, scores: [i32; TAG_COUNT], features: &[u64]) -> [i32; TAG_COUNT] {
+        let mut head: [i32; 8] = std::array::from_fn(|t| scores[t]);
+        let mut last = scores[8];
+        for &f in features {
+            let row = &self.rows[(f & self.mask) as usize];
+            for (s, &w) in head.iter_mut().zip(&row[..8]) {
+                *s += i32::from(w);
+            }
+            last += i32::from(row[8]);
         }
-        last[0] += i32::from(row[8]);
+        std::array::from_fn(|t| if t < 8 { head[t] } else { last })
     }
 
     fn scores(&self, features: &[u64]) -> [i32; TAG_COUNT] {
-        let mut scores = [0i32; TAG_COUNT];
-        for &f in features {
-            self.add_row(&mut scores, f);
-        }
-        scores
+        self.add_rows([0; TAG_COUNT], features)
     }
 }
 
@@ -156,8 +157,7 @@ impl Model {
         history: usize,
         own: [i32; TAG_COUNT],
     ) -> (usize, f32) {
-        let mut scores = own;
-        doc.each_context_feature(i, prev, history, |f| self.add_row(&mut scores, f));
+        let scores = self.add_rows(own, &doc.context_features(i, prev, history));
         let best = argmax(&scores);
         let runner_up = (0..TAG_COUNT)
             .filter(|&t| t != best)
@@ -301,14 +301,15 @@ impl WordCache {
         if let Some(scores) = spelling.own_scores {
             return scores;
         }
-        let mut scores = [0; TAG_COUNT];
+        let mut features = Vec::with_capacity(OWN_FEATURES);
         each_own_feature(
             word,
             spelling.lower,
             spelling.shape,
             &mut self.scratch,
-            |f| model.add_row(&mut scores, f),
+            |f| features.push(f),
         );
+        let scores = model.add_rows([0; TAG_COUNT], &features);
         spelling.own_scores = Some(scores);
         scores
     }
@@ -432,6 +433,12 @@ fn affix_hashes(lower: &str, ascii: bool) -> [u64; 6] {
     affixes
 }
 
+/// The most features a spelling alone decides (see [`each_own_feature`]).
+const OWN_FEATURES: usize = 10;
+
+/// The features a token's context decides (see [`DocumentFeatures::each_context_feature`]).
+const CONTEXT_FEATURES: usize = 27;
+
 /// Calls `emit` with the hash of each feature a token's spelling alone decides: a constant,
 /// the word, its lower case (hash `lower`), its shape (hash `shape`) and its affixes.
 fn each_own_feature(
@@ -548,25 +555,34 @@ impl DocumentFeatures {
         // the lowercase forms of capitalized words, to find the few lowercase words that
         // could be one of them
         let mut capitalized_forms = WordOutlines::default();
+        let mut capitalized_tokens: Vec<u32> = Vec::new();
+        let bytes = a.text.as_bytes();
         for s in &a.sentences {
             let mut before_first_word = true;
-            for i in s.first..s.last {
+            for (i, t) in a.tokens.iter().enumerate().take(s.last).skip(s.first) {
                 let info = &mut doc.infos[i];
                 info.position = (i - s.first).min(3) as u8;
                 info.sentence = (s.first as u32, s.last as u32);
-                if a.tokens[i].kind != TokenKind::Punct {
+                if t.kind != TokenKind::Punct {
                     if before_first_word {
                         info.flags |= SENTENCE_INITIAL;
                     }
                     before_first_word = false;
                 }
-                if a.on_shouted_line(i) {
+                if a.shouted_lines.get(t.line) == Some(&true) {
                     info.flags |= SHOUTED_LINE;
                 }
-                if a.on_headline(i) {
+                if a.headline_lines.get(t.line) == Some(&true) {
                     info.flags |= HEADLINE_LINE;
                 }
-                if starts_capitalized(a.tok(i)) {
+                let first = bytes[t.start];
+                let capitalized = if first.is_ascii() {
+                    first.is_ascii_uppercase()
+                } else {
+                    starts_capitalized(a.tok(i))
+                };
+                if capitalized {
+                    capitalized_tokens.push(i as u32);
                     let at = doc.look_up(a, i, words);
                     let s = &words.spellings[at];
                     capitalized_forms.add(s.lower_len, s.lower_first, s.lower_last);
@@ -580,7 +596,7 @@ impl DocumentFeatures {
                 continue;
             }
             // an ASCII word's lower case has its length and its bytes' lower cases
-            let w = a.tok(i).as_bytes();
+            let w = &bytes[t.start..t.end];
             if w.is_ascii() {
                 let (first, last) = (w[0], w[w.len() - 1]);
                 let (first, last) = (first.to_ascii_lowercase(), last.to_ascii_lowercase());
@@ -595,9 +611,10 @@ impl DocumentFeatures {
             }
         }
         if !lowercase_words.is_empty() {
-            for (i, info) in doc.infos.iter_mut().enumerate() {
-                if info.flags & CAPITALIZED != 0 && lowercase_words.contains(&doc.lower[i]) {
-                    info.flags |= LOWERCASE_ELSEWHERE;
+            for &i in &capitalized_tokens {
+                let i = i as usize;
+                if lowercase_words.contains(&doc.lower[i]) {
+                    doc.infos[i].flags |= LOWERCASE_ELSEWHERE;
                 }
             }
         }
@@ -697,6 +714,24 @@ impl DocumentFeatures {
         push(34, pair(history as u64, flags & 0x1));
         push(35, pair(shape, p1));
         push(36, pair(shape_before, pair(shape, shape_after)));
+    }
+
+    /// The hashes [`DocumentFeatures::each_context_feature`] gives, in an array.
+    #[inline]
+    fn context_features(
+        &self,
+        i: usize,
+        prev: [usize; 2],
+        history: usize,
+    ) -> [u64; CONTEXT_FEATURES] {
+        let mut features = [0; CONTEXT_FEATURES];
+        let mut n = 0;
+        self.each_context_feature(i, prev, history, |f| {
+            features[n] = f;
+            n += 1;
+        });
+        debug_assert_eq!(n, CONTEXT_FEATURES);
+        features
     }
 
     /// The feature hashes of [prepared](DocumentFeatures::prepare) token `i` of `a` into
@@ -1021,8 +1056,7 @@ mod tests {
                 doc.features(&a, i, prev, 2, &mut features);
                 let listed = model.scores(&features);
                 let own = words.own_scores(doc.spellings[i], a.tok(i), model);
-                let mut fused = own;
-                doc.each_context_feature(i, prev, 2, |f| model.add_row(&mut fused, f));
+                let fused = model.add_rows(own, &doc.context_features(i, prev, 2));
                 assert_eq!(fused, listed, "token {i}");
                 let (best, margin) = model.best_with_margin(&doc, i, prev, 2, own);
                 assert_eq!(best, model.best(&features));
