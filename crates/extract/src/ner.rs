@@ -210,8 +210,9 @@ struct TokenInfo {
     sentence: (u32, u32),
 }
 
-/// What the features read of one spelling, the same wherever it occurs.
+/// What the features read of one spelling, the same wherever it occurs: one cache line.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
 struct Spelling {
     /// Hash of the lower case.
     lower: u64,
@@ -219,7 +220,7 @@ struct Spelling {
     shape: u64,
     /// Length, first and last byte of the lower case (to rule out cheaply that it is a
     /// capitalized word's).
-    lower_len: usize,
+    lower_len: u32,
     lower_first: u8,
     lower_last: u8,
     /// [`CAPITALIZED`] and what [`character_flags`] gives.
@@ -228,8 +229,9 @@ struct Spelling {
     /// token has when it is a word.
     name_flags: u16,
     /// The shipped model's scores of the features the spelling alone decides (see
-    /// [`each_own_feature`]), once a token of it was scored.
-    own_scores: Option<[i32; TAG_COUNT]>,
+    /// [`each_own_feature`]), once a token of it was scored (`scored`).
+    own_scores: [i32; TAG_COUNT],
+    scored: bool,
 }
 
 impl Spelling {
@@ -258,12 +260,13 @@ impl Spelling {
         Self {
             lower: xxh3_64(lower.as_bytes()),
             shape,
-            lower_len: lower.len(),
+            lower_len: lower.len() as u32,
             lower_first: lower.as_bytes().first().copied().unwrap_or(0),
             lower_last: lower.as_bytes().last().copied().unwrap_or(0),
             flags,
             name_flags,
-            own_scores: None,
+            own_scores: [0; TAG_COUNT],
+            scored: false,
         }
     }
 }
@@ -298,8 +301,8 @@ impl WordCache {
     /// The shipped model's scores of the features spelling `at` (of `word`) alone decides.
     fn own_scores(&mut self, at: u32, word: &str, model: &Model) -> [i32; TAG_COUNT] {
         let spelling = &mut self.spellings[at as usize];
-        if let Some(scores) = spelling.own_scores {
-            return scores;
+        if spelling.scored {
+            return spelling.own_scores;
         }
         let mut features = Vec::with_capacity(OWN_FEATURES);
         each_own_feature(
@@ -310,7 +313,8 @@ impl WordCache {
             |f| features.push(f),
         );
         let scores = model.add_rows([0; TAG_COUNT], &features);
-        spelling.own_scores = Some(scores);
+        spelling.own_scores = scores;
+        spelling.scored = true;
         scores
     }
 
@@ -585,7 +589,7 @@ impl DocumentFeatures {
                     capitalized_tokens.push(i as u32);
                     let at = doc.look_up(a, i, words);
                     let s = &words.spellings[at];
-                    capitalized_forms.add(s.lower_len, s.lower_first, s.lower_last);
+                    capitalized_forms.add(s.lower_len as usize, s.lower_first, s.lower_last);
                 }
             }
         }
@@ -606,7 +610,7 @@ impl DocumentFeatures {
             }
             let at = doc.look_up(a, i, words);
             let s = &words.spellings[at];
-            if capitalized_forms.may_hold(s.lower_len, s.lower_first, s.lower_last) {
+            if capitalized_forms.may_hold(s.lower_len as usize, s.lower_first, s.lower_last) {
                 lowercase_words.insert(s.lower);
             }
         }
@@ -1011,6 +1015,11 @@ mod tests {
         let held = words.spellings.len();
         assert_eq!(all_features(SAMPLE, true, &mut words), lazy);
         assert!(words.spellings.len() > held, "new spellings are added");
+    }
+
+    #[test]
+    fn a_spelling_fills_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Spelling>(), 64);
     }
 
     #[test]
