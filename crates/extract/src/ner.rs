@@ -8,6 +8,7 @@
 //! It reads the same [`Analysis`] tokens as the rules, so it works on ordinary prose and on
 //! pre-tokenized text alike.
 
+use std::cell::RefCell;
 use std::io::Read;
 use std::sync::LazyLock;
 
@@ -38,6 +39,11 @@ const MODEL_BYTES: &[u8] = include_bytes!("../data/ner.model.gz");
 
 /// The shipped model, decompressed on first use.
 static MODEL: LazyLock<Option<Model>> = LazyLock::new(|| Model::from_gzip(MODEL_BYTES).ok());
+
+thread_local! {
+    /// The spellings the shipped model has read on this thread (see [`WordCache`]).
+    static SPELLINGS: RefCell<WordCache> = RefCell::new(WordCache::default());
+}
 
 /// A tag's entity type: 0 none, 1 PER, 2 ORG, 3 LOC, 4 MISC.
 pub fn tag_type(tag: usize) -> usize {
@@ -104,21 +110,25 @@ impl Model {
         gz.finish()
     }
 
-    /// Adds the weights of the row `feature` hashes to into `scores`.
+    /// `scores` plus the weights of the rows `features` hash to. The sums stay in local
+    /// variables, the first eight tags' in vector registers, and every row's address is
+    /// known up front, so the rows' loads overlap.
     #[inline]
-    fn add_row(&self, scores: &mut [i32; TAG_COUNT], feature: u64) {
-        let row = &self.rows[(feature & self.mask) as usize];
-        for (s, &w) in scores.iter_mut().zip(row) {
-            *s += i32::from(w);
+    fn add_rows(&self, scores: [i32; TAG_COUNT], features: &[u64]) -> [i32; TAG_COUNT] {
+        let mut head: [i32; 8] = std::array::from_fn(|t| scores[t]);
+        let mut last = scores[8];
+        for &f in features {
+            let row = &self.rows[(f & self.mask) as usize];
+            for (s, &w) in head.iter_mut().zip(&row[..8]) {
+                *s += i32::from(w);
+            }
+            last += i32::from(row[8]);
         }
+        std::array::from_fn(|t| if t < 8 { head[t] } else { last })
     }
 
     fn scores(&self, features: &[u64]) -> [i32; TAG_COUNT] {
-        let mut scores = [0i32; TAG_COUNT];
-        for &f in features {
-            self.add_row(&mut scores, f);
-        }
-        scores
+        self.add_rows([0; TAG_COUNT], features)
     }
 }
 
@@ -136,17 +146,18 @@ impl Scorer for Model {
 }
 
 impl Model {
-    /// The best tag of token `i` and how far its score lies above the runner-up's, as a
-    /// share of the largest weight.
+    /// The best tag of [prepared](DocumentFeatures::prepare) token `i` and how far its score
+    /// lies above the runner-up's, as a share of the largest weight; `own` are the scores of
+    /// the features its spelling alone decides ([`WordCache::own_scores`]).
     fn best_with_margin(
         &self,
         doc: &DocumentFeatures,
         i: usize,
         prev: [usize; 2],
         history: usize,
+        own: [i32; TAG_COUNT],
     ) -> (usize, f32) {
-        let mut scores = [0i32; TAG_COUNT];
-        doc.each_feature(i, prev, history, |f| self.add_row(&mut scores, f));
+        let scores = self.add_rows(own, &doc.context_features(i, prev, history));
         let best = argmax(&scores);
         let runner_up = (0..TAG_COUNT)
             .filter(|&t| t != best)
@@ -199,33 +210,138 @@ struct TokenInfo {
     sentence: (u32, u32),
 }
 
-/// Hashes of a token's word forms. Most tokens of a document are never scored (only
-/// capitalized ones and those continuing an entity are), so these are computed the first
-/// time a feature reads them: the lower case for the tokens up to two either side of a
-/// scored one, the shape for one either side, the word and affixes for the scored one.
-#[derive(Debug, Clone, Copy, Default)]
-struct TokenHashes {
+/// What the features read of one spelling, the same wherever it occurs: one cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
+struct Spelling {
+    /// Hash of the lower case.
     lower: u64,
+    /// Hash of the shape ("Xx").
     shape: u64,
-    word: u64,
-    affixes: [u64; 6],
+    /// Length, first and last byte of the lower case (to rule out cheaply that it is a
+    /// capitalized word's).
+    lower_len: u32,
+    lower_first: u8,
+    lower_last: u8,
+    /// [`CAPITALIZED`] and what [`character_flags`] gives.
+    flags: u16,
+    /// [`FIRST_NAME`], [`DEMONYM`] and [`COMMON_WORD`] of a capitalized spelling, which a
+    /// token has when it is a word.
+    name_flags: u16,
+    /// The shipped model's scores of the features the spelling alone decides (see
+    /// [`each_own_feature`]), once a token of it was scored (`scored`).
+    own_scores: [i32; TAG_COUNT],
+    scored: bool,
 }
 
-// Which of a token's hashes are computed.
-const LOWER_HASHED: u8 = 1;
-const SHAPE_HASHED: u8 = 1 << 1;
-const OWN_HASHED: u8 = 1 << 2;
-// Whether a token's flags beyond those set up front are set.
-const FLAGS_SET: u8 = 1 << 3;
+impl Spelling {
+    fn of(word: &str, scratch: &mut String) -> Self {
+        let capitalized = starts_capitalized(word);
+        let mut flags = character_flags(word, capitalized);
+        if capitalized {
+            flags |= CAPITALIZED;
+        }
+        shape_of(word, scratch);
+        let shape = xxh3_64(scratch.as_bytes());
+        let lower = lowercase(word, scratch);
+        // the name lists hold capitalized words; a lowercase word needs no look-up
+        let mut name_flags = 0;
+        if capitalized {
+            if FIRST_NAME_SET.contains(word) {
+                name_flags |= FIRST_NAME;
+            }
+            if DEMONYM_SET.contains(word) {
+                name_flags |= DEMONYM;
+            }
+            if is_common_word(lower) {
+                name_flags |= COMMON_WORD;
+            }
+        }
+        Self {
+            lower: xxh3_64(lower.as_bytes()),
+            shape,
+            lower_len: lower.len() as u32,
+            lower_first: lower.as_bytes().first().copied().unwrap_or(0),
+            lower_last: lower.as_bytes().last().copied().unwrap_or(0),
+            flags,
+            name_flags,
+            own_scores: [0; TAG_COUNT],
+            scored: false,
+        }
+    }
+}
+
+/// The spellings the features have read, each computed once: their hashes and flags, and the
+/// shipped model's scores of what they alone decide. Real text repeats its words (on the
+/// `wire` bench row, 16k spellings make 97% of the tokens), so a run keeps one per thread
+/// (see [`model_spans`]), emptied between documents once it holds [`MAX_SPELLINGS`].
+#[derive(Debug, Default)]
+pub struct WordCache {
+    index: FxHashMap<Box<str>, u32>,
+    spellings: Vec<Spelling>,
+    /// Scratch space for a lowercase or shape form.
+    scratch: String,
+}
+
+/// Spellings a [`WordCache`] holds before it is emptied: about 4 MB.
+const MAX_SPELLINGS: usize = 1 << 15;
+
+impl WordCache {
+    /// The index of `word`'s spelling, computed if it is new.
+    fn spelling_of(&mut self, word: &str) -> u32 {
+        if let Some(&at) = self.index.get(word) {
+            return at;
+        }
+        let at = self.spellings.len() as u32;
+        self.spellings.push(Spelling::of(word, &mut self.scratch));
+        self.index.insert(word.into(), at);
+        at
+    }
+
+    /// The shipped model's scores of the features spelling `at` (of `word`) alone decides.
+    fn own_scores(&mut self, at: u32, word: &str, model: &Model) -> [i32; TAG_COUNT] {
+        let spelling = &mut self.spellings[at as usize];
+        if spelling.scored {
+            return spelling.own_scores;
+        }
+        let mut features = Vec::with_capacity(OWN_FEATURES);
+        each_own_feature(
+            word,
+            spelling.lower,
+            spelling.shape,
+            &mut self.scratch,
+            |f| features.push(f),
+        );
+        let scores = model.add_rows([0; TAG_COUNT], &features);
+        spelling.own_scores = scores;
+        spelling.scored = true;
+        scores
+    }
+
+    /// Empties the cache once it holds [`MAX_SPELLINGS`]; call it only between documents.
+    fn bound(&mut self) {
+        if self.spellings.len() >= MAX_SPELLINGS {
+            self.index.clear();
+            self.spellings.clear();
+        }
+    }
+}
+
+/// No spelling looked up yet.
+const NOT_LOOKED_UP: u32 = u32::MAX;
 
 /// The features of every token of one document, from its [`Analysis`]: what decides whether
 /// a token is scored up front, the rest on demand (see [`DocumentFeatures::prepare`]).
 pub struct DocumentFeatures {
     infos: Vec<TokenInfo>,
-    hashes: Vec<TokenHashes>,
-    /// Per token, which of `hashes` and flags are computed (`LOWER_HASHED` | …).
-    hashed: Vec<u8>,
-    /// Scratch space for a lowercase or shape form.
+    /// Per token, its spelling in the [`WordCache`] (or [`NOT_LOOKED_UP`]): most tokens of a
+    /// document are never scored (only capitalized ones and those continuing an entity
+    /// are), so only those and their neighbours up to two either side are looked up.
+    spellings: Vec<u32>,
+    /// Per looked-up token, the hashes of its lower case and shape.
+    lower: Vec<u64>,
+    shape: Vec<u64>,
+    /// Scratch space for a lowercase form.
     scratch: String,
 }
 
@@ -321,6 +437,34 @@ fn affix_hashes(lower: &str, ascii: bool) -> [u64; 6] {
     affixes
 }
 
+/// The most features a spelling alone decides (see [`each_own_feature`]).
+const OWN_FEATURES: usize = 10;
+
+/// The features a token's context decides (see [`DocumentFeatures::each_context_feature`]).
+const CONTEXT_FEATURES: usize = 27;
+
+/// Calls `emit` with the hash of each feature a token's spelling alone decides: a constant,
+/// the word, its lower case (hash `lower`), its shape (hash `shape`) and its affixes.
+fn each_own_feature(
+    word: &str,
+    lower: u64,
+    shape: u64,
+    scratch: &mut String,
+    mut emit: impl FnMut(u64),
+) {
+    let mut push = |template: u64, value: u64| emit(mix(template, value));
+    push(0, 0);
+    push(1, xxh3_64(word.as_bytes()));
+    push(2, lower);
+    push(3, shape);
+    let affixes = affix_hashes(lowercase(word, scratch), word.is_ascii());
+    for (k, &affix) in affixes.iter().enumerate() {
+        if affix != 0 {
+            push(4 + k as u64, affix);
+        }
+    }
+}
+
 /// Whether a word starts with a capital letter.
 fn starts_capitalized(word: &str) -> bool {
     match word.as_bytes().first() {
@@ -347,39 +491,41 @@ fn character_flags(word: &str, capitalized: bool) -> u16 {
     flags
 }
 
-/// Lengths and first bytes of a set of words, to rule out cheaply that another word is one
-/// of them.
+/// The lengths, first and last bytes of a set of words, hashed into 1,024 bits, to rule out
+/// cheaply that another word is one of them.
 #[derive(Default)]
-struct LengthsAndInitials {
-    /// Bit `min(len, 63)` for each word's length in bytes.
-    lengths: u64,
-    /// Bit `b` for each word's first byte `b`.
-    initials: [u64; 4],
+struct WordOutlines {
+    bits: [u64; 16],
 }
 
-impl LengthsAndInitials {
-    fn add(&mut self, word: &str) {
-        if let Some(&first) = word.as_bytes().first() {
-            self.lengths |= 1 << word.len().min(63);
-            self.initials[usize::from(first >> 6)] |= 1 << (first & 63);
-        }
+impl WordOutlines {
+    /// The bit of a word of `len` bytes from byte `first` to byte `last`.
+    fn bit(len: usize, first: u8, last: u8) -> usize {
+        let outline = (len as u64) << 16 | u64::from(first) << 8 | u64::from(last);
+        (outline.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize
     }
 
-    /// Whether a word of `len` bytes starting with byte `first` may be one of the words.
-    fn may_hold(&self, len: usize, first: u8) -> bool {
-        self.lengths & (1 << len.min(63)) != 0
-            && self.initials[usize::from(first >> 6)] & (1 << (first & 63)) != 0
+    fn add(&mut self, len: usize, first: u8, last: u8) {
+        let bit = Self::bit(len, first, last);
+        self.bits[bit / 64] |= 1 << (bit % 64);
+    }
+
+    /// Whether a word of `len` bytes from byte `first` to byte `last` may be one of the words.
+    fn may_hold(&self, len: usize, first: u8, last: u8) -> bool {
+        let bit = Self::bit(len, first, last);
+        self.bits[bit / 64] & (1 << (bit % 64)) != 0
     }
 }
 
 impl DocumentFeatures {
-    /// Reads what every token needs up front (capitals, sentence, list and title marks,
-    /// whether a capitalized word also appears in lower case); `listed` are the list hits
-    /// (span and kind) and `titles` the title-list matches of the document.
+    /// Reads what every token needs up front (capitals, sentence and line marks, list and
+    /// title marks, whether a capitalized word also appears in lower case); `listed` are the
+    /// list hits (span and kind) and `titles` the title-list matches of the document.
     pub fn new(
         a: &Analysis,
         listed_spans: &[(usize, usize, EntityKind)],
         titles: &[(usize, usize)],
+        words: &mut WordCache,
     ) -> Self {
         let n = a.tokens.len();
         let mut infos = vec![TokenInfo::default(); n];
@@ -405,25 +551,45 @@ impl DocumentFeatures {
         }
         let mut doc = Self {
             infos,
-            hashes: vec![TokenHashes::default(); n],
-            hashed: vec![0; n],
+            spellings: vec![NOT_LOOKED_UP; n],
+            lower: vec![0; n],
+            shape: vec![0; n],
             scratch: String::new(),
         };
         // the lowercase forms of capitalized words, to find the few lowercase words that
         // could be one of them
-        let mut capitalized_forms = LengthsAndInitials::default();
+        let mut capitalized_forms = WordOutlines::default();
+        let mut capitalized_tokens: Vec<u32> = Vec::new();
+        let bytes = a.text.as_bytes();
         for s in &a.sentences {
-            for i in s.first..s.last {
+            let mut before_first_word = true;
+            for (i, t) in a.tokens.iter().enumerate().take(s.last).skip(s.first) {
                 let info = &mut doc.infos[i];
                 info.position = (i - s.first).min(3) as u8;
                 info.sentence = (s.first as u32, s.last as u32);
-                let w = a.tok(i);
-                if starts_capitalized(w) {
-                    info.flags |= CAPITALIZED;
-                    let lower = lowercase(w, &mut doc.scratch);
-                    capitalized_forms.add(lower);
-                    doc.hashes[i].lower = xxh3_64(lower.as_bytes());
-                    doc.hashed[i] |= LOWER_HASHED;
+                if t.kind != TokenKind::Punct {
+                    if before_first_word {
+                        info.flags |= SENTENCE_INITIAL;
+                    }
+                    before_first_word = false;
+                }
+                if a.shouted_lines.get(t.line) == Some(&true) {
+                    info.flags |= SHOUTED_LINE;
+                }
+                if a.headline_lines.get(t.line) == Some(&true) {
+                    info.flags |= HEADLINE_LINE;
+                }
+                let first = bytes[t.start];
+                let capitalized = if first.is_ascii() {
+                    first.is_ascii_uppercase()
+                } else {
+                    starts_capitalized(a.tok(i))
+                };
+                if capitalized {
+                    capitalized_tokens.push(i as u32);
+                    let at = doc.look_up(a, i, words);
+                    let s = &words.spellings[at];
+                    capitalized_forms.add(s.lower_len as usize, s.lower_first, s.lower_last);
                 }
             }
         }
@@ -433,28 +599,26 @@ impl DocumentFeatures {
             if t.kind != TokenKind::Word || doc.infos[i].flags & CAPITALIZED != 0 {
                 continue;
             }
-            let w = a.tok(i);
+            // an ASCII word's lower case has its length and its bytes' lower cases
+            let w = &bytes[t.start..t.end];
             if w.is_ascii() {
-                let first = w.as_bytes()[0].to_ascii_lowercase();
-                if !capitalized_forms.may_hold(w.len(), first) {
+                let (first, last) = (w[0], w[w.len() - 1]);
+                let (first, last) = (first.to_ascii_lowercase(), last.to_ascii_lowercase());
+                if !capitalized_forms.may_hold(w.len(), first, last) {
                     continue;
                 }
             }
-            let lower = lowercase(w, &mut doc.scratch);
-            if lower
-                .as_bytes()
-                .first()
-                .is_some_and(|&first| capitalized_forms.may_hold(lower.len(), first))
-            {
-                doc.hashes[i].lower = xxh3_64(lower.as_bytes());
-                doc.hashed[i] |= LOWER_HASHED;
-                lowercase_words.insert(doc.hashes[i].lower);
+            let at = doc.look_up(a, i, words);
+            let s = &words.spellings[at];
+            if capitalized_forms.may_hold(s.lower_len as usize, s.lower_first, s.lower_last) {
+                lowercase_words.insert(s.lower);
             }
         }
         if !lowercase_words.is_empty() {
-            for (info, hashes) in doc.infos.iter_mut().zip(&doc.hashes) {
-                if info.flags & CAPITALIZED != 0 && lowercase_words.contains(&hashes.lower) {
-                    info.flags |= LOWERCASE_ELSEWHERE;
+            for &i in &capitalized_tokens {
+                let i = i as usize;
+                if lowercase_words.contains(&doc.lower[i]) {
+                    doc.infos[i].flags |= LOWERCASE_ELSEWHERE;
                 }
             }
         }
@@ -466,114 +630,58 @@ impl DocumentFeatures {
         self.infos.len()
     }
 
-    /// Computes what `what` asks for of token `i` (of analysis `a`, the one given to
-    /// [`DocumentFeatures::new`]) and is not computed yet.
-    fn complete(&mut self, a: &Analysis, i: usize, what: u8) {
-        let missing = what & !self.hashed[i];
-        if missing == 0 {
-            return;
-        }
-        let w = a.tok(i);
-        if missing & FLAGS_SET != 0 {
-            self.set_flags(a, i);
-        }
-        let hashes = &mut self.hashes[i];
-        if missing & SHAPE_HASHED != 0 {
-            shape_of(w, &mut self.scratch);
-            hashes.shape = xxh3_64(self.scratch.as_bytes());
-        }
-        if missing & (LOWER_HASHED | OWN_HASHED) != 0 {
-            let lower = lowercase(w, &mut self.scratch);
-            hashes.lower = xxh3_64(lower.as_bytes());
-            if missing & OWN_HASHED != 0 {
-                hashes.word = xxh3_64(w.as_bytes());
-                hashes.affixes = affix_hashes(lower, w.is_ascii());
+    /// Looks token `i`'s spelling up (once), takes its hashes and flags and returns its
+    /// index in `words`.
+    fn look_up(&mut self, a: &Analysis, i: usize, words: &mut WordCache) -> usize {
+        if self.spellings[i] == NOT_LOOKED_UP {
+            let at = words.spelling_of(a.tok(i));
+            let spelling = &words.spellings[at as usize];
+            self.spellings[i] = at;
+            self.lower[i] = spelling.lower;
+            self.shape[i] = spelling.shape;
+            let info = &mut self.infos[i];
+            info.flags |= spelling.flags;
+            if a.tokens[i].kind == TokenKind::Word {
+                info.flags |= spelling.name_flags;
             }
         }
-        self.hashed[i] |= missing;
+        self.spellings[i] as usize
     }
 
-    /// Adds the flags of token `i` beyond those [`DocumentFeatures::new`] sets.
-    fn set_flags(&mut self, a: &Analysis, i: usize) {
-        let t = &a.tokens[i];
-        let w = a.tok(i);
-        let info = &mut self.infos[i];
-        let capitalized = info.flags & CAPITALIZED != 0;
-        let mut flags = character_flags(w, capitalized);
-        let first = info.sentence.0 as usize;
-        if t.kind != TokenKind::Punct
-            && a.tokens[first..i]
-                .iter()
-                .all(|t| t.kind == TokenKind::Punct)
-        {
-            flags |= SENTENCE_INITIAL;
-        }
-        if a.on_shouted_line(i) {
-            flags |= SHOUTED_LINE;
-        }
-        if a.on_headline(i) {
-            flags |= HEADLINE_LINE;
-        }
-        // the name lists hold capitalized words; a lowercase word needs no look-up
-        if capitalized && t.kind == TokenKind::Word {
-            if FIRST_NAME_SET.contains(w) {
-                flags |= FIRST_NAME;
-            }
-            if DEMONYM_SET.contains(w) {
-                flags |= DEMONYM;
-            }
-            if is_common_word(lowercase(w, &mut self.scratch)) {
-                flags |= COMMON_WORD;
-            }
-        }
-        info.flags |= flags;
-    }
-
-    /// Computes what the features of token `i` read (its own word forms and flags and its
-    /// neighbours') and returns its key for the document's label history. Call it before
-    /// [`DocumentFeatures::each_feature`] of that token, with the analysis given to
-    /// [`DocumentFeatures::new`].
-    pub fn prepare(&mut self, a: &Analysis, i: usize) -> u64 {
+    /// Looks up what the features of token `i` read (its own spelling and its neighbours')
+    /// and returns its key for the document's label history. Call it before
+    /// [`DocumentFeatures::features`] of that token, with the analysis given to
+    /// [`DocumentFeatures::new`] and the same cache.
+    pub fn prepare(&mut self, a: &Analysis, i: usize, words: &mut WordCache) -> u64 {
         let (first, last) = self.infos[i].sentence;
-        let (first, last) = (first as usize, last as usize);
-        self.complete(a, i, FLAGS_SET | LOWER_HASHED | SHAPE_HASHED | OWN_HASHED);
-        for (offset, what) in [
-            (-2, LOWER_HASHED),
-            (-1, FLAGS_SET | LOWER_HASHED | SHAPE_HASHED),
-            (1, FLAGS_SET | LOWER_HASHED | SHAPE_HASHED),
-            (2, LOWER_HASHED),
-        ] {
-            let k = i as isize + offset;
-            if k >= first as isize && k < last as isize {
-                self.complete(a, k as usize, what);
-            }
+        for k in i.saturating_sub(2).max(first as usize)..(i + 3).min(last as usize) {
+            self.look_up(a, k, words);
         }
-        self.hashes[i].lower
+        self.lower[i]
     }
 
-    /// Calls `emit` with each feature hash of token `i` given the two tags before it and the
-    /// entity type the document last gave to the same word (`history`, 0 for none); the
-    /// token must be [prepared](DocumentFeatures::prepare).
+    /// Calls `emit` with the hash of each feature of token `i` that its context decides,
+    /// given the two tags before it and the entity type the document last gave to the same
+    /// word (`history`, 0 for none); the token must be
+    /// [prepared](DocumentFeatures::prepare).
     #[inline]
-    pub fn each_feature(
+    fn each_context_feature(
         &self,
         i: usize,
         prev: [usize; 2],
         history: usize,
         mut emit: impl FnMut(u64),
     ) {
-        debug_assert!(self.hashed[i] & OWN_HASHED != 0, "token {i} not prepared");
+        debug_assert!(self.spellings[i] != NOT_LOOKED_UP, "token {i} not prepared");
         let info = &self.infos[i];
-        let me = &self.hashes[i];
+        let (lower, shape) = (self.lower[i], self.shape[i]);
         let (first, last) = (info.sentence.0 as usize, info.sentence.1 as usize);
         let at = |offset: isize| -> Option<usize> {
             let k = i as isize + offset;
             (k >= first as isize && k < last as isize).then_some(k as usize)
         };
-        let lower_at =
-            |offset: isize| at(offset).map_or(BEFORE ^ offset as u64, |k| self.hashes[k].lower);
-        let shape_at =
-            |offset: isize| at(offset).map_or(AFTER ^ offset as u64, |k| self.hashes[k].shape);
+        let lower_at = |offset: isize| at(offset).map_or(BEFORE ^ offset as u64, |k| self.lower[k]);
+        let shape_at = |offset: isize| at(offset).map_or(AFTER ^ offset as u64, |k| self.shape[k]);
         let neighbour_flags =
             |offset: isize| at(offset).map_or(0xFFFF, |k| u64::from(self.infos[k].flags));
         let neighbour_listed =
@@ -583,15 +691,6 @@ impl DocumentFeatures {
         let (lower_before, lower_after) = (lower_at(-1), lower_at(1));
         let (shape_before, shape_after) = (shape_at(-1), shape_at(1));
         let mut push = |template: u64, value: u64| emit(mix(template, value));
-        push(0, 0);
-        push(1, me.word);
-        push(2, me.lower);
-        push(3, me.shape);
-        for (k, &affix) in me.affixes.iter().enumerate() {
-            if affix != 0 {
-                push(4 + k as u64, affix);
-            }
-        }
         push(10, flags & 0xFF);
         push(11, flags >> 8);
         push(12, pair(flags & 0x3, u64::from(info.position)));
@@ -602,14 +701,14 @@ impl DocumentFeatures {
         push(17, lower_at(2));
         push(18, shape_before);
         push(19, shape_after);
-        push(20, pair(lower_before, me.lower));
-        push(21, pair(me.lower, lower_after));
-        push(22, pair(shape_before, me.shape));
-        push(23, pair(me.shape, shape_after));
+        push(20, pair(lower_before, lower));
+        push(21, pair(lower, lower_after));
+        push(22, pair(shape_before, shape));
+        push(23, pair(shape, shape_after));
         push(24, p1);
         push(25, pair(p1, p2));
-        push(26, pair(p1, me.lower));
-        push(27, pair(p1, me.shape));
+        push(26, pair(p1, lower));
+        push(27, pair(p1, shape));
         push(28, neighbour_flags(-1) & 0x1FFF);
         push(29, neighbour_flags(1) & 0x1FFF);
         push(30, neighbour_listed(-1));
@@ -617,14 +716,48 @@ impl DocumentFeatures {
         push(32, pair(u64::from(info.listed), flags & 0x3));
         push(33, history as u64);
         push(34, pair(history as u64, flags & 0x1));
-        push(35, pair(me.shape, p1));
-        push(36, pair(shape_before, pair(me.shape, shape_after)));
+        push(35, pair(shape, p1));
+        push(36, pair(shape_before, pair(shape, shape_after)));
     }
 
-    /// The feature hashes of token `i` (see [`DocumentFeatures::each_feature`]) into `out`.
-    pub fn features(&self, i: usize, prev: [usize; 2], history: usize, out: &mut Vec<u64>) {
+    /// The hashes [`DocumentFeatures::each_context_feature`] gives, in an array.
+    #[inline]
+    fn context_features(
+        &self,
+        i: usize,
+        prev: [usize; 2],
+        history: usize,
+    ) -> [u64; CONTEXT_FEATURES] {
+        let mut features = [0; CONTEXT_FEATURES];
+        let mut n = 0;
+        self.each_context_feature(i, prev, history, |f| {
+            features[n] = f;
+            n += 1;
+        });
+        debug_assert_eq!(n, CONTEXT_FEATURES);
+        features
+    }
+
+    /// The feature hashes of [prepared](DocumentFeatures::prepare) token `i` of `a` into
+    /// `out`: those its spelling alone decides, then those of its context (see
+    /// [`DocumentFeatures::each_context_feature`]).
+    pub fn features(
+        &mut self,
+        a: &Analysis,
+        i: usize,
+        prev: [usize; 2],
+        history: usize,
+        out: &mut Vec<u64>,
+    ) {
         out.clear();
-        self.each_feature(i, prev, history, |f| out.push(f));
+        each_own_feature(
+            a.tok(i),
+            self.lower[i],
+            self.shape[i],
+            &mut self.scratch,
+            |f| out.push(f),
+        );
+        self.each_context_feature(i, prev, history, |f| out.push(f));
     }
 
     /// Whether token `i` can begin an entity: only capitalized tokens do (in `eng.train`, 88
@@ -642,22 +775,34 @@ impl DocumentFeatures {
 
 /// Tags a document greedily, left to right, each token seeing the two tags before it and
 /// what the document already called the same word.
-pub fn tag_document(doc: &mut DocumentFeatures, a: &Analysis, scorer: &impl Scorer) -> Vec<usize> {
+pub fn tag_document(
+    doc: &mut DocumentFeatures,
+    a: &Analysis,
+    words: &mut WordCache,
+    scorer: &impl Scorer,
+) -> Vec<usize> {
     let mut features = Vec::with_capacity(48);
-    tag_with(doc, a, |doc, i, prev, history| {
-        doc.features(i, prev, history, &mut features);
+    tag_with(doc, a, words, |doc, _, i, prev, history| {
+        doc.features(a, i, prev, history, &mut features);
         (scorer.best(&features), 0.0)
     })
     .0
 }
 
 /// Greedy tagging with any function scoring token `i` given the two tags before it and its
-/// history (see [`DocumentFeatures::each_feature`]), returning a tag and its margin; returns
-/// the tags and their margins.
+/// history (see [`DocumentFeatures::each_context_feature`]), returning a tag and its margin;
+/// returns the tags and their margins.
 fn tag_with(
     doc: &mut DocumentFeatures,
     a: &Analysis,
-    mut best: impl FnMut(&DocumentFeatures, usize, [usize; 2], usize) -> (usize, f32),
+    words: &mut WordCache,
+    mut best: impl FnMut(
+        &mut DocumentFeatures,
+        &mut WordCache,
+        usize,
+        [usize; 2],
+        usize,
+    ) -> (usize, f32),
 ) -> (Vec<usize>, Vec<f32>) {
     let mut tags = Vec::with_capacity(doc.len());
     let mut margins = Vec::with_capacity(doc.len());
@@ -673,9 +818,9 @@ fn tag_with(
             margins.push(f32::MAX);
             continue;
         }
-        let key = doc.prepare(a, i);
+        let key = doc.prepare(a, i, words);
         let seen = history.get(&key).copied().unwrap_or(0);
-        let (tag, margin) = best(doc, i, prev, seen);
+        let (tag, margin) = best(doc, words, i, prev, seen);
         if tag != 0 {
             history.insert(key, tag_type(tag));
         }
@@ -734,9 +879,13 @@ pub fn model_spans(
     let Some(model) = MODEL.as_ref() else {
         return Vec::new();
     };
-    let mut doc = DocumentFeatures::new(a, listed, titles);
-    let (tags, margins) = tag_with(&mut doc, a, |doc, i, prev, history| {
-        model.best_with_margin(doc, i, prev, history)
+    let (tags, margins) = SPELLINGS.with_borrow_mut(|words| {
+        words.bound();
+        let mut doc = DocumentFeatures::new(a, listed, titles, words);
+        tag_with(&mut doc, a, words, |doc, words, i, prev, history| {
+            let own = words.own_scores(doc.spellings[i], a.tok(i), model);
+            model.best_with_margin(doc, i, prev, history, own)
+        })
     });
     let mut found: Vec<ModelSpan> = Vec::new();
     for (kind, first, last) in spans(&tags, a) {
@@ -826,41 +975,76 @@ mod tests {
         );
     }
 
-    /// Features of every scored token of `text`, each computed right after preparing only
-    /// that token (`lazily`) or after preparing every token first.
-    fn all_features(text: &str, lazily: bool) -> Vec<Vec<u64>> {
+    /// Features of every token of `text`, each computed right after preparing only that
+    /// token (`lazily`) or after preparing every token first, with spellings from `words`.
+    fn all_features(text: &str, lazily: bool, words: &mut WordCache) -> Vec<Vec<u64>> {
         let a = Analysis::new(text);
-        let mut doc = DocumentFeatures::new(&a, &[], &[]);
+        let mut doc = DocumentFeatures::new(&a, &[], &[], words);
         if !lazily {
             for i in 0..doc.len() {
-                doc.prepare(&a, i);
+                doc.prepare(&a, i, words);
             }
         }
         let mut out = Vec::new();
         for i in 0..doc.len() {
-            doc.prepare(&a, i);
+            doc.prepare(&a, i, words);
             let mut features = Vec::new();
-            doc.features(i, [0, 0], 0, &mut features);
+            doc.features(&a, i, [0, 0], 0, &mut features);
             out.push(features);
         }
         out
     }
 
+    const SAMPLE: &str = "NEW YORK (Reuters) - Zoë Ball-Smith, 43, of Acme Corp. said on Monday.\n\
+                          Mr. Ball-Smith met the Russian envoy in Washington. An apple a day.";
+
     #[test]
     fn features_do_not_depend_on_what_was_computed_before() {
-        let text = "NEW YORK (Reuters) - Zoë Ball-Smith, 43, of Acme Corp. said on Monday.\n\
-                    Mr. Ball-Smith met the Russian envoy in Washington. An apple a day.";
-        let lazy = all_features(text, true);
-        assert_eq!(lazy, all_features(text, false));
+        let lazy = all_features(SAMPLE, true, &mut WordCache::default());
+        assert_eq!(lazy, all_features(SAMPLE, false, &mut WordCache::default()));
         // one feature per template, the empty affixes of short words left out
         assert!(lazy.iter().all(|f| (31..=37).contains(&f.len())));
         assert!(lazy.iter().any(|f| f.len() == 37) && lazy.iter().any(|f| f.len() < 37));
+        // nor on the spellings other documents left in the cache
+        let mut words = WordCache::default();
+        all_features(
+            "Washington (AP) - an apple, NEW YORK said. Zoë Acme",
+            true,
+            &mut words,
+        );
+        let held = words.spellings.len();
+        assert_eq!(all_features(SAMPLE, true, &mut words), lazy);
+        assert!(words.spellings.len() > held, "new spellings are added");
+    }
+
+    #[test]
+    fn a_spelling_fills_one_cache_line() {
+        assert_eq!(std::mem::size_of::<Spelling>(), 64);
+    }
+
+    #[test]
+    fn a_full_cache_is_emptied_between_documents() {
+        let mut words = WordCache::default();
+        let first = all_features(SAMPLE, true, &mut words);
+        for k in 0..MAX_SPELLINGS {
+            words.spelling_of(&format!("Word{k}"));
+        }
+        words.bound();
+        assert!(words.spellings.is_empty() && words.index.is_empty());
+        assert_eq!(all_features(SAMPLE, true, &mut words), first);
+        let held = words.spellings.len();
+        words.bound();
+        assert_eq!(
+            words.spellings.len(),
+            held,
+            "a cache below its bound is kept"
+        );
     }
 
     #[test]
     fn capitalized_words_written_in_lower_case_elsewhere_are_flagged() {
         let a = Analysis::new("Apple and Green. Pear and Île. We like apple pie and île.");
-        let doc = DocumentFeatures::new(&a, &[], &[]);
+        let doc = DocumentFeatures::new(&a, &[], &[], &mut WordCache::default());
         let flagged: Vec<&str> = (0..doc.len())
             .filter(|&i| doc.infos[i].flags & LOWERCASE_ELSEWHERE != 0)
             .map(|i| a.tok(i))
@@ -869,17 +1053,23 @@ mod tests {
     }
 
     #[test]
-    fn scoring_while_hashing_matches_scoring_a_feature_list() {
+    fn cached_spelling_scores_plus_context_match_scoring_a_feature_list() {
         let model = MODEL.as_ref().expect("shipped model");
         let a = Analysis::new("Steve Boivin of the Canadian Armed Forces spoke in Kyiv on Friday.");
-        let mut doc = DocumentFeatures::new(&a, &[], &[]);
+        let mut words = WordCache::default();
+        let mut doc = DocumentFeatures::new(&a, &[], &[], &mut words);
         let mut features = Vec::new();
         for i in 0..doc.len() {
             for prev in [[0, 0], [1, 0], [3, 4]] {
-                doc.prepare(&a, i);
-                doc.features(i, prev, 2, &mut features);
-                let listed = model.best(&features);
-                assert_eq!(model.best_with_margin(&doc, i, prev, 2).0, listed);
+                doc.prepare(&a, i, &mut words);
+                doc.features(&a, i, prev, 2, &mut features);
+                let listed = model.scores(&features);
+                let own = words.own_scores(doc.spellings[i], a.tok(i), model);
+                let fused = model.add_rows(own, &doc.context_features(i, prev, 2));
+                assert_eq!(fused, listed, "token {i}");
+                let (best, margin) = model.best_with_margin(&doc, i, prev, 2, own);
+                assert_eq!(best, model.best(&features));
+                assert!(margin >= 0.0);
             }
         }
     }

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use crate::ner::{argmax, spans, tag_document, DocumentFeatures, Model, Scorer};
+use crate::ner::{argmax, spans, tag_document, DocumentFeatures, Model, Scorer, WordCache};
 use crate::ner::{TAGS, TAG_COUNT};
 use crate::text::Analysis;
 
@@ -162,7 +162,13 @@ impl Perceptron {
 
     /// One greedy pass over a document, updating on every wrong tag; the features see the
     /// tags predicted so far, as at run time.
-    fn train_document(&mut self, doc: &mut DocumentFeatures, gold: &[usize], a: &Analysis) {
+    fn train_document(
+        &mut self,
+        doc: &mut DocumentFeatures,
+        gold: &[usize],
+        a: &Analysis,
+        words: &mut WordCache,
+    ) {
         let mut tags: Vec<usize> = Vec::with_capacity(gold.len());
         let mut history = rustc_hash::FxHashMap::default();
         let mut features = Vec::with_capacity(48);
@@ -176,9 +182,9 @@ impl Perceptron {
                 tags.push(0);
                 continue;
             }
-            let key = doc.prepare(a, i);
+            let key = doc.prepare(a, i, words);
             let seen = history.get(&key).copied().unwrap_or(0);
-            doc.features(i, prev, seen, &mut features);
+            doc.features(a, i, prev, seen, &mut features);
             let guess = self.best(&features);
             if guess != gold[i] {
                 self.update(&features, gold[i], guess);
@@ -225,11 +231,11 @@ impl Scores {
     }
 }
 
-fn evaluate(docs: &mut [Prepared], scorer: &impl Scorer) -> Scores {
+fn evaluate(docs: &mut [Prepared], words: &mut WordCache, scorer: &impl Scorer) -> Scores {
     let mut scores = Scores::default();
     for d in docs {
         let a = Analysis::new(&d.source.text);
-        let tags = tag_document(&mut d.features, &a, scorer);
+        let tags = tag_document(&mut d.features, &a, words, scorer);
         let predicted: Vec<(usize, usize, usize)> = spans(&tags, &a)
             .into_iter()
             .filter(|s| s.0 <= 3)
@@ -290,13 +296,13 @@ struct Prepared {
     tags: Vec<usize>,
 }
 
-fn prepare(data: &str) -> Vec<Prepared> {
+fn prepare(data: &str, words: &mut WordCache) -> Vec<Prepared> {
     read_conll(data)
         .into_iter()
         .map(|source| {
             let a = Analysis::new(&source.text);
             let (listed, titles) = crate::entities::model_lexicon(&a);
-            let features = DocumentFeatures::new(&a, &listed, &titles);
+            let features = DocumentFeatures::new(&a, &listed, &titles, words);
             let tags = gold_tags(&a, &source.gold);
             debug_assert!(tags.iter().all(|&t| t < TAGS.len()));
             Prepared {
@@ -317,8 +323,10 @@ pub fn train_ner(
     log: &mut dyn FnMut(String),
 ) -> std::io::Result<(Vec<u8>, Scores)> {
     let started = Instant::now();
-    let mut train_docs = prepare(train);
-    let mut dev_docs = prepare(dev);
+    // one cache for the whole training run: the documents' features point into it
+    let mut words = WordCache::default();
+    let mut train_docs = prepare(train, &mut words);
+    let mut dev_docs = prepare(dev, &mut words);
     let tokens: usize = train_docs.iter().map(|d| d.tags.len()).sum();
     log(format!(
         "{} training documents ({tokens} tokens), {} dev documents; features in {:.1}s",
@@ -340,7 +348,7 @@ pub fn train_ner(
         for &d in &order {
             let doc = &mut train_docs[d];
             let a = Analysis::new(&doc.source.text);
-            model.train_document(&mut doc.features, &doc.tags, &a);
+            model.train_document(&mut doc.features, &doc.tags, &a, &mut words);
         }
         let averaged = Perceptron {
             weights: model.averaged(),
@@ -350,13 +358,13 @@ pub fn train_ner(
         };
         log(format!(
             "epoch {epoch}: dev {} after {:.1}s",
-            evaluate(&mut dev_docs, &averaged).summary(),
+            evaluate(&mut dev_docs, &mut words, &averaged).summary(),
             started.elapsed().as_secs_f64()
         ));
     }
     let bytes = Model::to_gzip(&model.averaged())?;
     let shipped = Model::from_gzip(&bytes)?;
-    let scores = evaluate(&mut dev_docs, &shipped);
+    let scores = evaluate(&mut dev_docs, &mut words, &shipped);
     log(format!(
         "quantized model: dev {}, {:.1} MB, {:.1}s in all",
         scores.summary(),
