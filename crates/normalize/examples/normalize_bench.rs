@@ -1,6 +1,6 @@
 //! Single-thread speed of the stage, in CPU time:
-//! `cargo run --release -p newspipe-normalize --example bench [html|text|wire] [STEP] [OUT]`
-//! or `… --example bench FILE.jsonl [LINES] [OUT]` for the first LINES `{id, text}` records of
+//! `cargo run --release -p newspipe-normalize --example normalize_bench [html|text|wire] [STEP] [OUT]`
+//! or `… --example normalize_bench FILE.jsonl [LINES] [OUT]` for the first LINES `{id, text}` records of
 //! a JSON Lines file as text documents (the bench's real rows, `target/bench/real-wire.jsonl`).
 //! `html` normalizes the WCXB dev pages as served; `text` normalizes them flattened to text
 //! (menus and all); `wire` runs the whole stage (observe, prepare, apply) over the short real

@@ -1,8 +1,8 @@
 //! Measures the extract stage's speed on one core over real article bodies:
 //!
 //! ```sh
-//! cargo run --release -p newspipe-extract --example bench [-- path/to/wcxb-dev-articles.jsonl.gz]
-//! cargo run --release -p newspipe-extract --example bench -- documents.jsonl [out.jsonl]
+//! cargo run --release -p newspipe-extract --example extract_bench [-- path/to/wcxb-dev-articles.jsonl.gz]
+//! cargo run --release -p newspipe-extract --example extract_bench -- documents.jsonl [out.jsonl]
 //! ```
 //!
 //! The corpus defaults to `$NEWSPIPE_DEVDATA/wcxb-dev-articles.jsonl.gz`, else
@@ -14,7 +14,9 @@
 //! dedupe, as the extract stage sees them in the default pipeline), it runs the whole stage
 //! alone on one thread over them, with their metadata and dedupe clusters, and writes the
 //! documents it returns to `out.jsonl` when named, to compare two versions' outputs; this is
-//! the run to profile (`valgrind --tool=callgrind --toggle-collect='*run_in_memory*'`).
+//! the run to profile (`valgrind --tool=callgrind`, collecting everything: the stage runs on the
+//! worker pool's threads, so a `--toggle-collect` on the driver function collects almost
+//! nothing; read the stage's own functions in `callgrind_annotate --inclusive=yes`).
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;

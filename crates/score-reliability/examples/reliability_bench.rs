@@ -1,7 +1,7 @@
 //! Times the score-reliability stage against the extract stage on the same corpus: the dev-data
 //! article bodies (`NEWSPIPE_DEVDATA` or `../shared/devdata`), after normalize and dedupe.
 //!
-//! `cargo run --release -p newspipe-score-reliability --example bench [copies]`; with
+//! `cargo run --release -p newspipe-score-reliability --example reliability_bench [copies]`; with
 //! `--jsonl FILE [--limit N]` it reads `{"id", "text"}` lines instead (the bench corpora in
 //! `target/bench/`, e.g. `real-wire.jsonl`). It also prints the size of the stage's observation
 //! per document, in the binary form a cluster run ships between tasks.
