@@ -678,23 +678,14 @@ fn a_failed_task_is_named_with_its_log() {
     let dir = tempfile::tempdir().unwrap();
     let pipeline = failing_pipeline(dir.path());
     let pipeline = pipeline.to_str().unwrap();
-    let args = [
-        "run",
-        pipeline,
-        "-q",
-        "--executor",
-        "local",
-        "--shards",
-        "3",
-    ];
-    let output = newspipe(dir.path(), &[&args[..], &["--workdir", "w"]].concat());
+    let output = newspipe(dir.path(), &local_split_run(pipeline));
     assert!(!output.status.success(), "{}", transcript(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains("task `observe-normalize` rank 1 failed") && stderr.contains("on_error"),
         "{stderr}"
     );
-    let log = dir.path().join("w/logs/observe-normalize.1.log");
+    let log = dir.path().join("work/logs/observe-normalize.1.log");
     assert!(stderr.contains(log.to_str().unwrap()), "{stderr}");
     assert!(fs::read_to_string(&log).unwrap().contains("line 5"));
     assert!(!dir.path().join("out/documents.jsonl").exists());

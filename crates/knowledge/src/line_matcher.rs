@@ -353,19 +353,26 @@ fn fold_line_into(line: &str, folded: &mut String) {
             space = false;
         }
         for c in c.to_lowercase() {
-            match c {
-                '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => {
-                    folded.push('\'')
-                }
-                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
-                | '\u{BB}' => folded.push('"'),
-                '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
-                    folded.push('-')
-                }
-                '\u{2026}' => folded.push_str("..."),
-                c => folded.push(c),
-            }
+            push_folded_punctuation(c, folded);
         }
+    }
+}
+
+/// Appends `c`, a lower-cased char, with typographic quotes, primes, dashes and the ellipsis
+/// folded to their ASCII forms.
+fn push_folded_punctuation(c: char, folded: &mut String) {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => {
+            folded.push('\'')
+        }
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}' | '\u{BB}' => {
+            folded.push('"')
+        }
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
+            folded.push('-')
+        }
+        '\u{2026}' => folded.push_str("..."),
+        c => folded.push(c),
     }
 }
 
@@ -523,7 +530,7 @@ mod tests {
     }
 
     /// `fold_line` as first written: words split on white space, each char lower-cased, then
-    /// typographic punctuation folded.
+    /// typographic punctuation folded (the one table both share).
     fn fold_by_words(line: &str) -> String {
         if line.is_ascii() {
             return line
@@ -538,17 +545,7 @@ mod tests {
                 folded.push(' ');
             }
             for c in word.chars().flat_map(char::to_lowercase) {
-                match c {
-                    '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`'
-                    | '\u{B4}' => folded.push('\''),
-                    '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{AB}'
-                    | '\u{BB}' => folded.push('"'),
-                    '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
-                        folded.push('-')
-                    }
-                    '\u{2026}' => folded.push_str("..."),
-                    c => folded.push(c),
-                }
+                push_folded_punctuation(c, &mut folded);
             }
         }
         folded

@@ -327,12 +327,9 @@ pub(crate) fn finish_sinks(steps: &mut [Step], info: &RunInfo) -> Result<(), Run
         if let Work::Sink(sink) = &mut step.work {
             let started = Instant::now();
             guard(&step.name, || sink.finish(info))?;
-            tracing::info!(
-                stage = %step.name,
-                seconds = started.elapsed().as_secs_f64(),
-                "Outputs committed."
-            );
-            step.elapsed += started.elapsed();
+            let took = started.elapsed();
+            tracing::info!(stage = %step.name, seconds = took.as_secs_f64(), "Outputs committed.");
+            step.elapsed += took;
         }
     }
     Ok(())
@@ -396,12 +393,11 @@ impl Passes {
                 break;
             }
             let barrier = &mut steps[hi];
-            let started = Instant::now();
-            prepare(barrier)?;
+            let took = prepare(barrier)?;
             tracing::info!(
                 stage = %barrier.name,
                 documents = spool.len(),
-                seconds = started.elapsed().as_secs_f64(),
+                seconds = took.as_secs_f64(),
                 "Corpus stage prepared."
             );
             let label = format!("pass {}/{} from {}", pass + 2, passes.len(), barrier.name);
@@ -461,9 +457,9 @@ pub(crate) fn observe(
     Ok(kept)
 }
 
-/// Builds a corpus stage's state from the records of every observed document. A failure here
-/// is the stage's, not one document's: it stops the run.
-pub(crate) fn prepare(step: &mut Step) -> Result<(), RunError> {
+/// Builds a corpus stage's state from the records of every observed document; returns how long
+/// that took. A failure here is the stage's, not one document's: it stops the run.
+pub(crate) fn prepare(step: &mut Step) -> Result<Duration, RunError> {
     let started = Instant::now();
     let Work::Corpus(work) = &mut step.work else {
         unreachable!("passes end before corpus stages")
@@ -472,8 +468,9 @@ pub(crate) fn prepare(step: &mut Step) -> Result<(), RunError> {
     let state = guard(&step.name, || work.stage.prepare(records))?;
     work.state = Some(state);
     work.next_position = 0;
-    step.elapsed += started.elapsed();
-    Ok(())
+    let took = started.elapsed();
+    step.elapsed += took;
+    Ok(took)
 }
 
 fn check_result_count(stage: &str, results: usize, docs: usize) -> Result<(), RunError> {
