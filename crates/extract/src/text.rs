@@ -27,6 +27,9 @@ pub struct Token {
     pub sentence: usize,
     /// Index of the line (text between newlines) the token belongs to.
     pub line: usize,
+    /// Whether it is a word starting with an uppercase letter (asked of every token by the
+    /// entity rules, so answered once here).
+    pub capitalized: bool,
 }
 
 /// A sentence: a range of tokens and the byte range they cover.
@@ -87,8 +90,7 @@ impl<'t> Analysis<'t> {
 
     /// Whether token `i` is a word starting with an uppercase letter.
     pub fn is_capitalized(&self, i: usize) -> bool {
-        self.tokens[i].kind == TokenKind::Word
-            && self.tok(i).chars().next().is_some_and(char::is_uppercase)
+        self.tokens[i].capitalized
     }
 
     /// Whether token `i` is the first word of its sentence (after any opening punctuation).
@@ -156,6 +158,7 @@ fn tokenize(text: &str) -> Vec<Token> {
                 kind,
                 sentence: 0,
                 line,
+                capitalized: kind == TokenKind::Word && c.is_uppercase(),
             })
         };
         if c.is_alphanumeric() {
@@ -471,6 +474,26 @@ mod tests {
                 assert!(text.get(t.start..t.end).is_some());
             }
         }
+    }
+
+    #[test]
+    fn knows_which_words_are_capitalized() {
+        let a = Analysis::new("Éric met ÖBB's 3M staff.");
+        let capitalized: Vec<(&str, bool)> = (0..a.tokens.len())
+            .map(|i| (a.tok(i), a.is_capitalized(i)))
+            .collect();
+        assert_eq!(
+            capitalized,
+            [
+                ("Éric", true),
+                ("met", false),
+                ("ÖBB", true),
+                ("'s", false),
+                ("3M", false),
+                ("staff", false),
+                (".", false)
+            ]
+        );
     }
 
     #[test]
