@@ -62,6 +62,7 @@ mod rows;
 mod run_record;
 pub mod schema;
 mod sqlite;
+mod sqlite_insert;
 mod stage;
 
 use newspipe_core::{BuildContext, StageFactory, StageInstance};

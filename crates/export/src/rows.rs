@@ -194,8 +194,10 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
             ],
         )?;
     }
+    // One row buffer for every piece of evidence of the document.
+    let mut evidence = Vec::new();
     for (idx, claim) in doc.claims.iter().enumerate() {
-        claim_rows(&id, idx, claim, sink)?;
+        claim_rows(&id, idx, claim, &mut evidence, sink)?;
     }
     if let Some(dedupe) = dedupe {
         sink.row(
@@ -228,17 +230,20 @@ pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), Stag
             TableId::SignalEvidence,
             &[id.clone(), signal_idx],
             signal,
+            &mut evidence,
             sink,
         )?;
     }
     Ok(())
 }
 
-/// A claim, the documents behind it, and its signals.
-fn claim_rows(
-    id: &Cell<'_>,
+/// A claim, the documents behind it, and its signals (`evidence`: the row buffer of
+/// [`evidence_rows`]).
+fn claim_rows<'d>(
+    id: &Cell<'d>,
     idx: usize,
-    claim: &Claim,
+    claim: &'d Claim,
+    evidence: &mut Vec<Cell<'d>>,
     sink: &mut impl RowSink,
 ) -> Result<(), StageError> {
     let reliability = claim.reliability.as_ref();
@@ -301,20 +306,22 @@ fn claim_rows(
             TableId::ClaimSignalEvidence,
             &[id.clone(), claim_idx.clone(), signal_idx],
             signal,
+            evidence,
             sink,
         )?;
     }
     Ok(())
 }
 
-/// One row per piece of evidence, after the `key` cells that name its signal.
-fn evidence_rows(
+/// One row per piece of evidence, after the `key` cells that name its signal; `cells` is the
+/// caller's row buffer, reused from signal to signal.
+fn evidence_rows<'d>(
     table: TableId,
-    key: &[Cell<'_>],
-    signal: &Signal,
+    key: &[Cell<'d>],
+    signal: &'d Signal,
+    cells: &mut Vec<Cell<'d>>,
     sink: &mut impl RowSink,
 ) -> Result<(), StageError> {
-    let mut cells = Vec::with_capacity(key.len() + 6);
     for (idx, evidence) in signal.evidence.iter().enumerate() {
         cells.clear();
         cells.extend_from_slice(key);
@@ -326,7 +333,7 @@ fn evidence_rows(
             Cell::opt_int(evidence.end),
             Cell::text(&evidence.note),
         ]);
-        sink.row(table, &cells)?;
+        sink.row(table, cells)?;
     }
     Ok(())
 }

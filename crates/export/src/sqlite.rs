@@ -6,14 +6,14 @@
 use std::path::{Path, PathBuf};
 
 use newspipe_core::{Document, StageError};
-use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{CachedStatement, Connection, ToSql};
+use rusqlite::Connection;
 use tempfile::TempPath;
 
 use crate::keys::KeyCheck;
 use crate::rows::{document_rows, Cell, RowSink};
 use crate::run_record::RunRecord;
 use crate::schema::{TableId, TABLES};
+use crate::sqlite_insert::Insert;
 
 /// Bumped whenever the schema changes; readable with `PRAGMA user_version`. 3: `documents`
 /// gained `outlet_basis` and `extra`.
@@ -21,6 +21,9 @@ pub const SCHEMA_VERSION: u32 = 3;
 
 /// A database being written.
 pub struct SqliteDb {
+    /// One compiled `INSERT` per table, in [`TABLES`] order (compiled once a run). Declared
+    /// before `conn`: they are finalized before the connection closes.
+    inserts: Vec<Insert>,
     conn: Connection,
     temp: TempPath,
     target: PathBuf,
@@ -70,12 +73,17 @@ impl SqliteDb {
             conn.execute_batch(&table.create_sql())
                 .map_err(|err| sql_error(path, err))?;
         }
-        conn.set_prepared_statement_cache_capacity(TABLES.len());
+        let inserts = TABLES
+            .iter()
+            .map(|table| Insert::prepare(&conn, &table.insert_sql()))
+            .collect::<Result<_, _>>()
+            .map_err(|err| StageError::new(format!("cannot write {}: {err}", path.display())))?;
         // One transaction for the whole run, committed with the indexes: the pages of the
         // randomly ordered keys are written once, not again at the end of every batch.
         conn.execute_batch("BEGIN")
             .map_err(|err| sql_error(path, err))?;
         Ok(Self {
+            inserts,
             conn,
             temp,
             target: path.to_path_buf(),
@@ -88,7 +96,11 @@ impl SqliteDb {
         &mut self,
         docs: impl IntoIterator<Item = &'a Document>,
     ) -> Result<(), StageError> {
-        let mut inserts = Inserts::prepare(&self.conn, &self.target, &mut self.keys)?;
+        let mut inserts = Inserts {
+            statements: &mut self.inserts,
+            target: &self.target,
+            keys: &mut self.keys,
+        };
         for doc in docs {
             document_rows(doc, &mut inserts)?;
         }
@@ -99,7 +111,14 @@ impl SqliteDb {
     /// the target.
     pub fn commit(mut self, run: &RunRecord) -> Result<(), StageError> {
         let target = self.target.clone();
-        Inserts::prepare(&self.conn, &target, &mut self.keys)?.row(TableId::Runs, &run.cells())?;
+        Inserts {
+            statements: &mut self.inserts,
+            target: &target,
+            keys: &mut self.keys,
+        }
+        .row(TableId::Runs, &run.cells())?;
+        // Finalized before the connection closes.
+        self.inserts.clear();
         for sql in TABLES.iter().flat_map(|table| table.index_sql()) {
             self.conn
                 .execute_batch(&sql)
@@ -125,31 +144,11 @@ impl SqliteDb {
     }
 }
 
-/// One prepared `INSERT` per table, from the connection's statement cache (compiled once a
-/// run, not once a batch), and the run's foreign-key check.
-struct Inserts<'conn> {
-    statements: Vec<CachedStatement<'conn>>,
-    target: &'conn Path,
-    keys: &'conn mut KeyCheck,
-}
-
-impl<'conn> Inserts<'conn> {
-    fn prepare(
-        conn: &'conn Connection,
-        target: &'conn Path,
-        keys: &'conn mut KeyCheck,
-    ) -> Result<Self, StageError> {
-        let statements = TABLES
-            .iter()
-            .map(|table| conn.prepare_cached(&table.insert_sql()))
-            .collect::<Result<_, _>>()
-            .map_err(|err| sql_error(target, err))?;
-        Ok(Self {
-            statements,
-            target,
-            keys,
-        })
-    }
+/// The run's `INSERT`s and its foreign-key check, for one batch of rows.
+struct Inserts<'db> {
+    statements: &'db mut [Insert],
+    target: &'db Path,
+    keys: &'db mut KeyCheck,
 }
 
 impl RowSink for Inserts<'_> {
@@ -162,7 +161,7 @@ impl RowSink for Inserts<'_> {
             ))
         })?;
         self.statements[table as usize]
-            .execute(rusqlite::params_from_iter(cells))
+            .execute(cells)
             .map_err(|err| {
                 StageError::new(format!(
                     "cannot write {} (table {}): {err}",
@@ -171,19 +170,6 @@ impl RowSink for Inserts<'_> {
                 ))
             })?;
         Ok(())
-    }
-}
-
-impl ToSql for Cell<'_> {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(match self {
-            Cell::Null => ToSqlOutput::Owned(Value::Null),
-            Cell::Int(value) => ToSqlOutput::Owned(Value::Integer(*value)),
-            Cell::Real(value) if value.is_finite() => ToSqlOutput::Owned(Value::Real(*value)),
-            Cell::Real(_) => ToSqlOutput::Owned(Value::Null),
-            Cell::Text(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
-            Cell::Bool(value) => ToSqlOutput::Owned(Value::Integer(i64::from(*value))),
-        })
     }
 }
 
@@ -201,7 +187,11 @@ mod tests {
         let path = dir.path().join("news.db");
         let mut db = SqliteDb::create(&path).unwrap();
         let err = {
-            let mut inserts = Inserts::prepare(&db.conn, &path, &mut db.keys).unwrap();
+            let mut inserts = Inserts {
+                statements: &mut db.inserts,
+                target: &path,
+                keys: &mut db.keys,
+            };
             let orphan = [
                 Cell::Text("ghost".into()),
                 Cell::Int(0),

@@ -40,6 +40,11 @@ const MODEL_BYTES: &[u8] = include_bytes!("../data/ner.model.gz");
 /// The shipped model, decompressed on first use.
 static MODEL: LazyLock<Option<Model>> = LazyLock::new(|| Model::from_gzip(MODEL_BYTES).ok());
 
+/// Decompresses the shipped model now, if not yet done (see [`crate::lexicon::warm_up`]).
+pub(crate) fn load_model() {
+    LazyLock::force(&MODEL);
+}
+
 thread_local! {
     /// The spellings the shipped model has read on this thread (see [`WordCache`]).
     static SPELLINGS: RefCell<WordCache> = RefCell::new(WordCache::default());

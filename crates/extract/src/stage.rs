@@ -120,8 +120,10 @@ fn distinct(names: impl Iterator<Item = String>) -> Vec<String> {
 pub const VARIANTS_KEY: &str = "entity_variants";
 
 impl ExtractStage {
-    /// A stage with this configuration.
+    /// A stage with this configuration; starts building the word lists it will need (see
+    /// [`crate::lexicon::warm_up`]).
     pub fn new(config: ExtractConfig) -> Self {
+        crate::lexicon::warm_up();
         Self { config }
     }
 

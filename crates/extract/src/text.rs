@@ -27,6 +27,9 @@ pub struct Token {
     pub sentence: usize,
     /// Index of the line (text between newlines) the token belongs to.
     pub line: usize,
+    /// Whether it is a word starting with an uppercase letter (asked of every token by the
+    /// entity rules, so answered once here).
+    pub capitalized: bool,
 }
 
 /// A sentence: a range of tokens and the byte range they cover.
@@ -87,8 +90,7 @@ impl<'t> Analysis<'t> {
 
     /// Whether token `i` is a word starting with an uppercase letter.
     pub fn is_capitalized(&self, i: usize) -> bool {
-        self.tokens[i].kind == TokenKind::Word
-            && self.tok(i).chars().next().is_some_and(char::is_uppercase)
+        self.tokens[i].capitalized
     }
 
     /// Whether token `i` is the first word of its sentence (after any opening punctuation).
@@ -137,15 +139,16 @@ fn is_apostrophe(c: char) -> bool {
 fn tokenize(text: &str) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(text.len() / 5);
     let mut line = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
+    // The byte offset of the next character: a word is scanned once and then skipped whole.
+    let mut start = 0;
+    while let Some(c) = text[start..].chars().next() {
         if c == '\n' {
             line += 1;
-            chars.next();
+            start += 1;
             continue;
         }
         if c.is_whitespace() {
-            chars.next();
+            start += c.len_utf8();
             continue;
         }
         let push = |tokens: &mut Vec<Token>, end: usize, kind: TokenKind| {
@@ -155,6 +158,7 @@ fn tokenize(text: &str) -> Vec<Token> {
                 kind,
                 sentence: 0,
                 line,
+                capitalized: kind == TokenKind::Word && c.is_uppercase(),
             })
         };
         if c.is_alphanumeric() {
@@ -166,20 +170,17 @@ fn tokenize(text: &str) -> Vec<Token> {
                 TokenKind::Word
             };
             push(&mut tokens, end, kind);
-            while chars.peek().is_some_and(|&(i, _)| i < end) {
-                chars.next();
-            }
+            start = end;
             continue;
         }
         if is_apostrophe(c) && is_possessive_at(text, start) {
             let end = start + c.len_utf8() + 1;
             push(&mut tokens, end, TokenKind::Punct);
-            chars.next();
-            chars.next();
+            start = end;
             continue;
         }
         push(&mut tokens, start + c.len_utf8(), TokenKind::Punct);
-        chars.next();
+        start += c.len_utf8();
     }
     tokens
 }
@@ -265,13 +266,16 @@ fn scan_word(text: &str, start: usize) -> usize {
 /// a capitalized word ("McGuinty", "LinkedIn", "YouTube" stay whole).
 fn glued_words_at(text: &str, start: usize, pos: usize) -> bool {
     let left = &text[start..pos];
-    let lower_run = left.chars().rev().take_while(|c| c.is_lowercase()).count();
-    let right_lower = text[pos..]
-        .chars()
-        .skip(1)
-        .take_while(|c| c.is_lowercase())
-        .count();
-    lower_run >= 4 && left.chars().count() >= 5 && right_lower >= 2
+    // Cheapest test first: most capitals start their word, with nothing on the left.
+    left.len() >= 5
+        && left.chars().rev().take_while(|c| c.is_lowercase()).count() >= 4
+        && left.chars().count() >= 5
+        && text[pos..]
+            .chars()
+            .skip(1)
+            .take_while(|c| c.is_lowercase())
+            .count()
+            >= 2
 }
 
 fn digits_follow(text: &str, pos: usize, n: usize) -> bool {
@@ -351,6 +355,19 @@ const TITLE_CASE_MINOR: &[&str] = &[
     "from", "into", "but", "nor",
 ];
 
+/// The longest word of [`TITLE_CASE_MINOR`] in bytes: a longer word is not one of them.
+const TITLE_CASE_MINOR_MAX_LEN: usize = {
+    let mut longest = 0;
+    let mut i = 0;
+    while i < TITLE_CASE_MINOR.len() {
+        if TITLE_CASE_MINOR[i].len() > longest {
+            longest = TITLE_CASE_MINOR[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
 /// Per line: headline-like (most words capitalized) and shouted (no lowercase letters).
 fn find_headline_lines(text: &str, tokens: &[Token]) -> (Vec<bool>, Vec<bool>) {
     let lines = tokens.last().map_or(0, |t| t.line + 1);
@@ -362,7 +379,7 @@ fn find_headline_lines(text: &str, tokens: &[Token]) -> (Vec<bool>, Vec<bool>) {
         let w = &text[t.start..t.end];
         if w.chars().next().is_some_and(char::is_uppercase) {
             caps[t.line] += 1;
-        } else if !TITLE_CASE_MINOR.contains(&w) {
+        } else if w.len() > TITLE_CASE_MINOR_MAX_LEN || !TITLE_CASE_MINOR.contains(&w) {
             lower[t.line] += 1;
         }
         if w.chars().any(char::is_lowercase) {
@@ -457,6 +474,26 @@ mod tests {
                 assert!(text.get(t.start..t.end).is_some());
             }
         }
+    }
+
+    #[test]
+    fn knows_which_words_are_capitalized() {
+        let a = Analysis::new("Éric met ÖBB's 3M staff.");
+        let capitalized: Vec<(&str, bool)> = (0..a.tokens.len())
+            .map(|i| (a.tok(i), a.is_capitalized(i)))
+            .collect();
+        assert_eq!(
+            capitalized,
+            [
+                ("Éric", true),
+                ("met", false),
+                ("ÖBB", true),
+                ("'s", false),
+                ("3M", false),
+                ("staff", false),
+                (".", false)
+            ]
+        );
     }
 
     #[test]

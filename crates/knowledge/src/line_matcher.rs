@@ -47,8 +47,18 @@ pub struct LineMatcher {
 }
 
 impl LineMatcher {
-    /// Compiles the built-in rules with the user's own photo agencies (any case) added.
+    /// Compiles the built-in rules with the user's own photo agencies (any case) added. With
+    /// none, a copy of [`builtin`](Self::builtin) (sharing its compiled automata): normalize and
+    /// score-reliability then compile the rules once a process, not once each.
     pub fn new(extra_agencies: &[String]) -> Result<Self, regex::Error> {
+        if extra_agencies.is_empty() {
+            return Ok(Self::builtin().clone());
+        }
+        Self::compile(extra_agencies)
+    }
+
+    /// Compiles the built-in rules with these photo agencies added.
+    fn compile(extra_agencies: &[String]) -> Result<Self, regex::Error> {
         let rules = crate::boilerplate_rules_with(extra_agencies);
         assert!(rules.len() <= 64, "at most 64 boilerplate rules");
         let regexes = rules
@@ -106,7 +116,7 @@ impl LineMatcher {
     /// The matcher of the built-in rules, compiled once.
     pub fn builtin() -> &'static Self {
         static MATCHER: std::sync::LazyLock<LineMatcher> = std::sync::LazyLock::new(|| {
-            LineMatcher::new(&[]).expect("the built-in boilerplate rules compile")
+            LineMatcher::compile(&[]).expect("the built-in boilerplate rules compile")
         });
         &MATCHER
     }
