@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
 
 use crate::analysis::{continues_sentence, ends_sentence};
-use crate::chrome::{line_match_key, ChromeLines};
+use crate::chrome::{line_match_key, ChromeLines, PageChrome};
 use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::outlet::{self, OutletCandidate};
@@ -188,11 +188,12 @@ pub fn filter_lines(
     opts: &TextOptions,
     title: Option<&str>,
     captions: &HashSet<String>,
-    chrome: &ChromeLines,
+    chrome: &PageChrome,
 ) -> FilteredText {
     let mut meta = TextMeta::default();
     let mut lines = split_lines(text);
-    let chrome = trusted_chrome(&lines, chrome);
+    let linked = &chrome.linked;
+    let chrome = trusted_chrome(&lines, &chrome.blocks);
     for line in &mut lines {
         classify_line(line, opts, &mut meta);
         if !opts.boilerplate || line.hit.is_some() {
@@ -216,6 +217,7 @@ pub fn filter_lines(
         mark_teasers(&mut lines);
         mark_newsletter_names(&mut lines);
         mark_related_headlines(text, &mut lines, title);
+        mark_linked_edges(&mut lines, linked);
     }
     let mut kept = String::with_capacity(text.len());
     let mut cut = Vec::new();
@@ -539,6 +541,42 @@ fn mark_teasers(lines: &mut [Line]) {
         if under_headline {
             lines[i].hit = Some(RuleHit {
                 rule: "truncated_teaser".into(),
+                kind: RemovedKind::Teaser,
+                breaks_block: false,
+            });
+        }
+    }
+}
+
+/// Fewest words of a line of prose that bounds the article's run of prose.
+const MIN_PROSE_UNITS: usize = 8;
+
+/// Marks the lines before the article's first line of prose and after its last one (a line of
+/// at least [`MIN_PROSE_UNITS`] words ending a sentence, not a link) whose text the page shows
+/// only as link text: the related-story headlines, teaser lists and "read more" links that
+/// lead into and trail the article. Inside the run of prose such lines stay (on the dev pages
+/// a link line there is more often the article's own list of places or products than chrome).
+fn mark_linked_edges(lines: &mut [Line], linked: &HashSet<u64>) {
+    if linked.is_empty() {
+        return;
+    }
+    let is_linked =
+        |line: &Line| line_match_key(line.text).is_some_and(|key| linked.contains(&key));
+    let prose = |line: &Line| {
+        line.hit.is_none()
+            && line.role.is_none()
+            && line.sentence_end
+            && line.units >= MIN_PROSE_UNITS
+            && !is_linked(line)
+    };
+    let Some(first) = lines.iter().position(prose) else {
+        return;
+    };
+    let last = lines.iter().rposition(prose).unwrap_or(first);
+    for (i, line) in lines.iter_mut().enumerate() {
+        if (i < first || i > last) && line.hit.is_none() && line.role.is_none() && is_linked(line) {
+            line.hit = Some(RuleHit {
+                rule: "linked_edge".into(),
                 kind: RemovedKind::Teaser,
                 breaks_block: false,
             });
@@ -909,7 +947,7 @@ mod tests {
         };
         let captions = HashSet::from(["The old crossing, closed since 2022 (Jane Doe)".to_owned()]);
         let text = format!("{ARTICLE}\nThe old crossing, closed since 2022 (Jane Doe)\n");
-        let out = filter_lines(&text, &opts, None, &captions, &ChromeLines::default());
+        let out = filter_lines(&text, &opts, None, &captions, &PageChrome::default());
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.cut[0].2, "figcaption");
     }
@@ -925,12 +963,16 @@ mod tests {
         let bio = "Jane Doe covers cities and transport for the Courier.";
         let key = |line: &str| line_match_key(line).unwrap();
         let chrome = ChromeLines::from([(key(bio), (RemovedKind::Other, "chrome_block"))]);
+        let page = |blocks: &ChromeLines| PageChrome {
+            blocks: blocks.clone(),
+            ..PageChrome::default()
+        };
         let out = filter_lines(
             &format!("{ARTICLE}\n{bio}\n"),
             &opts,
             None,
             &HashSet::new(),
-            &chrome,
+            &page(&chrome),
         );
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(
@@ -947,8 +989,65 @@ mod tests {
         for line in ARTICLE.lines().filter(|l| !l.trim().is_empty()) {
             all.insert(key(line), (RemovedKind::Teaser, "chrome_block"));
         }
-        let out = filter_lines(ARTICLE, &opts, None, &HashSet::new(), &all);
+        let out = filter_lines(ARTICLE, &opts, None, &HashSet::new(), &page(&all));
         assert_eq!(out.text, ARTICLE.trim_end());
+        assert!(out.cut.is_empty(), "{:?}", out.cut);
+    }
+
+    #[test]
+    fn link_lines_before_and_after_the_prose_are_cut_and_inside_it_kept() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let key = |line: &str| line_match_key(line).unwrap();
+        let lead = "Previous story: Council votes on the budget";
+        let inside = "Riverside Bridge Museum";
+        let teasers = [
+            "Ferry fares to rise in May",
+            "New cycle lanes for the old town",
+        ];
+        let chrome = PageChrome {
+            linked: [lead, inside, teasers[0], teasers[1]]
+                .into_iter()
+                .map(key)
+                .collect(),
+            ..PageChrome::default()
+        };
+        let text = format!(
+            "{lead}\n\n{ARTICLE}\n{inside}\n\nThe museum on the east bank will show the plans of the bridge until the end of the year.\n\n{}\n{}\n",
+            teasers[0], teasers[1]
+        );
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &chrome);
+        let cut: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, _, rule)| (line.as_str(), rule.as_str()))
+            .collect();
+        assert_eq!(
+            cut,
+            vec![
+                (lead, "linked_edge"),
+                (teasers[0], "linked_edge"),
+                (teasers[1], "linked_edge")
+            ]
+        );
+        assert!(out.text.contains(inside), "{}", out.text);
+        assert!(
+            out.text.ends_with("until the end of the year."),
+            "{}",
+            out.text
+        );
+        // Without a line of prose there is no run to bound: nothing is cut.
+        let out = filter_lines(
+            &format!("{inside}\n"),
+            &opts,
+            None,
+            &HashSet::new(),
+            &chrome,
+        );
         assert!(out.cut.is_empty(), "{:?}", out.cut);
     }
 }
