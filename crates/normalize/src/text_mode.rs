@@ -928,6 +928,42 @@ mod tests {
     }
 
     #[test]
+    fn photo_captions_credit_lines_and_caption_toggles_are_cut() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let caption = "The old crossing at dawn. Photo by: 'Jane Doe'.";
+        let text = format!(
+            "{ARTICLE}{caption}\nCourtesy of the city archive\nShow Caption\n\nThe council will vote on the new fares in May, officials said. Photos by Reuters and AFP.\n"
+        );
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let cuts: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, kind, _)| (line.as_str(), *kind))
+            .collect();
+        assert_eq!(
+            cuts,
+            vec![
+                (caption, RemovedKind::Credit),
+                ("Courtesy of the city archive", RemovedKind::Credit),
+                ("Show Caption", RemovedKind::Credit),
+                ("Photos by Reuters and AFP.", RemovedKind::Credit)
+            ]
+        );
+        // A paragraph ending in the agencies' credit keeps its prose.
+        assert!(
+            out.text
+                .ends_with("\n\nThe council will vote on the new fares in May, officials said."),
+            "{}",
+            out.text
+        );
+    }
+
+    #[test]
     fn a_subheading_standing_apart_from_the_paragraphs_stays() {
         let raw = format!(
             "Bridge to open next spring as city ends delays\n\n{ARTICLE}\nBridge to Open: What Comes Next For Commuters\n\nThe mayor thanked residents for their patience during the long closure of the old crossing.\n"
