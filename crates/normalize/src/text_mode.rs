@@ -217,7 +217,7 @@ pub fn filter_lines(
         mark_teasers(&mut lines);
         mark_newsletter_names(&mut lines);
         mark_related_headlines(text, &mut lines, title);
-        mark_linked_edges(&mut lines, linked);
+        mark_edges(&mut lines, linked);
     }
     let mut kept = String::with_capacity(text.len());
     let mut cut = Vec::new();
@@ -551,17 +551,20 @@ fn mark_teasers(lines: &mut [Line]) {
 /// Fewest words of a line of prose that bounds the article's run of prose.
 const MIN_PROSE_UNITS: usize = 8;
 
-/// Marks the lines before the article's first line of prose and after its last one (a line of
-/// at least [`MIN_PROSE_UNITS`] words ending a sentence, not a link) whose text the page shows
-/// only as link text: the related-story headlines, teaser lists and "read more" links that
-/// lead into and trail the article. Inside the run of prose such lines stay (on the dev pages
-/// a link line there is more often the article's own list of places or products than chrome).
-fn mark_linked_edges(lines: &mut [Line], linked: &HashSet<u64>) {
-    if linked.is_empty() {
-        return;
-    }
-    let is_linked =
-        |line: &Line| line_match_key(line.text).is_some_and(|key| linked.contains(&key));
+/// Most words of a date line ("Updated on June 18, 2025 at 12:35 PM") cut at the article's
+/// edges.
+const MAX_DATE_LINE_UNITS: usize = 8;
+
+/// Marks what leads into and trails the article's run of prose (from its first line of at
+/// least [`MIN_PROSE_UNITS`] words ending a sentence, not a link, to its last): lines the page
+/// shows only as link text (related-story headlines, teaser lists, "read more" links) and short
+/// lines holding a date (publication and update stamps). Inside the run such lines stay: on the
+/// dev pages a link line there is more often the article's own list of places or products than
+/// chrome, and a date line an entry of its own list of events.
+fn mark_edges(lines: &mut [Line], linked: &HashSet<u64>) {
+    let is_linked = |line: &Line| {
+        !linked.is_empty() && line_match_key(line.text).is_some_and(|key| linked.contains(&key))
+    };
     let prose = |line: &Line| {
         line.hit.is_none()
             && line.role.is_none()
@@ -574,13 +577,21 @@ fn mark_linked_edges(lines: &mut [Line], linked: &HashSet<u64>) {
     };
     let last = lines.iter().rposition(prose).unwrap_or(first);
     for (i, line) in lines.iter_mut().enumerate() {
-        if (i < first || i > last) && line.hit.is_none() && line.role.is_none() && is_linked(line) {
-            line.hit = Some(RuleHit {
-                rule: "linked_edge".into(),
-                kind: RemovedKind::Teaser,
-                breaks_block: false,
-            });
+        if (first..=last).contains(&i) || line.hit.is_some() || line.role.is_some() {
+            continue;
         }
+        let (rule, kind) = if is_linked(line) {
+            ("linked_edge", RemovedKind::Teaser)
+        } else if line.units <= MAX_DATE_LINE_UNITS && metadata::find_date(line.text).is_some() {
+            ("date_line_edge", RemovedKind::Other)
+        } else {
+            continue;
+        };
+        line.hit = Some(RuleHit {
+            rule: rule.into(),
+            kind,
+            breaks_block: false,
+        });
     }
 }
 
@@ -1031,7 +1042,7 @@ mod tests {
     }
 
     #[test]
-    fn link_lines_before_and_after_the_prose_are_cut_and_inside_it_kept() {
+    fn link_and_date_lines_before_and_after_the_prose_are_cut_and_inside_it_kept() {
         let rules = LineRules::new(&[], &[]).unwrap();
         let opts = TextOptions {
             boilerplate: true,
@@ -1052,8 +1063,9 @@ mod tests {
                 .collect(),
             ..PageChrome::default()
         };
+        let stamp = "Updated on June 18, 2025 at 12:35 PM";
         let text = format!(
-            "{lead}\n\n{ARTICLE}\n{inside}\n\nThe museum on the east bank will show the plans of the bridge until the end of the year.\n\n{}\n{}\n",
+            "{lead}\n{stamp}\n\n{ARTICLE}\n{inside}\nMarch 16, 2026\n\nThe museum on the east bank will show the plans of the bridge until the end of the year.\n\n{}\n{}\n",
             teasers[0], teasers[1]
         );
         let out = filter_lines(&text, &opts, None, &HashSet::new(), &chrome);
@@ -1066,11 +1078,13 @@ mod tests {
             cut,
             vec![
                 (lead, "linked_edge"),
+                (stamp, "date_line_edge"),
                 (teasers[0], "linked_edge"),
                 (teasers[1], "linked_edge")
             ]
         );
         assert!(out.text.contains(inside), "{}", out.text);
+        assert!(out.text.contains("\nMarch 16, 2026\n"), "{}", out.text);
         assert!(
             out.text.ends_with("until the end of the year."),
             "{}",
