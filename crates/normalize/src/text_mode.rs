@@ -557,10 +557,11 @@ const MAX_DATE_LINE_UNITS: usize = 8;
 
 /// Marks what leads into and trails the article's run of prose (from its first line of at
 /// least [`MIN_PROSE_UNITS`] words ending a sentence, not a link, to its last): lines the page
-/// shows only as link text (related-story headlines, teaser lists, "read more" links) and short
-/// lines holding a date (publication and update stamps). Inside the run such lines stay: on the
-/// dev pages a link line there is more often the article's own list of places or products than
-/// chrome, and a date line an entry of its own list of events.
+/// shows only as link text (related-story headlines, teaser lists, "read more" links), short
+/// lines holding a date (publication and update stamps), and everything after a heading that
+/// opens a list of other stories ("More Articles You Might Enjoy"). Inside the run such lines
+/// stay: on the dev pages a link line there is more often the article's own list of places or
+/// products than chrome, and a date line an entry of its own list of events.
 fn mark_edges(lines: &mut [Line], linked: &HashSet<u64>) {
     let is_linked = |line: &Line| {
         !linked.is_empty() && line_match_key(line.text).is_some_and(|key| linked.contains(&key))
@@ -576,11 +577,18 @@ fn mark_edges(lines: &mut [Line], linked: &HashSet<u64>) {
         return;
     };
     let last = lines.iter().rposition(prose).unwrap_or(first);
+    // A heading that opens a list of other stories after the prose: the rest is that list.
+    let list_start = lines[last + 1..]
+        .iter()
+        .position(|line| line.hit.as_ref().is_some_and(|hit| hit.breaks_block))
+        .map_or(lines.len(), |offset| last + 1 + offset);
     for (i, line) in lines.iter_mut().enumerate() {
         if (first..=last).contains(&i) || line.hit.is_some() || line.role.is_some() {
             continue;
         }
-        let (rule, kind) = if is_linked(line) {
+        let (rule, kind) = if i > list_start {
+            ("after_teaser_heading", RemovedKind::Teaser)
+        } else if is_linked(line) {
             ("linked_edge", RemovedKind::Teaser)
         } else if line.units <= MAX_DATE_LINE_UNITS && metadata::find_date(line.text).is_some() {
             ("date_line_edge", RemovedKind::Other)
@@ -936,6 +944,43 @@ mod tests {
             "{}",
             out.text
         );
+    }
+
+    #[test]
+    fn a_story_list_after_the_prose_is_cut_from_its_heading_on() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let headlines = [
+            "Ferry Fares to Rise in May",
+            "New Cycle Lanes for the Old Town",
+        ];
+        let text = format!(
+            "{ARTICLE}\nMore Articles You Might Enjoy\n{}\n{}\n",
+            headlines[0], headlines[1]
+        );
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let cut: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, _, rule)| (line.as_str(), rule.as_str()))
+            .collect();
+        assert_eq!(
+            cut,
+            vec![
+                ("More Articles You Might Enjoy", "teaser_heading"),
+                (headlines[0], "after_teaser_heading"),
+                (headlines[1], "after_teaser_heading")
+            ]
+        );
+        assert_eq!(out.text, ARTICLE.trim_end());
+        // The same heading inside the run of prose cuts only itself.
+        let text = format!("More Articles You Might Enjoy\n{}\n{ARTICLE}", headlines[0]);
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        assert!(out.text.starts_with(headlines[0]), "{}", out.text);
     }
 
     #[test]
