@@ -3,8 +3,10 @@
 //! as a span of the input with its kind.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
+use regex::Regex;
 
 use crate::analysis::{continues_sentence, ends_sentence};
 use crate::chrome::{line_match_key, ChromeLines, PageChrome};
@@ -218,6 +220,7 @@ pub fn filter_lines(
         mark_newsletter_names(&mut lines);
         mark_related_headlines(text, &mut lines, title);
         mark_edges(&mut lines, linked);
+        mark_author_bios(&mut lines);
     }
     let mut kept = String::with_capacity(text.len());
     let mut cut = Vec::new();
@@ -603,6 +606,42 @@ fn mark_edges(lines: &mut [Line], linked: &HashSet<u64>) {
     }
 }
 
+/// How many kept lines at each end of the text are checked for an author bio.
+const BIO_EDGE_LINES: usize = 2;
+
+/// Marks a writer's bio among the first and last [`BIO_EDGE_LINES`] kept lines: a line that
+/// opens with a name (up to four capitalised words) followed by "is", "was", "has been" or
+/// "has" and, within eight words, a role of `newspipe-knowledge`'s `author_bio_roles.txt`
+/// ("Lisa Jennings is a veteran restaurant industry reporter and editor who …"). Bios sit
+/// above or below the article; the same shape inside it is a person the article is about.
+fn mark_author_bios(lines: &mut [Line]) {
+    static BIO: LazyLock<Regex> = LazyLock::new(|| {
+        let roles = newspipe_knowledge::author_bio_roles().join("|");
+        Regex::new(&format!(
+            r"^\(?(?i:about the author:?\s*)?\p{{Lu}}[\w.'’-]*(?: \p{{Lu}}[\w.'’-]*){{0,3}},? (?:is|was|has been|has)\b(?: [\w,'’-]+){{0,8}}? (?:{roles})s?\b"
+        ))
+        .expect("valid regex")
+    });
+    let kept: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].hit.is_none() && lines[i].role.is_none())
+        .collect();
+    let edges = kept
+        .iter()
+        .take(BIO_EDGE_LINES)
+        .chain(kept.iter().rev().take(BIO_EDGE_LINES));
+    let bios: Vec<usize> = edges
+        .copied()
+        .filter(|&i| BIO.is_match(lines[i].text))
+        .collect();
+    for i in bios {
+        lines[i].hit = Some(RuleHit {
+            rule: "author_bio".into(),
+            kind: RemovedKind::Other,
+            breaks_block: false,
+        });
+    }
+}
+
 /// Whether a line is a row of menu entries: several words, each capitalized, no punctuation.
 fn is_menu_line(line: &Line) -> bool {
     if line.sentence_end || line.text.contains(',') {
@@ -981,6 +1020,31 @@ mod tests {
         let text = format!("More Articles You Might Enjoy\n{}\n{ARTICLE}", headlines[0]);
         let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
         assert!(out.text.starts_with(headlines[0]), "{}", out.text);
+    }
+
+    #[test]
+    fn an_author_bio_at_an_edge_of_the_text_is_cut() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let filter =
+            |text: &str| filter_lines(text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let bio = "Jane Doe is a senior transport reporter for the Courier.";
+        let out = filter(&format!("{ARTICLE}{bio}\n"));
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(out.cut[0].0, bio);
+        assert_eq!(out.cut[0].2, "author_bio");
+        let out = filter(&format!("About the author: {bio}\n\n{ARTICLE}"));
+        assert_eq!(out.text, ARTICLE.trim_end());
+        // The same shape inside the article, or naming no writer's role, stays.
+        let out = filter(&format!("{ARTICLE}{bio}\n{ARTICLE}"));
+        assert!(out.text.contains(bio), "{}", out.text);
+        let nurse = "Jane Doe is a nurse at the city hospital.";
+        let out = filter(&format!("{ARTICLE}{nurse}\n"));
+        assert!(out.text.ends_with(nurse), "{}", out.text);
     }
 
     #[test]
