@@ -1048,6 +1048,31 @@ mod tests {
     }
 
     #[test]
+    fn tag_and_category_lines_are_cut_as_navigation() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let text = format!("Category: City Transport\n{ARTICLE}Tags: bridge, river, council\n");
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        assert_eq!(out.text, ARTICLE.trim_end());
+        let cut: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, kind, _)| (line.as_str(), *kind))
+            .collect();
+        assert_eq!(
+            cut,
+            vec![
+                ("Category: City Transport", RemovedKind::Nav),
+                ("Tags: bridge, river, council", RemovedKind::Nav)
+            ]
+        );
+    }
+
+    #[test]
     fn photo_captions_credit_lines_and_caption_toggles_are_cut() {
         let rules = LineRules::new(&[], &[]).unwrap();
         let opts = TextOptions {
