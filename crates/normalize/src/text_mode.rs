@@ -219,6 +219,7 @@ pub fn filter_lines(
         mark_teasers(&mut lines);
         mark_newsletter_names(&mut lines);
         mark_related_headlines(text, &mut lines, title);
+        mark_headline(&mut lines, title);
         mark_edges(&mut lines, linked);
         mark_author_bios(&mut lines);
     }
@@ -553,6 +554,32 @@ fn mark_teasers(lines: &mut [Line]) {
 
 /// Fewest words of a line of prose that bounds the article's run of prose.
 const MIN_PROSE_UNITS: usize = 8;
+
+/// Marks the page's headline when the extractor let it into the text above the first line of
+/// prose: a line with the words of the page's title, whole or without a site name after ` | `,
+/// ` - `, ` – ` or ` — `. The headline is metadata (`meta.title`), not article text. Case
+/// counts: the same words in other capitals are more often a section heading the article keeps.
+fn mark_headline(lines: &mut [Line], title: Option<&str>) {
+    let Some(title) = title else { return };
+    let whole = line_match_key(title);
+    let without_site = [" | ", " - ", " — ", " – "]
+        .iter()
+        .find_map(|separator| title.rsplit_once(separator))
+        .and_then(|(headline, _)| line_match_key(headline));
+    for line in lines.iter_mut() {
+        if line.hit.is_none()
+            && line.role.is_none()
+            && line.sentence_end
+            && line.units >= MIN_PROSE_UNITS
+        {
+            break;
+        }
+        let key = line_match_key(line.text);
+        if key.is_some() && (key == whole || key == without_site) {
+            line.role = Some(Role::Title);
+        }
+    }
+}
 
 /// Most words of a date line ("Updated on June 18, 2025 at 12:35 PM") cut at the article's
 /// edges.
@@ -1070,6 +1097,25 @@ mod tests {
                 ("Tags: bridge, river, council", RemovedKind::Nav)
             ]
         );
+    }
+
+    #[test]
+    fn the_headline_above_the_prose_is_cut_as_the_title() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let title = Some("Bridge to open next spring | The Courier");
+        let filter =
+            |text: &str| filter_lines(text, &opts, title, &HashSet::new(), &PageChrome::default());
+        let out = filter(&format!("Bridge to open next spring\n\n{ARTICLE}"));
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(out.cut[0].2, "title");
+        // Below the first line of prose the same words are the article's own.
+        let text = format!("{ARTICLE}Bridge to open next spring\n");
+        assert!(filter(&text).text.ends_with("Bridge to open next spring"));
     }
 
     #[test]
