@@ -163,7 +163,7 @@ enum Step<'a> {
 
 /// The chrome lines of a parsed page: lines inside elements marked as chrome (by their tag, or
 /// a class or role word) holding at most [`MAX_HINTED_CHARS`], less every line that also occurs
-/// outside such elements.
+/// outside such elements; and, in the same walk, the lines the page shows only as link text.
 pub fn chrome_lines(document: &Document) -> PageChrome {
     let mut chrome: Vec<(u64, (RemovedKind, &'static str))> = Vec::new();
     let mut frames = vec![Frame::default()];
