@@ -130,6 +130,7 @@ const MILITARY_RANKS: &str = include_str!("../data/military_ranks.txt");
 const INNER_CAPITAL_WORDS: &str = include_str!("../data/inner_capital_words.txt");
 const STOPWORDS: &str = include_str!("../data/stopwords.txt");
 const CHROME_CLASS_HINTS: &str = include_str!("../data/chrome_class_hints.txt");
+const AUTHOR_BIO_ROLES: &str = include_str!("../data/author_bio_roles.txt");
 
 /// Holders of prominent offices with their terms (person, role words, start, end), as a
 /// tab-separated table: the built-in table a stage reads unless the user gives their own.
@@ -452,6 +453,13 @@ pub fn military_ranks() -> &'static [&'static str] {
     &LIST
 }
 
+/// Roles a writer's bio names ("reporter", "columnist"), lower case: normalize reads a line
+/// that introduces a person by one of them at the edge of an article as an author bio.
+pub fn author_bio_roles() -> &'static [&'static str] {
+    static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(AUTHOR_BIO_ROLES).collect());
+    &LIST
+}
+
 /// Words written with an inner capital on purpose ("iphone", "ebay"), lower case.
 pub fn inner_capital_words() -> &'static [&'static str] {
     static LIST: LazyLock<Vec<&str>> = LazyLock::new(|| entries(INNER_CAPITAL_WORDS).collect());
@@ -644,6 +652,7 @@ mod tests {
             inner_capital_words().iter().copied(),
         );
         assert_unique("stopwords.txt", stopwords().iter().copied());
+        assert_unique("author_bio_roles.txt", author_bio_roles().iter().copied());
         assert_unique(
             "english_function_words.txt",
             entries(ENGLISH_FUNCTION_WORDS),
@@ -685,6 +694,7 @@ mod tests {
             .chain(attribution_cues())
             .chain(inner_capital_words())
             .chain(stopwords())
+            .chain(author_bio_roles())
         {
             assert_eq!(*item, item.to_lowercase());
         }

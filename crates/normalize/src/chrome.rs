@@ -17,6 +17,23 @@ use xxhash_rust::xxh3::Xxh3;
 /// it. Only lines that occur nowhere else on the page are listed.
 pub type ChromeLines = HashMap<u64, (RemovedKind, &'static str)>;
 
+/// What the walk over a parsed page finds of its chrome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PageChrome {
+    /// Lines inside blocks marked as chrome, found nowhere else on the page.
+    pub blocks: ChromeLines,
+    /// Lines (by [`line_match_key`]) whose text is all, or nearly all, link text wherever the
+    /// page shows them: related-story headlines, teaser lists, "read more" lines.
+    pub linked: HashSet<u64>,
+}
+
+impl PageChrome {
+    /// Whether the walk found nothing.
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty() && self.linked.is_empty()
+    }
+}
+
 /// A block whose class names mark it as chrome but that holds more text than this (in
 /// non-blank characters) is a wrapper of the article, not chrome.
 const MAX_HINTED_CHARS: usize = 2000;
@@ -123,6 +140,8 @@ struct Frame {
     chars: usize,
     /// Keys of the lines inside it not yet given to chrome.
     lines: Vec<u64>,
+    /// Whether it is a link (`<a>`).
+    link: bool,
 }
 
 /// What the walk does with a node.
@@ -144,11 +163,12 @@ enum Step<'a> {
 
 /// The chrome lines of a parsed page: lines inside elements marked as chrome (by their tag, or
 /// a class or role word) holding at most [`MAX_HINTED_CHARS`], less every line that also occurs
-/// outside such elements.
-pub fn chrome_lines(document: &Document) -> ChromeLines {
+/// outside such elements; and, in the same walk, the lines the page shows only as link text.
+pub fn chrome_lines(document: &Document) -> PageChrome {
     let mut chrome: Vec<(u64, (RemovedKind, &'static str))> = Vec::new();
     let mut frames = vec![Frame::default()];
     let mut line = Line::default();
+    let mut links = LinkLines::default();
     let mut steps = vec![Step::Enter(document.root())];
     while let Some(step) = steps.pop() {
         match step {
@@ -162,8 +182,9 @@ pub fn chrome_lines(document: &Document) -> ChromeLines {
                     Visit::Children => steps.extend(node.children_it(true).map(Step::Enter)),
                     Visit::Open(frame) => {
                         if frame.breaks_line {
-                            end_line(&mut line, &mut frames);
+                            end_line(&mut line, &mut frames, &mut links);
                         }
+                        line.link_depth += usize::from(frame.link);
                         frames.push(frame);
                         steps.push(Step::Exit);
                         steps.extend(node.children_it(true).map(Step::Enter));
@@ -172,9 +193,10 @@ pub fn chrome_lines(document: &Document) -> ChromeLines {
             }
             Step::Exit => {
                 if frames.last().is_some_and(|f| f.breaks_line) {
-                    end_line(&mut line, &mut frames);
+                    end_line(&mut line, &mut frames, &mut links);
                 }
                 let frame = frames.pop().expect("an exit follows its enter");
+                line.link_depth -= usize::from(frame.link);
                 let parent = frames.last_mut().expect("the root frame stays");
                 parent.chars += frame.chars;
                 match chrome_reason(&frame) {
@@ -184,23 +206,45 @@ pub fn chrome_lines(document: &Document) -> ChromeLines {
             }
         }
     }
-    end_line(&mut line, &mut frames);
+    end_line(&mut line, &mut frames, &mut links);
     let content: HashSet<u64> = frames
         .pop()
         .map(|root| root.lines.into_iter().collect())
         .unwrap_or_default();
-    chrome
+    let blocks = chrome
         .into_iter()
         .filter(|(key, _)| !content.contains(key))
-        .collect()
+        .collect();
+    let LinkLines {
+        mut linked,
+        unlinked,
+    } = links;
+    linked.retain(|key| !unlinked.contains(key));
+    PageChrome { blocks, linked }
 }
+
+/// The page's lines by how much of their text is link text.
+#[derive(Default)]
+struct LinkLines {
+    /// Lines whose text is nearly all inside links.
+    linked: HashSet<u64>,
+    /// The other lines.
+    unlinked: HashSet<u64>,
+}
+
+/// Share of a line's characters (tenths) inside links for the line to count as a link.
+const LINKED_TENTHS: usize = 9;
 
 /// Reads one node: text goes to `line` (its non-blank characters counted by the caller's
 /// frame through [`Visit::Text`]); an element becomes a frame.
 fn visit(data: &NodeData, line: &mut Line) -> Visit {
     match data {
         NodeData::Text { contents } => {
-            line.chars += contents.chars().filter(|c| !c.is_whitespace()).count();
+            let chars = contents.chars().filter(|c| !c.is_whitespace()).count();
+            line.chars += chars;
+            if line.link_depth > 0 {
+                line.link_chars += chars;
+            }
             line.text.push_str(contents);
             Visit::Text
         }
@@ -219,6 +263,7 @@ fn visit(data: &NodeData, line: &mut Line) -> Visit {
             Visit::Open(Frame {
                 breaks_line: hint.is_some() || breaks_line(tag),
                 hint,
+                link: tag == "a",
                 ..Frame::default()
             })
         }
@@ -227,22 +272,34 @@ fn visit(data: &NodeData, line: &mut Line) -> Visit {
     }
 }
 
-/// The line being read: its text and its non-blank characters.
+/// The line being read: its text, its non-blank characters and how many of them are inside
+/// links.
 #[derive(Default)]
 struct Line {
     text: String,
     chars: usize,
+    link_chars: usize,
+    /// How many links are open where the walk is (a line may end inside one).
+    link_depth: usize,
 }
 
 /// Ends the line being read: its characters count for every open element (through the
-/// innermost, which hands them up as it closes) and its key goes to the innermost.
-fn end_line(line: &mut Line, frames: &mut [Frame]) {
+/// innermost, which hands them up as it closes), its key goes to the innermost and to the
+/// linked or unlinked lines.
+fn end_line(line: &mut Line, frames: &mut [Frame], links: &mut LinkLines) {
     let top = frames.last_mut().expect("the root frame stays");
     top.chars += line.chars;
-    if !line.text.is_empty() {
-        top.lines.extend(line_match_key(&line.text));
+    if let Some(key) = line_match_key(&line.text) {
+        top.lines.push(key);
+        if line.link_chars * 10 >= line.chars * LINKED_TENTHS {
+            links.linked.insert(key);
+        } else {
+            links.unlinked.insert(key);
+        }
     }
-    *line = Line::default();
+    line.text.clear();
+    line.chars = 0;
+    line.link_chars = 0;
 }
 
 /// Why a closed element's lines are chrome, if they are: it is marked as chrome and is not the
@@ -322,7 +379,7 @@ mod tests {
     use super::*;
 
     fn chrome_of(html: &str) -> ChromeLines {
-        chrome_lines(&Document::from(html))
+        chrome_lines(&Document::from(html)).blocks
     }
 
     fn is_chrome(chrome: &ChromeLines, line: &str) -> Option<RemovedKind> {
@@ -394,6 +451,27 @@ mod tests {
         );
         let chrome = chrome_of(&html);
         assert!(chrome.is_empty(), "{chrome:?}");
+    }
+
+    #[test]
+    fn lines_shown_only_as_link_text_are_linked() {
+        let html = format!(
+            "<body><article>{BODY}<p>Read the <a href=/r>council's report</a> on the crossing before the vote.</p>\
+             <a href=/m><p>Ferry fares to rise in May</p></a>\
+             <ul><li><a href=/a>Bridge costs soar again</a></li><li><a href=/b>Town hall</a></li></ul>\
+             <p>Town hall</p></article></body>"
+        );
+        let linked = chrome_lines(&Document::from(html.as_str())).linked;
+        let has = |line: &str| linked.contains(&line_match_key(line).expect("a line with words"));
+        assert!(has("Bridge costs soar again"));
+        // A link wrapping whole blocks makes each of its lines a link line.
+        assert!(has("Ferry fares to rise in May"));
+        // Prose holding a link, and a link text the page also shows as plain text, are not.
+        assert!(!has(
+            "Read the council's report on the crossing before the vote."
+        ));
+        assert!(!has("Town hall"));
+        assert_eq!(linked.len(), 2, "{linked:?}");
     }
 
     #[test]

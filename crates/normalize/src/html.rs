@@ -12,7 +12,7 @@ use regex::Regex;
 use scraper::{Html, Node};
 use serde::{Deserialize, Serialize};
 
-use crate::chrome::{chrome_lines, ChromeLines};
+use crate::chrome::{chrome_lines, PageChrome};
 
 /// What an extractor found in a page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,9 +27,9 @@ pub struct Extracted {
     pub site_name: Option<String>,
     /// The publication date or time as the page's metadata states it.
     pub published: Option<String>,
-    /// The page's chrome lines (by the hash of their words, with the kind of chrome), when the
-    /// extractor had the page's DOM at hand: what it let through of them is cut afterwards.
-    pub chrome: ChromeLines,
+    /// The page's chrome lines and link lines (by the hash of their words), when the extractor
+    /// had the page's DOM at hand: what it let through of them is cut afterwards.
+    pub chrome: PageChrome,
 }
 
 /// A main-article extractor for HTML pages.
@@ -333,7 +333,7 @@ impl HtmlExtractor for Trafilatura {
             byline: non_empty(meta.author),
             site_name: non_empty(meta.sitename),
             published: meta.date.map(|d| d.format("%Y-%m-%d").to_string()),
-            chrome: ChromeLines::default(),
+            chrome: PageChrome::default(),
         })
     }
 }

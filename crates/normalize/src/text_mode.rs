@@ -3,11 +3,13 @@
 //! as a span of the input with its kind.
 
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
+use regex::Regex;
 
 use crate::analysis::{continues_sentence, ends_sentence};
-use crate::chrome::{line_match_key, ChromeLines};
+use crate::chrome::{line_match_key, ChromeLines, PageChrome};
 use crate::fold_for_matching;
 use crate::metadata::{self, is_cjk};
 use crate::outlet::{self, OutletCandidate};
@@ -188,11 +190,12 @@ pub fn filter_lines(
     opts: &TextOptions,
     title: Option<&str>,
     captions: &HashSet<String>,
-    chrome: &ChromeLines,
+    chrome: &PageChrome,
 ) -> FilteredText {
     let mut meta = TextMeta::default();
     let mut lines = split_lines(text);
-    let chrome = trusted_chrome(&lines, chrome);
+    let linked = &chrome.linked;
+    let chrome = trusted_chrome(&lines, &chrome.blocks);
     for line in &mut lines {
         classify_line(line, opts, &mut meta);
         if !opts.boilerplate || line.hit.is_some() {
@@ -216,6 +219,9 @@ pub fn filter_lines(
         mark_teasers(&mut lines);
         mark_newsletter_names(&mut lines);
         mark_related_headlines(text, &mut lines, title);
+        mark_headline(&mut lines, title);
+        mark_edges(&mut lines, linked);
+        mark_author_bios(&mut lines);
     }
     let mut kept = String::with_capacity(text.len());
     let mut cut = Vec::new();
@@ -543,6 +549,123 @@ fn mark_teasers(lines: &mut [Line]) {
                 breaks_block: false,
             });
         }
+    }
+}
+
+/// Fewest words of a line of prose that bounds the article's run of prose.
+const MIN_PROSE_UNITS: usize = 8;
+
+/// Marks the page's headline when the extractor let it into the text above the first line of
+/// prose: a line with the words of the page's title, whole or without a site name after ` | `,
+/// ` - `, ` – ` or ` — `. The headline is metadata (`meta.title`), not article text. Case
+/// counts: the same words in other capitals are more often a section heading the article keeps.
+fn mark_headline(lines: &mut [Line], title: Option<&str>) {
+    let Some(title) = title else { return };
+    let whole = line_match_key(title);
+    let without_site = [" | ", " - ", " — ", " – "]
+        .iter()
+        .find_map(|separator| title.rsplit_once(separator))
+        .and_then(|(headline, _)| line_match_key(headline));
+    for line in lines.iter_mut() {
+        if line.hit.is_none()
+            && line.role.is_none()
+            && line.sentence_end
+            && line.units >= MIN_PROSE_UNITS
+        {
+            break;
+        }
+        let key = line_match_key(line.text);
+        if key.is_some() && (key == whole || key == without_site) {
+            line.role = Some(Role::Title);
+        }
+    }
+}
+
+/// Most words of a date line ("Updated on June 18, 2025 at 12:35 PM") cut at the article's
+/// edges.
+const MAX_DATE_LINE_UNITS: usize = 8;
+
+/// Marks what leads into and trails the article's run of prose (from its first line of at
+/// least [`MIN_PROSE_UNITS`] words ending a sentence, not a link, to its last): lines the page
+/// shows only as link text (related-story headlines, teaser lists, "read more" links), short
+/// lines holding a date (publication and update stamps), and everything after a heading that
+/// opens a list of other stories ("More Articles You Might Enjoy"). Inside the run such lines
+/// stay: on the dev pages a link line there is more often the article's own list of places or
+/// products than chrome, and a date line an entry of its own list of events.
+fn mark_edges(lines: &mut [Line], linked: &HashSet<u64>) {
+    let is_linked = |line: &Line| {
+        !linked.is_empty() && line_match_key(line.text).is_some_and(|key| linked.contains(&key))
+    };
+    let prose = |line: &Line| {
+        line.hit.is_none()
+            && line.role.is_none()
+            && line.sentence_end
+            && line.units >= MIN_PROSE_UNITS
+            && !is_linked(line)
+    };
+    let Some(first) = lines.iter().position(prose) else {
+        return;
+    };
+    let last = lines.iter().rposition(prose).unwrap_or(first);
+    // A heading that opens a list of other stories after the prose: the rest is that list.
+    let list_start = lines[last + 1..]
+        .iter()
+        .position(|line| line.hit.as_ref().is_some_and(|hit| hit.breaks_block))
+        .map_or(lines.len(), |offset| last + 1 + offset);
+    for (i, line) in lines.iter_mut().enumerate() {
+        if (first..=last).contains(&i) || line.hit.is_some() || line.role.is_some() {
+            continue;
+        }
+        let (rule, kind) = if i > list_start {
+            ("after_teaser_heading", RemovedKind::Teaser)
+        } else if is_linked(line) {
+            ("linked_edge", RemovedKind::Teaser)
+        } else if line.units <= MAX_DATE_LINE_UNITS && metadata::find_date(line.text).is_some() {
+            ("date_line_edge", RemovedKind::Other)
+        } else {
+            continue;
+        };
+        line.hit = Some(RuleHit {
+            rule: rule.into(),
+            kind,
+            breaks_block: false,
+        });
+    }
+}
+
+/// How many kept lines at each end of the text are checked for an author bio.
+const BIO_EDGE_LINES: usize = 2;
+
+/// Marks a writer's bio among the first and last [`BIO_EDGE_LINES`] kept lines: a line that
+/// opens with a name (up to four capitalised words) followed by "is", "was", "has been" or
+/// "has" and, within eight words, a role of `newspipe-knowledge`'s `author_bio_roles.txt`
+/// ("Lisa Jennings is a veteran restaurant industry reporter and editor who …"). Bios sit
+/// above or below the article; the same shape inside it is a person the article is about.
+fn mark_author_bios(lines: &mut [Line]) {
+    static BIO: LazyLock<Regex> = LazyLock::new(|| {
+        let roles = newspipe_knowledge::author_bio_roles().join("|");
+        Regex::new(&format!(
+            r"^\(?(?i:about the author:?\s*)?\p{{Lu}}[\w.'’-]*(?: \p{{Lu}}[\w.'’-]*){{0,3}},? (?:is|was|has been|has)\b(?: [\w,'’-]+){{0,8}}? (?:{roles})s?\b"
+        ))
+        .expect("valid regex")
+    });
+    let kept: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].hit.is_none() && lines[i].role.is_none())
+        .collect();
+    let edges = kept
+        .iter()
+        .take(BIO_EDGE_LINES)
+        .chain(kept.iter().rev().take(BIO_EDGE_LINES));
+    let bios: Vec<usize> = edges
+        .copied()
+        .filter(|&i| BIO.is_match(lines[i].text))
+        .collect();
+    for i in bios {
+        lines[i].hit = Some(RuleHit {
+            rule: "author_bio".into(),
+            kind: RemovedKind::Other,
+            breaks_block: false,
+        });
     }
 }
 
@@ -890,6 +1013,148 @@ mod tests {
     }
 
     #[test]
+    fn a_story_list_after_the_prose_is_cut_from_its_heading_on() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let headlines = [
+            "Ferry Fares to Rise in May",
+            "New Cycle Lanes for the Old Town",
+        ];
+        let text = format!(
+            "{ARTICLE}\nMore Articles You Might Enjoy\n{}\n{}\n",
+            headlines[0], headlines[1]
+        );
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let cut: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, _, rule)| (line.as_str(), rule.as_str()))
+            .collect();
+        assert_eq!(
+            cut,
+            vec![
+                ("More Articles You Might Enjoy", "teaser_heading"),
+                (headlines[0], "after_teaser_heading"),
+                (headlines[1], "after_teaser_heading")
+            ]
+        );
+        assert_eq!(out.text, ARTICLE.trim_end());
+        // The same heading inside the run of prose cuts only itself.
+        let text = format!("More Articles You Might Enjoy\n{}\n{ARTICLE}", headlines[0]);
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        assert!(out.text.starts_with(headlines[0]), "{}", out.text);
+    }
+
+    #[test]
+    fn an_author_bio_at_an_edge_of_the_text_is_cut() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let filter =
+            |text: &str| filter_lines(text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let bio = "Jane Doe is a senior transport reporter for the Courier.";
+        let out = filter(&format!("{ARTICLE}{bio}\n"));
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(out.cut[0].0, bio);
+        assert_eq!(out.cut[0].2, "author_bio");
+        let out = filter(&format!("About the author: {bio}\n\n{ARTICLE}"));
+        assert_eq!(out.text, ARTICLE.trim_end());
+        // The same shape inside the article, or naming no writer's role, stays.
+        let out = filter(&format!("{ARTICLE}{bio}\n{ARTICLE}"));
+        assert!(out.text.contains(bio), "{}", out.text);
+        let nurse = "Jane Doe is a nurse at the city hospital.";
+        let out = filter(&format!("{ARTICLE}{nurse}\n"));
+        assert!(out.text.ends_with(nurse), "{}", out.text);
+    }
+
+    #[test]
+    fn tag_and_category_lines_are_cut_as_navigation() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let text = format!("Category: City Transport\n{ARTICLE}Tags: bridge, river, council\n");
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        assert_eq!(out.text, ARTICLE.trim_end());
+        let cut: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, kind, _)| (line.as_str(), *kind))
+            .collect();
+        assert_eq!(
+            cut,
+            vec![
+                ("Category: City Transport", RemovedKind::Nav),
+                ("Tags: bridge, river, council", RemovedKind::Nav)
+            ]
+        );
+    }
+
+    #[test]
+    fn the_headline_above_the_prose_is_cut_as_the_title() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let title = Some("Bridge to open next spring | The Courier");
+        let filter =
+            |text: &str| filter_lines(text, &opts, title, &HashSet::new(), &PageChrome::default());
+        let out = filter(&format!("Bridge to open next spring\n\n{ARTICLE}"));
+        assert_eq!(out.text, ARTICLE.trim_end());
+        assert_eq!(out.cut[0].2, "title");
+        // Below the first line of prose the same words are the article's own.
+        let text = format!("{ARTICLE}Bridge to open next spring\n");
+        assert!(filter(&text).text.ends_with("Bridge to open next spring"));
+    }
+
+    #[test]
+    fn photo_captions_credit_lines_and_caption_toggles_are_cut() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let caption = "The old crossing at dawn. Photo by: 'Jane Doe'.";
+        let text = format!(
+            "{ARTICLE}{caption}\nCourtesy of the city archive\nShow Caption\n\nThe council will vote on the new fares in May, officials said. Photos by Reuters and AFP.\n"
+        );
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let cuts: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, kind, _)| (line.as_str(), *kind))
+            .collect();
+        assert_eq!(
+            cuts,
+            vec![
+                (caption, RemovedKind::Credit),
+                ("Courtesy of the city archive", RemovedKind::Credit),
+                ("Show Caption", RemovedKind::Credit),
+                ("Photos by Reuters and AFP.", RemovedKind::Credit)
+            ]
+        );
+        // A paragraph ending in the agencies' credit keeps its prose.
+        assert!(
+            out.text
+                .ends_with("\n\nThe council will vote on the new fares in May, officials said."),
+            "{}",
+            out.text
+        );
+    }
+
+    #[test]
     fn a_subheading_standing_apart_from_the_paragraphs_stays() {
         let raw = format!(
             "Bridge to open next spring as city ends delays\n\n{ARTICLE}\nBridge to Open: What Comes Next For Commuters\n\nThe mayor thanked residents for their patience during the long closure of the old crossing.\n"
@@ -909,7 +1174,7 @@ mod tests {
         };
         let captions = HashSet::from(["The old crossing, closed since 2022 (Jane Doe)".to_owned()]);
         let text = format!("{ARTICLE}\nThe old crossing, closed since 2022 (Jane Doe)\n");
-        let out = filter_lines(&text, &opts, None, &captions, &ChromeLines::default());
+        let out = filter_lines(&text, &opts, None, &captions, &PageChrome::default());
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.cut[0].2, "figcaption");
     }
@@ -925,12 +1190,16 @@ mod tests {
         let bio = "Jane Doe covers cities and transport for the Courier.";
         let key = |line: &str| line_match_key(line).unwrap();
         let chrome = ChromeLines::from([(key(bio), (RemovedKind::Other, "chrome_block"))]);
+        let page = |blocks: &ChromeLines| PageChrome {
+            blocks: blocks.clone(),
+            ..PageChrome::default()
+        };
         let out = filter_lines(
             &format!("{ARTICLE}\n{bio}\n"),
             &opts,
             None,
             &HashSet::new(),
-            &chrome,
+            &page(&chrome),
         );
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(
@@ -947,8 +1216,68 @@ mod tests {
         for line in ARTICLE.lines().filter(|l| !l.trim().is_empty()) {
             all.insert(key(line), (RemovedKind::Teaser, "chrome_block"));
         }
-        let out = filter_lines(ARTICLE, &opts, None, &HashSet::new(), &all);
+        let out = filter_lines(ARTICLE, &opts, None, &HashSet::new(), &page(&all));
         assert_eq!(out.text, ARTICLE.trim_end());
+        assert!(out.cut.is_empty(), "{:?}", out.cut);
+    }
+
+    #[test]
+    fn link_and_date_lines_before_and_after_the_prose_are_cut_and_inside_it_kept() {
+        let rules = LineRules::new(&[], &[]).unwrap();
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &rules,
+            repeated: None,
+        };
+        let key = |line: &str| line_match_key(line).unwrap();
+        let lead = "Previous story: Council votes on the budget";
+        let inside = "Riverside Bridge Museum";
+        let teasers = [
+            "Ferry fares to rise in May",
+            "New cycle lanes for the old town",
+        ];
+        let chrome = PageChrome {
+            linked: [lead, inside, teasers[0], teasers[1]]
+                .into_iter()
+                .map(key)
+                .collect(),
+            ..PageChrome::default()
+        };
+        let stamp = "Updated on June 18, 2025 at 12:35 PM";
+        let text = format!(
+            "{lead}\n{stamp}\n\n{ARTICLE}\n{inside}\nMarch 16, 2026\n\nThe museum on the east bank will show the plans of the bridge until the end of the year.\n\n{}\n{}\n",
+            teasers[0], teasers[1]
+        );
+        let out = filter_lines(&text, &opts, None, &HashSet::new(), &chrome);
+        let cut: Vec<_> = out
+            .cut
+            .iter()
+            .map(|(line, _, rule)| (line.as_str(), rule.as_str()))
+            .collect();
+        assert_eq!(
+            cut,
+            vec![
+                (lead, "linked_edge"),
+                (stamp, "date_line_edge"),
+                (teasers[0], "linked_edge"),
+                (teasers[1], "linked_edge")
+            ]
+        );
+        assert!(out.text.contains(inside), "{}", out.text);
+        assert!(out.text.contains("\nMarch 16, 2026\n"), "{}", out.text);
+        assert!(
+            out.text.ends_with("until the end of the year."),
+            "{}",
+            out.text
+        );
+        // Without a line of prose there is no run to bound: nothing is cut.
+        let out = filter_lines(
+            &format!("{inside}\n"),
+            &opts,
+            None,
+            &HashSet::new(),
+            &chrome,
+        );
         assert!(out.cut.is_empty(), "{:?}", out.cut);
     }
 }
