@@ -863,6 +863,31 @@ mod tests {
         )
     }
 
+    /// `filter_lines` with the built-in rules, as the HTML path calls it on extracted text.
+    fn filter_extracted(
+        text: &str,
+        title: Option<&str>,
+        captions: &HashSet<String>,
+        chrome: &PageChrome,
+    ) -> FilteredText {
+        static RULES: LazyLock<LineRules> =
+            LazyLock::new(|| LineRules::new(&[], &[]).expect("the built-in rules compile"));
+        let opts = TextOptions {
+            boilerplate: true,
+            rules: &RULES,
+            repeated: None,
+        };
+        filter_lines(text, &opts, title, captions, chrome)
+    }
+
+    /// Each cut line with the rule that cut it.
+    fn cuts_by_rule(out: &FilteredText) -> Vec<(&str, &str)> {
+        out.cut
+            .iter()
+            .map(|(line, _, rule)| (line.as_str(), rule.as_str()))
+            .collect()
+    }
+
     const ARTICLE: &str = "The government announced on Monday that the new bridge across the river would open next spring, after years of delays.\n\nOfficials said the project had cost more than twice the original estimate, blaming supply problems and a long legal dispute.\n\nThe mayor said the city was relieved.\n";
 
     #[test]
@@ -1014,12 +1039,6 @@ mod tests {
 
     #[test]
     fn a_story_list_after_the_prose_is_cut_from_its_heading_on() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let headlines = [
             "Ferry Fares to Rise in May",
             "New Cycle Lanes for the Old Town",
@@ -1028,14 +1047,9 @@ mod tests {
             "{ARTICLE}\nMore Articles You Might Enjoy\n{}\n{}\n",
             headlines[0], headlines[1]
         );
-        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
-        let cut: Vec<_> = out
-            .cut
-            .iter()
-            .map(|(line, _, rule)| (line.as_str(), rule.as_str()))
-            .collect();
+        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
         assert_eq!(
-            cut,
+            cuts_by_rule(&out),
             vec![
                 ("More Articles You Might Enjoy", "teaser_heading"),
                 (headlines[0], "after_teaser_heading"),
@@ -1045,20 +1059,14 @@ mod tests {
         assert_eq!(out.text, ARTICLE.trim_end());
         // The same heading inside the run of prose cuts only itself.
         let text = format!("More Articles You Might Enjoy\n{}\n{ARTICLE}", headlines[0]);
-        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
         assert!(out.text.starts_with(headlines[0]), "{}", out.text);
     }
 
     #[test]
     fn an_author_bio_at_an_edge_of_the_text_is_cut() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let filter =
-            |text: &str| filter_lines(text, &opts, None, &HashSet::new(), &PageChrome::default());
+            |text: &str| filter_extracted(text, None, &HashSet::new(), &PageChrome::default());
         let bio = "Jane Doe is a senior transport reporter for the Courier.";
         let out = filter(&format!("{ARTICLE}{bio}\n"));
         assert_eq!(out.text, ARTICLE.trim_end());
@@ -1076,14 +1084,8 @@ mod tests {
 
     #[test]
     fn tag_and_category_lines_are_cut_as_navigation() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let text = format!("Category: City Transport\n{ARTICLE}Tags: bridge, river, council\n");
-        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
         assert_eq!(out.text, ARTICLE.trim_end());
         let cut: Vec<_> = out
             .cut
@@ -1101,15 +1103,9 @@ mod tests {
 
     #[test]
     fn the_headline_above_the_prose_is_cut_as_the_title() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let title = Some("Bridge to open next spring | The Courier");
         let filter =
-            |text: &str| filter_lines(text, &opts, title, &HashSet::new(), &PageChrome::default());
+            |text: &str| filter_extracted(text, title, &HashSet::new(), &PageChrome::default());
         let out = filter(&format!("Bridge to open next spring\n\n{ARTICLE}"));
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.cut[0].2, "title");
@@ -1120,17 +1116,11 @@ mod tests {
 
     #[test]
     fn photo_captions_credit_lines_and_caption_toggles_are_cut() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let caption = "The old crossing at dawn. Photo by: 'Jane Doe'.";
         let text = format!(
             "{ARTICLE}{caption}\nCourtesy of the city archive\nShow Caption\n\nThe council will vote on the new fares in May, officials said. Photos by Reuters and AFP.\n"
         );
-        let out = filter_lines(&text, &opts, None, &HashSet::new(), &PageChrome::default());
+        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
         let cuts: Vec<_> = out
             .cut
             .iter()
@@ -1166,27 +1156,15 @@ mod tests {
 
     #[test]
     fn captions_of_the_page_are_cut_from_extracted_text() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let captions = HashSet::from(["The old crossing, closed since 2022 (Jane Doe)".to_owned()]);
         let text = format!("{ARTICLE}\nThe old crossing, closed since 2022 (Jane Doe)\n");
-        let out = filter_lines(&text, &opts, None, &captions, &PageChrome::default());
+        let out = filter_extracted(&text, None, &captions, &PageChrome::default());
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.cut[0].2, "figcaption");
     }
 
     #[test]
     fn chrome_lines_are_cut_unless_they_would_be_most_of_the_text() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let bio = "Jane Doe covers cities and transport for the Courier.";
         let key = |line: &str| line_match_key(line).unwrap();
         let chrome = ChromeLines::from([(key(bio), (RemovedKind::Other, "chrome_block"))]);
@@ -1194,9 +1172,8 @@ mod tests {
             blocks: blocks.clone(),
             ..PageChrome::default()
         };
-        let out = filter_lines(
+        let out = filter_extracted(
             &format!("{ARTICLE}\n{bio}\n"),
-            &opts,
             None,
             &HashSet::new(),
             &page(&chrome),
@@ -1216,19 +1193,13 @@ mod tests {
         for line in ARTICLE.lines().filter(|l| !l.trim().is_empty()) {
             all.insert(key(line), (RemovedKind::Teaser, "chrome_block"));
         }
-        let out = filter_lines(ARTICLE, &opts, None, &HashSet::new(), &page(&all));
+        let out = filter_extracted(ARTICLE, None, &HashSet::new(), &page(&all));
         assert_eq!(out.text, ARTICLE.trim_end());
         assert!(out.cut.is_empty(), "{:?}", out.cut);
     }
 
     #[test]
     fn link_and_date_lines_before_and_after_the_prose_are_cut_and_inside_it_kept() {
-        let rules = LineRules::new(&[], &[]).unwrap();
-        let opts = TextOptions {
-            boilerplate: true,
-            rules: &rules,
-            repeated: None,
-        };
         let key = |line: &str| line_match_key(line).unwrap();
         let lead = "Previous story: Council votes on the budget";
         let inside = "Riverside Bridge Museum";
@@ -1248,14 +1219,9 @@ mod tests {
             "{lead}\n{stamp}\n\n{ARTICLE}\n{inside}\nMarch 16, 2026\n\nThe museum on the east bank will show the plans of the bridge until the end of the year.\n\n{}\n{}\n",
             teasers[0], teasers[1]
         );
-        let out = filter_lines(&text, &opts, None, &HashSet::new(), &chrome);
-        let cut: Vec<_> = out
-            .cut
-            .iter()
-            .map(|(line, _, rule)| (line.as_str(), rule.as_str()))
-            .collect();
+        let out = filter_extracted(&text, None, &HashSet::new(), &chrome);
         assert_eq!(
-            cut,
+            cuts_by_rule(&out),
             vec![
                 (lead, "linked_edge"),
                 (stamp, "date_line_edge"),
@@ -1271,13 +1237,7 @@ mod tests {
             out.text
         );
         // Without a line of prose there is no run to bound: nothing is cut.
-        let out = filter_lines(
-            &format!("{inside}\n"),
-            &opts,
-            None,
-            &HashSet::new(),
-            &chrome,
-        );
+        let out = filter_extracted(&format!("{inside}\n"), None, &HashSet::new(), &chrome);
         assert!(out.cut.is_empty(), "{:?}", out.cut);
     }
 }
