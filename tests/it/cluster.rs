@@ -596,6 +596,70 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     assert!(outputs(dir) == single, "the repaired run differs");
 }
 
+/// The tasks of the last split run in `dir/work` that ran, from their logs (the executor writes
+/// each task's log afresh every run; a task whose completion marker still holds says so in it).
+fn tasks_that_ran(dir: &Path) -> Vec<String> {
+    let mut ran: Vec<String> = fs::read_dir(dir.join("work/logs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|log| {
+            !fs::read_to_string(log)
+                .unwrap()
+                .contains("is already done; skipped")
+        })
+        .map(|log| log.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    ran.sort();
+    ran
+}
+
+#[test]
+fn a_lost_or_cut_output_is_rebuilt_when_the_run_is_resubmitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let input = generated_corpus(dir);
+    let pipeline = pipeline(dir, &input, 8);
+    let args = local_split_run(pipeline.to_str().unwrap());
+    ok(dir, &args);
+    let logs = fs::read_dir(dir.join("work/logs")).unwrap().count();
+    assert!(
+        logs > 10,
+        "a split run of every stage has many tasks: {logs}"
+    );
+    assert_eq!(tasks_that_ran(dir).len(), logs);
+    let out = dir.join("out");
+    let documents = fs::read(out.join("documents.jsonl")).unwrap();
+    let table = out.join("tables/entities.csv");
+    let entities = fs::read(&table).unwrap();
+    assert!(documents.len() > 1000 && entities.len() > 100);
+    let first = outputs(dir);
+
+    // Untouched: every task's marker holds, nothing runs again.
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), Vec::<String>::new());
+
+    // A deleted output: only the task that wrote it runs again, and writes the same bytes.
+    fs::remove_file(out.join("documents.jsonl")).unwrap();
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), ["assemble.0"]);
+    assert!(fs::read(out.join("documents.jsonl")).unwrap() == documents);
+
+    // A truncated output (a CSV table in the tables folder): the same.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&table)
+        .unwrap()
+        .set_len(entities.len() as u64 / 2)
+        .unwrap();
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), ["assemble.0"]);
+    assert!(fs::read(&table).unwrap() == entities);
+    assert!(outputs(dir) == first, "the rebuilt outputs differ");
+
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), Vec::<String>::new());
+}
+
 #[test]
 fn plan_emits_one_indexed_job_per_step_for_kubernetes() {
     let dir = tempfile::tempdir().unwrap();

@@ -75,14 +75,40 @@ struct MergeMeta {
     offsets: Vec<usize>,
 }
 
-/// A completion marker: the hashes of the files a task read and wrote, by path (relative to
-/// the work folder for its files, absolute for a run's outputs).
+/// A completion marker: the hashes of the files a task read and wrote in the work folder, by
+/// path relative to it, and the stat fingerprint of every run output it wrote outside it, by
+/// absolute path. A marker without `written` (an older build's) is not valid: the task runs
+/// again.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Marker {
     task: String,
     rank: usize,
     inputs: BTreeMap<String, String>,
     outputs: BTreeMap<String, String>,
+    written: BTreeMap<String, Fingerprint>,
+}
+
+/// What `stat` says of a run output, to tell cheaply whether it is still the file the task
+/// wrote (hashing every output again would read terabytes): deleted, truncated, rewritten or
+/// replaced, its length or modification time differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Fingerprint {
+    bytes: u64,
+    /// Nanoseconds since the Unix epoch.
+    modified_ns: u128,
+}
+
+impl Fingerprint {
+    fn of(path: &Path) -> std::io::Result<Self> {
+        let meta = fs::metadata(path)?;
+        let modified = meta.modified()?;
+        Ok(Self {
+            bytes: meta.len(),
+            modified_ns: modified
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |since| since.as_nanos()),
+        })
+    }
 }
 
 /// The rank of this task from the environment: a Slurm array index or a Kubernetes Indexed
@@ -153,11 +179,17 @@ pub fn run_task(
         TaskKind::Merge => context.merge(&mut inputs),
         TaskKind::Assemble => context.assemble(&mut inputs, thread_count(options)),
     })?;
+    // Only the assemble task writes outside the work folder: the run's outputs.
+    let written = match step.kind {
+        TaskKind::Assemble => run_output_fingerprints(&pipeline, registry)?,
+        _ => BTreeMap::new(),
+    };
     let marker = Marker {
         task: task.into(),
         rank,
         inputs: inputs.hashes,
         outputs,
+        written,
     };
     write_json(&folder.join(MARKER), &marker)?;
     Ok(TaskOutcome::Ran)
@@ -568,11 +600,8 @@ impl Context<'_> {
             dropped.commit().map_err(RunError::Output)?;
         }
         write_stats(stats_file, &summary)?;
-        let stats_path = std::path::absolute(&pipeline.stats).map_err(RunError::Output)?;
-        Ok(Outputs::from([(
-            stats_path.display().to_string(),
-            hash_file(&stats_path)?,
-        )]))
+        // The run's outputs, stats included, are in the marker's `written` fingerprints.
+        Ok(Outputs::new())
     }
 
     /// A file of this task, relative to the work folder.
@@ -756,7 +785,7 @@ impl MergeFiles for TaskFiles<'_> {
 }
 
 /// Whether the task whose folder is `folder` has a marker whose inputs and outputs all still
-/// hash as recorded.
+/// hash as recorded, and whose run outputs all still have the fingerprint recorded.
 fn still_valid(workdir: &Path, folder: &Path) -> Result<bool, RunError> {
     let Ok(bytes) = fs::read(folder.join(MARKER)) else {
         return Ok(false);
@@ -767,7 +796,42 @@ fn still_valid(workdir: &Path, folder: &Path) -> Result<bool, RunError> {
     let matches = |(path, hash): (&String, &String)| {
         hash_file(&workdir.join(path)).is_ok_and(|actual| actual == *hash)
     };
-    Ok(marker.inputs.iter().all(matches) && marker.outputs.iter().all(matches))
+    let unchanged = |(path, fingerprint): (&String, &Fingerprint)| {
+        Fingerprint::of(Path::new(path)).is_ok_and(|actual| actual == *fingerprint)
+    };
+    Ok(marker.written.iter().all(unchanged)
+        && marker.inputs.iter().all(matches)
+        && marker.outputs.iter().all(matches))
+}
+
+/// The fingerprint of every file a run of `pipeline` writes ([`crate::select::own_files`]
+/// but the pipeline file), by absolute path: each output file, and each file in an output
+/// folder (CSV tables, Parquet parts), temporary files of other runs left out.
+fn run_output_fingerprints(
+    pipeline: &Pipeline,
+    registry: &Registry,
+) -> Result<BTreeMap<String, Fingerprint>, RunError> {
+    let mut written = BTreeMap::new();
+    for own in crate::select::own_files(pipeline, registry) {
+        if own == pipeline.file {
+            continue;
+        }
+        let own = std::path::absolute(&own).map_err(RunError::Output)?;
+        for entry in walkdir::WalkDir::new(&own).sort_by_file_name() {
+            let Ok(entry) = entry else {
+                continue; // an output the run did not write (a stage that wrote nothing)
+            };
+            let temporary = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".newspipe-");
+            if entry.file_type().is_file() && !temporary {
+                let fingerprint = Fingerprint::of(entry.path()).map_err(RunError::Output)?;
+                written.insert(entry.path().display().to_string(), fingerprint);
+            }
+        }
+    }
+    Ok(written)
 }
 
 /// Batches of documents read back from an `observe` task's file.
