@@ -594,6 +594,29 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     fs::remove_dir_all(dir.join("out")).unwrap();
     ok(dir, &args);
     assert!(outputs(dir) == single, "the repaired run differs");
+
+    // One shard's state of a stage that writes one per shard: the apply task of that shard
+    // (here the assemble task, which applies score-reliability) names the merge task.
+    let state = dir.join("work/merge-score-reliability/0/state-1.bin");
+    let mut bytes = fs::read(&state).unwrap();
+    bytes[6] ^= 0x55;
+    fs::write(&state, bytes).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args(["run-task", "--plan", "work/plan.json", "--task", "assemble"])
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("corrupt input")
+            && stderr.contains("merge-score-reliability/0/state-1.bin")
+            && stderr.contains("task `merge-score-reliability` rank 0"),
+        "{stderr}"
+    );
+    ok(dir, &args);
+    assert!(outputs(dir) == single, "the run repaired again differs");
 }
 
 /// The tasks of the last split run in `dir/work` that ran, from their logs (the executor writes

@@ -160,6 +160,28 @@ pub trait CorpusStage: Send + Sync + 'static {
         )))
     }
 
+    /// Whether a cluster run writes one state per apply shard ([`shard_state`](Self::shard_state))
+    /// instead of one state every apply task reads whole: for a stage whose state grows with
+    /// the corpus but whose `apply` of one document reads only a small part of it.
+    fn state_per_shard(&self) -> bool {
+        false
+    }
+
+    /// The part of `state` that `apply` reads for the documents at `positions` (one shard's,
+    /// counted as `apply` counts them), with [`state_per_shard`](Self::state_per_shard): `apply`
+    /// with it must give each of those documents exactly what it gives with the whole state.
+    /// The merge task calls it once per shard and writes each in its own file; the apply task
+    /// of a shard reads only its own.
+    fn shard_state(
+        &self,
+        _state: &Self::State,
+        _positions: std::ops::Range<usize>,
+    ) -> Result<Self::State, StageError> {
+        Err(StageError::new(
+            "this stage keeps one state for every shard",
+        ))
+    }
+
     /// The merge task of a cluster run: builds the state `prepare` would build, from the files
     /// of the observe tasks (and of the merge steps, when split). The default decodes every
     /// shard's records and calls `prepare`; a stage whose state can take records shard by
@@ -364,6 +386,20 @@ pub trait DynCorpusStage: Send + Sync {
     fn finish_merge(&self, _files: &mut dyn MergeFiles) -> Result<Erased, StageError> {
         Err(StageError::new("this stage's merge is not split"))
     }
+    /// See [`CorpusStage::state_per_shard`].
+    fn state_per_shard(&self) -> bool {
+        false
+    }
+    /// See [`CorpusStage::shard_state`]; the state must come from this stage.
+    fn shard_state(
+        &self,
+        _state: &Erased,
+        _positions: std::ops::Range<usize>,
+    ) -> Result<Erased, StageError> {
+        Err(StageError::new(
+            "this stage keeps one state for every shard",
+        ))
+    }
 }
 
 /// Wraps a [`CorpusStage`] as a [`DynCorpusStage`].
@@ -491,6 +527,19 @@ impl<S: CorpusStage> DynCorpusStage for Corpus<S> {
     fn finish_merge(&self, files: &mut dyn MergeFiles) -> Result<Erased, StageError> {
         let state = self.0.finish_merge(&mut SplitFiles::new(files))?;
         Ok(Erased(Box::new(state)))
+    }
+
+    fn state_per_shard(&self) -> bool {
+        self.0.state_per_shard()
+    }
+
+    fn shard_state(
+        &self,
+        state: &Erased,
+        positions: std::ops::Range<usize>,
+    ) -> Result<Erased, StageError> {
+        let part = self.0.shard_state(peek::<S::State>(state), positions)?;
+        Ok(Erased(Box::new(part)))
     }
 }
 

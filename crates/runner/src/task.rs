@@ -73,6 +73,15 @@ struct MergeMeta {
     /// For each shard, how many observed documents come before its first: the position its
     /// `apply` starts at.
     offsets: Vec<usize>,
+    /// Whether it wrote one state per shard ([`shard_state_file`]) instead of [`STATE`].
+    #[serde(default)]
+    per_shard: bool,
+}
+
+/// The file of the state that the apply task of shard `rank` reads, for a stage whose merge
+/// writes one per shard.
+fn shard_state_file(rank: usize) -> String {
+    format!("state-{rank}.bin")
 }
 
 /// A completion marker: the hashes of the files a task read and wrote in the work folder, by
@@ -290,16 +299,23 @@ impl Context<'_> {
     }
 
     /// Loads the state the merge step just before this one wrote into the corpus stage that
-    /// opens `steps`, ready to apply from the position of `rank`'s first document.
+    /// opens `steps`, ready to apply from the position of `rank`'s first document: shard
+    /// `rank`'s own state when the merge wrote one per shard (then returns `true`), else the
+    /// one state of every shard.
     fn load_state(
         &self,
         inputs: &mut Inputs,
         step: &mut Step,
         rank: usize,
-    ) -> Result<(), RunError> {
+    ) -> Result<bool, RunError> {
         let merge = self.earlier(1);
         let meta: MergeMeta = read_json(&inputs.take(&merge.name, 0, META)?, &merge.name, 0)?;
-        let path = inputs.take(&merge.name, 0, STATE)?;
+        let name = if meta.per_shard {
+            shard_state_file(rank)
+        } else {
+            STATE.to_owned()
+        };
+        let path = inputs.take(&merge.name, 0, &name)?;
         let Work::Corpus(work) = &mut step.work else {
             unreachable!("a merge is always for a corpus stage")
         };
@@ -317,7 +333,7 @@ impl Context<'_> {
                 &format!("it has no offset for shard {rank}"),
             )
         })?;
-        Ok(())
+        Ok(meta.per_shard)
     }
 
     /// The documents an earlier `observe` task wrote for `rank`, in the batches it wrote.
@@ -440,29 +456,39 @@ impl Context<'_> {
         let state = guard(&step.name, || work.stage.finish_merge(&mut files))
             .map_err(|err| files.error.take().unwrap_or(err))?;
         let mut offsets = files.first_positions()?.clone();
-        offsets.pop();
-        let bytes = work
-            .stage
-            .encode_state(&state)
-            .map_err(|err| RunError::Stage {
-                stage: step.name.clone(),
-                message: err.message,
-            })?;
+        let stage_error = |err: StageError| RunError::Stage {
+            stage: step.name.clone(),
+            message: err.message,
+        };
+        let mut outputs = Outputs::new();
+        let per_shard = work.stage.state_per_shard();
+        if per_shard {
+            // One state per apply shard, each cut from the whole and written before the next.
+            for rank in 0..offsets.len() - 1 {
+                let positions = offsets[rank]..offsets[rank + 1];
+                let part = guard(&step.name, || work.stage.shard_state(&state, positions))?;
+                let bytes = work.stage.encode_state(&part).map_err(stage_error)?;
+                drop(part);
+                self.write_file(&shard_state_file(rank), &bytes, &mut outputs)?;
+            }
+        } else {
+            let bytes = work.stage.encode_state(&state).map_err(stage_error)?;
+            self.write_file(STATE, &bytes, &mut outputs)?;
+        }
         drop(state);
-        self.write_state(&bytes, offsets)
+        offsets.pop();
+        let meta = serde_json::to_vec(&MergeMeta { offsets, per_shard })
+            .map_err(|err| RunError::Output(err.into()))?;
+        self.write_file(META, &meta, &mut outputs)?;
+        Ok(outputs)
     }
 
-    /// Writes a merged state and each shard's first position.
-    fn write_state(&self, state: &[u8], offsets: Vec<usize>) -> Result<Outputs, RunError> {
-        let meta = serde_json::to_vec(&MergeMeta { offsets })
-            .map_err(|err| RunError::Output(err.into()))?;
-        let mut outputs = Outputs::new();
-        for (name, bytes) in [(STATE, state), (META, &meta[..])] {
-            let path = self.folder.join(name);
-            filled(&path, bytes)?.commit().map_err(RunError::Output)?;
-            outputs.insert(self.relative(name), hash_file(&path)?);
-        }
-        Ok(outputs)
+    /// Writes file `name` of this task and records its hash among `outputs`.
+    fn write_file(&self, name: &str, bytes: &[u8], outputs: &mut Outputs) -> Result<(), RunError> {
+        let path = self.folder.join(name);
+        filled(&path, bytes)?.commit().map_err(RunError::Output)?;
+        outputs.insert(self.relative(name), hash_file(&path)?);
+        Ok(())
     }
 
     /// Runs the last pass over every shard's documents in shard order and writes every output
@@ -523,6 +549,7 @@ impl Context<'_> {
         // Each shard's documents in turn, with the part number the sinks give its rows (one
         // Parquet part per shard); without an earlier step, the whole input as one part.
         type Source = Box<dyn Iterator<Item = Result<Batch, RunError>>>;
+        let mut per_shard_state = false;
         let parts: Vec<(Option<u32>, Source)> = match observe_steps.last() {
             None => {
                 let input = &pipeline.input;
@@ -535,7 +562,7 @@ impl Context<'_> {
                 vec![(None, Box::new(reader.map(|raw| Ok(Batch::decode(raw)))))]
             }
             Some(last) => {
-                self.load_state(inputs, &mut steps[0], 0)?;
+                per_shard_state = self.load_state(inputs, &mut steps[0], 0)?;
                 let mut shards: Vec<(Option<u32>, Source)> = Vec::with_capacity(last.ranks);
                 for rank in 0..last.ranks {
                     let part = u32::try_from(rank).map_err(|_| {
@@ -552,6 +579,9 @@ impl Context<'_> {
         let mut written = 0;
         for (part, source) in parts {
             if let Some(part) = part {
+                if per_shard_state && part > 0 {
+                    self.load_state(inputs, &mut steps[0], part as usize)?;
+                }
                 start_part(&mut steps, part)?;
             }
             let (part_read, part_written) =

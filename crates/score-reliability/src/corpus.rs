@@ -37,7 +37,7 @@ pub const CONTRADICTION: &str = "contradiction";
 const MAX_POSTING: usize = 200;
 
 /// One independent witness's stand on a claim.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Witness {
     /// Its cluster.
     pub cluster: u32,
@@ -49,7 +49,7 @@ pub struct Witness {
 }
 
 /// What the corpus says about one claim.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClaimVerdict {
     /// Independent clusters that support it, in cluster-id order.
     pub support: Vec<Witness>,
@@ -79,26 +79,30 @@ pub struct Verdict {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Corpus {
     /// Rank of each document's id in byte order (equal ids share a rank).
-    id_rank: Vec<u32>,
+    pub(crate) id_rank: Vec<u32>,
     /// Documents sorted by id, then input order: finds a document by id.
-    by_id: Vec<u32>,
+    pub(crate) by_id: Vec<u32>,
     /// Rank of each cluster's id in byte order.
-    cluster_rank: Vec<u32>,
+    pub(crate) cluster_rank: Vec<u32>,
     /// Documents of each cluster, in input order: `members[member_start[c]..member_start[c+1]]`.
-    members: Vec<u32>,
-    member_start: Vec<u32>,
+    pub(crate) members: Vec<u32>,
+    pub(crate) member_start: Vec<u32>,
     /// Representative document of each cluster.
-    representative: Vec<u32>,
+    pub(crate) representative: Vec<u32>,
     /// Weight of each cluster as a witness: its representative's intrinsic score.
-    cluster_weight: Vec<f64>,
+    pub(crate) cluster_weight: Vec<f64>,
     /// Spellings of people across clusters.
-    names: NameBook,
+    pub(crate) names: NameBook,
     /// For each usable entity hash, the claim records naming it, in input order.
-    postings: FxHashMap<u32, Vec<u32>>,
+    pub(crate) postings: FxHashMap<u32, Vec<u32>>,
     /// The reference date for currency.
-    reference: Option<i64>,
+    pub(crate) reference: Option<i64>,
     /// The median age when the corpus is an archive spanning years.
-    spread: Option<i64>,
+    pub(crate) spread: Option<i64>,
+    /// In one shard's state ([`crate::split`]), each of its claim records' verdict, matched
+    /// against the whole corpus when the state was cut; `None` in the whole corpus's, which
+    /// matches a claim when `apply` reaches it.
+    pub(crate) matched: Option<Vec<ClaimVerdict>>,
 }
 
 fn weighted(mut signal: Signal, config: &ReliabilityConfig) -> Signal {
@@ -162,6 +166,7 @@ impl Corpus {
             postings: FxHashMap::default(),
             reference: None,
             spread: None,
+            matched: None,
         };
         corpus.representative = (0..clusters as u32)
             .map(|c| {
@@ -209,13 +214,13 @@ impl Corpus {
         corpus
     }
 
-    fn members_of(&self, cluster: u32) -> &[u32] {
+    pub(crate) fn members_of(&self, cluster: u32) -> &[u32] {
         let c = cluster as usize;
         &self.members[self.member_start[c] as usize..self.member_start[c + 1] as usize]
     }
 
     /// The rewrites and translations in document `d`'s cluster, other than itself.
-    fn family<'a>(&'a self, index: &'a Index, d: u32) -> impl Iterator<Item = u32> + 'a {
+    pub(crate) fn family<'a>(&'a self, index: &'a Index, d: u32) -> impl Iterator<Item = u32> + 'a {
         let key = &index.docs[d as usize];
         let own = self.id_rank[d as usize];
         self.members_of(key.cluster)
@@ -285,8 +290,17 @@ impl Corpus {
         }
     }
 
-    /// Matches claim record `c` against the claims of other clusters.
-    fn match_claim(&self, index: &Index, c: u32, config: &ReliabilityConfig) -> ClaimVerdict {
+    /// Matches claim record `c` against the claims of other clusters (in a shard's state, the
+    /// verdict matched when it was cut).
+    pub(crate) fn match_claim(
+        &self,
+        index: &Index,
+        c: u32,
+        config: &ReliabilityConfig,
+    ) -> ClaimVerdict {
+        if let Some(matched) = &self.matched {
+            return matched.get(c as usize).cloned().unwrap_or_default();
+        }
         let t = &config.thresholds;
         let record = &index.claims[c as usize];
         let f = &index.docs[record.doc as usize];

@@ -8,6 +8,7 @@ use newspipe_core::{
     SplitFiles, StageError,
 };
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 use crate::claims::{Attribution, ClaimTraits};
 use crate::combine::{band, claim_weight, document_weight, points};
@@ -26,11 +27,16 @@ pub struct ScoreReliability {
 }
 
 /// What `prepare` builds: the compact keys of every observed document and what the corpus
-/// says about them.
+/// says about them; or, in a cluster run, one shard's part of it ([`crate::split`]).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Judged {
     index: Index,
     corpus: Corpus,
+    /// The position of the first document of `index` (0, or a shard's first).
+    first: usize,
+    /// How many documents of `index`, from the first, `apply` is for (the others, in a shard's
+    /// state, are only named by the evidence).
+    own: usize,
 }
 
 /// A signal parked by `observe`, as read back: scores rounded again (the document may have
@@ -197,7 +203,13 @@ impl ScoreReliability {
     /// run's merge build alike.
     fn judged(&self, index: Index) -> Judged {
         let corpus = Corpus::new(&index, &self.config);
-        Judged { index, corpus }
+        let own = index.docs.len();
+        Judged {
+            index,
+            corpus,
+            first: 0,
+            own,
+        }
     }
 
     /// Scores a document the first pass did not see, judged alone.
@@ -223,7 +235,7 @@ fn not_judged(doc: &Document) -> Option<String> {
 impl CorpusStage for ScoreReliability {
     type Record = Observed;
     type State = Judged;
-    const FORMAT_VERSION: u32 = 2;
+    const FORMAT_VERSION: u32 = 3;
 
     fn observe(&self, doc: &mut Document) -> Result<Observed, StageError> {
         Ok(observe(doc, &self.config, &self.holders))
@@ -250,6 +262,25 @@ impl CorpusStage for ScoreReliability {
         Ok(self.judged(index))
     }
 
+    /// An apply task reads only its shard's part of the state: its documents' keys, and of
+    /// the others only what their evidence names.
+    fn state_per_shard(&self) -> bool {
+        true
+    }
+
+    fn shard_state(&self, judged: &Judged, positions: Range<usize>) -> Result<Judged, StageError> {
+        let own = positions.len();
+        let first = positions.start;
+        let (index, corpus) =
+            crate::split::cut(&judged.index, &judged.corpus, positions, &self.config);
+        Ok(Judged {
+            index,
+            corpus,
+            first,
+            own,
+        })
+    }
+
     fn apply(
         &self,
         judged: &Judged,
@@ -257,10 +288,13 @@ impl CorpusStage for ScoreReliability {
         doc: &mut Document,
     ) -> Result<Disposition, StageError> {
         let (index, corpus) = (&judged.index, &judged.corpus);
-        let d = if position < index.docs.len() && index.id(position as u32) == doc.id {
-            Some(position as u32)
-        } else {
-            corpus.find(index, &doc.id)
+        let at = position
+            .checked_sub(judged.first)
+            .filter(|&local| local < judged.own)
+            .map(|local| local as u32);
+        let d = match at {
+            Some(local) if index.id(local) == doc.id => Some(local),
+            _ => corpus.find(index, &doc.id),
         };
         if let Some(reason) = not_judged(doc) {
             doc.reliability = None;
@@ -509,6 +543,69 @@ mod tests {
         }
         assert_eq!(back, direct);
         assert_eq!(claim(&back, "a").contradicted_by, ["d"]);
+    }
+
+    #[test]
+    fn each_shard_scores_with_its_own_state_as_with_the_whole() {
+        let mut docs = vec![
+            fixture(
+                "a",
+                "c1",
+                Relation::None,
+                "Canada will send 400 troops to Latvia next spring.",
+                400.0,
+            ),
+            fixture(
+                "b",
+                "c2",
+                Relation::None,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            fixture(
+                "b-copy",
+                "c2",
+                Relation::Derived,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            fixture(
+                "d",
+                "c3",
+                Relation::None,
+                "Canada will send 900 troops to Latvia next spring.",
+                900.0,
+            ),
+        ];
+        let direct = run(docs.clone());
+        let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        let records = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+        let whole = stage.prepare(records).unwrap();
+        let whole_bytes = postcard::to_stdvec(&whole).unwrap().len();
+        for cuts in [
+            vec![0, 4],
+            vec![0, 1, 3, 4],
+            vec![0, 2, 3, 4],
+            vec![0, 1, 2, 3, 4],
+        ] {
+            let mut split = docs.clone();
+            for bounds in cuts.windows(2) {
+                let part = stage.shard_state(&whole, bounds[0]..bounds[1]).unwrap();
+                let bytes = postcard::to_stdvec(&part).unwrap();
+                if bounds[1] - bounds[0] == 1 {
+                    assert!(bytes.len() < whole_bytes, "one document's state is smaller");
+                }
+                let part: Judged = postcard::from_bytes(&bytes).unwrap();
+                for (position, doc) in split.iter_mut().enumerate().take(bounds[1]).skip(bounds[0])
+                {
+                    stage.apply(&part, position, doc).unwrap();
+                }
+            }
+            assert_eq!(split, direct, "shards {cuts:?}");
+        }
+        // The witnesses and the family are named from the shard's state.
+        assert_eq!(claim(&direct, "a").supported_by, ["b"]);
+        assert_eq!(claim(&direct, "a").contradicted_by, ["d"]);
     }
 
     #[test]
