@@ -275,7 +275,20 @@ fn the_same_inputs_give_the_same_plan_file() {
             "merge-dedupe"
         ]
     );
-    assert_eq!(steps.len(), 13, "{steps:?}");
+    // Score-reliability's too: claims matched in buckets by entity hash, then its merge.
+    let reliability = steps
+        .iter()
+        .position(|&s| s == "observe-score-reliability")
+        .unwrap();
+    assert_eq!(
+        steps[reliability..reliability + 3],
+        [
+            "observe-score-reliability",
+            "score-reliability-bucket",
+            "merge-score-reliability"
+        ]
+    );
+    assert_eq!(steps.len(), 14, "{steps:?}");
 
     ok(
         dir.path(),

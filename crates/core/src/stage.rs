@@ -167,16 +167,22 @@ pub trait CorpusStage: Send + Sync + 'static {
         false
     }
 
-    /// The part of `state` that `apply` reads for the documents at `positions` (one shard's,
-    /// counted as `apply` counts them), with [`state_per_shard`](Self::state_per_shard): `apply`
-    /// with it must give each of those documents exactly what it gives with the whole state.
-    /// The merge task calls it once per shard and writes each in its own file; the apply task
-    /// of a shard reads only its own.
+    /// The part of `state` (what [`finish_merge`](Self::finish_merge) built) that `apply`
+    /// reads for the documents of shard `shard` (positions `files.first_position(shard)` up to
+    /// the next shard's first), with [`state_per_shard`](Self::state_per_shard): `apply` with it
+    /// must give each of those documents exactly what `prepare`'s state gives. It may read what
+    /// the merge steps wrote for that shard, so that the merge task holds one shard's share of
+    /// it at a time. The merge task calls it once per shard and writes each in its own file;
+    /// the apply task of a shard reads only its own.
     fn shard_state(
         &self,
         _state: &Self::State,
-        _positions: std::ops::Range<usize>,
-    ) -> Result<Self::State, StageError> {
+        _shard: usize,
+        _files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Self::State, StageError>
+    where
+        Self: Sized,
+    {
         Err(StageError::new(
             "this stage keeps one state for every shard",
         ))
@@ -394,7 +400,8 @@ pub trait DynCorpusStage: Send + Sync {
     fn shard_state(
         &self,
         _state: &Erased,
-        _positions: std::ops::Range<usize>,
+        _shard: usize,
+        _files: &mut dyn MergeFiles,
     ) -> Result<Erased, StageError> {
         Err(StageError::new(
             "this stage keeps one state for every shard",
@@ -536,9 +543,12 @@ impl<S: CorpusStage> DynCorpusStage for Corpus<S> {
     fn shard_state(
         &self,
         state: &Erased,
-        positions: std::ops::Range<usize>,
+        shard: usize,
+        files: &mut dyn MergeFiles,
     ) -> Result<Erased, StageError> {
-        let part = self.0.shard_state(peek::<S::State>(state), positions)?;
+        let part =
+            self.0
+                .shard_state(peek::<S::State>(state), shard, &mut SplitFiles::new(files))?;
         Ok(Erased(Box::new(part)))
     }
 }

@@ -465,8 +465,10 @@ impl Context<'_> {
         if per_shard {
             // One state per apply shard, each cut from the whole and written before the next.
             for rank in 0..offsets.len() - 1 {
-                let positions = offsets[rank]..offsets[rank + 1];
-                let part = guard(&step.name, || work.stage.shard_state(&state, positions))?;
+                let part = guard(&step.name, || {
+                    work.stage.shard_state(&state, rank, &mut files)
+                })
+                .map_err(|err| files.error.take().unwrap_or(err))?;
                 let bytes = work.stage.encode_state(&part).map_err(stage_error)?;
                 drop(part);
                 self.write_file(&shard_state_file(rank), &bytes, &mut outputs)?;
