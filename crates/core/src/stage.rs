@@ -10,7 +10,10 @@
 //!   [`CorpusStage::State`] from every record, in input order (once); then [`apply`] to one
 //!   document at a time (in parallel), with one result per document. Records and states are
 //!   exactly what a run split over several machines ships between its tasks, so they have a
-//!   versioned binary encoding ([`DynCorpusStage::encode_records`]);
+//!   versioned binary encoding ([`DynCorpusStage::encode_records`]). Where one task could not
+//!   hold every record, a stage splits its merge into steps ([`CorpusStage::merge_steps`]), and
+//!   where `apply` reads little of a large state, it writes one state per shard
+//!   ([`CorpusStage::shard_state`]);
 //! - a [`Sink`] writes the documents out in input order (export).
 //!
 //! For every kind, a panic or an error on one document rejects that document only; `on_error:
