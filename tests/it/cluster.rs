@@ -275,7 +275,20 @@ fn the_same_inputs_give_the_same_plan_file() {
             "merge-dedupe"
         ]
     );
-    assert_eq!(steps.len(), 13, "{steps:?}");
+    // Score-reliability's too: claims matched in buckets by entity hash, then its merge.
+    let reliability = steps
+        .iter()
+        .position(|&s| s == "observe-score-reliability")
+        .unwrap();
+    assert_eq!(
+        steps[reliability..reliability + 3],
+        [
+            "observe-score-reliability",
+            "score-reliability-bucket",
+            "merge-score-reliability"
+        ]
+    );
+    assert_eq!(steps.len(), 14, "{steps:?}");
 
     ok(
         dir.path(),
@@ -594,6 +607,93 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     fs::remove_dir_all(dir.join("out")).unwrap();
     ok(dir, &args);
     assert!(outputs(dir) == single, "the repaired run differs");
+
+    // One shard's state of a stage that writes one per shard: the apply task of that shard
+    // (here the assemble task, which applies score-reliability) names the merge task.
+    let state = dir.join("work/merge-score-reliability/0/state-1.bin");
+    let mut bytes = fs::read(&state).unwrap();
+    bytes[6] ^= 0x55;
+    fs::write(&state, bytes).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args(["run-task", "--plan", "work/plan.json", "--task", "assemble"])
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("corrupt input")
+            && stderr.contains("merge-score-reliability/0/state-1.bin")
+            && stderr.contains("task `merge-score-reliability` rank 0"),
+        "{stderr}"
+    );
+    ok(dir, &args);
+    assert!(outputs(dir) == single, "the run repaired again differs");
+}
+
+/// The tasks of the last split run in `dir/work` that ran, from their logs (the executor writes
+/// each task's log afresh every run; a task whose completion marker still holds says so in it).
+fn tasks_that_ran(dir: &Path) -> Vec<String> {
+    let mut ran: Vec<String> = fs::read_dir(dir.join("work/logs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|log| {
+            !fs::read_to_string(log)
+                .unwrap()
+                .contains("is already done; skipped")
+        })
+        .map(|log| log.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    ran.sort();
+    ran
+}
+
+#[test]
+fn a_lost_or_cut_output_is_rebuilt_when_the_run_is_resubmitted() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let input = generated_corpus(dir);
+    let pipeline = pipeline(dir, &input, 8);
+    let args = local_split_run(pipeline.to_str().unwrap());
+    ok(dir, &args);
+    let logs = fs::read_dir(dir.join("work/logs")).unwrap().count();
+    assert!(
+        logs > 10,
+        "a split run of every stage has many tasks: {logs}"
+    );
+    assert_eq!(tasks_that_ran(dir).len(), logs);
+    let out = dir.join("out");
+    let documents = fs::read(out.join("documents.jsonl")).unwrap();
+    let table = out.join("tables/entities.csv");
+    let entities = fs::read(&table).unwrap();
+    assert!(documents.len() > 1000 && entities.len() > 100);
+    let first = outputs(dir);
+
+    // Untouched: every task's marker holds, nothing runs again.
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), Vec::<String>::new());
+
+    // A deleted output: only the task that wrote it runs again, and writes the same bytes.
+    fs::remove_file(out.join("documents.jsonl")).unwrap();
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), ["assemble.0"]);
+    assert!(fs::read(out.join("documents.jsonl")).unwrap() == documents);
+
+    // A truncated output (a CSV table in the tables folder): the same.
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&table)
+        .unwrap()
+        .set_len(entities.len() as u64 / 2)
+        .unwrap();
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), ["assemble.0"]);
+    assert!(fs::read(&table).unwrap() == entities);
+    assert!(outputs(dir) == first, "the rebuilt outputs differ");
+
+    ok(dir, &args);
+    assert_eq!(tasks_that_ran(dir), Vec::<String>::new());
 }
 
 #[test]

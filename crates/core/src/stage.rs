@@ -10,7 +10,10 @@
 //!   [`CorpusStage::State`] from every record, in input order (once); then [`apply`] to one
 //!   document at a time (in parallel), with one result per document. Records and states are
 //!   exactly what a run split over several machines ships between its tasks, so they have a
-//!   versioned binary encoding ([`DynCorpusStage::encode_records`]);
+//!   versioned binary encoding ([`DynCorpusStage::encode_records`]). Where one task could not
+//!   hold every record, a stage splits its merge into steps ([`CorpusStage::merge_steps`]), and
+//!   where `apply` reads little of a large state, it writes one state per shard
+//!   ([`CorpusStage::shard_state`]);
 //! - a [`Sink`] writes the documents out in input order (export).
 //!
 //! For every kind, a panic or an error on one document rejects that document only; `on_error:
@@ -158,6 +161,34 @@ pub trait CorpusStage: Send + Sync + 'static {
         Err(StageError::new(format!(
             "this stage has no merge step {step}"
         )))
+    }
+
+    /// Whether a cluster run writes one state per apply shard ([`shard_state`](Self::shard_state))
+    /// instead of one state every apply task reads whole: for a stage whose state grows with
+    /// the corpus but whose `apply` of one document reads only a small part of it.
+    fn state_per_shard(&self) -> bool {
+        false
+    }
+
+    /// The part of `state` (what [`finish_merge`](Self::finish_merge) built) that `apply`
+    /// reads for the documents of shard `shard` (positions `files.first_position(shard)` up to
+    /// the next shard's first), with [`state_per_shard`](Self::state_per_shard): `apply` with it
+    /// must give each of those documents exactly what `prepare`'s state gives. It may read what
+    /// the merge steps wrote for that shard, so that the merge task holds one shard's share of
+    /// it at a time. The merge task calls it once per shard and writes each in its own file;
+    /// the apply task of a shard reads only its own.
+    fn shard_state(
+        &self,
+        _state: &Self::State,
+        _shard: usize,
+        _files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Self::State, StageError>
+    where
+        Self: Sized,
+    {
+        Err(StageError::new(
+            "this stage keeps one state for every shard",
+        ))
     }
 
     /// The merge task of a cluster run: builds the state `prepare` would build, from the files
@@ -364,6 +395,21 @@ pub trait DynCorpusStage: Send + Sync {
     fn finish_merge(&self, _files: &mut dyn MergeFiles) -> Result<Erased, StageError> {
         Err(StageError::new("this stage's merge is not split"))
     }
+    /// See [`CorpusStage::state_per_shard`].
+    fn state_per_shard(&self) -> bool {
+        false
+    }
+    /// See [`CorpusStage::shard_state`]; the state must come from this stage.
+    fn shard_state(
+        &self,
+        _state: &Erased,
+        _shard: usize,
+        _files: &mut dyn MergeFiles,
+    ) -> Result<Erased, StageError> {
+        Err(StageError::new(
+            "this stage keeps one state for every shard",
+        ))
+    }
 }
 
 /// Wraps a [`CorpusStage`] as a [`DynCorpusStage`].
@@ -491,6 +537,22 @@ impl<S: CorpusStage> DynCorpusStage for Corpus<S> {
     fn finish_merge(&self, files: &mut dyn MergeFiles) -> Result<Erased, StageError> {
         let state = self.0.finish_merge(&mut SplitFiles::new(files))?;
         Ok(Erased(Box::new(state)))
+    }
+
+    fn state_per_shard(&self) -> bool {
+        self.0.state_per_shard()
+    }
+
+    fn shard_state(
+        &self,
+        state: &Erased,
+        shard: usize,
+        files: &mut dyn MergeFiles,
+    ) -> Result<Erased, StageError> {
+        let part =
+            self.0
+                .shard_state(peek::<S::State>(state), shard, &mut SplitFiles::new(files))?;
+        Ok(Erased(Box::new(part)))
     }
 }
 

@@ -73,16 +73,51 @@ struct MergeMeta {
     /// For each shard, how many observed documents come before its first: the position its
     /// `apply` starts at.
     offsets: Vec<usize>,
+    /// Whether it wrote one state per shard ([`shard_state_file`]) instead of [`STATE`].
+    #[serde(default)]
+    per_shard: bool,
 }
 
-/// A completion marker: the hashes of the files a task read and wrote, by path (relative to
-/// the work folder for its files, absolute for a run's outputs).
+/// The file of the state that the apply task of shard `rank` reads, for a stage whose merge
+/// writes one per shard.
+fn shard_state_file(rank: usize) -> String {
+    format!("state-{rank}.bin")
+}
+
+/// A completion marker: the hashes of the files a task read and wrote in the work folder, by
+/// path relative to it, and the stat fingerprint of every run output it wrote outside it, by
+/// absolute path. A marker without `written` (an older build's) is not valid: the task runs
+/// again.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Marker {
     task: String,
     rank: usize,
     inputs: BTreeMap<String, String>,
     outputs: BTreeMap<String, String>,
+    written: BTreeMap<String, Fingerprint>,
+}
+
+/// What `stat` says of a run output, to tell cheaply whether it is still the file the task
+/// wrote (hashing every output again would read terabytes): deleted, truncated, rewritten or
+/// replaced, its length or modification time differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Fingerprint {
+    bytes: u64,
+    /// Nanoseconds since the Unix epoch.
+    modified_ns: u128,
+}
+
+impl Fingerprint {
+    fn of(path: &Path) -> std::io::Result<Self> {
+        let meta = fs::metadata(path)?;
+        let modified = meta.modified()?;
+        Ok(Self {
+            bytes: meta.len(),
+            modified_ns: modified
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map_or(0, |since| since.as_nanos()),
+        })
+    }
 }
 
 /// The rank of this task from the environment: a Slurm array index or a Kubernetes Indexed
@@ -153,11 +188,17 @@ pub fn run_task(
         TaskKind::Merge => context.merge(&mut inputs),
         TaskKind::Assemble => context.assemble(&mut inputs, thread_count(options)),
     })?;
+    // Only the assemble task writes outside the work folder: the run's outputs.
+    let written = match step.kind {
+        TaskKind::Assemble => run_output_fingerprints(&pipeline, registry)?,
+        _ => BTreeMap::new(),
+    };
     let marker = Marker {
         task: task.into(),
         rank,
         inputs: inputs.hashes,
         outputs,
+        written,
     };
     write_json(&folder.join(MARKER), &marker)?;
     Ok(TaskOutcome::Ran)
@@ -258,16 +299,23 @@ impl Context<'_> {
     }
 
     /// Loads the state the merge step just before this one wrote into the corpus stage that
-    /// opens `steps`, ready to apply from the position of `rank`'s first document.
+    /// opens `steps`, ready to apply from the position of `rank`'s first document: shard
+    /// `rank`'s own state when the merge wrote one per shard (then returns `true`), else the
+    /// one state of every shard.
     fn load_state(
         &self,
         inputs: &mut Inputs,
         step: &mut Step,
         rank: usize,
-    ) -> Result<(), RunError> {
+    ) -> Result<bool, RunError> {
         let merge = self.earlier(1);
         let meta: MergeMeta = read_json(&inputs.take(&merge.name, 0, META)?, &merge.name, 0)?;
-        let path = inputs.take(&merge.name, 0, STATE)?;
+        let name = if meta.per_shard {
+            shard_state_file(rank)
+        } else {
+            STATE.to_owned()
+        };
+        let path = inputs.take(&merge.name, 0, &name)?;
         let Work::Corpus(work) = &mut step.work else {
             unreachable!("a merge is always for a corpus stage")
         };
@@ -285,7 +333,7 @@ impl Context<'_> {
                 &format!("it has no offset for shard {rank}"),
             )
         })?;
-        Ok(())
+        Ok(meta.per_shard)
     }
 
     /// The documents an earlier `observe` task wrote for `rank`, in the batches it wrote.
@@ -408,29 +456,41 @@ impl Context<'_> {
         let state = guard(&step.name, || work.stage.finish_merge(&mut files))
             .map_err(|err| files.error.take().unwrap_or(err))?;
         let mut offsets = files.first_positions()?.clone();
-        offsets.pop();
-        let bytes = work
-            .stage
-            .encode_state(&state)
-            .map_err(|err| RunError::Stage {
-                stage: step.name.clone(),
-                message: err.message,
-            })?;
+        let stage_error = |err: StageError| RunError::Stage {
+            stage: step.name.clone(),
+            message: err.message,
+        };
+        let mut outputs = Outputs::new();
+        let per_shard = work.stage.state_per_shard();
+        if per_shard {
+            // One state per apply shard, each cut from the whole and written before the next.
+            for rank in 0..offsets.len() - 1 {
+                let part = guard(&step.name, || {
+                    work.stage.shard_state(&state, rank, &mut files)
+                })
+                .map_err(|err| files.error.take().unwrap_or(err))?;
+                let bytes = work.stage.encode_state(&part).map_err(stage_error)?;
+                drop(part);
+                self.write_file(&shard_state_file(rank), &bytes, &mut outputs)?;
+            }
+        } else {
+            let bytes = work.stage.encode_state(&state).map_err(stage_error)?;
+            self.write_file(STATE, &bytes, &mut outputs)?;
+        }
         drop(state);
-        self.write_state(&bytes, offsets)
+        offsets.pop();
+        let meta = serde_json::to_vec(&MergeMeta { offsets, per_shard })
+            .map_err(|err| RunError::Output(err.into()))?;
+        self.write_file(META, &meta, &mut outputs)?;
+        Ok(outputs)
     }
 
-    /// Writes a merged state and each shard's first position.
-    fn write_state(&self, state: &[u8], offsets: Vec<usize>) -> Result<Outputs, RunError> {
-        let meta = serde_json::to_vec(&MergeMeta { offsets })
-            .map_err(|err| RunError::Output(err.into()))?;
-        let mut outputs = Outputs::new();
-        for (name, bytes) in [(STATE, state), (META, &meta[..])] {
-            let path = self.folder.join(name);
-            filled(&path, bytes)?.commit().map_err(RunError::Output)?;
-            outputs.insert(self.relative(name), hash_file(&path)?);
-        }
-        Ok(outputs)
+    /// Writes file `name` of this task and records its hash among `outputs`.
+    fn write_file(&self, name: &str, bytes: &[u8], outputs: &mut Outputs) -> Result<(), RunError> {
+        let path = self.folder.join(name);
+        filled(&path, bytes)?.commit().map_err(RunError::Output)?;
+        outputs.insert(self.relative(name), hash_file(&path)?);
+        Ok(())
     }
 
     /// Runs the last pass over every shard's documents in shard order and writes every output
@@ -491,6 +551,7 @@ impl Context<'_> {
         // Each shard's documents in turn, with the part number the sinks give its rows (one
         // Parquet part per shard); without an earlier step, the whole input as one part.
         type Source = Box<dyn Iterator<Item = Result<Batch, RunError>>>;
+        let mut per_shard_state = false;
         let parts: Vec<(Option<u32>, Source)> = match observe_steps.last() {
             None => {
                 let input = &pipeline.input;
@@ -503,7 +564,7 @@ impl Context<'_> {
                 vec![(None, Box::new(reader.map(|raw| Ok(Batch::decode(raw)))))]
             }
             Some(last) => {
-                self.load_state(inputs, &mut steps[0], 0)?;
+                per_shard_state = self.load_state(inputs, &mut steps[0], 0)?;
                 let mut shards: Vec<(Option<u32>, Source)> = Vec::with_capacity(last.ranks);
                 for rank in 0..last.ranks {
                     let part = u32::try_from(rank).map_err(|_| {
@@ -520,6 +581,9 @@ impl Context<'_> {
         let mut written = 0;
         for (part, source) in parts {
             if let Some(part) = part {
+                if per_shard_state && part > 0 {
+                    self.load_state(inputs, &mut steps[0], part as usize)?;
+                }
                 start_part(&mut steps, part)?;
             }
             let (part_read, part_written) =
@@ -568,11 +632,8 @@ impl Context<'_> {
             dropped.commit().map_err(RunError::Output)?;
         }
         write_stats(stats_file, &summary)?;
-        let stats_path = std::path::absolute(&pipeline.stats).map_err(RunError::Output)?;
-        Ok(Outputs::from([(
-            stats_path.display().to_string(),
-            hash_file(&stats_path)?,
-        )]))
+        // The run's outputs, stats included, are in the marker's `written` fingerprints.
+        Ok(Outputs::new())
     }
 
     /// A file of this task, relative to the work folder.
@@ -756,7 +817,7 @@ impl MergeFiles for TaskFiles<'_> {
 }
 
 /// Whether the task whose folder is `folder` has a marker whose inputs and outputs all still
-/// hash as recorded.
+/// hash as recorded, and whose run outputs all still have the fingerprint recorded.
 fn still_valid(workdir: &Path, folder: &Path) -> Result<bool, RunError> {
     let Ok(bytes) = fs::read(folder.join(MARKER)) else {
         return Ok(false);
@@ -767,7 +828,42 @@ fn still_valid(workdir: &Path, folder: &Path) -> Result<bool, RunError> {
     let matches = |(path, hash): (&String, &String)| {
         hash_file(&workdir.join(path)).is_ok_and(|actual| actual == *hash)
     };
-    Ok(marker.inputs.iter().all(matches) && marker.outputs.iter().all(matches))
+    let unchanged = |(path, fingerprint): (&String, &Fingerprint)| {
+        Fingerprint::of(Path::new(path)).is_ok_and(|actual| actual == *fingerprint)
+    };
+    Ok(marker.written.iter().all(unchanged)
+        && marker.inputs.iter().all(matches)
+        && marker.outputs.iter().all(matches))
+}
+
+/// The fingerprint of every file a run of `pipeline` writes ([`crate::select::own_files`]
+/// but the pipeline file), by absolute path: each output file, and each file in an output
+/// folder (CSV tables, Parquet parts), temporary files of other runs left out.
+fn run_output_fingerprints(
+    pipeline: &Pipeline,
+    registry: &Registry,
+) -> Result<BTreeMap<String, Fingerprint>, RunError> {
+    let mut written = BTreeMap::new();
+    for own in crate::select::own_files(pipeline, registry) {
+        if own == pipeline.file {
+            continue;
+        }
+        let own = std::path::absolute(&own).map_err(RunError::Output)?;
+        for entry in walkdir::WalkDir::new(&own).sort_by_file_name() {
+            let Ok(entry) = entry else {
+                continue; // an output the run did not write (a stage that wrote nothing)
+            };
+            let temporary = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".newspipe-");
+            if entry.file_type().is_file() && !temporary {
+                let fingerprint = Fingerprint::of(entry.path()).map_err(RunError::Output)?;
+                written.insert(entry.path().display().to_string(), fingerprint);
+            }
+        }
+    }
+    Ok(written)
 }
 
 /// Batches of documents read back from an `observe` task's file.

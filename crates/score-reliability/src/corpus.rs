@@ -37,7 +37,7 @@ pub const CONTRADICTION: &str = "contradiction";
 const MAX_POSTING: usize = 200;
 
 /// One independent witness's stand on a claim.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Witness {
     /// Its cluster.
     pub cluster: u32,
@@ -49,7 +49,7 @@ pub struct Witness {
 }
 
 /// What the corpus says about one claim.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClaimVerdict {
     /// Independent clusters that support it, in cluster-id order.
     pub support: Vec<Witness>,
@@ -76,29 +76,88 @@ pub struct Verdict {
 }
 
 /// The corpus facts `apply` needs, built once after the first pass.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Corpus {
     /// Rank of each document's id in byte order (equal ids share a rank).
-    id_rank: Vec<u32>,
+    pub(crate) id_rank: Vec<u32>,
     /// Documents sorted by id, then input order: finds a document by id.
-    by_id: Vec<u32>,
+    pub(crate) by_id: Vec<u32>,
     /// Rank of each cluster's id in byte order.
-    cluster_rank: Vec<u32>,
+    pub(crate) cluster_rank: Vec<u32>,
     /// Documents of each cluster, in input order: `members[member_start[c]..member_start[c+1]]`.
-    members: Vec<u32>,
-    member_start: Vec<u32>,
+    pub(crate) members: Vec<u32>,
+    pub(crate) member_start: Vec<u32>,
     /// Representative document of each cluster.
-    representative: Vec<u32>,
+    pub(crate) representative: Vec<u32>,
     /// Weight of each cluster as a witness: its representative's intrinsic score.
-    cluster_weight: Vec<f64>,
+    pub(crate) cluster_weight: Vec<f64>,
     /// Spellings of people across clusters.
-    names: NameBook,
+    pub(crate) names: NameBook,
     /// For each usable entity hash, the claim records naming it, in input order.
-    postings: FxHashMap<u32, Vec<u32>>,
+    pub(crate) postings: FxHashMap<u32, Vec<u32>>,
     /// The reference date for currency.
-    reference: Option<i64>,
+    pub(crate) reference: Option<i64>,
     /// The median age when the corpus is an archive spanning years.
-    spread: Option<i64>,
+    pub(crate) spread: Option<i64>,
+    /// In one shard's state ([`crate::split`]), each of its claim records' verdict, matched
+    /// against the whole corpus when the state was cut; `None` in the whole corpus's, which
+    /// matches a claim when `apply` reaches it.
+    pub(crate) matched: Option<Vec<ClaimVerdict>>,
+}
+
+/// The claims that may witness for one claim ([`Corpus::candidates`]), as claim records.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Candidates {
+    /// Whether any claim of another cluster is on the same topic in the time window.
+    pub has_peers: bool,
+    /// Supporting claims, at most two per cluster, in record order.
+    pub support: Vec<u32>,
+    /// Contradicting claims, at most one per cluster, in record order.
+    pub against: Vec<u32>,
+}
+
+impl Candidates {
+    /// Adds what another set of candidates found for the same claim (a cluster run's other
+    /// bucket tasks).
+    pub fn merge(&mut self, other: Candidates) {
+        self.has_peers |= other.has_peers;
+        self.support.extend(other.support);
+        self.support.sort_unstable();
+        self.support.dedup();
+        self.against.extend(other.against);
+        self.against.sort_unstable();
+        self.against.dedup();
+    }
+}
+
+/// For each entity hash `keep` accepts, the claim records of `index` naming it, in record
+/// order; an entity named in more than [`MAX_POSTING`] claims keeps those of the smallest
+/// document ids (by `id_rank`), then starts, then records.
+pub(crate) fn postings(
+    index: &Index,
+    id_rank: &[u32],
+    keep: impl Fn(u32) -> bool,
+) -> FxHashMap<u32, Vec<u32>> {
+    let mut postings: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+    for c in 0..index.claims.len() as u32 {
+        for &e in index.view(c).entities {
+            if keep(e) {
+                postings.entry(e).or_default().push(c);
+            }
+        }
+    }
+    for list in postings.values_mut() {
+        if list.len() > MAX_POSTING {
+            let place = |&c: &u32| {
+                let r = &index.claims[c as usize];
+                (id_rank[r.doc as usize], r.start, c)
+            };
+            list.select_nth_unstable_by_key(MAX_POSTING, place);
+            list.truncate(MAX_POSTING);
+            list.sort_unstable();
+        }
+    }
+    postings
 }
 
 fn weighted(mut signal: Signal, config: &ReliabilityConfig) -> Signal {
@@ -162,6 +221,7 @@ impl Corpus {
             postings: FxHashMap::default(),
             reference: None,
             spread: None,
+            matched: None,
         };
         corpus.representative = (0..clusters as u32)
             .map(|c| {
@@ -186,22 +246,7 @@ impl Corpus {
             .map(|&d| corpus.intrinsic(index, d, config))
             .collect();
         corpus.names = NameBook::new(index, &corpus.id_rank, &corpus.cluster_rank);
-        for c in 0..index.claims.len() as u32 {
-            for &e in index.view(c).entities {
-                corpus.postings.entry(e).or_default().push(c);
-            }
-        }
-        for list in corpus.postings.values_mut() {
-            if list.len() > MAX_POSTING {
-                let place = |&c: &u32| {
-                    let r = &index.claims[c as usize];
-                    (corpus.id_rank[r.doc as usize], r.start, c)
-                };
-                list.select_nth_unstable_by_key(MAX_POSTING, place);
-                list.truncate(MAX_POSTING);
-                list.sort_unstable();
-            }
-        }
+        corpus.postings = postings(index, &corpus.id_rank, |_| true);
         corpus.reference = reference_date(index, config);
         corpus.spread = corpus
             .reference
@@ -209,13 +254,13 @@ impl Corpus {
         corpus
     }
 
-    fn members_of(&self, cluster: u32) -> &[u32] {
+    pub(crate) fn members_of(&self, cluster: u32) -> &[u32] {
         let c = cluster as usize;
         &self.members[self.member_start[c] as usize..self.member_start[c + 1] as usize]
     }
 
     /// The rewrites and translations in document `d`'s cluster, other than itself.
-    fn family<'a>(&'a self, index: &'a Index, d: u32) -> impl Iterator<Item = u32> + 'a {
+    pub(crate) fn family<'a>(&'a self, index: &'a Index, d: u32) -> impl Iterator<Item = u32> + 'a {
         let key = &index.docs[d as usize];
         let own = self.id_rank[d as usize];
         self.members_of(key.cluster)
@@ -285,8 +330,30 @@ impl Corpus {
         }
     }
 
-    /// Matches claim record `c` against the claims of other clusters.
-    fn match_claim(&self, index: &Index, c: u32, config: &ReliabilityConfig) -> ClaimVerdict {
+    /// Matches claim record `c` against the claims of other clusters (in a shard's state, the
+    /// verdict matched when it was cut).
+    pub(crate) fn match_claim(
+        &self,
+        index: &Index,
+        c: u32,
+        config: &ReliabilityConfig,
+    ) -> ClaimVerdict {
+        if let Some(matched) = &self.matched {
+            return matched.get(c as usize).cloned().unwrap_or_default();
+        }
+        self.verdict(index, &self.candidates(index, c, config))
+    }
+
+    /// The claims of other clusters that may witness for claim record `c`, found through the
+    /// candidate lists: what matching needs of the whole corpus but its clusters' weights and
+    /// ranks. A cluster run's bucket tasks find them for the entities of their bucket
+    /// ([`crate::split`]), and the union of theirs is what this finds.
+    pub(crate) fn candidates(
+        &self,
+        index: &Index,
+        c: u32,
+        config: &ReliabilityConfig,
+    ) -> Candidates {
         let t = &config.thresholds;
         let record = &index.claims[c as usize];
         let f = &index.docs[record.doc as usize];
@@ -299,11 +366,14 @@ impl Corpus {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let mut verdict = ClaimVerdict::default();
-        let mut support: BTreeMap<u32, Witness> = BTreeMap::new();
-        let mut against: BTreeMap<u32, Witness> = BTreeMap::new();
-        let place = |w: &Witness| {
-            let r = &index.claims[w.claim as usize];
+        let mut found = Candidates::default();
+        // Per cluster: the first supporting claim by place among the hedged and among the
+        // others (which of the two is the stronger depends on the cluster's weight), and the
+        // first contradicting one.
+        let mut support: FxHashMap<(u32, bool), u32> = FxHashMap::default();
+        let mut against: FxHashMap<u32, u32> = FxHashMap::default();
+        let place = |n: u32| {
+            let r = &index.claims[n as usize];
             (self.id_rank[r.doc as usize], r.start)
         };
         for n in candidates {
@@ -320,43 +390,79 @@ impl Corpus {
             if days > t.support_window_days {
                 continue;
             }
-            verdict.has_peers = true;
-            let weight = self.cluster_weight[o.cluster as usize];
-            let rank = self.cluster_rank[o.cluster as usize];
-            let witness = |weight: f64| Witness {
-                cluster: o.cluster,
-                weight,
-                claim: n,
-            };
+            found.has_peers = true;
             if supports(&key, &other, t.claim_min_overlap) {
-                let w = if other_record.hedged {
-                    weight / 2.0
-                } else {
-                    weight
-                };
-                let candidate = witness(w);
-                let slot = support.entry(rank).or_insert_with(|| candidate.clone());
-                // The strongest supporting claim; ties go to the smallest document id.
-                let strength = |x: &Witness| {
-                    let (id, start) = place(x);
-                    (-x.weight, id, start)
-                };
-                if strength(&candidate) < strength(slot) {
-                    *slot = candidate;
+                let slot = support.entry((o.cluster, other_record.hedged)).or_insert(n);
+                if place(n) < place(*slot) {
+                    *slot = n;
                 }
             } else if days <= t.contradiction_window_days
                 && contradicts(&key, &other, t.claim_min_overlap)
             {
-                let candidate = witness(weight);
-                let slot = against.entry(rank).or_insert_with(|| candidate.clone());
-                if place(&candidate) < place(slot) {
-                    *slot = candidate;
+                let slot = against.entry(o.cluster).or_insert(n);
+                if place(n) < place(*slot) {
+                    *slot = n;
                 }
             }
         }
-        verdict.support = support.into_values().collect();
-        verdict.contradiction = against.into_values().collect();
-        verdict
+        found.support = support.into_values().collect();
+        found.support.sort_unstable();
+        found.against = against.into_values().collect();
+        found.against.sort_unstable();
+        found
+    }
+
+    /// The verdict on a claim from its candidate witnesses (claim records, each once, in
+    /// record order): per independent cluster, the strongest supporting claim (its cluster's
+    /// weight, halved when hedged; ties go to the smallest document id, then to the first
+    /// claim) and the first contradicting one by document id.
+    pub(crate) fn verdict(&self, index: &Index, candidates: &Candidates) -> ClaimVerdict {
+        let witness = |n: u32, hedged_halves: bool| {
+            let r = &index.claims[n as usize];
+            let cluster = index.docs[r.doc as usize].cluster;
+            let weight = self.cluster_weight[cluster as usize];
+            Witness {
+                cluster,
+                weight: if hedged_halves && r.hedged {
+                    weight / 2.0
+                } else {
+                    weight
+                },
+                claim: n,
+            }
+        };
+        let place = |w: &Witness| {
+            let r = &index.claims[w.claim as usize];
+            (self.id_rank[r.doc as usize], r.start)
+        };
+        let mut support: BTreeMap<u32, Witness> = BTreeMap::new();
+        for &n in &candidates.support {
+            let candidate = witness(n, true);
+            let rank = self.cluster_rank[candidate.cluster as usize];
+            let slot = support.entry(rank).or_insert_with(|| candidate.clone());
+            let strength = |x: &Witness| {
+                let (id, start) = place(x);
+                (-x.weight, id, start)
+            };
+            if strength(&candidate) < strength(slot) {
+                *slot = candidate;
+            }
+        }
+        let mut against: BTreeMap<u32, Witness> = BTreeMap::new();
+        for &n in &candidates.against {
+            let candidate = witness(n, false);
+            let rank = self.cluster_rank[candidate.cluster as usize];
+            let slot = against.entry(rank).or_insert_with(|| candidate.clone());
+            if place(&candidate) < place(slot) {
+                *slot = candidate;
+            }
+        }
+        ClaimVerdict {
+            support: support.into_values().collect(),
+            contradiction: against.into_values().collect(),
+            has_peers: candidates.has_peers,
+            misspelt: false,
+        }
     }
 
     /// The id of the document whose claim a witness stands on: the notes and `supported_by`

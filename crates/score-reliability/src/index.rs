@@ -158,12 +158,12 @@ pub struct ClaimRecord {
     /// End byte offset.
     pub end: u32,
     /// Where its entity hashes start in [`Index::hashes`]; its word hashes follow.
-    hashes: u32,
-    entities: u32,
-    words: u32,
+    pub(crate) hashes: u32,
+    pub(crate) entities: u32,
+    pub(crate) words: u32,
     /// Where its amounts start in [`Index::amounts`], and how many.
-    amounts: u32,
-    amount_count: u32,
+    pub(crate) amounts: u32,
+    pub(crate) amount_count: u32,
     /// Whether it is hedged.
     pub hedged: bool,
 }
@@ -199,11 +199,11 @@ pub struct Index {
     /// Claims that can match another, document after document.
     pub claims: Vec<ClaimRecord>,
     /// Entity then word hashes of each claim.
-    hashes: Vec<u32>,
+    pub(crate) hashes: Vec<u32>,
     /// Amounts of each claim.
-    amounts: Vec<Amount>,
+    pub(crate) amounts: Vec<Amount>,
     /// One byte per claim of every document: its attribution and damage.
-    traits: Vec<ClaimTraits>,
+    pub(crate) traits: Vec<ClaimTraits>,
 }
 
 impl Index {

@@ -58,6 +58,7 @@ mod names;
 mod presentation;
 mod signal;
 mod sourcing;
+mod split;
 mod stage;
 mod tenure;
 

@@ -106,12 +106,18 @@ struct Use {
     end: u32,
 }
 
-/// One spelling of a person and the clusters that use it, in cluster-id order.
+/// One spelling of a person: how many clusters use it, and the first uses of the first two
+/// in cluster-id order (the evidence points at one of another cluster than the document's,
+/// so it never needs a third).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Spelling {
     key: u32,
+    clusters: usize,
     uses: Vec<Use>,
 }
+
+/// First uses a [`Spelling`] keeps.
+const USES_KEPT: usize = 2;
 
 /// The spellings of one person, in key order, and how many clusters name them at all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -166,7 +172,11 @@ impl NameBook {
                     .into_iter()
                     .map(|(key, mut uses)| {
                         uses.sort_unstable_by_key(|u| u.cluster_rank);
-                        Spelling { key, uses }
+                        Spelling {
+                            key,
+                            clusters: uses.len(),
+                            uses,
+                        }
                     })
                     .collect();
                 spellings.sort_unstable_by(|a, b| {
@@ -178,6 +188,9 @@ impl NameBook {
                     .collect();
                 clusters.sort_unstable();
                 clusters.dedup();
+                for spelling in &mut spellings {
+                    spelling.uses.truncate(USES_KEPT);
+                }
                 let person = Person {
                     clusters: clusters.len(),
                     spellings,
@@ -186,6 +199,56 @@ impl NameBook {
             })
             .collect();
         Self { people }
+    }
+
+    /// The spellings of person `person` (a number of `index.people`), as numbers of
+    /// `index.spellings`.
+    pub fn spellings_of(&self, person: u32) -> impl Iterator<Item = u32> + '_ {
+        self.people
+            .get(&person)
+            .into_iter()
+            .flat_map(|p| p.spellings.iter().map(|s| s.key))
+    }
+
+    /// The entries of `people` (pairs of a number of `index.people` and the person's number in
+    /// a state that holds fewer documents), with each spelling numbered as `spelling` maps it
+    /// (every spelling of those people) and each document of a first use as `doc` maps it.
+    pub fn restrict(
+        &self,
+        people: &[(u32, u32)],
+        spelling: &FxHashMap<u32, u32>,
+        mut doc: impl FnMut(u32) -> u32,
+    ) -> Self {
+        let mut kept = FxHashMap::default();
+        for &(canonical, local) in people {
+            let Some(entry) = self.people.get(&canonical) else {
+                continue;
+            };
+            let spellings = entry
+                .spellings
+                .iter()
+                .map(|s| Spelling {
+                    key: spelling[&s.key],
+                    clusters: s.clusters,
+                    uses: s
+                        .uses
+                        .iter()
+                        .map(|u| Use {
+                            doc: doc(u.doc),
+                            ..*u
+                        })
+                        .collect(),
+                })
+                .collect();
+            kept.insert(
+                local,
+                Person {
+                    clusters: entry.clusters,
+                    spellings,
+                },
+            );
+        }
+        Self { people: kept }
     }
 
     /// `name_consistency` for a document of cluster `cluster_rank`, and the spans of its
@@ -227,7 +290,7 @@ impl NameBook {
                 .spellings
                 .iter()
                 .find(|s| Some(s.key) == own_id)
-                .map_or(0, |s| s.uses.len());
+                .map_or(0, |s| s.clusters);
             let best = person
                 .spellings
                 .iter()
@@ -238,15 +301,15 @@ impl NameBook {
                 })
                 // Most clusters; among equals, the first spelling in key order.
                 .rev()
-                .max_by_key(|s| s.uses.len());
-            if let Some(best) = best.filter(|s| s.uses.len() > own) {
+                .max_by_key(|s| s.clusters);
+            if let Some(best) = best.filter(|s| s.clusters > own) {
                 // Point at a use in another cluster, so the counterpart is independent.
                 let use_ = best
                     .uses
                     .iter()
                     .find(|u| u.cluster_rank != cluster_rank)
                     .unwrap_or(&best.uses[0]);
-                let count = best.uses.len();
+                let count = best.clusters;
                 flagged.push(at(
                     &doc.id,
                     name.start,

@@ -4,15 +4,16 @@
 //! `reliability` and each claim's.
 
 use newspipe_core::{
-    ClaimReliability, CorpusStage, Disposition, Document, MergeSource, Reliability, Signal,
-    SplitFiles, StageError,
+    ClaimReliability, CorpusStage, Disposition, Document, MergeLayout, MergeStep, Reliability,
+    Signal, SplitFiles, StageError,
 };
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 use crate::claims::{Attribution, ClaimTraits};
 use crate::combine::{band, claim_weight, document_weight, points};
 use crate::config::{ReliabilityConfig, Weights};
-use crate::corpus::{ClaimVerdict, Corpus, Verdict, CONTRADICTING, SUPPORTING};
+use crate::corpus::{Candidates, ClaimVerdict, Corpus, Verdict, CONTRADICTING, SUPPORTING};
 use crate::facts::{attribution_term, is_parked, local_quality, observe, Observed};
 use crate::index::Index;
 use crate::signal::{note, round1, round3, scored};
@@ -26,11 +27,16 @@ pub struct ScoreReliability {
 }
 
 /// What `prepare` builds: the compact keys of every observed document and what the corpus
-/// says about them.
+/// says about them; or, in a cluster run, one shard's part of it ([`crate::split`]).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Judged {
     index: Index,
     corpus: Corpus,
+    /// The position of the first document of `index` (0, or a shard's first).
+    first: usize,
+    /// How many documents of `index`, from the first, `apply` is for (the others, in a shard's
+    /// state, are only named by the evidence).
+    own: usize,
 }
 
 /// A signal parked by `observe`, as read back: scores rounded again (the document may have
@@ -197,7 +203,28 @@ impl ScoreReliability {
     /// run's merge build alike.
     fn judged(&self, index: Index) -> Judged {
         let corpus = Corpus::new(&index, &self.config);
-        Judged { index, corpus }
+        let own = index.docs.len();
+        Judged {
+            index,
+            corpus,
+            first: 0,
+            own,
+        }
+    }
+
+    /// The part of the whole state `judged` that the documents at `positions` read, with
+    /// the candidates of their claims.
+    fn cut(&self, judged: &Judged, positions: Range<usize>, candidates: &[Candidates]) -> Judged {
+        let own = positions.len();
+        let first = positions.start;
+        let (index, corpus) =
+            crate::split::cut(&judged.index, &judged.corpus, positions, candidates);
+        Judged {
+            index,
+            corpus,
+            first,
+            own,
+        }
     }
 
     /// Scores a document the first pass did not see, judged alone.
@@ -223,7 +250,7 @@ fn not_judged(doc: &Document) -> Option<String> {
 impl CorpusStage for ScoreReliability {
     type Record = Observed;
     type State = Judged;
-    const FORMAT_VERSION: u32 = 2;
+    const FORMAT_VERSION: u32 = 3;
 
     fn observe(&self, doc: &mut Document) -> Result<Observed, StageError> {
         Ok(observe(doc, &self.config, &self.holders))
@@ -237,17 +264,56 @@ impl CorpusStage for ScoreReliability {
         Ok(self.judged(index))
     }
 
-    /// A cluster run's merge: each shard's records go into the index as soon as they are
-    /// decoded, so the task holds one shard's records at a time, never every shard's; then
-    /// the corpus is judged as `prepare` judges it.
+    /// A cluster run's merge: every shard's keys without what only matching reads (the
+    /// bucket tasks matched the claims), judged as `prepare` judges them; the merge task then
+    /// cuts each shard's state ([`shard_state`](Self::shard_state)).
     fn finish_merge(&self, files: &mut SplitFiles<'_, Self>) -> Result<Judged, StageError> {
-        let mut index = Index::default();
-        for shard in 0..files.ranks(MergeSource::Observe) {
-            for observed in files.records(shard)? {
-                index.push(observed);
-            }
+        Ok(self.judged(crate::split::read_keys(files)?))
+    }
+
+    /// An apply task reads only its shard's part of the state: its documents' keys, and of
+    /// the others only what their evidence names.
+    fn state_per_shard(&self) -> bool {
+        true
+    }
+
+    /// Shard `shard`'s part of the state, its claims' verdicts from the union of the bucket
+    /// tasks' candidates for them.
+    fn shard_state(
+        &self,
+        judged: &Judged,
+        shard: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Judged, StageError> {
+        let positions = files.first_position(shard)?..files.first_position(shard + 1)?;
+        let candidates = crate::split::shard_candidates(&judged.index, &positions, shard, files)?;
+        Ok(self.cut(judged, positions, &candidates))
+    }
+
+    fn merge_steps(&self, layout: &MergeLayout) -> Vec<MergeStep> {
+        crate::split::merge_steps(layout)
+    }
+
+    fn shard_files(
+        &self,
+        records: &[&Observed],
+        ranks: &[usize],
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        crate::split::shard_files(records, ranks[0])
+    }
+
+    fn run_merge_step(
+        &self,
+        step: usize,
+        rank: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        match step {
+            0 => crate::split::bucket(rank, files, &self.config),
+            _ => Err(StageError::new(format!(
+                "this stage has no merge step {step}"
+            ))),
         }
-        Ok(self.judged(index))
     }
 
     fn apply(
@@ -257,10 +323,13 @@ impl CorpusStage for ScoreReliability {
         doc: &mut Document,
     ) -> Result<Disposition, StageError> {
         let (index, corpus) = (&judged.index, &judged.corpus);
-        let d = if position < index.docs.len() && index.id(position as u32) == doc.id {
-            Some(position as u32)
-        } else {
-            corpus.find(index, &doc.id)
+        let at = position
+            .checked_sub(judged.first)
+            .filter(|&local| local < judged.own)
+            .map(|local| local as u32);
+        let d = match at {
+            Some(local) if index.id(local) == doc.id => Some(local),
+            _ => corpus.find(index, &doc.id),
         };
         if let Some(reason) = not_judged(doc) {
             doc.reliability = None;
@@ -509,6 +578,224 @@ mod tests {
         }
         assert_eq!(back, direct);
         assert_eq!(claim(&back, "a").contradicted_by, ["d"]);
+    }
+
+    #[test]
+    fn each_shard_scores_with_its_own_state_as_with_the_whole() {
+        let mut docs = vec![
+            fixture(
+                "a",
+                "c1",
+                Relation::None,
+                "Canada will send 400 troops to Latvia next spring.",
+                400.0,
+            ),
+            fixture(
+                "b",
+                "c2",
+                Relation::None,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            fixture(
+                "b-copy",
+                "c2",
+                Relation::Derived,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            fixture(
+                "d",
+                "c3",
+                Relation::None,
+                "Canada will send 900 troops to Latvia next spring.",
+                900.0,
+            ),
+        ];
+        let direct = run(docs.clone());
+        let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        let records = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+        let whole = stage.prepare(records).unwrap();
+        let whole_bytes = postcard::to_stdvec(&whole).unwrap().len();
+        for cuts in [
+            vec![0, 4],
+            vec![0, 1, 3, 4],
+            vec![0, 2, 3, 4],
+            vec![0, 1, 2, 3, 4],
+        ] {
+            let mut split = docs.clone();
+            for bounds in cuts.windows(2) {
+                let positions = bounds[0]..bounds[1];
+                let candidates = crate::split::whole_candidates(
+                    &whole.index,
+                    &whole.corpus,
+                    &positions,
+                    &stage.config,
+                );
+                let part = stage.cut(&whole, positions, &candidates);
+                let bytes = postcard::to_stdvec(&part).unwrap();
+                if bounds[1] - bounds[0] == 1 {
+                    assert!(bytes.len() < whole_bytes, "one document's state is smaller");
+                }
+                let part: Judged = postcard::from_bytes(&bytes).unwrap();
+                for (position, doc) in split.iter_mut().enumerate().take(bounds[1]).skip(bounds[0])
+                {
+                    stage.apply(&part, position, doc).unwrap();
+                }
+            }
+            assert_eq!(split, direct, "shards {cuts:?}");
+        }
+        // The witnesses and the family are named from the shard's state.
+        assert_eq!(claim(&direct, "a").supported_by, ["b"]);
+        assert_eq!(claim(&direct, "a").contradicted_by, ["d"]);
+    }
+
+    /// A cluster run's files, in memory: observe tasks' (`None`) and merge steps' by rank.
+    struct Memory {
+        shards: usize,
+        buckets: usize,
+        first: Vec<usize>,
+        files: std::collections::HashMap<(Option<usize>, usize, String), Vec<u8>>,
+    }
+
+    fn source_key(source: newspipe_core::MergeSource) -> Option<usize> {
+        match source {
+            newspipe_core::MergeSource::Observe => None,
+            newspipe_core::MergeSource::Step(step) => Some(step),
+        }
+    }
+
+    impl newspipe_core::MergeFiles for Memory {
+        fn ranks(&self, source: newspipe_core::MergeSource) -> usize {
+            match source {
+                newspipe_core::MergeSource::Observe => self.shards,
+                newspipe_core::MergeSource::Step(_) => self.buckets,
+            }
+        }
+        fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
+            Ok(self.first[shard])
+        }
+        fn read(
+            &mut self,
+            source: newspipe_core::MergeSource,
+            rank: usize,
+            name: &str,
+        ) -> Result<Vec<u8>, StageError> {
+            let key = (source_key(source), rank, name.to_owned());
+            self.files
+                .get(&key)
+                .cloned()
+                .ok_or_else(|| StageError::new(format!("no file {key:?}")))
+        }
+        fn records(&mut self, _shard: usize) -> Result<Vec<newspipe_core::Erased>, StageError> {
+            Err(StageError::new("a split merge reads no records"))
+        }
+        fn corrupt(
+            &self,
+            _source: newspipe_core::MergeSource,
+            rank: usize,
+            name: &str,
+            why: &str,
+        ) -> StageError {
+            StageError::new(format!("{name} of rank {rank}: {why}"))
+        }
+    }
+
+    #[test]
+    fn bucket_tasks_and_shard_states_score_as_one_machine() {
+        let sentences = [
+            (
+                "a",
+                "c1",
+                Relation::None,
+                "Canada will send 400 troops to Latvia next spring.",
+                400.0,
+            ),
+            (
+                "b",
+                "c2",
+                Relation::None,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            (
+                "b-copy",
+                "c2",
+                Relation::Derived,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            (
+                "d",
+                "c3",
+                Relation::None,
+                "Canada will send 900 troops to Latvia next spring.",
+                900.0,
+            ),
+            (
+                "e",
+                "c4",
+                Relation::None,
+                "Canada will send 400 troops to Latvia next spring.",
+                400.0,
+            ),
+        ];
+        let docs: Vec<Document> = sentences
+            .iter()
+            .map(|(id, cluster, relation, text, n)| fixture(id, cluster, *relation, text, *n))
+            .collect();
+        let direct = run(docs.clone());
+        assert_eq!(claim(&direct, "a").supported_by, ["b"]);
+        assert_eq!(claim(&direct, "e").contradicted_by, ["d"]);
+        let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        for buckets in [1, 2, 3] {
+            for cuts in [vec![0, 5], vec![0, 2, 3, 5], vec![0, 1, 2, 3, 4, 5]] {
+                let mut observed = docs.clone();
+                let records: Vec<Observed> = observed
+                    .iter_mut()
+                    .map(|d| stage.observe(d).unwrap())
+                    .collect();
+                let mut memory = Memory {
+                    shards: cuts.len() - 1,
+                    buckets,
+                    first: cuts.clone(),
+                    files: Default::default(),
+                };
+                for (shard, bounds) in cuts.windows(2).enumerate() {
+                    let mine: Vec<&Observed> = records[bounds[0]..bounds[1]].iter().collect();
+                    for (name, bytes) in stage.shard_files(&mine, &[buckets]).unwrap() {
+                        memory.files.insert((None, shard, name), bytes);
+                    }
+                }
+                for bucket in 0..buckets {
+                    let written = stage
+                        .run_merge_step(0, bucket, &mut SplitFiles::new(&mut memory))
+                        .unwrap();
+                    for (name, bytes) in written {
+                        memory.files.insert((Some(0), bucket, name), bytes);
+                    }
+                }
+                let whole = stage
+                    .finish_merge(&mut SplitFiles::new(&mut memory))
+                    .unwrap();
+                for (shard, bounds) in cuts.windows(2).enumerate() {
+                    let part = stage
+                        .shard_state(&whole, shard, &mut SplitFiles::new(&mut memory))
+                        .unwrap();
+                    let part: Judged =
+                        postcard::from_bytes(&postcard::to_stdvec(&part).unwrap()).unwrap();
+                    for (position, doc) in observed
+                        .iter_mut()
+                        .enumerate()
+                        .take(bounds[1])
+                        .skip(bounds[0])
+                    {
+                        stage.apply(&part, position, doc).unwrap();
+                    }
+                }
+                assert_eq!(observed, direct, "{buckets} buckets, shards {cuts:?}");
+            }
+        }
     }
 
     #[test]

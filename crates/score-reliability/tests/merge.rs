@@ -1,30 +1,43 @@
-//! A cluster run's merge task (`finish_merge`, fed each shard's records in turn) builds the
-//! very state `prepare` builds from every record in one process, for any shard count. The
-//! observe tasks' files are kept in memory here; `tests/it/cluster.rs` runs the same through
-//! the binary.
+//! A cluster run's split merge (each shard's observe files, the bucket tasks that match claims
+//! by entity hash, the merge task's keys, then one state per shard) gives every document what
+//! `prepare`'s state gives it in one process, for any shard and bucket count. The tasks' files
+//! are kept in memory here; `tests/it/cluster.rs` runs the same through the binary.
 
 mod support;
 
+use std::collections::HashMap;
+
 use newspipe_core::{
-    BuildContext, Document, DynCorpusStage, Erased, MergeFiles, MergeSource, Source, StageError,
-    StageInstance,
+    BuildContext, Document, DynCorpusStage, Erased, MergeFiles, MergeLayout, MergeSource, Source,
+    StageError, StageInstance,
 };
 use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
 use serde_json::json;
 
-/// Each shard's records as its observe task writes them.
-struct Shards<'a> {
-    stage: &'a dyn DynCorpusStage,
-    encoded: Vec<Vec<u8>>,
+/// The files of a split merge by the task that wrote them: the observe tasks' (`None`) and
+/// the merge steps' (`Some(step)`), by rank and name.
+struct Files {
+    shards: usize,
+    buckets: usize,
     sizes: Vec<usize>,
-    /// Shards whose records were decoded, in order.
-    decoded: Vec<usize>,
+    written: HashMap<(Option<usize>, usize, String), Vec<u8>>,
+    /// Every read, in order.
+    reads: Vec<(Option<usize>, usize, String)>,
 }
 
-impl MergeFiles for Shards<'_> {
+fn key(source: MergeSource) -> Option<usize> {
+    match source {
+        MergeSource::Observe => None,
+        MergeSource::Step(step) => Some(step),
+    }
+}
+
+impl MergeFiles for Files {
     fn ranks(&self, source: MergeSource) -> usize {
-        assert_eq!(source, MergeSource::Observe, "the merge is not split");
-        self.encoded.len()
+        match source {
+            MergeSource::Observe => self.shards,
+            MergeSource::Step(_) => self.buckets,
+        }
     }
 
     fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
@@ -37,14 +50,18 @@ impl MergeFiles for Shards<'_> {
         rank: usize,
         name: &str,
     ) -> Result<Vec<u8>, StageError> {
-        Err(StageError::new(format!(
-            "no file {name} of {source:?} rank {rank}"
-        )))
+        let at = (key(source), rank, name.to_owned());
+        self.reads.push(at.clone());
+        self.written
+            .get(&at)
+            .cloned()
+            .ok_or_else(|| StageError::new(format!("no file {name} of {source:?} rank {rank}")))
     }
 
     fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError> {
-        self.decoded.push(shard);
-        self.stage.decode_records(&self.encoded[shard])
+        Err(StageError::new(format!(
+            "a split merge reads no records (shard {shard})"
+        )))
     }
 
     fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
@@ -80,10 +97,17 @@ fn documents() -> Vec<Document> {
     docs
 }
 
-/// Every document once `state` is applied to it, as JSON.
-fn applied(stage: &dyn DynCorpusStage, state: &Erased, docs: &[Document]) -> Vec<String> {
+/// The documents at `positions` once `state` is applied to them, as JSON.
+fn applied(
+    stage: &dyn DynCorpusStage,
+    state: &Erased,
+    docs: &[Document],
+    positions: std::ops::Range<usize>,
+) -> Vec<String> {
     docs.iter()
         .enumerate()
+        .take(positions.end)
+        .skip(positions.start)
         .map(|(position, doc)| {
             let mut doc = doc.clone();
             stage.apply(state, position, &mut doc).unwrap();
@@ -93,7 +117,7 @@ fn applied(stage: &dyn DynCorpusStage, state: &Erased, docs: &[Document]) -> Vec
 }
 
 #[test]
-fn the_merge_task_builds_the_state_prepare_builds_for_any_shard_count() {
+fn the_split_merge_gives_every_document_what_prepare_gives_for_any_shard_count() {
     let stage = stage();
     let mut docs = documents();
     let records: Vec<Erased> = docs
@@ -103,33 +127,70 @@ fn the_merge_task_builds_the_state_prepare_builds_for_any_shard_count() {
     let encoded = stage.encode_records(&records).unwrap();
     let one_process = stage.prepare(records).unwrap();
     // The state's bytes follow its hash maps' order; what it gives every document is compared.
-    let expected = applied(&*stage, &one_process, &docs);
+    let expected = applied(&*stage, &one_process, &docs, 0..docs.len());
     assert!(
-        expected.iter().any(|doc| doc.contains("corroboration")),
+        expected.iter().any(|doc| doc.contains("supported by")),
         "documents worth comparing"
     );
-    for shards in [1, 3, 7] {
+    for (shards, buckets) in [(1, 1), (3, 2), (7, 5)] {
         let records = stage.decode_records(&encoded).unwrap();
         let size = records.len().div_ceil(shards);
-        let mut files = Shards {
-            stage: &*stage,
-            encoded: Vec::new(),
+        let steps = stage.merge_steps(&MergeLayout { shards, buckets });
+        assert_eq!(steps.len(), 1, "one step: the bucket tasks");
+        let mut files = Files {
+            shards: 0,
+            buckets: steps[0].ranks,
             sizes: Vec::new(),
-            decoded: Vec::new(),
+            written: HashMap::new(),
+            reads: Vec::new(),
         };
         for shard in records.chunks(size) {
-            files.encoded.push(stage.encode_records(shard).unwrap());
+            let rank = files.sizes.len();
+            for (name, bytes) in stage.shard_files(shard, &[files.buckets]).unwrap() {
+                files.written.insert((None, rank, name), bytes);
+            }
             files.sizes.push(shard.len());
         }
+        files.shards = files.sizes.len();
+        for bucket in 0..files.buckets {
+            for (name, bytes) in stage.run_merge_step(0, bucket, &mut files).unwrap() {
+                files.written.insert((Some(0), bucket, name), bytes);
+            }
+        }
+        assert!(
+            files
+                .reads
+                .iter()
+                .all(|(source, _, name)| source.is_none() && name.starts_with("claims-")),
+            "a bucket task reads only the observe tasks' claims: {:?}",
+            files.reads
+        );
+        files.reads.clear();
         let merged = stage.finish_merge(&mut files).unwrap();
-        assert_eq!(
-            files.decoded,
-            (0..files.encoded.len()).collect::<Vec<_>>(),
-            "each shard's records are read once, in shard order"
+        let mut split = Vec::new();
+        for shard in 0..files.shards {
+            let part = stage.shard_state(&merged, shard, &mut files).unwrap();
+            let part = stage
+                .decode_state(&stage.encode_state(&part).unwrap())
+                .unwrap();
+            let first: usize = files.sizes[..shard].iter().sum();
+            split.extend(applied(
+                &*stage,
+                &part,
+                &docs,
+                first..first + files.sizes[shard],
+            ));
+        }
+        assert!(
+            !files
+                .reads
+                .iter()
+                .any(|(_, _, name)| name.starts_with("claims-")),
+            "the merge task reads no claim keys"
         );
         assert!(
-            applied(&*stage, &merged, &docs) == expected,
-            "the merged state scores otherwise than prepare's with {shards} shards"
+            split == expected,
+            "the shards' states score otherwise than prepare's with {shards} shards and {buckets} buckets"
         );
     }
 }

@@ -91,8 +91,11 @@ pub struct Observation {
     pub bytes_per_doc: f64,
     /// Share of the input's bytes.
     pub share_of_input: f64,
-    /// Bytes of the merged state.
+    /// Bytes of the merged state: its one file, or all its shards' files together.
     pub state_bytes: u64,
+    /// Bytes of state the apply task of one shard reads: the one state, or the largest
+    /// shard's own state when the stage writes one per shard.
+    pub apply_state_bytes: u64,
 }
 
 /// The in-process run a sharded run is compared with.
@@ -327,12 +330,14 @@ fn observations(plan: &Plan, workdir: &Path, docs: usize) -> Result<Vec<Observat
         let merge = plan.steps[index + 1..]
             .iter()
             .find(|later| later.kind != TaskKind::MergeStep);
-        let state_bytes = match merge {
+        let states = match merge {
             Some(merge) if merge.kind == TaskKind::Merge => {
-                file_bytes(&workdir.join(&merge.name).join("0").join("state.bin"))?
+                state_files(&workdir.join(&merge.name).join("0"))?
             }
-            _ => 0,
+            _ => Vec::new(),
         };
+        let state_bytes = states.iter().sum();
+        let apply_state_bytes = states.iter().copied().max().unwrap_or(0);
         out.push(Observation {
             stage,
             bytes,
@@ -340,15 +345,26 @@ fn observations(plan: &Plan, workdir: &Path, docs: usize) -> Result<Vec<Observat
             bytes_per_doc: bytes as f64 / docs.max(1) as f64,
             share_of_input: bytes as f64 / plan.input_bytes.max(1) as f64,
             state_bytes,
+            apply_state_bytes,
         });
     }
     Ok(out)
 }
 
-fn file_bytes(path: &Path) -> Result<u64> {
-    Ok(std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len())
+/// The bytes of each state file a merge task wrote in `folder`: `state.bin`, or one
+/// `state-R.bin` per shard.
+fn state_files(folder: &Path) -> Result<Vec<u64>> {
+    let mut sizes = Vec::new();
+    for entry in
+        std::fs::read_dir(folder).with_context(|| format!("cannot read {}", folder.display()))?
+    {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("state") && name.ends_with(".bin") {
+            sizes.push(entry.metadata()?.len());
+        }
+    }
+    Ok(sizes)
 }
 
 /// Bytes of every file below `folder`.
@@ -435,6 +451,7 @@ pub fn print(report: &ShardReport) {
         "  {:<20} {:>14} {:>12} {:>10} {:>12}",
         "observation", "bytes", "B/document", "% input", "state bytes"
     );
+    let shards = report.shards.max(1) as f64;
     for stage in &report.observations {
         println!(
             "  {:<20} {:>14} {:>12.0} {:>9.1}% {:>12} {}",
@@ -455,5 +472,13 @@ pub fn print(report: &ShardReport) {
             .map(|(name, bytes)| format!("{name} {:.0}", *bytes as f64 / report.docs.max(1) as f64))
             .collect();
         println!("  {:<20} B/document: {}", "", per_file.join(", "));
+        if stage.apply_state_bytes != stage.state_bytes {
+            println!(
+                "  {:<20} one state per shard: an apply task reads at most {} bytes ({:.0} B per document of its shard)",
+                "",
+                stage.apply_state_bytes,
+                stage.apply_state_bytes as f64 / (report.docs.max(1) as f64 / shards)
+            );
+        }
     }
 }
