@@ -120,10 +120,8 @@ fn distinct(names: impl Iterator<Item = String>) -> Vec<String> {
 pub const VARIANTS_KEY: &str = "entity_variants";
 
 impl ExtractStage {
-    /// A stage with this configuration; starts building the word lists it will need (see
-    /// [`crate::lexicon::warm_up`]).
+    /// A stage with this configuration.
     pub fn new(config: ExtractConfig) -> Self {
-        crate::lexicon::warm_up();
         Self { config }
     }
 
@@ -140,6 +138,7 @@ impl ExtractStage {
             doc.meta.record_skip("extract", reason);
             return None;
         }
+        crate::lexicon::warm_up();
         let found = extract(&doc.text, &doc.meta, self.config.header_dates);
         let mut claims = None;
         if let Some(list) = names {
