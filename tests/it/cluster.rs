@@ -578,30 +578,12 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     assert!(differ.is_empty(), "the resumed run differs in {differ:?}");
 
     // A flipped byte in one shard's observation: the merge names the task that wrote it.
-    let records = dir.join("work/observe-dedupe/1/facts.bin");
-    let mut bytes = fs::read(&records).unwrap();
-    let last = bytes.len() - 1;
-    bytes[last] ^= 0x55;
-    fs::write(&records, bytes).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
-        .args([
-            "run-task",
-            "--plan",
-            "work/plan.json",
-            "--task",
-            "merge-dedupe",
-        ])
-        .env("SLURM_ARRAY_TASK_ID", "0")
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(!output.status.success(), "{}", transcript(&output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("corrupt input")
-            && stderr.contains("observe-dedupe/1/facts.bin")
-            && stderr.contains("task `observe-dedupe` rank 1"),
-        "{stderr}"
+    flip_byte_and_expect_refusal(
+        dir,
+        "work/observe-dedupe/1/facts.bin",
+        FlippedByte::Last,
+        "merge-dedupe",
+        "task `observe-dedupe` rank 1",
     );
     // Running the graph again redoes that shard's task and everything after it.
     fs::remove_dir_all(dir.join("out")).unwrap();
@@ -610,23 +592,12 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
 
     // One shard's state of a stage that writes one per shard: the apply task of that shard
     // (here the assemble task, which applies score-reliability) names the merge task.
-    let state = dir.join("work/merge-score-reliability/0/state-1.bin");
-    let mut bytes = fs::read(&state).unwrap();
-    bytes[6] ^= 0x55;
-    fs::write(&state, bytes).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
-        .args(["run-task", "--plan", "work/plan.json", "--task", "assemble"])
-        .env("SLURM_ARRAY_TASK_ID", "0")
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(!output.status.success(), "{}", transcript(&output));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("corrupt input")
-            && stderr.contains("merge-score-reliability/0/state-1.bin")
-            && stderr.contains("task `merge-score-reliability` rank 0"),
-        "{stderr}"
+    flip_byte_and_expect_refusal(
+        dir,
+        "work/merge-score-reliability/0/state-1.bin",
+        FlippedByte::At(6),
+        "assemble",
+        "task `merge-score-reliability` rank 0",
     );
     ok(dir, &args);
     assert!(outputs(dir) == single, "the run repaired again differs");
@@ -911,4 +882,43 @@ fn a_split_run_writes_one_parquet_part_per_shard() {
     );
     let db = rusqlite::Connection::open(out.join("news.db")).unwrap();
     super::export::tables::assert_parquet_equals_sqlite(&parquet, &db);
+}
+
+/// Which byte of a file [`flip_byte_and_expect_refusal`] flips.
+enum FlippedByte {
+    Last,
+    At(usize),
+}
+
+/// Flips one byte of `file` (relative to `dir`), runs `task` at rank 0 and expects it to refuse
+/// the file as a corrupt input, naming the file and `writer` (the task that should have written
+/// it).
+fn flip_byte_and_expect_refusal(
+    dir: &Path,
+    file: &str,
+    byte: FlippedByte,
+    task: &str,
+    writer: &str,
+) {
+    let path = dir.join(file);
+    let mut bytes = fs::read(&path).unwrap();
+    let at = match byte {
+        FlippedByte::Last => bytes.len() - 1,
+        FlippedByte::At(at) => at,
+    };
+    bytes[at] ^= 0x55;
+    fs::write(&path, bytes).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args(["run-task", "--plan", "work/plan.json", "--task", task])
+        .env("SLURM_ARRAY_TASK_ID", "0")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let named = file.trim_start_matches("work/");
+    assert!(
+        stderr.contains("corrupt input") && stderr.contains(named) && stderr.contains(writer),
+        "{stderr}"
+    );
 }
