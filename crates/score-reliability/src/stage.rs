@@ -424,6 +424,57 @@ mod tests {
         doc.claims[0].reliability.clone().unwrap()
     }
 
+    /// One story told by independent clusters: "a", "b" and "e" report 400 troops, "b-copy"
+    /// copies "b", "d" says 900. The documents named by `ids`, in that order.
+    fn troops(ids: &[&str]) -> Vec<Document> {
+        const STORY: [(&str, &str, Relation, &str, f64); 5] = [
+            (
+                "a",
+                "c1",
+                Relation::None,
+                "Canada will send 400 troops to Latvia next spring.",
+                400.0,
+            ),
+            (
+                "b",
+                "c2",
+                Relation::None,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            (
+                "b-copy",
+                "c2",
+                Relation::Derived,
+                "Canada is sending 400 troops to Latvia in the spring.",
+                400.0,
+            ),
+            (
+                "d",
+                "c3",
+                Relation::None,
+                "Canada will send 900 troops to Latvia next spring.",
+                900.0,
+            ),
+            (
+                "e",
+                "c4",
+                Relation::None,
+                "Canada will send 400 troops to Latvia next spring.",
+                400.0,
+            ),
+        ];
+        ids.iter()
+            .map(|id| {
+                let (id, cluster, relation, text, number) = STORY
+                    .iter()
+                    .find(|(known, ..)| known == id)
+                    .expect("a document of the story");
+                fixture(id, cluster, *relation, text, *number)
+            })
+            .collect()
+    }
+
     #[test]
     fn copies_are_one_witness_and_numbers_can_contradict() {
         let a = fixture(
@@ -534,29 +585,7 @@ mod tests {
 
     #[test]
     fn documents_read_back_from_the_spool_in_other_batches_score_the_same() {
-        let docs = vec![
-            fixture(
-                "a",
-                "c1",
-                Relation::None,
-                "Canada will send 400 troops to Latvia next spring.",
-                400.0,
-            ),
-            fixture(
-                "b",
-                "c2",
-                Relation::None,
-                "Canada is sending 400 troops to Latvia in the spring.",
-                400.0,
-            ),
-            fixture(
-                "d",
-                "c3",
-                Relation::None,
-                "Canada will send 900 troops to Latvia next spring.",
-                900.0,
-            ),
-        ];
+        let docs = troops(&["a", "b", "d"]);
         let direct = run(docs.clone());
         let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
         let mut observed = docs;
@@ -582,36 +611,7 @@ mod tests {
 
     #[test]
     fn each_shard_scores_with_its_own_state_as_with_the_whole() {
-        let mut docs = vec![
-            fixture(
-                "a",
-                "c1",
-                Relation::None,
-                "Canada will send 400 troops to Latvia next spring.",
-                400.0,
-            ),
-            fixture(
-                "b",
-                "c2",
-                Relation::None,
-                "Canada is sending 400 troops to Latvia in the spring.",
-                400.0,
-            ),
-            fixture(
-                "b-copy",
-                "c2",
-                Relation::Derived,
-                "Canada is sending 400 troops to Latvia in the spring.",
-                400.0,
-            ),
-            fixture(
-                "d",
-                "c3",
-                Relation::None,
-                "Canada will send 900 troops to Latvia next spring.",
-                900.0,
-            ),
-        ];
+        let mut docs = troops(&["a", "b", "b-copy", "d"]);
         let direct = run(docs.clone());
         let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
         let records = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
@@ -703,47 +703,7 @@ mod tests {
 
     #[test]
     fn bucket_tasks_and_shard_states_score_as_one_machine() {
-        let sentences = [
-            (
-                "a",
-                "c1",
-                Relation::None,
-                "Canada will send 400 troops to Latvia next spring.",
-                400.0,
-            ),
-            (
-                "b",
-                "c2",
-                Relation::None,
-                "Canada is sending 400 troops to Latvia in the spring.",
-                400.0,
-            ),
-            (
-                "b-copy",
-                "c2",
-                Relation::Derived,
-                "Canada is sending 400 troops to Latvia in the spring.",
-                400.0,
-            ),
-            (
-                "d",
-                "c3",
-                Relation::None,
-                "Canada will send 900 troops to Latvia next spring.",
-                900.0,
-            ),
-            (
-                "e",
-                "c4",
-                Relation::None,
-                "Canada will send 400 troops to Latvia next spring.",
-                400.0,
-            ),
-        ];
-        let docs: Vec<Document> = sentences
-            .iter()
-            .map(|(id, cluster, relation, text, n)| fixture(id, cluster, *relation, text, *n))
-            .collect();
+        let docs = troops(&["a", "b", "b-copy", "d", "e"]);
         let direct = run(docs.clone());
         assert_eq!(claim(&direct, "a").supported_by, ["b"]);
         assert_eq!(claim(&direct, "e").contradicted_by, ["d"]);
