@@ -58,7 +58,7 @@ mod text_mode;
 mod unicode;
 
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
-pub use html::{flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
+pub use html::{declares_news_article, flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
 pub use normalizer::Normalizer;
 pub use site_repeats::{line_key, LineKey};
 pub use stage::NormalizeStage;
