@@ -358,7 +358,7 @@ impl HtmlExtractor for Trafilatura {
         Some(Extracted {
             // Its plain text runs the paragraphs (and the headline) into one line; its HTML
             // keeps them apart, so the line rules can act on them.
-            text: flatten_html(&result.content_html),
+            text: extracted_html_text(&result.content_html),
             title: non_empty(meta.title),
             byline: non_empty(meta.author),
             site_name: non_empty(meta.sitename),
@@ -443,7 +443,21 @@ pub fn flatten_html(html: &str) -> String {
             push_text(title, &mut out);
             out.push('\n');
         }
-        flatten_node(document.tree.root(), &mut out);
+        flatten_node(document.tree.root(), false, &mut out);
+        out
+    })
+    .unwrap_or_default()
+}
+
+/// The text of `trafilatura`'s article HTML, a line per block. Its serializer drops the space
+/// before an inline element ("samples and<strong>observe</strong>"), so every inline tag also
+/// separates words here; its plain-text output would have them, but runs the whole article
+/// into one line.
+fn extracted_html_text(fragment: &str) -> String {
+    guarded(|| {
+        let document = Html::parse_fragment(fragment);
+        let mut out = String::with_capacity(fragment.len());
+        flatten_node(document.tree.root(), true, &mut out);
         out
     })
     .unwrap_or_default()
@@ -458,8 +472,8 @@ fn push_text(node: NodeRef<Node>, out: &mut String) {
 }
 
 /// Appends the visible text under `root`, iteratively (deeply nested pages must not exhaust
-/// the stack).
-fn flatten_node(root: NodeRef<Node>, out: &mut String) {
+/// the stack); with `inline_gaps`, inline tags separate words too.
+fn flatten_node(root: NodeRef<Node>, inline_gaps: bool, out: &mut String) {
     let mut hidden_depth = 0usize;
     for edge in root.traverse() {
         match edge {
@@ -469,6 +483,8 @@ fn flatten_node(root: NodeRef<Node>, out: &mut String) {
                         hidden_depth += 1;
                     } else if BLOCKS.contains(&element.name()) {
                         out.push('\n');
+                    } else if inline_gaps {
+                        push_gap(out);
                     }
                 }
                 Node::Text(text) if hidden_depth == 0 => out.push_str(&collapse_spaces(text)),
@@ -480,10 +496,19 @@ fn flatten_node(root: NodeRef<Node>, out: &mut String) {
                         hidden_depth -= 1;
                     } else if BLOCKS.contains(&element.name()) {
                         out.push('\n');
+                    } else if inline_gaps {
+                        push_gap(out);
                     }
                 }
             }
         }
+    }
+}
+
+/// A space, unless the text so far ends in whitespace.
+fn push_gap(out: &mut String) {
+    if !out.ends_with(char::is_whitespace) {
+        out.push(' ');
     }
 }
 
@@ -688,6 +713,16 @@ mod tests {
                 .any(|l| l.starts_with("Officials said") && l.ends_with("the first contractor.")),
             "{text}"
         );
+        // Its HTML drops the space before an inline tag: the tag separates the words (runs of
+        // spaces are collapsed later, with the rest of the text's whitespace).
+        let text =
+            extracted_html_text("<p>paint samples and<strong>observe</strong> them</p><p>Next</p>");
+        let lines: Vec<String> = text
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(lines, ["paint samples and observe them", "Next"]);
     }
 
     #[test]
