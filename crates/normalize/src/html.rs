@@ -46,7 +46,7 @@ pub trait HtmlExtractor: Send + Sync {
 #[serde(rename_all = "snake_case")]
 pub enum ExtractorChoice {
     /// `dom_smoothie` (a Readability.js port), with `trafilatura` for the pages it rejects or
-    /// cuts short: the best quality for the speed.
+    /// cuts short and for pages that declare a news article: the best quality for the speed.
     #[default]
     Auto,
     /// `dom_smoothie` only.
