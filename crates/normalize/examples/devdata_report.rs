@@ -3,8 +3,10 @@
 //!
 //! For each HTML extractor (and, for reference, the `trafilatura` crate with its own fallbacks),
 //! prints the shingle F1 against the gold bodies, pages/s and MB/s; then the same for text mode
-//! over the pages flattened to text (menus and all). With OUT_DIR, writes `{id, text}` JSON Lines
-//! per configuration for `shared/tools/score_extraction.py`.
+//! over the pages flattened to text (menus and all). Each is broken down by half of the pages
+//! (even- and odd-numbered: tune on one, check on the other) and by page kind: pages that
+//! declare a news article in their structured data against the rest. With OUT_DIR, writes
+//! `{id, text}` JSON Lines per configuration for `shared/tools/score_extraction.py`.
 
 #[path = "../tests/support/devdata.rs"]
 mod devdata;
@@ -13,9 +15,10 @@ use std::io::Write;
 
 use newspipe_core::{Document, InputFormat, Source};
 use newspipe_corpusgen::thread_cpu_seconds;
-use newspipe_normalize::eval::{aggregate, page_counts};
+use newspipe_normalize::eval::{aggregate, page_counts, PageCounts};
 use newspipe_normalize::{
-    flatten_html, fold_for_matching, ExtractorChoice, NormalizeConfig, Normalizer,
+    declares_news_article, flatten_html, fold_for_matching, ExtractorChoice, NormalizeConfig,
+    Normalizer,
 };
 
 fn main() {
@@ -175,6 +178,7 @@ fn report(
         pages.len() as f64 / secs,
         bytes as f64 / 1e6 / secs
     );
+    breakdown(pages, &counts);
     if let Some(dir) = out_dir {
         let name: String = label
             .chars()
@@ -187,5 +191,38 @@ fn report(
             let record = serde_json::json!({"id": page.id, "text": text});
             writeln!(file, "{record}").expect("write prediction");
         }
+    }
+}
+
+/// F1 / P / R of one configuration by page kind (declared news articles, the rest, all) and by
+/// half of the pages (all, even-numbered, odd-numbered).
+fn breakdown(pages: &[devdata::DevPage], counts: &[PageCounts]) {
+    let news: Vec<bool> = pages
+        .iter()
+        .map(|p| declares_news_article(&p.html))
+        .collect();
+    // Which pages each row keeps: `Some(true)` declared news, `Some(false)` the rest.
+    let kinds = [("news", Some(true)), ("rest", Some(false)), ("all", None)];
+    for (kind, keep) in kinds {
+        let mut line = format!("    {kind:<5}");
+        for (half, parity) in [("all", None), ("even", Some(0)), ("odd", Some(1))] {
+            let chosen: Vec<PageCounts> = counts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    keep.is_none_or(|k| news[*i] == k) && parity.is_none_or(|p| i % 2 == p)
+                })
+                .map(|(_, c)| *c)
+                .collect();
+            let s = aggregate(&chosen);
+            line += &format!(
+                "  {half} {:>3}: {:.4} / {:.4} / {:.4}",
+                chosen.len(),
+                s.f1,
+                s.precision,
+                s.recall
+            );
+        }
+        println!("{line}");
     }
 }

@@ -3,7 +3,8 @@
 //! **What it does.** The first stage of a newspipe pipeline. It turns a scraped page into clean
 //! article text plus metadata:
 //! - HTML pages: the main article is extracted (`dom_smoothie`, with the `trafilatura` crate for
-//!   pages it rejects; swappable behind [`HtmlExtractor`]), with the page's `<figcaption>`
+//!   pages it rejects or cuts short and for pages that declare a news article; swappable behind
+//!   [`HtmlExtractor`]), with the page's `<figcaption>`
 //!   texts, boilerplate lines and page chrome cut from it (lines the page shows only inside
 //!   `nav`, `aside` or `footer` elements or blocks whose class names them related stories,
 //!   share bars, newsletter boxes, author bios or captions, read on the DOM the extractor
@@ -58,7 +59,7 @@ mod text_mode;
 mod unicode;
 
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
-pub use html::{flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
+pub use html::{declares_news_article, flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
 pub use normalizer::Normalizer;
 pub use site_repeats::{line_key, LineKey};
 pub use stage::NormalizeStage;

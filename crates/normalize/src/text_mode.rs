@@ -645,7 +645,7 @@ fn mark_author_bios(lines: &mut [Line]) {
     static BIO: LazyLock<Regex> = LazyLock::new(|| {
         let roles = newspipe_knowledge::author_bio_roles().join("|");
         Regex::new(&format!(
-            r"^\(?(?i:about the author:?\s*)?\p{{Lu}}[\w.'’-]*(?: \p{{Lu}}[\w.'’-]*){{0,3}},? (?:is|was|has been|has)\b(?: [\w,'’-]+){{0,8}}? (?:{roles})s?\b"
+            r"^\(?(?i:about the author:?\s*)?\p{{Lu}}[\w.'’-]*(?: \p{{Lu}}[\w.'’-]*){{0,3}},? (?:is|was|has been|has)\b(?: [\w,'’-]+){{0,8}}? (?i:{roles})s?\b"
         ))
         .expect("valid regex")
     });
@@ -1073,6 +1073,10 @@ mod tests {
         assert_eq!(out.cut[0].0, bio);
         assert_eq!(out.cut[0].2, "author_bio");
         let out = filter(&format!("About the author: {bio}\n\n{ARTICLE}"));
+        assert_eq!(out.text, ARTICLE.trim_end());
+        // An op-ed's closing bio, its role capitalised.
+        let professor = "Jo Li is an Associate Professor of Radiology at the city university.";
+        let out = filter(&format!("{ARTICLE}{professor}\n"));
         assert_eq!(out.text, ARTICLE.trim_end());
         // The same shape inside the article, or naming no writer's role, stays.
         let out = filter(&format!("{ARTICLE}{bio}\n{ARTICLE}"));
