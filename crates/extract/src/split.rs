@@ -112,6 +112,41 @@ struct AmbiguousDoc {
     claims: Vec<ClaimNames>,
 }
 
+/// The [`AmbiguousDoc`] of the document at `position` of the shard: of its names only those
+/// its claims name, the claims renumbered.
+fn claimed_names(
+    position: usize,
+    names: &NameList,
+    claims: &[ClaimNames],
+) -> Result<AmbiguousDoc, StageError> {
+    let listed = names.names()?;
+    let mut named: Vec<u32> = claims
+        .iter()
+        .flat_map(|c| c.speaker.iter().chain(&c.entities).copied())
+        .collect();
+    named.sort_unstable();
+    named.dedup();
+    if named
+        .last()
+        .is_some_and(|&last| last as usize >= listed.len())
+    {
+        return Err(StageError::new("extract: corrupt observation (claim name)"));
+    }
+    // The list is sorted, so its names at ascending positions are too: each keeps its rank.
+    let renumber = |at: &u32| named.binary_search(at).map_or(0, |rank| rank as u32);
+    Ok(AmbiguousDoc {
+        position: position as u32,
+        names: NameList::new(named.iter().map(|&at| listed[at as usize])),
+        claims: claims
+            .iter()
+            .map(|c| ClaimNames {
+                speaker: c.speaker.as_ref().map(renumber),
+                entities: c.entities.iter().map(renumber).collect(),
+            })
+            .collect(),
+    })
+}
+
 /// The files an observe task writes: one [`names_file`] per bucket task and [`AMBIGUOUS`].
 pub(crate) fn shard_files(
     records: &[&DocNames],
@@ -145,11 +180,7 @@ pub(crate) fn shard_files(
             }
         }
         if let Some(claims) = &record.ambiguous {
-            ambiguous.push(AmbiguousDoc {
-                position: position as u32,
-                names: record.names.clone(),
-                claims: claims.clone(),
-            });
+            ambiguous.push(claimed_names(position, &record.names, claims)?);
         }
     }
     let mut out = Vec::with_capacity(buckets + 1);
@@ -399,10 +430,17 @@ mod tests {
                 let names = NameList::new(names.iter().map(|(k, n)| (*k, n.as_str())));
                 let listed = names.names().unwrap().len() as u32;
                 let ambiguous = (draw.below(8) == 0).then(|| {
-                    vec![ClaimNames {
-                        speaker: Some(0),
-                        entities: (0..listed).rev().collect(),
-                    }]
+                    // A few of the names, out of order, as claims name them.
+                    vec![
+                        ClaimNames {
+                            speaker: Some(listed - 1),
+                            entities: vec![listed / 2, listed - 1],
+                        },
+                        ClaimNames {
+                            speaker: None,
+                            entities: (0..listed).rev().step_by(2).collect(),
+                        },
+                    ]
                 });
                 let unlisted = (draw.below(10) == 0)
                     .then(|| NameList::new([(EntityKind::Person, "Keir Starrer")].into_iter()));
