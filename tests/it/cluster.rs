@@ -288,7 +288,13 @@ fn the_same_inputs_give_the_same_plan_file() {
             "merge-score-reliability"
         ]
     );
-    assert_eq!(steps.len(), 14, "{steps:?}");
+    // Extract's too: the canonical map built in buckets by the surname's initial.
+    let extract = steps.iter().position(|&s| s == "observe-extract").unwrap();
+    assert_eq!(
+        steps[extract..extract + 3],
+        ["observe-extract", "extract-bucket", "merge-extract"]
+    );
+    assert_eq!(steps.len(), 15, "{steps:?}");
 
     ok(
         dir.path(),
@@ -384,6 +390,139 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
             [&format!("observe-dedupe/{shard}/docs.jsonl")],
             "shard {shard}"
         );
+    }
+}
+
+/// A corpus whose people are spelt several ways in documents far apart ("Keir Starrer" in
+/// every fifth document, "Keir Starmer" and "Starmer" in the others; "Volodymyr Zelensky" in
+/// every third, "Volodymyr Zelenskyy" and "Zelensky" elsewhere), one document a line.
+fn people_spelt_several_ways(dir: &Path) -> String {
+    const CITIES: [&str; 8] = [
+        "London", "Kyiv", "Paris", "Berlin", "Warsaw", "Rome", "Madrid", "Vienna",
+    ];
+    const DAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    const TOPICS: [&str; 5] = [
+        "grain exports through the Black Sea",
+        "air defence systems for the coming winter",
+        "the reconstruction of power stations",
+        "sanctions on oil shipments",
+        "a loan backed by frozen assets",
+    ];
+    let lines: Vec<String> = (0..36)
+        .map(|i| {
+            let starmer = if i % 5 == 1 { "Keir Starrer" } else { "Keir Starmer" };
+            let zelensky = if i % 3 == 0 {
+                "Volodymyr Zelensky"
+            } else {
+                "Volodymyr Zelenskyy"
+            };
+            let surname = if i % 2 == 0 { "Starmer" } else { "Zelensky" };
+            let text = format!(
+                "British Prime Minister {starmer} met Ukrainian President {zelensky} in {} on {},                  officials said. The two leaders discussed {} during a meeting that lasted {}                  minutes. {surname} told reporters afterwards that {} new projects would start in                  {} before the end of the year, and that the talks would continue next month.",
+                CITIES[i % 8],
+                DAYS[i % 7],
+                TOPICS[i % 5],
+                40 + i,
+                3 + i * 7,
+                CITIES[(i * 3 + 1) % 8],
+            );
+            serde_json::json!({ "id": format!("story-{i:02}"), "text": text }).to_string()
+        })
+        .collect();
+    fs::write(dir.join("people.jsonl"), lines.join("\n") + "\n").unwrap();
+    "people.jsonl".into()
+}
+
+/// The shard of each record of the plan in `workdir`.
+fn shard_of_records(workdir: &Path) -> Vec<usize> {
+    let plan: serde_json::Value =
+        serde_json::from_slice(&fs::read(workdir.join("plan.json")).unwrap()).unwrap();
+    let mut shard_of = Vec::new();
+    for (shard, range) in plan["shards"].as_array().unwrap().iter().enumerate() {
+        shard_of.extend(std::iter::repeat_n(
+            shard,
+            range["records"].as_u64().unwrap() as usize,
+        ));
+    }
+    shard_of
+}
+
+#[test]
+fn split_runs_match_with_one_person_spelt_several_ways_across_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = people_spelt_several_ways(dir.path());
+    let pipeline = pipeline(dir.path(), &input, 2);
+    let text = fs::read_to_string(&pipeline).unwrap();
+    fs::write(&pipeline, format!("cluster:\n  bucket_tasks: 3\n{text}")).unwrap();
+    check_shard_counts(dir.path(), &pipeline);
+
+    // The minority spellings were merged into the majority's, from documents in other shards.
+    let workdir = dir.path().join("work-7");
+    let shard_of = shard_of_records(&workdir);
+    let documents = fs::read_to_string(dir.path().join("out/documents.jsonl")).unwrap();
+    let mut shards_naming: BTreeMap<String, std::collections::BTreeSet<usize>> = BTreeMap::new();
+    for line in documents.lines() {
+        let doc: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = doc["id"].as_str().unwrap();
+        let record: usize = id.trim_start_matches("story-").parse().unwrap();
+        for entity in doc["entities"].as_array().unwrap() {
+            let spelling = format!("{} -> {}", entity["text"], entity["canonical"]);
+            shards_naming
+                .entry(spelling)
+                .or_default()
+                .insert(shard_of[record]);
+        }
+    }
+    for merged in [
+        "\"Keir Starrer\" -> \"Keir Starmer\"",
+        "\"Keir Starmer\" -> \"Keir Starmer\"",
+        "\"Starmer\" -> \"Keir Starmer\"",
+        "\"Volodymyr Zelensky\" -> \"Volodymyr Zelenskyy\"",
+        "\"Zelensky\" -> \"Volodymyr Zelenskyy\"",
+    ] {
+        let shards = shards_naming.get(merged);
+        assert!(
+            shards.is_some_and(|s| s.len() > 1),
+            "{merged} in shards {shards:?}: {shards_naming:?}"
+        );
+    }
+    assert!(
+        documents.contains("\"minority\":true"),
+        "no minority spelling recorded"
+    );
+
+    // The bucket tasks read their names files, no records; one state per shard.
+    for rank in 0..3 {
+        let marker: serde_json::Value = serde_json::from_slice(
+            &fs::read(workdir.join(format!("extract-bucket/{rank}/done.json"))).unwrap(),
+        )
+        .unwrap();
+        let inputs: Vec<&String> = marker["inputs"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            inputs
+                .iter()
+                .filter(|path| path.ends_with(&format!("names-{rank}.bin")))
+                .count(),
+            7,
+            "{inputs:?}"
+        );
+        assert!(!inputs.iter().any(|path| path.ends_with("records.bin")));
+    }
+    for shard in 0..7 {
+        assert!(!workdir
+            .join(format!("observe-extract/{shard}/records.bin"))
+            .exists());
+        assert!(workdir
+            .join(format!("merge-extract/0/state-{shard}.bin"))
+            .exists());
     }
 }
 
@@ -585,7 +724,24 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
         "merge-dedupe",
         "task `observe-dedupe` rank 1",
     );
-    // Running the graph again redoes that shard's task and everything after it.
+    // A flipped byte in a bucket task's part of extract's map for one shard, and in one
+    // shard's people for extract's bucket tasks (the merge first: a failed bucket task leaves
+    // no files for it).
+    flip_byte_and_expect_refusal(
+        dir,
+        "work/extract-bucket/0/map-1.bin",
+        FlippedByte::At(6),
+        "merge-extract",
+        "task `extract-bucket` rank 0",
+    );
+    flip_byte_and_expect_refusal(
+        dir,
+        "work/observe-extract/2/names-0.bin",
+        FlippedByte::Last,
+        "extract-bucket",
+        "task `observe-extract` rank 2",
+    );
+    // Running the graph again redoes those tasks and everything after them.
     fs::remove_dir_all(dir.join("out")).unwrap();
     ok(dir, &args);
     assert!(outputs(dir) == single, "the repaired run differs");

@@ -254,9 +254,10 @@ fn the_slurm_executor_matches_the_in_process_run() {
         cluster.logs()
     );
     let jobs = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(jobs.lines().count(), 14, "one job per step: {jobs}");
+    assert_eq!(jobs.lines().count(), 15, "one job per step: {jobs}");
     assert!(jobs.contains("observe-normalize × 4"), "{jobs}");
     assert!(jobs.contains("dedupe-bucket × 4"), "{jobs}");
+    assert!(jobs.contains("extract-bucket × 4"), "{jobs}");
     assert!(jobs.contains("score-reliability-bucket × 4"), "{jobs}");
     assert!(
         workdir.join("logs/observe-normalize.3.log").exists(),

@@ -83,6 +83,27 @@ impl NameIndex {
         let start = if d == 0 { 0 } else { self.doc_ends[d - 1] };
         &self.doc_names[start..self.doc_ends[d]]
     }
+
+    /// How many documents were added.
+    pub fn doc_count(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// The distinct names the documents `docs` (numbered in the order they were added) use,
+    /// in no particular order.
+    pub fn names_used_by(&self, docs: std::ops::Range<usize>) -> Vec<(EntityKind, &str)> {
+        let mut ids: Vec<u32> = docs
+            .flat_map(|d| self.names_of(d).iter().copied())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .map(|id| {
+                let (kind, name) = &self.names[id as usize];
+                (*kind, &**name)
+            })
+            .collect()
+    }
 }
 
 /// How one spelling of a canonical entity is used across the corpus.
@@ -430,6 +451,78 @@ impl NameIndex {
 }
 
 impl CanonicalMap {
+    /// The part of the map that `names` read: their renames and the variant records of the
+    /// spellings among them. [`canonical`](Self::canonical), [`renamed`](Self::renamed) and
+    /// [`variants_for`](Self::variants_for) give the same for each of `names` as on the whole
+    /// map, so an apply task that reads only its documents' names needs only this part.
+    pub fn restrict<'n>(&self, names: impl IntoIterator<Item = (EntityKind, &'n str)>) -> Self {
+        let mut part = CanonicalMap::default();
+        let mut taken: FxHashMap<u32, u32> = FxHashMap::default();
+        for (kind, name) in names {
+            let slot = kind_slot(kind);
+            if let Some(canonical) = self.renamed[slot].get(name) {
+                part.renamed[slot].insert(name.to_string(), canonical.clone());
+            }
+            if let Some(&variant) = self.spellings[slot].get(name) {
+                let local = *taken.entry(variant).or_insert_with(|| {
+                    part.variants.push(self.variants[variant as usize].clone());
+                    part.variants.len() as u32 - 1
+                });
+                part.spellings[slot].insert(name.to_string(), local);
+            }
+        }
+        part
+    }
+
+    /// Adds the entries of `other`, a map of other names (another bucket's part): names are
+    /// in one part only, so no entry of `self` is replaced.
+    pub fn absorb(&mut self, other: CanonicalMap) {
+        let offset = self.variants.len() as u32;
+        for (mine, theirs) in self.renamed.iter_mut().zip(other.renamed) {
+            mine.extend(theirs);
+        }
+        for (mine, theirs) in self.spellings.iter_mut().zip(other.spellings) {
+            mine.extend(theirs.into_iter().map(|(name, at)| (name, at + offset)));
+        }
+        self.variants.extend(other.variants);
+    }
+
+    /// Whether every spelling refers to a variant record the map holds (false for a corrupt
+    /// map read from a file).
+    pub fn is_consistent(&self) -> bool {
+        self.spellings
+            .iter()
+            .flat_map(|spellings| spellings.values())
+            .all(|&at| (at as usize) < self.variants.len())
+    }
+
+    /// Every rename and every spelling with its variant record, in name order: the map's
+    /// content, whatever the numbering of its records.
+    #[cfg(test)]
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn entries(
+        &self,
+    ) -> (
+        Vec<(usize, &str, &str)>,
+        Vec<(usize, &str, &(EntityKind, String, Vec<VariantUse>))>,
+    ) {
+        let renamed = (0..3)
+            .flat_map(|slot| {
+                self.renamed[slot]
+                    .iter()
+                    .map(move |(name, canonical)| (slot, name.as_str(), canonical.as_str()))
+            })
+            .collect();
+        let spellings = (0..3)
+            .flat_map(|slot| {
+                self.spellings[slot]
+                    .iter()
+                    .map(move |(name, &at)| (slot, name.as_str(), &self.variants[at as usize]))
+            })
+            .collect();
+        (renamed, spellings)
+    }
+
     /// The corpus-wide canonical name of a document's name (the name itself if unknown).
     pub fn canonical(&self, kind: EntityKind, name: &str) -> String {
         self.renamed(kind, name).unwrap_or(name).to_string()

@@ -46,6 +46,7 @@ mod numbers;
 mod pipeline;
 mod quantities;
 mod quotes;
+mod split;
 mod stage;
 mod text;
 

@@ -1,10 +1,13 @@
 //! The `extract` stage as the runner sees it: a corpus stage that annotates each document and
-//! records the names it uses in `observe`, builds the canonical map in `prepare`, and swaps in
-//! the corpus-wide names in `apply`.
+//! records the names it uses in `observe`, builds the canonical map in `prepare` (in a cluster
+//! run, in bucket tasks by the surname's initial, [`crate::split`]), and swaps in the
+//! corpus-wide names in `apply`.
 
 use std::collections::{BTreeMap, HashMap};
 
-use newspipe_core::{CorpusStage, Disposition, Document, EntityKind, StageError};
+use newspipe_core::{
+    CorpusStage, Disposition, Document, EntityKind, MergeLayout, MergeStep, SplitFiles, StageError,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{kind_slot, CanonicalMap, NameIndex};
@@ -20,26 +23,30 @@ pub struct ExtractStage {
 /// What `observe` keeps of one document: the distinct names it uses, not its text.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DocNames {
-    id: String,
+    pub(crate) id: String,
     /// Its dedupe cluster, else its id: copies in one cluster are one witness of a spelling.
-    witness: String,
-    names: NameList,
+    pub(crate) witness: String,
+    pub(crate) names: NameList,
     /// What its claims name, for the few documents where a spelling alone is ambiguous.
-    ambiguous: Option<Vec<ClaimNames>>,
+    pub(crate) ambiguous: Option<Vec<ClaimNames>>,
+    /// People's names `apply` reads that `names` does not list (entities an earlier stage
+    /// wrote into a document extract skipped): they take no part in the canonical map, but a
+    /// cluster run must put their entries in the state of the document's shard.
+    pub(crate) unlisted: Option<NameList>,
 }
 
 /// A document's distinct names with their kinds, sorted, in two pieces instead of one string
 /// each: every name's byte length and kind packed in one number (`length << 2 | kind`, a
 /// one-byte varint for most names) and the names written one after the other.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct NameList {
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct NameList {
     lengths_and_kinds: Vec<u32>,
     text: String,
 }
 
 impl NameList {
     /// The list of these names, each once.
-    fn new<'n>(names: impl Iterator<Item = (EntityKind, &'n str)>) -> Self {
+    pub(crate) fn new<'n>(names: impl Iterator<Item = (EntityKind, &'n str)>) -> Self {
         let mut names: Vec<(EntityKind, &str)> = names.collect();
         names.sort_unstable();
         names.dedup();
@@ -57,7 +64,7 @@ impl NameList {
 
     /// The names with their kinds, in order; an error when the list is not one [`NameList::new`]
     /// wrote (a corrupt observation).
-    fn names(&self) -> Result<Vec<(EntityKind, &str)>, StageError> {
+    pub(crate) fn names(&self) -> Result<Vec<(EntityKind, &str)>, StageError> {
         let corrupt = || StageError::new("extract: corrupt observation (name list)");
         let mut at = 0;
         self.lengths_and_kinds
@@ -85,24 +92,92 @@ const KIND_OF_SLOT: [EntityKind; 3] = [
 /// The corpus-wide names `apply` swaps in.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct CorpusNames {
-    map: CanonicalMap,
+    pub(crate) map: CanonicalMap,
     /// The canonical names the claims of documents with an ambiguous spelling name, by the
     /// document's position.
-    ambiguous: BTreeMap<usize, Vec<ClaimCanonical>>,
+    pub(crate) ambiguous: BTreeMap<usize, Vec<ClaimCanonical>>,
 }
 
 /// What one claim names, as positions in its document's [`NameList`].
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimNames {
-    speaker: Option<u32>,
-    entities: Vec<u32>,
+    pub(crate) speaker: Option<u32>,
+    pub(crate) entities: Vec<u32>,
 }
 
 /// One claim's speaker and entities as corpus-wide canonical names, each entity once.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClaimCanonical {
     speaker: Option<String>,
     entities: Vec<String>,
+}
+
+/// The people among a document's names: the only names the canonical map links (an
+/// organization or a place is always its own canonical name).
+pub(crate) fn people(names: &NameList) -> Result<impl Iterator<Item = &str>, StageError> {
+    Ok(names
+        .names()?
+        .into_iter()
+        .filter(|&(kind, _)| kind == EntityKind::Person)
+        .map(|(_, name)| name))
+}
+
+/// The people's names `apply` would read in `doc` that `listed` does not hold: the canonical
+/// names of its entities and its quotes' speakers with their mention's kind. Extract lists
+/// every name it annotates, so this is empty but for a document it skipped that came with
+/// entities.
+fn unlisted_people(doc: &Document, listed: &NameList) -> Option<NameList> {
+    let listed = listed.names().unwrap_or_default();
+    let speakers = doc.quotes.iter().filter_map(|q| {
+        let start = q.speaker_start?;
+        let at = doc
+            .entities
+            .binary_search_by_key(&start, |e| e.start)
+            .ok()?;
+        Some((doc.entities[at].kind, q.speaker.as_deref()?))
+    });
+    let mut unlisted = doc
+        .entities
+        .iter()
+        .map(|e| (e.kind, e.canonical.as_str()))
+        .chain(speakers)
+        .filter(|&(kind, name)| {
+            kind == EntityKind::Person && listed.binary_search(&(kind, name)).is_err()
+        })
+        .peekable();
+    unlisted.peek()?;
+    Some(NameList::new(unlisted))
+}
+
+/// The claims of a document with an ambiguous spelling, as canonical names: each claim's
+/// speaker and entities (positions in `names`) through `map`.
+pub(crate) fn resolve_claims(
+    map: &CanonicalMap,
+    names: &NameList,
+    claims: &[ClaimNames],
+) -> Result<Vec<ClaimCanonical>, StageError> {
+    let names = names.names()?;
+    let canonical = |at: &u32| {
+        let (kind, name) = names
+            .get(*at as usize)
+            .ok_or_else(|| StageError::new("extract: corrupt observation (claim name)"))?;
+        Ok::<_, StageError>(map.canonical(*kind, name))
+    };
+    claims
+        .iter()
+        .map(|c| {
+            let speaker = c.speaker.as_ref().map(canonical).transpose()?;
+            let entities = c
+                .entities
+                .iter()
+                .map(canonical)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ClaimCanonical {
+                speaker,
+                entities: distinct(entities.into_iter()),
+            })
+        })
+        .collect()
 }
 
 /// The names in their first-seen order, each once.
@@ -246,7 +321,10 @@ impl ExtractStage {
 impl CorpusStage for ExtractStage {
     type Record = DocNames;
     type State = CorpusNames;
-    const FORMAT_VERSION: u32 = 2;
+    /// 3: a cluster run's merge is split by the surname's initial (`split`: bucket files of
+    /// people's names, one state per shard); records list the people `apply` reads unlisted
+    /// (2: each name a document uses once, a state of only the renamed names).
+    const FORMAT_VERSION: u32 = 3;
 
     fn needs_full_view(&self) -> bool {
         self.config.canonicalize
@@ -264,17 +342,21 @@ impl CorpusStage for ExtractStage {
         Ok(DocNames {
             id: doc.id.clone(),
             witness: witness.to_string(),
+            unlisted: unlisted_people(doc, &names),
             names,
             ambiguous,
         })
     }
 
+    /// The map of every document's people (what a cluster run's bucket tasks build, each for
+    /// the people of its initials), and the claims of the documents with an ambiguous spelling.
     fn prepare(&self, records: Vec<DocNames>) -> Result<CorpusNames, StageError> {
         let mut index = NameIndex::default();
         // each record is dropped once indexed, but for the few with ambiguous claims
         let mut ambiguous = Vec::new();
         for (position, record) in records.into_iter().enumerate() {
-            index.add(&record.id, &record.witness, record.names.names()?);
+            let people = people(&record.names)?.map(|name| (EntityKind::Person, name));
+            index.add(&record.id, &record.witness, people);
             if record.ambiguous.is_some() {
                 ambiguous.push((position, record));
             }
@@ -283,31 +365,59 @@ impl CorpusStage for ExtractStage {
         drop(index);
         let mut resolved = BTreeMap::new();
         for (position, record) in ambiguous {
-            let names = record.names.names()?;
-            let canonical = |at: &u32| {
-                let (kind, name) = names
-                    .get(*at as usize)
-                    .ok_or_else(|| StageError::new("extract: corrupt observation (claim name)"))?;
-                Ok::<_, StageError>(map.canonical(*kind, name))
-            };
-            let claims = record.ambiguous.iter().flatten().map(|c| {
-                let speaker = c.speaker.as_ref().map(canonical).transpose()?;
-                let entities = c
-                    .entities
-                    .iter()
-                    .map(canonical)
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(ClaimCanonical {
-                    speaker,
-                    entities: distinct(entities.into_iter()),
-                })
-            });
-            resolved.insert(position, claims.collect::<Result<Vec<_>, StageError>>()?);
+            let claims = record.ambiguous.as_deref().unwrap_or_default();
+            resolved.insert(position, resolve_claims(&map, &record.names, claims)?);
         }
         Ok(CorpusNames {
             map,
             ambiguous: resolved,
         })
+    }
+
+    fn merge_steps(&self, layout: &MergeLayout) -> Vec<MergeStep> {
+        crate::split::merge_steps(layout)
+    }
+
+    fn shard_files(
+        &self,
+        records: &[&DocNames],
+        ranks: &[usize],
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        crate::split::shard_files(records, ranks[0])
+    }
+
+    fn run_merge_step(
+        &self,
+        step: usize,
+        rank: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        match step {
+            0 => crate::split::bucket(rank, files, self.config.max_edit_distance),
+            _ => Err(StageError::new(format!(
+                "this stage has no merge step {step}"
+            ))),
+        }
+    }
+
+    /// Nothing of the whole corpus: the bucket tasks built the map, and each shard's state is
+    /// put together from their parts ([`shard_state`](Self::shard_state)).
+    fn finish_merge(&self, _files: &mut SplitFiles<'_, Self>) -> Result<CorpusNames, StageError> {
+        Ok(CorpusNames::default())
+    }
+
+    /// An apply task reads the entries of its documents' names only.
+    fn state_per_shard(&self) -> bool {
+        true
+    }
+
+    fn shard_state(
+        &self,
+        _whole: &CorpusNames,
+        shard: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<CorpusNames, StageError> {
+        crate::split::shard_state(shard, files)
     }
 
     fn apply(
