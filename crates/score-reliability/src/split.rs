@@ -101,6 +101,9 @@ pub(crate) fn shard_files(records: &[&Observed]) -> Result<Vec<(String, Vec<u8>)
     ])
 }
 
+/// A document with only its claims of one bucket, and their record numbers in its shard.
+type BucketDoc = (Observed, Vec<u32>);
+
 /// The documents of shard `shard` with their claims naming an entity of bucket `bucket`
 /// (of `buckets`), their keys whole, each with its record number in the shard; documents
 /// without such a claim are left out. Returns them and the shard's claim count.
@@ -109,7 +112,7 @@ fn bucket_claims(
     shard: usize,
     bucket: usize,
     buckets: usize,
-) -> Result<(Vec<(Observed, Vec<u32>)>, u32), StageError> {
+) -> Result<(Vec<BucketDoc>, u32), StageError> {
     let keys: Vec<Observed> = files.read(MergeSource::Observe, shard, KEYS)?;
     let matching: Vec<MatchKeys> = files.read(MergeSource::Observe, shard, CLAIMS)?;
     let named: usize = keys.iter().map(|k| k.claims.len()).sum();

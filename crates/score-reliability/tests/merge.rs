@@ -158,11 +158,8 @@ fn the_split_merge_gives_every_document_what_prepare_gives_for_any_shard_count()
             }
         }
         assert!(
-            files
-                .reads
-                .iter()
-                .all(|(source, _, name)| source.is_none()
-                    && (name == "keys.bin" || name == "claims.bin")),
+            files.reads.iter().all(|(source, _, name)| source.is_none()
+                && (name == "keys.bin" || name == "claims.bin")),
             "a bucket task reads only the observe tasks' keys and claims: {:?}",
             files.reads
         );
@@ -183,10 +180,7 @@ fn the_split_merge_gives_every_document_what_prepare_gives_for_any_shard_count()
             ));
         }
         assert!(
-            !files
-                .reads
-                .iter()
-                .any(|(_, _, name)| name == "claims.bin"),
+            !files.reads.iter().any(|(_, _, name)| name == "claims.bin"),
             "the merge task reads no claim hashes"
         );
         assert!(
