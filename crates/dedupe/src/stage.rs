@@ -57,6 +57,7 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
+    /// 7: each sketch of a sketch file in its own bytes, decoded only when wanted;
     /// 6: a verdict's cluster as its number and its representative as a position (the
     /// clustering task held two strings a document); 5: rare facts Rice-coded; band files list the documents without a signature
     /// (4: a cluster run ships no records, only the split merge's files, see `split`:
@@ -64,7 +65,7 @@ impl CorpusStage for Dedupe {
     /// documents of candidate pairs only; 3: 32-bit band keys instead of the signature slots,
     /// 32-bit numbers, 40-bit facts, Rice-coded gram samples; 2: only the signature slots the
     /// bands read; hashes packed, see `packed`).
-    const FORMAT_VERSION: u32 = 6;
+    const FORMAT_VERSION: u32 = 7;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))
