@@ -821,6 +821,57 @@ fn a_lost_or_cut_output_is_rebuilt_when_the_run_is_resubmitted() {
 
     ok(dir, &args);
     assert_eq!(tasks_that_ran(dir), Vec::<String>::new());
+
+    // A byte changed in place, the file's length and modification time kept: a resume only
+    // stats the files and sees nothing, but the task that reads the file checks its hash as it
+    // reads, names the task that wrote it and removes that task's marker, so that running the
+    // graph again rewrites the file.
+    let claims = dir.join("work/observe-score-reliability/1/claims.bin");
+    let modified = fs::metadata(&claims).unwrap().modified().unwrap();
+    let mut bytes = fs::read(&claims).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    fs::write(&claims, &bytes).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&claims)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    ok(dir, &args);
+    assert_eq!(
+        tasks_that_ran(dir),
+        Vec::<String>::new(),
+        "a resume reads no file"
+    );
+    fs::remove_file(dir.join("work/score-reliability-bucket/0/done.json")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_newspipe"))
+        .args(["run-task", "--plan", "work/plan.json"])
+        .args(["--task", "score-reliability-bucket", "--rank", "0"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "{}", transcript(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("corrupt input")
+            && stderr.contains("observe-score-reliability/1/claims.bin")
+            && stderr.contains("task `observe-score-reliability` rank 1"),
+        "{stderr}"
+    );
+    ok(dir, &args);
+    let ran = tasks_that_ran(dir);
+    for task in ["observe-score-reliability.1", "score-reliability-bucket.0"] {
+        assert!(ran.iter().any(|t| t == task), "{task} ran again: {ran:?}");
+    }
+    assert!(
+        !ran.iter().any(|t| t.starts_with("observe-extract")),
+        "the tasks before it did not: {ran:?}"
+    );
+    assert!(
+        outputs(dir) == first,
+        "the outputs repaired in place differ"
+    );
 }
 
 #[test]

@@ -41,16 +41,18 @@ const MAX_FACT_DF: usize = 50;
 /// The stage's decision for one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
-    /// Stable cluster id, derived from the representative's text (its exact key).
-    pub cluster: String,
+    /// Stable cluster id, derived from the representative's text (its exact key): the 48 bits
+    /// [`cluster_name`] writes out. A number, not the text: the clustering task holds one
+    /// verdict per document.
+    pub cluster: u64,
     /// Whether this document stands for its cluster.
     pub representative: bool,
     /// How it relates to its cluster's representative.
     pub relation: Relation,
     /// Similarity to the representative (1 for the representative itself).
     pub similarity: f64,
-    /// The representative's id, for every other member.
-    pub duplicate_of: Option<String>,
+    /// The representative's position, for every other member (the state holds every id).
+    pub duplicate_of: Option<u32>,
     /// The origin outlet named by a syndication marker.
     pub origin: Option<String>,
 }
@@ -349,7 +351,7 @@ fn verdict<F: DocFacts>(
         representative: index == rep,
         relation,
         similarity: (similarity * 1000.0).round() / 1000.0,
-        duplicate_of: (index != rep).then(|| other.id().to_string()),
+        duplicate_of: (index != rep).then_some(rep as u32),
         origin,
     }
 }
@@ -357,13 +359,18 @@ fn verdict<F: DocFacts>(
 /// A cluster's id, from its representative's exact key: an exact copy that takes the
 /// representative's place (it wins the tie on its id) leaves the id as it was. A
 /// representative without words (never exact-merged) gives it its id.
-fn cluster_id<F: DocFacts>(rep: &F) -> String {
+fn cluster_id<F: DocFacts>(rep: &F) -> u64 {
     let hash = if rep.words() > 0 {
         xxh3_64(&rep.exact_key().to_le_bytes())
     } else {
         xxh3_64(rep.id().as_bytes())
     };
-    format!("c-{:012x}", hash >> 16)
+    hash >> 16
+}
+
+/// A cluster's id as documents carry it.
+pub(crate) fn cluster_name(cluster: u64) -> String {
+    format!("c-{cluster:012x}")
 }
 
 /// Pairs of documents with non-empty text and the same exact key.

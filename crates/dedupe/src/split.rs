@@ -140,8 +140,10 @@ struct Sketch {
 struct ShardSketches {
     /// The documents' indexes in the shard, ascending, as [`gaps`].
     documents: Vec<u32>,
-    /// Their sketches, in the same order.
-    sketches: Vec<Sketch>,
+    /// Their sketches, in the same order, each in its own postcard bytes: a reader decodes
+    /// only those it wants (decoded whole, one shard's sketches were the largest part of the
+    /// clustering task's peak).
+    sketches: Vec<Vec<u8>>,
 }
 
 /// The band keys of one shard's documents with a signature, for the bands of one bucket task.
@@ -386,6 +388,11 @@ fn sketch(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, St
     if let Some(why) = problem {
         return Err(files.corrupt(MergeSource::Observe, rank, DOCUMENTS, &why));
     }
+    let sketches = sketches
+        .iter()
+        .map(postcard::to_stdvec)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| StageError::new(format!("cannot encode a sketch: {err}")))?;
     encode_stage_data::<Dedupe, _>(&ShardSketches {
         documents: gaps(&wanted),
         sketches,
@@ -552,7 +559,7 @@ impl ShardStore<'_, '_> {
         found: &mut HashMap<u32, DocRecord>,
     ) -> Result<(), StageError> {
         let source = MergeSource::Step(SKETCH_STEP);
-        let mut file: ShardSketches = self.files.read(source, shard, SKETCHES)?;
+        let file: ShardSketches = self.files.read(source, shard, SKETCHES)?;
         let documents = ungaps(&file.documents);
         if documents.len() != file.sketches.len() {
             return Err(self.files.corrupt(
@@ -575,7 +582,10 @@ impl ShardStore<'_, '_> {
                 published,
                 grams,
                 numbers,
-            } = std::mem::take(&mut file.sketches[index]);
+            } = postcard::from_bytes(&file.sketches[index]).map_err(|err| {
+                let why = format!("the sketch of the document at position {position}: {err}");
+                self.files.corrupt(source, shard, SKETCHES, &why)
+            })?;
             found.insert(
                 position,
                 DocRecord {

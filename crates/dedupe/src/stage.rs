@@ -9,7 +9,7 @@ use newspipe_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::{cluster, Verdict};
+use crate::cluster::{cluster, cluster_name, Verdict};
 use crate::config::{Action, Params};
 use crate::minhash::MinHasher;
 use crate::record::{record, DocRecord, Scratch};
@@ -57,13 +57,15 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
-    /// 5: rare facts Rice-coded; band files list the documents without a signature
+    /// 7: each sketch of a sketch file in its own bytes, decoded only when wanted;
+    /// 6: a verdict's cluster as its number and its representative as a position (the
+    /// clustering task held two strings a document); 5: rare facts Rice-coded; band files list the documents without a signature
     /// (4: a cluster run ships no records, only the split merge's files, see `split`:
     /// summaries with the exact key in 16 bytes, facts, band keys, and sketches of the
     /// documents of candidate pairs only; 3: 32-bit band keys instead of the signature slots,
     /// 32-bit numbers, 40-bit facts, Rice-coded gram samples; 2: only the signature slots the
     /// bands read; hashes packed, see `packed`).
-    const FORMAT_VERSION: u32 = 5;
+    const FORMAT_VERSION: u32 = 7;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))
@@ -115,20 +117,23 @@ impl CorpusStage for Dedupe {
             )));
         }
         let verdict = state.verdicts[position].clone();
+        let duplicate_of = verdict
+            .duplicate_of
+            .map(|rep| state.ids[rep as usize].clone());
         let disposition = if self.params.action == Action::Drop && !verdict.representative {
             Disposition::Drop {
                 reason: drop_reason(verdict.relation).to_string(),
-                duplicate_of: verdict.duplicate_of.clone(),
+                duplicate_of: duplicate_of.clone(),
             }
         } else {
             Disposition::Keep
         };
         doc.dedupe = Some(DedupeInfo {
-            cluster: verdict.cluster,
+            cluster: cluster_name(verdict.cluster),
             representative: verdict.representative,
             relation: verdict.relation,
             similarity: verdict.similarity,
-            duplicate_of: verdict.duplicate_of,
+            duplicate_of,
             origin: verdict.origin,
         });
         Ok(disposition)

@@ -4,10 +4,13 @@
 //!
 //! Every task writes its files in its own folder of the work folder (`TASK/RANK/`) under
 //! temporary names, renames them, and only then writes its completion marker (`done.json`)
-//! with the hashes of what it read and wrote. A task whose marker still matches is skipped, so
-//! running the graph again resumes it; a task killed mid-write leaves no marker, so nothing
-//! downstream reads its files; a task checks every file it reads against the marker of the
-//! task that wrote it, and names that task when the file is missing or differs.
+//! with the blake3 hash of each file it wrote (hashed as it went out, never read back) and its
+//! length and modification time, and the hash of each file it read. A task whose marker still
+//! matches is skipped, so running the graph again resumes it: the check is a `stat` of each
+//! file, never a hash (a resume must not read terabytes). A task killed mid-write leaves no
+//! marker, so nothing downstream reads its files; a task checks every file it reads against the
+//! marker of the task that wrote it (its length before it reads, its hash as it reads), and
+//! names that task when the file is missing or differs.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -84,17 +87,26 @@ fn shard_state_file(rank: usize) -> String {
     format!("state-{rank}.bin")
 }
 
-/// A completion marker: the hashes of the files a task read and wrote in the work folder, by
-/// path relative to it, and the stat fingerprint of every run output it wrote outside it, by
-/// absolute path. A marker without `written` (an older build's) is not valid: the task runs
-/// again.
+/// A completion marker: the hash of the plan; the hash of each work-folder file the task
+/// read, as its writer recorded it; the hash and stat fingerprint of each file it wrote in the
+/// work folder, by path relative to it; and the stat fingerprint of every run output it wrote
+/// outside it, by absolute path. A marker of an older build does not parse: the task runs again.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Marker {
     task: String,
     rank: usize,
+    plan: String,
     inputs: BTreeMap<String, String>,
-    outputs: BTreeMap<String, String>,
+    outputs: BTreeMap<String, Written>,
     written: BTreeMap<String, Fingerprint>,
+}
+
+/// What a marker records of a file its task wrote in the work folder: the blake3 hash of its
+/// bytes, which a reader checks as it reads them, and its fingerprint, which a resume checks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Written {
+    hash: String,
+    fingerprint: Fingerprint,
 }
 
 /// What `stat` says of a run output, to tell cheaply whether it is still the file the task
@@ -165,13 +177,13 @@ pub fn run_task(
         )));
     }
     let folder = workdir.join(task).join(rank.to_string());
-    if still_valid(&workdir, &folder)? {
+    let plan_hash = hash_file(plan_path)?;
+    if still_valid(&workdir, &folder, &plan_hash) {
         tracing::info!(task, rank, "Task already done; skipped.");
         return Ok(TaskOutcome::Skipped);
     }
     remove_if_present(&folder.join(MARKER))?;
     let mut inputs = Inputs::new(&workdir);
-    inputs.hash_plan(plan_path)?;
     let context = Context {
         plan: &plan,
         pipeline: &pipeline,
@@ -196,6 +208,7 @@ pub fn run_task(
     let marker = Marker {
         task: task.into(),
         rank,
+        plan: plan_hash,
         inputs: inputs.hashes,
         outputs,
         written,
@@ -216,7 +229,7 @@ struct Context<'a> {
     folder: &'a Path,
 }
 
-type Outputs = BTreeMap<String, String>;
+type Outputs = BTreeMap<String, Written>;
 
 impl Context<'_> {
     fn build(&self, first: usize, end: usize) -> Result<Vec<Step>, RunError> {
@@ -269,6 +282,7 @@ impl Context<'_> {
             merge_steps: self.merge_steps_after(at),
             first_positions: None,
             error: None,
+            failures: Default::default(),
         }
     }
 
@@ -290,10 +304,9 @@ impl Context<'_> {
         })
         .map_err(|err| files.error.take().unwrap_or(err))?;
         let mut outputs = Outputs::new();
+        files.verified()?;
         for (name, bytes) in written {
-            let path = self.folder.join(&name);
-            filled(&path, &bytes)?.commit().map_err(RunError::Output)?;
-            outputs.insert(self.relative(&name), hash_file(&path)?);
+            self.write_file(&name, &bytes, &mut outputs)?;
         }
         Ok(outputs)
     }
@@ -309,17 +322,16 @@ impl Context<'_> {
         rank: usize,
     ) -> Result<bool, RunError> {
         let merge = self.earlier(1);
-        let meta: MergeMeta = read_json(&inputs.take(&merge.name, 0, META)?, &merge.name, 0)?;
+        let meta: MergeMeta = inputs.read_json(&merge.name, 0, META)?;
         let name = if meta.per_shard {
             shard_state_file(rank)
         } else {
             STATE.to_owned()
         };
-        let path = inputs.take(&merge.name, 0, &name)?;
+        let (path, bytes) = inputs.read(&merge.name, 0, &name)?;
         let Work::Corpus(work) = &mut step.work else {
             unreachable!("a merge is always for a corpus stage")
         };
-        let bytes = read(&path)?;
         let state = work
             .stage
             .decode_state(&bytes)
@@ -343,15 +355,11 @@ impl Context<'_> {
         task: &str,
         rank: usize,
     ) -> Result<DocBatches, RunError> {
-        let meta: ObserveMeta = read_json(&inputs.take(task, rank, META)?, task, rank)?;
-        let path = inputs.take(task, rank, DOCS)?;
-        let file = fs::File::open(&path).map_err(|err| missing(&path, task, rank, &err))?;
+        let meta: ObserveMeta = inputs.read_json(task, rank, META)?;
+        let reader = inputs.open(task, rank, DOCS)?;
         Ok(DocBatches {
-            reader: BufReader::new(file),
+            reader,
             batches: meta.batches.into_iter(),
-            path,
-            task: task.into(),
-            rank,
         })
     }
 
@@ -380,7 +388,7 @@ impl Context<'_> {
         };
         let mut sinks = Sinks::new(None, self.pipeline.on_error);
         let mut meta = ObserveMeta::default();
-        let mut docs_file = create(&self.folder.join(DOCS))?;
+        let mut docs_file = HashedFile::create(&self.folder.join(DOCS))?;
         let (head, last) = steps.split_at_mut(barrier - first);
         for batch in source {
             let docs = batch?.admit(&mut sinks, &mut meta.read)?;
@@ -415,29 +423,17 @@ impl Context<'_> {
         };
         meta.stages = stage_stats(&steps);
         let mut outputs = Outputs::new();
-        let mut commit = |name: &str, file: AtomicFile| -> Result<(), RunError> {
-            let path = file.path().to_path_buf();
-            file.commit().map_err(RunError::Output)?;
-            outputs.insert(self.relative(name), hash_file(&path)?);
-            Ok(())
-        };
-        commit(DOCS, docs_file)?;
+        outputs.insert(self.relative(DOCS), docs_file.commit()?);
         if let Some(records) = &records {
-            commit(RECORDS, filled(&self.folder.join(RECORDS), records)?)?;
+            self.write_file(RECORDS, records, &mut outputs)?;
         }
         for (name, bytes) in &shard_files {
-            commit(name, filled(&self.folder.join(name), bytes)?)?;
+            self.write_file(name, bytes, &mut outputs)?;
         }
-        commit(
-            REJECTED,
-            lines_file(&self.folder.join(REJECTED), &sinks.rejected)?,
-        )?;
-        commit(
-            DROPPED,
-            lines_file(&self.folder.join(DROPPED), &sinks.dropped)?,
-        )?;
+        self.write_file(REJECTED, &json_lines(&sinks.rejected)?, &mut outputs)?;
+        self.write_file(DROPPED, &json_lines(&sinks.dropped)?, &mut outputs)?;
         let meta = serde_json::to_vec_pretty(&meta).map_err(|err| RunError::Output(err.into()))?;
-        commit(META, filled(&self.folder.join(META), &meta)?)?;
+        self.write_file(META, &meta, &mut outputs)?;
         Ok(outputs)
     }
 
@@ -478,6 +474,7 @@ impl Context<'_> {
             self.write_file(STATE, &bytes, &mut outputs)?;
         }
         drop(state);
+        files.verified()?;
         offsets.pop();
         let meta = serde_json::to_vec(&MergeMeta { offsets, per_shard })
             .map_err(|err| RunError::Output(err.into()))?;
@@ -485,11 +482,11 @@ impl Context<'_> {
         Ok(outputs)
     }
 
-    /// Writes file `name` of this task and records its hash among `outputs`.
+    /// Writes file `name` of this task and records its hash and fingerprint among `outputs`.
     fn write_file(&self, name: &str, bytes: &[u8], outputs: &mut Outputs) -> Result<(), RunError> {
-        let path = self.folder.join(name);
-        filled(&path, bytes)?.commit().map_err(RunError::Output)?;
-        outputs.insert(self.relative(name), hash_file(&path)?);
+        let mut file = HashedFile::create(&self.folder.join(name))?;
+        file.write_all(bytes).map_err(RunError::Output)?;
+        outputs.insert(self.relative(name), file.commit()?);
         Ok(())
     }
 
@@ -529,8 +526,7 @@ impl Context<'_> {
         // one-machine run, whose passes follow each other and whose batches the shards keep.
         for step in &observe_steps {
             for rank in 0..step.ranks {
-                let meta: ObserveMeta =
-                    read_json(&inputs.take(&step.name, rank, META)?, &step.name, rank)?;
+                let meta: ObserveMeta = inputs.read_json(&step.name, rank, META)?;
                 if step.stages[0] == 0 {
                     read += meta.read;
                 }
@@ -538,12 +534,14 @@ impl Context<'_> {
                     add_stats(&mut stats[step.stages[0] + offset], stage);
                 }
                 let (rejects, dropped) = sinks.files.as_mut().expect("a run writes files");
-                for line in lines(&inputs.take(&step.name, rank, REJECTED)?)? {
-                    rejects.write_line(&line).map_err(RunError::Output)?;
+                let (_, bytes) = inputs.read(&step.name, rank, REJECTED)?;
+                for line in bytes.split_inclusive(|&b| b == b'\n') {
+                    rejects.write_line(line).map_err(RunError::Output)?;
                     sinks.rejected_count += 1;
                 }
-                for line in lines(&inputs.take(&step.name, rank, DROPPED)?)? {
-                    dropped.write_line(&line).map_err(RunError::Output)?;
+                let (_, bytes) = inputs.read(&step.name, rank, DROPPED)?;
+                for line in bytes.split_inclusive(|&b| b == b'\n') {
+                    dropped.write_line(line).map_err(RunError::Output)?;
                     sinks.dropped_count += 1;
                 }
             }
@@ -642,10 +640,34 @@ impl Context<'_> {
     }
 }
 
-/// The files a task read, checked against the markers of the tasks that wrote them.
+/// The files a task read, checked against the markers of the tasks that wrote them: the
+/// hash each marker recorded, by path relative to the work folder.
 struct Inputs {
     workdir: PathBuf,
     hashes: BTreeMap<String, String>,
+    /// The markers read so far, by the folder of their task (`TASK/RANK`).
+    markers: BTreeMap<String, Marker>,
+}
+
+/// A file of an earlier task, found in its marker, before its bytes are read.
+struct Source {
+    path: PathBuf,
+    /// Its hash, as its writer recorded it.
+    hash: String,
+    task: String,
+    rank: usize,
+}
+
+impl Source {
+    /// The error for bytes whose hash is not the recorded one.
+    fn differs(&self) -> RunError {
+        corrupt(
+            &self.path,
+            &self.task,
+            self.rank,
+            "its bytes differ from what the task wrote (hash mismatch)",
+        )
+    }
 }
 
 impl Inputs {
@@ -653,54 +675,230 @@ impl Inputs {
         Self {
             workdir: workdir.to_path_buf(),
             hashes: BTreeMap::new(),
+            markers: BTreeMap::new(),
         }
     }
 
-    fn hash_plan(&mut self, plan: &Path) -> Result<(), RunError> {
-        self.hashes.insert(
-            plan.file_name()
-                .map_or("plan.json".into(), |name| name.to_string_lossy().into()),
-            hash_file(plan)?,
-        );
-        Ok(())
-    }
-
-    /// The path of `file` written by `task` at `rank`, once its bytes are checked against
-    /// that task's completion marker.
-    fn take(&mut self, task: &str, rank: usize, file: &str) -> Result<PathBuf, RunError> {
-        let relative = format!("{task}/{rank}/{file}");
+    /// File `file` written by `task` at `rank`, once its writer's marker names it and its
+    /// length is the one recorded; records the recorded hash among this task's inputs. The
+    /// bytes are checked against that hash as they are read ([`read`](Self::read),
+    /// [`open`](Self::open)).
+    fn take(&mut self, task: &str, rank: usize, file: &str) -> Result<Source, RunError> {
+        let folder = format!("{task}/{rank}");
+        let relative = format!("{folder}/{file}");
         let path = self.workdir.join(&relative);
-        let marker_path = self.workdir.join(task).join(rank.to_string()).join(MARKER);
-        let marker: Marker = match fs::read(&marker_path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| {
-                RunError::Task(format!(
-                    "the completion marker {} of task `{task}` rank {rank} is corrupt ({err}); run that task again",
-                    marker_path.display()
-                ))
-            })?,
-            Err(_) => {
-                return Err(RunError::Task(format!(
-                    "missing input {}: task `{task}` rank {rank} has not finished; run it first",
-                    path.display()
-                )))
-            }
+        if !self.markers.contains_key(&folder) {
+            let marker_path = self.workdir.join(&folder).join(MARKER);
+            let marker: Marker = match fs::read(&marker_path) {
+                Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| {
+                    RunError::Task(format!(
+                        "the completion marker {} of task `{task}` rank {rank} is corrupt ({err}); run that task again",
+                        marker_path.display()
+                    ))
+                })?,
+                Err(_) => {
+                    return Err(RunError::Task(format!(
+                        "missing input {}: task `{task}` rank {rank} has not finished; run it first",
+                        path.display()
+                    )))
+                }
+            };
+            self.markers.insert(folder.clone(), marker);
+        }
+        let recorded = self.markers[&folder].outputs.get(&relative).cloned();
+        let Some(recorded) = recorded else {
+            return Err(corrupt(
+                &path,
+                task,
+                rank,
+                "its task's completion marker does not name it",
+            ));
         };
-        let hash = hash_file(&path).map_err(|_| {
+        let actual = Fingerprint::of(&path).map_err(|_| {
             RunError::Task(format!(
                 "missing input {}: task `{task}` rank {rank} wrote it, but it is gone; run that task again",
                 path.display()
             ))
         })?;
-        if marker.outputs.get(&relative) != Some(&hash) {
-            return Err(corrupt(
-                &path,
-                task,
-                rank,
-                "its bytes differ from what the task wrote (hash mismatch)",
-            ));
+        if actual.bytes != recorded.fingerprint.bytes {
+            let why = format!(
+                "it holds {} bytes, the task wrote {}",
+                actual.bytes, recorded.fingerprint.bytes
+            );
+            return Err(corrupt(&path, task, rank, &why));
         }
-        self.hashes.insert(relative, hash);
-        Ok(path)
+        self.hashes.insert(relative, recorded.hash.clone());
+        Ok(Source {
+            path,
+            hash: recorded.hash,
+            task: task.into(),
+            rank,
+        })
+    }
+
+    /// The bytes of `file` written by `task` at `rank`, checked against its writer's marker.
+    fn read(
+        &mut self,
+        task: &str,
+        rank: usize,
+        file: &str,
+    ) -> Result<(PathBuf, Vec<u8>), RunError> {
+        let source = self.take(task, rank, file)?;
+        let bytes =
+            fs::read(&source.path).map_err(|err| missing(&source.path, task, rank, &err))?;
+        if blake3::hash(&bytes).to_hex().as_str() != source.hash {
+            return Err(source.differs());
+        }
+        Ok((source.path, bytes))
+    }
+
+    /// A JSON file of an earlier task, checked as [`read`](Self::read) checks it.
+    fn read_json<T: DeserializeOwned>(
+        &mut self,
+        task: &str,
+        rank: usize,
+        file: &str,
+    ) -> Result<T, RunError> {
+        let (path, bytes) = self.read(task, rank, file)?;
+        serde_json::from_slice(&bytes).map_err(|err| corrupt(&path, task, rank, &err.to_string()))
+    }
+
+    /// `file` written by `task` at `rank` as a reader that checks its hash once it reaches the
+    /// end ([`Verified`]).
+    fn open(&mut self, task: &str, rank: usize, file: &str) -> Result<Verified, RunError> {
+        let source = self.take(task, rank, file)?;
+        let opened =
+            fs::File::open(&source.path).map_err(|err| missing(&source.path, task, rank, &err))?;
+        Ok(Verified {
+            reader: BufReader::new(opened),
+            hasher: blake3::Hasher::new(),
+            source,
+            outcome: None,
+            failures: None,
+        })
+    }
+}
+
+/// A file of an earlier task read from front to back, hashed as it is read: at its end the
+/// hash must be the one its writer recorded, else reading fails with the error naming that
+/// task. Dropped before its end, it reads the rest to check it, and reports a mismatch to
+/// `failures`; a reader of the whole file in one piece uses [`Inputs::read`] instead.
+struct Verified {
+    reader: BufReader<fs::File>,
+    hasher: blake3::Hasher,
+    source: Source,
+    /// Whether the end was reached and the hash matched (`None`: not yet at the end).
+    outcome: Option<bool>,
+    /// Where a mismatch found when dropped goes ([`TaskFiles::verified`] reports it).
+    failures: Option<std::rc::Rc<std::cell::RefCell<Vec<String>>>>,
+}
+
+impl Verified {
+    /// At the end of the file: compares the hash once.
+    fn at_end(&mut self) -> std::io::Result<()> {
+        let matched = *self
+            .outcome
+            .get_or_insert_with(|| self.hasher.finalize().to_hex().as_str() == self.source.hash);
+        if matched {
+            return Ok(());
+        }
+        let message = self.source.differs().to_string();
+        if let Some(failures) = &self.failures {
+            failures.borrow_mut().push(message.clone());
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            message,
+        ))
+    }
+
+    /// Reads what is left and checks the hash of the whole file.
+    fn finish(&mut self) -> Result<(), RunError> {
+        if self.outcome.is_some() {
+            return match self.outcome {
+                Some(true) => Ok(()),
+                _ => Err(self.source.differs()),
+            };
+        }
+        match std::io::copy(self, &mut std::io::sink()) {
+            Ok(_) => Ok(()),
+            Err(_) if self.outcome == Some(false) => Err(self.source.differs()),
+            Err(err) => Err(missing(
+                &self.source.path,
+                &self.source.task,
+                self.source.rank,
+                &err,
+            )),
+        }
+    }
+}
+
+impl std::io::Read for Verified {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.reader.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.at_end()?;
+        }
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl BufRead for Verified {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.reader.fill_buf()?.is_empty() {
+            self.at_end()?;
+        }
+        self.reader.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.hasher.update(&self.reader.buffer()[..amount]);
+        self.reader.consume(amount);
+    }
+}
+
+impl Drop for Verified {
+    fn drop(&mut self) {
+        if self.outcome.is_none() && self.failures.is_some() {
+            let _ = self.finish();
+        }
+    }
+}
+
+/// A file a task writes, hashed as its bytes go out, so that its marker needs no second read.
+struct HashedFile {
+    file: AtomicFile,
+    hasher: blake3::Hasher,
+}
+
+impl HashedFile {
+    fn create(path: &Path) -> Result<Self, RunError> {
+        Ok(Self {
+            file: create(path)?,
+            hasher: blake3::Hasher::new(),
+        })
+    }
+
+    /// Renames the file into place; returns what the marker records of it.
+    fn commit(self) -> Result<Written, RunError> {
+        let path = self.file.path().to_path_buf();
+        let hash = self.hasher.finalize().to_hex().to_string();
+        self.file.commit().map_err(RunError::Output)?;
+        let fingerprint = Fingerprint::of(&path).map_err(RunError::Output)?;
+        Ok(Written { hash, fingerprint })
+    }
+}
+
+impl Write for HashedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 
@@ -716,6 +914,8 @@ struct TaskFiles<'a> {
     first_positions: Option<Vec<usize>>,
     /// The error of a file, reported as it is rather than as the stage's.
     error: Option<RunError>,
+    /// Mismatches found by the files the stage opened and left before their end.
+    failures: std::rc::Rc<std::cell::RefCell<Vec<String>>>,
 }
 
 impl TaskFiles<'_> {
@@ -733,13 +933,21 @@ impl TaskFiles<'_> {
         error
     }
 
+    /// Fails when a file the stage opened and left before its end was not what its writer
+    /// wrote: the stage's work is then not to be kept.
+    fn verified(&self) -> Result<(), RunError> {
+        match self.failures.borrow().first() {
+            Some(message) => Err(RunError::Task(message.clone())),
+            None => Ok(()),
+        }
+    }
+
     fn first_positions(&mut self) -> Result<&Vec<usize>, RunError> {
         if self.first_positions.is_none() {
             let task = &self.observe.name;
             let mut positions = vec![0];
             for rank in 0..self.observe.ranks {
-                let meta: ObserveMeta =
-                    read_json(&self.inputs.take(task, rank, META)?, task, rank)?;
+                let meta: ObserveMeta = self.inputs.read_json(task, rank, META)?;
                 let observed: usize = meta.batches.iter().sum();
                 positions.push(positions[rank] + observed);
             }
@@ -771,12 +979,8 @@ impl MergeFiles for TaskFiles<'_> {
         name: &str,
     ) -> Result<Vec<u8>, StageError> {
         let task = self.task(source).name.clone();
-        match self
-            .inputs
-            .take(&task, rank, name)
-            .and_then(|path| read(&path))
-        {
-            Ok(bytes) => Ok(bytes),
+        match self.inputs.read(&task, rank, name) {
+            Ok((_, bytes)) => Ok(bytes),
             Err(err) => Err(self.fail(err)),
         }
     }
@@ -788,11 +992,11 @@ impl MergeFiles for TaskFiles<'_> {
         name: &str,
     ) -> Result<Box<dyn BufRead>, StageError> {
         let task = self.task(source).name.clone();
-        let opened = self.inputs.take(&task, rank, name).and_then(|path| {
-            fs::File::open(&path).map_err(|err| missing(&path, &task, rank, &err))
-        });
-        match opened {
-            Ok(file) => Ok(Box::new(BufReader::new(file))),
+        match self.inputs.open(&task, rank, name) {
+            Ok(mut file) => {
+                file.failures = Some(self.failures.clone());
+                Ok(Box::new(file))
+            }
             Err(err) => Err(self.fail(err)),
         }
     }
@@ -816,24 +1020,51 @@ impl MergeFiles for TaskFiles<'_> {
     }
 }
 
-/// Whether the task whose folder is `folder` has a marker whose inputs and outputs all still
-/// hash as recorded, and whose run outputs all still have the fingerprint recorded.
-fn still_valid(workdir: &Path, folder: &Path) -> Result<bool, RunError> {
-    let Ok(bytes) = fs::read(folder.join(MARKER)) else {
-        return Ok(false);
+/// Whether the task whose folder is `folder` has a marker for this plan (`plan_hash`) whose
+/// files all still have the fingerprint recorded: each file it wrote (and each run output) by
+/// its length and modification time, each file it read by its writer's marker, which must
+/// still record the hash it read and the file's fingerprint. Only `stat`s and markers are
+/// read, never the files: a file changed in place without a change of length or time is
+/// caught by its reader, which checks the hash as it reads.
+fn still_valid(workdir: &Path, folder: &Path, plan_hash: &str) -> bool {
+    let marker = |folder: &Path| -> Option<Marker> {
+        serde_json::from_slice(&fs::read(folder.join(MARKER)).ok()?).ok()
     };
-    let Ok(marker) = serde_json::from_slice::<Marker>(&bytes) else {
-        return Ok(false);
+    let Some(own) = marker(folder) else {
+        return false;
     };
-    let matches = |(path, hash): (&String, &String)| {
-        hash_file(&workdir.join(path)).is_ok_and(|actual| actual == *hash)
+    let unchanged = |path: &Path, fingerprint: &Fingerprint| {
+        Fingerprint::of(path).is_ok_and(|actual| actual == *fingerprint)
     };
-    let unchanged = |(path, fingerprint): (&String, &Fingerprint)| {
-        Fingerprint::of(Path::new(path)).is_ok_and(|actual| actual == *fingerprint)
+    let mut writers: BTreeMap<PathBuf, Option<Marker>> = BTreeMap::new();
+    let mut input_holds = |relative: &String, hash: &String| {
+        let path = workdir.join(relative);
+        let Some(writer) = path.parent() else {
+            return false;
+        };
+        let writer = writers
+            .entry(writer.to_path_buf())
+            .or_insert_with(|| marker(writer));
+        writer
+            .as_ref()
+            .and_then(|writer| writer.outputs.get(relative))
+            .is_some_and(|recorded| {
+                recorded.hash == *hash && unchanged(&path, &recorded.fingerprint)
+            })
     };
-    Ok(marker.written.iter().all(unchanged)
-        && marker.inputs.iter().all(matches)
-        && marker.outputs.iter().all(matches))
+    own.plan == plan_hash
+        && own
+            .written
+            .iter()
+            .all(|(path, fingerprint)| unchanged(Path::new(path), fingerprint))
+        && own
+            .outputs
+            .iter()
+            .all(|(relative, recorded)| unchanged(&workdir.join(relative), &recorded.fingerprint))
+        && own
+            .inputs
+            .iter()
+            .all(|(relative, hash)| input_holds(relative, hash))
 }
 
 /// The fingerprint of every file a run of `pipeline` writes ([`crate::select::own_files`]
@@ -866,37 +1097,46 @@ fn run_output_fingerprints(
     Ok(written)
 }
 
-/// Batches of documents read back from an `observe` task's file.
+/// Batches of documents read back from an `observe` task's file; its hash is checked once
+/// the last batch is read.
 struct DocBatches {
-    reader: BufReader<fs::File>,
+    reader: Verified,
     batches: std::vec::IntoIter<usize>,
-    path: PathBuf,
-    task: String,
-    rank: usize,
 }
 
 impl Iterator for DocBatches {
     type Item = Result<Batch, RunError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let len = self.batches.next()?;
+        let Some(len) = self.batches.next() else {
+            // Past the last batch: the whole file must be what its task wrote.
+            return match self.reader.outcome {
+                Some(_) => None,
+                None => self.reader.finish().err().map(Err),
+            };
+        };
+        let source = &self.reader.source;
+        let (path, task, rank) = (source.path.clone(), source.task.clone(), source.rank);
         let mut lines = Vec::with_capacity(len);
         while lines.len() < len {
             let mut line = String::new();
             match self.reader.read_line(&mut line) {
                 Ok(0) => {
                     let why = "it ends before its last document";
-                    return Some(Err(corrupt(&self.path, &self.task, self.rank, why)));
+                    return Some(Err(corrupt(&path, &task, rank, why)));
                 }
                 Ok(_) => lines.push(line),
-                Err(err) => return Some(Err(missing(&self.path, &self.task, self.rank, &err))),
+                Err(_) if self.reader.outcome == Some(false) => {
+                    return Some(Err(self.reader.source.differs()))
+                }
+                Err(err) => return Some(Err(missing(&path, &task, rank, &err))),
             }
         }
         let docs = lines
             .par_iter()
             .map(|line| serde_json::from_str::<Document>(line))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| corrupt(&self.path, &self.task, self.rank, &err.to_string()));
+            .map_err(|err| corrupt(&path, &task, rank, &err.to_string()));
         Some(docs.map(|docs| Batch {
             docs,
             rejects: Vec::new(),
@@ -905,7 +1145,13 @@ impl Iterator for DocBatches {
     }
 }
 
+/// The error for input `path` that is not what task `task` at `rank` wrote. Its completion
+/// marker is removed, so that running the graph again runs that task again (a change that kept
+/// the file's length and modification time would otherwise leave the marker valid).
 fn corrupt(path: &Path, task: &str, rank: usize, why: &str) -> RunError {
+    if let Some(folder) = path.parent() {
+        let _ = fs::remove_file(folder.join(MARKER));
+    }
     RunError::Task(format!(
         "corrupt input {}: {why}; it was written by task `{task}` rank {rank}: run that task again",
         path.display()
@@ -954,14 +1200,6 @@ fn hash_file(path: &Path) -> Result<String, RunError> {
     Ok(hasher.finalize().to_hex().to_string())
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, RunError> {
-    fs::read(path).map_err(RunError::Output)
-}
-
-fn read_json<T: DeserializeOwned>(path: &Path, task: &str, rank: usize) -> Result<T, RunError> {
-    serde_json::from_slice(&read(path)?).map_err(|err| corrupt(path, task, rank, &err.to_string()))
-}
-
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), RunError> {
     let bytes = serde_json::to_vec_pretty(value).map_err(|err| RunError::Output(err.into()))?;
     filled(path, &bytes)?.commit().map_err(RunError::Output)
@@ -978,34 +1216,17 @@ fn filled(path: &Path, bytes: &[u8]) -> Result<AtomicFile, RunError> {
     Ok(file)
 }
 
-/// A temporary file with one JSON object per line, as the run's record files hold them.
-fn lines_file<T: Serialize>(path: &Path, records: &[T]) -> Result<AtomicFile, RunError> {
-    let mut file = create(path)?;
+/// One JSON object per line, as the run's record files hold them.
+fn json_lines<T: Serialize>(records: &[T]) -> Result<Vec<u8>, RunError> {
+    let mut lines = Vec::new();
     for record in records {
-        serde_json::to_writer(&mut file, record).map_err(|err| RunError::Output(err.into()))?;
-        file.write_all(b"\n").map_err(RunError::Output)?;
+        serde_json::to_writer(&mut lines, record).map_err(|err| RunError::Output(err.into()))?;
+        lines.push(b'\n');
     }
-    Ok(file)
+    Ok(lines)
 }
 
-/// The lines of a file, each with its newline.
-fn lines(path: &Path) -> Result<Vec<Vec<u8>>, RunError> {
-    let mut reader = BufReader::new(fs::File::open(path).map_err(RunError::Output)?);
-    let mut out = Vec::new();
-    loop {
-        let mut line = Vec::new();
-        if reader
-            .read_until(b'\n', &mut line)
-            .map_err(RunError::Output)?
-            == 0
-        {
-            return Ok(out);
-        }
-        out.push(line);
-    }
-}
-
-fn write_documents(file: &mut AtomicFile, docs: &[Document]) -> Result<(), RunError> {
+fn write_documents(file: &mut impl Write, docs: &[Document]) -> Result<(), RunError> {
     let lines: Vec<Vec<u8>> = docs
         .par_iter()
         .map(|doc| {

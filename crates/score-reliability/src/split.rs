@@ -2,13 +2,14 @@
 //! shard's state, so that no apply task loads every document's keys.
 //!
 //! Each observe task writes `keys.bin` (its documents' keys with their claims' places but
-//! without the entity and word hashes and amounts matching reads) and one `claims-B.bin` per
-//! bucket task: its claims naming an entity whose hash falls in bucket B, with their keys and
-//! what matching reads of their documents (id, cluster, days). Bucket task B matches every
-//! claim it holds against the claims naming the same entity of its bucket, as the whole
-//! corpus's candidate lists would (every claim naming that entity is in the bucket), and writes
-//! per shard the candidate witnesses of that shard's claims (`candidates-R.bin`). The merge
-//! task builds from the keys what needs the whole corpus (clusters and their weights, id
+//! without the entity and word hashes and amounts matching reads) and `claims.bin` (those
+//! hashes and amounts, each claim once, in record order: a claim's document, and with it its
+//! id, cluster and days, is the `keys.bin` entry it is counted under). Bucket task B reads
+//! every shard's two files, one shard at a time, keeps the claims naming an entity whose hash
+//! falls in bucket B and matches each against the claims naming the same entity, as the whole
+//! corpus's candidate lists would (every claim naming that entity is in the bucket), and
+//! writes per shard the candidate witnesses of that shard's claims (`candidates-R.bin`). The
+//! merge task builds from the keys what needs the whole corpus (clusters and their weights, id
 //! ranks, the name book, the reference date) and then, shard by shard, the union of the
 //! buckets' candidates of the shard's claims, their verdicts, and the shard's state.
 //!
@@ -29,10 +30,8 @@ use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 
-use crate::claims::ClaimKey;
 use crate::config::ReliabilityConfig;
 use crate::corpus::{postings, Candidates, ClaimVerdict, Corpus};
-use crate::dating::Days;
 use crate::facts::Observed;
 use crate::index::{ClaimRecord, DocKey, Index};
 use crate::stage::ScoreReliability;
@@ -40,10 +39,8 @@ use crate::stage::ScoreReliability;
 /// The keys of an observe task's documents, without what only matching reads.
 pub(crate) const KEYS: &str = "keys.bin";
 
-/// The file of an observe task's claims for bucket task `bucket`.
-fn claims_file(bucket: usize) -> String {
-    format!("claims-{bucket}.bin")
-}
+/// What only matching reads of an observe task's claims, each claim once, in record order.
+pub(crate) const CLAIMS: &str = "claims.bin";
 
 /// The file of a bucket task's candidates for the claims of shard `shard`.
 fn candidates_file(shard: usize) -> String {
@@ -63,96 +60,111 @@ pub(crate) fn merge_steps(layout: &MergeLayout) -> Vec<MergeStep> {
     }]
 }
 
-/// One shard's claims for one bucket task.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct BucketClaims {
-    /// Claim records of the shard in all: the next shard's are numbered after them.
-    claims: u32,
-    /// The documents of the claims below.
-    docs: Vec<BucketDoc>,
-    /// The claims, in record order.
-    entries: Vec<BucketClaim>,
-}
-
-/// What matching reads of a document.
+/// What matching reads of a claim besides its place (which [`KEYS`] holds): its entity and
+/// word hashes and its amounts. A claim's document, id, cluster and days are those of the
+/// [`KEYS`] entry whose claims it is among, so none of them is written again.
 #[derive(Debug, Serialize, Deserialize)]
-struct BucketDoc {
-    id: String,
-    cluster: String,
-    days: Days,
+struct MatchKeys {
+    #[serde(with = "crate::compact::hashes")]
+    entities: Vec<u32>,
+    #[serde(with = "crate::compact::hashes")]
+    words: Vec<u32>,
+    amounts: Vec<crate::claims::Amount>,
 }
 
-/// A claim naming an entity of the bucket.
-#[derive(Debug, Serialize, Deserialize)]
-struct BucketClaim {
-    /// Its document, in [`BucketClaims::docs`].
-    doc: u32,
-    /// Its record number in the shard.
-    record: u32,
-    key: ClaimKey,
-}
-
-/// The files an observe task writes: [`KEYS`] and one claims file per bucket task.
-pub(crate) fn shard_files(
-    records: &[&Observed],
-    buckets: usize,
-) -> Result<Vec<(String, Vec<u8>)>, StageError> {
-    let mut per_bucket: Vec<BucketClaims> = (0..buckets).map(|_| BucketClaims::default()).collect();
+/// The files an observe task writes: [`KEYS`] (every document's keys, the claims' places
+/// without their hashes) and [`CLAIMS`] (the claims' hashes and amounts, each claim once).
+/// Every bucket task reads both and keeps the claims naming an entity of its bucket.
+pub(crate) fn shard_files(records: &[&Observed]) -> Result<Vec<(String, Vec<u8>)>, StageError> {
     let mut keys = Vec::with_capacity(records.len());
-    let mut record = 0u32;
+    let mut claims = Vec::new();
     for observed in records {
-        let mut in_bucket: Vec<Option<u32>> = vec![None; buckets];
-        for key in &observed.claims {
-            let mut named: Vec<usize> = key
-                .entities
-                .iter()
-                .map(|&e| bucket_of(e, buckets))
-                .collect();
-            named.sort_unstable();
-            named.dedup();
-            for b in named {
-                let file = &mut per_bucket[b];
-                let doc = *in_bucket[b].get_or_insert_with(|| {
-                    file.docs.push(BucketDoc {
-                        id: observed.id.clone(),
-                        cluster: observed.cluster.clone(),
-                        days: observed.days,
-                    });
-                    file.docs.len() as u32 - 1
-                });
-                file.entries.push(BucketClaim {
-                    doc,
-                    record,
-                    key: key.clone(),
-                });
-            }
-            record += 1;
-        }
         let mut stripped = (*observed).clone();
         for key in &mut stripped.claims {
-            key.entities = Vec::new();
-            key.words = Vec::new();
-            key.amounts = Vec::new();
+            claims.push(MatchKeys {
+                entities: std::mem::take(&mut key.entities),
+                words: std::mem::take(&mut key.words),
+                amounts: std::mem::take(&mut key.amounts),
+            });
         }
         keys.push(stripped);
     }
-    let mut files = vec![(
-        KEYS.to_owned(),
-        encode_stage_data::<ScoreReliability, _>(&keys)?,
-    )];
-    for (b, mut file) in per_bucket.into_iter().enumerate() {
-        file.claims = record;
-        files.push((
-            claims_file(b),
-            encode_stage_data::<ScoreReliability, _>(&file)?,
-        ));
-    }
-    Ok(files)
+    Ok(vec![
+        (
+            KEYS.to_owned(),
+            encode_stage_data::<ScoreReliability, _>(&keys)?,
+        ),
+        (
+            CLAIMS.to_owned(),
+            encode_stage_data::<ScoreReliability, _>(&claims)?,
+        ),
+    ])
 }
 
-/// Bucket task `bucket`: every shard's claims of the bucket, matched through the candidate
-/// lists of the bucket's entities; writes each shard's claims' candidates (claim records
-/// numbered across shards, as the whole corpus numbers them).
+/// A document with only its claims of one bucket, and their record numbers in its shard.
+type BucketDoc = (Observed, Vec<u32>);
+
+/// The documents of shard `shard` with their claims naming an entity of bucket `bucket`
+/// (of `buckets`), their keys whole, each with its record number in the shard; documents
+/// without such a claim are left out. Returns them and the shard's claim count.
+fn bucket_claims(
+    files: &mut SplitFiles<'_, ScoreReliability>,
+    shard: usize,
+    bucket: usize,
+    buckets: usize,
+) -> Result<(Vec<BucketDoc>, u32), StageError> {
+    let keys: Vec<Observed> = files.read(MergeSource::Observe, shard, KEYS)?;
+    let matching: Vec<MatchKeys> = files.read(MergeSource::Observe, shard, CLAIMS)?;
+    let named: usize = keys.iter().map(|k| k.claims.len()).sum();
+    if named != matching.len() {
+        let why = format!("{} claims, where {KEYS} has {named}", matching.len());
+        return Err(files.corrupt(MergeSource::Observe, shard, CLAIMS, &why));
+    }
+    let mut matching = matching.into_iter();
+    let mut record = 0u32;
+    let mut docs = Vec::new();
+    for observed in keys {
+        let mut claims = Vec::new();
+        let mut records = Vec::new();
+        for mut key in observed.claims {
+            let found = matching.next().expect("one entry per claim, counted above");
+            if found
+                .entities
+                .iter()
+                .any(|&e| bucket_of(e, buckets) == bucket)
+            {
+                key.entities = found.entities;
+                key.words = found.words;
+                key.amounts = found.amounts;
+                claims.push(key);
+                records.push(record);
+            }
+            record += 1;
+        }
+        if claims.is_empty() {
+            continue;
+        }
+        let doc = Observed {
+            id: observed.id,
+            cluster: observed.cluster,
+            relation: newspipe_core::Relation::None,
+            representative: false,
+            markers: Default::default(),
+            dates_consistent: false,
+            own: Default::default(),
+            days: observed.days,
+            names: Vec::new(),
+            claims,
+            traits: Vec::new(),
+        };
+        docs.push((doc, records));
+    }
+    Ok((docs, record))
+}
+
+/// Bucket task `bucket`: every shard's claims naming an entity of the bucket, matched
+/// through the candidate lists of the bucket's entities; writes each shard's claims'
+/// candidates (claim records numbered across shards, as the whole corpus numbers them).
 pub(crate) fn bucket(
     bucket: usize,
     files: &mut SplitFiles<'_, ScoreReliability>,
@@ -165,30 +177,13 @@ pub(crate) fn bucket(
     let mut global: Vec<u32> = Vec::new();
     let mut shard_first: Vec<u32> = vec![0];
     for shard in 0..shards {
-        let file: BucketClaims = files.read(MergeSource::Observe, shard, &claims_file(bucket))?;
+        let (docs, claims) = bucket_claims(files, shard, bucket, buckets)?;
         let first = shard_first[shard];
-        let mut entries = file.entries.into_iter().peekable();
-        for (d, doc) in file.docs.into_iter().enumerate() {
-            let mut claims = Vec::new();
-            while let Some(entry) = entries.next_if(|e| e.doc as usize == d) {
-                global.push(first + entry.record);
-                claims.push(entry.key);
-            }
-            index.push(Observed {
-                id: doc.id,
-                cluster: doc.cluster,
-                relation: newspipe_core::Relation::None,
-                representative: false,
-                markers: Default::default(),
-                dates_consistent: false,
-                own: Default::default(),
-                days: doc.days,
-                names: Vec::new(),
-                claims,
-                traits: Vec::new(),
-            });
+        for (doc, records) in docs {
+            global.extend(records.into_iter().map(|r| first + r));
+            index.push(doc);
         }
-        shard_first.push(first + file.claims);
+        shard_first.push(first + claims);
     }
     let id_rank = index.ids.ranks();
     let corpus = Corpus {

@@ -250,7 +250,7 @@ fn not_judged(doc: &Document) -> Option<String> {
 impl CorpusStage for ScoreReliability {
     type Record = Observed;
     type State = Judged;
-    const FORMAT_VERSION: u32 = 3;
+    const FORMAT_VERSION: u32 = 4;
 
     fn observe(&self, doc: &mut Document) -> Result<Observed, StageError> {
         Ok(observe(doc, &self.config, &self.holders))
@@ -297,9 +297,9 @@ impl CorpusStage for ScoreReliability {
     fn shard_files(
         &self,
         records: &[&Observed],
-        ranks: &[usize],
+        _ranks: &[usize],
     ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
-        crate::split::shard_files(records, ranks[0])
+        crate::split::shard_files(records)
     }
 
     fn run_merge_step(
