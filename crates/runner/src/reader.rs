@@ -154,18 +154,20 @@ fn records(
             failed: false,
         }),
         format => {
-            let mut bytes = Vec::new();
+            let compressed = path
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("gz"));
+            let size = std::fs::metadata(&path)
+                .ok()
+                .filter(|_| !compressed)
+                .map(|meta| meta.len());
+            if let Some(size) = size.filter(|&size| size > limit) {
+                return unreadable(path, too_large(Some(size), limit));
+            }
+            // Sized once: a buffer grown by doubling would hold the text twice as it grows.
+            let mut bytes = Vec::with_capacity(size.map_or(0, |size| size as usize + 1));
             match reader.take(limit.saturating_add(1)).read_to_end(&mut bytes) {
-                Ok(_) if bytes.len() as u64 > limit => {
-                    let compressed = path
-                        .extension()
-                        .is_some_and(|ext| ext.eq_ignore_ascii_case("gz"));
-                    let size = std::fs::metadata(&path)
-                        .ok()
-                        .filter(|_| !compressed)
-                        .map(|meta| meta.len());
-                    unreadable(path, too_large(size, limit))
-                }
+                Ok(_) if bytes.len() as u64 > limit => unreadable(path, too_large(size, limit)),
                 Ok(_) => Box::new(std::iter::once(RawRecord::File {
                     path,
                     id,
