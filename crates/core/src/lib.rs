@@ -13,6 +13,7 @@ pub mod calendar;
 mod config;
 mod document;
 mod error;
+mod memory_files;
 mod output;
 mod registry;
 mod stage;
@@ -27,6 +28,7 @@ pub use document::{
     StageSkip,
 };
 pub use error::{BuildError, StageError};
+pub use memory_files::{FileKey, MemoryFiles};
 pub use output::{close_all, temp_file_prefix, AtomicFile, PendingFile};
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
 pub use stage::{

@@ -6,62 +6,19 @@
 use std::collections::HashMap;
 
 use newspipe_core::{
-    Document, DynCorpusStage, Erased, MergeFiles, MergeLayout, MergeSource, Source, StageError,
-    StageInstance,
+    Document, DynCorpusStage, Erased, FileKey, MemoryFiles, MergeLayout, MergeSource, Source,
+    StageError, StageInstance,
 };
 use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
 use newspipe_dedupe::{Dedupe, DedupeConfig};
 
-/// The files written so far, by (task, rank, name), and each shard's size.
-struct Files {
-    sizes: Vec<usize>,
-    ranks: Vec<usize>,
-    written: Written,
-    /// Shards whose records were asked for, in order.
-    decoded: Vec<usize>,
-    /// Shards whose documents were read, in order.
-    documents_read: Vec<usize>,
-}
-
-impl MergeFiles for Files {
-    fn ranks(&self, source: MergeSource) -> usize {
-        match source {
-            MergeSource::Observe => self.sizes.len(),
-            MergeSource::Step(step) => self.ranks[step],
-        }
-    }
-
-    fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
-        Ok(self.sizes[..shard].iter().sum())
-    }
-
-    fn read(
-        &mut self,
-        source: MergeSource,
-        rank: usize,
-        name: &str,
-    ) -> Result<Vec<u8>, StageError> {
-        let step = match source {
-            MergeSource::Observe => None,
-            MergeSource::Step(step) => Some(step),
-        };
-        if step.is_none() && name == "docs.jsonl" {
-            self.documents_read.push(rank);
-        }
-        self.written
-            .get(&(step, rank, name.to_string()))
-            .cloned()
-            .ok_or_else(|| StageError::new(format!("no file {name} of {source:?} rank {rank}")))
-    }
-
-    fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError> {
-        self.decoded.push(shard);
-        Err(StageError::new("a split run ships no records"))
-    }
-
-    fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
-        StageError::new(format!("{name} of {source:?} rank {rank}: {why}"))
-    }
+/// The shards whose documents (`docs.jsonl`) these reads read, in order.
+fn documents_read(reads: &[FileKey]) -> Vec<usize> {
+    reads
+        .iter()
+        .filter(|(step, _, name)| step.is_none() && name == "docs.jsonl")
+        .map(|(_, rank, _)| *rank)
+        .collect()
 }
 
 fn stage() -> Box<dyn DynCorpusStage> {
@@ -106,7 +63,7 @@ fn split_state(
 }
 
 /// The files of the observe tasks, by (task, rank, name).
-type Written = HashMap<(Option<usize>, usize, String), Vec<u8>>;
+type Written = HashMap<FileKey, Vec<u8>>;
 
 /// The state of the split merge, after `tamper` changed the observe tasks' files; the first
 /// error of a task.
@@ -123,19 +80,12 @@ fn split_state_after(
         ["heads", "bucket", "sketch", "verify"]
     );
     let ranks: Vec<usize> = steps.iter().map(|s| s.ranks).collect();
-    let mut files = Files {
-        sizes: Vec::new(),
-        ranks: ranks.clone(),
-        written: HashMap::new(),
-        decoded: Vec::new(),
-        documents_read: Vec::new(),
-    };
+    let mut files = MemoryFiles::new(Vec::new(), ranks.clone());
     let size = docs.len().div_ceil(shards);
     for (shard, part) in docs.chunks_mut(size).enumerate() {
         let records: Vec<Erased> = part.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
-        for (name, bytes) in stage.shard_files(&records, &ranks).unwrap() {
-            files.written.insert((None, shard, name), bytes);
-        }
+        let written = stage.shard_files(&records, &ranks).unwrap();
+        files.write(MergeSource::Observe, shard, written);
         // The documents as the observe task writes them for the next step.
         let lines: Vec<u8> = part
             .iter()
@@ -145,20 +95,21 @@ fn split_state_after(
                 line
             })
             .collect();
-        files
-            .written
-            .insert((None, shard, "docs.jsonl".into()), lines);
-        files.sizes.push(records.len());
+        files.write(
+            MergeSource::Observe,
+            shard,
+            vec![("docs.jsonl".into(), lines)],
+        );
+        files.shard_sizes.push(records.len());
     }
-    assert_eq!(files.sizes.len(), shards);
-    tamper(&mut files.written);
+    assert_eq!(files.shard_sizes.len(), shards);
+    tamper(&mut files.files);
     for (step, &count) in ranks.iter().enumerate() {
         for rank in 0..count {
-            let documents_before = files.documents_read.len();
-            for (name, bytes) in stage.run_merge_step(step, rank, &mut files)? {
-                files.written.insert((Some(step), rank, name), bytes);
-            }
-            let documents = &files.documents_read[documents_before..];
+            let reads_before = files.reads.len();
+            let written = stage.run_merge_step(step, rank, &mut files)?;
+            files.write(MergeSource::Step(step), rank, written);
+            let documents = documents_read(&files.reads[reads_before..]);
             match steps[step].name {
                 "sketch" => assert_eq!(documents, [rank], "sketch task {rank}"),
                 name => assert!(documents.is_empty(), "{name} read documents"),
@@ -167,10 +118,10 @@ fn split_state_after(
     }
     let state = stage.finish_merge(&mut files)?;
     assert!(
-        files.documents_read.len() == shards,
+        documents_read(&files.reads).len() == shards,
         "the merge read documents"
     );
-    assert!(files.decoded.is_empty(), "a task read records");
+    assert!(files.records_asked.is_empty(), "a task read records");
     stage.encode_state(&state)
 }
 

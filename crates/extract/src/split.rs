@@ -275,56 +275,10 @@ pub(crate) fn shard_state(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use newspipe_core::{CorpusStage, Document, Erased, MergeFiles};
+    use newspipe_core::{CorpusStage, Document, MemoryFiles};
 
     use super::*;
     use crate::config::ExtractConfig;
-
-    /// A cluster run's files, in memory: observe tasks' (`None`) and the bucket tasks' by rank.
-    struct Memory {
-        buckets: usize,
-        first: Vec<usize>,
-        files: HashMap<(Option<usize>, usize, String), Vec<u8>>,
-    }
-
-    fn source_key(source: MergeSource) -> Option<usize> {
-        match source {
-            MergeSource::Observe => None,
-            MergeSource::Step(step) => Some(step),
-        }
-    }
-
-    impl MergeFiles for Memory {
-        fn ranks(&self, source: MergeSource) -> usize {
-            match source {
-                MergeSource::Observe => self.first.len() - 1,
-                MergeSource::Step(_) => self.buckets,
-            }
-        }
-        fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
-            Ok(self.first[shard])
-        }
-        fn read(
-            &mut self,
-            source: MergeSource,
-            rank: usize,
-            name: &str,
-        ) -> Result<Vec<u8>, StageError> {
-            let key = (source_key(source), rank, name.to_owned());
-            self.files
-                .get(&key)
-                .cloned()
-                .ok_or_else(|| StageError::new(format!("no file {key:?}")))
-        }
-        fn records(&mut self, _shard: usize) -> Result<Vec<Erased>, StageError> {
-            Err(StageError::new("a split merge reads no records"))
-        }
-        fn corrupt(&self, _source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
-            StageError::new(format!("corrupt {name} of rank {rank}: {why}"))
-        }
-    }
 
     /// Runs the split merge of `records` cut into shards at `cuts` with `buckets` bucket
     /// tasks: each shard's state, as the merge task writes them.
@@ -334,11 +288,11 @@ mod tests {
         cuts: &[usize],
         buckets: usize,
     ) -> Vec<CorpusNames> {
-        let mut memory = Memory {
-            buckets,
-            first: cuts.to_vec(),
-            files: HashMap::new(),
-        };
+        let sizes = cuts
+            .windows(2)
+            .map(|bounds| bounds[1] - bounds[0])
+            .collect();
+        let mut memory = MemoryFiles::new(sizes, vec![buckets]);
         let layout = MergeLayout {
             shards: cuts.len() - 1,
             buckets,
@@ -346,17 +300,14 @@ mod tests {
         assert_eq!(stage.merge_steps(&layout)[0].ranks, buckets);
         for (shard, bounds) in cuts.windows(2).enumerate() {
             let mine: Vec<&DocNames> = records[bounds[0]..bounds[1]].iter().collect();
-            for (name, bytes) in stage.shard_files(&mine, &[buckets]).unwrap() {
-                memory.files.insert((None, shard, name), bytes);
-            }
+            let files = stage.shard_files(&mine, &[buckets]).unwrap();
+            memory.write(MergeSource::Observe, shard, files);
         }
         for bucket in 0..buckets {
             let written = stage
                 .run_merge_step(0, bucket, &mut SplitFiles::new(&mut memory))
                 .unwrap();
-            for (name, bytes) in written {
-                memory.files.insert((Some(0), bucket, name), bytes);
-            }
+            memory.write(MergeSource::Step(0), bucket, written);
         }
         let whole = stage
             .finish_merge(&mut SplitFiles::new(&mut memory))
@@ -532,14 +483,12 @@ mod tests {
         let stage = ExtractStage::new(ExtractConfig::default());
         let records = corpus(10, 3);
         let mine: Vec<&DocNames> = records.iter().collect();
-        let mut memory = Memory {
-            buckets: 1,
-            first: vec![0, 10],
-            files: HashMap::new(),
-        };
-        for (name, bytes) in stage.shard_files(&mine, &[1]).unwrap() {
-            memory.files.insert((None, 0, name), bytes);
-        }
+        let mut memory = MemoryFiles::new(vec![10], vec![1]);
+        memory.write(
+            MergeSource::Observe,
+            0,
+            stage.shard_files(&mine, &[1]).unwrap(),
+        );
         // A document naming a name the file does not list.
         let key = (None, 0, names_file(0));
         let mut file: BucketNames = postcard::from_bytes(&memory.files[&key][8..]).unwrap();
@@ -551,7 +500,7 @@ mod tests {
             .run_merge_step(0, 0, &mut SplitFiles::new(&mut memory))
             .unwrap_err();
         assert!(
-            err.message.contains("corrupt names-0.bin of rank 0"),
+            err.message.contains("names-0.bin of Observe rank 0"),
             "{err}"
         );
     }

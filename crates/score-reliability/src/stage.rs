@@ -650,57 +650,6 @@ mod tests {
         assert_eq!(claim(&direct, "a").contradicted_by, ["d"]);
     }
 
-    /// A cluster run's files, in memory: observe tasks' (`None`) and merge steps' by rank.
-    struct Memory {
-        shards: usize,
-        buckets: usize,
-        first: Vec<usize>,
-        files: std::collections::HashMap<(Option<usize>, usize, String), Vec<u8>>,
-    }
-
-    fn source_key(source: newspipe_core::MergeSource) -> Option<usize> {
-        match source {
-            newspipe_core::MergeSource::Observe => None,
-            newspipe_core::MergeSource::Step(step) => Some(step),
-        }
-    }
-
-    impl newspipe_core::MergeFiles for Memory {
-        fn ranks(&self, source: newspipe_core::MergeSource) -> usize {
-            match source {
-                newspipe_core::MergeSource::Observe => self.shards,
-                newspipe_core::MergeSource::Step(_) => self.buckets,
-            }
-        }
-        fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
-            Ok(self.first[shard])
-        }
-        fn read(
-            &mut self,
-            source: newspipe_core::MergeSource,
-            rank: usize,
-            name: &str,
-        ) -> Result<Vec<u8>, StageError> {
-            let key = (source_key(source), rank, name.to_owned());
-            self.files
-                .get(&key)
-                .cloned()
-                .ok_or_else(|| StageError::new(format!("no file {key:?}")))
-        }
-        fn records(&mut self, _shard: usize) -> Result<Vec<newspipe_core::Erased>, StageError> {
-            Err(StageError::new("a split merge reads no records"))
-        }
-        fn corrupt(
-            &self,
-            _source: newspipe_core::MergeSource,
-            rank: usize,
-            name: &str,
-            why: &str,
-        ) -> StageError {
-            StageError::new(format!("{name} of rank {rank}: {why}"))
-        }
-    }
-
     #[test]
     fn bucket_tasks_and_shard_states_score_as_one_machine() {
         let docs = troops(&["a", "b", "b-copy", "d", "e"]);
@@ -715,25 +664,21 @@ mod tests {
                     .iter_mut()
                     .map(|d| stage.observe(d).unwrap())
                     .collect();
-                let mut memory = Memory {
-                    shards: cuts.len() - 1,
-                    buckets,
-                    first: cuts.clone(),
-                    files: Default::default(),
-                };
+                let sizes = cuts
+                    .windows(2)
+                    .map(|bounds| bounds[1] - bounds[0])
+                    .collect();
+                let mut memory = newspipe_core::MemoryFiles::new(sizes, vec![buckets]);
                 for (shard, bounds) in cuts.windows(2).enumerate() {
                     let mine: Vec<&Observed> = records[bounds[0]..bounds[1]].iter().collect();
-                    for (name, bytes) in stage.shard_files(&mine, &[buckets]).unwrap() {
-                        memory.files.insert((None, shard, name), bytes);
-                    }
+                    let files = stage.shard_files(&mine, &[buckets]).unwrap();
+                    memory.write(newspipe_core::MergeSource::Observe, shard, files);
                 }
                 for bucket in 0..buckets {
                     let written = stage
                         .run_merge_step(0, bucket, &mut SplitFiles::new(&mut memory))
                         .unwrap();
-                    for (name, bytes) in written {
-                        memory.files.insert((Some(0), bucket, name), bytes);
-                    }
+                    memory.write(newspipe_core::MergeSource::Step(0), bucket, written);
                 }
                 let whole = stage
                     .finish_merge(&mut SplitFiles::new(&mut memory))

@@ -5,69 +5,12 @@
 
 mod support;
 
-use std::collections::HashMap;
-
 use newspipe_core::{
-    BuildContext, Document, DynCorpusStage, Erased, MergeFiles, MergeLayout, MergeSource, Source,
-    StageError, StageInstance,
+    BuildContext, Document, DynCorpusStage, Erased, MemoryFiles, MergeLayout, MergeSource, Source,
+    StageInstance,
 };
 use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
 use serde_json::json;
-
-/// The files of a split merge by the task that wrote them: the observe tasks' (`None`) and
-/// the merge steps' (`Some(step)`), by rank and name.
-struct Files {
-    shards: usize,
-    buckets: usize,
-    sizes: Vec<usize>,
-    written: HashMap<(Option<usize>, usize, String), Vec<u8>>,
-    /// Every read, in order.
-    reads: Vec<(Option<usize>, usize, String)>,
-}
-
-fn key(source: MergeSource) -> Option<usize> {
-    match source {
-        MergeSource::Observe => None,
-        MergeSource::Step(step) => Some(step),
-    }
-}
-
-impl MergeFiles for Files {
-    fn ranks(&self, source: MergeSource) -> usize {
-        match source {
-            MergeSource::Observe => self.shards,
-            MergeSource::Step(_) => self.buckets,
-        }
-    }
-
-    fn first_position(&mut self, shard: usize) -> Result<usize, StageError> {
-        Ok(self.sizes[..shard].iter().sum())
-    }
-
-    fn read(
-        &mut self,
-        source: MergeSource,
-        rank: usize,
-        name: &str,
-    ) -> Result<Vec<u8>, StageError> {
-        let at = (key(source), rank, name.to_owned());
-        self.reads.push(at.clone());
-        self.written
-            .get(&at)
-            .cloned()
-            .ok_or_else(|| StageError::new(format!("no file {name} of {source:?} rank {rank}")))
-    }
-
-    fn records(&mut self, shard: usize) -> Result<Vec<Erased>, StageError> {
-        Err(StageError::new(format!(
-            "a split merge reads no records (shard {shard})"
-        )))
-    }
-
-    fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
-        StageError::new(format!("{name} of {source:?} rank {rank}: {why}"))
-    }
-}
 
 fn stage() -> Box<dyn DynCorpusStage> {
     let built = newspipe_score_reliability::factory()
@@ -137,25 +80,16 @@ fn the_split_merge_gives_every_document_what_prepare_gives_for_any_shard_count()
         let size = records.len().div_ceil(shards);
         let steps = stage.merge_steps(&MergeLayout { shards, buckets });
         assert_eq!(steps.len(), 1, "one step: the bucket tasks");
-        let mut files = Files {
-            shards: 0,
-            buckets: steps[0].ranks,
-            sizes: Vec::new(),
-            written: HashMap::new(),
-            reads: Vec::new(),
-        };
-        for shard in records.chunks(size) {
-            let rank = files.sizes.len();
-            for (name, bytes) in stage.shard_files(shard, &[files.buckets]).unwrap() {
-                files.written.insert((None, rank, name), bytes);
-            }
-            files.sizes.push(shard.len());
+        let buckets = steps[0].ranks;
+        let mut files = MemoryFiles::new(Vec::new(), vec![buckets]);
+        for (rank, shard) in records.chunks(size).enumerate() {
+            let written = stage.shard_files(shard, &[buckets]).unwrap();
+            files.write(MergeSource::Observe, rank, written);
+            files.shard_sizes.push(shard.len());
         }
-        files.shards = files.sizes.len();
-        for bucket in 0..files.buckets {
-            for (name, bytes) in stage.run_merge_step(0, bucket, &mut files).unwrap() {
-                files.written.insert((Some(0), bucket, name), bytes);
-            }
+        for bucket in 0..buckets {
+            let written = stage.run_merge_step(0, bucket, &mut files).unwrap();
+            files.write(MergeSource::Step(0), bucket, written);
         }
         assert!(
             files.reads.iter().all(|(source, _, name)| source.is_none()
@@ -166,17 +100,17 @@ fn the_split_merge_gives_every_document_what_prepare_gives_for_any_shard_count()
         files.reads.clear();
         let merged = stage.finish_merge(&mut files).unwrap();
         let mut split = Vec::new();
-        for shard in 0..files.shards {
+        for shard in 0..files.shard_sizes.len() {
             let part = stage.shard_state(&merged, shard, &mut files).unwrap();
             let part = stage
                 .decode_state(&stage.encode_state(&part).unwrap())
                 .unwrap();
-            let first: usize = files.sizes[..shard].iter().sum();
+            let first: usize = files.shard_sizes[..shard].iter().sum();
             split.extend(applied(
                 &*stage,
                 &part,
                 &docs,
-                first..first + files.sizes[shard],
+                first..first + files.shard_sizes[shard],
             ));
         }
         assert!(
