@@ -156,7 +156,7 @@ fn tokens(name: &str) -> Vec<&str> {
 }
 
 /// The last space-separated word of a name: its surname.
-fn last_word(name: &str) -> &str {
+pub(crate) fn last_word(name: &str) -> &str {
     name.rsplit(' ').next().unwrap_or(name)
 }
 

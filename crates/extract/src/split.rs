@@ -25,7 +25,7 @@ use newspipe_core::{
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::canonical::{CanonicalMap, NameIndex};
+use crate::canonical::{last_word, CanonicalMap, NameIndex};
 use crate::stage::{
     people, resolve_claims, ClaimNames, CorpusNames, DocNames, ExtractStage, NameList,
 };
@@ -45,7 +45,7 @@ pub(crate) fn map_file(shard: usize) -> String {
 
 /// The bucket task of a person's name: by the first character of its last word, as written.
 pub(crate) fn bucket_of(name: &str, buckets: usize) -> usize {
-    let initial = name.rsplit(' ').next().and_then(|last| last.chars().next());
+    let initial = last_word(name).chars().next();
     // A fixed mix of the code point, so that neighbouring letters fall in different buckets.
     let mixed = initial.map_or(0, |c| {
         (c as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32
