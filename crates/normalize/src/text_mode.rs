@@ -880,6 +880,19 @@ mod tests {
         filter_lines(text, &opts, title, captions, chrome)
     }
 
+    /// [`filter_extracted`] of a page without a title, captions or chrome.
+    fn filter_plain(text: &str) -> FilteredText {
+        filter_extracted(text, None, &HashSet::new(), &PageChrome::default())
+    }
+
+    /// Each cut line with its kind.
+    fn cuts_by_kind(out: &FilteredText) -> Vec<(&str, RemovedKind)> {
+        out.cut
+            .iter()
+            .map(|(line, kind, _)| (line.as_str(), *kind))
+            .collect()
+    }
+
     /// Each cut line with the rule that cut it.
     fn cuts_by_rule(out: &FilteredText) -> Vec<(&str, &str)> {
         out.cut
@@ -1047,7 +1060,7 @@ mod tests {
             "{ARTICLE}\nMore Articles You Might Enjoy\n{}\n{}\n",
             headlines[0], headlines[1]
         );
-        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
+        let out = filter_plain(&text);
         assert_eq!(
             cuts_by_rule(&out),
             vec![
@@ -1059,45 +1072,38 @@ mod tests {
         assert_eq!(out.text, ARTICLE.trim_end());
         // The same heading inside the run of prose cuts only itself.
         let text = format!("More Articles You Might Enjoy\n{}\n{ARTICLE}", headlines[0]);
-        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
+        let out = filter_plain(&text);
         assert!(out.text.starts_with(headlines[0]), "{}", out.text);
     }
 
     #[test]
     fn an_author_bio_at_an_edge_of_the_text_is_cut() {
-        let filter =
-            |text: &str| filter_extracted(text, None, &HashSet::new(), &PageChrome::default());
         let bio = "Jane Doe is a senior transport reporter for the Courier.";
-        let out = filter(&format!("{ARTICLE}{bio}\n"));
+        let out = filter_plain(&format!("{ARTICLE}{bio}\n"));
         assert_eq!(out.text, ARTICLE.trim_end());
         assert_eq!(out.cut[0].0, bio);
         assert_eq!(out.cut[0].2, "author_bio");
-        let out = filter(&format!("About the author: {bio}\n\n{ARTICLE}"));
+        let out = filter_plain(&format!("About the author: {bio}\n\n{ARTICLE}"));
         assert_eq!(out.text, ARTICLE.trim_end());
         // An op-ed's closing bio, its role capitalised.
         let professor = "Jo Li is an Associate Professor of Radiology at the city university.";
-        let out = filter(&format!("{ARTICLE}{professor}\n"));
+        let out = filter_plain(&format!("{ARTICLE}{professor}\n"));
         assert_eq!(out.text, ARTICLE.trim_end());
         // The same shape inside the article, or naming no writer's role, stays.
-        let out = filter(&format!("{ARTICLE}{bio}\n{ARTICLE}"));
+        let out = filter_plain(&format!("{ARTICLE}{bio}\n{ARTICLE}"));
         assert!(out.text.contains(bio), "{}", out.text);
         let nurse = "Jane Doe is a nurse at the city hospital.";
-        let out = filter(&format!("{ARTICLE}{nurse}\n"));
+        let out = filter_plain(&format!("{ARTICLE}{nurse}\n"));
         assert!(out.text.ends_with(nurse), "{}", out.text);
     }
 
     #[test]
     fn tag_and_category_lines_are_cut_as_navigation() {
         let text = format!("Category: City Transport\n{ARTICLE}Tags: bridge, river, council\n");
-        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
+        let out = filter_plain(&text);
         assert_eq!(out.text, ARTICLE.trim_end());
-        let cut: Vec<_> = out
-            .cut
-            .iter()
-            .map(|(line, kind, _)| (line.as_str(), *kind))
-            .collect();
         assert_eq!(
-            cut,
+            cuts_by_kind(&out),
             vec![
                 ("Category: City Transport", RemovedKind::Nav),
                 ("Tags: bridge, river, council", RemovedKind::Nav)
@@ -1124,14 +1130,9 @@ mod tests {
         let text = format!(
             "{ARTICLE}{caption}\nCourtesy of the city archive\nShow Caption\n\nThe council will vote on the new fares in May, officials said. Photos by Reuters and AFP.\n"
         );
-        let out = filter_extracted(&text, None, &HashSet::new(), &PageChrome::default());
-        let cuts: Vec<_> = out
-            .cut
-            .iter()
-            .map(|(line, kind, _)| (line.as_str(), *kind))
-            .collect();
+        let out = filter_plain(&text);
         assert_eq!(
-            cuts,
+            cuts_by_kind(&out),
             vec![
                 (caption, RemovedKind::Credit),
                 ("Courtesy of the city archive", RemovedKind::Credit),
