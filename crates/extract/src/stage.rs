@@ -124,8 +124,8 @@ pub(crate) fn people(names: &NameList) -> Result<impl Iterator<Item = &str>, Sta
 
 /// The people's names `apply` would read in `doc` that `listed` does not hold: the canonical
 /// names of its entities and its quotes' speakers with their mention's kind. Extract lists
-/// every name it annotates, so this is empty but for a document it skipped that came with
-/// entities.
+/// every name it annotates (entities and speakers are its mentions), so only a document it
+/// skipped that came with entities has any: `observe` asks only for those.
 fn unlisted_people(doc: &Document, listed: &NameList) -> Option<NameList> {
     let listed = listed.names().unwrap_or_default();
     let speakers = doc.quotes.iter().filter_map(|q| {
@@ -334,6 +334,8 @@ impl CorpusStage for ExtractStage {
     /// records the names it uses.
     fn observe(&self, doc: &mut Document) -> Result<DocNames, StageError> {
         let mut names = NameList::default();
+        // Only a document extract skips can hold names it does not list (see `unlisted_people`).
+        let skipped = doc.meta.not_english().is_some();
         let ambiguous = self.annotate_locally(doc, Some(&mut names));
         let witness = doc
             .dedupe
@@ -342,7 +344,7 @@ impl CorpusStage for ExtractStage {
         Ok(DocNames {
             id: doc.id.clone(),
             witness: witness.to_string(),
-            unlisted: unlisted_people(doc, &names),
+            unlisted: skipped.then(|| unlisted_people(doc, &names)).flatten(),
             names,
             ambiguous,
         })
@@ -437,6 +439,8 @@ impl CorpusStage for ExtractStage {
 
 #[cfg(test)]
 mod tests {
+    use newspipe_core::Entity;
+
     use super::*;
 
     #[test]
@@ -468,5 +472,40 @@ mod tests {
             text: "Kyiv".into(),
         };
         assert!(no_kind.names().is_err());
+    }
+
+    #[test]
+    fn only_a_skipped_document_records_the_people_it_carries_unlisted() {
+        let stage = ExtractStage::new(ExtractConfig::default());
+        let text = "Keir Starmer met NATO officials in Kyiv on Monday, his office said.";
+        let carried = |language: &str| {
+            let mut doc = Document::new("d", Default::default(), text.into());
+            doc.meta.language = Some(language.into());
+            doc.entities = vec![Entity {
+                kind: EntityKind::Person,
+                text: "Keir Starmer".into(),
+                canonical: "Keir Starmer".into(),
+                role: None,
+                start: 0,
+                end: 12,
+            }];
+            doc
+        };
+        // Skipped (not English): the entity an earlier stage wrote is read by `apply` unlisted.
+        let record = stage.observe(&mut carried("de")).unwrap();
+        assert!(record.names.names().unwrap().is_empty());
+        let unlisted = record.unlisted.expect("the carried person is recorded");
+        assert_eq!(
+            unlisted.names().unwrap(),
+            [(EntityKind::Person, "Keir Starmer")]
+        );
+        // Annotated: extract lists every name it writes, so nothing is unlisted.
+        let record = stage.observe(&mut carried("en")).unwrap();
+        assert!(record
+            .names
+            .names()
+            .unwrap()
+            .contains(&(EntityKind::Person, "Keir Starmer")));
+        assert!(record.unlisted.is_none());
     }
 }
