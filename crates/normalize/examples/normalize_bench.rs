@@ -1,8 +1,10 @@
 //! Single-thread speed of the stage, in CPU time:
-//! `cargo run --release -p newspipe-normalize --example normalize_bench [html|text|wire] [STEP] [OUT]`
+//! `cargo run --release -p newspipe-normalize --example normalize_bench [html|html-news|text|wire] [STEP] [OUT]`
 //! or `… --example normalize_bench FILE.jsonl [LINES] [OUT]` for the first LINES `{id, text}` records of
 //! a JSON Lines file as text documents (the bench's real rows, `target/bench/real-wire.jsonl`).
-//! `html` normalizes the WCXB dev pages as served; `text` normalizes them flattened to text
+//! `html` normalizes the WCXB dev pages as served; `html-news` only those that declare a news
+//! article (`declares_news_article`, as `devdata_report` splits them: the kind of page the
+//! held-out speed bar is about); `text` normalizes them flattened to text
 //! (menus and all); `wire` runs the whole stage (observe, prepare, apply) over the short real
 //! news texts of `newsdup/newsdup-clean-dev.jsonl.gz` (Reuters-21578 and BBC articles, about
 //! 0.9 KB each), where the per-document costs show. Prints pages/s, MB/s of input and the
@@ -16,7 +18,9 @@ use std::io::{BufRead, BufReader, Write};
 
 use newspipe_core::{CorpusStage, Document, InputFormat, Source, StageInstance};
 use newspipe_corpusgen::thread_cpu_seconds;
-use newspipe_normalize::{flatten_html, NormalizeConfig, NormalizeStage, Normalizer};
+use newspipe_normalize::{
+    declares_news_article, flatten_html, NormalizeConfig, NormalizeStage, Normalizer,
+};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -27,8 +31,9 @@ fn main() {
     let docs = match mode.as_str() {
         "wire" => wire_documents(step),
         path if path.ends_with(".jsonl") => jsonl_documents(path, step),
-        "text" => dev_page_documents(step, InputFormat::Text),
-        _ => dev_page_documents(step, InputFormat::Html),
+        "text" => dev_page_documents(step, InputFormat::Text, false),
+        "html-news" => dev_page_documents(step, InputFormat::Html, true),
+        _ => dev_page_documents(step, InputFormat::Html, false),
     };
     let Some(mut docs) = docs else {
         return;
@@ -96,12 +101,14 @@ fn print_encoded_sizes(docs: &mut [Document], input_bytes: usize) {
     );
 }
 
-/// The WCXB dev pages, as served or flattened to text.
-fn dev_page_documents(step: usize, format: InputFormat) -> Option<Vec<Document>> {
+/// The WCXB dev pages, as served or flattened to text; with `news_only`, only the pages that
+/// declare a news article.
+fn dev_page_documents(step: usize, format: InputFormat, news_only: bool) -> Option<Vec<Document>> {
     let pages = devdata::load_dev_pages(step)?;
     Some(
         pages
             .into_iter()
+            .filter(|page| !news_only || declares_news_article(&page.html))
             .map(|page| {
                 let input = match format {
                     InputFormat::Text => flatten_html(&page.html),

@@ -567,16 +567,19 @@ fn mark_headline(lines: &mut [Line], title: Option<&str>) {
         .find_map(|separator| title.rsplit_once(separator))
         .and_then(|(headline, _)| line_match_key(headline));
     for line in lines.iter_mut() {
+        // Checked first: a headline may read like prose ("Why isn't modern AI built around
+        // principles from cognitive science?").
+        let key = line_match_key(line.text);
+        if key.is_some() && (key == whole || key == without_site) {
+            line.role = Some(Role::Title);
+            continue;
+        }
         if line.hit.is_none()
             && line.role.is_none()
             && line.sentence_end
             && line.units >= MIN_PROSE_UNITS
         {
             break;
-        }
-        let key = line_match_key(line.text);
-        if key.is_some() && (key == whole || key == without_site) {
-            line.role = Some(Role::Title);
         }
     }
 }
@@ -1122,6 +1125,16 @@ mod tests {
         // Below the first line of prose the same words are the article's own.
         let text = format!("{ARTICLE}Bridge to open next spring\n");
         assert!(filter(&text).text.ends_with("Bridge to open next spring"));
+        // A headline that reads like prose (a question of eight words and more) is still the
+        // headline.
+        let question = "Why will the new bridge open a whole year late?";
+        let out = filter_extracted(
+            &format!("{question}\n\n{ARTICLE}"),
+            Some(question),
+            &HashSet::new(),
+            &PageChrome::default(),
+        );
+        assert_eq!(out.text, ARTICLE.trim_end());
     }
 
     #[test]
