@@ -72,8 +72,6 @@ pub(crate) trait DocFacts: Sync {
     fn published(&self) -> Option<i64>;
     /// Hash of the normalized key.
     fn exact_key(&self) -> u128;
-    /// Whether the document has a MinHash signature (takes part in the near-duplicate pass).
-    fn has_signature(&self) -> bool;
     /// Its syndication marker.
     fn syndication(&self) -> Option<&Syndication>;
 }
@@ -90,9 +88,6 @@ impl DocFacts for DocRecord {
     }
     fn exact_key(&self) -> u128 {
         self.exact_key
-    }
-    fn has_signature(&self) -> bool {
-        !self.band_keys.is_empty()
     }
     fn syndication(&self) -> Option<&Syndication> {
         self.syndication.as_ref()
@@ -213,12 +208,12 @@ pub fn cluster(records: &[DocRecord], params: &Params) -> Vec<Verdict> {
 
 /// The exact-group heads that take part in the near-duplicate pass (they have a signature),
 /// in position order: the documents the LSH bands hold.
-pub(crate) fn eligible_heads<F: DocFacts>(docs: &[F]) -> Vec<u32> {
+fn eligible_heads(docs: &[DocRecord]) -> Vec<u32> {
     let exact = Level::join(docs, &exact_pairs(docs), None);
     exact
         .heads()
         .into_iter()
-        .filter(|&i| docs[i as usize].has_signature())
+        .filter(|&i| !docs[i as usize].band_keys.is_empty())
         .collect()
 }
 

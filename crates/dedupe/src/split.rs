@@ -100,8 +100,9 @@ pub fn published_file(shard: usize) -> String {
     format!("for-{shard}.bin")
 }
 
-/// What the clustering reads of one document: id, length, date, keys and marker (tens of
-/// bytes), never its signature, sketch or facts.
+/// What the exact tasks, the clustering task (for the documents of pairs) and the per-shard
+/// tasks read of one document: id, length, date, exact key and marker (tens of bytes), never
+/// its signature, sketch or facts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     id: String,
@@ -109,7 +110,6 @@ pub struct Summary {
     published: Option<i64>,
     #[serde(with = "crate::packed::u128_fixed")]
     exact_key: u128,
-    has_signature: bool,
     syndication: Option<Syndication>,
 }
 
@@ -120,7 +120,6 @@ impl Summary {
             words: record.words,
             published: record.published,
             exact_key: record.exact_key,
-            has_signature: !record.band_keys.is_empty(),
             syndication: record.syndication.clone(),
         }
     }
@@ -138,9 +137,6 @@ impl DocFacts for Summary {
     }
     fn exact_key(&self) -> u128 {
         self.exact_key
-    }
-    fn has_signature(&self) -> bool {
-        self.has_signature
     }
     fn syndication(&self) -> Option<&Syndication> {
         self.syndication.as_ref()
