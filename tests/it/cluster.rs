@@ -261,17 +261,20 @@ fn the_same_inputs_give_the_same_plan_file() {
         .collect();
     assert_eq!(steps.first(), Some(&"observe-normalize"));
     assert_eq!(steps.last(), Some(&"assemble"));
-    // Dedupe's merge is split: exact heads, LSH band buckets, sketches, verification,
-    // clustering.
+    // Dedupe's merge is split: exact groups and LSH band buckets by key, sketches and
+    // verification per shard, the clustering, each shard's state resolved per shard.
     let dedupe = steps.iter().position(|&s| s == "observe-dedupe").unwrap();
     assert_eq!(
-        steps[dedupe..dedupe + 6],
+        steps[dedupe..dedupe + 9],
         [
             "observe-dedupe",
-            "dedupe-heads",
+            "dedupe-exact",
             "dedupe-bucket",
             "dedupe-sketch",
             "dedupe-verify",
+            "dedupe-cluster",
+            "dedupe-publish",
+            "dedupe-resolve",
             "merge-dedupe"
         ]
     );
@@ -294,7 +297,7 @@ fn the_same_inputs_give_the_same_plan_file() {
         steps[extract..extract + 3],
         ["observe-extract", "extract-bucket", "merge-extract"]
     );
-    assert_eq!(steps.len(), 15, "{steps:?}");
+    assert_eq!(steps.len(), 18, "{steps:?}");
 
     ok(
         dir.path(),
@@ -716,12 +719,13 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
         .collect();
     assert!(differ.is_empty(), "the resumed run differs in {differ:?}");
 
-    // A flipped byte in one shard's observation: the merge names the task that wrote it.
+    // A flipped byte in one shard's observation: the clustering task names the task that
+    // wrote it.
     flip_byte_and_expect_refusal(
         dir,
         "work/observe-dedupe/1/facts.bin",
         FlippedByte::Last,
-        "merge-dedupe",
+        "dedupe-cluster",
         "task `observe-dedupe` rank 1",
     );
     // A flipped byte in a bucket task's part of extract's map for one shard, and in one

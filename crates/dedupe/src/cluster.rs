@@ -15,12 +15,15 @@
 //! or a longer or earlier one) takes its place as head. Nothing depends on input order or
 //! thread count: candidates are sorted before use and every choice is made on content and ids.
 //!
-//! The work is cut into the parts a cluster run gives to separate tasks (`split`): the exact
-//! heads ([`eligible_heads`], over [`DocFacts`] only), the candidate pairs of each LSH band
-//! ([`band_candidates`], over band keys only), their verification ([`verified`], over the two
-//! records of a pair), and the clustering ([`finish`], over the facts, the verified pairs and
-//! the few records a [`RecordStore`] hands it). [`cluster`] runs them one after the other in
-//! one process, so both paths run the same code.
+//! The work is cut into the parts a cluster run gives to separate tasks (`split`): the
+//! candidate pairs of each LSH band ([`band_candidates`], over band keys only), their
+//! verification ([`verified`], over the two records of a pair), the derived pass
+//! ([`FactWeights`], [`derived_candidates`], [`derived_checked`]), the order that picks a set's
+//! best document ([`representative_key`], then the id) and each document's [`verdict`].
+//! [`cluster`] runs them one after the other in one process ([`finish`] over every document);
+//! a cluster run finds the exact groups in tasks by exact key and clusters over positions,
+//! holding per-document data only for the documents of groups and pairs, then resolves each
+//! shard's verdicts in tasks per shard.
 
 use std::collections::HashMap;
 
@@ -69,8 +72,6 @@ pub(crate) trait DocFacts: Sync {
     fn published(&self) -> Option<i64>;
     /// Hash of the normalized key.
     fn exact_key(&self) -> u128;
-    /// Whether the document has a MinHash signature (takes part in the near-duplicate pass).
-    fn has_signature(&self) -> bool;
     /// Its syndication marker.
     fn syndication(&self) -> Option<&Syndication>;
 }
@@ -87,9 +88,6 @@ impl DocFacts for DocRecord {
     }
     fn exact_key(&self) -> u128 {
         self.exact_key
-    }
-    fn has_signature(&self) -> bool {
-        !self.band_keys.is_empty()
     }
     fn syndication(&self) -> Option<&Syndication> {
         self.syndication.as_ref()
@@ -210,12 +208,12 @@ pub fn cluster(records: &[DocRecord], params: &Params) -> Vec<Verdict> {
 
 /// The exact-group heads that take part in the near-duplicate pass (they have a signature),
 /// in position order: the documents the LSH bands hold.
-pub(crate) fn eligible_heads<F: DocFacts>(docs: &[F]) -> Vec<u32> {
+fn eligible_heads(docs: &[DocRecord]) -> Vec<u32> {
     let exact = Level::join(docs, &exact_pairs(docs), None);
     exact
         .heads()
         .into_iter()
-        .filter(|&i| docs[i as usize].has_signature())
+        .filter(|&i| !docs[i as usize].band_keys.is_empty())
         .collect()
 }
 
@@ -255,7 +253,9 @@ pub(crate) fn finish<'a, F: DocFacts>(
     let (fact_weights, derived) = if params.derived {
         let records = store.load(&component_heads, Parts::Facts)?;
         let weights = FactWeights::new(&records, &component_heads);
-        let pairs = derived_pairs(docs, &records, &component_heads, params, &weights);
+        let candidates = derived_candidates(&records, &component_heads, params);
+        let published = |position: u32| docs[position as usize].published();
+        let pairs = derived_checked(candidates, published, &records, params, &weights);
         (Some(weights), pairs)
     } else {
         (None, Vec::new())
@@ -312,36 +312,39 @@ pub(crate) fn finish<'a, F: DocFacts>(
                     weights.overlap(&facts.get(index as u32).facts, &facts.get(rep as u32).facts)
                 }),
             };
-            verdict(docs, index, rep, relation, similarity)
+            let cluster = cluster_id(&docs[rep]);
+            verdict(&docs[index], index, rep, cluster, relation, similarity)
         })
         .collect())
 }
 
+/// What picks a set's best document before its id: earliest published (dated before
+/// undated), then most words. A smaller key is better.
+pub(crate) type RepresentativeKey = (bool, Option<i64>, std::cmp::Reverse<usize>);
+
+/// The [`RepresentativeKey`] of a document published on `published` with `words` key words.
+pub(crate) fn representative_key(published: Option<i64>, words: usize) -> RepresentativeKey {
+    (published.is_none(), published, std::cmp::Reverse(words))
+}
+
 /// Earliest published (dated before undated), then most words, then smallest id.
 fn is_better_representative<F: DocFacts>(candidate: &F, current: &F) -> bool {
-    let key = |r: &F| {
-        (
-            r.published().is_none(),
-            r.published(),
-            std::cmp::Reverse(r.words()),
-        )
-    };
+    let key = |r: &F| representative_key(r.published(), r.words());
     (key(candidate), candidate.id()) < (key(current), current.id())
 }
 
-/// The verdict of document `index`, whose cluster's representative is `rep`.
-fn verdict<F: DocFacts>(
-    docs: &[F],
+/// The verdict of `doc` (at `index`), whose cluster's representative is the document at `rep`,
+/// whose cluster id is `cluster`.
+pub(crate) fn verdict<F: DocFacts>(
+    doc: &F,
     index: usize,
     rep: usize,
+    cluster: u64,
     relation: Relation,
     similarity: f64,
 ) -> Verdict {
-    let doc = &docs[index];
     let origin = doc.syndication().and_then(|s| s.origin.clone());
     let marked = doc.syndication().is_some();
-    let other = &docs[rep];
-    let cluster = cluster_id(other);
     let relation = match relation {
         _ if marked => Relation::Syndicated,
         other => other,
@@ -359,7 +362,7 @@ fn verdict<F: DocFacts>(
 /// A cluster's id, from its representative's exact key: an exact copy that takes the
 /// representative's place (it wins the tie on its id) leaves the id as it was. A
 /// representative without words (never exact-merged) gives it its id.
-fn cluster_id<F: DocFacts>(rep: &F) -> u64 {
+pub(crate) fn cluster_id<F: DocFacts>(rep: &F) -> u64 {
     let hash = if rep.words() > 0 {
         xxh3_64(&rep.exact_key().to_le_bytes())
     } else {
@@ -446,14 +449,14 @@ pub(crate) fn sorted_intersection<T: Ord>(a: &[T], b: &[T]) -> usize {
 }
 
 /// Inverse document frequencies of the rare facts over the corpus.
-struct FactWeights {
+pub(crate) struct FactWeights {
     idf: HashMap<u64, f64>,
     corpus_weight: f64,
 }
 
 impl FactWeights {
     /// Weights from the facts of the component heads: a story and its copies count once.
-    fn new(records: &Records, heads: &[u32]) -> Self {
+    pub(crate) fn new(records: &Records, heads: &[u32]) -> Self {
         let mut df: HashMap<u64, u32> = HashMap::new();
         for fact in heads.iter().flat_map(|&i| &records.get(i).facts) {
             *df.entry(*fact).or_default() += 1;
@@ -474,7 +477,7 @@ impl FactWeights {
     }
 
     /// The idf-weighted share of the smaller fact set that the other set shares.
-    fn overlap(&self, a: &[u64], b: &[u64]) -> f64 {
+    pub(crate) fn overlap(&self, a: &[u64], b: &[u64]) -> f64 {
         let total = |facts: &[u64]| facts.iter().map(|f| self.weight(f)).sum::<f64>();
         let smaller = total(a).min(total(b));
         if smaller <= 0.0 {
@@ -496,14 +499,12 @@ impl FactWeights {
     }
 }
 
-/// Pairs of component heads that share at least `derived_min_shared` rare facts whose
-/// weighted overlap clears `derived_threshold`, and pass the same guards as near-duplicates.
-fn derived_pairs<F: DocFacts>(
-    docs: &[F],
+/// Pairs of component heads that share at least `derived_min_shared` rare facts found in no
+/// more than [`MAX_FACT_DF`] heads: the candidates [`derived_checked`] checks.
+pub(crate) fn derived_candidates(
     records: &Records,
     heads: &[u32],
     params: &Params,
-    weights: &FactWeights,
 ) -> Vec<(u32, u32)> {
     let mut postings: Vec<(u64, u32)> = heads
         .iter()
@@ -521,16 +522,28 @@ fn derived_pairs<F: DocFacts>(
         }
     }
     sharing.par_sort_unstable();
-    let pairs: Vec<(u32, u32)> = sharing
+    sharing
         .chunk_by(|x, y| x == y)
         .filter(|run| run.len() >= params.derived_min_shared)
         .map(|run| run[0])
-        .collect();
-    pairs
+        .collect()
+}
+
+/// The derived pairs among `candidates`: those whose weighted fact overlap clears
+/// `derived_threshold` and that pass the same guards as near-duplicates (`published` gives a
+/// document's date by position).
+pub(crate) fn derived_checked(
+    candidates: Vec<(u32, u32)>,
+    published: impl Fn(u32) -> Option<i64> + Sync,
+    records: &Records,
+    params: &Params,
+    weights: &FactWeights,
+) -> Vec<(u32, u32)> {
+    candidates
         .into_par_iter()
         .filter(|&(a, b)| {
             let (x, y) = (records.get(a), records.get(b));
-            let dates = [docs[a as usize].published(), docs[b as usize].published()];
+            let dates = [published(a), published(b)];
             guards_pass(dates, [&x.numbers, &y.numbers], params)
                 && weights.overlap(&x.facts, &y.facts) >= params.derived_threshold
         })

@@ -1,71 +1,108 @@
 //! Dedupe's merge split over the tasks of a cluster run, as datatrove splits its MinHash
-//! dedupe, so that no task holds every document's record and no observe task ships a part of
-//! a record twice or one that only a few documents need:
+//! dedupe: tasks per key (exact key, LSH band), tasks per shard, and one clustering task over
+//! the pairs and groups only, so that no task holds every document's record, no single task
+//! holds more than a few bytes per corpus document, and no observe task ships a part of a
+//! record twice or one that only a few documents need:
 //!
 //! | task | ranks | reads | writes |
 //! | --- | --- | --- | --- |
 //! | `observe-dedupe` | shards | its shard | [`SUMMARY`] (a [`Summary`] per document), [`FACTS`] (rare facts and numbers), one [`band_file`] per bucket task (the band keys of its bands); no `records.bin` |
-//! | `dedupe-heads` | 1 | every [`SUMMARY`] | [`HEADS`]: the exact-group heads with a signature |
-//! | `dedupe-bucket` | `bucket_tasks` | [`HEADS`], its band file of every shard | [`PAIRS`]: the candidate pairs of its bands |
+//! | `dedupe-exact` | `bucket_tasks` | every [`SUMMARY`], one at a time, keeping the documents whose exact key is its | [`GROUPS`]: its exact groups, each with its head |
+//! | `dedupe-bucket` | `bucket_tasks` | every [`GROUPS`], its band file of every shard | [`PAIRS`]: the candidate pairs of its bands |
 //! | `dedupe-sketch` | shards | every [`PAIRS`], its shard's documents | [`SKETCHES`]: date, gram sketch and numbers of its documents in a candidate pair, computed from their text |
 //! | `dedupe-verify` | shards | every [`PAIRS`]; its shard's [`SKETCHES`] and those of the later shards' partners | [`VERIFIED`]: the pairs whose first document is in its shard that pass the verification |
-//! | `merge-dedupe` | 1 | every [`SUMMARY`] and [`VERIFIED`]; the [`FACTS`] and [`SKETCHES`] the clustering asks for, one shard at a time | the state |
+//! | `dedupe-cluster` | 1 | every [`GROUPS`] and [`VERIFIED`]; one shard at a time, the [`SUMMARY`] entries of the documents of pairs and the [`FACTS`] the derived pass reads | per shard, a [`placed_file`] (each of its documents in a cluster with another, by positions) and a [`wanted_file`] (what the others need of its documents) |
+//! | `dedupe-publish` | shards | its [`wanted_file`], [`SUMMARY`] and [`SKETCHES`] | one [`published_file`] per shard that needs its documents: their ids, cluster ids and sketches |
+//! | `dedupe-resolve` | shards | its [`placed_file`], [`SUMMARY`] and [`SKETCHES`], the [`published_file`]s for it | [`VERDICTS`]: its shard's state |
+//! | `merge-dedupe` | 1 | each shard's [`VERDICTS`], one at a time | one state per shard |
 //!
-//! Each task calls the part of `cluster` that `prepare` calls in one process, on the same
-//! values in the same order, so the verdicts are the same as a one-machine run's. The gram
-//! sketches, about half of a record, are needed only for the documents of candidate pairs (and
-//! the similarity of near duplicates, which are such documents or exact copies of them), so
-//! they are computed again from the documents the observe task wrote for the next step
-//! rather than shipped for every document.
+//! The clustering task holds a union-find over positions (4 bytes a document) and, for the
+//! documents of exact groups and verified pairs only, their groups, heads and the keys that
+//! pick a best document (date, words, id); the ids and cluster ids of the representatives and
+//! the similarities of near copies, which need every document's id and sketch, are resolved
+//! per shard afterwards. What it still holds for many documents is the derived pass's rare
+//! facts of every copy component's head, read one shard at a time (see README).
+//!
+//! Each task calls the parts of `cluster` that `prepare` calls in one process (the exact and
+//! band candidates, the verification, the fact weights and derived pairs, the representative
+//! order, the verdict), on the same values in the same order, so the verdicts are the same as
+//! a one-machine run's. The gram sketches, about half of a record, are needed only for the
+//! documents of candidate pairs (and the similarity of near duplicates, which are such
+//! documents or exact copies of them), so they are computed again from the documents the
+//! observe task wrote for the next step rather than shipped for every document.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 
 use newspipe_core::{
-    encode_stage_data, Document, MergeLayout, MergeSource, MergeStep, SplitFiles, StageError,
+    encode_stage_data, Document, MergeLayout, MergeSource, MergeStep, Relation, SplitFiles,
+    StageError,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{
-    band_candidates, eligible_heads, finish, verified, DocFacts, Parts, RecordStore, Records,
-    Verdict,
+    band_candidates, cluster_id, derived_candidates, derived_checked, representative_key, verdict,
+    verified, DocFacts, FactWeights, Parts, RecordStore, Records, RepresentativeKey,
 };
 use crate::config::Params;
 use crate::record::{verification_parts, DocRecord, Scratch};
 use crate::sketch::GramSketch;
-use crate::stage::Dedupe;
+use crate::stage::{Dedupe, Verdicts};
 use crate::syndication::Syndication;
 
 /// An observe task's [`Summary`] of each of its documents.
 pub const SUMMARY: &str = "summary.bin";
 /// An observe task's rare facts (and numbers) of each of its documents.
 pub const FACTS: &str = "facts.bin";
-/// The `dedupe-heads` task's eligible heads.
-pub const HEADS: &str = "heads.bin";
+/// A `dedupe-exact` task's exact groups.
+pub const GROUPS: &str = "groups.bin";
 /// A `dedupe-bucket` task's candidate pairs.
 pub const PAIRS: &str = "pairs.bin";
 /// A `dedupe-sketch` task's sketches of its shard's documents in candidate pairs.
 pub const SKETCHES: &str = "sketches.bin";
 /// A `dedupe-verify` task's verified pairs.
 pub const VERIFIED: &str = "verified.bin";
+/// A `dedupe-resolve` task's state of its shard.
+pub const VERDICTS: &str = "verdicts.bin";
 /// The documents an observe task writes for the next step (the runner's file): one JSON line
 /// per observed document, in position order.
 const DOCUMENTS: &str = "docs.jsonl";
 
 /// The merge steps' indexes.
-const HEADS_STEP: usize = 0;
+const EXACT_STEP: usize = 0;
 const BUCKET_STEP: usize = 1;
 const SKETCH_STEP: usize = 2;
 const VERIFY_STEP: usize = 3;
+const CLUSTER_STEP: usize = 4;
+const PUBLISH_STEP: usize = 5;
+const RESOLVE_STEP: usize = 6;
 
 /// The file of an observe task with the band keys bucket task `rank` reads.
 pub fn band_file(rank: usize) -> String {
     format!("bands-{rank}.bin")
 }
 
-/// What the clustering reads of one document: id, length, date, keys and marker (tens of
-/// bytes), never its signature, sketch or facts.
+/// The clustering task's file of the documents of shard `shard` in a cluster with another
+/// ([`Placed`]).
+pub fn placed_file(shard: usize) -> String {
+    format!("placed-{shard}.bin")
+}
+
+/// The clustering task's file of what the other shards need of shard `shard`'s documents
+/// ([`Wanted`]).
+pub fn wanted_file(shard: usize) -> String {
+    format!("wanted-{shard}.bin")
+}
+
+/// A publish task's file of its documents that shard `shard` needs ([`Published`]).
+pub fn published_file(shard: usize) -> String {
+    format!("for-{shard}.bin")
+}
+
+/// What the exact tasks, the clustering task (for the documents of pairs) and the per-shard
+/// tasks read of one document: id, length, date, exact key and marker (tens of bytes), never
+/// its signature, sketch or facts.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Summary {
     id: String,
@@ -73,23 +110,16 @@ pub struct Summary {
     published: Option<i64>,
     #[serde(with = "crate::packed::u128_fixed")]
     exact_key: u128,
-    has_signature: bool,
     syndication: Option<Syndication>,
 }
 
 impl Summary {
-    /// The document's id.
-    pub fn into_id(self) -> String {
-        self.id
-    }
-
     fn of(record: &DocRecord) -> Self {
         Self {
             id: record.id.clone(),
             words: record.words,
             published: record.published,
             exact_key: record.exact_key,
-            has_signature: !record.band_keys.is_empty(),
             syndication: record.syndication.clone(),
         }
     }
@@ -107,9 +137,6 @@ impl DocFacts for Summary {
     }
     fn exact_key(&self) -> u128 {
         self.exact_key
-    }
-    fn has_signature(&self) -> bool {
-        self.has_signature
     }
     fn syndication(&self) -> Option<&Syndication> {
         self.syndication.as_ref()
@@ -157,17 +184,60 @@ struct BandKeys {
     keys: Vec<u8>,
 }
 
+/// A document of a shard in a cluster with another that is not its representative, as the
+/// clustering task places it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Placed {
+    /// Its position.
+    position: u32,
+    /// Its cluster's representative's position.
+    rep: u32,
+    /// How it relates to the representative (before a syndication marker's say).
+    relation: Relation,
+    /// For a near duplicate, the position of its exact group's head, whose sketch is its own.
+    sketched: Option<u32>,
+    /// For a derived copy, its fact overlap with the representative.
+    similarity: Option<f64>,
+}
+
+/// A document another shard needs: its position, the shard, and whether its sketch too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+struct Wanted {
+    shard: u32,
+    position: u32,
+    sketch: bool,
+}
+
+/// What a publish task hands another shard of one of its documents.
+#[derive(Debug, Serialize, Deserialize)]
+struct Published {
+    position: u32,
+    id: String,
+    /// The cluster id it gives a cluster it represents.
+    cluster: u64,
+    /// Its sketch in its postcard bytes, when asked for.
+    sketch: Option<Vec<u8>>,
+}
+
 /// The bands bucket task `rank` of `ranks` handles.
 fn bands_of(rank: usize, ranks: usize, bands: usize) -> impl Iterator<Item = usize> {
     (rank..bands).step_by(ranks.max(1))
 }
 
-/// The bucket tasks for `bands` bands: `layout.buckets`, at most one per band.
+/// The exact task of `ranks` that finds the group of documents with exact key `key`.
+fn exact_bucket(key: u128, ranks: usize) -> usize {
+    (key % ranks.max(1) as u128) as usize
+}
+
+/// The steps: exact groups and bucket tasks by key (`layout.buckets`; bucket tasks at most
+/// one per band), sketch and verify per shard, the clustering, then publish and resolve per
+/// shard.
 pub fn merge_steps(layout: &MergeLayout, bands: usize) -> Vec<MergeStep> {
+    let shards = layout.shards.max(1);
     vec![
         MergeStep {
-            name: "heads",
-            ranks: 1,
+            name: "exact",
+            ranks: layout.buckets.max(1),
         },
         MergeStep {
             name: "bucket",
@@ -175,11 +245,23 @@ pub fn merge_steps(layout: &MergeLayout, bands: usize) -> Vec<MergeStep> {
         },
         MergeStep {
             name: "sketch",
-            ranks: layout.shards.max(1),
+            ranks: shards,
         },
         MergeStep {
             name: "verify",
-            ranks: layout.shards.max(1),
+            ranks: shards,
+        },
+        MergeStep {
+            name: "cluster",
+            ranks: 1,
+        },
+        MergeStep {
+            name: "publish",
+            ranks: shards,
+        },
+        MergeStep {
+            name: "resolve",
+            ranks: shards,
         },
     ]
 }
@@ -239,37 +321,126 @@ pub fn run_step(
     files: &mut SplitFiles<'_, Dedupe>,
     params: &Params,
 ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
-    let (name, bytes) = match step {
-        HEADS_STEP => (HEADS, encode_stage_data::<Dedupe, _>(&heads(files)?)?),
-        BUCKET_STEP => (PAIRS, bucket(rank, files, params)?),
-        SKETCH_STEP => (SKETCHES, sketch(rank, files)?),
-        VERIFY_STEP => (VERIFIED, verify(rank, files, params)?),
+    let one = |name: &str, bytes: Vec<u8>| vec![(name.to_string(), bytes)];
+    Ok(match step {
+        EXACT_STEP => one(GROUPS, exact(rank, files)?),
+        BUCKET_STEP => one(PAIRS, bucket(rank, files, params)?),
+        SKETCH_STEP => one(SKETCHES, sketch(rank, files)?),
+        VERIFY_STEP => one(VERIFIED, verify(rank, files, params)?),
+        CLUSTER_STEP => cluster(files, params)?,
+        PUBLISH_STEP => publish(rank, files)?,
+        RESOLVE_STEP => one(VERDICTS, resolve(rank, files)?),
         _ => return Err(StageError::new(format!("dedupe has no merge step {step}"))),
-    };
-    Ok(vec![(name.to_string(), bytes)])
+    })
 }
 
-/// Every shard's summaries, in shard order.
-fn summaries(files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<Summary>, StageError> {
-    let mut all = Vec::new();
-    for shard in 0..files.ranks(MergeSource::Observe) {
-        all.extend(files.read::<Vec<Summary>>(MergeSource::Observe, shard, SUMMARY)?);
+/// Shard `shard`'s state, as its resolve task wrote it.
+pub fn shard_state(
+    shard: usize,
+    files: &mut SplitFiles<'_, Dedupe>,
+) -> Result<Verdicts, StageError> {
+    files.read(MergeSource::Step(RESOLVE_STEP), shard, VERDICTS)
+}
+
+/// The summaries of shard `shard`, checked against its document count; also its first
+/// position.
+fn shard_summaries(
+    shard: usize,
+    files: &mut SplitFiles<'_, Dedupe>,
+) -> Result<(u32, Vec<Summary>), StageError> {
+    let first = files.first_position(shard)?;
+    let end = files.first_position(shard + 1)?;
+    let summaries: Vec<Summary> = files.read(MergeSource::Observe, shard, SUMMARY)?;
+    if summaries.len() != end - first {
+        let why = format!(
+            "it holds {} documents where the shard observed {}",
+            summaries.len(),
+            end - first
+        );
+        return Err(files.corrupt(MergeSource::Observe, shard, SUMMARY, &why));
     }
-    Ok(all)
+    Ok((first as u32, summaries))
 }
 
-/// The eligible exact-group heads, as gaps between ascending positions.
-fn heads(files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u32>, StageError> {
-    Ok(gaps(&eligible_heads(&summaries(files)?)))
+/// What picks the best of a set of documents: its [`RepresentativeKey`], its id, then its
+/// position (the first of equals wins, as in one process).
+type Order = (RepresentativeKey, String, u32);
+
+fn order_of(summary: &Summary, position: u32) -> Order {
+    (
+        representative_key(summary.published, summary.words),
+        summary.id.clone(),
+        position,
+    )
 }
 
+/// The exact groups of the documents whose exact key is bucket task `rank`'s, each its head
+/// first, then its other members ascending.
+fn exact(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, StageError> {
+    let ranks = files.ranks(MergeSource::Step(EXACT_STEP));
+    let mut keyed: Vec<(u128, Order)> = Vec::new();
+    for shard in 0..files.ranks(MergeSource::Observe) {
+        let (first, summaries) = shard_summaries(shard, files)?;
+        keyed.extend(
+            summaries
+                .iter()
+                .zip(first..)
+                .filter(|(summary, _)| {
+                    summary.words > 0 && exact_bucket(summary.exact_key, ranks) == rank
+                })
+                .map(|(summary, position)| (summary.exact_key, order_of(summary, position))),
+        );
+    }
+    keyed.sort_unstable_by_key(|(key, order)| (*key, order.2));
+    let groups: Vec<Vec<u32>> = keyed
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|group| group.len() > 1)
+        .map(|group| {
+            let head = group
+                .iter()
+                .map(|(_, order)| order)
+                .min()
+                .expect("a group")
+                .2;
+            std::iter::once(head)
+                .chain(
+                    group
+                        .iter()
+                        .map(|(_, order)| order.2)
+                        .filter(|&p| p != head),
+                )
+                .collect()
+        })
+        .collect();
+    encode_stage_data::<Dedupe, _>(&groups)
+}
+
+/// Every exact task's groups, each its head first.
+fn exact_groups(files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<Vec<u32>>, StageError> {
+    let mut groups = Vec::new();
+    for rank in 0..files.ranks(MergeSource::Step(EXACT_STEP)) {
+        let part: Vec<Vec<u32>> = files.read(MergeSource::Step(EXACT_STEP), rank, GROUPS)?;
+        if part.iter().any(|group| group.len() < 2) {
+            let why = "it holds a group of fewer than two documents";
+            return Err(files.corrupt(MergeSource::Step(EXACT_STEP), rank, GROUPS, why));
+        }
+        groups.extend(part);
+    }
+    Ok(groups)
+}
 /// The candidate pairs of the bands of bucket task `rank`.
 fn bucket(
     rank: usize,
     files: &mut SplitFiles<'_, Dedupe>,
     params: &Params,
 ) -> Result<Vec<u8>, StageError> {
-    let heads = ungaps(&files.read::<Vec<u32>>(MergeSource::Step(HEADS_STEP), 0, HEADS)?);
+    // The exact copies that are not their group's head: the band keys of the others are the
+    // LSH bands' (the exact heads with a signature, `eligible_heads`).
+    let mut copies: Vec<u32> = exact_groups(files)?
+        .into_iter()
+        .flat_map(|group| group.into_iter().skip(1))
+        .collect();
+    copies.sort_unstable();
     let buckets = files.ranks(MergeSource::Step(BUCKET_STEP));
     let bands: Vec<usize> = bands_of(rank, buckets, params.bands).collect();
     let mut keys: Vec<Vec<(u32, u32)>> = vec![Vec::new(); bands.len()];
@@ -294,7 +465,7 @@ fn bucket(
             .iter()
             .map(|&i| {
                 let position = (first + i as usize) as u32;
-                heads.binary_search(&position).ok().map(|_| position)
+                copies.binary_search(&position).is_err().then_some(position)
             })
             .collect();
         for (band, keys) in keys.iter_mut().enumerate() {
@@ -448,28 +619,505 @@ fn verify(
     encode_stage_data::<Dedupe, _>(&pair_gaps(&verified))
 }
 
-/// The verdicts, from every shard's summaries and verified pairs: the final merge task.
-pub fn finish_merge(
+/// Disjoint sets of positions with path halving, 4 bytes a document: the clustering task's
+/// only table over every document. Roots carry no meaning (the best document of a set is
+/// chosen on content), so union order does not matter.
+struct Sets {
+    parent: Vec<u32>,
+}
+
+impl Sets {
+    fn new(size: u32) -> Self {
+        Self {
+            parent: (0..size).collect(),
+        }
+    }
+
+    fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            self.parent[x as usize] = self.parent[self.parent[x as usize] as usize];
+            x = self.parent[x as usize];
+        }
+        x
+    }
+
+    fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.parent[ra.max(rb) as usize] = ra.min(rb);
+        }
+    }
+}
+
+/// Each shard's first position, and the count of all positions last.
+fn first_positions(files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u32>, StageError> {
+    (0..=files.ranks(MergeSource::Observe))
+        .map(|shard| Ok(files.first_position(shard)? as u32))
+        .collect()
+}
+
+/// The shard of the document at `position`, from [`first_positions`].
+fn shard_of(firsts: &[u32], position: u32) -> usize {
+    firsts.partition_point(|&first| first <= position) - 1
+}
+
+/// Adds the [`Order`] of the documents at `wanted` (sorted, unique positions) to `orders`,
+/// reading the summaries of the shards that hold them one at a time.
+fn load_orders(
+    files: &mut SplitFiles<'_, Dedupe>,
+    wanted: &[u32],
+    orders: &mut HashMap<u32, Order>,
+) -> Result<(), StageError> {
+    let mut rest = wanted;
+    for shard in 0..files.ranks(MergeSource::Observe) {
+        if rest.is_empty() {
+            break;
+        }
+        let end = files.first_position(shard + 1)? as u32;
+        let here = rest.partition_point(|&position| position < end);
+        if here == 0 {
+            continue;
+        }
+        let (first, summaries) = shard_summaries(shard, files)?;
+        for &position in &rest[..here] {
+            orders.insert(
+                position,
+                order_of(&summaries[(position - first) as usize], position),
+            );
+        }
+        rest = &rest[here..];
+    }
+    match rest.first() {
+        Some(position) => Err(StageError::new(format!(
+            "no shard observed a document at position {position}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The best of `positions` (each with its [`Order`]) in each of their sets, by the set's root.
+fn best_by_set(
+    positions: &[u32],
+    sets: &mut Sets,
+    orders: &HashMap<u32, Order>,
+) -> HashMap<u32, u32> {
+    let mut best: HashMap<u32, u32> = HashMap::new();
+    for &position in positions {
+        let current = best.entry(sets.find(position)).or_insert(position);
+        if orders[&position] < orders[current] {
+            *current = position;
+        }
+    }
+    best
+}
+
+/// Sorted, unique positions of `pairs`.
+fn positions_of(pairs: &[(u32, u32)]) -> Vec<u32> {
+    let mut positions: Vec<u32> = pairs.iter().flat_map(|&(a, b)| [a, b]).collect();
+    positions.sort_unstable();
+    positions.dedup();
+    positions
+}
+
+/// The clustering task: exact groups, copy components and derived clusters over positions,
+/// as `finish` builds them in one process, and for each shard the documents it places with
+/// a representative other than themselves and what the other shards need of its documents.
+fn cluster(
     files: &mut SplitFiles<'_, Dedupe>,
     params: &Params,
-) -> Result<(Vec<Summary>, Vec<Verdict>), StageError> {
-    let summaries = summaries(files)?;
+) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+    let firsts = first_positions(files)?;
+    let shards = firsts.len() - 1;
+    let mut sets = Sets::new(firsts[shards]);
+    // Exact groups: each member's head, the group's best document.
+    let mut exact_head: HashMap<u32, u32> = HashMap::new();
+    for group in exact_groups(files)? {
+        for &member in &group {
+            exact_head.insert(member, group[0]);
+            sets.union(group[0], member);
+        }
+    }
+    // Copy components: the verified pairs join exact heads, so the best document of a
+    // component with a pair is the best of its documents in pairs.
     let mut near: Vec<(u32, u32)> = Vec::new();
     for rank in 0..files.ranks(MergeSource::Step(VERIFY_STEP)) {
-        near.extend(un_pair_gaps(&files.read::<Vec<u32>>(
-            MergeSource::Step(VERIFY_STEP),
-            rank,
-            VERIFIED,
-        )?));
+        let source = MergeSource::Step(VERIFY_STEP);
+        near.extend(un_pair_gaps(
+            &files.read::<Vec<u32>>(source, rank, VERIFIED)?,
+        ));
     }
-    let shards = files.ranks(MergeSource::Observe);
-    let mut store = ShardStore {
-        files,
-        first_shard: 0,
-        shards,
+    for &(a, b) in &near {
+        sets.union(a, b);
+    }
+    let paired = positions_of(&near);
+    drop(near);
+    let mut orders: HashMap<u32, Order> = HashMap::new();
+    load_orders(files, &paired, &mut orders)?;
+    let best_copy = best_by_set(&paired, &mut sets, &orders);
+    let mut copy_head: HashMap<u32, u32> = HashMap::new();
+    for (&member, &head) in &exact_head {
+        let root = sets.find(member);
+        copy_head.insert(member, best_copy.get(&root).copied().unwrap_or(head));
+    }
+    for &position in &paired {
+        let root = sets.find(position);
+        copy_head.insert(position, best_copy[&root]);
+    }
+    drop(best_copy);
+    // Derived clusters: pairs of component heads that share rare facts.
+    let mut weights = None;
+    let mut linked: Vec<u32> = Vec::new();
+    if params.derived {
+        let mut copies: Vec<u32> = copy_head
+            .iter()
+            .filter(|(member, head)| member != head)
+            .map(|(&member, _)| member)
+            .collect();
+        copies.sort_unstable();
+        let component_heads: Vec<u32> = (0..firsts[shards])
+            .filter(|position| copies.binary_search(position).is_err())
+            .collect();
+        drop(copies);
+        let (fact_weights, checked) = {
+            let mut store = ShardStore {
+                files: &mut *files,
+                first_shard: 0,
+                shards,
+            };
+            let records = store.load(&component_heads, Parts::Facts)?;
+            let fact_weights = FactWeights::new(&records, &component_heads);
+            let candidates = derived_candidates(&records, &component_heads, params);
+            let unknown: Vec<u32> = positions_of(&candidates)
+                .into_iter()
+                .filter(|position| !orders.contains_key(position))
+                .collect();
+            load_orders(&mut *store.files, &unknown, &mut orders)?;
+            let published = |position: u32| orders[&position].0 .1;
+            let checked = derived_checked(candidates, published, &records, params, &fact_weights);
+            (fact_weights, checked)
+        };
+        for &(a, b) in &checked {
+            sets.union(a, b);
+        }
+        linked = positions_of(&checked);
+        weights = Some(fact_weights);
+    }
+    let best_cluster = best_by_set(&linked, &mut sets, &orders);
+    drop(orders);
+    // Every document in a cluster with another, placed against its representative.
+    let mut involved: Vec<u32> = copy_head.keys().copied().chain(linked).collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let exact_of = |position: u32| exact_head.get(&position).copied().unwrap_or(position);
+    let copy_of = |position: u32| copy_head.get(&position).copied().unwrap_or(position);
+    let mut placed: Vec<Placed> = Vec::new();
+    for position in involved {
+        let root = sets.find(position);
+        let rep = best_cluster
+            .get(&root)
+            .copied()
+            .unwrap_or_else(|| copy_of(position));
+        if rep == position {
+            continue;
+        }
+        let relation = if exact_of(position) == exact_of(rep) {
+            Relation::Exact
+        } else if copy_of(position) == copy_of(rep) {
+            Relation::NearDuplicate
+        } else {
+            Relation::Derived
+        };
+        placed.push(Placed {
+            position,
+            rep,
+            relation,
+            sketched: (relation == Relation::NearDuplicate).then(|| exact_of(position)),
+            similarity: None,
+        });
+    }
+    drop((sets, exact_head, copy_head, best_cluster));
+    if let Some(weights) = weights {
+        let derived: Vec<(u32, u32)> = placed
+            .iter()
+            .filter(|placed| placed.relation == Relation::Derived)
+            .map(|placed| (placed.position, placed.rep))
+            .collect();
+        let mut store = ShardStore {
+            files: &mut *files,
+            first_shard: 0,
+            shards,
+        };
+        let facts = store.load(&positions_of(&derived), Parts::Facts)?;
+        for placed in placed
+            .iter_mut()
+            .filter(|placed| placed.relation == Relation::Derived)
+        {
+            let (own, rep) = (facts.get(placed.position), facts.get(placed.rep));
+            placed.similarity = Some(weights.overlap(&own.facts, &rep.facts));
+        }
+    }
+    // Per shard: its placed documents, and what the others need of its documents.
+    let mut by_shard: Vec<Vec<Placed>> = vec![Vec::new(); shards];
+    let mut wanted: Vec<Vec<Wanted>> = vec![Vec::new(); shards];
+    for placed in placed {
+        let shard = shard_of(&firsts, placed.position);
+        let near = placed.relation == Relation::NearDuplicate;
+        for (position, sketch) in [(Some(placed.rep), near), (placed.sketched, true)] {
+            let Some(position) = position else { continue };
+            let holder = shard_of(&firsts, position);
+            if holder != shard {
+                wanted[holder].push(Wanted {
+                    shard: shard as u32,
+                    position,
+                    sketch,
+                });
+            }
+        }
+        by_shard[shard].push(placed);
+    }
+    let mut written = Vec::with_capacity(2 * shards);
+    for (shard, (placed, mut wanted)) in by_shard.into_iter().zip(wanted).enumerate() {
+        wanted.sort_unstable();
+        // One entry a document and shard, with its sketch when any asks for it (sorted, the
+        // one without comes first).
+        wanted.dedup_by(|later, earlier| {
+            let same = (later.shard, later.position) == (earlier.shard, earlier.position);
+            earlier.sketch |= same && later.sketch;
+            same
+        });
+        written.push((placed_file(shard), encode_stage_data::<Dedupe, _>(&placed)?));
+        written.push((wanted_file(shard), encode_stage_data::<Dedupe, _>(&wanted)?));
+    }
+    Ok(written)
+}
+
+/// Shard `shard`'s sketches, as its sketch task wrote them: the documents' positions in the
+/// shard and each sketch's bytes.
+fn shard_sketches(
+    shard: usize,
+    files: &mut SplitFiles<'_, Dedupe>,
+) -> Result<(Vec<u32>, Vec<Vec<u8>>), StageError> {
+    let source = MergeSource::Step(SKETCH_STEP);
+    let file: ShardSketches = files.read(source, shard, SKETCHES)?;
+    let documents = ungaps(&file.documents);
+    if documents.len() != file.sketches.len() {
+        let why = "it holds fewer sketches than documents";
+        return Err(files.corrupt(source, shard, SKETCHES, why));
+    }
+    Ok((documents, file.sketches))
+}
+
+/// The sketch bytes of the document at `index` of shard `shard` among `sketches`.
+fn sketch_bytes<'s>(
+    sketches: &'s (Vec<u32>, Vec<Vec<u8>>),
+    shard: usize,
+    index: u32,
+    files: &SplitFiles<'_, Dedupe>,
+) -> Result<&'s Vec<u8>, StageError> {
+    match sketches.0.binary_search(&index) {
+        Ok(at) => Ok(&sketches.1[at]),
+        Err(_) => Err(files.corrupt(
+            MergeSource::Step(SKETCH_STEP),
+            shard,
+            SKETCHES,
+            &format!("it has no sketch of the document at index {index}"),
+        )),
+    }
+}
+
+/// The gram sketch in a sketch's bytes.
+fn decode_grams(bytes: &[u8]) -> Result<GramSketch, String> {
+    postcard::from_bytes::<Sketch>(bytes)
+        .map(|sketch| sketch.grams)
+        .map_err(|err| format!("a sketch does not decode: {err}"))
+}
+
+/// Publish task `rank`: the ids, cluster ids and sketches of its documents that the other
+/// shards need, one file for each such shard.
+fn publish(
+    rank: usize,
+    files: &mut SplitFiles<'_, Dedupe>,
+) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+    let cluster_source = MergeSource::Step(CLUSTER_STEP);
+    let wanted: Vec<Wanted> = files.read(cluster_source, 0, &wanted_file(rank))?;
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (first, summaries) = shard_summaries(rank, files)?;
+    let sketches = if wanted.iter().any(|wanted| wanted.sketch) {
+        Some(shard_sketches(rank, files)?)
+    } else {
+        None
     };
-    let verdicts = finish(&summaries, &near, &mut store, params)?;
-    Ok((summaries, verdicts))
+    let mut written = Vec::new();
+    for group in wanted.chunk_by(|a, b| a.shard == b.shard) {
+        let mut published = Vec::with_capacity(group.len());
+        for wanted in group {
+            let index = wanted.position.wrapping_sub(first);
+            let Some(summary) = summaries.get(index as usize) else {
+                let why = format!("it names position {} outside shard {rank}", wanted.position);
+                return Err(files.corrupt(cluster_source, 0, &wanted_file(rank), &why));
+            };
+            let sketch = match (&sketches, wanted.sketch) {
+                (Some(sketches), true) => Some(sketch_bytes(sketches, rank, index, files)?.clone()),
+                _ => None,
+            };
+            published.push(Published {
+                position: wanted.position,
+                id: summary.id.clone(),
+                cluster: cluster_id(summary),
+                sketch,
+            });
+        }
+        let file = published_file(group[0].shard as usize);
+        written.push((file, encode_stage_data::<Dedupe, _>(&published)?));
+    }
+    Ok(written)
+}
+
+/// Resolve task `rank`: its shard's state, every document's verdict with the ids of the
+/// representatives in other shards, from the clustering task's placed documents, the shard's
+/// summaries and sketches, and what the publish tasks handed it.
+fn resolve(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, StageError> {
+    let firsts = first_positions(files)?;
+    let (first, summaries) = shard_summaries(rank, files)?;
+    let cluster_source = MergeSource::Step(CLUSTER_STEP);
+    let placed: Vec<Placed> = files.read(cluster_source, 0, &placed_file(rank))?;
+    let own = |position: u32| shard_of(&firsts, position) == rank;
+    if let Some(stray) = placed.iter().find(|placed| !own(placed.position)) {
+        let why = format!("it names position {} outside shard {rank}", stray.position);
+        return Err(files.corrupt(cluster_source, 0, &placed_file(rank), &why));
+    }
+    // What the other shards published for this one, from the shards that hold its
+    // representatives and its near copies' exact heads.
+    let near = |placed: &&Placed| placed.relation == Relation::NearDuplicate;
+    let mut holders: Vec<usize> = placed
+        .iter()
+        .flat_map(|placed| [Some(placed.rep), placed.sketched])
+        .flatten()
+        .filter(|&position| !own(position))
+        .map(|position| shard_of(&firsts, position))
+        .collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let mut published: BTreeMap<u32, (usize, Published)> = BTreeMap::new();
+    for holder in holders {
+        let part: Vec<Published> = files.read(
+            MergeSource::Step(PUBLISH_STEP),
+            holder,
+            &published_file(rank),
+        )?;
+        published.extend(
+            part.into_iter()
+                .map(|entry| (entry.position, (holder, entry))),
+        );
+    }
+    let own_sketched = placed
+        .iter()
+        .filter(near)
+        .any(|placed| own(placed.rep) || placed.sketched.is_some_and(own));
+    let sketches = if own_sketched {
+        Some(shard_sketches(rank, files)?)
+    } else {
+        None
+    };
+    let files: &SplitFiles<'_, Dedupe> = files;
+    let from = |position: u32| -> Result<&(usize, Published), StageError> {
+        published.get(&position).ok_or_else(|| {
+            let holder = shard_of(&firsts, position);
+            let why = format!("it has no document at position {position}");
+            files.corrupt(
+                MergeSource::Step(PUBLISH_STEP),
+                holder,
+                &published_file(rank),
+                &why,
+            )
+        })
+    };
+    let grams = |position: u32| -> Result<GramSketch, StageError> {
+        let (bytes, shard, source, name) = if own(position) {
+            let sketches = sketches
+                .as_ref()
+                .expect("read for a near copy in the shard");
+            let bytes = sketch_bytes(sketches, rank, position - first, files)?;
+            (
+                bytes,
+                rank,
+                MergeSource::Step(SKETCH_STEP),
+                SKETCHES.to_string(),
+            )
+        } else {
+            let (holder, entry) = from(position)?;
+            let Some(bytes) = &entry.sketch else {
+                let why = format!("it has no sketch of the document at position {position}");
+                let file = published_file(rank);
+                return Err(files.corrupt(MergeSource::Step(PUBLISH_STEP), *holder, &file, &why));
+            };
+            (
+                bytes,
+                *holder,
+                MergeSource::Step(PUBLISH_STEP),
+                published_file(rank),
+            )
+        };
+        decode_grams(bytes).map_err(|why| files.corrupt(source, shard, &name, &why))
+    };
+    let mut verdicts: Vec<_> = summaries
+        .iter()
+        .enumerate()
+        .map(|(index, summary)| {
+            let position = first as usize + index;
+            verdict(
+                summary,
+                position,
+                position,
+                cluster_id(summary),
+                Relation::None,
+                1.0,
+            )
+        })
+        .collect();
+    let mut elsewhere: Vec<(u32, String)> = Vec::new();
+    for placed in &placed {
+        let index = (placed.position - first) as usize;
+        let cluster = if own(placed.rep) {
+            cluster_id(&summaries[(placed.rep - first) as usize])
+        } else {
+            let (_, entry) = from(placed.rep)?;
+            elsewhere.push((placed.rep, entry.id.clone()));
+            entry.cluster
+        };
+        let similarity = match (placed.relation, placed.sketched, placed.similarity) {
+            (Relation::NearDuplicate, Some(sketched), _) => {
+                grams(sketched)?.containment(&grams(placed.rep)?)
+            }
+            (Relation::Derived, _, Some(similarity)) => similarity,
+            (Relation::Exact, _, _) => 1.0,
+            _ => {
+                let why = format!(
+                    "the document at position {} has no similarity",
+                    placed.position
+                );
+                return Err(files.corrupt(cluster_source, 0, &placed_file(rank), &why));
+            }
+        };
+        verdicts[index] = verdict(
+            &summaries[index],
+            placed.position as usize,
+            placed.rep as usize,
+            cluster,
+            placed.relation,
+            similarity,
+        );
+    }
+    elsewhere.sort_unstable();
+    elsewhere.dedup();
+    encode_stage_data::<Dedupe, _>(&Verdicts {
+        first: first as usize,
+        ids: summaries.into_iter().map(|summary| summary.id).collect(),
+        verdicts,
+        elsewhere,
+    })
 }
 
 /// Parts of records read back one shard at a time, keeping only those of the records asked

@@ -31,12 +31,36 @@ impl Dedupe {
     }
 }
 
-/// What `prepare` decides: the verdict of each observed document, by position, with its id to
-/// check that `apply` sees the document it was meant for.
-#[derive(Debug, Serialize, Deserialize)]
+/// What `prepare` decides: the verdict of each observed document from position `first` on,
+/// with its id to check that `apply` sees the document it was meant for. `prepare`'s state
+/// holds every document from position 0; a cluster run's apply task reads its shard's only
+/// (see `split`), with the ids of the representatives it names in other shards.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Verdicts {
-    ids: Vec<String>,
-    verdicts: Vec<Verdict>,
+    /// The position of the first document held.
+    pub(crate) first: usize,
+    /// The ids of the documents held, in position order.
+    pub(crate) ids: Vec<String>,
+    /// Their verdicts, in the same order.
+    pub(crate) verdicts: Vec<Verdict>,
+    /// The ids of the representatives outside them that their verdicts name, by position,
+    /// ascending.
+    pub(crate) elsewhere: Vec<(u32, String)>,
+}
+
+impl Verdicts {
+    /// The id of the document at `position`, held or named.
+    fn id_at(&self, position: u32) -> Option<&String> {
+        let held = (position as usize).checked_sub(self.first);
+        match held.and_then(|index| self.ids.get(index)) {
+            Some(id) => Some(id),
+            None => self
+                .elsewhere
+                .binary_search_by_key(&position, |(at, _)| *at)
+                .ok()
+                .map(|index| &self.elsewhere[index].1),
+        }
+    }
 }
 
 thread_local! {
@@ -57,7 +81,8 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
-    /// 7: each sketch of a sketch file in its own bytes, decoded only when wanted;
+    /// 8: exact groups found in bucket tasks by exact key, the clustering over positions
+    /// (no ids, no sketches), one state per shard; 7: each sketch of a sketch file in its own bytes, decoded only when wanted;
     /// 6: a verdict's cluster as its number and its representative as a position (the
     /// clustering task held two strings a document); 5: rare facts Rice-coded; band files list the documents without a signature
     /// (4: a cluster run ships no records, only the split merge's files, see `split`:
@@ -65,7 +90,7 @@ impl CorpusStage for Dedupe {
     /// documents of candidate pairs only; 3: 32-bit band keys instead of the signature slots,
     /// 32-bit numbers, 40-bit facts, Rice-coded gram samples; 2: only the signature slots the
     /// bands read; hashes packed, see `packed`).
-    const FORMAT_VERSION: u32 = 7;
+    const FORMAT_VERSION: u32 = 8;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))
@@ -74,7 +99,12 @@ impl CorpusStage for Dedupe {
     fn prepare(&self, records: Vec<DocRecord>) -> Result<Verdicts, StageError> {
         let verdicts = cluster(&records, &self.params);
         let ids = records.into_iter().map(|r| r.id).collect();
-        Ok(Verdicts { ids, verdicts })
+        Ok(Verdicts {
+            first: 0,
+            ids,
+            verdicts,
+            elsewhere: Vec::new(),
+        })
     }
 
     fn merge_steps(&self, layout: &MergeLayout) -> Vec<MergeStep> {
@@ -98,10 +128,25 @@ impl CorpusStage for Dedupe {
         split::run_step(step, rank, files, &self.params)
     }
 
-    fn finish_merge(&self, files: &mut SplitFiles<'_, Self>) -> Result<Verdicts, StageError> {
-        let (summaries, verdicts) = split::finish_merge(files, &self.params)?;
-        let ids = summaries.into_iter().map(|s| s.into_id()).collect();
-        Ok(Verdicts { ids, verdicts })
+    /// The merge steps wrote each shard's verdicts (the `resolve` step): nothing is left to
+    /// build for the whole corpus.
+    fn finish_merge(&self, _files: &mut SplitFiles<'_, Self>) -> Result<Verdicts, StageError> {
+        Ok(Verdicts::default())
+    }
+
+    /// An apply task reads its shard's verdicts only, with the ids of the representatives
+    /// they name.
+    fn state_per_shard(&self) -> bool {
+        true
+    }
+
+    fn shard_state(
+        &self,
+        _whole: &Verdicts,
+        shard: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Verdicts, StageError> {
+        split::shard_state(shard, files)
     }
 
     fn apply(
@@ -110,16 +155,22 @@ impl CorpusStage for Dedupe {
         position: usize,
         doc: &mut Document,
     ) -> Result<Disposition, StageError> {
-        if state.ids.get(position) != Some(&doc.id) {
+        let index = position.checked_sub(state.first);
+        if index.and_then(|index| state.ids.get(index)) != Some(&doc.id) {
             return Err(StageError::new(format!(
                 "dedupe: document `{}` was not observed at position {position} before apply",
                 doc.id
             )));
         }
-        let verdict = state.verdicts[position].clone();
-        let duplicate_of = verdict
-            .duplicate_of
-            .map(|rep| state.ids[rep as usize].clone());
+        let verdict = state.verdicts[position - state.first].clone();
+        let duplicate_of = match verdict.duplicate_of {
+            Some(rep) => Some(state.id_at(rep).cloned().ok_or_else(|| {
+                StageError::new(format!(
+                    "dedupe: the state names no id for the representative at position {rep}"
+                ))
+            })?),
+            None => None,
+        };
         let disposition = if self.params.action == Action::Drop && !verdict.representative {
             Disposition::Drop {
                 reason: drop_reason(verdict.relation).to_string(),

@@ -1,7 +1,9 @@
-//! A cluster run's split merge (heads, band buckets, sketches and verification per shard,
-//! clustering) must give the very state `prepare` gives in one process, for any shard and
-//! bucket count, without any task reading records (a cluster run ships none for dedupe). The
-//! tasks' files are kept in memory here; `tests/it/cluster.rs` runs the same through the binary.
+//! A cluster run's split merge (exact groups and band buckets by key, sketches and
+//! verification per shard, the clustering over positions, then each shard's state resolved
+//! per shard) must give every document what `prepare`'s state gives it in one process, for
+//! any shard and bucket count, without any task reading records (a cluster run ships none for
+//! dedupe). The tasks' files are kept in memory here; `tests/it/cluster.rs` runs the same
+//! through the binary.
 
 use std::collections::HashMap;
 
@@ -12,11 +14,11 @@ use newspipe_core::{
 use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
 use newspipe_dedupe::{Dedupe, DedupeConfig};
 
-/// The shards whose documents (`docs.jsonl`) these reads read, in order.
-fn documents_read(reads: &[FileKey]) -> Vec<usize> {
+/// The shards whose observe task's file `file` these reads read, in order.
+fn observe_reads(reads: &[FileKey], file: &str) -> Vec<usize> {
     reads
         .iter()
-        .filter(|(step, _, name)| step.is_none() && name == "docs.jsonl")
+        .filter(|(step, _, name)| step.is_none() && name == file)
         .map(|(_, rank, _)| *rank)
         .collect()
 }
@@ -29,8 +31,41 @@ fn stage() -> Box<dyn DynCorpusStage> {
     }
 }
 
+/// Rare facts two otherwise different stories share: a rewrite, derived from the other.
+const FACTS: &[&str] = &[
+    "Maria Delacroix",
+    "Peter Lindqvist",
+    "Port Aurel",
+    "Harbor Commission",
+    "Tamsin Okoro",
+    "Vel Harrow",
+    "1,700",
+    "45,000",
+    "Grand Meridian",
+    "Oskar Brandt",
+    "Lower Fenwick",
+    "2031",
+];
+
+/// `text` lower-cased without digits, with the facts inserted, one after every `step`-th word
+/// from `offset`.
+fn with_facts(text: &str, offset: usize, step: usize) -> String {
+    let plain: String = text
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_ascii_digit())
+        .collect();
+    let mut words: Vec<String> = plain.split(' ').map(str::to_string).collect();
+    for (n, fact) in FACTS.iter().enumerate() {
+        let at = (offset + n * step).min(words.len());
+        words.insert(at, format!("{fact},"));
+    }
+    words.join(" ")
+}
+
 /// Generated copies (exact, near, rewritten) with copies of the first documents at the end,
-/// so that pairs cross shards.
+/// so that pairs cross shards; a story and its rewrite sharing rare facts (derived) in the
+/// first and the last shard, with an exact copy of the rewrite; a wire-credited repost.
 fn documents() -> Vec<Document> {
     let mut docs: Vec<Document> = generate(&synthetic_articles(40, 3), &CorpusSpec::clean(11))
         .into_iter()
@@ -49,39 +84,84 @@ fn documents() -> Vec<Document> {
         })
         .collect();
     docs.extend(copies);
+    let bodies: Vec<String> = synthetic_articles(2, 99)
+        .into_iter()
+        .map(|a| a.body)
+        .collect();
+    let story = Document::new(
+        "fact-story",
+        Source::default(),
+        with_facts(&bodies[0], 5, 9),
+    );
+    let rewrite = Document::new(
+        "fact-rewrite",
+        Source::default(),
+        with_facts(&bodies[1], 11, 7),
+    );
+    let mut copy = rewrite.clone();
+    copy.id = "fact-rewrite-copy".into();
+    let mut repost = docs[4].clone();
+    repost.id = "wire-repost".into();
+    repost.text = format!("WASHINGTON (AP) \u{2014} {}", repost.text);
+    docs.insert(2, story);
+    docs.extend([rewrite, repost, copy]);
     docs
 }
 
-/// The state of the split merge over `shards` shards with `buckets` bucket tasks.
-fn split_state(
+/// What applying `state` does to `docs` (at positions from `first`): each document with its
+/// dedupe annotation, and its disposition.
+fn applied(
     stage: &dyn DynCorpusStage,
-    docs: &mut [Document],
-    shards: usize,
-    buckets: usize,
-) -> Vec<u8> {
-    split_state_after(stage, docs, shards, buckets, |_| {}).unwrap()
+    state: &Erased,
+    docs: &[Document],
+    first: usize,
+) -> Vec<String> {
+    docs.iter()
+        .enumerate()
+        .map(|(index, doc)| {
+            let mut doc = doc.clone();
+            let disposition = stage.apply(state, first + index, &mut doc);
+            format!("{} {disposition:?}", serde_json::to_string(&doc).unwrap())
+        })
+        .collect()
 }
 
-/// The files of the observe tasks, by (task, rank, name).
+/// What the one-process state does to every document.
+fn applied_whole(stage: &dyn DynCorpusStage) -> Vec<String> {
+    let mut docs = documents();
+    let records: Vec<Erased> = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+    let state = stage.prepare(records).unwrap();
+    applied(stage, &state, &docs, 0)
+}
+
+/// What the split merge over `shards` shards with `buckets` bucket tasks does to every
+/// document, each shard applying its own state.
+fn applied_split(stage: &dyn DynCorpusStage, shards: usize, buckets: usize) -> Vec<String> {
+    split_applied_after(stage, shards, buckets, |_| {}, |_| {}).unwrap()
+}
+
+/// The files of the tasks, by (task, rank, name).
 type Written = HashMap<FileKey, Vec<u8>>;
 
-/// The state of the split merge, after `tamper` changed the observe tasks' files; the first
-/// error of a task.
-fn split_state_after(
+/// What the split merge does to every document, after `tamper` changed the observe tasks'
+/// files and `tamper_steps` the merge steps' before the clustering; the first error of a task.
+fn split_applied_after(
     stage: &dyn DynCorpusStage,
-    docs: &mut [Document],
     shards: usize,
     buckets: usize,
     tamper: impl Fn(&mut Written),
-) -> Result<Vec<u8>, StageError> {
+    tamper_steps: impl Fn(&mut Written),
+) -> Result<Vec<String>, StageError> {
+    let mut docs = documents();
     let steps = stage.merge_steps(&MergeLayout { shards, buckets });
     assert_eq!(
         steps.iter().map(|s| s.name).collect::<Vec<_>>(),
-        ["heads", "bucket", "sketch", "verify"]
+        ["exact", "bucket", "sketch", "verify", "cluster", "publish", "resolve"]
     );
     let ranks: Vec<usize> = steps.iter().map(|s| s.ranks).collect();
     let mut files = MemoryFiles::new(Vec::new(), ranks.clone());
     let size = docs.len().div_ceil(shards);
+    let mut parts: Vec<(usize, Vec<Document>)> = Vec::new();
     for (shard, part) in docs.chunks_mut(size).enumerate() {
         let records: Vec<Erased> = part.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
         let written = stage.shard_files(&records, &ranks).unwrap();
@@ -100,46 +180,98 @@ fn split_state_after(
             shard,
             vec![("docs.jsonl".into(), lines)],
         );
+        parts.push((files.shard_sizes.iter().sum(), part.to_vec()));
         files.shard_sizes.push(records.len());
     }
     assert_eq!(files.shard_sizes.len(), shards);
     tamper(&mut files.files);
     for (step, &count) in ranks.iter().enumerate() {
+        if steps[step].name == "cluster" {
+            tamper_steps(&mut files.files);
+        }
         for rank in 0..count {
             let reads_before = files.reads.len();
             let written = stage.run_merge_step(step, rank, &mut files)?;
             files.write(MergeSource::Step(step), rank, written);
-            let documents = documents_read(&files.reads[reads_before..]);
+            let reads = &files.reads[reads_before..];
+            let documents = observe_reads(reads, "docs.jsonl");
             match steps[step].name {
                 "sketch" => assert_eq!(documents, [rank], "sketch task {rank}"),
                 name => assert!(documents.is_empty(), "{name} read documents"),
             }
+            // A shard's publish and resolve tasks read that shard's summaries only.
+            if ["publish", "resolve"].contains(&steps[step].name) {
+                let summaries = observe_reads(reads, "summary.bin");
+                assert!(
+                    summaries.iter().all(|&shard| shard == rank),
+                    "{summaries:?}"
+                );
+            }
         }
     }
-    let state = stage.finish_merge(&mut files)?;
-    assert!(
-        documents_read(&files.reads).len() == shards,
-        "the merge read documents"
-    );
+    let whole = stage.finish_merge(&mut files)?;
+    assert!(stage.state_per_shard());
     assert!(files.records_asked.is_empty(), "a task read records");
-    stage.encode_state(&state)
+    let mut applied_docs = Vec::new();
+    for (shard, (first, part)) in parts.iter().enumerate() {
+        let reads_before = files.reads.len();
+        let state = stage.shard_state(&whole, shard, &mut files)?;
+        assert!(
+            observe_reads(&files.reads[reads_before..], "summary.bin").is_empty(),
+            "a shard's state is its resolve task's"
+        );
+        applied_docs.extend(applied(stage, &state, part, *first));
+    }
+    Ok(applied_docs)
 }
 
 #[test]
 fn the_split_merge_gives_the_state_prepare_gives() {
     let stage = stage();
-    let mut docs = documents();
-    let records: Vec<Erased> = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
-    let whole = stage
-        .encode_state(&stage.prepare(records).unwrap())
-        .unwrap();
+    let whole = applied_whole(&*stage);
     for (shards, buckets) in [(1, 1), (3, 3), (4, 2), (7, 5), (2, 1000)] {
-        let mut docs = documents();
         assert!(
-            split_state(&*stage, &mut docs, shards, buckets) == whole,
+            applied_split(&*stage, shards, buckets) == whole,
             "the split merge differs with {shards} shards and {buckets} bucket tasks"
         );
     }
+}
+
+#[test]
+fn the_corpus_has_every_relation_across_shards() {
+    // The test above means little unless each relation is there, and some across shards.
+    let whole = applied_whole(&*stage()).join("\n");
+    for relation in [
+        "\"exact\"",
+        "\"near_duplicate\"",
+        "\"derived\"",
+        "\"syndicated\"",
+    ] {
+        assert!(whole.contains(relation), "no {relation} document");
+    }
+    assert!(whole.contains("late-"), "no copies at the end");
+}
+
+#[test]
+fn a_corrupt_step_file_names_the_task_that_wrote_it() {
+    let stage = stage();
+    // One exact task's groups lose a member: the first step to read them refuses them.
+    let err = split_applied_after(
+        &*stage,
+        3,
+        2,
+        |_| {},
+        |written: &mut Written| {
+            let groups = written.get_mut(&(Some(0), 0, "groups.bin".into())).unwrap();
+            groups.truncate(groups.len() - 1);
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.message.contains("groups.bin") && err.message.contains("Step(0) rank 0"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -151,7 +283,7 @@ fn a_sketch_task_refuses_documents_that_are_not_the_shards() {
         let end = docs.iter().rposition(|&byte| byte == b'\n').unwrap();
         docs.truncate(end + 1);
     };
-    let err = split_state_after(&*stage, &mut documents(), 3, 2, cut_last_line).unwrap_err();
+    let err = split_applied_after(&*stage, 3, 2, cut_last_line, |_| {}).unwrap_err();
     assert!(
         err.message.contains("docs.jsonl") && err.message.contains("where the shard observed"),
         "{}",
@@ -163,7 +295,7 @@ fn a_sketch_task_refuses_documents_that_are_not_the_shards() {
             *byte = b'[';
         }
     };
-    let err = split_state_after(&*stage, &mut documents(), 3, 2, garble).unwrap_err();
+    let err = split_applied_after(&*stage, 3, 2, garble, |_| {}).unwrap_err();
     assert!(
         err.message.contains("docs.jsonl") && err.message.contains("line "),
         "{}",
