@@ -4,7 +4,7 @@
 //!
 //! | task | ranks | reads | writes |
 //! |---|---|---|---|
-//! | `observe-score-reliability` | shards | | [`KEYS`] (its documents' keys, its claims' places), [`CLAIMS`] (each claim's entity and word hashes and amounts), `keyed-B.bin` per tables bucket B (its documents of the clusters of B, and its first uses of the people of B), [`DATES`] (its newest consistent date and how many documents have each latest day) |
+//! | `observe-score-reliability` | shards | | [`KEYS`] (its documents' keys, its claims' places), [`CLAIMS`] (each claim's entity and word hashes and amounts), `keyed-B.bin` per tables bucket B (each of its documents of a cluster of B or naming a person of B once: its id, its cluster when not its id, what its cluster's weight and family need, and its first uses of the people of B, their canonical names written once a file), [`DATES`] (its newest consistent date and how many documents have each latest day) |
 //! | `score-reliability-bucket` | `bucket_tasks` | every shard's [`KEYS`] and [`CLAIMS`], one shard at a time, keeping the claims naming an entity of its bucket | `candidates-S.bin` per shard S (the witnesses its claims may have, each witness once with its id, cluster and place), `wanted-B.bin` per tables bucket B (the witnesses' clusters of B, by shard) |
 //! | `score-reliability-tables` | `bucket_tasks` | every shard's `keyed-B.bin` and every bucket task's `wanted-B.bin` | `tables-S.bin` per shard S: the weights of the clusters its witnesses are in, the rewrites and translations of its clusters, the name book's entries of the people it names |
 //! | `merge-score-reliability` | 1 | every shard's [`DATES`] | the reference date and the archive spread (a few bytes) |
@@ -42,11 +42,12 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::combine::Points;
 use crate::config::ReliabilityConfig;
 use crate::corpus::{
     postings, reference_of, spread_of, Candidates, ClaimVerdict, Corpus, LatestDays, Witness,
 };
-use crate::facts::{FirstUse, Observed};
+use crate::facts::{FirstUse, Markers, Observed};
 use crate::index::{hash64, ClaimRecord, Index};
 use crate::names::{NameBook, PersonEntry};
 use crate::stage::ScoreReliability;
@@ -129,14 +130,98 @@ struct MatchKeys {
     amounts: Vec<crate::claims::Amount>,
 }
 
-/// What an observe task ships to one tables task: its documents whose cluster falls in the
-/// bucket (what a cluster's weight and family need: no names, claims or traits), and its
-/// documents' first uses of the people whose canonical name falls in it (each document with
-/// those only); each with its number in the shard.
+/// What an observe task ships to one tables task: each of its documents whose cluster falls
+/// in the bucket (what a cluster's weight and family need: no names, claims or traits) or
+/// that names a person whose canonical name falls in it (those first uses only), once, in
+/// shard order. Ids and clusters are written once a file, a cluster only when it is not the
+/// document's id, and each canonical name once a file, its first uses pointing at it.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Keyed {
-    members: Vec<(u32, Observed)>,
-    names: Vec<(u32, Observed)>,
+    /// The canonical names the first uses of `docs` point at, each once.
+    canonicals: Vec<String>,
+    docs: Vec<KeyedDoc>,
+}
+
+/// A document of a [`Keyed`] file.
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyedDoc {
+    /// Its number in the shard less the number of the file's document before it (0 for the
+    /// first), a small number to write.
+    step: u32,
+    id: String,
+    /// Its cluster, when not its own id.
+    cluster: Option<String>,
+    /// What its cluster's weight and family need, when its cluster is of the bucket.
+    member: Option<MemberKeys>,
+    /// Its first uses of the bucket's people.
+    names: Vec<KeyedUse>,
+}
+
+/// What a cluster's weight and family read of a member (see [`Observed`]).
+#[derive(Debug, Serialize, Deserialize)]
+struct MemberKeys {
+    relation: Relation,
+    representative: bool,
+    markers: Markers,
+    own: Points,
+}
+
+/// A [`FirstUse`] whose canonical name is a number of its file's [`Keyed::canonicals`].
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyedUse {
+    canonical: u32,
+    spelling: Option<String>,
+    start: u32,
+    len: u32,
+}
+
+/// A [`Keyed`] file being written: the number of each canonical name already listed.
+#[derive(Default)]
+struct KeyedWriter {
+    keyed: Keyed,
+    canonicals: FxHashMap<String, u32>,
+    last: Option<u32>,
+}
+
+impl KeyedWriter {
+    /// Adds document `number` (numbers come in increasing order) with its member keys and
+    /// its first uses of the bucket's people.
+    fn push(
+        &mut self,
+        number: u32,
+        observed: &Observed,
+        member: Option<MemberKeys>,
+        names: &[&FirstUse],
+    ) {
+        let step = number - self.last.unwrap_or(0);
+        self.last = Some(number);
+        let names = names
+            .iter()
+            .map(|first| {
+                let next = crate::claims::offset(self.canonicals.len());
+                let canonical = *self
+                    .canonicals
+                    .entry(first.canonical.clone())
+                    .or_insert_with(|| {
+                        self.keyed.canonicals.push(first.canonical.clone());
+                        next
+                    });
+                KeyedUse {
+                    canonical,
+                    spelling: first.spelling.clone(),
+                    start: first.start,
+                    len: first.len,
+                }
+            })
+            .collect();
+        self.keyed.docs.push(KeyedDoc {
+            step,
+            id: observed.id.clone(),
+            cluster: (observed.cluster != observed.id).then(|| observed.cluster.clone()),
+            member,
+            names,
+        });
+    }
 }
 
 /// An observe task's dates.
@@ -173,31 +258,27 @@ pub(crate) fn shard_files(
     let tables = ranks.get(1).copied().unwrap_or(1).max(1);
     let mut keys = Vec::with_capacity(records.len());
     let mut claims = Vec::new();
-    let mut keyed: Vec<Keyed> = (0..tables).map(|_| Keyed::default()).collect();
+    let mut keyed: Vec<KeyedWriter> = (0..tables).map(|_| KeyedWriter::default()).collect();
     let mut dates = Dates::default();
     for (number, observed) in records.iter().enumerate() {
         let number = crate::claims::offset(number);
-        let member = Observed {
-            relation: observed.relation,
-            representative: observed.representative,
-            markers: observed.markers,
-            own: observed.own,
-            ..bare(&observed.id, &observed.cluster)
-        };
-        keyed[text_bucket(&observed.cluster, tables)]
-            .members
-            .push((number, member));
-        let mut names: BTreeMap<usize, Vec<FirstUse>> = BTreeMap::new();
+        let member_bucket = text_bucket(&observed.cluster, tables);
+        let mut names: BTreeMap<usize, Vec<&FirstUse>> = BTreeMap::new();
         for first in &observed.names {
-            let bucket = text_bucket(&first.canonical, tables);
-            names.entry(bucket).or_default().push(first.clone());
+            names
+                .entry(text_bucket(&first.canonical, tables))
+                .or_default()
+                .push(first);
         }
+        names.entry(member_bucket).or_default();
         for (bucket, names) in names {
-            let doc = Observed {
-                names,
-                ..bare(&observed.id, &observed.cluster)
-            };
-            keyed[bucket].names.push((number, doc));
+            let member = (bucket == member_bucket).then_some(MemberKeys {
+                relation: observed.relation,
+                representative: observed.representative,
+                markers: observed.markers,
+                own: observed.own,
+            });
+            keyed[bucket].push(number, observed, member, &names);
         }
         if observed.dates_consistent {
             dates.newest_consistent = dates.newest_consistent.max(observed.days.date);
@@ -233,7 +314,7 @@ pub(crate) fn shard_files(
     for (bucket, keyed) in keyed.iter().enumerate() {
         files.push((
             keyed_file(bucket),
-            encode_stage_data::<ScoreReliability, _>(keyed)?,
+            encode_stage_data::<ScoreReliability, _>(&keyed.keyed)?,
         ));
     }
     Ok(files)
@@ -439,14 +520,49 @@ pub(crate) fn tables(
     let mut named = Index::default();
     let mut named_places = Vec::new();
     for shard in 0..shards {
-        let keyed: Keyed = files.read(MergeSource::Observe, shard, &keyed_file(bucket))?;
-        for (number, doc) in keyed.members {
-            member_places.push(place(shard, number));
-            members.push(doc);
-        }
-        for (number, doc) in keyed.names {
+        let name = keyed_file(bucket);
+        let keyed: Keyed = files.read(MergeSource::Observe, shard, &name)?;
+        let mut number = 0u32;
+        for doc in keyed.docs {
+            number = match number.checked_add(doc.step) {
+                Some(next) => next,
+                None => {
+                    let why = format!("document number {number} + {} overflows", doc.step);
+                    return Err(files.corrupt(MergeSource::Observe, shard, &name, &why));
+                }
+            };
+            let cluster = doc.cluster.as_deref().unwrap_or(&doc.id);
+            if let Some(member) = doc.member {
+                member_places.push(place(shard, number));
+                members.push(Observed {
+                    relation: member.relation,
+                    representative: member.representative,
+                    markers: member.markers,
+                    own: member.own,
+                    ..bare(&doc.id, cluster)
+                });
+            }
+            if doc.names.is_empty() {
+                continue;
+            }
+            let mut names = Vec::with_capacity(doc.names.len());
+            for first in doc.names {
+                let Some(canonical) = keyed.canonicals.get(first.canonical as usize) else {
+                    let why = format!("canonical name {} was not listed", first.canonical);
+                    return Err(files.corrupt(MergeSource::Observe, shard, &name, &why));
+                };
+                names.push(FirstUse {
+                    canonical: canonical.clone(),
+                    spelling: first.spelling,
+                    start: first.start,
+                    len: first.len,
+                });
+            }
             named_places.push(place(shard, number));
-            named.push(doc);
+            named.push(Observed {
+                names,
+                ..bare(&doc.id, cluster)
+            });
         }
     }
     let mut out: Vec<Tables> = (0..shards).map(|_| Tables::default()).collect();
@@ -849,9 +965,10 @@ mod tests {
         let (none, derived, exact) = (Relation::None, Relation::Derived, Relation::Exact);
         let zelensky = "Volodymyr Zelenskyy";
         vec![
-            observed("k", "c1", none, &[(zelensky, None, 4)]),
+            // A cluster named by its representative's id, as dedupe names them.
+            observed("k", "k", none, &[(zelensky, None, 4)]),
             observed("b", "c2", none, &[(zelensky, Some("zelinski"), 9)]),
-            observed("j", "c1", derived, &[(zelensky, Some("zelinski"), 2)]),
+            observed("j", "k", derived, &[(zelensky, Some("zelinski"), 2)]),
             observed(
                 "a",
                 "c3",
@@ -859,7 +976,7 @@ mod tests {
                 &[(zelensky, None, 7), ("Mark Carney", None, 1)],
             ),
             observed("h", "c2", exact, &[("Mark Carney", Some("carnie"), 3)]),
-            observed("c", "c1", derived, &[(zelensky, None, 1)]),
+            observed("c", "k", derived, &[(zelensky, None, 1)]),
             observed("g", "c4", none, &[]),
             observed("d", "c3", derived, &[("Mark Carney", None, 5)]),
             observed("e", "c2", derived, &[(zelensky, None, 0)]),
@@ -948,10 +1065,35 @@ mod tests {
             }
         }
         // The corpus is worth the comparison: a family across shards, a person spelt two ways.
-        let c1 = whole.clusters.get("c1").unwrap();
-        assert_eq!(corpus.members_of(c1).len(), 3);
+        let k = whole.clusters.get("k").unwrap();
+        assert_eq!(corpus.members_of(k).len(), 3);
         let zelensky = whole.people.get("Volodymyr Zelenskyy").unwrap();
         let entry = corpus.names.entry(zelensky, &whole, &[0; 9]).unwrap();
         assert_eq!(entry.spellings.len(), 2);
+    }
+
+    #[test]
+    fn keyed_files_write_ids_and_canonical_names_once_and_clusters_only_when_not_the_id() {
+        let records = corpus();
+        let mine: Vec<&Observed> = records.iter().collect();
+        let written = shard_files(&mine, &[1, 1]).unwrap();
+        let mut memory = MemoryFiles::new(vec![records.len()], vec![1, 1]);
+        memory.write(MergeSource::Observe, 0, written);
+        let mut files = SplitFiles::<ScoreReliability>::new(&mut memory);
+        let keyed: Keyed = files.read(MergeSource::Observe, 0, &keyed_file(0)).unwrap();
+        // One bucket: every document once, each a member, with all its first uses.
+        assert_eq!(keyed.docs.len(), records.len());
+        assert!(keyed.docs.iter().all(|doc| doc.member.is_some()));
+        let ids: Vec<&str> = keyed.docs.iter().map(|doc| doc.id.as_str()).collect();
+        let expected: Vec<&str> = records.iter().map(|doc| doc.id.as_str()).collect();
+        assert_eq!(ids, expected);
+        let steps: Vec<u32> = keyed.docs.iter().map(|doc| doc.step).collect();
+        assert_eq!(steps, [0, 1, 1, 1, 1, 1, 1, 1, 1]);
+        for (doc, observed) in keyed.docs.iter().zip(&records) {
+            let cluster = (observed.cluster != observed.id).then_some(observed.cluster.as_str());
+            assert_eq!(doc.cluster.as_deref(), cluster, "{}", observed.id);
+            assert_eq!(doc.names.len(), observed.names.len(), "{}", observed.id);
+        }
+        assert_eq!(keyed.canonicals, ["Volodymyr Zelenskyy", "Mark Carney"]);
     }
 }

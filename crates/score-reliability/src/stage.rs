@@ -233,7 +233,7 @@ fn not_judged(doc: &Document) -> Option<String> {
 impl CorpusStage for ScoreReliability {
     type Record = Observed;
     type State = Judged;
-    const FORMAT_VERSION: u32 = 5;
+    const FORMAT_VERSION: u32 = 6;
 
     fn observe(&self, doc: &mut Document) -> Result<Observed, StageError> {
         Ok(observe(doc, &self.config, &self.holders))
