@@ -4,9 +4,9 @@
 //!
 //! | task | ranks | reads | writes |
 //! |---|---|---|---|
-//! | `observe-score-reliability` | shards | | [`KEYS`] (its documents' keys, its claims' places), [`CLAIMS`] (each claim's entity and word hashes and amounts), `keyed-B.bin` per tables bucket B (each of its documents of a cluster of B or naming a person of B once: its id, its cluster when not its id, what its cluster's weight and family need, and its first uses of the people of B, their canonical names written once a file), [`DATES`] (its newest consistent date and how many documents have each latest day) |
+//! | `observe-score-reliability` | shards | | [`KEYS`] (its documents' keys, its claims' places), [`CLAIMS`] (each claim's entity and word hashes and amounts), `keyed-B.bin` per tables bucket B (each of its documents naming a person of B: its id, its cluster when not its id, and its first uses of the people of B, their canonical names written once a file), [`DATES`] (its newest consistent date and how many documents have each latest day) |
 //! | `score-reliability-bucket` | `bucket_tasks` | every shard's [`KEYS`] and [`CLAIMS`], one shard at a time, keeping the claims naming an entity of its bucket | `candidates-S.bin` per shard S (the witnesses its claims may have, each witness once with its id, cluster and place), `wanted-B.bin` per tables bucket B (the witnesses' clusters of B, by shard) |
-//! | `score-reliability-tables` | `bucket_tasks` | every shard's `keyed-B.bin` and every bucket task's `wanted-B.bin` | `tables-S.bin` per shard S: the weights of the clusters its witnesses are in, the rewrites and translations of its clusters, the name book's entries of the people it names |
+//! | `score-reliability-tables` | `bucket_tasks` | every shard's [`KEYS`] (one shard at a time, keeping the documents of the clusters of its bucket) and `keyed-B.bin`, and every bucket task's `wanted-B.bin` | `tables-S.bin` per shard S: the weights of the clusters its witnesses are in, the rewrites and translations of its clusters, the name book's entries of the people it names |
 //! | `merge-score-reliability` | 1 | every shard's [`DATES`] | the reference date and the archive spread (a few bytes) |
 //! | the next task, per shard S | shards | the merged values, its [`KEYS`], every bucket task's `candidates-S.bin`, every tables task's `tables-S.bin` | (in memory) shard S's state |
 //!
@@ -42,12 +42,11 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::combine::Points;
 use crate::config::ReliabilityConfig;
 use crate::corpus::{
     postings, reference_of, spread_of, Candidates, ClaimVerdict, Corpus, LatestDays, Witness,
 };
-use crate::facts::{FirstUse, Markers, Observed};
+use crate::facts::{FirstUse, Observed};
 use crate::index::{hash64, ClaimRecord, Index};
 use crate::names::{NameBook, PersonEntry};
 use crate::stage::ScoreReliability;
@@ -130,11 +129,11 @@ struct MatchKeys {
     amounts: Vec<crate::claims::Amount>,
 }
 
-/// What an observe task ships to one tables task: each of its documents whose cluster falls
-/// in the bucket (what a cluster's weight and family need: no names, claims or traits) or
-/// that names a person whose canonical name falls in it (those first uses only), once, in
-/// shard order. Ids and clusters are written once a file, a cluster only when it is not the
-/// document's id, and each canonical name once a file, its first uses pointing at it.
+/// What an observe task ships to one tables task: each of its documents that names a person
+/// whose canonical name falls in the bucket, with those first uses only, in shard order (what
+/// a cluster's weight and family need the tables task reads from [`KEYS`]). A cluster is
+/// written only when it is not the document's id, and each canonical name once a file, its
+/// first uses pointing at it.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Keyed {
     /// The canonical names the first uses of `docs` point at, each once.
@@ -151,19 +150,8 @@ struct KeyedDoc {
     id: String,
     /// Its cluster, when not its own id.
     cluster: Option<String>,
-    /// What its cluster's weight and family need, when its cluster is of the bucket.
-    member: Option<MemberKeys>,
     /// Its first uses of the bucket's people.
     names: Vec<KeyedUse>,
-}
-
-/// What a cluster's weight and family read of a member (see [`Observed`]).
-#[derive(Debug, Serialize, Deserialize)]
-struct MemberKeys {
-    relation: Relation,
-    representative: bool,
-    markers: Markers,
-    own: Points,
 }
 
 /// A [`FirstUse`] whose canonical name is a number of its file's [`Keyed::canonicals`].
@@ -184,15 +172,9 @@ struct KeyedWriter {
 }
 
 impl KeyedWriter {
-    /// Adds document `number` (numbers come in increasing order) with its member keys and
-    /// its first uses of the bucket's people.
-    fn push(
-        &mut self,
-        number: u32,
-        observed: &Observed,
-        member: Option<MemberKeys>,
-        names: &[&FirstUse],
-    ) {
+    /// Adds document `number` (numbers come in increasing order) with its first uses of the
+    /// bucket's people.
+    fn push(&mut self, number: u32, observed: &Observed, names: &[&FirstUse]) {
         let step = number - self.last.unwrap_or(0);
         self.last = Some(number);
         let names = names
@@ -218,7 +200,6 @@ impl KeyedWriter {
             step,
             id: observed.id.clone(),
             cluster: (observed.cluster != observed.id).then(|| observed.cluster.clone()),
-            member,
             names,
         });
     }
@@ -262,7 +243,6 @@ pub(crate) fn shard_files(
     let mut dates = Dates::default();
     for (number, observed) in records.iter().enumerate() {
         let number = crate::claims::offset(number);
-        let member_bucket = text_bucket(&observed.cluster, tables);
         let mut names: BTreeMap<usize, Vec<&FirstUse>> = BTreeMap::new();
         for first in &observed.names {
             names
@@ -270,15 +250,8 @@ pub(crate) fn shard_files(
                 .or_default()
                 .push(first);
         }
-        names.entry(member_bucket).or_default();
         for (bucket, names) in names {
-            let member = (bucket == member_bucket).then_some(MemberKeys {
-                relation: observed.relation,
-                representative: observed.representative,
-                markers: observed.markers,
-                own: observed.own,
-            });
-            keyed[bucket].push(number, observed, member, &names);
+            keyed[bucket].push(number, observed, &names);
         }
         if observed.dates_consistent {
             dates.newest_consistent = dates.newest_consistent.max(observed.days.date);
@@ -515,11 +488,26 @@ pub(crate) fn tables(
     config: &ReliabilityConfig,
 ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
     let shards = files.ranks(MergeSource::Observe);
+    let tables = files.ranks(MergeSource::Step(1));
     let mut members = Index::default();
     let mut member_places = Vec::new();
     let mut named = Index::default();
     let mut named_places = Vec::new();
     for shard in 0..shards {
+        // The shard's documents of the bucket's clusters, one shard's keys decoded at a time.
+        let keys: Vec<Observed> = files.read(MergeSource::Observe, shard, KEYS)?;
+        for (number, observed) in keys.into_iter().enumerate() {
+            if text_bucket(&observed.cluster, tables) == bucket {
+                member_places.push(place(shard, crate::claims::offset(number)));
+                members.push(Observed {
+                    relation: observed.relation,
+                    representative: observed.representative,
+                    markers: observed.markers,
+                    own: observed.own,
+                    ..bare(&observed.id, &observed.cluster)
+                });
+            }
+        }
         let name = keyed_file(bucket);
         let keyed: Keyed = files.read(MergeSource::Observe, shard, &name)?;
         let mut number = 0u32;
@@ -532,19 +520,6 @@ pub(crate) fn tables(
                 }
             };
             let cluster = doc.cluster.as_deref().unwrap_or(&doc.id);
-            if let Some(member) = doc.member {
-                member_places.push(place(shard, number));
-                members.push(Observed {
-                    relation: member.relation,
-                    representative: member.representative,
-                    markers: member.markers,
-                    own: member.own,
-                    ..bare(&doc.id, cluster)
-                });
-            }
-            if doc.names.is_empty() {
-                continue;
-            }
             let mut names = Vec::with_capacity(doc.names.len());
             for first in doc.names {
                 let Some(canonical) = keyed.canonicals.get(first.canonical as usize) else {
@@ -1073,7 +1048,7 @@ mod tests {
     }
 
     #[test]
-    fn keyed_files_write_ids_and_canonical_names_once_and_clusters_only_when_not_the_id() {
+    fn keyed_files_write_canonical_names_once_and_clusters_only_when_not_the_id() {
         let records = corpus();
         let mine: Vec<&Observed> = records.iter().collect();
         let written = shard_files(&mine, &[1, 1]).unwrap();
@@ -1081,15 +1056,14 @@ mod tests {
         memory.write(MergeSource::Observe, 0, written);
         let mut files = SplitFiles::<ScoreReliability>::new(&mut memory);
         let keyed: Keyed = files.read(MergeSource::Observe, 0, &keyed_file(0)).unwrap();
-        // One bucket: every document once, each a member, with all its first uses.
-        assert_eq!(keyed.docs.len(), records.len());
-        assert!(keyed.docs.iter().all(|doc| doc.member.is_some()));
+        // One bucket: every document naming someone once, with all its first uses.
+        let naming: Vec<&Observed> = records.iter().filter(|d| !d.names.is_empty()).collect();
         let ids: Vec<&str> = keyed.docs.iter().map(|doc| doc.id.as_str()).collect();
-        let expected: Vec<&str> = records.iter().map(|doc| doc.id.as_str()).collect();
+        let expected: Vec<&str> = naming.iter().map(|doc| doc.id.as_str()).collect();
         assert_eq!(ids, expected);
         let steps: Vec<u32> = keyed.docs.iter().map(|doc| doc.step).collect();
-        assert_eq!(steps, [0, 1, 1, 1, 1, 1, 1, 1, 1]);
-        for (doc, observed) in keyed.docs.iter().zip(&records) {
+        assert_eq!(steps, [0, 1, 1, 1, 1, 1, 2, 1]);
+        for (doc, observed) in keyed.docs.iter().zip(naming) {
             let cluster = (observed.cluster != observed.id).then_some(observed.cluster.as_str());
             assert_eq!(doc.cluster.as_deref(), cluster, "{}", observed.id);
             assert_eq!(doc.names.len(), observed.names.len(), "{}", observed.id);
