@@ -278,16 +278,18 @@ fn the_same_inputs_give_the_same_plan_file() {
             "merge-dedupe"
         ]
     );
-    // Score-reliability's too: claims matched in buckets by entity hash, then its merge.
+    // Score-reliability's too: claims matched in buckets by entity hash, cluster weights,
+    // families and the name book in buckets by cluster id and name, then its merge (dates).
     let reliability = steps
         .iter()
         .position(|&s| s == "observe-score-reliability")
         .unwrap();
     assert_eq!(
-        steps[reliability..reliability + 3],
+        steps[reliability..reliability + 4],
         [
             "observe-score-reliability",
             "score-reliability-bucket",
+            "score-reliability-tables",
             "merge-score-reliability"
         ]
     );
@@ -297,7 +299,7 @@ fn the_same_inputs_give_the_same_plan_file() {
         steps[extract..extract + 3],
         ["observe-extract", "extract-bucket", "merge-extract"]
     );
-    assert_eq!(steps.len(), 18, "{steps:?}");
+    assert_eq!(steps.len(), 19, "{steps:?}");
 
     ok(
         dir.path(),
@@ -750,14 +752,15 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
     ok(dir, &args);
     assert!(outputs(dir) == single, "the repaired run differs");
 
-    // One shard's state of a stage that writes one per shard: the apply task of that shard
-    // (here the assemble task, which applies score-reliability) names the merge task.
+    // A merge step's file for one shard of a stage whose apply tasks cut their own states:
+    // the apply task of that shard (here the assemble task, which applies score-reliability)
+    // names the merge step's task.
     flip_byte_and_expect_refusal(
         dir,
-        "work/merge-score-reliability/0/state-1.bin",
+        "work/score-reliability-tables/0/tables-1.bin",
         FlippedByte::At(6),
         "assemble",
-        "task `merge-score-reliability` rank 0",
+        "task `score-reliability-tables` rank 0",
     );
     ok(dir, &args);
     assert!(outputs(dir) == single, "the run repaired again differs");

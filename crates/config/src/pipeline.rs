@@ -107,7 +107,7 @@ pub struct Cluster {
     pub memory: Option<String>,
     /// Tasks of each merge step that splits its work by key (dedupe's exact keys, and its LSH
     /// bands at most one task per band; extract's surname initials; score-reliability's entity
-    /// hashes); the shard count when left out.
+    /// hashes, and its cluster ids and canonical names); the shard count when left out.
     #[serde(default)]
     pub bucket_tasks: Option<u32>,
 }

@@ -176,7 +176,8 @@ pub trait CorpusStage: Send + Sync + 'static {
     /// must give each of those documents exactly what `prepare`'s state gives. It may read what
     /// the merge steps wrote for that shard, so that the merge task holds one shard's share of
     /// it at a time. The merge task calls it once per shard and writes each in its own file;
-    /// the apply task of a shard reads only its own.
+    /// the apply task of a shard reads only its own (or, with
+    /// [`shard_state_in_apply`](Self::shard_state_in_apply), calls it itself for its shard).
     fn shard_state(
         &self,
         _state: &Self::State,
@@ -189,6 +190,16 @@ pub trait CorpusStage: Send + Sync + 'static {
         Err(StageError::new(
             "this stage keeps one state for every shard",
         ))
+    }
+
+    /// With [`state_per_shard`](Self::state_per_shard): whether the apply task of each shard
+    /// cuts its own state ([`shard_state`](Self::shard_state) with what
+    /// [`finish_merge`](Self::finish_merge) built and the merge steps' files) instead of the
+    /// merge task cutting every shard's. For a stage whose `finish_merge` builds only small
+    /// corpus-wide values and whose shard states come from the merge steps' files for that
+    /// shard: then no task holds more than one shard's part, and the cuts run in parallel.
+    fn shard_state_in_apply(&self) -> bool {
+        false
     }
 
     /// The merge task of a cluster run: builds the state `prepare` would build, from the files
@@ -399,6 +410,10 @@ pub trait DynCorpusStage: Send + Sync {
     fn state_per_shard(&self) -> bool {
         false
     }
+    /// See [`CorpusStage::shard_state_in_apply`].
+    fn shard_state_in_apply(&self) -> bool {
+        false
+    }
     /// See [`CorpusStage::shard_state`]; the state must come from this stage.
     fn shard_state(
         &self,
@@ -541,6 +556,10 @@ impl<S: CorpusStage> DynCorpusStage for Corpus<S> {
 
     fn state_per_shard(&self) -> bool {
         self.0.state_per_shard()
+    }
+
+    fn shard_state_in_apply(&self) -> bool {
+        self.0.shard_state_in_apply()
     }
 
     fn shard_state(

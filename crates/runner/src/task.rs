@@ -79,6 +79,11 @@ struct MergeMeta {
     /// Whether it wrote one state per shard ([`shard_state_file`]) instead of [`STATE`].
     #[serde(default)]
     per_shard: bool,
+    /// Whether each apply task cuts its shard's state from [`STATE`] and the merge steps'
+    /// files for its shard (the stage's `shard_state_in_apply`), the merge task having written
+    /// only [`STATE`].
+    #[serde(default)]
+    cut_in_apply: bool,
 }
 
 /// The file of the state that the apply task of shard `rank` reads, for a stage whose merge
@@ -313,8 +318,9 @@ impl Context<'_> {
 
     /// Loads the state the merge step just before this one wrote into the corpus stage that
     /// opens `steps`, ready to apply from the position of `rank`'s first document: shard
-    /// `rank`'s own state when the merge wrote one per shard (then returns `true`), else the
-    /// one state of every shard.
+    /// `rank`'s own state when the merge wrote one per shard, or cut here from the merged state
+    /// when the stage cuts its states in the apply tasks (then returns `true`), else the one
+    /// state of every shard.
     fn load_state(
         &self,
         inputs: &mut Inputs,
@@ -323,7 +329,7 @@ impl Context<'_> {
     ) -> Result<bool, RunError> {
         let merge = self.earlier(1);
         let meta: MergeMeta = inputs.read_json(&merge.name, 0, META)?;
-        let name = if meta.per_shard {
+        let name = if meta.per_shard && !meta.cut_in_apply {
             shard_state_file(rank)
         } else {
             STATE.to_owned()
@@ -332,10 +338,19 @@ impl Context<'_> {
         let Work::Corpus(work) = &mut step.work else {
             unreachable!("a merge is always for a corpus stage")
         };
-        let state = work
+        let mut state = work
             .stage
             .decode_state(&bytes)
             .map_err(|err| corrupt(&path, &merge.name, 0, &err.message))?;
+        if meta.per_shard && meta.cut_in_apply {
+            // This shard's part, cut here from the merged state and the merge steps' files.
+            let mut files = self.merge_files(inputs, &*work.stage);
+            state = guard(&step.name, || {
+                work.stage.shard_state(&state, rank, &mut files)
+            })
+            .map_err(|err| files.error.take().unwrap_or(err))?;
+            files.verified()?;
+        }
         work.state = Some(state);
         work.next_position = meta.offsets.get(rank).copied().ok_or_else(|| {
             corrupt(
@@ -458,7 +473,8 @@ impl Context<'_> {
         };
         let mut outputs = Outputs::new();
         let per_shard = work.stage.state_per_shard();
-        if per_shard {
+        let cut_in_apply = per_shard && work.stage.shard_state_in_apply();
+        if per_shard && !cut_in_apply {
             // One state per apply shard, each cut from the whole and written before the next.
             for rank in 0..offsets.len() - 1 {
                 let part = guard(&step.name, || {
@@ -476,8 +492,12 @@ impl Context<'_> {
         drop(state);
         files.verified()?;
         offsets.pop();
-        let meta = serde_json::to_vec(&MergeMeta { offsets, per_shard })
-            .map_err(|err| RunError::Output(err.into()))?;
+        let meta = serde_json::to_vec(&MergeMeta {
+            offsets,
+            per_shard,
+            cut_in_apply,
+        })
+        .map_err(|err| RunError::Output(err.into()))?;
         self.write_file(META, &meta, &mut outputs)?;
         Ok(outputs)
     }

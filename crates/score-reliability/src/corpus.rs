@@ -116,20 +116,6 @@ pub struct Candidates {
     pub against: Vec<u32>,
 }
 
-impl Candidates {
-    /// Adds what another set of candidates found for the same claim (a cluster run's other
-    /// bucket tasks).
-    pub fn merge(&mut self, other: Candidates) {
-        self.has_peers |= other.has_peers;
-        self.support.extend(other.support);
-        self.support.sort_unstable();
-        self.support.dedup();
-        self.against.extend(other.against);
-        self.against.sort_unstable();
-        self.against.dedup();
-    }
-}
-
 /// For each entity hash `keep` accepts, the claim records of `index` naming it, in record
 /// order; an entity named in more than [`MAX_POSTING`] claims keeps those of the smallest
 /// document ids (by `id_rank`), then starts, then records.
@@ -612,32 +598,54 @@ fn originality(doc: &Document, key: &DocKey, family: &[&str]) -> Signal {
 /// The reference date: the configured one, else the newest date of a document whose dates
 /// are consistent (`date_consistency` ≥ 0.5).
 fn reference_date(index: &Index, config: &ReliabilityConfig) -> Option<i64> {
-    if let Some(fixed) = config.reference_date.as_deref() {
-        return parse_iso(fixed);
-    }
-    index
+    let newest = index
         .docs
         .iter()
         .filter(|k| k.dates_consistent)
         .filter_map(|k| k.days.date)
-        .max()
+        .max();
+    reference_of(newest, config)
+}
+
+/// The reference date given the newest date of a document whose dates are consistent: the
+/// configured one, else that.
+pub(crate) fn reference_of(newest: Option<i64>, config: &ReliabilityConfig) -> Option<i64> {
+    match config.reference_date.as_deref() {
+        Some(fixed) => parse_iso(fixed),
+        None => newest,
+    }
 }
 
 /// The median age of the dated documents when it exceeds `archive_median_age_days`: then the
 /// corpus is an archive spanning years, and age says nothing about being superseded.
 fn archive_spread(index: &Index, reference: i64, config: &ReliabilityConfig) -> Option<i64> {
-    let limit = config.currency.archive_median_age_days?;
-    let mut ages: Vec<i64> = index
-        .docs
-        .iter()
-        .filter_map(|k| k.days.latest())
-        .map(|d| reference - d)
-        .collect();
-    if ages.is_empty() {
-        return None;
+    config.currency.archive_median_age_days?;
+    let mut latest = LatestDays::new();
+    for day in index.docs.iter().filter_map(|k| k.days.latest()) {
+        *latest.entry(day).or_default() += 1;
     }
-    ages.sort_unstable();
-    let median = ages[ages.len() / 2];
+    spread_of(&latest, reference, config)
+}
+
+/// How many documents have each latest day ([`crate::dating::Days::latest`]), in day order.
+pub(crate) type LatestDays = BTreeMap<i64, u64>;
+
+/// [`archive_spread`] from how many documents have each latest day: the median age is that of
+/// the newest documents' day where the count from the newest passes half of them.
+pub(crate) fn spread_of(
+    latest: &LatestDays,
+    reference: i64,
+    config: &ReliabilityConfig,
+) -> Option<i64> {
+    let limit = config.currency.archive_median_age_days?;
+    let dated: u64 = latest.values().sum();
+    // The ages in ascending order are the days in descending order; the median is at half.
+    let mut seen = 0;
+    let day = latest.iter().rev().find_map(|(&day, &count)| {
+        seen += count;
+        (seen > dated / 2).then_some(day)
+    })?;
+    let median = reference - day;
     (median as f64 > limit).then_some(median)
 }
 
@@ -732,6 +740,37 @@ mod tests {
         }
         let corpus = Corpus::new(&index, &config);
         (index, corpus)
+    }
+
+    #[test]
+    fn the_spread_from_day_counts_is_the_median_age_of_the_sorted_ages() {
+        let config = ReliabilityConfig {
+            currency: crate::config::Currency {
+                archive_median_age_days: Some(10.0),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let reference = 1000;
+        for days in [
+            vec![990],
+            vec![100, 990],
+            vec![100, 200, 990],
+            vec![100, 100, 100, 990, 995],
+            vec![500, 990, 990, 990],
+            vec![980, 985, 600, 500, 990, 400],
+        ] {
+            let mut ages: Vec<i64> = days.iter().map(|d| reference - d).collect();
+            ages.sort_unstable();
+            let median = ages[ages.len() / 2];
+            let expected = (median as f64 > 10.0).then_some(median);
+            let mut counts = LatestDays::new();
+            for &day in &days {
+                *counts.entry(day).or_default() += 1;
+            }
+            assert_eq!(spread_of(&counts, reference, &config), expected, "{days:?}");
+        }
+        assert_eq!(spread_of(&LatestDays::new(), reference, &config), None);
     }
 
     #[test]

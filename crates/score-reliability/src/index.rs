@@ -72,7 +72,8 @@ pub struct Interner {
     collided: FxHashMap<Box<str>, u32>,
 }
 
-fn hash64(s: &str) -> u64 {
+/// A 64-bit hash of a string, the same in every task of a run.
+pub(crate) fn hash64(s: &str) -> u64 {
     let mut h = DefaultHasher::new();
     s.hash(&mut h);
     h.finish()

@@ -132,6 +132,45 @@ pub struct NameBook {
     people: FxHashMap<u32, Person>,
 }
 
+/// One person's entry of a [`NameBook`] as a cluster run ships it from the task that built it
+/// (for the people of its name bucket) to the shard states that need it: every number of that
+/// task's index replaced by what it stands for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct PersonEntry {
+    /// The canonical name.
+    pub canonical: String,
+    /// How many clusters name the person at all.
+    pub clusters: usize,
+    /// The person's spellings, in key order.
+    pub spellings: Vec<SpellingEntry>,
+}
+
+/// One spelling of a [`PersonEntry`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct SpellingEntry {
+    /// The spelling key.
+    pub key: String,
+    /// How many clusters use it.
+    pub clusters: usize,
+    /// Its first uses in the first clusters in cluster-id order (at most [`USES_KEPT`]).
+    pub uses: Vec<UseEntry>,
+}
+
+/// A first use of a [`SpellingEntry`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct UseEntry {
+    /// The cluster of the document.
+    pub cluster: String,
+    /// Where the document is in the corpus (a number ordered as the input).
+    pub place: u64,
+    /// The document's id.
+    pub id: String,
+    /// Byte offset of the mention.
+    pub start: u32,
+    /// End byte offset.
+    pub end: u32,
+}
+
 impl NameBook {
     /// Gathers the spellings from the index; `id_rank` and `cluster_rank` order documents
     /// and clusters by their ids, so the result does not depend on the input order.
@@ -201,54 +240,77 @@ impl NameBook {
         Self { people }
     }
 
-    /// The spellings of person `person` (a number of `index.people`), as numbers of
-    /// `index.spellings`.
-    pub fn spellings_of(&self, person: u32) -> impl Iterator<Item = u32> + '_ {
-        self.people
-            .get(&person)
-            .into_iter()
-            .flat_map(|p| p.spellings.iter().map(|s| s.key))
+    /// The entry of person `person` (a number of `index.people`), its documents' places
+    /// given by `place` (one per document of `index`); `None` when the book has no such person.
+    pub(crate) fn entry(&self, person: u32, index: &Index, place: &[u64]) -> Option<PersonEntry> {
+        let found = self.people.get(&person)?;
+        let spellings = found
+            .spellings
+            .iter()
+            .map(|s| SpellingEntry {
+                key: index.spellings.text(s.key).to_owned(),
+                clusters: s.clusters,
+                uses: s
+                    .uses
+                    .iter()
+                    .map(|u| UseEntry {
+                        cluster: index
+                            .clusters
+                            .text(index.docs[u.doc as usize].cluster)
+                            .to_owned(),
+                        place: place[u.doc as usize],
+                        id: index.id(u.doc).to_owned(),
+                        start: u.start,
+                        end: u.end,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Some(PersonEntry {
+            canonical: index.people.text(person).to_owned(),
+            clusters: found.clusters,
+            spellings,
+        })
     }
 
-    /// The entries of `people` (pairs of a number of `index.people` and the person's number in
-    /// a state that holds fewer documents), with each spelling numbered as `spelling` maps it
-    /// (every spelling of those people) and each document of a first use as `doc` maps it.
-    pub fn restrict(
-        &self,
-        people: &[(u32, u32)],
-        spelling: &FxHashMap<u32, u32>,
-        mut doc: impl FnMut(u32) -> u32,
-    ) -> Self {
-        let mut kept = FxHashMap::default();
-        for &(canonical, local) in people {
-            let Some(entry) = self.people.get(&canonical) else {
-                continue;
-            };
-            let spellings = entry
-                .spellings
-                .iter()
-                .map(|s| Spelling {
-                    key: spelling[&s.key],
-                    clusters: s.clusters,
-                    uses: s
-                        .uses
-                        .iter()
-                        .map(|u| Use {
-                            doc: doc(u.doc),
-                            ..*u
-                        })
-                        .collect(),
-                })
-                .collect();
-            kept.insert(
-                local,
-                Person {
-                    clusters: entry.clusters,
-                    spellings,
-                },
-            );
-        }
-        Self { people: kept }
+    /// Adds `entry` as person `person` of a state that numbers its own spellings (`spelling`,
+    /// in the entry's order) and the clusters and documents of the uses (`uses`, one pair of
+    /// cluster rank and document per use, spelling after spelling).
+    pub(crate) fn insert(
+        &mut self,
+        person: u32,
+        entry: &PersonEntry,
+        spelling: &[u32],
+        uses: &[(u32, u32)],
+    ) {
+        let mut uses = uses.iter();
+        let spellings = entry
+            .spellings
+            .iter()
+            .zip(spelling)
+            .map(|(s, &key)| Spelling {
+                key,
+                clusters: s.clusters,
+                uses: s
+                    .uses
+                    .iter()
+                    .zip(uses.by_ref())
+                    .map(|(u, &(cluster_rank, doc))| Use {
+                        cluster_rank,
+                        doc,
+                        start: u.start,
+                        end: u.end,
+                    })
+                    .collect(),
+            })
+            .collect();
+        self.people.insert(
+            person,
+            Person {
+                clusters: entry.clusters,
+                spellings,
+            },
+        );
     }
 
     /// `name_consistency` for a document of cluster `cluster_rank`, and the spans of its

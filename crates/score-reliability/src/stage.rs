@@ -8,12 +8,11 @@ use newspipe_core::{
     Signal, SplitFiles, StageError,
 };
 use serde::{Deserialize, Serialize};
-use std::ops::Range;
 
 use crate::claims::{Attribution, ClaimTraits};
 use crate::combine::{band, claim_weight, document_weight, points};
 use crate::config::{ReliabilityConfig, Weights};
-use crate::corpus::{Candidates, ClaimVerdict, Corpus, Verdict, CONTRADICTING, SUPPORTING};
+use crate::corpus::{ClaimVerdict, Corpus, Verdict, CONTRADICTING, SUPPORTING};
 use crate::facts::{attribution_term, is_parked, local_quality, observe, Observed};
 use crate::index::Index;
 use crate::signal::{note, round1, round3, scored};
@@ -199,8 +198,7 @@ impl ScoreReliability {
         terms
     }
 
-    /// What the corpus of every document in `index` says: the state `prepare` and a cluster
-    /// run's merge build alike.
+    /// What the corpus of every document in `index` says: the state `prepare` builds.
     fn judged(&self, index: Index) -> Judged {
         let corpus = Corpus::new(&index, &self.config);
         let own = index.docs.len();
@@ -208,21 +206,6 @@ impl ScoreReliability {
             index,
             corpus,
             first: 0,
-            own,
-        }
-    }
-
-    /// The part of the whole state `judged` that the documents at `positions` read, with
-    /// the candidates of their claims.
-    fn cut(&self, judged: &Judged, positions: Range<usize>, candidates: &[Candidates]) -> Judged {
-        let own = positions.len();
-        let first = positions.start;
-        let (index, corpus) =
-            crate::split::cut(&judged.index, &judged.corpus, positions, candidates);
-        Judged {
-            index,
-            corpus,
-            first,
             own,
         }
     }
@@ -250,7 +233,7 @@ fn not_judged(doc: &Document) -> Option<String> {
 impl CorpusStage for ScoreReliability {
     type Record = Observed;
     type State = Judged;
-    const FORMAT_VERSION: u32 = 4;
+    const FORMAT_VERSION: u32 = 6;
 
     fn observe(&self, doc: &mut Document) -> Result<Observed, StageError> {
         Ok(observe(doc, &self.config, &self.holders))
@@ -264,11 +247,16 @@ impl CorpusStage for ScoreReliability {
         Ok(self.judged(index))
     }
 
-    /// A cluster run's merge: every shard's keys without what only matching reads (the
-    /// bucket tasks matched the claims), judged as `prepare` judges them; the merge task then
-    /// cuts each shard's state ([`shard_state`](Self::shard_state)).
+    /// A cluster run's merge: only the reference date and the archive spread, from every
+    /// shard's dates; the bucket and tables tasks worked out the rest by key, and each apply
+    /// task cuts its shard's state ([`shard_state`](Self::shard_state)).
     fn finish_merge(&self, files: &mut SplitFiles<'_, Self>) -> Result<Judged, StageError> {
-        Ok(self.judged(crate::split::read_keys(files)?))
+        Ok(Judged {
+            index: Index::default(),
+            corpus: crate::split::merged(files, &self.config)?,
+            first: 0,
+            own: 0,
+        })
     }
 
     /// An apply task reads only its shard's part of the state: its documents' keys, and of
@@ -277,17 +265,27 @@ impl CorpusStage for ScoreReliability {
         true
     }
 
-    /// Shard `shard`'s part of the state, its claims' verdicts from the union of the bucket
-    /// tasks' candidates for them.
+    /// The merge task holds only a few corpus-wide values; each apply task cuts its own part.
+    fn shard_state_in_apply(&self) -> bool {
+        true
+    }
+
+    /// Shard `shard`'s part of the state, from its keys and what the bucket and tables tasks
+    /// wrote for it ([`crate::split`]); `merged` holds the reference date and archive spread.
     fn shard_state(
         &self,
-        judged: &Judged,
+        merged: &Judged,
         shard: usize,
         files: &mut SplitFiles<'_, Self>,
     ) -> Result<Judged, StageError> {
-        let positions = files.first_position(shard)?..files.first_position(shard + 1)?;
-        let candidates = crate::split::shard_candidates(&judged.index, &positions, shard, files)?;
-        Ok(self.cut(judged, positions, &candidates))
+        let first = files.first_position(shard)?;
+        let (index, corpus, own) = crate::split::shard_state(&merged.corpus, shard, files)?;
+        Ok(Judged {
+            index,
+            corpus,
+            first,
+            own,
+        })
     }
 
     fn merge_steps(&self, layout: &MergeLayout) -> Vec<MergeStep> {
@@ -297,9 +295,9 @@ impl CorpusStage for ScoreReliability {
     fn shard_files(
         &self,
         records: &[&Observed],
-        _ranks: &[usize],
+        ranks: &[usize],
     ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
-        crate::split::shard_files(records)
+        crate::split::shard_files(records, ranks)
     }
 
     fn run_merge_step(
@@ -310,6 +308,7 @@ impl CorpusStage for ScoreReliability {
     ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
         match step {
             0 => crate::split::bucket(rank, files, &self.config),
+            1 => crate::split::tables(rank, files, &self.config),
             _ => Err(StageError::new(format!(
                 "this stage has no merge step {step}"
             ))),
@@ -610,53 +609,19 @@ mod tests {
     }
 
     #[test]
-    fn each_shard_scores_with_its_own_state_as_with_the_whole() {
-        let mut docs = troops(&["a", "b", "b-copy", "d"]);
-        let direct = run(docs.clone());
-        let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
-        let records = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
-        let whole = stage.prepare(records).unwrap();
-        let whole_bytes = postcard::to_stdvec(&whole).unwrap().len();
-        for cuts in [
-            vec![0, 4],
-            vec![0, 1, 3, 4],
-            vec![0, 2, 3, 4],
-            vec![0, 1, 2, 3, 4],
-        ] {
-            let mut split = docs.clone();
-            for bounds in cuts.windows(2) {
-                let positions = bounds[0]..bounds[1];
-                let candidates = crate::split::whole_candidates(
-                    &whole.index,
-                    &whole.corpus,
-                    &positions,
-                    &stage.config,
-                );
-                let part = stage.cut(&whole, positions, &candidates);
-                let bytes = postcard::to_stdvec(&part).unwrap();
-                if bounds[1] - bounds[0] == 1 {
-                    assert!(bytes.len() < whole_bytes, "one document's state is smaller");
-                }
-                let part: Judged = postcard::from_bytes(&bytes).unwrap();
-                for (position, doc) in split.iter_mut().enumerate().take(bounds[1]).skip(bounds[0])
-                {
-                    stage.apply(&part, position, doc).unwrap();
-                }
-            }
-            assert_eq!(split, direct, "shards {cuts:?}");
-        }
-        // The witnesses and the family are named from the shard's state.
-        assert_eq!(claim(&direct, "a").supported_by, ["b"]);
-        assert_eq!(claim(&direct, "a").contradicted_by, ["d"]);
-    }
-
-    #[test]
     fn bucket_tasks_and_shard_states_score_as_one_machine() {
         let docs = troops(&["a", "b", "b-copy", "d", "e"]);
         let direct = run(docs.clone());
         assert_eq!(claim(&direct, "a").supported_by, ["b"]);
         assert_eq!(claim(&direct, "e").contradicted_by, ["d"]);
         let stage = ScoreReliability::new(ReliabilityConfig::default()).unwrap();
+        let whole_bytes = {
+            let mut docs = docs.clone();
+            let records = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
+            postcard::to_stdvec(&stage.prepare(records).unwrap())
+                .unwrap()
+                .len()
+        };
         for buckets in [1, 2, 3] {
             for cuts in [vec![0, 5], vec![0, 2, 3, 5], vec![0, 1, 2, 3, 4, 5]] {
                 let mut observed = docs.clone();
@@ -668,27 +633,32 @@ mod tests {
                     .windows(2)
                     .map(|bounds| bounds[1] - bounds[0])
                     .collect();
-                let mut memory = newspipe_core::MemoryFiles::new(sizes, vec![buckets]);
+                let mut memory = newspipe_core::MemoryFiles::new(sizes, vec![buckets, buckets]);
                 for (shard, bounds) in cuts.windows(2).enumerate() {
                     let mine: Vec<&Observed> = records[bounds[0]..bounds[1]].iter().collect();
-                    let files = stage.shard_files(&mine, &[buckets]).unwrap();
+                    let files = stage.shard_files(&mine, &[buckets, buckets]).unwrap();
                     memory.write(newspipe_core::MergeSource::Observe, shard, files);
                 }
-                for bucket in 0..buckets {
-                    let written = stage
-                        .run_merge_step(0, bucket, &mut SplitFiles::new(&mut memory))
-                        .unwrap();
-                    memory.write(newspipe_core::MergeSource::Step(0), bucket, written);
+                for step in 0..2 {
+                    for bucket in 0..buckets {
+                        let written = stage
+                            .run_merge_step(step, bucket, &mut SplitFiles::new(&mut memory))
+                            .unwrap();
+                        memory.write(newspipe_core::MergeSource::Step(step), bucket, written);
+                    }
                 }
-                let whole = stage
+                let merged = stage
                     .finish_merge(&mut SplitFiles::new(&mut memory))
                     .unwrap();
                 for (shard, bounds) in cuts.windows(2).enumerate() {
                     let part = stage
-                        .shard_state(&whole, shard, &mut SplitFiles::new(&mut memory))
+                        .shard_state(&merged, shard, &mut SplitFiles::new(&mut memory))
                         .unwrap();
-                    let part: Judged =
-                        postcard::from_bytes(&postcard::to_stdvec(&part).unwrap()).unwrap();
+                    let bytes = postcard::to_stdvec(&part).unwrap();
+                    if bounds[1] - bounds[0] == 1 {
+                        assert!(bytes.len() < whole_bytes, "one document's state is smaller");
+                    }
+                    let part: Judged = postcard::from_bytes(&bytes).unwrap();
                     for (position, doc) in observed
                         .iter_mut()
                         .enumerate()

@@ -1,5 +1,6 @@
 //! A cluster run's split merge (each shard's observe files, the bucket tasks that match claims
-//! by entity hash, the merge task's keys, then one state per shard) gives every document what
+//! by entity hash, the tables tasks by cluster and name, the merge task's dates, then one state
+//! per shard cut from that shard's files) gives every document what
 //! `prepare`'s state gives it in one process, for any shard and bucket count. The tasks' files
 //! are kept in memory here; `tests/it/cluster.rs` runs the same through the binary.
 
@@ -79,29 +80,60 @@ fn the_split_merge_gives_every_document_what_prepare_gives_for_any_shard_count()
         let records = stage.decode_records(&encoded).unwrap();
         let size = records.len().div_ceil(shards);
         let steps = stage.merge_steps(&MergeLayout { shards, buckets });
-        assert_eq!(steps.len(), 1, "one step: the bucket tasks");
-        let buckets = steps[0].ranks;
-        let mut files = MemoryFiles::new(Vec::new(), vec![buckets]);
+        assert_eq!(steps.len(), 2, "two steps: matching, then the tables");
+        let ranks: Vec<usize> = steps.iter().map(|step| step.ranks).collect();
+        let mut files = MemoryFiles::new(Vec::new(), ranks.clone());
         for (rank, shard) in records.chunks(size).enumerate() {
-            let written = stage.shard_files(shard, &[buckets]).unwrap();
+            let written = stage.shard_files(shard, &ranks).unwrap();
             files.write(MergeSource::Observe, rank, written);
             files.shard_sizes.push(shard.len());
         }
-        for bucket in 0..buckets {
-            let written = stage.run_merge_step(0, bucket, &mut files).unwrap();
-            files.write(MergeSource::Step(0), bucket, written);
+        for (step, &ranks) in ranks.iter().enumerate() {
+            for rank in 0..ranks {
+                let written = stage.run_merge_step(step, rank, &mut files).unwrap();
+                files.write(MergeSource::Step(step), rank, written);
+            }
         }
+        let read = |files: &MemoryFiles, step: Option<usize>, name: &str| {
+            files
+                .reads
+                .iter()
+                .any(|(s, _, n)| *s == step && n.starts_with(name))
+        };
         assert!(
-            files.reads.iter().all(|(source, _, name)| source.is_none()
-                && (name == "keys.bin" || name == "claims.bin")),
-            "a bucket task reads only the observe tasks' keys and claims: {:?}",
+            files.reads.iter().all(|(source, _, name)| match source {
+                None => ["keys.bin", "claims.bin"].contains(&name.as_str())
+                    || name.starts_with("keyed-"),
+                Some(0) => name.starts_with("wanted-"),
+                Some(_) => false,
+            }),
+            "the merge steps read only the observe tasks' files for them and the wanted clusters: {:?}",
             files.reads
         );
+        assert!(read(&files, None, "keyed-") && read(&files, Some(0), "wanted-"));
         files.reads.clear();
         let merged = stage.finish_merge(&mut files).unwrap();
+        assert!(
+            files
+                .reads
+                .iter()
+                .all(|(source, _, name)| source.is_none() && name == "dates.bin"),
+            "the merge task reads only the shards' dates: {:?}",
+            files.reads
+        );
         let mut split = Vec::new();
         for shard in 0..files.shard_sizes.len() {
+            files.reads.clear();
             let part = stage.shard_state(&merged, shard, &mut files).unwrap();
+            assert!(
+                files.reads.iter().all(|(source, rank, name)| match source {
+                    None => *rank == shard && name == "keys.bin",
+                    Some(0) => *name == format!("candidates-{shard}.bin"),
+                    Some(_) => *name == format!("tables-{shard}.bin"),
+                }),
+                "a shard's state is cut from its own files only: {:?}",
+                files.reads
+            );
             let part = stage
                 .decode_state(&stage.encode_state(&part).unwrap())
                 .unwrap();
@@ -113,10 +145,6 @@ fn the_split_merge_gives_every_document_what_prepare_gives_for_any_shard_count()
                 first..first + files.shard_sizes[shard],
             ));
         }
-        assert!(
-            !files.reads.iter().any(|(_, _, name)| name == "claims.bin"),
-            "the merge task reads no claim hashes"
-        );
         assert!(
             split == expected,
             "the shards' states score otherwise than prepare's with {shards} shards and {buckets} buckets"
