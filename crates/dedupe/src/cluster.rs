@@ -148,16 +148,18 @@ struct Level {
 impl Level {
     /// Joins `pairs` over `records` and picks each set's best record as its head.
     fn join<F: DocFacts>(records: &[F], pairs: &[(u32, u32)], within: Option<&Level>) -> Self {
-        let mut sets = UnionFind::new(records.len());
+        let mut sets = UnionFind::new(records.len() as u32);
         if let Some(lower) = within {
             for (index, &set) in lower.set.iter().enumerate() {
-                sets.union(index, set);
+                sets.union(index as u32, set as u32);
             }
         }
         for &(a, b) in pairs {
-            sets.union(a as usize, b as usize);
+            sets.union(a, b);
         }
-        let set: Vec<usize> = (0..records.len()).map(|index| sets.find(index)).collect();
+        let set: Vec<usize> = (0..records.len() as u32)
+            .map(|index| sets.find(index) as usize)
+            .collect();
         let mut head: HashMap<usize, usize> = HashMap::new();
         for (index, &root) in set.iter().enumerate() {
             let best = head.entry(root).or_insert(index);
@@ -550,31 +552,35 @@ pub(crate) fn derived_checked(
         .collect()
 }
 
-/// Disjoint sets with path halving; roots carry no meaning (representatives are chosen on
-/// content afterwards), so union order does not matter.
-struct UnionFind {
-    parent: Vec<usize>,
+/// Disjoint sets of positions with path halving, 4 bytes a document (a cluster run's
+/// clustering task holds one over every document). Roots carry no meaning (the best document
+/// of a set is chosen on content afterwards), so union order does not matter.
+pub(crate) struct UnionFind {
+    parent: Vec<u32>,
 }
 
 impl UnionFind {
-    fn new(size: usize) -> Self {
+    /// `size` documents, each in a set of its own.
+    pub(crate) fn new(size: u32) -> Self {
         Self {
             parent: (0..size).collect(),
         }
     }
 
-    fn find(&mut self, mut x: usize) -> usize {
-        while self.parent[x] != x {
-            self.parent[x] = self.parent[self.parent[x]];
-            x = self.parent[x];
+    /// The root of `x`'s set.
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            self.parent[x as usize] = self.parent[self.parent[x as usize] as usize];
+            x = self.parent[x as usize];
         }
         x
     }
 
-    fn union(&mut self, a: usize, b: usize) {
+    /// Joins the sets of `a` and `b`.
+    pub(crate) fn union(&mut self, a: u32, b: u32) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
-            self.parent[ra.max(rb)] = ra.min(rb);
+            self.parent[ra.max(rb) as usize] = ra.min(rb);
         }
     }
 }

@@ -43,7 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cluster::{
     band_candidates, cluster_id, derived_candidates, derived_checked, representative_key, verdict,
-    verified, DocFacts, FactWeights, Parts, RecordStore, Records, RepresentativeKey,
+    verified, DocFacts, FactWeights, Parts, RecordStore, Records, RepresentativeKey, UnionFind,
 };
 use crate::config::Params;
 use crate::record::{verification_parts, DocRecord, Scratch};
@@ -619,36 +619,6 @@ fn verify(
     encode_stage_data::<Dedupe, _>(&pair_gaps(&verified))
 }
 
-/// Disjoint sets of positions with path halving, 4 bytes a document: the clustering task's
-/// only table over every document. Roots carry no meaning (the best document of a set is
-/// chosen on content), so union order does not matter.
-struct Sets {
-    parent: Vec<u32>,
-}
-
-impl Sets {
-    fn new(size: u32) -> Self {
-        Self {
-            parent: (0..size).collect(),
-        }
-    }
-
-    fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            self.parent[x as usize] = self.parent[self.parent[x as usize] as usize];
-            x = self.parent[x as usize];
-        }
-        x
-    }
-
-    fn union(&mut self, a: u32, b: u32) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            self.parent[ra.max(rb) as usize] = ra.min(rb);
-        }
-    }
-}
-
 /// Each shard's first position, and the count of all positions last.
 fn first_positions(files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u32>, StageError> {
     (0..=files.ranks(MergeSource::Observe))
@@ -698,7 +668,7 @@ fn load_orders(
 /// The best of `positions` (each with its [`Order`]) in each of their sets, by the set's root.
 fn best_by_set(
     positions: &[u32],
-    sets: &mut Sets,
+    sets: &mut UnionFind,
     orders: &HashMap<u32, Order>,
 ) -> HashMap<u32, u32> {
     let mut best: HashMap<u32, u32> = HashMap::new();
@@ -728,7 +698,7 @@ fn cluster(
 ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
     let firsts = first_positions(files)?;
     let shards = firsts.len() - 1;
-    let mut sets = Sets::new(firsts[shards]);
+    let mut sets = UnionFind::new(firsts[shards]);
     // Exact groups: each member's head, the group's best document.
     let mut exact_head: HashMap<u32, u32> = HashMap::new();
     for group in exact_groups(files)? {

@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::{plain, with_facts, FACTS};
 use newspipe_core::{DedupeInfo, Document, Relation, Source};
 use newspipe_corpusgen::synthetic_articles;
 use newspipe_dedupe::DedupeConfig;
@@ -22,14 +23,6 @@ fn bodies(count: usize) -> Vec<String> {
     synthetic_articles(count, 99)
         .into_iter()
         .map(|a| a.body)
-        .collect()
-}
-
-/// A body without names or numbers of its own: filler around the facts a test inserts.
-fn plain(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .filter(|c| !c.is_ascii_digit())
         .collect()
 }
 
@@ -129,31 +122,6 @@ fn a_wire_credited_copy_is_syndicated_and_names_its_origin() {
     assert_eq!(infos[1].origin.as_deref(), Some("Associated Press"));
     assert_eq!(infos[1].duplicate_of.as_deref(), Some("orig"));
 }
-
-/// Inserts the facts into a text, one after every `step`-th word from `offset`.
-fn with_facts(text: &str, facts: &[&str], offset: usize, step: usize) -> String {
-    let mut words: Vec<String> = text.split(' ').map(str::to_string).collect();
-    for (n, fact) in facts.iter().enumerate() {
-        let at = (offset + n * step).min(words.len());
-        words.insert(at, format!("{fact},"));
-    }
-    words.join(" ")
-}
-
-const FACTS: &[&str] = &[
-    "Maria Delacroix",
-    "Peter Lindqvist",
-    "Port Aurel",
-    "Harbor Commission",
-    "Tamsin Okoro",
-    "Vel Harrow",
-    "1,700",
-    "45,000",
-    "Grand Meridian",
-    "Oskar Brandt",
-    "Lower Fenwick",
-    "2031",
-];
 
 #[test]
 fn a_rewrite_sharing_the_rare_facts_is_derived() {

@@ -5,8 +5,11 @@
 //! dedupe). The tasks' files are kept in memory here; `tests/it/cluster.rs` runs the same
 //! through the binary.
 
+mod common;
+
 use std::collections::HashMap;
 
+use common::{plain, with_facts, FACTS};
 use newspipe_core::{
     Document, DynCorpusStage, Erased, FileKey, MemoryFiles, MergeLayout, MergeSource, Source,
     StageError, StageInstance,
@@ -29,38 +32,6 @@ fn stage() -> Box<dyn DynCorpusStage> {
         StageInstance::Corpus(stage) => stage,
         _ => unreachable!("a corpus stage"),
     }
-}
-
-/// Rare facts two otherwise different stories share: a rewrite, derived from the other.
-const FACTS: &[&str] = &[
-    "Maria Delacroix",
-    "Peter Lindqvist",
-    "Port Aurel",
-    "Harbor Commission",
-    "Tamsin Okoro",
-    "Vel Harrow",
-    "1,700",
-    "45,000",
-    "Grand Meridian",
-    "Oskar Brandt",
-    "Lower Fenwick",
-    "2031",
-];
-
-/// `text` lower-cased without digits, with the facts inserted, one after every `step`-th word
-/// from `offset`.
-fn with_facts(text: &str, offset: usize, step: usize) -> String {
-    let plain: String = text
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_ascii_digit())
-        .collect();
-    let mut words: Vec<String> = plain.split(' ').map(str::to_string).collect();
-    for (n, fact) in FACTS.iter().enumerate() {
-        let at = (offset + n * step).min(words.len());
-        words.insert(at, format!("{fact},"));
-    }
-    words.join(" ")
 }
 
 /// Generated copies (exact, near, rewritten) with copies of the first documents at the end,
@@ -91,12 +62,12 @@ fn documents() -> Vec<Document> {
     let story = Document::new(
         "fact-story",
         Source::default(),
-        with_facts(&bodies[0], 5, 9),
+        with_facts(&plain(&bodies[0]), FACTS, 5, 9),
     );
     let rewrite = Document::new(
         "fact-rewrite",
         Source::default(),
-        with_facts(&bodies[1], 11, 7),
+        with_facts(&plain(&bodies[1]), FACTS, 11, 7),
     );
     let mut copy = rewrite.clone();
     copy.id = "fact-rewrite-copy".into();

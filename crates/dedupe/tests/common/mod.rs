@@ -81,3 +81,37 @@ pub fn devdata() -> Option<PathBuf> {
         None
     }
 }
+
+/// Rare facts two otherwise different stories share: a rewrite, derived from the other.
+pub const FACTS: &[&str] = &[
+    "Maria Delacroix",
+    "Peter Lindqvist",
+    "Port Aurel",
+    "Harbor Commission",
+    "Tamsin Okoro",
+    "Vel Harrow",
+    "1,700",
+    "45,000",
+    "Grand Meridian",
+    "Oskar Brandt",
+    "Lower Fenwick",
+    "2031",
+];
+
+/// `text` lower-cased without digits: a template's words without its own figures.
+pub fn plain(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .filter(|c| !c.is_ascii_digit())
+        .collect()
+}
+
+/// Inserts the facts into a text, one after every `step`-th word from `offset`.
+pub fn with_facts(text: &str, facts: &[&str], offset: usize, step: usize) -> String {
+    let mut words: Vec<String> = text.split(' ').map(str::to_string).collect();
+    for (n, fact) in facts.iter().enumerate() {
+        let at = (offset + n * step).min(words.len());
+        words.insert(at, format!("{fact},"));
+    }
+    words.join(" ")
+}
