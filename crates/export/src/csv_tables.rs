@@ -64,7 +64,7 @@ impl CsvTables {
     }
 }
 
-impl RowSink for CsvTables {
+impl RowSink<'_> for CsvTables {
     fn row(&mut self, table: TableId, cells: &[Cell<'_>]) -> Result<(), StageError> {
         let writer = &mut self.writers[table as usize];
         for cell in cells {

@@ -78,7 +78,7 @@ pub fn commit_all(files: Vec<PendingFile>) -> Result<Vec<PathBuf>, StageError> {
         .collect()
 }
 
-impl RowSink for ParquetPart {
+impl RowSink<'_> for ParquetPart {
     fn row(&mut self, table: TableId, cells: &[Cell<'_>]) -> Result<(), StageError> {
         // Every table but `runs` (the last) has a writer, at its index in `TABLES`.
         match self.tables.get_mut(table as usize) {

@@ -43,10 +43,12 @@ impl<'a> Cell<'a> {
     }
 }
 
-/// Where rows go: a CSV writer or a SQLite transaction.
-pub trait RowSink {
+/// Where rows go: a CSV writer, a Parquet part or a SQLite transaction. `'d` is the lifetime of
+/// the documents the cells borrow from, so that a sink may keep a row's cells until it writes
+/// several rows at once (SQLite).
+pub trait RowSink<'d> {
     /// Writes one row of `table`, with one cell per column in schema order.
-    fn row(&mut self, table: TableId, cells: &[Cell<'_>]) -> Result<(), StageError>;
+    fn row(&mut self, table: TableId, cells: &[Cell<'d>]) -> Result<(), StageError>;
 }
 
 /// The JSON Lines name of a band (`high`, `medium`, `low`).
@@ -95,7 +97,7 @@ pub fn page_kind_name(kind: PageKind) -> &'static str {
 }
 
 /// Writes every row that `doc` contributes, parents before children.
-pub fn document_rows(doc: &Document, sink: &mut impl RowSink) -> Result<(), StageError> {
+pub fn document_rows<'d>(doc: &'d Document, sink: &mut impl RowSink<'d>) -> Result<(), StageError> {
     let id = Cell::text(&doc.id);
     let meta = &doc.meta;
     let dedupe = doc.dedupe.as_ref();
@@ -244,7 +246,7 @@ fn claim_rows<'d>(
     idx: usize,
     claim: &'d Claim,
     evidence: &mut Vec<Cell<'d>>,
-    sink: &mut impl RowSink,
+    sink: &mut impl RowSink<'d>,
 ) -> Result<(), StageError> {
     let reliability = claim.reliability.as_ref();
     let claim_idx = Cell::int(idx);
@@ -320,7 +322,7 @@ fn evidence_rows<'d>(
     key: &[Cell<'d>],
     signal: &'d Signal,
     cells: &mut Vec<Cell<'d>>,
-    sink: &mut impl RowSink,
+    sink: &mut impl RowSink<'d>,
 ) -> Result<(), StageError> {
     for (idx, evidence) in signal.evidence.iter().enumerate() {
         cells.clear();
@@ -367,7 +369,7 @@ mod tests {
     #[derive(Default)]
     struct Collect(Vec<(TableId, Vec<String>)>);
 
-    impl RowSink for Collect {
+    impl RowSink<'_> for Collect {
         fn row(&mut self, table: TableId, cells: &[Cell<'_>]) -> Result<(), StageError> {
             let columns = table.table().columns;
             assert_eq!(cells.len(), columns.len(), "{table:?}");

@@ -135,14 +135,15 @@ impl Table {
             .collect()
     }
 
-    /// `INSERT` with one placeholder per column.
-    pub fn insert_sql(&self) -> String {
+    /// `INSERT` of `rows` rows (at least one), with one placeholder per column of each.
+    pub fn insert_sql(&self, rows: usize) -> String {
         let names: Vec<&str> = self.columns.iter().map(|col| col.name).collect();
-        let marks = vec!["?"; names.len()].join(", ");
+        let row = format!("({})", vec!["?"; names.len()].join(", "));
         format!(
-            "INSERT INTO {} ({}) VALUES ({marks})",
+            "INSERT INTO {} ({}) VALUES {}",
             self.name,
-            names.join(", ")
+            names.join(", "),
+            vec![row; rows.max(1)].join(", ")
         )
     }
 }

@@ -13,7 +13,7 @@ use crate::keys::KeyCheck;
 use crate::rows::{document_rows, Cell, RowSink};
 use crate::run_record::RunRecord;
 use crate::schema::{TableId, TABLES};
-use crate::sqlite_insert::Insert;
+use crate::sqlite_insert::TableInserts;
 
 /// Bumped whenever the schema changes; readable with `PRAGMA user_version`. 3: `documents`
 /// gained `outlet_basis` and `extra`.
@@ -21,9 +21,9 @@ pub const SCHEMA_VERSION: u32 = 3;
 
 /// A database being written.
 pub struct SqliteDb {
-    /// One compiled `INSERT` per table, in [`TABLES`] order (compiled once a run). Declared
-    /// before `conn`: they are finalized before the connection closes.
-    inserts: Vec<Insert>,
+    /// The `INSERT`s of each table, in [`TABLES`] order (compiled once a run). Declared before
+    /// `conn`: they are finalized before the connection closes.
+    inserts: Vec<TableInserts>,
     conn: Connection,
     temp: TempPath,
     target: PathBuf,
@@ -75,7 +75,7 @@ impl SqliteDb {
         }
         let inserts = TABLES
             .iter()
-            .map(|table| Insert::prepare(&conn, &table.insert_sql()))
+            .map(|table| TableInserts::prepare(&conn, table))
             .collect::<Result<_, _>>()
             .map_err(|err| StageError::new(format!("cannot write {}: {err}", path.display())))?;
         // One transaction for the whole run, committed with the indexes: the pages of the
@@ -96,27 +96,21 @@ impl SqliteDb {
         &mut self,
         docs: impl IntoIterator<Item = &'a Document>,
     ) -> Result<(), StageError> {
-        let mut inserts = Inserts {
-            statements: &mut self.inserts,
-            target: &self.target,
-            keys: &mut self.keys,
-        };
+        let mut inserts = Inserts::new(&mut self.inserts, &self.target, &mut self.keys);
         for doc in docs {
             document_rows(doc, &mut inserts)?;
         }
-        Ok(())
+        inserts.flush()
     }
 
     /// Adds the `runs` row and the indexes, commits, closes the database and renames it over
     /// the target.
     pub fn commit(mut self, run: &RunRecord) -> Result<(), StageError> {
         let target = self.target.clone();
-        Inserts {
-            statements: &mut self.inserts,
-            target: &target,
-            keys: &mut self.keys,
-        }
-        .row(TableId::Runs, &run.cells())?;
+        let cells = run.cells();
+        let mut inserts = Inserts::new(&mut self.inserts, &target, &mut self.keys);
+        inserts.row(TableId::Runs, &cells)?;
+        inserts.flush()?;
         // Finalized before the connection closes.
         self.inserts.clear();
         for sql in TABLES.iter().flat_map(|table| table.index_sql()) {
@@ -144,15 +138,52 @@ impl SqliteDb {
     }
 }
 
-/// The run's `INSERT`s and its foreign-key check, for one batch of rows.
-struct Inserts<'db> {
-    statements: &'db mut [Insert],
+/// The run's `INSERT`s and its foreign-key check, for one batch of rows borrowed from the
+/// batch's documents (`'d`): each table's rows wait in `pending` until a statement of
+/// [`TableInserts::MAX_ROWS`] rows is full, and the rest go in at [`flush`](Self::flush).
+struct Inserts<'db, 'd> {
+    statements: &'db mut [TableInserts],
+    pending: Vec<Vec<Cell<'d>>>,
     target: &'db Path,
     keys: &'db mut KeyCheck,
 }
 
-impl RowSink for Inserts<'_> {
-    fn row(&mut self, table: TableId, cells: &[Cell<'_>]) -> Result<(), StageError> {
+impl<'db> Inserts<'db, '_> {
+    fn new(
+        statements: &'db mut [TableInserts],
+        target: &'db Path,
+        keys: &'db mut KeyCheck,
+    ) -> Self {
+        let pending = statements.iter().map(|_| Vec::new()).collect();
+        Self {
+            statements,
+            pending,
+            target,
+            keys,
+        }
+    }
+
+    /// Inserts the rows of `table` that are waiting.
+    fn write_pending(&mut self, table: usize) -> Result<(), StageError> {
+        let result = self.statements[table].execute(&self.pending[table]);
+        self.pending[table].clear();
+        result.map_err(|err| {
+            StageError::new(format!(
+                "cannot write {} (table {}): {err}",
+                self.target.display(),
+                TABLES[table].name
+            ))
+        })
+    }
+
+    /// Inserts every row still waiting.
+    fn flush(mut self) -> Result<(), StageError> {
+        (0..self.pending.len()).try_for_each(|table| self.write_pending(table))
+    }
+}
+
+impl<'d> RowSink<'d> for Inserts<'_, 'd> {
+    fn row(&mut self, table: TableId, cells: &[Cell<'d>]) -> Result<(), StageError> {
         self.keys.row(table, cells).map_err(|parent| {
             StageError::new(format!(
                 "cannot write {}: foreign key check failed: {} row refers to a missing {parent}",
@@ -160,15 +191,11 @@ impl RowSink for Inserts<'_> {
                 table.table().name
             ))
         })?;
-        self.statements[table as usize]
-            .execute(cells)
-            .map_err(|err| {
-                StageError::new(format!(
-                    "cannot write {} (table {}): {err}",
-                    self.target.display(),
-                    table.table().name
-                ))
-            })?;
+        let index = table as usize;
+        self.pending[index].extend_from_slice(cells);
+        if self.pending[index].len() >= self.statements[index].full() {
+            self.write_pending(index)?;
+        }
         Ok(())
     }
 }
@@ -187,11 +214,7 @@ mod tests {
         let path = dir.path().join("news.db");
         let mut db = SqliteDb::create(&path).unwrap();
         let err = {
-            let mut inserts = Inserts {
-                statements: &mut db.inserts,
-                target: &path,
-                keys: &mut db.keys,
-            };
+            let mut inserts = Inserts::new(&mut db.inserts, &path, &mut db.keys);
             let orphan = [
                 Cell::Text("ghost".into()),
                 Cell::Int(0),
