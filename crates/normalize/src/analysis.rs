@@ -2,7 +2,7 @@
 
 use newspipe_core::PageKind;
 
-use crate::metadata::{is_cjk, is_title_like};
+use crate::metadata::{is_title_like, words_and_cjk};
 
 /// Text looked at for language detection, in bytes: enough for a reliable guess, cheap.
 const LANGUAGE_SAMPLE: usize = 1000;
@@ -55,8 +55,8 @@ fn reads_as_english(sample: &str) -> bool {
 pub fn page_kind(text: &str) -> PageKind {
     let (mut paragraphs, mut total, mut prose, mut headlines) = (0usize, 0usize, 0usize, 0usize);
     for paragraph in unwrapped_paragraphs(text) {
-        let units = paragraph.split_whitespace().count()
-            + paragraph.chars().filter(|c| is_cjk(*c)).count() / 2;
+        let (words, cjk) = words_and_cjk(paragraph);
+        let units = words + cjk / 2;
         paragraphs += 1;
         total += units;
         if units >= 15 {

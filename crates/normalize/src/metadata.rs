@@ -192,12 +192,27 @@ pub fn wire_outlet(line: &str) -> Option<String> {
 /// Whether a line reads like a headline: a handful of words, not a sentence ending in a full
 /// stop, not a list of tags.
 pub fn is_title_like(line: &str) -> bool {
-    let words = line.split_whitespace().count();
-    let cjk = line.chars().filter(|c| is_cjk(*c)).count();
+    let (words, cjk) = words_and_cjk(line);
     let long_enough = words >= 3 || cjk >= 6;
     let short_enough = words <= 30 && line.chars().count() <= 250;
     let commas = line.matches(',').count();
     long_enough && short_enough && !line.trim_end().ends_with('.') && commas < 3
+}
+
+/// The words (runs of characters other than whitespace) and the CJK characters of `text`, in
+/// one pass: what a line's length in words is made of, CJK text having no spaces.
+pub fn words_and_cjk(text: &str) -> (usize, usize) {
+    let (mut words, mut cjk, mut in_word) = (0, 0, false);
+    for c in text.chars() {
+        if c.is_whitespace() {
+            in_word = false;
+        } else {
+            words += usize::from(!in_word);
+            in_word = true;
+            cjk += usize::from(is_cjk(c));
+        }
+    }
+    (words, cjk)
 }
 
 /// Whether `c` is a CJK ideograph, kana or hangul: scripts written without spaces.
@@ -252,6 +267,27 @@ pub fn push_candidate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_and_cjk_count_what_splitting_on_whitespace_counts() {
+        for text in [
+            "",
+            "   ",
+            "one",
+            "  two words\t",
+            "a\u{A0}b\u{2003}c\u{3000}d\u{0B}e",
+            "東京で会議 が 開かれた",
+            "mixed 東京 text\nover lines",
+            "\u{200B}zero width\u{200B}",
+        ] {
+            let cjk = text.chars().filter(|c| is_cjk(*c)).count();
+            assert_eq!(
+                words_and_cjk(text),
+                (text.split_whitespace().count(), cjk),
+                "{text:?}"
+            );
+        }
+    }
 
     #[test]
     fn dates_in_common_formats() {

@@ -11,7 +11,7 @@ use regex::Regex;
 use crate::analysis::{continues_sentence, ends_sentence};
 use crate::chrome::{line_match_key, ChromeLines, PageChrome};
 use crate::fold_for_matching;
-use crate::metadata::{self, is_cjk};
+use crate::metadata;
 use crate::outlet::{self, OutletCandidate};
 use crate::rules::{LineRules, RuleHit};
 use crate::site_repeats::{folded_line_key, LineKey};
@@ -305,8 +305,7 @@ fn split_lines(raw: &str) -> Vec<Line<'_>> {
 
 /// Measures a line and applies the phrase, repeat, byline and id rules to it.
 fn classify_line(line: &mut Line, opts: &TextOptions, meta: &mut TextMeta) {
-    let words = line.text.split_whitespace().count();
-    let cjk = line.text.chars().filter(|c| is_cjk(*c)).count();
+    let (words, cjk) = metadata::words_and_cjk(line.text);
     line.units = words + cjk / 2;
     line.sentence_end = ends_sentence(line.text);
     if let Some((id, date)) = (words == 1)
