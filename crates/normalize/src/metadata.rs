@@ -203,14 +203,21 @@ pub fn is_title_like(line: &str) -> bool {
 /// one pass: what a line's length in words is made of, CJK text having no spaces.
 pub fn words_and_cjk(text: &str) -> (usize, usize) {
     let (mut words, mut cjk, mut in_word) = (0, 0, false);
-    for c in text.chars() {
-        if c.is_whitespace() {
-            in_word = false;
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // ASCII, most of any text, byte by byte: its whitespace is tab to carriage return and
+        // the space, as for `char::is_whitespace`.
+        let (space, width) = if bytes[at].is_ascii() {
+            (matches!(bytes[at], b'\t'..=b'\r' | b' '), 1)
         } else {
-            words += usize::from(!in_word);
-            in_word = true;
+            let c = text[at..].chars().next().expect("a character starts here");
             cjk += usize::from(is_cjk(c));
-        }
+            (c.is_whitespace(), c.len_utf8())
+        };
+        words += usize::from(!space && !in_word);
+        in_word = !space;
+        at += width;
     }
     (words, cjk)
 }
