@@ -262,16 +262,19 @@ fn the_same_inputs_give_the_same_plan_file() {
     assert_eq!(steps.first(), Some(&"observe-normalize"));
     assert_eq!(steps.last(), Some(&"assemble"));
     // Dedupe's merge is split: exact groups and LSH band buckets by key, sketches and
-    // verification per shard, the clustering, each shard's state resolved per shard.
+    // verification per shard, rare facts by fact hash, derived pairs per shard, the
+    // clustering, each shard's state resolved per shard.
     let dedupe = steps.iter().position(|&s| s == "observe-dedupe").unwrap();
     assert_eq!(
-        steps[dedupe..dedupe + 9],
+        steps[dedupe..dedupe + 11],
         [
             "observe-dedupe",
             "dedupe-exact",
             "dedupe-bucket",
             "dedupe-sketch",
             "dedupe-verify",
+            "dedupe-facts",
+            "dedupe-derived",
             "dedupe-cluster",
             "dedupe-publish",
             "dedupe-resolve",
@@ -299,7 +302,7 @@ fn the_same_inputs_give_the_same_plan_file() {
         steps[extract..extract + 3],
         ["observe-extract", "extract-bucket", "merge-extract"]
     );
-    assert_eq!(steps.len(), 19, "{steps:?}");
+    assert_eq!(steps.len(), 21, "{steps:?}");
 
     ok(
         dir.path(),
@@ -721,13 +724,12 @@ fn a_killed_run_resumes_to_the_same_output_and_a_corrupt_file_names_its_task() {
         .collect();
     assert!(differ.is_empty(), "the resumed run differs in {differ:?}");
 
-    // A flipped byte in one shard's observation: the clustering task names the task that
-    // wrote it.
+    // A flipped byte in one shard's observation: the fact tasks name the task that wrote it.
     flip_byte_and_expect_refusal(
         dir,
         "work/observe-dedupe/1/facts.bin",
         FlippedByte::Last,
-        "dedupe-cluster",
+        "dedupe-facts",
         "task `observe-dedupe` rank 1",
     );
     // A flipped byte in a bucket task's part of extract's map for one shard, and in one

@@ -18,7 +18,9 @@
 //! The work is cut into the parts a cluster run gives to separate tasks (`split`): the
 //! candidate pairs of each LSH band ([`band_candidates`], over band keys only), their
 //! verification ([`verified`], over the two records of a pair), the derived pass
-//! ([`FactWeights`], [`derived_candidates`], [`derived_checked`]), the order that picks a set's
+//! ([`sharing_pairs`] by fact, [`fact_weight`] by a fact's frequency, [`weighted_overlap`] and
+//! [`derived_checked`] by pair; [`FactWeights`] and [`derived_candidates`] over every head in
+//! one process), the order that picks a set's
 //! best document ([`representative_key`], then the id) and each document's [`verdict`].
 //! [`cluster`] runs them one after the other in one process ([`finish`] over every document);
 //! a cluster run finds the exact groups in tasks by exact key and clusters over positions,
@@ -39,7 +41,7 @@ use crate::syndication::Syndication;
 /// Buckets larger than this are linked as a star around their first member, not pairwise.
 const MAX_BUCKET: usize = 100;
 /// Facts found in more components than this are not rare and find no derived candidates.
-const MAX_FACT_DF: usize = 50;
+pub(crate) const MAX_FACT_DF: usize = 50;
 
 /// The stage's decision for one document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -257,7 +259,10 @@ pub(crate) fn finish<'a, F: DocFacts>(
         let weights = FactWeights::new(&records, &component_heads);
         let candidates = derived_candidates(&records, &component_heads, params);
         let published = |position: u32| docs[position as usize].published();
-        let pairs = derived_checked(candidates, published, &records, params, &weights);
+        let numbers = |position: u32| records.get(position).numbers.as_slice();
+        let overlap =
+            |a: u32, b: u32| weights.overlap(&records.get(a).facts, &records.get(b).facts);
+        let pairs = derived_checked(candidates, published, numbers, overlap, params);
         (Some(weights), pairs)
     } else {
         (None, Vec::new())
@@ -463,14 +468,13 @@ impl FactWeights {
         for fact in heads.iter().flat_map(|&i| &records.get(i).facts) {
             *df.entry(*fact).or_default() += 1;
         }
-        let documents = heads.len() as f64 + 1.0;
         let idf = df
             .into_iter()
-            .map(|(fact, count)| (fact, (documents / f64::from(count)).ln()))
+            .map(|(fact, count)| (fact, fact_weight(heads.len(), count)))
             .collect();
         Self {
             idf,
-            corpus_weight: documents.ln(),
+            corpus_weight: fact_weight(heads.len(), 0),
         }
     }
 
@@ -480,25 +484,47 @@ impl FactWeights {
 
     /// The idf-weighted share of the smaller fact set that the other set shares.
     pub(crate) fn overlap(&self, a: &[u64], b: &[u64]) -> f64 {
-        let total = |facts: &[u64]| facts.iter().map(|f| self.weight(f)).sum::<f64>();
-        let smaller = total(a).min(total(b));
-        if smaller <= 0.0 {
-            return 0.0;
-        }
-        let (mut i, mut j, mut shared) = (0, 0, 0.0);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    shared += self.weight(&a[i]);
-                    i += 1;
-                    j += 1;
-                }
+        weighted_overlap([a, b], |i| self.weight(&a[i]), |j| self.weight(&b[j]))
+    }
+}
+
+/// The weight of a fact found in `df` of `heads` component heads: its inverse document
+/// frequency, `ln((heads + 1) / df)`; a fact no head holds (`df` 0) weighs as one a single head
+/// holds. A cluster run's tasks compute it from the frequencies the fact tasks count.
+pub(crate) fn fact_weight(heads: usize, df: u32) -> f64 {
+    let documents = heads as f64 + 1.0;
+    (documents / f64::from(df.max(1))).ln()
+}
+
+/// The weighted share of the smaller of two sorted fact sets that the other shares, the
+/// weight of `facts[0][i]` being `weight_a(i)` and of `facts[1][j]` `weight_b(j)`: the one sum,
+/// in the one order, whether the weights come from [`FactWeights`] or from a cluster run's
+/// fact frequencies, so that both give the same bits.
+pub(crate) fn weighted_overlap(
+    facts: [&[u64]; 2],
+    weight_a: impl Fn(usize) -> f64,
+    weight_b: impl Fn(usize) -> f64,
+) -> f64 {
+    let [a, b] = facts;
+    let total_a = (0..a.len()).map(&weight_a).sum::<f64>();
+    let total_b = (0..b.len()).map(&weight_b).sum::<f64>();
+    let smaller = total_a.min(total_b);
+    if smaller <= 0.0 {
+        return 0.0;
+    }
+    let (mut i, mut j, mut shared) = (0, 0, 0.0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                shared += weight_a(i);
+                i += 1;
+                j += 1;
             }
         }
-        (shared / smaller).min(1.0)
     }
+    (shared / smaller).min(1.0)
 }
 
 /// Pairs of component heads that share at least `derived_min_shared` rare facts found in no
@@ -513,7 +539,19 @@ pub(crate) fn derived_candidates(
         .flat_map(|&i| records.get(i).facts.iter().map(move |&f| (f, i)))
         .collect();
     postings.par_sort_unstable();
-    // One entry per fact two heads share; a pair's run length is its shared count.
+    let mut sharing = sharing_pairs(&postings);
+    sharing.par_sort_unstable();
+    sharing
+        .chunk_by(|x, y| x == y)
+        .filter(|run| run.len() >= params.derived_min_shared)
+        .map(|run| run[0])
+        .collect()
+}
+
+/// From `postings` sorted by fact then position, one entry per rare fact two heads share (a
+/// fact held by 2 to [`MAX_FACT_DF`] heads), smaller position first: a pair's count of entries
+/// is its shared count. A cluster run's fact tasks call it on the postings of their facts.
+pub(crate) fn sharing_pairs(postings: &[(u64, u32)]) -> Vec<(u32, u32)> {
     let mut sharing: Vec<(u32, u32)> = Vec::new();
     for run in postings.chunk_by(|x, y| x.0 == y.0) {
         if run.len() < 2 || run.len() > MAX_FACT_DF {
@@ -523,31 +561,25 @@ pub(crate) fn derived_candidates(
             sharing.extend(run[n + 1..].iter().map(|&(_, b)| (a, b)));
         }
     }
-    sharing.par_sort_unstable();
     sharing
-        .chunk_by(|x, y| x == y)
-        .filter(|run| run.len() >= params.derived_min_shared)
-        .map(|run| run[0])
-        .collect()
 }
 
-/// The derived pairs among `candidates`: those whose weighted fact overlap clears
-/// `derived_threshold` and that pass the same guards as near-duplicates (`published` gives a
-/// document's date by position).
-pub(crate) fn derived_checked(
+/// The derived pairs among `candidates`: those whose weighted fact overlap (`overlap` of two
+/// positions) clears `derived_threshold` and that pass the same guards as near-duplicates
+/// (`published` and `numbers` give a document's date and numbers by position).
+pub(crate) fn derived_checked<'r>(
     candidates: Vec<(u32, u32)>,
     published: impl Fn(u32) -> Option<i64> + Sync,
-    records: &Records,
+    numbers: impl Fn(u32) -> &'r [u32] + Sync,
+    overlap: impl Fn(u32, u32) -> f64 + Sync,
     params: &Params,
-    weights: &FactWeights,
 ) -> Vec<(u32, u32)> {
     candidates
         .into_par_iter()
         .filter(|&(a, b)| {
-            let (x, y) = (records.get(a), records.get(b));
             let dates = [published(a), published(b)];
-            guards_pass(dates, [&x.numbers, &y.numbers], params)
-                && weights.overlap(&x.facts, &y.facts) >= params.derived_threshold
+            guards_pass(dates, [numbers(a), numbers(b)], params)
+                && overlap(a, b) >= params.derived_threshold
         })
         .collect()
 }

@@ -11,20 +11,40 @@
 //! | `dedupe-bucket` | `bucket_tasks` | every [`GROUPS`], its band file of every shard | [`PAIRS`]: the candidate pairs of its bands |
 //! | `dedupe-sketch` | shards | every [`PAIRS`], its shard's documents | [`SKETCHES`]: date, gram sketch and numbers of its documents in a candidate pair, computed from their text |
 //! | `dedupe-verify` | shards | every [`PAIRS`]; its shard's [`SKETCHES`] and those of the later shards' partners | [`VERIFIED`]: the pairs whose first document is in its shard that pass the verification |
-//! | `dedupe-cluster` | 1 | every [`GROUPS`] and [`VERIFIED`]; one shard at a time, the [`SUMMARY`] entries of the documents of pairs and the [`FACTS`] the derived pass reads | per shard, a [`placed_file`] (each of its documents in a cluster with another, by positions) and a [`wanted_file`] (what the others need of its documents) |
-//! | `dedupe-publish` | shards | its [`wanted_file`], [`SUMMARY`] and [`SKETCHES`] | one [`published_file`] per shard that needs its documents: their ids, cluster ids and sketches |
-//! | `dedupe-resolve` | shards | its [`placed_file`], [`SUMMARY`] and [`SKETCHES`], the [`published_file`]s for it | [`VERDICTS`]: its shard's state |
+//! | `dedupe-facts` | `bucket_tasks` | every [`GROUPS`] and [`VERIFIED`] (the copy components, to know their heads); one shard at a time, the [`SUMMARY`] entries of the documents of pairs, then every [`FACTS`] twice, keeping the component heads' facts whose hash is its | per shard, a [`shared_file`] (the pairs of heads whose first document is there sharing its facts, each with its count) and a [`frequencies_file`] (the document frequency of each of its facts in the shard's documents) |
+//! | `dedupe-derived` | shards | every fact task's [`shared_file`] of its shard; for the candidates, the [`FACTS`], [`SUMMARY`] and every [`frequencies_file`] of its shard and of the later shards that hold partners | [`LINKED`]: the derived pairs whose first document is in its shard |
+//! | `dedupe-cluster` | 1 | every [`GROUPS`], [`VERIFIED`] and [`LINKED`]; one shard at a time, the [`SUMMARY`] entries of the documents of pairs | per shard, a [`placed_file`] (each of its documents in a cluster with another, by positions) and a [`wanted_file`] (what the others need of its documents) |
+//! | `dedupe-publish` | shards | its [`wanted_file`], [`SUMMARY`], [`SKETCHES`], and [`FACTS`] with every [`frequencies_file`] of it when a derived copy elsewhere needs them | one [`published_file`] per shard that needs its documents: their ids, cluster ids, sketches and weighted facts |
+//! | `dedupe-resolve` | shards | its [`placed_file`], [`SUMMARY`] and [`SKETCHES`], its [`FACTS`] and [`frequencies_file`]s when it has derived copies, the [`published_file`]s for it | [`VERDICTS`]: its shard's state |
 //! | `merge-dedupe` | 1 | each shard's [`VERDICTS`], one at a time | one state per shard |
 //!
 //! The clustering task holds a union-find over positions (4 bytes a document) and, for the
-//! documents of exact groups and verified pairs only, their groups, heads and the keys that
-//! pick a best document (date, words, id); the ids and cluster ids of the representatives and
-//! the similarities of near copies, which need every document's id and sketch, are resolved
-//! per shard afterwards. What it still holds for many documents is the derived pass's rare
-//! facts of every copy component's head, read one shard at a time (see README).
+//! documents of exact groups, verified pairs and derived pairs only, their groups, heads and
+//! the keys that pick a best document (date, words, id); the ids and cluster ids of the
+//! representatives and the similarities of near and derived copies, which need every
+//! document's id, sketch and facts, are resolved per shard afterwards.
+//!
+//! The derived pass is split the same way. Its inputs are every component head's rare facts
+//! (about every document), so the fact tasks take them by fact hash: each builds the copy
+//! components as the clustering task does (the union-find, and the documents of groups and
+//! pairs), reads each shard's facts keeping its bucket's facts of the heads, and counts per
+//! fact its document frequency among the heads and, for a fact held by 2 to `MAX_FACT_DF`
+//! heads (a more frequent fact finds no candidates, as in one process), the pairs of heads
+//! holding it (`sharing_pairs`, the function `derived_candidates` calls). A pair's shared
+//! count is the sum of its counts over the fact tasks, which the derived task of the shard of
+//! its first document adds up; it checks the pairs with enough shared facts with the guards
+//! and the weighted overlap (`derived_checked`), reading the facts, numbers and dates of both
+//! documents and the frequencies the fact tasks wrote for them. The overlap sums its weights
+//! in the order of the facts, as one process does, so it needs a document's every fact with
+//! its frequency: each fact task writes, per shard, the frequency of each of its facts in
+//! the shard's documents, in the order of the shard's [`FACTS`] (a byte a fact), and a reader
+//! walks the facts and the fact tasks' frequencies side by side. The clustering task then
+//! reads the derived pairs only, and a derived copy's similarity is computed by its shard's
+//! resolve task, from its own weighted facts and its representative's (handed over by the
+//! representative's publish task when it lies in another shard).
 //!
 //! Each task calls the parts of `cluster` that `prepare` calls in one process (the exact and
-//! band candidates, the verification, the fact weights and derived pairs, the representative
+//! band candidates, the verification, the fact sharing, weights and derived check, the representative
 //! order, the verdict), on the same values in the same order, so the verdicts are the same as
 //! a one-machine run's. The gram sketches, about half of a record, are needed only for the
 //! documents of candidate pairs (and the similarity of near duplicates, which are such
@@ -42,8 +62,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{
-    band_candidates, cluster_id, derived_candidates, derived_checked, representative_key, verdict,
-    verified, DocFacts, FactWeights, Parts, RecordStore, Records, RepresentativeKey, UnionFind,
+    band_candidates, cluster_id, derived_checked, fact_weight, representative_key, sharing_pairs,
+    verdict, verified, weighted_overlap, DocFacts, Parts, RecordStore, Records, RepresentativeKey,
+    UnionFind,
 };
 use crate::config::Params;
 use crate::record::{verification_parts, DocRecord, Scratch};
@@ -63,6 +84,8 @@ pub const PAIRS: &str = "pairs.bin";
 pub const SKETCHES: &str = "sketches.bin";
 /// A `dedupe-verify` task's verified pairs.
 pub const VERIFIED: &str = "verified.bin";
+/// A `dedupe-derived` task's derived pairs.
+pub const LINKED: &str = "linked.bin";
 /// A `dedupe-resolve` task's state of its shard.
 pub const VERDICTS: &str = "verdicts.bin";
 /// The documents an observe task writes for the next step (the runner's file): one JSON line
@@ -74,13 +97,27 @@ const EXACT_STEP: usize = 0;
 const BUCKET_STEP: usize = 1;
 const SKETCH_STEP: usize = 2;
 const VERIFY_STEP: usize = 3;
-const CLUSTER_STEP: usize = 4;
-const PUBLISH_STEP: usize = 5;
-const RESOLVE_STEP: usize = 6;
+const FACTS_STEP: usize = 4;
+const DERIVED_STEP: usize = 5;
+const CLUSTER_STEP: usize = 6;
+const PUBLISH_STEP: usize = 7;
+const RESOLVE_STEP: usize = 8;
 
 /// The file of an observe task with the band keys bucket task `rank` reads.
 pub fn band_file(rank: usize) -> String {
     format!("bands-{rank}.bin")
+}
+
+/// A fact task's file of the pairs of component heads sharing its facts whose first document
+/// is in shard `shard`, with their counts ([`SharedCounts`]).
+pub fn shared_file(shard: usize) -> String {
+    format!("shared-{shard}.bin")
+}
+
+/// A fact task's file of the document frequencies of its facts in shard `shard`'s documents
+/// ([`Frequencies`]).
+pub fn frequencies_file(shard: usize) -> String {
+    format!("df-{shard}.bin")
 }
 
 /// The clustering task's file of the documents of shard `shard` in a cluster with another
@@ -196,16 +233,64 @@ struct Placed {
     relation: Relation,
     /// For a near duplicate, the position of its exact group's head, whose sketch is its own.
     sketched: Option<u32>,
-    /// For a derived copy, its fact overlap with the representative.
-    similarity: Option<f64>,
 }
 
-/// A document another shard needs: its position, the shard, and whether its sketch too.
+/// A document another shard needs: its position, the shard, and whether its sketch (for a
+/// near copy's similarity) and its weighted facts (for a derived copy's) too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 struct Wanted {
     shard: u32,
     position: u32,
     sketch: bool,
+    facts: bool,
+}
+
+/// A fact task's pairs of component heads sharing its facts, whose first document is in one
+/// shard, with how many of its facts each shares (the derived tasks sum them over the tasks).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SharedCounts {
+    /// The pairs, sorted, as [`pair_gaps`].
+    pairs: Vec<u32>,
+    /// Each pair's count of shared facts of the task's bucket, in the same order.
+    counts: Vec<u32>,
+}
+
+/// A fact task's document frequencies of its facts in one shard's documents: what weighs them.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Frequencies {
+    /// How many component heads the corpus holds (each fact task counts the same).
+    heads: u32,
+    /// For each document of the shard in order, for each of its facts of the task's bucket in
+    /// order, how many component heads hold it (small varints, read beside [`FACTS`]).
+    dfs: Vec<u32>,
+}
+
+/// A document's rare facts with their document frequencies among the component heads: what
+/// its weighted fact overlap with another document needs.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct WeightedFacts {
+    #[serde(with = "crate::packed::sorted_u40_rice")]
+    facts: Vec<u64>,
+    dfs: Vec<u32>,
+}
+
+impl WeightedFacts {
+    /// The weighted fact overlap of two documents, as `FactWeights::overlap` gives it in one
+    /// process (`heads` component heads).
+    fn overlap(&self, other: &Self, heads: usize) -> f64 {
+        weighted_overlap(
+            [&self.facts, &other.facts],
+            |i| fact_weight(heads, self.dfs[i]),
+            |j| fact_weight(heads, other.dfs[j]),
+        )
+    }
+}
+
+/// What the derived check reads of a document: its weighted facts, its numbers and its date.
+struct FactDoc {
+    weighted: WeightedFacts,
+    numbers: Vec<u32>,
+    published: Option<i64>,
 }
 
 /// What a publish task hands another shard of one of its documents.
@@ -217,6 +302,8 @@ struct Published {
     cluster: u64,
     /// Its sketch in its postcard bytes, when asked for.
     sketch: Option<Vec<u8>>,
+    /// Its rare facts and their frequencies, when asked for.
+    facts: Option<WeightedFacts>,
 }
 
 /// The bands bucket task `rank` of `ranks` handles.
@@ -230,8 +317,8 @@ fn exact_bucket(key: u128, ranks: usize) -> usize {
 }
 
 /// The steps: exact groups and bucket tasks by key (`layout.buckets`; bucket tasks at most
-/// one per band), sketch and verify per shard, the clustering, then publish and resolve per
-/// shard.
+/// one per band), sketch and verify per shard, fact tasks by fact hash (`layout.buckets`),
+/// derived checks per shard, the clustering, then publish and resolve per shard.
 pub fn merge_steps(layout: &MergeLayout, bands: usize) -> Vec<MergeStep> {
     let shards = layout.shards.max(1);
     vec![
@@ -249,6 +336,14 @@ pub fn merge_steps(layout: &MergeLayout, bands: usize) -> Vec<MergeStep> {
         },
         MergeStep {
             name: "verify",
+            ranks: shards,
+        },
+        MergeStep {
+            name: "facts",
+            ranks: layout.buckets.max(1),
+        },
+        MergeStep {
+            name: "derived",
             ranks: shards,
         },
         MergeStep {
@@ -327,6 +422,9 @@ pub fn run_step(
         BUCKET_STEP => one(PAIRS, bucket(rank, files, params)?),
         SKETCH_STEP => one(SKETCHES, sketch(rank, files)?),
         VERIFY_STEP => one(VERIFIED, verify(rank, files, params)?),
+        FACTS_STEP => facts(rank, files, params)?,
+        DERIVED_STEP if params.derived => one(LINKED, derived(rank, files, params)?),
+        DERIVED_STEP => Vec::new(),
         CLUSTER_STEP => cluster(files, params)?,
         PUBLISH_STEP => publish(rank, files)?,
         RESOLVE_STEP => one(VERDICTS, resolve(rank, files)?),
@@ -689,88 +787,343 @@ fn positions_of(pairs: &[(u32, u32)]) -> Vec<u32> {
     positions
 }
 
-/// The clustering task: exact groups, copy components and derived clusters over positions,
-/// as `finish` builds them in one process, and for each shard the documents it places with
-/// a representative other than themselves and what the other shards need of its documents.
-fn cluster(
-    files: &mut SplitFiles<'_, Dedupe>,
-    params: &Params,
-) -> Result<Vec<(String, Vec<u8>)>, StageError> {
-    let firsts = first_positions(files)?;
-    let shards = firsts.len() - 1;
-    let mut sets = UnionFind::new(firsts[shards]);
-    // Exact groups: each member's head, the group's best document.
-    let mut exact_head: HashMap<u32, u32> = HashMap::new();
-    for group in exact_groups(files)? {
-        for &member in &group {
-            exact_head.insert(member, group[0]);
-            sets.union(group[0], member);
+/// The first two levels of the clustering over positions, as `finish` builds them in one
+/// process: a union-find joining the exact groups and the verified pairs, each exact group's
+/// head, each copy component's head (for the documents of groups and pairs only), and the
+/// [`Order`] of the documents of pairs. The fact tasks build it for the component heads, the
+/// clustering task to go on to the clusters.
+struct Components {
+    /// Each shard's first position, and the count of all positions last.
+    firsts: Vec<u32>,
+    sets: UnionFind,
+    /// The head of each member of an exact group.
+    exact_head: HashMap<u32, u32>,
+    /// The head of the copy component of each document of a group or a pair.
+    copy_head: HashMap<u32, u32>,
+    orders: HashMap<u32, Order>,
+}
+
+impl Components {
+    /// The components from every exact task's groups and every verify task's pairs.
+    fn build(files: &mut SplitFiles<'_, Dedupe>) -> Result<Self, StageError> {
+        let firsts = first_positions(files)?;
+        let mut sets = UnionFind::new(firsts[firsts.len() - 1]);
+        // Exact groups: each member's head, the group's best document.
+        let mut exact_head: HashMap<u32, u32> = HashMap::new();
+        for group in exact_groups(files)? {
+            for &member in &group {
+                exact_head.insert(member, group[0]);
+                sets.union(group[0], member);
+            }
         }
+        // Copy components: the verified pairs join exact heads, so the best document of a
+        // component with a pair is the best of its documents in pairs.
+        let mut near: Vec<(u32, u32)> = Vec::new();
+        for rank in 0..files.ranks(MergeSource::Step(VERIFY_STEP)) {
+            let source = MergeSource::Step(VERIFY_STEP);
+            near.extend(un_pair_gaps(
+                &files.read::<Vec<u32>>(source, rank, VERIFIED)?,
+            ));
+        }
+        for &(a, b) in &near {
+            sets.union(a, b);
+        }
+        let paired = positions_of(&near);
+        drop(near);
+        let mut orders: HashMap<u32, Order> = HashMap::new();
+        load_orders(files, &paired, &mut orders)?;
+        let best_copy = best_by_set(&paired, &mut sets, &orders);
+        let mut copy_head: HashMap<u32, u32> = HashMap::new();
+        for (&member, &head) in &exact_head {
+            let root = sets.find(member);
+            copy_head.insert(member, best_copy.get(&root).copied().unwrap_or(head));
+        }
+        for &position in &paired {
+            let root = sets.find(position);
+            copy_head.insert(position, best_copy[&root]);
+        }
+        Ok(Self {
+            firsts,
+            sets,
+            exact_head,
+            copy_head,
+            orders,
+        })
     }
-    // Copy components: the verified pairs join exact heads, so the best document of a
-    // component with a pair is the best of its documents in pairs.
-    let mut near: Vec<(u32, u32)> = Vec::new();
-    for rank in 0..files.ranks(MergeSource::Step(VERIFY_STEP)) {
-        let source = MergeSource::Step(VERIFY_STEP);
-        near.extend(un_pair_gaps(
-            &files.read::<Vec<u32>>(source, rank, VERIFIED)?,
-        ));
-    }
-    for &(a, b) in &near {
-        sets.union(a, b);
-    }
-    let paired = positions_of(&near);
-    drop(near);
-    let mut orders: HashMap<u32, Order> = HashMap::new();
-    load_orders(files, &paired, &mut orders)?;
-    let best_copy = best_by_set(&paired, &mut sets, &orders);
-    let mut copy_head: HashMap<u32, u32> = HashMap::new();
-    for (&member, &head) in &exact_head {
-        let root = sets.find(member);
-        copy_head.insert(member, best_copy.get(&root).copied().unwrap_or(head));
-    }
-    for &position in &paired {
-        let root = sets.find(position);
-        copy_head.insert(position, best_copy[&root]);
-    }
-    drop(best_copy);
-    // Derived clusters: pairs of component heads that share rare facts.
-    let mut weights = None;
-    let mut linked: Vec<u32> = Vec::new();
-    if params.derived {
-        let mut copies: Vec<u32> = copy_head
+
+    /// The documents that are not their copy component's head, ascending: every other
+    /// document is a component head, which the derived pass compares.
+    fn copies(&self) -> Vec<u32> {
+        let mut copies: Vec<u32> = self
+            .copy_head
             .iter()
             .filter(|(member, head)| member != head)
             .map(|(&member, _)| member)
             .collect();
         copies.sort_unstable();
-        let component_heads: Vec<u32> = (0..firsts[shards])
-            .filter(|position| copies.binary_search(position).is_err())
-            .collect();
-        drop(copies);
-        let (fact_weights, checked) = {
-            let mut store = ShardStore {
-                files: &mut *files,
-                first_shard: 0,
-                shards,
-            };
-            let records = store.load(&component_heads, Parts::Facts)?;
-            let fact_weights = FactWeights::new(&records, &component_heads);
-            let candidates = derived_candidates(&records, &component_heads, params);
-            let unknown: Vec<u32> = positions_of(&candidates)
-                .into_iter()
-                .filter(|position| !orders.contains_key(position))
-                .collect();
-            load_orders(&mut *store.files, &unknown, &mut orders)?;
-            let published = |position: u32| orders[&position].0 .1;
-            let checked = derived_checked(candidates, published, &records, params, &fact_weights);
-            (fact_weights, checked)
+        copies
+    }
+}
+
+/// The fact task of `ranks` that counts fact `fact` (a 40-bit hash).
+fn fact_bucket(fact: u64, ranks: usize) -> usize {
+    (fact % ranks.max(1) as u64) as usize
+}
+
+/// Fact task `rank`: the rare facts of the component heads whose hash is its, read one shard
+/// at a time; each fact's document frequency among the heads and, per pair of heads sharing
+/// facts held by no more than `MAX_FACT_DF` heads, how many of its facts they share (what
+/// `derived_candidates` counts over every fact in one process). Writes per shard the pairs
+/// whose first document is there with their counts ([`shared_file`]), and the frequency of
+/// each of its facts in the shard's documents ([`frequencies_file`]).
+fn facts(
+    rank: usize,
+    files: &mut SplitFiles<'_, Dedupe>,
+    params: &Params,
+) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+    if !params.derived {
+        return Ok(Vec::new());
+    }
+    let (firsts, copies) = {
+        let components = Components::build(files)?;
+        (components.firsts.clone(), components.copies())
+    };
+    let shards = firsts.len() - 1;
+    let heads = firsts[shards] - copies.len() as u32;
+    let ranks = files.ranks(MergeSource::Step(FACTS_STEP));
+    let mine = |fact: &&u64| fact_bucket(**fact, ranks) == rank;
+    let mut postings: Vec<(u64, u32)> = Vec::new();
+    for (shard, &first) in firsts[..shards].iter().enumerate() {
+        let facts = shard_facts(shard, files)?;
+        for (position, of) in (first..).zip(&facts) {
+            if copies.binary_search(&position).is_err() {
+                postings.extend(of.facts.iter().filter(mine).map(|&fact| (fact, position)));
+            }
+        }
+    }
+    postings.par_sort_unstable();
+    let mut sharing = sharing_pairs(&postings);
+    let frequencies: Vec<(u64, u32)> = postings
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|run| (run[0].0, run.len() as u32))
+        .collect();
+    drop(postings);
+    sharing.par_sort_unstable();
+    let counted: Vec<((u32, u32), u32)> = sharing
+        .chunk_by(|x, y| x == y)
+        .map(|run| (run[0], run.len() as u32))
+        .collect();
+    drop(sharing);
+    let mut written = Vec::with_capacity(2 * shards);
+    let mut rest = counted.as_slice();
+    for shard in 0..shards {
+        let here = rest.partition_point(|((a, _), _)| *a < firsts[shard + 1]);
+        let (part, later) = rest.split_at(here);
+        let pairs: Vec<(u32, u32)> = part.iter().map(|&(pair, _)| pair).collect();
+        let file = SharedCounts {
+            pairs: pair_gaps(&pairs),
+            counts: part.iter().map(|&(_, count)| count).collect(),
         };
+        written.push((shared_file(shard), encode_stage_data::<Dedupe, _>(&file)?));
+        rest = later;
+    }
+    for shard in 0..shards {
+        let facts = shard_facts(shard, files)?;
+        let dfs = facts
+            .iter()
+            .flat_map(|of| of.facts.iter().filter(mine))
+            .map(|fact| {
+                frequencies
+                    .binary_search_by_key(fact, |&(fact, _)| fact)
+                    .map_or(0, |at| frequencies[at].1)
+            })
+            .collect();
+        let file = Frequencies { heads, dfs };
+        written.push((
+            frequencies_file(shard),
+            encode_stage_data::<Dedupe, _>(&file)?,
+        ));
+    }
+    Ok(written)
+}
+
+/// Shard `shard`'s rare facts and numbers, checked against its document count.
+fn shard_facts(
+    shard: usize,
+    files: &mut SplitFiles<'_, Dedupe>,
+) -> Result<Vec<FactsOf>, StageError> {
+    let count = files.first_position(shard + 1)? - files.first_position(shard)?;
+    let facts: Vec<FactsOf> = files.read(MergeSource::Observe, shard, FACTS)?;
+    if facts.len() != count {
+        let why = format!(
+            "it holds {} documents where the shard observed {count}",
+            facts.len()
+        );
+        return Err(files.corrupt(MergeSource::Observe, shard, FACTS, &why));
+    }
+    Ok(facts)
+}
+
+/// Derived task `rank`: the pairs of component heads whose first document is in shard `rank`
+/// that share enough rare facts (the fact tasks' counts summed) and pass the derived check,
+/// with the weights of their facts from the fact tasks' frequencies.
+fn derived(
+    rank: usize,
+    files: &mut SplitFiles<'_, Dedupe>,
+    params: &Params,
+) -> Result<Vec<u8>, StageError> {
+    let source = MergeSource::Step(FACTS_STEP);
+    let mut counted: Vec<((u32, u32), u32)> = Vec::new();
+    for bucket in 0..files.ranks(source) {
+        let name = shared_file(rank);
+        let file: SharedCounts = files.read(source, bucket, &name)?;
+        let pairs = un_pair_gaps(&file.pairs);
+        if pairs.len() != file.counts.len() {
+            let why = "it holds fewer counts than pairs";
+            return Err(files.corrupt(source, bucket, &name, why));
+        }
+        counted.extend(pairs.into_iter().zip(file.counts));
+    }
+    counted.par_sort_unstable();
+    let candidates: Vec<(u32, u32)> = counted
+        .chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| {
+            run.iter().map(|&(_, count)| count as usize).sum::<usize>() >= params.derived_min_shared
+        })
+        .map(|run| run[0].0)
+        .collect();
+    drop(counted);
+    let (docs, heads) = load_fact_docs(files, &positions_of(&candidates), true)?;
+    let checked = derived_checked(
+        candidates,
+        |position| docs[&position].published,
+        |position| docs[&position].numbers.as_slice(),
+        |a, b| docs[&a].weighted.overlap(&docs[&b].weighted, heads),
+        params,
+    );
+    encode_stage_data::<Dedupe, _>(&pair_gaps(&checked))
+}
+
+/// The rare facts, their frequencies and the numbers (and the dates, `with_dates`) of the
+/// documents at `wanted` (sorted, unique positions), reading the shards that hold them one at
+/// a time, each with every fact task's [`frequencies_file`] of it; and the count of component
+/// heads the fact tasks give (0 when nothing is wanted).
+fn load_fact_docs(
+    files: &mut SplitFiles<'_, Dedupe>,
+    wanted: &[u32],
+    with_dates: bool,
+) -> Result<(HashMap<u32, FactDoc>, usize), StageError> {
+    let source = MergeSource::Step(FACTS_STEP);
+    let ranks = files.ranks(source);
+    let mut found: HashMap<u32, FactDoc> = HashMap::with_capacity(wanted.len());
+    let mut heads = None;
+    let mut rest = wanted;
+    for shard in 0..files.ranks(MergeSource::Observe) {
+        if rest.is_empty() {
+            break;
+        }
+        let end = files.first_position(shard + 1)? as u32;
+        let here = rest.partition_point(|&position| position < end);
+        if here == 0 {
+            continue;
+        }
+        let (here, later) = rest.split_at(here);
+        rest = later;
+        let first = files.first_position(shard)? as u32;
+        let facts = shard_facts(shard, files)?;
+        let summaries = if with_dates {
+            Some(shard_summaries(shard, files)?.1)
+        } else {
+            None
+        };
+        let mut frequencies = Vec::with_capacity(ranks);
+        for bucket in 0..ranks {
+            let name = frequencies_file(shard);
+            let file: Frequencies = files.read(source, bucket, &name)?;
+            if *heads.get_or_insert(file.heads) != file.heads {
+                let why = "its count of component heads is not the other fact tasks'";
+                return Err(files.corrupt(source, bucket, &name, why));
+            }
+            frequencies.push(file.dfs.into_iter());
+        }
+        let mut next = here.iter().peekable();
+        for (index, of) in facts.into_iter().enumerate() {
+            let position = first + index as u32;
+            let keep = next.next_if_eq(&&position).is_some();
+            let mut dfs = Vec::with_capacity(if keep { of.facts.len() } else { 0 });
+            for &fact in &of.facts {
+                let bucket = fact_bucket(fact, ranks);
+                let Some(df) = frequencies[bucket].next() else {
+                    let why = "it holds fewer frequencies than the shard's facts of its bucket";
+                    return Err(files.corrupt(source, bucket, &frequencies_file(shard), why));
+                };
+                dfs.push(df);
+            }
+            if keep {
+                let published = summaries
+                    .as_ref()
+                    .and_then(|summaries| summaries[index].published);
+                let weighted = WeightedFacts {
+                    facts: of.facts,
+                    dfs,
+                };
+                found.insert(
+                    position,
+                    FactDoc {
+                        weighted,
+                        numbers: of.numbers,
+                        published,
+                    },
+                );
+            }
+        }
+        if let Some(bucket) = frequencies.iter().position(|left| left.len() > 0) {
+            let why = "it holds more frequencies than the shard's facts of its bucket";
+            return Err(files.corrupt(source, bucket, &frequencies_file(shard), why));
+        }
+    }
+    if let Some(position) = rest.first() {
+        return Err(StageError::new(format!(
+            "no shard observed a document at position {position}"
+        )));
+    }
+    Ok((found, heads.unwrap_or(0) as usize))
+}
+
+/// The clustering task: the derived pairs joined to the copy components over positions, as
+/// `finish` builds the clusters in one process, and for each shard the documents it places
+/// with a representative other than themselves and what the other shards need of its
+/// documents.
+fn cluster(
+    files: &mut SplitFiles<'_, Dedupe>,
+    params: &Params,
+) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+    let Components {
+        firsts,
+        mut sets,
+        exact_head,
+        copy_head,
+        mut orders,
+    } = Components::build(files)?;
+    let shards = firsts.len() - 1;
+    // Derived clusters: the pairs of component heads the derived tasks linked.
+    let mut linked: Vec<u32> = Vec::new();
+    if params.derived {
+        let source = MergeSource::Step(DERIVED_STEP);
+        let mut checked: Vec<(u32, u32)> = Vec::new();
+        for rank in 0..files.ranks(source) {
+            checked.extend(un_pair_gaps(&files.read::<Vec<u32>>(source, rank, LINKED)?));
+        }
         for &(a, b) in &checked {
             sets.union(a, b);
         }
         linked = positions_of(&checked);
-        weights = Some(fact_weights);
+        let unknown: Vec<u32> = linked
+            .iter()
+            .copied()
+            .filter(|position| !orders.contains_key(position))
+            .collect();
+        load_orders(files, &unknown, &mut orders)?;
     }
     let best_cluster = best_by_set(&linked, &mut sets, &orders);
     drop(orders);
@@ -802,37 +1155,20 @@ fn cluster(
             rep,
             relation,
             sketched: (relation == Relation::NearDuplicate).then(|| exact_of(position)),
-            similarity: None,
         });
     }
     drop((sets, exact_head, copy_head, best_cluster));
-    if let Some(weights) = weights {
-        let derived: Vec<(u32, u32)> = placed
-            .iter()
-            .filter(|placed| placed.relation == Relation::Derived)
-            .map(|placed| (placed.position, placed.rep))
-            .collect();
-        let mut store = ShardStore {
-            files: &mut *files,
-            first_shard: 0,
-            shards,
-        };
-        let facts = store.load(&positions_of(&derived), Parts::Facts)?;
-        for placed in placed
-            .iter_mut()
-            .filter(|placed| placed.relation == Relation::Derived)
-        {
-            let (own, rep) = (facts.get(placed.position), facts.get(placed.rep));
-            placed.similarity = Some(weights.overlap(&own.facts, &rep.facts));
-        }
-    }
     // Per shard: its placed documents, and what the others need of its documents.
     let mut by_shard: Vec<Vec<Placed>> = vec![Vec::new(); shards];
     let mut wanted: Vec<Vec<Wanted>> = vec![Vec::new(); shards];
     for placed in placed {
         let shard = shard_of(&firsts, placed.position);
         let near = placed.relation == Relation::NearDuplicate;
-        for (position, sketch) in [(Some(placed.rep), near), (placed.sketched, true)] {
+        let derived = placed.relation == Relation::Derived;
+        for (position, sketch, facts) in [
+            (Some(placed.rep), near, derived),
+            (placed.sketched, true, false),
+        ] {
             let Some(position) = position else { continue };
             let holder = shard_of(&firsts, position);
             if holder != shard {
@@ -840,6 +1176,7 @@ fn cluster(
                     shard: shard as u32,
                     position,
                     sketch,
+                    facts,
                 });
             }
         }
@@ -848,11 +1185,12 @@ fn cluster(
     let mut written = Vec::with_capacity(2 * shards);
     for (shard, (placed, mut wanted)) in by_shard.into_iter().zip(wanted).enumerate() {
         wanted.sort_unstable();
-        // One entry a document and shard, with its sketch when any asks for it (sorted, the
-        // one without comes first).
+        // One entry a document and shard, with its sketch and its facts when any asks for
+        // them.
         wanted.dedup_by(|later, earlier| {
             let same = (later.shard, later.position) == (earlier.shard, earlier.position);
             earlier.sketch |= same && later.sketch;
+            earlier.facts |= same && later.facts;
             same
         });
         written.push((placed_file(shard), encode_stage_data::<Dedupe, _>(&placed)?));
@@ -919,6 +1257,12 @@ fn publish(
     } else {
         None
     };
+    let with_facts: Vec<u32> = wanted
+        .iter()
+        .filter(|wanted| wanted.facts)
+        .map(|wanted| wanted.position)
+        .collect();
+    let (fact_docs, _) = load_fact_docs(files, &sorted_unique(with_facts), false)?;
     let mut written = Vec::new();
     for group in wanted.chunk_by(|a, b| a.shard == b.shard) {
         let mut published = Vec::with_capacity(group.len());
@@ -932,11 +1276,19 @@ fn publish(
                 (Some(sketches), true) => Some(sketch_bytes(sketches, rank, index, files)?.clone()),
                 _ => None,
             };
+            let facts = if wanted.facts {
+                fact_docs
+                    .get(&wanted.position)
+                    .map(|doc| doc.weighted.clone())
+            } else {
+                None
+            };
             published.push(Published {
                 position: wanted.position,
                 id: summary.id.clone(),
                 cluster: cluster_id(summary),
                 sketch,
+                facts,
             });
         }
         let file = published_file(group[0].shard as usize);
@@ -991,6 +1343,16 @@ fn resolve(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, S
     } else {
         None
     };
+    // The weighted facts of its derived copies and of their representatives in the shard.
+    let derived_here = sorted_unique(
+        placed
+            .iter()
+            .filter(|placed| placed.relation == Relation::Derived)
+            .flat_map(|placed| [Some(placed.position), own(placed.rep).then_some(placed.rep)])
+            .flatten()
+            .collect(),
+    );
+    let (fact_docs, heads) = load_fact_docs(files, &derived_here, false)?;
     let files: &SplitFiles<'_, Dedupe> = files;
     let from = |position: u32| -> Result<&(usize, Published), StageError> {
         published.get(&position).ok_or_else(|| {
@@ -1057,12 +1419,25 @@ fn resolve(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, S
             elsewhere.push((placed.rep, entry.id.clone()));
             entry.cluster
         };
-        let similarity = match (placed.relation, placed.sketched, placed.similarity) {
-            (Relation::NearDuplicate, Some(sketched), _) => {
+        let similarity = match (placed.relation, placed.sketched) {
+            (Relation::NearDuplicate, Some(sketched)) => {
                 grams(sketched)?.containment(&grams(placed.rep)?)
             }
-            (Relation::Derived, _, Some(similarity)) => similarity,
-            (Relation::Exact, _, _) => 1.0,
+            (Relation::Derived, _) => {
+                let rep = if own(placed.rep) {
+                    &fact_docs[&placed.rep].weighted
+                } else {
+                    let (holder, entry) = from(placed.rep)?;
+                    entry.facts.as_ref().ok_or_else(|| {
+                        let why =
+                            format!("it has no facts of the document at position {}", placed.rep);
+                        let file = published_file(rank);
+                        files.corrupt(MergeSource::Step(PUBLISH_STEP), *holder, &file, &why)
+                    })?
+                };
+                fact_docs[&placed.position].weighted.overlap(rep, heads)
+            }
+            (Relation::Exact, _) => 1.0,
             _ => {
                 let why = format!(
                     "the document at position {} has no similarity",
@@ -1090,9 +1465,9 @@ fn resolve(rank: usize, files: &mut SplitFiles<'_, Dedupe>) -> Result<Vec<u8>, S
     })
 }
 
-/// Parts of records read back one shard at a time, keeping only those of the records asked
-/// for: the facts from the observe tasks' [`FACTS`], the sketches from the sketch tasks'
-/// [`SKETCHES`].
+/// The sketches of records read back one shard at a time from the sketch tasks' [`SKETCHES`],
+/// keeping only those of the records asked for (the facts a cluster run reads with their
+/// frequencies, [`load_fact_docs`]).
 struct ShardStore<'a, 'b> {
     files: &'a mut SplitFiles<'b, Dedupe>,
     /// The first shard that can hold a wanted record.
@@ -1102,6 +1477,11 @@ struct ShardStore<'a, 'b> {
 
 impl<'s> RecordStore<'s> for ShardStore<'_, '_> {
     fn load(&mut self, wanted: &[u32], parts: Parts) -> Result<Records<'s>, StageError> {
+        if parts != Parts::Sketches {
+            return Err(StageError::new(
+                "a cluster run reads rare facts with their frequencies, not from a store",
+            ));
+        }
         let mut found: HashMap<u32, DocRecord> = HashMap::with_capacity(wanted.len());
         let mut rest = wanted;
         for shard in self.first_shard..self.shards {
@@ -1115,10 +1495,7 @@ impl<'s> RecordStore<'s> for ShardStore<'_, '_> {
             }
             let first = self.files.first_position(shard)? as u32;
             let (here, later) = rest.split_at(here);
-            match parts {
-                Parts::Facts => self.facts(shard, first, end, here, &mut found)?,
-                Parts::Sketches => self.sketches(shard, first, here, &mut found)?,
-            }
+            self.sketches(shard, first, here, &mut found)?;
             rest = later;
         }
         if let Some(position) = rest.first() {
@@ -1131,43 +1508,6 @@ impl<'s> RecordStore<'s> for ShardStore<'_, '_> {
 }
 
 impl ShardStore<'_, '_> {
-    /// The facts of the documents of shard `shard` (positions `first..end`) at `wanted`.
-    fn facts(
-        &mut self,
-        shard: usize,
-        first: u32,
-        end: u32,
-        wanted: &[u32],
-        found: &mut HashMap<u32, DocRecord>,
-    ) -> Result<(), StageError> {
-        let mut facts: Vec<FactsOf> = self.files.read(MergeSource::Observe, shard, FACTS)?;
-        if facts.len() != (end - first) as usize {
-            return Err(self.files.corrupt(
-                MergeSource::Observe,
-                shard,
-                FACTS,
-                &format!(
-                    "it holds {} documents where the shard observed {}",
-                    facts.len(),
-                    end - first
-                ),
-            ));
-        }
-        for &position in wanted {
-            let FactsOf { facts, numbers } =
-                std::mem::take(&mut facts[(position - first) as usize]);
-            found.insert(
-                position,
-                DocRecord {
-                    facts,
-                    numbers,
-                    ..DocRecord::empty()
-                },
-            );
-        }
-        Ok(())
-    }
-
     /// The sketches of the documents of shard `shard` (from position `first`) at `wanted`.
     fn sketches(
         &mut self,
@@ -1216,6 +1556,13 @@ impl ShardStore<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// `values` sorted, each once.
+fn sorted_unique(mut values: Vec<u32>) -> Vec<u32> {
+    values.sort_unstable();
+    values.dedup();
+    values
 }
 
 /// Ascending values as the gaps between them (small varints).

@@ -81,6 +81,9 @@ fn drop_reason(relation: Relation) -> &'static str {
 impl CorpusStage for Dedupe {
     type Record = DocRecord;
     type State = Verdicts;
+    /// 9: the derived pass split into fact tasks by fact hash (shared counts and document
+    /// frequencies per shard) and derived tasks per shard, a placed document without its
+    /// similarity (computed per shard), publish files with the facts derived copies need;
     /// 8: exact groups found in bucket tasks by exact key, the clustering over positions
     /// (no ids, no sketches), one state per shard; 7: each sketch of a sketch file in its own bytes, decoded only when wanted;
     /// 6: a verdict's cluster as its number and its representative as a position (the
@@ -90,7 +93,7 @@ impl CorpusStage for Dedupe {
     /// documents of candidate pairs only; 3: 32-bit band keys instead of the signature slots,
     /// 32-bit numbers, 40-bit facts, Rice-coded gram samples; 2: only the signature slots the
     /// bands read; hashes packed, see `packed`).
-    const FORMAT_VERSION: u32 = 8;
+    const FORMAT_VERSION: u32 = 9;
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))

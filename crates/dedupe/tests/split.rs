@@ -34,9 +34,38 @@ fn stage() -> Box<dyn DynCorpusStage> {
     }
 }
 
+/// A rare fact that more component heads hold than the derived pass counts (`MAX_FACT_DF`,
+/// 50): it finds no candidates, yet it weighs (little) in every overlap it is part of.
+const FREQUENT: &str = "Maria Kowalski";
+
+/// The facts of a second story and its rewrite, whose representative comes last.
+const FACTS_LATE: &[&str] = &[
+    "Ilse Varga",
+    "Quentin Marlowe",
+    "Saint Odran",
+    "Bexley Fold",
+    "Corin Tait",
+    "Marek Sobol",
+    "38,400",
+    "Halden Reach",
+];
+
+/// A document `id` of `body` without its own facts, with `facts` inserted.
+fn fact_document(id: &str, body: &str, facts: &[&str], offset: usize, step: usize) -> Document {
+    Document::new(
+        id,
+        Source::default(),
+        with_facts(&plain(body), facts, offset, step),
+    )
+}
+
 /// Generated copies (exact, near, rewritten) with copies of the first documents at the end,
 /// so that pairs cross shards; a story and its rewrite sharing rare facts (derived) in the
-/// first and the last shard, with an exact copy of the rewrite; a wire-credited repost.
+/// first and the last shard, with an exact copy of the rewrite, sharing most but not all of
+/// their facts (so that the facts' weights set their similarity), one of them [`FREQUENT`],
+/// which 60 other stories in the middle hold too; a second story, dated so that it is the
+/// representative, last, and its undated rewrite second; a wire-credited repost. The facts of
+/// a pair fall in several fact tasks' buckets at every bucket count the tests use.
 fn documents() -> Vec<Document> {
     let mut docs: Vec<Document> = generate(&synthetic_articles(40, 3), &CorpusSpec::clean(11))
         .into_iter()
@@ -55,27 +84,43 @@ fn documents() -> Vec<Document> {
         })
         .collect();
     docs.extend(copies);
-    let bodies: Vec<String> = synthetic_articles(2, 99)
+    let bodies: Vec<String> = synthetic_articles(4, 99)
         .into_iter()
         .map(|a| a.body)
         .collect();
-    let story = Document::new(
-        "fact-story",
-        Source::default(),
-        with_facts(&plain(&bodies[0]), FACTS, 5, 9),
-    );
-    let rewrite = Document::new(
-        "fact-rewrite",
-        Source::default(),
-        with_facts(&plain(&bodies[1]), FACTS, 11, 7),
-    );
+    let story_facts: Vec<&str> = FACTS
+        .iter()
+        .copied()
+        .chain([FREQUENT, "Anselm Vry"])
+        .collect();
+    let story = fact_document("fact-story", &bodies[0], &story_facts, 5, 9);
+    let rewrite_facts: Vec<&str> = FACTS[..10]
+        .iter()
+        .copied()
+        .chain([FREQUENT, "Odile Marchetti", "Tove Brannock"])
+        .collect();
+    let rewrite = fact_document("fact-rewrite", &bodies[1], &rewrite_facts, 11, 7);
     let mut copy = rewrite.clone();
     copy.id = "fact-rewrite-copy".into();
+    let mut late_story = fact_document("fact-late-story", &bodies[2], FACTS_LATE, 4, 8);
+    late_story.meta.published = Some("2020-01-02".into());
+    let early_rewrite = fact_document("fact-early-rewrite", &bodies[3], FACTS_LATE, 9, 6);
     let mut repost = docs[4].clone();
     repost.id = "wire-repost".into();
     repost.text = format!("WASHINGTON (AP) \u{2014} {}", repost.text);
+    let holders: Vec<Document> = synthetic_articles(60, 21)
+        .into_iter()
+        .enumerate()
+        .map(|(n, a)| {
+            let text = with_facts(&a.body, &[FREQUENT], 3 + n % 7, 1);
+            Document::new(format!("frequent-{n}"), Source::default(), text)
+        })
+        .collect();
+    let middle = docs.len() / 2;
+    docs.splice(middle..middle, holders);
+    docs.insert(1, early_rewrite);
     docs.insert(2, story);
-    docs.extend([rewrite, repost, copy]);
+    docs.extend([rewrite, repost, copy, late_story]);
     docs
 }
 
@@ -127,7 +172,10 @@ fn split_applied_after(
     let steps = stage.merge_steps(&MergeLayout { shards, buckets });
     assert_eq!(
         steps.iter().map(|s| s.name).collect::<Vec<_>>(),
-        ["exact", "bucket", "sketch", "verify", "cluster", "publish", "resolve"]
+        [
+            "exact", "bucket", "sketch", "verify", "facts", "derived", "cluster", "publish",
+            "resolve"
+        ]
     );
     let ranks: Vec<usize> = steps.iter().map(|s| s.ranks).collect();
     let mut files = MemoryFiles::new(Vec::new(), ranks.clone());
@@ -221,6 +269,39 @@ fn the_corpus_has_every_relation_across_shards() {
         assert!(whole.contains(relation), "no {relation} document");
     }
     assert!(whole.contains("late-"), "no copies at the end");
+}
+
+#[test]
+fn the_derived_copies_stress_the_fact_tasks() {
+    // The split's derived pass differs from one process's where facts are split by hash,
+    // frequent and held by heads in other shards: the corpus must have each.
+    let docs = documents();
+    let holding = docs
+        .iter()
+        .filter(|doc| doc.text.contains(FREQUENT))
+        .count();
+    assert!(holding > 50, "{FREQUENT} is in {holding} documents only");
+    let whole = applied_whole(&*stage());
+    let annotation = |id: &str| -> serde_json::Value {
+        let json = format!("\"id\":\"{id}\"");
+        let line = whole.iter().find(|line| line.contains(&json)).unwrap();
+        let mut values = serde_json::Deserializer::from_str(line).into_iter();
+        let doc: serde_json::Value = values.next().unwrap().unwrap();
+        doc["dedupe"].clone()
+    };
+    // Each derived copy's representative is in the last shard, the copy in the first.
+    for (copy, rep) in [
+        ("fact-story", "fact-rewrite"),
+        ("fact-early-rewrite", "fact-late-story"),
+    ] {
+        let verdict = annotation(copy);
+        assert_eq!(verdict["relation"], "derived", "{copy}: {verdict}");
+        assert_eq!(verdict["duplicate_of"], rep, "{copy}: {verdict}");
+    }
+    // The facts the story and its rewrite do not share, the frequent one among the shared,
+    // weigh in their similarity.
+    let similarity = annotation("fact-story")["similarity"].as_f64().unwrap();
+    assert!(similarity > 0.55 && similarity < 1.0, "{similarity}");
 }
 
 #[test]
