@@ -182,6 +182,11 @@ fn fold_chars(chars: impl Iterator<Item = char>) -> String {
             out.push(c.to_ascii_lowercase());
             continue;
         }
+        // A space, the next commonest, only marks a gap (as `classify` has it).
+        if c == ' ' {
+            pending_space = !out.is_empty();
+            continue;
+        }
         for c in c.to_lowercase() {
             let folded = match c {
                 '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '`' | '\u{B4}' => {
