@@ -52,9 +52,41 @@ pub fn clean_text(text: &str) -> String {
     }
 }
 
-/// Splits on `\n`, `\r\n`, `\r` and the Unicode line and paragraph separators.
+/// Splits on `\n`, `\r` and the Unicode line and paragraph separators (U+2028, U+2029, U+0085),
+/// each one a break (`\r\n` leaves an empty piece between its two), as `str::split` with
+/// those characters does; but it looks for their bytes (`\n`, `\r`, and the lead bytes 0xE2
+/// and 0xC2 of the others) instead of decoding every character.
 fn split_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split(['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}'])
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut at = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        while let Some(found) = bytes[at..]
+            .iter()
+            .position(|&b| matches!(b, b'\n' | b'\r' | 0xC2 | 0xE2))
+        {
+            let here = at + found;
+            let width = match bytes[here..] {
+                [b'\n' | b'\r', ..] => 1,
+                [0xE2, 0x80, 0xA8 | 0xA9, ..] => 3,
+                [0xC2, 0x85, ..] => 2,
+                _ => 0,
+            };
+            at = here + 1;
+            if width > 0 {
+                let line = &text[start..here];
+                start = here + width;
+                at = start;
+                return Some(line);
+            }
+        }
+        done = true;
+        Some(&text[start..])
+    })
 }
 
 /// Whether the previous output ends in `letter-` and the next line starts with a lower-case
@@ -255,6 +287,24 @@ fn fold_ascii(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_split_as_str_split_on_the_break_characters() {
+        let breaks = ['\n', '\r', '\u{2028}', '\u{2029}', '\u{85}'];
+        for text in [
+            "",
+            "one line",
+            "a\nb\r\nc\rd",
+            "\n\nends with breaks\r\n",
+            "para\u{2029}graph\u{2028}line\u{85}next",
+            "curly ’quotes’ – dashes… and Â, ¢ but no break",
+            "\u{2027}\u{202A}\u{84}\u{86} near misses",
+            "ünïcode\n東京\r\n",
+        ] {
+            let expected: Vec<&str> = text.split(breaks).collect();
+            assert_eq!(split_lines(text).collect::<Vec<_>>(), expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn ascii_lines_are_cleaned_as_any_line_is() {
