@@ -123,8 +123,6 @@ fn overview(data: &ReportData, run: &RunRecord, outputs: &[Output]) -> Markup {
             None => 3,
         }] += 1;
     }
-    let quotes: usize = data.docs.iter().map(|d| d.quotes).sum();
-    let mentions: usize = data.docs.iter().map(|d| d.entities).sum();
     let scored = bands[0] + bands[1] + bands[2];
     html! {
         section #overview {
@@ -137,8 +135,8 @@ fn overview(data: &ReportData, run: &RunRecord, outputs: &[Output]) -> Markup {
                 (card(clusters.len(), "clusters"))
                 (card(multi, "with copies"))
                 (card(data.entities.len(), "canonical entities"))
-                (card(mentions, "entity mentions"))
-                (card(quotes, "quotes"))
+                (card(data.mentions_total, "entity mentions"))
+                (card(data.quotes_total, "quotes"))
                 (card(data.claims_total, "claims"))
             }
             (outputs_note(outputs))

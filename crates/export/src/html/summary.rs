@@ -9,6 +9,7 @@ use newspipe_core::{
     Band, ClaimReliability, DateCandidate, DedupeInfo, Document, EntityKind, PageKind, Signal,
 };
 
+use super::data::LISTED_DOCUMENTS;
 use super::highlight::{Mark, MarkKind};
 use crate::rows::{band_name, kind_name};
 
@@ -36,7 +37,7 @@ pub struct DocSummary {
     pub id: String,
     /// Headline, when known.
     pub title: Option<String>,
-    /// Outlet, when known.
+    /// Outlet, when known; kept only for a document the list can show ([`ReportData::listable`]).
     pub outlet: Option<String>,
     /// Publication date, when known.
     pub published: Option<String>,
@@ -44,11 +45,8 @@ pub struct DocSummary {
     pub dedupe: Option<DedupeInfo>,
     /// Document reliability, once scored.
     pub reliability: Option<Score>,
-    /// Number of entity mentions.
-    pub entities: usize,
-    /// Number of quotes.
-    pub quotes: usize,
-    /// The signals that moved the score most, largest first.
+    /// The signals that moved the score most, largest first; kept only for a document the list
+    /// can show ([`ReportData::listable`]).
     pub reasons: Vec<Reason>,
     /// Everything the document's own section shows; only for the first documents.
     pub full: Option<Box<FullDoc>>,
@@ -258,6 +256,10 @@ pub struct ReportData {
     pub claims: Vec<ClaimSummary>,
     /// How many claims the documents made in all.
     pub claims_total: usize,
+    /// How many entity mentions the documents hold in all.
+    pub mentions_total: usize,
+    /// How many quotes the documents hold in all.
+    pub quotes_total: usize,
     /// The claims supported by the most independent clusters (after [`settle`](Self::settle)).
     pub most_supported: Vec<ClaimSummary>,
     /// The claims contradicted by the most independent clusters (after
@@ -329,6 +331,8 @@ impl ReportData {
     pub fn add(&mut self, doc: &Document) {
         let position = self.docs.len();
         self.positions.entry(doc.id.clone()).or_insert(position);
+        self.mentions_total += doc.entities.len();
+        self.quotes_total += doc.quotes.len();
         for entity in &doc.entities {
             let group = self
                 .entities
@@ -364,24 +368,33 @@ impl ReportData {
             self.keep_claim(summary, full);
         }
         let full = full.then(|| Box::new(full_doc(doc)));
+        let listable = self.listable(position);
         self.docs.push(DocSummary {
             id: doc.id.clone(),
             title: doc.meta.title.clone(),
-            outlet: doc.meta.outlet.clone(),
+            outlet: doc.meta.outlet.as_ref().filter(|_| listable).cloned(),
             published: doc.meta.published.clone(),
             dedupe: doc.dedupe.clone(),
             reliability: doc.reliability.as_ref().map(|r| Score {
                 value: r.score,
                 band: r.band,
             }),
-            entities: doc.entities.len(),
-            quotes: doc.quotes.len(),
             reasons: doc
                 .reliability
                 .as_ref()
+                .filter(|_| listable)
                 .map_or(Vec::new(), |r| reasons(&r.signals, r.score)),
             full,
         });
+    }
+
+    /// Whether the document at `position` may be in the report's document list or shown in
+    /// full: the list holds the first [`LISTED_DOCUMENTS`] and every document shown in full,
+    /// which are among the first `max_full`. The others keep no outlet and no reasons, which
+    /// only the list and the full sections show, so the line kept for every document stays
+    /// small (README, "What 100 million documents need").
+    pub fn listable(&self, position: usize) -> bool {
+        position < LISTED_DOCUMENTS.max(self.max_full)
     }
 
     /// The position of the document with this id, if it was exported.
@@ -643,6 +656,48 @@ mod tests {
         );
         assert_eq!(texts(&data.most_contested), ["two against", "one against"]);
         assert!(data.claims.is_empty(), "html_max_claims 0 lists none");
+    }
+
+    /// A document with an outlet and a score moved by two signals, so its list row has both.
+    fn scored(position: usize) -> Document {
+        let mut doc = Document::new(format!("d{position}"), Default::default(), "x".into());
+        doc.meta.outlet = Some(format!("Outlet {}", position % 7));
+        doc.reliability = Some(newspipe_core::Reliability {
+            score: 70.0,
+            band: Band::Medium,
+            signals: vec![weighted("up", 0.9, 1.0), weighted("down", 0.5, 1.0)],
+        });
+        doc
+    }
+
+    #[test]
+    fn documents_past_the_list_keep_no_outlet_or_reasons_and_render_the_same() {
+        let docs: Vec<Document> = (0..LISTED_DOCUMENTS + 3).map(scored).collect();
+        let mut bounded = ReportData::new(2, 10);
+        let mut unbounded = ReportData::new(2, 10);
+        for doc in &docs {
+            bounded.add(doc);
+            unbounded.add(doc);
+        }
+        let last_listed = &bounded.docs[LISTED_DOCUMENTS - 1];
+        assert!(last_listed.outlet.is_some() && !last_listed.reasons.is_empty());
+        for line in &bounded.docs[LISTED_DOCUMENTS..] {
+            assert!(line.outlet.is_none() && line.reasons.is_empty(), "{line:?}");
+        }
+        // The line of every document as it was before the bound: its outlet and reasons.
+        for (line, doc) in unbounded.docs.iter_mut().zip(&docs) {
+            let reliability = doc.reliability.as_ref().unwrap();
+            line.outlet = doc.meta.outlet.clone();
+            line.reasons = reasons(&reliability.signals, reliability.score);
+        }
+        bounded.settle();
+        unbounded.settle();
+        let run = crate::run_record::RunRecord::new(&Default::default(), docs.len() as u64);
+        let render = |data: &ReportData| super::super::render::render(data, &run, "n", &[]);
+        assert_eq!(
+            render(&bounded).into_string(),
+            render(&unbounded).into_string()
+        );
     }
 
     fn weighted(name: &str, score: f64, weight: f64) -> Signal {
