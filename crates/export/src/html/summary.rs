@@ -11,6 +11,7 @@ use newspipe_core::{
 
 use super::data::LISTED_DOCUMENTS;
 use super::highlight::{Mark, MarkKind};
+use crate::exported::ExportedIds;
 use crate::rows::{band_name, kind_name};
 
 /// Bytes of clean text the documents shown in full may hold together, whatever their number:
@@ -270,7 +271,11 @@ pub struct ReportData {
     ranked: TopClaims,
     supported: TopClaims,
     contested: TopClaims,
-    positions: HashMap<String, usize>,
+    /// The positions of the documents shown in full, by id.
+    full_positions: HashMap<String, usize>,
+    /// Every exported document's id, from the export once the run ends
+    /// ([`settle`](Self::settle)).
+    exported: ExportedIds,
 }
 
 impl ReportData {
@@ -312,9 +317,10 @@ impl ReportData {
         }
     }
 
-    /// Puts the kept claims in document order and fills the top tables; call once every
-    /// document is in.
-    pub fn settle(&mut self) {
+    /// Puts the kept claims in document order, fills the top tables and takes the ids of every
+    /// exported document; call once every document is in.
+    pub fn settle(&mut self, exported: ExportedIds) {
+        self.exported = exported;
         let ranked = std::mem::take(&mut self.ranked);
         self.claims.extend(ranked.into_sorted());
         self.claims.sort_by_key(|c| (c.doc, c.idx));
@@ -330,7 +336,6 @@ impl ReportData {
     /// Takes in one document.
     pub fn add(&mut self, doc: &Document) {
         let position = self.docs.len();
-        self.positions.entry(doc.id.clone()).or_insert(position);
         self.mentions_total += doc.entities.len();
         self.quotes_total += doc.quotes.len();
         for entity in &doc.entities {
@@ -367,6 +372,11 @@ impl ReportData {
             };
             self.keep_claim(summary, full);
         }
+        if full {
+            self.full_positions
+                .entry(doc.id.clone())
+                .or_insert(position);
+        }
         let full = full.then(|| Box::new(full_doc(doc)));
         let listable = self.listable(position);
         self.docs.push(DocSummary {
@@ -397,9 +407,14 @@ impl ReportData {
         position < LISTED_DOCUMENTS.max(self.max_full)
     }
 
-    /// The position of the document with this id, if it was exported.
-    pub fn position(&self, id: &str) -> Option<usize> {
-        self.positions.get(id).copied()
+    /// The position of the document with this id, if it is shown in full.
+    pub fn full_position(&self, id: &str) -> Option<usize> {
+        self.full_positions.get(id).copied()
+    }
+
+    /// Whether the document with this id was exported (known once [`settle`](Self::settle)d).
+    pub fn exported(&self, id: &str) -> bool {
+        self.exported.contains(id)
     }
 }
 
@@ -580,7 +595,12 @@ mod tests {
             data.docs[1].full.is_none(),
             "only the first max_full in full"
         );
-        assert_eq!(data.position("b"), Some(1));
+        assert_eq!(data.full_position("a"), Some(0));
+        assert_eq!(
+            data.full_position("b"),
+            None,
+            "only documents shown in full"
+        );
     }
 
     fn claim(
@@ -622,7 +642,7 @@ mod tests {
         ];
         data.add(&shown);
         data.add(&other);
-        data.settle();
+        data.settle(ExportedIds::default());
         let texts: Vec<&str> = data.claims.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -647,7 +667,7 @@ mod tests {
             claim("two against", 20.0, &[], &["c", "e"]),
         ];
         data.add(&doc);
-        data.settle();
+        data.settle(ExportedIds::default());
         let texts = |list: &[ClaimSummary]| list.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
         assert_eq!(
             texts(&data.most_supported),
@@ -690,8 +710,13 @@ mod tests {
             line.outlet = doc.meta.outlet.clone();
             line.reasons = reasons(&reliability.signals, reliability.score);
         }
-        bounded.settle();
-        unbounded.settle();
+        let exported = || {
+            let mut ids = ExportedIds::default();
+            docs.iter().for_each(|doc| assert!(ids.insert(&doc.id)));
+            ids
+        };
+        bounded.settle(exported());
+        unbounded.settle(exported());
         let run = crate::run_record::RunRecord::new(&Default::default(), docs.len() as u64);
         let render = |data: &ReportData| super::super::render::render(data, &run, "n", &[]);
         assert_eq!(
