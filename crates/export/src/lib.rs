@@ -54,6 +54,7 @@
 
 mod config;
 mod csv_tables;
+mod exported;
 mod html;
 mod jsonl;
 mod keys;

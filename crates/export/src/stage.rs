@@ -1,7 +1,6 @@
 //! The `export` stage at run time: the [`Sink`] that hands each batch to every configured form
 //! and commits them all at the end of the run.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
 use newspipe_core::{
@@ -9,6 +8,7 @@ use newspipe_core::{
 };
 
 use crate::csv_tables::CsvTables;
+use crate::exported::ExportedIds;
 use crate::html::HtmlReport;
 use crate::jsonl::JsonlWriter;
 use crate::parquet_tables::{self, ParquetPart};
@@ -33,7 +33,7 @@ pub struct Export {
     parquet: Option<ParquetOutput>,
     html: Option<HtmlReport>,
     include_raw: bool,
-    seen: HashSet<[u8; 16]>,
+    seen: ExportedIds,
     written: u64,
 }
 
@@ -122,7 +122,7 @@ impl Export {
             parquet,
             html,
             include_raw: config.include_raw,
-            seen: HashSet::new(),
+            seen: ExportedIds::default(),
             written: 0,
         })
     }
@@ -153,13 +153,6 @@ impl Export {
         });
         sqlite.and(csv).and(parquet).and(jsonl)
     }
-
-    /// Whether `id` is new in this run; remembers it.
-    fn first_time(&mut self, id: &str) -> bool {
-        let mut key = [0u8; 16];
-        key.copy_from_slice(&blake3::hash(id.as_bytes()).as_bytes()[..16]);
-        self.seen.insert(key)
-    }
 }
 
 impl Sink for Export {
@@ -167,7 +160,7 @@ impl Sink for Export {
         let dispositions: Vec<Disposition> = docs
             .iter()
             .map(|doc| {
-                if self.first_time(&doc.id) {
+                if self.seen.insert(&doc.id) {
                     Disposition::Keep
                 } else {
                     Disposition::Drop {
@@ -214,6 +207,9 @@ impl Sink for Export {
         let record = &record;
         let (jsonl, csv, parquet) = (self.jsonl.take(), self.csv.take(), self.parquet.take());
         let (sqlite, html) = (self.sqlite.take(), self.html.take());
+        // The report tells exported documents from absent ones by this set; nothing is
+        // exported after `finish`.
+        let exported = std::mem::take(&mut self.seen);
         std::thread::scope(|io| {
             // Committing the text files is mostly waiting for the disk to sync them: on threads
             // of their own, beside the work of indexing the database and rendering the report,
@@ -224,7 +220,7 @@ impl Sink for Export {
                 || sqlite.map_or(Ok(()), |db| db.commit(record)),
                 || {
                     rayon::join(
-                        || html.map_or(Ok(()), |report| report.commit(record)),
+                        || html.map_or(Ok(()), |report| report.commit(record, exported)),
                         || parquet.map_or(Ok(()), |parts| commit_parquet(parts, record)),
                     )
                 },

@@ -24,6 +24,7 @@ use std::path::{Component, Path};
 
 use newspipe_core::{AtomicFile, Document, StageError};
 
+use crate::exported::ExportedIds;
 use crate::run_record::RunRecord;
 use summary::ReportData;
 
@@ -76,9 +77,10 @@ impl HtmlReport {
         self.data.add(doc);
     }
 
-    /// Renders the report and renames it into place.
-    pub fn commit(mut self, run: &RunRecord) -> Result<(), StageError> {
-        self.data.settle();
+    /// Renders the report and renames it into place; `exported` holds the id of every document
+    /// the run exported.
+    pub fn commit(mut self, run: &RunRecord, exported: ExportedIds) -> Result<(), StageError> {
+        self.data.settle(exported);
         let markup = render::render(&self.data, run, &nonce(), &self.outputs);
         self.file.write_all(markup.into_string().as_bytes())?;
         Ok(self.file.commit()?)

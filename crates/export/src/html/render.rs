@@ -123,8 +123,6 @@ fn overview(data: &ReportData, run: &RunRecord, outputs: &[Output]) -> Markup {
             None => 3,
         }] += 1;
     }
-    let quotes: usize = data.docs.iter().map(|d| d.quotes).sum();
-    let mentions: usize = data.docs.iter().map(|d| d.entities).sum();
     let scored = bands[0] + bands[1] + bands[2];
     html! {
         section #overview {
@@ -137,8 +135,8 @@ fn overview(data: &ReportData, run: &RunRecord, outputs: &[Output]) -> Markup {
                 (card(clusters.len(), "clusters"))
                 (card(multi, "with copies"))
                 (card(data.entities.len(), "canonical entities"))
-                (card(mentions, "entity mentions"))
-                (card(quotes, "quotes"))
+                (card(data.mentions_total, "entity mentions"))
+                (card(data.quotes_total, "quotes"))
                 (card(data.claims_total, "claims"))
             }
             (outputs_note(outputs))
@@ -648,7 +646,7 @@ fn evidence_item(data: &ReportData, doc_id: &str, text: &str, evidence: &Evidenc
     let source = if own {
         Some(text)
     } else {
-        data.position(&evidence.doc)
+        data.full_position(&evidence.doc)
             .and_then(|p| data.docs[p].full.as_ref())
             .map(|full| full.text.as_str())
     };
@@ -707,11 +705,9 @@ fn meter(value: f64) -> Markup {
 }
 
 fn doc_link(data: &ReportData, id: &str) -> Markup {
-    match data.position(id) {
-        Some(position) if data.docs[position].full.is_some() => {
-            html! { a href=(format!("#doc-{position}")) { code { (id) } } }
-        }
-        Some(_) => html! { code { (id) } },
+    match data.full_position(id) {
+        Some(position) => html! { a href=(format!("#doc-{position}")) { code { (id) } } },
+        None if data.exported(id) => html! { code { (id) } },
         None => html! { code.absent title="not in this export" { (id) } },
     }
 }
@@ -747,6 +743,32 @@ fn is_web_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exported::ExportedIds;
+
+    #[test]
+    fn a_document_links_when_shown_in_full_and_is_absent_only_when_not_exported() {
+        let mut data = ReportData::new(1, 0);
+        let mut exported = ExportedIds::default();
+        for id in ["shown", "listed"] {
+            data.add(&newspipe_core::Document::new(
+                id,
+                Default::default(),
+                "x".into(),
+            ));
+            exported.insert(id);
+        }
+        data.settle(exported);
+        let link = |id: &str| doc_link(&data, id).into_string();
+        assert_eq!(
+            link("shown"),
+            r##"<a href="#doc-0"><code>shown</code></a>"##
+        );
+        assert_eq!(link("listed"), "<code>listed</code>");
+        assert_eq!(
+            link("ghost"),
+            r#"<code class="absent" title="not in this export">ghost</code>"#
+        );
+    }
 
     #[test]
     fn only_web_urls_are_links() {

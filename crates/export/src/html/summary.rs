@@ -9,7 +9,9 @@ use newspipe_core::{
     Band, ClaimReliability, DateCandidate, DedupeInfo, Document, EntityKind, PageKind, Signal,
 };
 
+use super::data::LISTED_DOCUMENTS;
 use super::highlight::{Mark, MarkKind};
+use crate::exported::ExportedIds;
 use crate::rows::{band_name, kind_name};
 
 /// Bytes of clean text the documents shown in full may hold together, whatever their number:
@@ -36,7 +38,7 @@ pub struct DocSummary {
     pub id: String,
     /// Headline, when known.
     pub title: Option<String>,
-    /// Outlet, when known.
+    /// Outlet, when known; kept only for a document the list can show ([`ReportData::listable`]).
     pub outlet: Option<String>,
     /// Publication date, when known.
     pub published: Option<String>,
@@ -44,11 +46,8 @@ pub struct DocSummary {
     pub dedupe: Option<DedupeInfo>,
     /// Document reliability, once scored.
     pub reliability: Option<Score>,
-    /// Number of entity mentions.
-    pub entities: usize,
-    /// Number of quotes.
-    pub quotes: usize,
-    /// The signals that moved the score most, largest first.
+    /// The signals that moved the score most, largest first; kept only for a document the list
+    /// can show ([`ReportData::listable`]).
     pub reasons: Vec<Reason>,
     /// Everything the document's own section shows; only for the first documents.
     pub full: Option<Box<FullDoc>>,
@@ -258,6 +257,10 @@ pub struct ReportData {
     pub claims: Vec<ClaimSummary>,
     /// How many claims the documents made in all.
     pub claims_total: usize,
+    /// How many entity mentions the documents hold in all.
+    pub mentions_total: usize,
+    /// How many quotes the documents hold in all.
+    pub quotes_total: usize,
     /// The claims supported by the most independent clusters (after [`settle`](Self::settle)).
     pub most_supported: Vec<ClaimSummary>,
     /// The claims contradicted by the most independent clusters (after
@@ -268,7 +271,11 @@ pub struct ReportData {
     ranked: TopClaims,
     supported: TopClaims,
     contested: TopClaims,
-    positions: HashMap<String, usize>,
+    /// The positions of the documents shown in full, by id.
+    full_positions: HashMap<String, usize>,
+    /// Every exported document's id, from the export once the run ends
+    /// ([`settle`](Self::settle)).
+    exported: ExportedIds,
 }
 
 impl ReportData {
@@ -310,9 +317,10 @@ impl ReportData {
         }
     }
 
-    /// Puts the kept claims in document order and fills the top tables; call once every
-    /// document is in.
-    pub fn settle(&mut self) {
+    /// Puts the kept claims in document order, fills the top tables and takes the ids of every
+    /// exported document; call once every document is in.
+    pub fn settle(&mut self, exported: ExportedIds) {
+        self.exported = exported;
         let ranked = std::mem::take(&mut self.ranked);
         self.claims.extend(ranked.into_sorted());
         self.claims.sort_by_key(|c| (c.doc, c.idx));
@@ -328,7 +336,8 @@ impl ReportData {
     /// Takes in one document.
     pub fn add(&mut self, doc: &Document) {
         let position = self.docs.len();
-        self.positions.entry(doc.id.clone()).or_insert(position);
+        self.mentions_total += doc.entities.len();
+        self.quotes_total += doc.quotes.len();
         for entity in &doc.entities {
             let group = self
                 .entities
@@ -363,30 +372,49 @@ impl ReportData {
             };
             self.keep_claim(summary, full);
         }
+        if full {
+            self.full_positions
+                .entry(doc.id.clone())
+                .or_insert(position);
+        }
         let full = full.then(|| Box::new(full_doc(doc)));
+        let listable = self.listable(position);
         self.docs.push(DocSummary {
             id: doc.id.clone(),
             title: doc.meta.title.clone(),
-            outlet: doc.meta.outlet.clone(),
+            outlet: doc.meta.outlet.as_ref().filter(|_| listable).cloned(),
             published: doc.meta.published.clone(),
             dedupe: doc.dedupe.clone(),
             reliability: doc.reliability.as_ref().map(|r| Score {
                 value: r.score,
                 band: r.band,
             }),
-            entities: doc.entities.len(),
-            quotes: doc.quotes.len(),
             reasons: doc
                 .reliability
                 .as_ref()
+                .filter(|_| listable)
                 .map_or(Vec::new(), |r| reasons(&r.signals, r.score)),
             full,
         });
     }
 
-    /// The position of the document with this id, if it was exported.
-    pub fn position(&self, id: &str) -> Option<usize> {
-        self.positions.get(id).copied()
+    /// Whether the document at `position` may be in the report's document list or shown in
+    /// full: the list holds the first [`LISTED_DOCUMENTS`] and every document shown in full,
+    /// which are among the first `max_full`. The others keep no outlet and no reasons, which
+    /// only the list and the full sections show, so the line kept for every document stays
+    /// small (README, "What 100 million documents need").
+    pub fn listable(&self, position: usize) -> bool {
+        position < LISTED_DOCUMENTS.max(self.max_full)
+    }
+
+    /// The position of the document with this id, if it is shown in full.
+    pub fn full_position(&self, id: &str) -> Option<usize> {
+        self.full_positions.get(id).copied()
+    }
+
+    /// Whether the document with this id was exported (known once [`settle`](Self::settle)d).
+    pub fn exported(&self, id: &str) -> bool {
+        self.exported.contains(id)
     }
 }
 
@@ -567,7 +595,12 @@ mod tests {
             data.docs[1].full.is_none(),
             "only the first max_full in full"
         );
-        assert_eq!(data.position("b"), Some(1));
+        assert_eq!(data.full_position("a"), Some(0));
+        assert_eq!(
+            data.full_position("b"),
+            None,
+            "only documents shown in full"
+        );
     }
 
     fn claim(
@@ -609,7 +642,7 @@ mod tests {
         ];
         data.add(&shown);
         data.add(&other);
-        data.settle();
+        data.settle(ExportedIds::default());
         let texts: Vec<&str> = data.claims.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -634,7 +667,7 @@ mod tests {
             claim("two against", 20.0, &[], &["c", "e"]),
         ];
         data.add(&doc);
-        data.settle();
+        data.settle(ExportedIds::default());
         let texts = |list: &[ClaimSummary]| list.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
         assert_eq!(
             texts(&data.most_supported),
@@ -643,6 +676,53 @@ mod tests {
         );
         assert_eq!(texts(&data.most_contested), ["two against", "one against"]);
         assert!(data.claims.is_empty(), "html_max_claims 0 lists none");
+    }
+
+    /// A document with an outlet and a score moved by two signals, so its list row has both.
+    fn scored(position: usize) -> Document {
+        let mut doc = Document::new(format!("d{position}"), Default::default(), "x".into());
+        doc.meta.outlet = Some(format!("Outlet {}", position % 7));
+        doc.reliability = Some(newspipe_core::Reliability {
+            score: 70.0,
+            band: Band::Medium,
+            signals: vec![weighted("up", 0.9, 1.0), weighted("down", 0.5, 1.0)],
+        });
+        doc
+    }
+
+    #[test]
+    fn documents_past_the_list_keep_no_outlet_or_reasons_and_render_the_same() {
+        let docs: Vec<Document> = (0..LISTED_DOCUMENTS + 3).map(scored).collect();
+        let mut bounded = ReportData::new(2, 10);
+        let mut unbounded = ReportData::new(2, 10);
+        for doc in &docs {
+            bounded.add(doc);
+            unbounded.add(doc);
+        }
+        let last_listed = &bounded.docs[LISTED_DOCUMENTS - 1];
+        assert!(last_listed.outlet.is_some() && !last_listed.reasons.is_empty());
+        for line in &bounded.docs[LISTED_DOCUMENTS..] {
+            assert!(line.outlet.is_none() && line.reasons.is_empty(), "{line:?}");
+        }
+        // The line of every document as it was before the bound: its outlet and reasons.
+        for (line, doc) in unbounded.docs.iter_mut().zip(&docs) {
+            let reliability = doc.reliability.as_ref().unwrap();
+            line.outlet = doc.meta.outlet.clone();
+            line.reasons = reasons(&reliability.signals, reliability.score);
+        }
+        let exported = || {
+            let mut ids = ExportedIds::default();
+            docs.iter().for_each(|doc| assert!(ids.insert(&doc.id)));
+            ids
+        };
+        bounded.settle(exported());
+        unbounded.settle(exported());
+        let run = crate::run_record::RunRecord::new(&Default::default(), docs.len() as u64);
+        let render = |data: &ReportData| super::super::render::render(data, &run, "n", &[]);
+        assert_eq!(
+            render(&bounded).into_string(),
+            render(&unbounded).into_string()
+        );
     }
 
     fn weighted(name: &str, score: f64, weight: f64) -> Signal {
