@@ -62,6 +62,12 @@ const HEADER_MAX_BYTES: usize = 1500;
 /// first prose paragraph, if no other evidence in the text contradicts it.
 pub fn header_anchor(a: &Analysis, dates: &[DateFound]) -> Option<Day> {
     let text = a.text;
+    // Most texts state no full date within reach of a header: then the header, which takes a
+    // pass over the first lines to find, need not be found.
+    dates
+        .iter()
+        .filter(|d| d.start < HEADER_MAX_BYTES)
+        .find_map(|d| d.absolute_day)?;
     let prose_start = text
         .split_inclusive('\n')
         .scan(0usize, |pos, line| {
