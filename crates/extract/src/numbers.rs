@@ -89,7 +89,9 @@ pub fn word_value(word: &str) -> Option<f64> {
         lowered.make_ascii_lowercase();
         UNIT_VALUES.get(std::str::from_utf8(lowered).ok()?).copied()
     };
-    if let Some((tens, ones)) = word.split_once('-') {
+    // A byte loop over the few bytes of a word, where `split_once` set up a `memchr`.
+    if let Some(hyphen) = word.bytes().position(|b| b == b'-') {
+        let (tens, ones) = (&word[..hyphen], &word[hyphen + 1..]);
         let (t, o) = (unit(tens)?, unit(ones)?);
         return (t >= 20.0 && o < 10.0).then_some(t + o);
     }
