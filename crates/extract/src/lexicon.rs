@@ -92,10 +92,13 @@ fn list_lines(data: &'static str) -> impl Iterator<Item = (&'static str, &'stati
     data.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| match l.split_once(" = ") {
-            Some((surface, canonical)) => (surface.trim(), canonical.trim()),
-            None => (l, l),
-        })
+        // Most lines are a bare name: only one with an '=' can hold " = ".
+        .map(
+            |l| match l.contains('=').then(|| l.split_once(" = ")).flatten() {
+                Some((surface, canonical)) => (surface.trim(), canonical.trim()),
+                None => (l, l),
+            },
+        )
 }
 
 /// The place and organization lists.
