@@ -2,7 +2,7 @@
 //! names (pairs of neighbouring capitalized words), numbers of two or more digits, and short
 //! quoted strings, each reduced to a 40-bit hash.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
 use xxhash_rust::xxh3::xxh3_64_with_seed;
@@ -12,7 +12,7 @@ const NUMBER: u64 = 2;
 const QUOTE: u64 = 3;
 
 /// Capitalized words that start sentences rather than names, from the knowledge crate.
-static SENTENCE_STARTERS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+static SENTENCE_STARTERS: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
     newspipe_knowledge::sentence_starters()
         .iter()
         .copied()

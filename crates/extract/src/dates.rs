@@ -34,6 +34,9 @@ struct Scan<'a, 't> {
     anchor: Option<Day>,
     /// The last day-precision date seen, for "that same day".
     last_day: Option<Day>,
+    /// Whether the text holds "ago" at all: most do not, and then no word starts a count of
+    /// days, weeks, months or years ago (see [`Scan::ago`]).
+    says_ago: bool,
     out: Vec<DateFound>,
 }
 
@@ -43,6 +46,7 @@ pub fn find_dates(a: &Analysis, anchor: Option<Day>) -> Vec<DateFound> {
         a,
         anchor,
         last_day: None,
+        says_ago: memchr::memmem::find(a.text.as_bytes(), b"ago").is_some(),
         out: Vec::new(),
     };
     let mut i = 0;
@@ -62,6 +66,12 @@ const HEADER_MAX_BYTES: usize = 1500;
 /// first prose paragraph, if no other evidence in the text contradicts it.
 pub fn header_anchor(a: &Analysis, dates: &[DateFound]) -> Option<Day> {
     let text = a.text;
+    // Most texts state no full date within reach of a header: then the header, which takes a
+    // pass over the first lines to find, need not be found.
+    dates
+        .iter()
+        .filter(|d| d.start < HEADER_MAX_BYTES)
+        .find_map(|d| d.absolute_day)?;
     let prose_start = text
         .split_inclusive('\n')
         .scan(0usize, |pos, line| {
@@ -610,6 +620,9 @@ impl<'t> Scan<'_, 't> {
 
     /// "two days ago", "three years ago"; vague counts ("a few weeks ago") stay unresolved.
     fn ago(&mut self, i: usize) -> Option<usize> {
+        if !self.says_ago {
+            return None;
+        }
         let w = self.tok(i);
         let one = (w.eq_ignore_ascii_case("a") || w.eq_ignore_ascii_case("an"))
             && self.tok(i + 2) == "ago";

@@ -5,11 +5,12 @@
 //! missed come from the lists and rules.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use memchr::memmem;
 
 use newspipe_core::EntityKind;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::lexicon::{
     is_common_word, is_inverting_verb, is_speech_verb, CONNECTORS, DEMONYM_SET, FIRST_NAME_SET,
@@ -133,7 +134,8 @@ fn model_candidates(
         .filter(|&(s, e)| word_bounded(a.text, s, e) || a.text[..e].ends_with('.'))
         .chain(cands.iter().filter_map(|c| c.role))
         .collect();
-    let found_by_rules: HashSet<(usize, usize)> = cands.iter().map(|c| (c.start, c.end)).collect();
+    let found_by_rules: FxHashSet<(usize, usize)> =
+        cands.iter().map(|c| (c.start, c.end)).collect();
     let lines = LineStats::new(a);
     for span in model_spans(a, &listed_spans(hits), title_matches) {
         if lines.is_long_headline(a, span.first)
@@ -423,7 +425,7 @@ fn in_hyphenated_acronym(text: &str, start: usize, end: usize) -> bool {
 pub fn find_entities(a: &Analysis) -> Vec<Mention> {
     let text = a.text;
     let hits = list_hits(a);
-    let hit_at: HashMap<usize, ListHit> = hits.iter().map(|h| (h.start, *h)).collect();
+    let hit_at: FxHashMap<usize, ListHit> = hits.iter().map(|h| (h.start, *h)).collect();
     let mut consumed = vec![false; a.tokens.len()];
     let mut cands: Vec<Candidate> = hits
         .iter()
@@ -470,8 +472,8 @@ fn bracketed_given_name_at(a: &Analysis, open: usize) -> Option<usize> {
 /// before a person's surname is that person's given name, whatever the model or the lists made
 /// of it ("Petro" looks like "Petrobras"). Both mentions become the person, and the full name
 /// each stands for is returned by the mentions' start offsets.
-fn bracketed_given_names(a: &Analysis, kept: &mut Vec<Candidate>) -> HashMap<usize, String> {
-    let mut full_names = HashMap::new();
+fn bracketed_given_names(a: &Analysis, kept: &mut Vec<Candidate>) -> FxHashMap<usize, String> {
+    let mut full_names = FxHashMap::default();
     let mut added = Vec::new();
     for p in 0..kept.len() {
         let surname = a.token_containing(kept[p].start);
@@ -644,7 +646,7 @@ fn take_name(a: &Analysis, i: usize) -> usize {
 fn titled_people(
     a: &Analysis,
     titles: &[(usize, usize)],
-    hit_at: &HashMap<usize, ListHit>,
+    hit_at: &FxHashMap<usize, ListHit>,
     consumed: &mut [bool],
     cands: &mut Vec<Candidate>,
 ) {
@@ -722,7 +724,7 @@ fn titled_people(
 
 /// Extends a role backwards over nationality adjectives and place names directly before the
 /// title ("U.S. President", "Canadian Defense Minister").
-fn extend_role_back(a: &Analysis, title_first: usize, hit_at: &HashMap<usize, ListHit>) -> usize {
+fn extend_role_back(a: &Analysis, title_first: usize, hit_at: &FxHashMap<usize, ListHit>) -> usize {
     let mut start = title_first;
     while start > 0 {
         let prev = start - 1;
@@ -770,7 +772,7 @@ fn connected_word(a: &Analysis, k: usize) -> Option<usize> {
 /// Sequences of capitalized words not already claimed by a titled person.
 fn capitalized_runs(
     a: &Analysis,
-    hit_at: &HashMap<usize, ListHit>,
+    hit_at: &FxHashMap<usize, ListHit>,
     consumed: &mut [bool],
     cands: &mut Vec<Candidate>,
 ) {
@@ -804,7 +806,7 @@ fn classify_run(
     a: &Analysis,
     mut s: usize,
     e: usize,
-    hit_at: &HashMap<usize, ListHit>,
+    hit_at: &FxHashMap<usize, ListHit>,
     cands: &mut Vec<Candidate>,
 ) {
     // a listed name that starts the run ("The Kyiv Independent") keeps its leading word,
@@ -1070,7 +1072,7 @@ fn link_single_names(a: &Analysis, kept: &mut Vec<Candidate>) {
     kept.append(&mut added);
     kept.sort_by_key(|c| c.start);
     // last names of people, and whether a rule (not a guess) found them
-    let mut name_parts: HashMap<&str, bool> = HashMap::new();
+    let mut name_parts: FxHashMap<&str, bool> = FxHashMap::default();
     for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
         let name = &text[c.start..c.end];
         if let Some(last) = name.split(' ').next_back() {
@@ -1154,12 +1156,12 @@ fn lone_name_kind(a: &Analysis, i: usize) -> Option<EntityKind> {
 /// Fills each mention's in-document canonical form: the longest person name sharing its last
 /// word, or the list's canonical name. `bracketed` holds the full names that bracketed given
 /// names complete, by mention start.
-fn finish(text: &str, kept: Vec<Candidate>, bracketed: &HashMap<usize, String>) -> Vec<Mention> {
+fn finish(text: &str, kept: Vec<Candidate>, bracketed: &FxHashMap<usize, String>) -> Vec<Mention> {
     let written = |c: &Candidate| match bracketed.get(&c.start) {
         Some(full) => full.as_str(),
         None => &text[c.start..c.end],
     };
-    let mut fullest: HashMap<&str, &str> = HashMap::new();
+    let mut fullest: FxHashMap<&str, &str> = FxHashMap::default();
     for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
         let name = written(c);
         let last = name.rsplit(' ').next().unwrap_or(name);

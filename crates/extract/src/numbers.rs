@@ -69,8 +69,8 @@ pub fn word_value(word: &str) -> Option<f64> {
         return None;
     }
     // one hash look-up of the word lowered into a stack buffer (number words are ASCII)
-    static UNIT_VALUES: LazyLock<FxHashMap<&'static str, f64>> =
-        LazyLock::new(|| UNITS.iter().copied().collect());
+    static UNIT_VALUES: LazyLock<FxHashMap<&'static [u8], f64>> =
+        LazyLock::new(|| UNITS.iter().map(|&(w, v)| (w.as_bytes(), v)).collect());
     let unit = |w: &str| {
         // most words fail on their first letter and length, before any copy or hash
         let first = usize::from(
@@ -87,9 +87,11 @@ pub fn word_value(word: &str) -> Option<f64> {
         let lowered = buffer.get_mut(..w.len())?;
         lowered.copy_from_slice(w.as_bytes());
         lowered.make_ascii_lowercase();
-        UNIT_VALUES.get(std::str::from_utf8(lowered).ok()?).copied()
+        UNIT_VALUES.get(&*lowered).copied()
     };
-    if let Some((tens, ones)) = word.split_once('-') {
+    // A byte loop over the few bytes of a word, where `split_once` set up a `memchr`.
+    if let Some(hyphen) = word.bytes().position(|b| b == b'-') {
+        let (tens, ones) = (&word[..hyphen], &word[hyphen + 1..]);
         let (t, o) = (unit(tens)?, unit(ones)?);
         return (t >= 20.0 && o < 10.0).then_some(t + o);
     }

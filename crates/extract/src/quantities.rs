@@ -242,8 +242,11 @@ fn hyphenated_measure(a: &Analysis, i: usize) -> Option<QuantityFound> {
         return None;
     }
     let w = a.tok(i);
-    let (left, right) = w.split_once('-')?;
-    if right.contains('-') {
+    // Byte loops over the few bytes of a word, where `split_once` and `contains` set up a
+    // `memchr` each.
+    let hyphen = w.bytes().position(|b| b == b'-')?;
+    let (left, right) = (&w[..hyphen], &w[hyphen + 1..]);
+    if right.bytes().any(|b| b == b'-') {
         return None;
     }
     let value = word_value(left).or_else(|| crate::numbers::digits_value(left))?;

@@ -141,7 +141,15 @@ fn tokenize(text: &str) -> Vec<Token> {
     let mut line = 0;
     // The byte offset of the next character: a word is scanned once and then skipped whole.
     let mut start = 0;
-    while let Some(c) = text[start..].chars().next() {
+    while let Some(&byte) = text.as_bytes().get(start) {
+        // Spaces, most of the white space, without decoding a char.
+        if byte == b' ' {
+            start += 1;
+            continue;
+        }
+        let Some(c) = text[start..].chars().next() else {
+            break;
+        };
         if c == '\n' {
             line += 1;
             start += 1;
@@ -198,20 +206,32 @@ fn is_possessive_at(text: &str, pos: usize) -> bool {
 fn scan_word(text: &str, start: usize) -> usize {
     let bytes = text.as_bytes();
     let mut end = start;
-    let iter = text[start..].char_indices();
     let mut segment_len = 0usize;
     let mut dotted = false;
-    for (off, c) in iter {
-        let pos = start + off;
+    let mut pos = start;
+    while let Some(&byte) = bytes.get(pos) {
+        // ASCII lower case and digits, most of a word's bytes, without decoding a char: what
+        // the alphanumeric branch below does for them (no capital, so no glued words).
+        if byte.is_ascii_lowercase() || byte.is_ascii_digit() {
+            end = pos + 1;
+            segment_len += 1;
+            pos += 1;
+            continue;
+        }
+        let Some(c) = text[pos..].chars().next() else {
+            break;
+        };
+        let width = c.len_utf8();
         if c.is_alphanumeric() {
             if c.is_uppercase() && glued_words_at(text, start, pos) {
                 break;
             }
-            end = pos + c.len_utf8();
+            end = pos + width;
             segment_len += 1;
+            pos += width;
             continue;
         }
-        let next = text[pos + c.len_utf8()..].chars().next();
+        let next = text[pos + width..].chars().next();
         let prev_digit = end > start && bytes[end - 1].is_ascii_digit();
         let joins = match c {
             '-' | '‐' => next.is_some_and(char::is_alphanumeric),
@@ -258,6 +278,7 @@ fn scan_word(text: &str, start: usize) -> usize {
             break;
         }
         segment_len = 0;
+        pos += width;
     }
     end.max(start + text[start..].chars().next().map_or(1, char::len_utf8))
 }

@@ -179,7 +179,8 @@ pub fn aggregator_disclaimers() -> &'static [&'static str] {
 /// The commonest English function words, lower case ("the", "of", "said"): a cheap, sure
 /// sign of English text.
 pub fn is_english_function_word(lowercase_word: &str) -> bool {
-    static SET: LazyLock<std::collections::HashSet<&str>> =
+    // Fx rather than std's SipHash: a look-up per word of every text normalize reads.
+    static SET: LazyLock<rustc_hash::FxHashSet<&str>> =
         LazyLock::new(|| entries(ENGLISH_FUNCTION_WORDS).collect());
     SET.contains(lowercase_word)
 }

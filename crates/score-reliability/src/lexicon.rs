@@ -1,7 +1,7 @@
 //! The patterns the document signals look for, compiled once. Word boundaries are ASCII
 //! (`(?-u:\b)`) so the fast DFA engines run on any text.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
@@ -100,7 +100,7 @@ pub static MID_WORD_CAPITAL: LazyLock<Regex> =
     LazyLock::new(|| compile(r"(?-u:\b)\p{Ll}+\p{Lu}\p{Ll}{2,}(?-u:\b)"));
 
 /// Brand names written with an inner capital on purpose.
-pub static INNER_CAPITAL_WORDS: LazyLock<HashSet<&str>> = LazyLock::new(|| {
+pub static INNER_CAPITAL_WORDS: LazyLock<FxHashSet<&str>> = LazyLock::new(|| {
     newspipe_knowledge::inner_capital_words()
         .iter()
         .copied()
@@ -152,5 +152,5 @@ pub static SUMMARY_MARKER: LazyLock<Prefiltered> = LazyLock::new(|| {
 });
 
 /// Words too common to tell two claims apart.
-pub static STOPWORDS: LazyLock<HashSet<&str>> =
+pub static STOPWORDS: LazyLock<FxHashSet<&str>> =
     LazyLock::new(|| newspipe_knowledge::stopwords().iter().copied().collect());

@@ -45,9 +45,16 @@ pub fn names(doc: &Document) -> Vec<Mention> {
 /// The last word of a name, lower case, without a possessive or punctuation.
 pub fn surname_form(name: &str) -> Option<String> {
     let last = name.split_whitespace().last()?;
+    // `trim_end_matches` of each possessive, by suffix comparisons rather than a string
+    // searcher set up for every name.
+    let mut last = last;
+    while let Some(rest) = last.strip_suffix("’s") {
+        last = rest;
+    }
+    while let Some(rest) = last.strip_suffix("'s") {
+        last = rest;
+    }
     let form = last
-        .trim_end_matches("’s")
-        .trim_end_matches("'s")
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
     (!form.is_empty()).then_some(form)
@@ -77,11 +84,19 @@ pub fn spelling_key(form: &str) -> String {
             c => c,
         })
         .collect();
-    folded
-        .replace("yy", "y")
-        .replace("iy", "y")
-        .replace("ii", "i")
-        .replace('y', "i")
+    // Each replacement in turn, as `str::replace` would, but only where its pattern occurs:
+    // most names hold none, and each `replace` set up a searcher and copied the name.
+    let holds = |key: &str, pair: &[u8]| key.as_bytes().windows(2).any(|w| w == pair);
+    let mut key = folded;
+    for (from, to) in [("yy", "y"), ("iy", "y"), ("ii", "i")] {
+        if holds(&key, from.as_bytes()) {
+            key = key.replace(from, to);
+        }
+    }
+    if key.contains('y') {
+        key = key.replace('y', "i");
+    }
+    key
 }
 
 /// A note when a mention spells a surname otherwise than its canonical name but only by
@@ -406,5 +421,30 @@ impl NameBook {
         }
         flagged.extend(variants);
         (scored(NAME_CONSISTENCY, score, flagged), spans)
+    }
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::*;
+
+    #[test]
+    fn spelling_keys_fold_transliterations_in_order() {
+        assert_eq!(spelling_key("zelenskyy"), "zelenski");
+        assert_eq!(spelling_key("zelensky"), "zelenski");
+        // "yy" first, then "iy", then "ii", then every other "y"
+        assert_eq!(spelling_key("kiyy"), "ki");
+        assert_eq!(spelling_key("kiiy"), "kii");
+        assert_eq!(spelling_key("wójcik"), "voicik");
+        assert_eq!(spelling_key("doe"), "doe");
+    }
+
+    #[test]
+    fn surnames_lose_possessives_and_punctuation() {
+        assert_eq!(surname_form("Jane Doe’s").as_deref(), Some("doe"));
+        assert_eq!(surname_form("Doe's's,").as_deref(), Some("doe's's"));
+        assert_eq!(surname_form("Doe's's").as_deref(), Some("doe"));
+        assert_eq!(surname_form("Doe’s's").as_deref(), Some("doe’s"));
+        assert_eq!(surname_form("  "), None);
     }
 }
