@@ -1,11 +1,14 @@
 //! The `normalize` stage: a corpus stage, because lines repeated across a site's pages can only
-//! be seen with the corpus in view. `observe` records the line hashes of each text page with its
-//! site's hash, `prepare` keeps the lines repeated on enough pages of a site, and `apply`
-//! normalizes each document.
+//! be seen with the corpus in view. `observe` records each page's site hash and the line hashes
+//! of each text page, `prepare` keeps the lines repeated on enough pages of a site, and `apply`
+//! normalizes each document. A cluster run splits the merge by site hash ([`crate::split`]).
 
 use std::collections::{HashMap, HashSet};
 
-use newspipe_core::{CorpusStage, Disposition, Document, InputFormat, PageKind, StageError};
+use newspipe_core::{
+    CorpusStage, Disposition, Document, InputFormat, MergeLayout, MergeStep, PageKind, SplitFiles,
+    StageError,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::normalizer::Normalizer;
@@ -28,46 +31,107 @@ impl NormalizeStage {
         let config = self.normalizer.config();
         config.boilerplate && config.site_repeats.enabled
     }
+
+    /// The pages a line must be on to be one of its site's repeats (at least 2).
+    pub(crate) fn min_pages(&self) -> u32 {
+        self.normalizer.config().site_repeats.min_pages.max(2)
+    }
 }
 
-/// What `observe` keeps of a text page: its site's hash and the 32-bit hashes of its distinct
-/// lines in ascending order, stored as gaps ([`key_gaps`]) so that the varint encoding needs
-/// about 4 bytes a line instead of 10 for 64-bit hashes.
+/// What `observe` keeps of a page: its site's hash, and for a text page the 32-bit hashes of
+/// its distinct lines in ascending order, stored as gaps ([`key_gaps`]) so that the varint
+/// encoding needs about 4 bytes a line instead of 10 for 64-bit hashes. Only text pages are
+/// counted, but an HTML page's extracted text is cut by its site's repeats too, so a cluster
+/// run's shard needs the sites of all its pages.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PageLines {
-    site: SiteKey,
-    key_gaps: Vec<LineKey>,
+    pub(crate) site: SiteKey,
+    /// `None` for a page that is not counted (HTML).
+    pub(crate) key_gaps: Option<Vec<LineKey>>,
 }
 
 /// For each site's hash, the hashes of the lines repeated on enough of its pages.
 pub type RepeatedLines = HashMap<SiteKey, HashSet<LineKey>>;
 
 impl CorpusStage for NormalizeStage {
-    type Record = Option<PageLines>;
+    type Record = PageLines;
     type State = RepeatedLines;
-    const FORMAT_VERSION: u32 = 2;
+    /// 3: every page's site is recorded (an HTML page's too), and a cluster run's merge is
+    /// split by site hash ([`crate::split`]: bucket files of pages, one state per shard);
+    /// 2: 32-bit line hashes as sorted gaps.
+    const FORMAT_VERSION: u32 = 3;
 
     fn needs_full_view(&self) -> bool {
         self.site_repeats_on()
     }
 
-    fn observe(&self, doc: &mut Document) -> Result<Option<PageLines>, StageError> {
-        Ok((doc.source.format == InputFormat::Text).then(|| PageLines {
+    fn observe(&self, doc: &mut Document) -> Result<PageLines, StageError> {
+        Ok(PageLines {
             site: site_key(&site_of(doc)),
-            key_gaps: key_gaps(&page_keys(&doc.raw)),
-        }))
+            key_gaps: (doc.source.format == InputFormat::Text)
+                .then(|| key_gaps(&page_keys(&doc.raw))),
+        })
     }
 
-    fn prepare(&self, pages: Vec<Option<PageLines>>) -> Result<RepeatedLines, StageError> {
+    /// The repeats of every site, counted over its text pages in input order (what a cluster
+    /// run's bucket tasks count, each for the sites of its bucket).
+    fn prepare(&self, pages: Vec<PageLines>) -> Result<RepeatedLines, StageError> {
         let mut counts = SiteLineCounts::default();
-        for page in pages.into_iter().flatten() {
-            let keys = keys_from_gaps(&page.key_gaps).ok_or_else(|| {
-                StageError::new("corrupt normalize observation: line keys overflow")
-            })?;
-            counts.add_page(page.site, keys);
+        for page in pages {
+            if let Some(gaps) = &page.key_gaps {
+                let keys = keys_from_gaps(gaps).ok_or_else(|| {
+                    StageError::new("corrupt normalize observation: line keys overflow")
+                })?;
+                counts.add_page(page.site, keys);
+            }
         }
-        let min_pages = self.normalizer.config().site_repeats.min_pages.max(2);
-        Ok(counts.repeated(min_pages))
+        Ok(counts.repeated(self.min_pages()))
+    }
+
+    fn merge_steps(&self, layout: &MergeLayout) -> Vec<MergeStep> {
+        crate::split::merge_steps(layout)
+    }
+
+    fn shard_files(
+        &self,
+        records: &[&PageLines],
+        ranks: &[usize],
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        crate::split::shard_files(records, ranks[0])
+    }
+
+    fn run_merge_step(
+        &self,
+        step: usize,
+        rank: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
+        match step {
+            0 => crate::split::bucket(rank, files, self.min_pages()),
+            _ => Err(StageError::new(format!(
+                "this stage has no merge step {step}"
+            ))),
+        }
+    }
+
+    /// Nothing of the whole corpus: the bucket tasks counted the sites, and each shard's state
+    /// is put together from their parts ([`shard_state`](Self::shard_state)).
+    fn finish_merge(&self, _files: &mut SplitFiles<'_, Self>) -> Result<RepeatedLines, StageError> {
+        Ok(RepeatedLines::default())
+    }
+
+    /// An apply task reads the repeats of its documents' sites only.
+    fn state_per_shard(&self) -> bool {
+        true
+    }
+
+    fn shard_state(
+        &self,
+        _whole: &RepeatedLines,
+        shard: usize,
+        files: &mut SplitFiles<'_, Self>,
+    ) -> Result<RepeatedLines, StageError> {
+        crate::split::shard_state(shard, files)
     }
 
     fn apply(
