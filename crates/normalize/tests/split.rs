@@ -4,9 +4,11 @@
 //! normalize). The tasks' files are kept in memory here; `tests/it/cluster.rs` runs the same
 //! through the binary.
 
+use std::collections::HashMap;
+
 use newspipe_core::{
     Document, DynCorpusStage, Erased, FileKey, InputFormat, MemoryFiles, MergeLayout, MergeSource,
-    Source, StageInstance,
+    Source, StageError, StageInstance,
 };
 use newspipe_corpusgen::synthetic_articles;
 use newspipe_normalize::{NormalizeConfig, NormalizeStage, Normalizer};
@@ -119,7 +121,7 @@ fn applied_whole(stage: &dyn DynCorpusStage) -> Vec<String> {
     applied(stage, &state, &docs, 0)
 }
 
-/// The observe tasks' files of `file` (without the step) these reads read, by rank.
+/// The files of `step` (`None`: the observe tasks) these reads read, by rank and name.
 fn reads_of(reads: &[FileKey], step: Option<usize>) -> Vec<(usize, String)> {
     reads
         .iter()
@@ -131,6 +133,21 @@ fn reads_of(reads: &[FileKey], step: Option<usize>) -> Vec<(usize, String)> {
 /// What the split merge does to every document, the corpus cut into shards at `cuts` with
 /// `buckets` bucket tasks, each shard applying its own state.
 fn applied_split(stage: &dyn DynCorpusStage, cuts: &[usize], buckets: usize) -> Vec<String> {
+    split_applied_after(stage, cuts, buckets, |_| {}, |_| {}).unwrap()
+}
+
+/// The files of the tasks, by (task, rank, name).
+type Written = HashMap<FileKey, Vec<u8>>;
+
+/// What the split merge does to every document, after `tamper` changed the observe tasks'
+/// files and `tamper_steps` the bucket tasks'; the first error of a task.
+fn split_applied_after(
+    stage: &dyn DynCorpusStage,
+    cuts: &[usize],
+    buckets: usize,
+    tamper: impl Fn(&mut Written),
+    tamper_steps: impl Fn(&mut Written),
+) -> Result<Vec<String>, StageError> {
     let mut docs = documents();
     let shards = cuts.len() - 1;
     let steps = stage.merge_steps(&MergeLayout { shards, buckets });
@@ -147,9 +164,10 @@ fn applied_split(stage: &dyn DynCorpusStage, cuts: &[usize], buckets: usize) -> 
         files.write(MergeSource::Observe, shard, written);
         files.shard_sizes.push(records.len());
     }
+    tamper(&mut files.files);
     for bucket in 0..buckets {
         let before = files.reads.len();
-        let written = stage.run_merge_step(0, bucket, &mut files).unwrap();
+        let written = stage.run_merge_step(0, bucket, &mut files)?;
         files.write(MergeSource::Step(0), bucket, written);
         // A bucket task reads its own pages file of every shard, and nothing else.
         let own: Vec<(usize, String)> = (0..shards)
@@ -157,13 +175,14 @@ fn applied_split(stage: &dyn DynCorpusStage, cuts: &[usize], buckets: usize) -> 
             .collect();
         assert_eq!(reads_of(&files.reads[before..], None), own);
     }
-    let whole = stage.finish_merge(&mut files).unwrap();
+    tamper_steps(&mut files.files);
+    let whole = stage.finish_merge(&mut files)?;
     assert!(stage.state_per_shard());
     assert!(files.records_asked.is_empty(), "a task read records");
     let mut applied_docs = Vec::new();
     for (shard, bounds) in cuts.windows(2).enumerate() {
         let before = files.reads.len();
-        let state = stage.shard_state(&whole, shard, &mut files).unwrap();
+        let state = stage.shard_state(&whole, shard, &mut files)?;
         // A shard's state is every bucket's repeats for that shard, and nothing else.
         let own: Vec<(usize, String)> = (0..buckets)
             .map(|bucket| (bucket, format!("repeats-{shard}.bin")))
@@ -177,7 +196,7 @@ fn applied_split(stage: &dyn DynCorpusStage, cuts: &[usize], buckets: usize) -> 
             bounds[0],
         ));
     }
-    applied_docs
+    Ok(applied_docs)
 }
 
 #[test]
@@ -244,4 +263,42 @@ fn the_corpus_has_repeats_at_and_just_below_min_pages_across_shards() {
     // Lines on 2 pages of each site, or 4 pages of two folders together, are no site's repeats.
     assert!(whole.iter().all(|doc| !cut_as_repeat(doc, "every site")));
     assert!(whole.iter().all(|doc| !cut_as_repeat(doc, "site number 4")));
+}
+
+#[test]
+fn a_pages_file_of_another_bucket_names_the_task_that_wrote_it() {
+    // Shard 1's two pages files swapped: each lists the sites of the other bucket.
+    let swap = |written: &mut Written| {
+        let first = written.remove(&(None, 1, "pages-0.bin".into())).unwrap();
+        let second = written.remove(&(None, 1, "pages-1.bin".into())).unwrap();
+        written.insert((None, 1, "pages-0.bin".into()), second);
+        written.insert((None, 1, "pages-1.bin".into()), first);
+    };
+    let err = split_applied_after(&*stage(), &[0, 10, 30, 44], 2, swap, |_| {}).unwrap_err();
+    assert!(
+        err.message.contains("pages-0.bin of Observe rank 1")
+            && err.message.contains("a site of another bucket"),
+        "{}",
+        err.message
+    );
+}
+
+#[test]
+fn a_corrupt_repeats_file_names_the_task_that_wrote_it() {
+    // Bucket task 0's repeats for shard 2 replaced by one site of its bucket (hash 2) whose
+    // line key gaps overflow (postcard: one entry, the site, two gaps: 2^32 - 1, then 1).
+    let overflow = |written: &mut Written| {
+        let file = written
+            .get_mut(&(Some(0), 0, "repeats-2.bin".into()))
+            .unwrap();
+        file.truncate(8); // the magic bytes and the format version
+        file.extend([1, 2, 2, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 1]);
+    };
+    let err = split_applied_after(&*stage(), &[0, 10, 30, 44], 2, |_| {}, overflow).unwrap_err();
+    assert!(
+        err.message.contains("repeats-2.bin of Step(0) rank 0")
+            && err.message.contains("line keys overflow"),
+        "{}",
+        err.message
+    );
 }
