@@ -11,7 +11,7 @@
 //! | task | ranks | reads | writes |
 //! | --- | --- | --- | --- |
 //! | `observe-normalize` | shards | its shard | one [`pages_file`] per bucket task: each site of that bucket its documents are on, once, with the line hashes of its text pages in input order; no `records.bin` |
-//! | `normalize-bucket` | `bucket_tasks` | its pages file of every shard, one shard at a time | one [`repeats_file`] per shard: the repeats of the bucket's sites that shard's documents are on |
+//! | `normalize-bucket` | `bucket_tasks` | its pages file of every shard, one shard at a time | one [`repeats_file`] per shard: the repeats of the bucket's sites that shard's documents are on, as a [`RepeatedLines`] |
 //! | `merge-normalize` | 1 | per shard, every bucket's repeats file for it | one state per shard (`state_per_shard`) |
 
 use std::collections::HashMap;
@@ -21,7 +21,7 @@ use newspipe_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::site_repeats::{key_gaps, keys_from_gaps, LineKey, SiteKey, SiteLineCounts};
+use crate::site_repeats::{keys_from_gaps, LineKey, SiteKey, SiteLineCounts};
 use crate::stage::{NormalizeStage, PageLines, RepeatedLines};
 
 /// The file of an observe task with the pages bucket task `bucket` reads.
@@ -53,14 +53,6 @@ pub(crate) fn merge_steps(layout: &MergeLayout) -> Vec<MergeStep> {
 struct SitePages {
     site: SiteKey,
     pages: Vec<Vec<LineKey>>,
-}
-
-/// One site's repeats, as a bucket task writes them for a shard: the line hashes in ascending
-/// order, as gaps, so that the file does not depend on a hash set's order.
-#[derive(Debug, Serialize, Deserialize)]
-struct SiteRepeats {
-    site: SiteKey,
-    key_gaps: Vec<LineKey>,
 }
 
 /// The files an observe task writes: one [`pages_file`] per bucket task, each site listed once,
@@ -127,23 +119,13 @@ pub(crate) fn bucket(
         }
         shard_sites.push(sites);
     }
-    let repeated = counts.repeated(min_pages);
+    let repeated = RepeatedLines::new(counts.repeated(min_pages));
     drop(counts);
     shard_sites
         .iter()
         .enumerate()
         .map(|(shard, sites)| {
-            let part: Vec<SiteRepeats> = sites
-                .iter()
-                .filter_map(|site| {
-                    let mut keys: Vec<LineKey> = repeated.get(site)?.iter().copied().collect();
-                    keys.sort_unstable();
-                    Some(SiteRepeats {
-                        site: *site,
-                        key_gaps: key_gaps(&keys),
-                    })
-                })
-                .collect();
+            let part = repeated.restricted(sites);
             Ok((
                 repeats_file(shard),
                 encode_stage_data::<NormalizeStage, _>(&part)?,
@@ -161,15 +143,12 @@ pub(crate) fn shard_state(
     let name = repeats_file(shard);
     let mut state = RepeatedLines::default();
     for bucket in 0..buckets {
-        let part: Vec<SiteRepeats> = files.read(MergeSource::Step(0), bucket, &name)?;
-        let corrupt = |why: &str| files.corrupt(MergeSource::Step(0), bucket, &name, why);
-        for SiteRepeats { site, key_gaps } in part {
-            if bucket_of(site, buckets) != bucket {
-                return Err(corrupt("it lists a site of another bucket"));
-            }
-            let keys = keys_from_gaps(&key_gaps).ok_or_else(|| corrupt("line keys overflow"))?;
-            state.insert(site, keys.into_iter().collect());
+        let part: RepeatedLines = files.read(MergeSource::Step(0), bucket, &name)?;
+        if part.sites().any(|site| bucket_of(site, buckets) != bucket) {
+            let why = "it lists a site of another bucket";
+            return Err(files.corrupt(MergeSource::Step(0), bucket, &name, why));
         }
+        state.absorb(part);
     }
     Ok(state)
 }
