@@ -259,8 +259,12 @@ fn the_same_inputs_give_the_same_plan_file() {
         .iter()
         .map(|s| s["name"].as_str().unwrap())
         .collect();
-    assert_eq!(steps.first(), Some(&"observe-normalize"));
     assert_eq!(steps.last(), Some(&"assemble"));
+    // Normalize's merge is split: the site repeats counted in buckets by site hash.
+    assert_eq!(
+        steps[..3],
+        ["observe-normalize", "normalize-bucket", "merge-normalize"]
+    );
     // Dedupe's merge is split: exact groups and LSH band buckets by key, sketches and
     // verification per shard, rare facts by fact hash, derived pairs per shard, the
     // clustering, each shard's state resolved per shard.
@@ -302,7 +306,7 @@ fn the_same_inputs_give_the_same_plan_file() {
         steps[extract..extract + 3],
         ["observe-extract", "extract-bucket", "merge-extract"]
     );
-    assert_eq!(steps.len(), 21, "{steps:?}");
+    assert_eq!(steps.len(), 22, "{steps:?}");
 
     ok(
         dir.path(),
@@ -357,6 +361,7 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
             .as_u64()
             .unwrap()
     };
+    assert_eq!(ranks("normalize-bucket"), 5);
     assert_eq!(ranks("dedupe-bucket"), 5);
     assert_eq!(ranks("dedupe-verify"), 3, "one verify task per shard");
     assert_eq!(ranks("merge-dedupe"), 1);
@@ -375,6 +380,28 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
         assert!(
             !inputs.iter().any(|path| path.ends_with("records.bin")),
             "a bucket task reads band keys, not records: {inputs:?}"
+        );
+    }
+    // Normalize's observation is shipped as one pages file per bucket task, and each apply
+    // task (the dedupe observe task of its shard) reads its own shard's repeats only.
+    for shard in 0..3 {
+        let folder = workdir.join(format!("observe-normalize/{shard}"));
+        assert!(folder.join("pages-4.bin").exists(), "{}", folder.display());
+        assert!(!folder.join("records.bin").exists(), "{}", folder.display());
+        let marker: serde_json::Value = serde_json::from_slice(
+            &fs::read(workdir.join(format!("observe-dedupe/{shard}/done.json"))).unwrap(),
+        )
+        .unwrap();
+        let states: Vec<&String> = marker["inputs"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|path| path.starts_with("merge-normalize/") && path.ends_with(".bin"))
+            .collect();
+        assert_eq!(
+            states,
+            [&format!("merge-normalize/0/state-{shard}.bin")],
+            "shard {shard}"
         );
     }
     // Dedupe's observation is shipped once, as the split merge's files: no records beside them.

@@ -254,8 +254,9 @@ fn the_slurm_executor_matches_the_in_process_run() {
         cluster.logs()
     );
     let jobs = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(jobs.lines().count(), 21, "one job per step: {jobs}");
+    assert_eq!(jobs.lines().count(), 22, "one job per step: {jobs}");
     assert!(jobs.contains("observe-normalize × 4"), "{jobs}");
+    assert!(jobs.contains("normalize-bucket × 4"), "{jobs}");
     assert!(jobs.contains("dedupe-bucket × 4"), "{jobs}");
     assert!(jobs.contains("extract-bucket × 4"), "{jobs}");
     assert!(jobs.contains("score-reliability-bucket × 4"), "{jobs}");

@@ -74,7 +74,8 @@ fn main() {
 }
 
 /// Bytes per document of the stage's observation and state in their binary form, as
-/// `records.bin` and `state.bin` of a cluster run hold them (observe reads only `raw` and the
+/// `records.bin` and `state.bin` of a cluster run would hold them, and of the observation as a
+/// cluster run ships it, split into bucket files (observe reads only `raw` and the
 /// source, so the documents may be normalized already).
 fn print_encoded_sizes(docs: &mut [Document], input_bytes: usize) {
     let StageInstance::Corpus(stage) = StageInstance::corpus(NormalizeStage::new(
@@ -90,13 +91,24 @@ fn print_encoded_sizes(docs: &mut [Document], input_bytes: usize) {
         .encode_records(&records)
         .expect("records encode")
         .len();
+    // What a cluster run ships instead: the files of one shard for four bucket tasks.
+    let split_bytes: usize = stage
+        .shard_files(&records, &[4])
+        .expect("shard files encode")
+        .iter()
+        .map(|(_, bytes)| bytes.len())
+        .sum();
     let state = stage.prepare(records).expect("prepare never fails");
     let state_bytes = stage.encode_state(&state).expect("state encodes").len();
     let per_doc = |b: usize| b as f64 / docs.len().max(1) as f64;
+    let share = |b: usize| 100.0 * b as f64 / input_bytes.max(1) as f64;
     println!(
-        "observation {:.0} B/doc ({:.2}% of the input), state {:.0} B/doc",
+        "observation {:.0} B/doc ({:.2}% of the input; split in 4 bucket files: {:.0} B/doc, \
+         {:.2}%), state {:.0} B/doc",
         per_doc(records_bytes),
-        100.0 * records_bytes as f64 / input_bytes.max(1) as f64,
+        share(records_bytes),
+        per_doc(split_bytes),
+        share(split_bytes),
         per_doc(state_bytes)
     );
 }

@@ -54,6 +54,7 @@ mod normalizer;
 mod outlet;
 mod rules;
 mod site_repeats;
+mod split;
 mod stage;
 mod text_mode;
 mod unicode;

@@ -76,6 +76,10 @@ struct MergeMeta {
     /// For each shard, how many observed documents come before its first: the position its
     /// `apply` starts at.
     offsets: Vec<usize>,
+    /// How many documents every shard observed: with `offsets`, each shard's positions, so an
+    /// apply task that cuts its own state reads no observe task's counts (each apply task read
+    /// every shard's `meta.json` before, and the assemble task that once per shard).
+    observed: usize,
     /// Whether it wrote one state per shard ([`shard_state_file`]) instead of [`STATE`].
     #[serde(default)]
     per_shard: bool,
@@ -343,8 +347,16 @@ impl Context<'_> {
             .decode_state(&bytes)
             .map_err(|err| corrupt(&path, &merge.name, 0, &err.message))?;
         if meta.per_shard && meta.cut_in_apply {
-            // This shard's part, cut here from the merged state and the merge steps' files.
+            // This shard's part, cut here from the merged state and the merge steps' files,
+            // with the shards' positions the merge task counted.
             let mut files = self.merge_files(inputs, &*work.stage);
+            files.first_positions = Some(
+                meta.offsets
+                    .iter()
+                    .copied()
+                    .chain([meta.observed])
+                    .collect(),
+            );
             state = guard(&step.name, || {
                 work.stage.shard_state(&state, rank, &mut files)
             })
@@ -491,9 +503,10 @@ impl Context<'_> {
         }
         drop(state);
         files.verified()?;
-        offsets.pop();
+        let observed = offsets.pop().unwrap_or_default();
         let meta = serde_json::to_vec(&MergeMeta {
             offsets,
+            observed,
             per_shard,
             cut_in_apply,
         })
