@@ -106,9 +106,9 @@ pub struct Cluster {
     #[serde(default)]
     pub memory: Option<String>,
     /// Tasks of each merge step that splits its work by key (normalize's site hashes; dedupe's
-    /// exact keys, its LSH bands at most one task per band, and its rare facts; extract's surname initials;
-    /// score-reliability's entity hashes, and its cluster ids and canonical names); the shard
-    /// count when left out.
+    /// exact keys, its LSH bands at most one task per band, and its rare facts; extract's
+    /// surname initials; score-reliability's entity hashes, and its cluster ids and canonical
+    /// names); the shard count when left out.
     #[serde(default)]
     pub bucket_tasks: Option<u32>,
 }
