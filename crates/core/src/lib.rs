@@ -28,7 +28,7 @@ pub use document::{
     StageSkip,
 };
 pub use error::{BuildError, StageError};
-pub use memory_files::{FileKey, MemoryFiles};
+pub use memory_files::{applied, applied_whole, FileKey, MemoryFiles};
 pub use output::{close_all, temp_file_prefix, AtomicFile, PendingFile};
 pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstance};
 pub use stage::{

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::stage::{Erased, MergeFiles, MergeSource};
-use crate::StageError;
+use crate::stage::{DynCorpusStage, Erased, MergeFiles, MergeSource};
+use crate::{Document, StageError};
 
 /// Where a file sits in [`MemoryFiles`]: the step that wrote it (`None` for the observe
 /// tasks, `Some(i)` for the stage's merge step `i`), its rank, and its name.
@@ -88,4 +88,37 @@ impl MergeFiles for MemoryFiles {
     fn corrupt(&self, source: MergeSource, rank: usize, name: &str, why: &str) -> StageError {
         StageError::new(format!("{name} of {source:?} rank {rank}: {why}"))
     }
+}
+
+/// Each of `docs` (at positions from `first`) after `stage` applied `state` to a copy of it, as
+/// its JSON and its disposition: what a split merge's test compares with what the one-process
+/// state gives ([`applied_whole`]).
+pub fn applied(
+    stage: &dyn DynCorpusStage,
+    state: &Erased,
+    docs: &[Document],
+    first: usize,
+) -> Vec<String> {
+    docs.iter()
+        .enumerate()
+        .map(|(index, doc)| {
+            let mut doc = doc.clone();
+            let disposition = stage.apply(state, first + index, &mut doc);
+            let json = serde_json::to_string(&doc).expect("a document serializes");
+            format!("{json} {disposition:?}")
+        })
+        .collect()
+}
+
+/// [`applied`] with the state one process prepares from every document of `docs`, observed in
+/// order.
+pub fn applied_whole(stage: &dyn DynCorpusStage, mut docs: Vec<Document>) -> Vec<String> {
+    let records: Vec<Erased> = docs
+        .iter_mut()
+        .map(|doc| stage.observe(doc).expect("every test document is observed"))
+        .collect();
+    let state = stage
+        .prepare(records)
+        .expect("the one-process state is prepared");
+    applied(stage, &state, &docs, 0)
 }

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use common::{plain, with_facts, FACTS};
 use newspipe_core::{
-    Document, DynCorpusStage, Erased, FileKey, MemoryFiles, MergeLayout, MergeSource, Source,
-    StageError, StageInstance,
+    applied, applied_whole, Document, DynCorpusStage, Erased, FileKey, MemoryFiles, MergeLayout,
+    MergeSource, Source, StageError, StageInstance,
 };
 use newspipe_corpusgen::{generate, synthetic_articles, CorpusSpec};
 use newspipe_dedupe::{Dedupe, DedupeConfig};
@@ -124,32 +124,6 @@ fn documents() -> Vec<Document> {
     docs
 }
 
-/// What applying `state` does to `docs` (at positions from `first`): each document with its
-/// dedupe annotation, and its disposition.
-fn applied(
-    stage: &dyn DynCorpusStage,
-    state: &Erased,
-    docs: &[Document],
-    first: usize,
-) -> Vec<String> {
-    docs.iter()
-        .enumerate()
-        .map(|(index, doc)| {
-            let mut doc = doc.clone();
-            let disposition = stage.apply(state, first + index, &mut doc);
-            format!("{} {disposition:?}", serde_json::to_string(&doc).unwrap())
-        })
-        .collect()
-}
-
-/// What the one-process state does to every document.
-fn applied_whole(stage: &dyn DynCorpusStage) -> Vec<String> {
-    let mut docs = documents();
-    let records: Vec<Erased> = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
-    let state = stage.prepare(records).unwrap();
-    applied(stage, &state, &docs, 0)
-}
-
 /// What the split merge over `shards` shards with `buckets` bucket tasks does to every
 /// document, each shard applying its own state.
 fn applied_split(stage: &dyn DynCorpusStage, shards: usize, buckets: usize) -> Vec<String> {
@@ -247,7 +221,7 @@ fn split_applied_after(
 #[test]
 fn the_split_merge_gives_the_state_prepare_gives() {
     let stage = stage();
-    let whole = applied_whole(&*stage);
+    let whole = applied_whole(&*stage, documents());
     for (shards, buckets) in [(1, 1), (3, 3), (4, 2), (7, 5), (2, 1000)] {
         assert!(
             applied_split(&*stage, shards, buckets) == whole,
@@ -259,7 +233,7 @@ fn the_split_merge_gives_the_state_prepare_gives() {
 #[test]
 fn the_corpus_has_every_relation_across_shards() {
     // The test above means little unless each relation is there, and some across shards.
-    let whole = applied_whole(&*stage()).join("\n");
+    let whole = applied_whole(&*stage(), documents()).join("\n");
     for relation in [
         "\"exact\"",
         "\"near_duplicate\"",
@@ -281,7 +255,7 @@ fn the_derived_copies_stress_the_fact_tasks() {
         .filter(|doc| doc.text.contains(FREQUENT))
         .count();
     assert!(holding > 50, "{FREQUENT} is in {holding} documents only");
-    let whole = applied_whole(&*stage());
+    let whole = applied_whole(&*stage(), documents());
     let annotation = |id: &str| -> serde_json::Value {
         let json = format!("\"id\":\"{id}\"");
         let line = whole.iter().find(|line| line.contains(&json)).unwrap();

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use newspipe_core::{
-    Document, DynCorpusStage, Erased, FileKey, InputFormat, MemoryFiles, MergeLayout, MergeSource,
-    Source, StageError, StageInstance,
+    applied, applied_whole, Document, DynCorpusStage, Erased, FileKey, InputFormat, MemoryFiles,
+    MergeLayout, MergeSource, Source, StageError, StageInstance,
 };
 use newspipe_corpusgen::synthetic_articles;
 use newspipe_normalize::{NormalizeConfig, NormalizeStage, Normalizer};
@@ -95,32 +95,6 @@ fn documents() -> Vec<Document> {
     docs
 }
 
-/// What applying `state` does to `docs` (at positions from `first`): each document as JSON,
-/// and its disposition.
-fn applied(
-    stage: &dyn DynCorpusStage,
-    state: &Erased,
-    docs: &[Document],
-    first: usize,
-) -> Vec<String> {
-    docs.iter()
-        .enumerate()
-        .map(|(index, doc)| {
-            let mut doc = doc.clone();
-            let disposition = stage.apply(state, first + index, &mut doc);
-            format!("{} {disposition:?}", serde_json::to_string(&doc).unwrap())
-        })
-        .collect()
-}
-
-/// What the one-process state does to every document.
-fn applied_whole(stage: &dyn DynCorpusStage) -> Vec<String> {
-    let mut docs = documents();
-    let records: Vec<Erased> = docs.iter_mut().map(|d| stage.observe(d).unwrap()).collect();
-    let state = stage.prepare(records).unwrap();
-    applied(stage, &state, &docs, 0)
-}
-
 /// The files of `step` (`None`: the observe tasks) these reads read, by rank and name.
 fn reads_of(reads: &[FileKey], step: Option<usize>) -> Vec<(usize, String)> {
     reads
@@ -202,7 +176,7 @@ fn split_applied_after(
 #[test]
 fn the_split_merge_gives_every_document_what_prepare_gives() {
     let stage = stage();
-    let whole = applied_whole(&*stage);
+    let whole = applied_whole(&*stage, documents());
     let n = documents().len();
     for (cuts, buckets) in [
         (vec![0, n], 1),
@@ -229,7 +203,7 @@ fn the_corpus_has_repeats_at_and_just_below_min_pages_across_shards() {
     // The test above means little unless the repeats cut lines of text and HTML pages alike,
     // and a line on one page fewer is kept.
     let stage = stage();
-    let whole = applied_whole(&*stage);
+    let whole = applied_whole(&*stage, documents());
     let docs = documents();
     // Whether a span of the document's raw text cut as a site repeat holds `line`.
     let cut_as_repeat = |doc: &str, line: &str| {
