@@ -59,6 +59,7 @@ use newspipe_core::{
     StageError,
 };
 use rayon::prelude::*;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{
@@ -446,18 +447,28 @@ fn shard_summaries(
     shard: usize,
     files: &mut SplitFiles<'_, Dedupe>,
 ) -> Result<(u32, Vec<Summary>), StageError> {
-    let first = files.first_position(shard)?;
-    let end = files.first_position(shard + 1)?;
-    let summaries: Vec<Summary> = files.read(MergeSource::Observe, shard, SUMMARY)?;
-    if summaries.len() != end - first {
-        let why = format!(
-            "it holds {} documents where the shard observed {}",
-            summaries.len(),
-            end - first
-        );
-        return Err(files.corrupt(MergeSource::Observe, shard, SUMMARY, &why));
-    }
+    let (first, summaries) = per_document(shard, SUMMARY, files)?;
     Ok((first as u32, summaries))
+}
+
+/// File `name` of shard `shard`'s observe task, an entry a document, checked against the
+/// shard's document count; also the shard's first position.
+fn per_document<T: DeserializeOwned>(
+    shard: usize,
+    name: &str,
+    files: &mut SplitFiles<'_, Dedupe>,
+) -> Result<(usize, Vec<T>), StageError> {
+    let first = files.first_position(shard)?;
+    let count = files.first_position(shard + 1)? - first;
+    let entries: Vec<T> = files.read(MergeSource::Observe, shard, name)?;
+    if entries.len() != count {
+        let why = format!(
+            "it holds {} documents where the shard observed {count}",
+            entries.len()
+        );
+        return Err(files.corrupt(MergeSource::Observe, shard, name, &why));
+    }
+    Ok((first, entries))
 }
 
 /// What picks the best of a set of documents: its [`RepresentativeKey`], its id, then its
@@ -952,16 +963,7 @@ fn shard_facts(
     shard: usize,
     files: &mut SplitFiles<'_, Dedupe>,
 ) -> Result<Vec<FactsOf>, StageError> {
-    let count = files.first_position(shard + 1)? - files.first_position(shard)?;
-    let facts: Vec<FactsOf> = files.read(MergeSource::Observe, shard, FACTS)?;
-    if facts.len() != count {
-        let why = format!(
-            "it holds {} documents where the shard observed {count}",
-            facts.len()
-        );
-        return Err(files.corrupt(MergeSource::Observe, shard, FACTS, &why));
-    }
-    Ok(facts)
+    Ok(per_document(shard, FACTS, files)?.1)
 }
 
 /// Derived task `rank`: the pairs of component heads whose first document is in shard `rank`
