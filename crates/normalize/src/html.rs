@@ -37,7 +37,19 @@ pub struct Extracted {
 pub trait HtmlExtractor: Send + Sync {
     /// Extracts the article, or `None` when the extractor cannot read the page; an empty
     /// `text` when it read the page but found no article.
-    fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted>;
+    fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted> {
+        self.extract_scriptless(html, &without_scripts(html), url)
+    }
+
+    /// [`extract`](Self::extract) given the page both as served (`html`) and without its
+    /// scripts and styles (`scriptless`, see `without_scripts`), which the extractors parse: a
+    /// combination of extractors strips the page once for all of them.
+    fn extract_scriptless(
+        &self,
+        html: &str,
+        scriptless: &str,
+        url: Option<&str>,
+    ) -> Option<Extracted>;
 }
 
 /// Which extractor the stage uses for HTML pages.
@@ -93,8 +105,13 @@ struct WithFallback<A, B> {
 }
 
 impl<A: HtmlExtractor, B: HtmlExtractor> HtmlExtractor for WithFallback<A, B> {
-    fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted> {
-        let first = self.first.extract(html, url);
+    fn extract_scriptless(
+        &self,
+        html: &str,
+        scriptless: &str,
+        url: Option<&str>,
+    ) -> Option<Extracted> {
+        let first = self.first.extract_scriptless(html, scriptless, url);
         let news = declares_news_article(html);
         let doubtful = news
             || first.as_ref().is_none_or(|e| {
@@ -105,7 +122,7 @@ impl<A: HtmlExtractor, B: HtmlExtractor> HtmlExtractor for WithFallback<A, B> {
         if !doubtful {
             return first;
         }
-        let second = self.second.extract(html, url);
+        let second = self.second.extract_scriptless(html, scriptless, url);
         let second_wins = |a: &Extracted, b: &Extracted| {
             let (a_len, b_len) = (a.text.len() as f64, b.text.len() as f64);
             if news {
@@ -168,7 +185,12 @@ const ARTICLE_CHAR_THRESHOLD: usize = 1000;
 struct DomSmoothie;
 
 impl HtmlExtractor for DomSmoothie {
-    fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted> {
+    fn extract_scriptless(
+        &self,
+        html: &str,
+        scriptless: &str,
+        url: Option<&str>,
+    ) -> Option<Extracted> {
         let config = dom_smoothie::Config {
             text_mode: dom_smoothie::TextMode::Formatted,
             char_threshold: ARTICLE_CHAR_THRESHOLD,
@@ -179,8 +201,7 @@ impl HtmlExtractor for DomSmoothie {
             return None;
         }
         let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
-        let html = without_scripts(html);
-        let html = html.as_ref();
+        let html = scriptless;
         guarded(|| {
             let mut readability = dom_smoothie::Readability::new(html, url, Some(config))
                 .or_else(|_| dom_smoothie::Readability::new(html, None, None))
@@ -351,13 +372,17 @@ fn nesting_exceeds(html: &str, limit: usize) -> bool {
 struct Trafilatura;
 
 impl HtmlExtractor for Trafilatura {
-    fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted> {
+    fn extract_scriptless(
+        &self,
+        _html: &str,
+        scriptless: &str,
+        url: Option<&str>,
+    ) -> Option<Extracted> {
         let mut options = trafilatura::Options::default().with_fallback(false);
         if let Some(url) = url.and_then(|u| u.parse().ok()) {
             options = options.with_url(url);
         }
-        let html = without_scripts(html);
-        let result = guarded(|| trafilatura::extract(&html, &options).ok())??;
+        let result = guarded(|| trafilatura::extract(scriptless, &options).ok())??;
         let meta = result.metadata;
         Some(Extracted {
             // Its plain text runs the paragraphs (and the headline) into one line; its HTML
@@ -373,7 +398,8 @@ impl HtmlExtractor for Trafilatura {
 }
 
 /// The page without its `<script>` and `<style>` elements (JSON-LD scripts, which both
-/// extractors read for metadata, stay), for the extractors: both drop them after parsing, but
+/// extractors read for metadata, stay), for the extractors (made once a page, however many
+/// extractors run: [`HtmlExtractor::extract`]): both drop them after parsing, but
 /// parsing them is most of a news page's bytes (about 60% on the dev news pages) and about a
 /// tenth of its instructions. Comments are passed over whole, so a `<script` inside one is not
 /// taken for a tag; an element whose end tag never comes is left in (the parser reads the rest
@@ -777,7 +803,12 @@ mod tests {
     }
 
     impl HtmlExtractor for &Fixed {
-        fn extract(&self, _html: &str, _url: Option<&str>) -> Option<Extracted> {
+        fn extract_scriptless(
+            &self,
+            _html: &str,
+            _scriptless: &str,
+            _url: Option<&str>,
+        ) -> Option<Extracted> {
             self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Some(Extracted {
                 text: self.0.clone(),
