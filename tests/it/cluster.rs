@@ -178,6 +178,20 @@ fn without_run_stamps(text: &str) -> String {
     out
 }
 
+/// The work-folder files task `task` at `rank` read, as its completion marker lists them.
+fn task_inputs(workdir: &Path, task: &str, rank: usize) -> Vec<String> {
+    let marker: serde_json::Value = serde_json::from_slice(
+        &fs::read(workdir.join(format!("{task}/{rank}/done.json"))).unwrap(),
+    )
+    .unwrap();
+    marker["inputs"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
 /// Runs `args` in `dir` and fails the test with the transcript if the command fails.
 fn ok(dir: &Path, args: &[&str]) {
     let output = newspipe(dir, args);
@@ -366,11 +380,7 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
     assert_eq!(ranks("dedupe-verify"), 3, "one verify task per shard");
     assert_eq!(ranks("merge-dedupe"), 1);
     for rank in 0..5 {
-        let marker: serde_json::Value = serde_json::from_slice(
-            &fs::read(workdir.join(format!("dedupe-bucket/{rank}/done.json"))).unwrap(),
-        )
-        .unwrap();
-        let inputs: Vec<&String> = marker["inputs"].as_object().unwrap().keys().collect();
+        let inputs = task_inputs(&workdir, "dedupe-bucket", rank);
         assert!(
             inputs
                 .iter()
@@ -388,14 +398,9 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
         let folder = workdir.join(format!("observe-normalize/{shard}"));
         assert!(folder.join("pages-4.bin").exists(), "{}", folder.display());
         assert!(!folder.join("records.bin").exists(), "{}", folder.display());
-        let marker: serde_json::Value = serde_json::from_slice(
-            &fs::read(workdir.join(format!("observe-dedupe/{shard}/done.json"))).unwrap(),
-        )
-        .unwrap();
-        let states: Vec<&String> = marker["inputs"]
-            .as_object()
-            .unwrap()
-            .keys()
+        let inputs = task_inputs(&workdir, "observe-dedupe", shard);
+        let states: Vec<&String> = inputs
+            .iter()
             .filter(|path| path.starts_with("merge-normalize/") && path.ends_with(".bin"))
             .collect();
         assert_eq!(
@@ -410,14 +415,9 @@ fn split_runs_match_with_several_bucket_tasks_that_read_only_band_keys() {
         assert!(folder.join("facts.bin").exists());
         assert!(!folder.join("records.bin").exists(), "{}", folder.display());
         // A sketch task reads the documents of its own shard only.
-        let marker: serde_json::Value = serde_json::from_slice(
-            &fs::read(workdir.join(format!("dedupe-sketch/{shard}/done.json"))).unwrap(),
-        )
-        .unwrap();
-        let documents: Vec<&String> = marker["inputs"]
-            .as_object()
-            .unwrap()
-            .keys()
+        let inputs = task_inputs(&workdir, "dedupe-sketch", shard);
+        let documents: Vec<&String> = inputs
+            .iter()
             .filter(|path| path.ends_with("docs.jsonl"))
             .collect();
         assert_eq!(
@@ -536,11 +536,7 @@ fn split_runs_match_with_one_person_spelt_several_ways_across_shards() {
 
     // The bucket tasks read their names files, no records; one state per shard.
     for rank in 0..3 {
-        let marker: serde_json::Value = serde_json::from_slice(
-            &fs::read(workdir.join(format!("extract-bucket/{rank}/done.json"))).unwrap(),
-        )
-        .unwrap();
-        let inputs: Vec<&String> = marker["inputs"].as_object().unwrap().keys().collect();
+        let inputs = task_inputs(&workdir, "extract-bucket", rank);
         assert_eq!(
             inputs
                 .iter()
