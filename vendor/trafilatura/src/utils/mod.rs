@@ -6,7 +6,7 @@ pub(crate) mod regex_patterns;
 pub(crate) mod text;
 pub(crate) mod url;
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::dom::{Document, NodeId};
 
@@ -21,14 +21,30 @@ use crate::dom::{Document, NodeId};
 ///
 /// Port of `trim`.
 pub fn trim(s: &str) -> String {
-    // Strip soft hyphens (U+00AD) — Go's HTML parser removes them during tokenization.
-    let no_soft_hyphen: String = s.chars().filter(|&c| c != '\u{00AD}').collect();
-    // Collapse whitespace (split_whitespace handles all Unicode whitespace).
-    let joined = no_soft_hyphen
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    // NFC normalization — Go's html.Parse normalizes NFD decomposed chars to NFC.
+    // Collapse whitespace (split_whitespace handles all Unicode whitespace) and strip soft
+    // hyphens (U+00AD, which Go's HTML parser removes during tokenization) in one pass: a
+    // soft hyphen is not whitespace, so a word of soft hyphens alone vanishes whole.
+    let mut joined = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        let before = joined.len();
+        if !joined.is_empty() {
+            joined.push(' ');
+        }
+        let start = joined.len();
+        if word.contains('\u{00AD}') {
+            joined.extend(word.chars().filter(|&c| c != '\u{00AD}'));
+        } else {
+            joined.push_str(word);
+        }
+        if joined.len() == start {
+            joined.truncate(before);
+        }
+    }
+    // NFC normalization — Go's html.Parse normalizes NFD decomposed chars to NFC. Most text
+    // is NFC already (ASCII always is): only rebuild the string when the quick check says so.
+    if joined.is_ascii() || is_nfc_quick(joined.chars()) == IsNormalized::Yes {
+        return joined;
+    }
     joined.nfc().collect()
 }
 
