@@ -378,7 +378,10 @@ impl HtmlExtractor for Trafilatura {
         scriptless: &str,
         url: Option<&str>,
     ) -> Option<Extracted> {
-        let mut options = trafilatura::Options::default().with_fallback(false);
+        // The stage detects the language itself (`analysis::detect_language`).
+        let mut options = trafilatura::Options::default()
+            .with_fallback(false)
+            .with_language_classification(false);
         if let Some(url) = url.and_then(|u| u.parse().ok()) {
             options = options.with_url(url);
         }

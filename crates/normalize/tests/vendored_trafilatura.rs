@@ -62,3 +62,39 @@ fn trim_returns_what_the_published_code_returned() {
         );
     }
 }
+
+/// A small news page in English with an article, a menu and a footer.
+const PAGE: &str = r#"<html><head><title>Council extends the program | Example News</title>
+<meta property="og:site_name" content="Example News"></head><body>
+<nav><a href="/">Home</a> <a href="/world">World</a></nav>
+<article><h1>Council extends the program</h1>
+<p>The council voted on Tuesday to extend the housing program for another year, officials said,
+after a long debate over its cost and the number of families it reaches.</p>
+<p>Supporters said the program had helped more than two thousand families find homes since it
+began, while critics argued that the money would be better spent on new construction.</p>
+<p>The extension takes effect next month and will be reviewed again before the next budget.</p>
+</article><footer>Copyright Example News</footer></body></html>"#;
+
+#[test]
+fn skipping_language_classification_changes_only_the_language() {
+    let classified = trafilatura::extract(PAGE, &trafilatura::Options::default()).unwrap();
+    let skipped = trafilatura::extract(
+        PAGE,
+        &trafilatura::Options::default().with_language_classification(false),
+    )
+    .unwrap();
+    assert_eq!(classified.metadata.language, "en");
+    assert_eq!(skipped.metadata.language, "");
+    assert_eq!(skipped.content_html, classified.content_html);
+    assert_eq!(skipped.content_text, classified.content_text);
+    assert_eq!(skipped.metadata.title, classified.metadata.title);
+    assert_eq!(skipped.metadata.sitename, classified.metadata.sitename);
+    // A target language is still classified and checked.
+    let target = |lang: &str| {
+        trafilatura::Options::default()
+            .with_language_classification(false)
+            .with_target_language(lang)
+    };
+    assert!(trafilatura::extract(PAGE, &target("en")).is_ok());
+    assert!(trafilatura::extract(PAGE, &target("de")).is_err());
+}

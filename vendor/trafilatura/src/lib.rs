@@ -202,8 +202,9 @@ pub fn extract_document(doc: Document, opts: &Options) -> Result<ExtractResult, 
         doc = prune_unwanted_nodes(&doc, selector::discard::REMOVED_COMMENTS, false);
     }
 
-    // Clone the document before destructive cleaning for fallback strategies.
-    let doc_backup1 = doc.clone_document();
+    // Clone the document before destructive cleaning for fallback strategies (the external
+    // comparison's copy only when it will run).
+    let doc_backup1 = opts.enable_fallback.then(|| doc.clone_document());
     let doc_backup2 = doc.clone_document();
 
     // Clean and normalise tags on the main work document.
@@ -241,9 +242,8 @@ pub fn extract_document(doc: Document, opts: &Options) -> Result<ExtractResult, 
     let (mut content_doc, mut tmp_body_text) = extract_content(&doc, &mut cache, &opts);
 
     // External fallback comparison (readability / justext).
-    if opts.enable_fallback {
-        (content_doc, tmp_body_text) =
-            compare_external_extraction(&doc_backup1, content_doc, &opts);
+    if let Some(doc_backup1) = &doc_backup1 {
+        (content_doc, tmp_body_text) = compare_external_extraction(doc_backup1, content_doc, &opts);
     }
 
     // Rescue with baseline if text is still too short and we are not in precision mode.
@@ -353,8 +353,13 @@ pub fn extract_document(doc: Document, opts: &Options) -> Result<ExtractResult, 
         }
     }
 
-    // Language classification and validation.
-    let lang = language_classifier(&tmp_body_text, &tmp_comments);
+    // Language classification and validation (skipped when the caller asked not to classify
+    // and no target language needs checking).
+    let lang = if opts.skip_language_classification && opts.target_language.is_none() {
+        String::new()
+    } else {
+        language_classifier(&tmp_body_text, &tmp_comments)
+    };
     if let Some(ref target) = opts.target_language {
         // Match Go's strict semantics: reject even when lang is "" (unknown).
         // Go's `lang != opts.TargetLanguage` rejects undetected language when a target is set.

@@ -135,6 +135,11 @@ pub struct Options {
     pub original_url: Option<url::Url>,
     /// If set, reject documents not matching this ISO 639-1 language code.
     pub target_language: Option<String>,
+    /// Don't classify the extracted text's language (`Metadata::language` then stays as the
+    /// page's markup declares it) unless `target_language` needs checking: the classifier
+    /// reads the whole text, a noticeable share of the extraction for callers that detect the
+    /// language themselves.
+    pub skip_language_classification: bool,
     /// Enable readability/baseline fallback when primary extraction yields too little.
     pub enable_fallback: bool,
     /// Favor precision, recall, or balance in extraction heuristics.
@@ -217,6 +222,13 @@ impl Options {
     /// Set the target language (ISO 639-1). Documents not matching are rejected.
     pub fn with_target_language(mut self, lang: impl Into<String>) -> Self {
         self.target_language = Some(lang.into());
+        self
+    }
+
+    /// Classify the extracted text's language (the default) or leave `Metadata::language` as
+    /// the page's markup declares it (a target language is checked either way).
+    pub fn with_language_classification(mut self, classify: bool) -> Self {
+        self.skip_language_classification = !classify;
         self
     }
 
