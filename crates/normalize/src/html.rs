@@ -2,6 +2,7 @@
 //! and a flattener that turns a page into its visible text for the text-mode fallback.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::LazyLock;
@@ -14,6 +15,7 @@ use scraper::{Html, Node};
 use serde::{Deserialize, Serialize};
 
 use crate::chrome::{chrome_lines, PageChrome};
+use crate::page_tree;
 
 /// What an extractor found in a page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -38,18 +40,63 @@ pub trait HtmlExtractor: Send + Sync {
     /// Extracts the article, or `None` when the extractor cannot read the page; an empty
     /// `text` when it read the page but found no article.
     fn extract(&self, html: &str, url: Option<&str>) -> Option<Extracted> {
-        self.extract_scriptless(html, &without_scripts(html), url)
+        let scriptless = without_scripts(html);
+        self.extract_page(&Page::new(html, &scriptless, url))
     }
 
-    /// [`extract`](Self::extract) given the page both as served (`html`) and without its
-    /// scripts and styles (`scriptless`, see `without_scripts`), which the extractors parse: a
-    /// combination of extractors strips the page once for all of them.
-    fn extract_scriptless(
-        &self,
-        html: &str,
-        scriptless: &str,
-        url: Option<&str>,
-    ) -> Option<Extracted>;
+    /// [`extract`](Self::extract) given the page prepared once for however many extractors
+    /// read it.
+    fn extract_page(&self, page: &Page<'_>) -> Option<Extracted>;
+}
+
+/// A page as the extractors read it: stripped once for all of them, and parsed once when
+/// several will read it.
+pub struct Page<'a> {
+    /// The page as served.
+    pub html: &'a str,
+    /// The page without its scripts, styles and drawings (see `without_scripts`): what the
+    /// extractors parse.
+    pub scriptless: &'a str,
+    /// The page's address, when known.
+    pub url: Option<&'a str>,
+    /// Present when a later extractor will read the page too: the first to parse it leaves a
+    /// copy of its tree here for the trafilatura crate ([`crate::page_tree`]).
+    handoff: Option<RefCell<Option<scraper::Html>>>,
+}
+
+impl<'a> Page<'a> {
+    /// A page only one extractor will parse.
+    pub fn new(html: &'a str, scriptless: &'a str, url: Option<&'a str>) -> Self {
+        Self {
+            html,
+            scriptless,
+            url,
+            handoff: None,
+        }
+    }
+
+    /// The same page, for extractors that will all parse it: the first hands its tree on.
+    fn shared(&self) -> Page<'a> {
+        Page {
+            handoff: Some(RefCell::new(None)),
+            ..Page::new(self.html, self.scriptless, self.url)
+        }
+    }
+
+    /// Leaves the page's tree (made by `tree`, only when a later extractor will take it).
+    fn hand_over(&self, tree: impl FnOnce() -> scraper::Html) {
+        if let Some(slot) = &self.handoff {
+            *slot.borrow_mut() = Some(tree());
+        }
+    }
+
+    /// The page's tree as `scraper` holds it: the one handed over, or a fresh parse.
+    fn take_scraper_tree(&self) -> scraper::Html {
+        self.handoff
+            .as_ref()
+            .and_then(|slot| slot.borrow_mut().take())
+            .unwrap_or_else(|| page_tree::parse_for_scraper(self.scriptless))
+    }
 }
 
 /// Which extractor the stage uses for HTML pages.
@@ -105,24 +152,27 @@ struct WithFallback<A, B> {
 }
 
 impl<A: HtmlExtractor, B: HtmlExtractor> HtmlExtractor for WithFallback<A, B> {
-    fn extract_scriptless(
-        &self,
-        html: &str,
-        scriptless: &str,
-        url: Option<&str>,
-    ) -> Option<Extracted> {
-        let first = self.first.extract_scriptless(html, scriptless, url);
-        let news = declares_news_article(html);
+    fn extract_page(&self, page: &Page<'_>) -> Option<Extracted> {
+        let news = declares_news_article(page.html);
+        // Both run on a news page: parse it once for both.
+        let shared;
+        let page = if news {
+            shared = page.shared();
+            &shared
+        } else {
+            page
+        };
+        let first = self.first.extract_page(page);
         let doubtful = news
             || first.as_ref().is_none_or(|e| {
                 e.text.len() < SHORT_EXTRACTION
                     || (paragraphs(&e.text) as f64)
-                        < MIN_PARAGRAPH_SHARE * count_p_tags(html) as f64
+                        < MIN_PARAGRAPH_SHARE * count_p_tags(page.html) as f64
             });
         if !doubtful {
             return first;
         }
-        let second = self.second.extract_scriptless(html, scriptless, url);
+        let second = self.second.extract_page(page);
         let second_wins = |a: &Extracted, b: &Extracted| {
             let (a_len, b_len) = (a.text.len() as f64, b.text.len() as f64);
             if news {
@@ -186,27 +236,28 @@ const ARTICLE_CHAR_THRESHOLD: usize = 1000;
 struct DomSmoothie;
 
 impl HtmlExtractor for DomSmoothie {
-    fn extract_scriptless(
-        &self,
-        html: &str,
-        scriptless: &str,
-        url: Option<&str>,
-    ) -> Option<Extracted> {
+    fn extract_page(&self, page: &Page<'_>) -> Option<Extracted> {
         let config = dom_smoothie::Config {
             text_mode: dom_smoothie::TextMode::Formatted,
             char_threshold: ARTICLE_CHAR_THRESHOLD,
             ..Default::default()
         };
-        if nesting_exceeds(html, MAX_NESTING) {
+        if nesting_exceeds(page.html, MAX_NESTING) {
             // Its scoring is quadratic in nesting depth: leave such pages to the next extractor.
             return None;
         }
-        let url = url.filter(|u| u.starts_with("http://") || u.starts_with("https://"));
-        let html = scriptless;
+        let url = page
+            .url
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
         guarded(|| {
-            let mut readability = dom_smoothie::Readability::new(html, url, Some(config))
-                .or_else(|_| dom_smoothie::Readability::new(html, None, None))
-                .ok()?;
+            let document = dom_query::Document::from(page.scriptless);
+            page.hand_over(|| page_tree::scraper_copy(&document));
+            let mut readability =
+                match dom_smoothie::Readability::with_document(document, url, Some(config)) {
+                    Ok(readability) => readability,
+                    // An address it cannot read: without it, and with its default settings.
+                    Err(_) => dom_smoothie::Readability::new(page.scriptless, None, None).ok()?,
+                };
             // Read before `parse`, which strips the page down to the article.
             let chrome = chrome_lines(&readability.doc);
             let Ok(article) = readability.parse() else {
@@ -373,20 +424,18 @@ fn nesting_exceeds(html: &str, limit: usize) -> bool {
 struct Trafilatura;
 
 impl HtmlExtractor for Trafilatura {
-    fn extract_scriptless(
-        &self,
-        _html: &str,
-        scriptless: &str,
-        url: Option<&str>,
-    ) -> Option<Extracted> {
+    fn extract_page(&self, page: &Page<'_>) -> Option<Extracted> {
         // The stage detects the language itself (`analysis::detect_language`).
         let mut options = trafilatura::Options::default()
             .with_fallback(false)
             .with_language_classification(false);
-        if let Some(url) = url.and_then(|u| u.parse().ok()) {
+        if let Some(url) = page.url.and_then(|u| u.parse().ok()) {
             options = options.with_url(url);
         }
-        let result = guarded(|| trafilatura::extract(scriptless, &options).ok())??;
+        let result = guarded(|| {
+            let document = trafilatura::dom::Document::from(page.take_scraper_tree());
+            trafilatura::extract_document(document, &options).ok()
+        })??;
         let meta = result.metadata;
         Some(Extracted {
             // Its plain text runs the paragraphs (and the headline) into one line; its HTML
@@ -864,12 +913,7 @@ mod tests {
     }
 
     impl HtmlExtractor for &Fixed {
-        fn extract_scriptless(
-            &self,
-            _html: &str,
-            _scriptless: &str,
-            _url: Option<&str>,
-        ) -> Option<Extracted> {
+        fn extract_page(&self, _page: &Page<'_>) -> Option<Extracted> {
             self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             Some(Extracted {
                 text: self.0.clone(),
@@ -899,6 +943,27 @@ mod tests {
         assert_eq!(choose(NEWS, ""), (3000, 1));
         // Any other page with a long first text: the second does not even run.
         assert_eq!(choose("<p>blog</p>", tighter), (3000, 0));
+    }
+
+    #[test]
+    fn a_page_both_extractors_read_is_parsed_once() {
+        let scriptless = without_scripts(PAGE);
+        let alone = Page::new(PAGE, &scriptless, None);
+        let shared = alone.shared();
+        let first = DomSmoothie.extract_page(&shared);
+        let handed_over =
+            |page: &Page<'_>| page.handoff.as_ref().is_some_and(|t| t.borrow().is_some());
+        assert!(
+            handed_over(&shared),
+            "dom_smoothie leaves its tree for the next"
+        );
+        let second = Trafilatura.extract_page(&shared);
+        assert!(!handed_over(&shared), "the trafilatura crate takes it");
+        // Each reads the same page either way.
+        assert_eq!(first, DomSmoothie.extract_page(&alone));
+        assert_eq!(second, Trafilatura.extract_page(&alone));
+        assert!(second.is_some_and(|e| e.text.contains("bridge")));
+        assert!(!handed_over(&alone));
     }
 
     #[test]

@@ -52,6 +52,7 @@ mod html_meta;
 mod metadata;
 mod normalizer;
 mod outlet;
+pub mod page_tree;
 mod rules;
 mod site_repeats;
 mod split;
@@ -60,7 +61,9 @@ mod text_mode;
 mod unicode;
 
 pub use config::{ExtraPattern, NormalizeConfig, SiteRepeatsConfig};
-pub use html::{declares_news_article, flatten_html, Extracted, ExtractorChoice, HtmlExtractor};
+pub use html::{
+    declares_news_article, flatten_html, Extracted, ExtractorChoice, HtmlExtractor, Page,
+};
 pub use normalizer::Normalizer;
 pub use site_repeats::{line_key, LineKey};
 pub use stage::NormalizeStage;

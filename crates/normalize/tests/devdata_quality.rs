@@ -73,3 +73,23 @@ fn flattened_pages_reach_the_f1_floor() {
     );
     assert!(scores.f1 >= 0.88, "{scores:?}");
 }
+
+/// `auto` parses a news page once, with `dom_query`, and copies the tree for the trafilatura
+/// crate (`page_tree`): on real pages the copy must be the tree `scraper` would have parsed
+/// (the two are different html5ever versions).
+#[test]
+fn the_shared_parse_copies_exactly_what_scraper_would_parse() {
+    use newspipe_normalize::page_tree::{parse_for_scraper, scraper_copy};
+    let Some(pages) = load_dev_pages(SAMPLE_STEP) else {
+        return;
+    };
+    for page in &pages {
+        let copied = scraper_copy(&dom_query::Document::from(page.html.as_str()));
+        let parsed = parse_for_scraper(&page.html);
+        assert!(
+            copied.html() == parsed.html(),
+            "{}: the trees differ",
+            page.id
+        );
+    }
+}

@@ -21,6 +21,14 @@ pub struct Document {
     pub(crate) tree: ego_tree::Tree<Node>,
 }
 
+/// A page parsed elsewhere (with other parse options, or once for several extractors), for
+/// [`crate::extract_document`].
+impl From<scraper::Html> for Document {
+    fn from(html: scraper::Html) -> Self {
+        Self { tree: html.tree }
+    }
+}
+
 impl Document {
     /// Parse an HTML string into a mutable Document.
     /// Uses html5ever's browser-grade HTML parser (same as scraper).
