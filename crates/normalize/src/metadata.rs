@@ -49,10 +49,37 @@ static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 static URL_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|-|$)").expect("valid regex")
 });
+/// The words a labelled byline opens with, in any case ("By Jane Doe", "Written by …").
+const BYLINE_LABELS: &[&str] = &[
+    "by",
+    "von",
+    "par",
+    "por",
+    "di",
+    "door",
+    "av",
+    "przez",
+    "written by",
+    "author:",
+    "authors:",
+    "autor:",
+    "auteur:",
+];
 static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:by|von|par|por|di|door|av|przez|written by|author:|authors:|autor:|auteur:)\s+(.+)$")
-        .expect("valid regex")
+    Regex::new(&format!(r"(?i)^(?:{})\s+(.+)$", BYLINE_LABELS.join("|"))).expect("valid regex")
 });
+
+/// Whether a line may open with a byline label: its first character is one a label starts
+/// with, in either case, or not ASCII (left to the regex's Unicode case rules). Most lines are
+/// ruled out by one byte, without running [`BYLINE`].
+fn may_open_with_label(line: &str) -> bool {
+    line.as_bytes().first().is_some_and(|&first| {
+        !first.is_ascii()
+            || BYLINE_LABELS
+                .iter()
+                .any(|label| label.as_bytes()[0].eq_ignore_ascii_case(&first))
+    })
+}
 static ROLE_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3}),\s+[^.]{0,60}(?-u:\b)(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)(?-u:\b)")
         .expect("valid regex")
@@ -147,8 +174,9 @@ pub fn byline(line: &str) -> Option<String> {
     let line = line.trim();
     // Most lines neither open with an author label nor have the comma of the role form: the
     // match test rules them out without the cost of a capture or of counting their words.
-    let labelled = BYLINE.is_match(line);
-    if (!labelled && !line.contains(',')) || line.split_whitespace().count() > 20 {
+    let labelled = may_open_with_label(line) && BYLINE.is_match(line);
+    // (More than 20 words: the 21st is found without counting the rest of a long line.)
+    if (!labelled && !line.contains(',')) || line.split_whitespace().nth(20).is_some() {
         return None;
     }
     if let Some(c) = labelled.then(|| BYLINE.captures(line)).flatten() {
@@ -353,6 +381,11 @@ mod tests {
             byline("Canada is ready to join the force, Blair said."),
             None
         );
+        // Every label is tried, whatever letter it starts with.
+        for label in BYLINE_LABELS {
+            let line = format!("{} Jane Doe", label.to_uppercase());
+            assert_eq!(byline(&line).as_deref(), Some("Jane Doe"), "{line}");
+        }
     }
 
     #[test]
