@@ -517,8 +517,9 @@ fn without_scripts(html: &str) -> Cow<'_, str> {
                 break;
             };
             if holds_html(&html[open_end..close]) {
-                // The parser would leave the drawing there, or read HTML inside it: keep it.
-                from = open_end;
+                // The parser would leave the drawing there, or read HTML inside it: keep it,
+                // drawings inside it too (searched past, so nested drawings are read once).
+                from = close;
                 continue;
             }
             close
@@ -931,10 +932,10 @@ mod tests {
         assert_eq!(without_scripts(unclosed), unclosed);
         // Drawings go whole, nested ones included; `<svg/>` has no content to lose; a drawing
         // holding HTML stays (the parser would end it at the `<p>`, or read the HTML inside).
-        assert_eq!(
-            without_scripts("<svg><path/><p>Article text</p><svg>icon</svg></svg>"),
-            "<svg><path/><p>Article text</p></svg>"
-        );
+        let unclosed_drawing = "<svg><path/><p>Article text</p><svg>icon</svg></svg>";
+        assert_eq!(without_scripts(unclosed_drawing), unclosed_drawing);
+        let nested = "<svg><p>x</p>".repeat(2_000) + &"</svg>".repeat(2_000);
+        assert_eq!(without_scripts(&nested), nested);
         let foreign = "<svg><foreignObject><div>Label</div></foreignObject></svg>";
         assert_eq!(without_scripts(foreign), foreign);
         assert_eq!(
