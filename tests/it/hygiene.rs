@@ -319,7 +319,9 @@ fn ctrl_c_removes_the_temporary_files_keeps_the_previous_outputs_and_exits_130()
 
     let dir = tempfile::tempdir().unwrap();
     let text = seed_text();
-    for i in 0..400 {
+    // Enough documents that the run is still going when the signal comes (400 were done in
+    // under half a second once the stages got faster, before the 300 ms below were up).
+    for i in 0..2000 {
         write(
             dir.path(),
             &format!("in/d{i:04}.txt"),

@@ -27,9 +27,10 @@ pub struct LineMatcher {
     rules: Vec<LineRule>,
     /// One regular expression per rule (its alternatives joined).
     regexes: Vec<Regex>,
-    /// The literals of every alternative that has them.
+    /// The literals of every alternative that has them, then the credit cues.
     literals: AhoCorasick,
-    /// For each literal, the rule it belongs to (one bit).
+    /// For each rule literal of `literals`, the rule it belongs to (one bit); the cues after
+    /// them belong to none.
     literal_rule: Vec<u64>,
     /// Rules with an alternative no literal set covers: always candidates.
     unfiltered: u64,
@@ -69,15 +70,16 @@ impl LineMatcher {
         let mut literal_rule = Vec::new();
         let mut unfiltered = 0u64;
         for (i, rule) in rules.iter().enumerate() {
+            let mut rule_literals = Vec::new();
             for alternative in &rule.alternatives {
                 match required_literals(alternative) {
-                    Some(found) => {
-                        literal_rule.extend(std::iter::repeat_n(1u64 << i, found.len()));
-                        literals.extend(found);
-                    }
+                    Some(found) => rule_literals.extend(found),
                     None => unfiltered |= 1 << i,
                 }
             }
+            let rule_literals = without_containing(rule_literals);
+            literal_rule.extend(std::iter::repeat_n(1u64 << i, rule_literals.len()));
+            literals.extend(rule_literals);
         }
         // A DFA: the fastest search per byte, and the literals are few enough for its memory.
         let dfa = |patterns: &[Vec<u8>]| {
@@ -97,8 +99,17 @@ impl LineMatcher {
             .collect();
         // The cues too (they belong to no rule): they make a line of any length a candidate.
         let long_line_patterns = long_literals.into_iter().chain(&cues).cloned().collect();
+        // The cues after the rule literals in one automaton too, so that one search of a short
+        // line finds both (see `furniture_spans`).
+        literals.extend(cues.iter().cloned());
         let literals = dfa(&literals)?;
-        let credit_cues = dfa(&cues)?;
+        // Only asked whether a line holds a cue: leftmost-first semantics find the same lines,
+        // and let the search skip to candidates with a vector prefilter (Teddy) instead of
+        // stopping at every byte the standard semantics' prefilter picks out.
+        let credit_cues = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(&cues)
+            .map_err(|e| regex::Error::Syntax(format!("credit cues: {e}")))?;
         Ok(Self {
             rules,
             regexes,
@@ -129,20 +140,66 @@ impl LineMatcher {
     /// The first rule (its position in [`rules`](Self::rules)) that matches a line of `words`
     /// words, folded with [`fold_line`] (or normalize's `fold_for_matching`) and trimmed.
     pub fn match_line(&self, folded: &str, words: usize) -> Option<usize> {
-        let mut candidates = self.unfiltered;
-        for hit in self.literals.find_overlapping_iter(folded) {
-            candidates |= self.literal_rule[hit.pattern().as_usize()];
+        self.line_hits(folded, &self.literals, &self.literal_rule)
+            .matching_rule(self, folded, words)
+    }
+
+    /// The rules whose literals a folded line holds and whether it holds a credit cue: one
+    /// search of `literals`, the rule literals of `rule_of` followed by the cues.
+    fn line_hits(&self, folded: &str, literals: &AhoCorasick, rule_of: &[u64]) -> LineHits {
+        let mut hits = LineHits {
+            rules: self.unfiltered,
+            cue: false,
+        };
+        for hit in literals.find_overlapping_iter(folded) {
+            // Past the rule literals come the credit cues.
+            match rule_of.get(hit.pattern().as_usize()) {
+                Some(&rule) => hits.rules |= rule,
+                None => hits.cue = true,
+            }
         }
+        hits
+    }
+}
+
+/// What one search of a folded line found: the rules it may match (with the unfiltered ones)
+/// and whether it holds a credit cue.
+struct LineHits {
+    rules: u64,
+    cue: bool,
+}
+
+impl LineHits {
+    /// The first of the candidate rules that allows a line of `words` words and matches it.
+    fn matching_rule(&self, matcher: &LineMatcher, folded: &str, words: usize) -> Option<usize> {
+        let mut candidates = self.rules;
         while candidates != 0 {
             let i = candidates.trailing_zeros() as usize;
             candidates &= candidates - 1;
-            if words <= self.rules[i].max_words && self.regexes[i].is_match(folded) {
+            if words <= matcher.rules[i].max_words && matcher.regexes[i].is_match(folded) {
                 return Some(i);
             }
         }
         None
     }
 
+    /// Whether a line of `words` words is worth matching: a candidate rule allows lines that
+    /// long, or it holds a credit cue.
+    fn worth_matching(&self, matcher: &LineMatcher, words: usize) -> bool {
+        self.cue || {
+            let mut candidates = self.rules;
+            let mut allowed = false;
+            while candidates != 0 && !allowed {
+                let i = candidates.trailing_zeros() as usize;
+                candidates &= candidates - 1;
+                allowed = words <= matcher.rules[i].max_words;
+            }
+            allowed
+        }
+    }
+}
+
+impl LineMatcher {
     /// Where a picture credit that ends a line of prose starts ("… compatible. Pictures of
     /// Getty Images, Reuters and the Canadian press."), as a byte offset into `line` (its
     /// trimmed form as printed); `folded` is the line folded (only searched when it has a cue
@@ -151,6 +208,11 @@ impl LineMatcher {
         if !self.credit_cues.is_match(folded) {
             return None;
         }
+        self.credit_sentence_start(line)
+    }
+
+    /// Where the picture credit that ends `line` starts, for a line known to hold a cue.
+    fn credit_sentence_start(&self, line: &str) -> Option<usize> {
         Some(self.credit_sentence.captures(line)?.get(1)?.start())
     }
 }
@@ -187,13 +249,24 @@ impl LineMatcher {
             }
             // The folded line has one space between words.
             let words = folded.bytes().filter(|&b| b == b' ').count() + 1;
-            // A long line is searched for the literals of the rules that allow long lines and
-            // the credit cues, and only matched further when it holds one.
-            let searched = words <= SHORT_LINE_WORDS
-                || self.unfiltered != 0
-                || self.long_line_literals().is_match(&folded);
-            if searched && self.is_candidate(&folded, words) {
-                self.furniture_in(trimmed, &folded, words, at, &mut spans);
+            // One search finds the rules the line may match and whether it holds a credit cue;
+            // a long line is searched only for the literals of the rules that allow long lines
+            // (and the cues): it holds short literals of rules for short lines ("ad", "x",
+            // "tag") often, and need not stop at each.
+            let hits = if words > SHORT_LINE_WORDS {
+                self.line_hits(&folded, self.long_line_literals(), &self.long_line_rule)
+            } else {
+                self.line_hits(&folded, &self.literals, &self.literal_rule)
+            };
+            if !hits.worth_matching(self, words) {
+                continue;
+            }
+            if hits.matching_rule(self, &folded, words).is_some() {
+                spans.push((at, at + trimmed.len()));
+            } else if hits.cue {
+                if let Some(credit) = self.credit_sentence_start(trimmed) {
+                    spans.push((at + credit, at + trimmed.len()));
+                }
             }
         }
         spans
@@ -207,51 +280,6 @@ impl LineMatcher {
                 .build(&self.long_line_patterns)
                 .expect("a subset of the literals compiled with the rules, and the cues")
         })
-    }
-
-    /// Whether a folded line of `words` words is worth matching: it holds a literal of a rule
-    /// whose word limit it meets, or a credit cue. Never false for a line
-    /// [`furniture_in`](Self::furniture_in) would mark.
-    fn is_candidate(&self, folded: &str, words: usize) -> bool {
-        let applicable = |mask: u64| {
-            let mut mask = mask;
-            while mask != 0 {
-                let i = mask.trailing_zeros() as usize;
-                mask &= mask - 1;
-                if words <= self.rules[i].max_words {
-                    return true;
-                }
-            }
-            false
-        };
-        let (literals, rule_of) = if words > SHORT_LINE_WORDS {
-            (self.long_line_literals(), &self.long_line_rule)
-        } else {
-            (&self.literals, &self.literal_rule)
-        };
-        applicable(self.unfiltered)
-            || literals
-                .find_overlapping_iter(folded)
-                // A credit cue among the long-line literals belongs to no rule.
-                .any(|hit| applicable(rule_of.get(hit.pattern().as_usize()).map_or(0, |&r| r)))
-            || self.credit_cues.is_match(folded)
-    }
-
-    /// Adds the furniture of one trimmed line of `words` words that starts at `at` in the
-    /// text: the whole line when a rule matches it, else the picture credit that ends it.
-    fn furniture_in(
-        &self,
-        trimmed: &str,
-        folded: &str,
-        words: usize,
-        at: usize,
-        spans: &mut Vec<(usize, usize)>,
-    ) {
-        if self.match_line(folded, words).is_some() {
-            spans.push((at, at + trimmed.len()));
-        } else if let Some(credit) = self.credit_sentence(trimmed, folded) {
-            spans.push((at + credit, at + trimmed.len()));
-        }
     }
 }
 
@@ -271,6 +299,29 @@ fn is_plain(line: &[u8]) -> bool {
 fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
     literals_of(&hir)
+}
+
+/// The literals of one rule without those that contain another of them: a line holding the
+/// longer holds the shorter too, which stands for the same rule. Half the bytes of the built-in
+/// rules' literals go, and the automata are built from the rest in half the time.
+fn without_containing(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    literals.sort_unstable();
+    literals.dedup();
+    // Literals are short (a few dozen bytes): a plain comparison at each offset is cheaper
+    // than setting up a searcher for each of the pairs.
+    let contains_another = |literal: &Vec<u8>| {
+        literals.iter().any(|other| {
+            other.len() < literal.len()
+                && literal
+                    .windows(other.len())
+                    .any(|window| window == other.as_slice())
+        })
+    };
+    literals
+        .iter()
+        .filter(|literal| !contains_another(literal))
+        .cloned()
+        .collect()
 }
 
 /// [`required_literals`] of a parsed pattern: the best of its prefixes, its suffixes, the
@@ -489,6 +540,24 @@ mod tests {
             required_literals(r"^(\d+ comments?)\s*:?$"),
             Some(vec![b" comment".to_vec()])
         );
+    }
+
+    #[test]
+    fn a_literal_holding_another_of_its_rule_is_left_out() {
+        let kept = without_containing(
+            ["more stories", "more ", "most read", "more ", "read"]
+                .map(|l| l.as_bytes().to_vec())
+                .to_vec(),
+        );
+        assert_eq!(kept, ["more ", "read"].map(|l| l.as_bytes().to_vec()));
+        // The built-in rules keep about half their literals, and every rule keeps some.
+        let m = LineMatcher::builtin();
+        assert!(m.literal_rule.len() < 600, "{}", m.literal_rule.len());
+        let covered = m
+            .literal_rule
+            .iter()
+            .fold(m.unfiltered, |all, &rule| all | rule);
+        assert_eq!(covered.count_ones() as usize, m.rules().len());
     }
 
     #[test]
