@@ -589,58 +589,13 @@ fn svg_close(html: &str, from: usize) -> Option<usize> {
 fn holds_html(drawing: &str) -> bool {
     /// The start tags that take the parser out of an SVG drawing (the HTML standard's list for
     /// foreign content), and the one that lets HTML into it.
-    const HTML_TAGS: &[&str] = &[
-        "b",
-        "big",
-        "blockquote",
-        "body",
-        "br",
-        "center",
-        "code",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "em",
-        "embed",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "head",
-        "hr",
-        "i",
-        "img",
-        "li",
-        "listing",
-        "menu",
-        "meta",
-        "nobr",
-        "ol",
-        "p",
-        "pre",
-        "ruby",
-        "s",
-        "small",
-        "span",
-        "strong",
-        "strike",
-        "sub",
-        "sup",
-        "table",
-        "tt",
-        "u",
-        "ul",
-        "var",
-        "font",
-        "foreignobject",
-    ];
+    const HTML_TAGS: &str = "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 \
+        h4 h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong \
+        strike sub sup table tt u ul var font foreignobject";
     static TAG_STARTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(HTML_TAGS.iter().map(|tag| format!("<{tag}")))
+            .build(HTML_TAGS.split_whitespace().map(|tag| format!("<{tag}")))
             .expect("valid patterns")
     });
     let bytes = drawing.as_bytes();
