@@ -20,10 +20,10 @@ fn published_trim(s: &str) -> String {
 /// (NFD text NFC composes), singletons NFC replaces (Ångström sign, Kelvin sign), a composition
 /// exclusion, Hangul jamo, CJK, typographic punctuation.
 const ALPHABET: &[char] = &[
-    'a', 'Z', '1', '.', ' ', ' ', '\t', '\n', '\r', '\u{00A0}', '\u{2003}', '\u{3000}', '\u{00AD}',
-    '\u{00AD}', '\u{0301}', '\u{0308}', '\u{0327}', 'e', 'u', 'c', '\u{00E9}', '\u{212B}',
-    '\u{212A}', '\u{0958}', '\u{1100}', '\u{1161}', '\u{11A8}', '\u{4E2D}', '\u{2019}', '\u{2014}',
-    '\u{201C}',
+    'a', 'Z', '1', '.', ' ', ' ', '\t', '\n', '\r', '\x0B', '\x0C', '\u{00A0}', '\u{2003}',
+    '\u{3000}', '\u{00AD}', '\u{00AD}', '\u{0301}', '\u{0308}', '\u{0327}', 'e', 'u', 'c',
+    '\u{00E9}', '\u{212B}', '\u{212A}', '\u{0958}', '\u{1100}', '\u{1161}', '\u{11A8}', '\u{4E2D}',
+    '\u{2019}', '\u{2014}', '\u{201C}',
 ];
 
 #[test]
@@ -40,6 +40,7 @@ fn trim_returns_what_the_published_code_returned() {
         "\u{212B}ngstr\u{00F6}m at 4 \u{212A}",
         "\u{1100}\u{1161}\u{11A8} \u{4E2D}\u{6587}",
         "plain  ascii\ttext\nwith   gaps ",
+        "vertical\x0Btab and form\x0Cfeed",
         "\u{2018}quoted\u{2019} \u{2014} \u{00A0}spaced\u{3000}out",
     ];
     for input in picked {
