@@ -747,8 +747,33 @@ fn load_orders(
     wanted: &[u32],
     orders: &mut HashMap<u32, Order>,
 ) -> Result<(), StageError> {
+    let shards = files.ranks(MergeSource::Observe);
+    for (shard, _, here) in by_shard(files, wanted, 0..shards)? {
+        let (first, summaries) = shard_summaries(shard, files)?;
+        for &position in here {
+            orders.insert(
+                position,
+                order_of(&summaries[(position - first) as usize], position),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A shard, its first position and the wanted positions it holds.
+type ShardPart<'w> = (usize, u32, &'w [u32]);
+
+/// `wanted` (sorted, unique positions) cut by the shards of `shards` that hold them: each such
+/// shard with its first position and its part of `wanted`, in order; an error names a
+/// position none of them observed.
+fn by_shard<'w>(
+    files: &mut SplitFiles<'_, Dedupe>,
+    wanted: &'w [u32],
+    shards: std::ops::Range<usize>,
+) -> Result<Vec<ShardPart<'w>>, StageError> {
+    let mut parts = Vec::new();
     let mut rest = wanted;
-    for shard in 0..files.ranks(MergeSource::Observe) {
+    for shard in shards {
         if rest.is_empty() {
             break;
         }
@@ -757,20 +782,15 @@ fn load_orders(
         if here == 0 {
             continue;
         }
-        let (first, summaries) = shard_summaries(shard, files)?;
-        for &position in &rest[..here] {
-            orders.insert(
-                position,
-                order_of(&summaries[(position - first) as usize], position),
-            );
-        }
-        rest = &rest[here..];
+        let (here, later) = rest.split_at(here);
+        parts.push((shard, files.first_position(shard)? as u32, here));
+        rest = later;
     }
     match rest.first() {
         Some(position) => Err(StageError::new(format!(
             "no shard observed a document at position {position}"
         ))),
-        None => Ok(()),
+        None => Ok(parts),
     }
 }
 
@@ -1019,19 +1039,8 @@ fn load_fact_docs(
     let ranks = files.ranks(source);
     let mut found: HashMap<u32, FactDoc> = HashMap::with_capacity(wanted.len());
     let mut heads = None;
-    let mut rest = wanted;
-    for shard in 0..files.ranks(MergeSource::Observe) {
-        if rest.is_empty() {
-            break;
-        }
-        let end = files.first_position(shard + 1)? as u32;
-        let here = rest.partition_point(|&position| position < end);
-        if here == 0 {
-            continue;
-        }
-        let (here, later) = rest.split_at(here);
-        rest = later;
-        let first = files.first_position(shard)? as u32;
+    let shards = files.ranks(MergeSource::Observe);
+    for (shard, first, here) in by_shard(files, wanted, 0..shards)? {
         let facts = shard_facts(shard, files)?;
         let summaries = if with_dates {
             Some(shard_summaries(shard, files)?.1)
@@ -1083,11 +1092,6 @@ fn load_fact_docs(
             let why = "it holds more frequencies than the shard's facts of its bucket";
             return Err(files.corrupt(source, bucket, &frequencies_file(shard), why));
         }
-    }
-    if let Some(position) = rest.first() {
-        return Err(StageError::new(format!(
-            "no shard observed a document at position {position}"
-        )));
     }
     Ok((found, heads.unwrap_or(0) as usize))
 }
@@ -1485,25 +1489,8 @@ impl<'s> RecordStore<'s> for ShardStore<'_, '_> {
             ));
         }
         let mut found: HashMap<u32, DocRecord> = HashMap::with_capacity(wanted.len());
-        let mut rest = wanted;
-        for shard in self.first_shard..self.shards {
-            if rest.is_empty() {
-                break;
-            }
-            let end = self.files.first_position(shard + 1)? as u32;
-            let here = rest.partition_point(|&position| position < end);
-            if here == 0 {
-                continue;
-            }
-            let first = self.files.first_position(shard)? as u32;
-            let (here, later) = rest.split_at(here);
+        for (shard, first, here) in by_shard(self.files, wanted, self.first_shard..self.shards)? {
             self.sketches(shard, first, here, &mut found)?;
-            rest = later;
-        }
-        if let Some(position) = rest.first() {
-            return Err(StageError::new(format!(
-                "no shard observed a document at position {position}"
-            )));
         }
         Ok(Records::Some(found))
     }
