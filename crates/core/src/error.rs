@@ -15,6 +15,11 @@ impl StageError {
             message: message.into(),
         }
     }
+
+    /// A merge step the stage does not have was asked for (a plan from another build).
+    pub fn no_merge_step(step: usize) -> Self {
+        Self::new(format!("this stage has no merge step {step}"))
+    }
 }
 
 impl From<std::io::Error> for StageError {

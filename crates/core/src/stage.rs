@@ -158,9 +158,7 @@ pub trait CorpusStage: Send + Sync + 'static {
     where
         Self: Sized,
     {
-        Err(StageError::new(format!(
-            "this stage has no merge step {step}"
-        )))
+        Err(StageError::no_merge_step(step))
     }
 
     /// Whether a cluster run writes one state per apply shard ([`shard_state`](Self::shard_state))
@@ -398,9 +396,7 @@ pub trait DynCorpusStage: Send + Sync {
         _rank: usize,
         _files: &mut dyn MergeFiles,
     ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
-        Err(StageError::new(format!(
-            "this stage has no merge step {step}"
-        )))
+        Err(StageError::no_merge_step(step))
     }
     /// See [`CorpusStage::finish_merge`].
     fn finish_merge(&self, _files: &mut dyn MergeFiles) -> Result<Erased, StageError> {

@@ -429,7 +429,7 @@ pub fn run_step(
         CLUSTER_STEP => cluster(files, params)?,
         PUBLISH_STEP => publish(rank, files)?,
         RESOLVE_STEP => one(VERDICTS, resolve(rank, files)?),
-        _ => return Err(StageError::new(format!("dedupe has no merge step {step}"))),
+        _ => return Err(StageError::no_merge_step(step)),
     })
 }
 

@@ -396,9 +396,7 @@ impl CorpusStage for ExtractStage {
     ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
         match step {
             0 => crate::split::bucket(rank, files, self.config.max_edit_distance),
-            _ => Err(StageError::new(format!(
-                "this stage has no merge step {step}"
-            ))),
+            _ => Err(StageError::no_merge_step(step)),
         }
     }
 

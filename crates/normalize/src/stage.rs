@@ -187,9 +187,7 @@ impl CorpusStage for NormalizeStage {
     ) -> Result<Vec<(String, Vec<u8>)>, StageError> {
         match step {
             0 => crate::split::bucket(rank, files, self.min_pages()),
-            _ => Err(StageError::new(format!(
-                "this stage has no merge step {step}"
-            ))),
+            _ => Err(StageError::no_merge_step(step)),
         }
     }
 

@@ -309,9 +309,7 @@ impl CorpusStage for ScoreReliability {
         match step {
             0 => crate::split::bucket(rank, files, &self.config),
             1 => crate::split::tables(rank, files, &self.config),
-            _ => Err(StageError::new(format!(
-                "this stage has no merge step {step}"
-            ))),
+            _ => Err(StageError::no_merge_step(step)),
         }
     }
 
