@@ -4,9 +4,11 @@
 //! documents flowing out of one pass are observed by the next pass's first stage and held in a
 //! [`Spool`], then flow again once that stage has prepared its state from their records.
 //!
-//! The runner owns the parallelism of every stage: documents go to stages in fixed chunks of
-//! [`CHUNK_SIZE`] on the rayon pool, each result is collected in input order, and a panic or an
-//! error on one document rejects that document only.
+//! The runner owns the parallelism of every stage: documents go to document stages in fixed
+//! chunks of [`CHUNK_SIZE`] on the rayon pool and to corpus stages one at a time (rayon splits
+//! the batch as threads run out of work, so no thread waits long for another's last chunk at
+//! the end of a batch); each result is collected in input order, and a panic or an error on one
+//! document rejects that document only.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant, SystemTime};
@@ -431,8 +433,8 @@ pub(crate) fn observe(
     };
     let stage = &*work.stage;
     let results: Vec<Result<Erased, StageError>> = docs
-        .par_chunks_mut(CHUNK_SIZE)
-        .flat_map_iter(|chunk| chunk.iter_mut().map(|doc| isolate(|| stage.observe(doc))))
+        .par_iter_mut()
+        .map(|doc| isolate(|| stage.observe(doc)))
         .collect();
     check_result_count(&step.name, results.len(), docs.len())?;
     let mut kept = Vec::with_capacity(docs.len());
@@ -627,15 +629,9 @@ pub(crate) fn flow(
                 let (stage, state) = (&*work.stage, work.state.as_ref().expect("prepared"));
                 let first = work.next_position;
                 work.next_position += docs.len();
-                docs.par_chunks_mut(CHUNK_SIZE)
+                docs.par_iter_mut()
                     .enumerate()
-                    .flat_map_iter(|(index, chunk)| {
-                        let first = first + index * CHUNK_SIZE;
-                        chunk
-                            .iter_mut()
-                            .enumerate()
-                            .map(move |(i, doc)| isolate(|| stage.apply(state, first + i, doc)))
-                    })
+                    .map(|(i, doc)| isolate(|| stage.apply(state, first + i, doc)))
                     .collect()
             }
             Work::Sink(sink) => guard(&step.name, || sink.write(&mut docs))?
