@@ -48,6 +48,9 @@ enum Command {
         out: PathBuf,
         #[arg(long)]
         threads: usize,
+        /// The export forms written.
+        #[arg(long, value_enum, default_value = "every")]
+        forms: measure::Forms,
     },
     /// Plan a run into a work folder and run its tasks with the local executor, printing the
     /// seconds and each task's cost as JSON: `bench --shards` runs this in a fresh process.
@@ -103,7 +106,8 @@ fn main() -> Result<()> {
             corpus,
             out,
             threads,
-        } => measure::run_pipeline_child(&pipeline, &corpus, &out, threads),
+            forms,
+        } => measure::run_pipeline_child(&pipeline, &corpus, &out, threads, forms),
         Command::RunSplit {
             pipeline,
             workdir,

@@ -67,6 +67,38 @@ pub struct ChildRun {
     cpu_seconds: f64,
 }
 
+/// Which of the pipeline's export forms a whole-pipeline run writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Forms {
+    /// JSON Lines only: the measure issue #22's bars are set on ("default pipeline with JSON
+    /// Lines export").
+    Jsonl,
+    /// Every form the pipeline file asks for (the default pipeline: JSON Lines, CSV, SQLite
+    /// and the HTML report).
+    Every,
+}
+
+impl Forms {
+    /// The row's name in the tables.
+    fn what(self) -> &'static str {
+        match self {
+            Forms::Jsonl => "whole pipeline, JSON Lines",
+            Forms::Every => "whole pipeline, every form",
+        }
+    }
+
+    /// The child's `--forms` value.
+    fn arg(self) -> &'static str {
+        match self {
+            Forms::Jsonl => "jsonl",
+            Forms::Every => "every",
+        }
+    }
+}
+
+/// The export settings that name an output form's path.
+const FORM_KEYS: [&str; 5] = ["jsonl", "csv", "sqlite", "html", "parquet"];
+
 /// One measurement.
 #[derive(Debug, Clone, Serialize)]
 struct Row {
@@ -254,7 +286,8 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
             scale.docs,
             scale.bytes as f64 / 1e6
         );
-        let run = whole_pipeline_in_child(&args.pipeline, &path, work.path(), threads)?;
+        let run =
+            whole_pipeline_in_child(&args.pipeline, &path, work.path(), threads, Forms::Every)?;
         let what = format!("whole pipeline, {:.0} MB corpus", scale.bytes as f64 / 1e6);
         let mut row = scale.row("generated", &what, threads, run.seconds);
         row.peak_mb = run.peak_mb;
@@ -274,7 +307,13 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         let in_process = match in_process {
             Some(run) => run,
             None => {
-                let run = whole_pipeline_in_child(&args.pipeline, &path, work.path(), threads)?;
+                let run = whole_pipeline_in_child(
+                    &args.pipeline,
+                    &path,
+                    work.path(),
+                    threads,
+                    Forms::Every,
+                )?;
                 crate::shards::InProcess {
                     seconds: run.seconds,
                     cpu_seconds: run.cpu_seconds,
@@ -391,20 +430,23 @@ fn measure_corpus(
     work: &Path,
     rows: &mut Vec<Row>,
 ) -> Result<()> {
-    for t in dedup([1, threads]) {
-        let mut peak_mb = None;
-        let seconds = median_of(args.repeat, || {
-            let run = whole_pipeline_in_child(&args.pipeline, &corpus.path, work, t)?;
-            peak_mb = peak_mb.max(run.peak_mb.map(|mb| mb.round() as u64));
-            Ok(run.seconds)
-        })?;
-        let mut row = size.row(&corpus.name, "whole pipeline", t, seconds);
-        row.peak_mb = peak_mb.map(|mb| mb as f64);
-        eprintln!(
-            "  {} whole pipeline, {t} thread(s): {seconds:.2}s",
-            corpus.name
-        );
-        rows.push(row);
+    for forms in [Forms::Jsonl, Forms::Every] {
+        for t in dedup([1, threads]) {
+            let mut peak_mb = None;
+            let seconds = median_of(args.repeat, || {
+                let run = whole_pipeline_in_child(&args.pipeline, &corpus.path, work, t, forms)?;
+                peak_mb = peak_mb.max(run.peak_mb.map(|mb| mb.round() as u64));
+                Ok(run.seconds)
+            })?;
+            let mut row = size.row(&corpus.name, forms.what(), t, seconds);
+            row.peak_mb = peak_mb.map(|mb| mb as f64);
+            eprintln!(
+                "  {} {}, {t} thread(s): {seconds:.2}s",
+                corpus.name,
+                forms.what()
+            );
+            rows.push(row);
+        }
     }
     let mut docs = read;
     for spec in pipeline.stages.iter().filter(|s| s.name != "export") {
@@ -515,6 +557,7 @@ fn whole_pipeline_in_child(
     corpus: &Path,
     dir: &Path,
     threads: usize,
+    forms: Forms,
 ) -> Result<ChildRun> {
     let output = std::process::Command::new(std::env::current_exe()?)
         .arg("run-pipeline")
@@ -526,6 +569,8 @@ fn whole_pipeline_in_child(
         .arg(dir)
         .arg("--threads")
         .arg(threads.to_string())
+        .arg("--forms")
+        .arg(forms.arg())
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("cannot start the bench's own run-pipeline process")?;
@@ -543,6 +588,7 @@ pub fn run_pipeline_child(
     corpus: &Path,
     dir: &Path,
     threads: usize,
+    forms: Forms,
 ) -> Result<()> {
     let registry = newspipe::registry();
     let pipeline = newspipe_config::load(pipeline, &registry).map_err(|d| anyhow!("{d}"))?;
@@ -552,7 +598,7 @@ pub fn run_pipeline_child(
         batch_size: pipeline.input.batch_size,
         max_document_bytes: pipeline.input.max_document_bytes,
     };
-    let seconds = whole_pipeline(&pipeline, &input, dir, threads, None)?;
+    let seconds = whole_pipeline(&pipeline, &input, dir, threads, None, forms)?;
     let run = ChildRun {
         seconds,
         peak_mb: peak_rss_mb(),
@@ -562,13 +608,14 @@ pub fn run_pipeline_child(
     Ok(())
 }
 
-/// Runs the real pipeline (reading, every stage, every export form) and returns its seconds.
+/// Runs the real pipeline (reading, every stage, the export `forms`) and returns its seconds.
 fn whole_pipeline(
     pipeline: &Pipeline,
     input: &newspipe_config::Input,
     dir: &Path,
     threads: usize,
     plugin: Option<StageSpec>,
+    forms: Forms,
 ) -> Result<f64> {
     let out = dir.join(format!("out-{threads}"));
     let mut run = pipeline.clone();
@@ -578,8 +625,12 @@ fn whole_pipeline(
     run.stats = out.join("stats.json");
     for stage in run.stages.iter_mut().filter(|s| s.name == "export") {
         if let Some(config) = stage.config.as_object_mut() {
+            if forms == Forms::Jsonl {
+                config.retain(|key, _| key == "jsonl" || !FORM_KEYS.contains(&key.as_str()));
+                config.insert("jsonl".into(), serde_json::Value::Null);
+            }
             for (key, value) in config.iter_mut() {
-                if matches!(key.as_str(), "jsonl" | "csv" | "sqlite" | "html") {
+                if FORM_KEYS.contains(&key.as_str()) {
                     *value = serde_json::Value::String(out.join(key).display().to_string());
                 }
             }
@@ -627,13 +678,21 @@ fn plugin_overhead(
     };
     let mut best = [f64::MAX, f64::MAX];
     for _ in 0..3 {
-        best[0] = best[0].min(whole_pipeline(&base, input, dir, threads, None)?);
+        best[0] = best[0].min(whole_pipeline(
+            &base,
+            input,
+            dir,
+            threads,
+            None,
+            Forms::Every,
+        )?);
         best[1] = best[1].min(whole_pipeline(
             &base,
             input,
             dir,
             threads,
             Some(plugin.clone()),
+            Forms::Every,
         )?);
     }
     rows.push(size.row("generated", "normalize → extract", threads, best[0]));
