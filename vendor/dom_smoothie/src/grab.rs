@@ -240,10 +240,11 @@ fn score_elements<'a>(
     let mut score_map: HashMap<NodeId, f32> = HashMap::default();
     // Preserves the initial order of candidates to ensure deterministic tie-breaking.
     let mut candidate_order: Vec<NodeId> = Vec::new();
-    let mut cc_cache = CharCounterCache::default();
+    // The tree does not change while scoring: count every element's text and links once.
+    let text_stats = TreeTextStats::new(&tree.root());
 
     for element in elements_to_score {
-        let content_len = cc_cache.char_count(element);
+        let content_len = text_stats.char_count(element);
         if content_len < 25 {
             continue;
         }
@@ -293,7 +294,7 @@ fn score_elements<'a>(
             let candidate = NodeRef::new(node_id, tree);
             // Skipping adjustment of low score
             let score = if base_score > cfg.min_score_to_adjust {
-                base_score * (1.0 - link_density_fn(&candidate, None, |n| cc_cache.char_count(n)))
+                base_score * (1.0 - text_stats.link_density(&candidate))
             } else {
                 base_score
             };

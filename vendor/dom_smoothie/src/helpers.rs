@@ -264,17 +264,174 @@ impl<'a> BytePatternCheck<'a> {
     }
 }
 
-#[derive(Default)]
-pub(crate) struct CharCounterCache {
-    inner: HashMap<NodeId, usize>,
+/// The text of a run of text nodes, as `NodeRef::normalized_char_count` reads it: its character
+/// count with whitespace runs collapsed (counted from a whitespace state), and whether it starts
+/// and ends with whitespace. Two runs join by adding their counts, plus one when the first does
+/// not end with whitespace and the second starts with it (that whitespace then counts).
+#[derive(Clone, Copy)]
+struct TextRun {
+    count: usize,
+    starts_with_whitespace: bool,
+    ends_with_whitespace: bool,
 }
 
-impl CharCounterCache {
-    pub(crate) fn char_count(&mut self, node: &NodeRef) -> usize {
-        *self
-            .inner
-            .entry(node.id)
-            .or_insert_with(|| node.normalized_char_count())
+impl TextRun {
+    fn of(text: &str) -> Self {
+        Self {
+            count: collapsed_char_count(text),
+            starts_with_whitespace: text.starts_with(char::is_whitespace),
+            ends_with_whitespace: text.ends_with(char::is_whitespace),
+        }
+    }
+
+    fn join(first: Option<Self>, second: Option<Self>) -> Option<Self> {
+        match (first, second) {
+            (Some(a), Some(b)) => Some(Self {
+                count: a.count
+                    + b.count
+                    + usize::from(!a.ends_with_whitespace && b.starts_with_whitespace),
+                starts_with_whitespace: a.starts_with_whitespace,
+                ends_with_whitespace: b.ends_with_whitespace,
+            }),
+            (run, None) | (None, run) => run,
+        }
+    }
+
+    /// `NodeRef::normalized_char_count` of a node whose text nodes make this run.
+    fn normalized_char_count(run: Option<Self>) -> usize {
+        run.map_or(0, |r| {
+            r.count - usize::from(r.ends_with_whitespace && r.count > 0)
+        })
+    }
+}
+
+/// Characters of `text` with each whitespace run counted once and leading whitespace not at
+/// all (dom_query's count for a text that follows whitespace).
+fn collapsed_char_count(text: &str) -> usize {
+    let mut char_count = 0;
+    let mut prev_was_whitespace = true;
+    for c in text.chars() {
+        let is_ws = c.is_whitespace();
+        if !(prev_was_whitespace && is_ws) {
+            char_count += 1;
+        }
+        prev_was_whitespace = is_ws;
+    }
+    char_count
+}
+
+/// What one walk over a tree knows of each element: its normalized character count and the
+/// link lengths of its descendant `<a>` elements.
+struct ElementText {
+    char_count: usize,
+    /// Its descendant anchors, as a range of `TreeTextStats::anchor_lengths`.
+    anchors: std::ops::Range<usize>,
+}
+
+/// Normalized character counts and link densities of every element of a tree, from one walk:
+/// scoring asks for them on nested candidates (a paragraph and up to five ancestors), where
+/// `NodeRef::normalized_char_count` and `find_descendants("a")` walked each subtree again.
+/// The tree must not change while this is in use. An element the walk did not reach (one not
+/// in the tree) is counted the usual way.
+pub struct TreeTextStats {
+    elements: HashMap<NodeId, ElementText>,
+    /// Each `<a>`'s character count times its weight (0.3 for an in-page `#` link), in
+    /// document order: summed in the same order as `link_density_fn` sums them.
+    anchor_lengths: Vec<f32>,
+}
+
+impl TreeTextStats {
+    /// Walks the tree under `root` (itself included).
+    pub fn new(root: &NodeRef) -> Self {
+        /// A node being walked: its text so far, and where its anchors start.
+        struct Open<'a> {
+            node: NodeRef<'a>,
+            next_child: Option<NodeRef<'a>>,
+            run: Option<TextRun>,
+            anchors_from: usize,
+            anchor_slot: Option<usize>,
+        }
+        let mut stats = Self {
+            elements: HashMap::default(),
+            anchor_lengths: Vec::new(),
+        };
+        fn open<'a>(node: NodeRef<'a>, anchor_lengths: &mut Vec<f32>) -> Open<'a> {
+            let anchor_slot = node.has_name("a").then(|| {
+                anchor_lengths.push(0.0);
+                anchor_lengths.len() - 1
+            });
+            Open {
+                next_child: node.first_child(),
+                node,
+                run: None,
+                anchors_from: anchor_lengths.len(),
+                anchor_slot,
+            }
+        }
+        let mut stack = vec![open(*root, &mut stats.anchor_lengths)];
+        while let Some(top) = stack.last_mut() {
+            if let Some(child) = top.next_child {
+                top.next_child = child.next_sibling();
+                let text = child.query(|n| match &n.data {
+                    dom_query::NodeData::Text { contents } => Some(TextRun::of(contents)),
+                    _ => None,
+                });
+                match text {
+                    Some(Some(run)) => top.run = TextRun::join(top.run, Some(run)),
+                    _ if child.is_element() => stack.push(open(child, &mut stats.anchor_lengths)),
+                    _ => {}
+                }
+                continue;
+            }
+            let Some(done) = stack.pop() else { break };
+            let char_count = TextRun::normalized_char_count(done.run);
+            if let Some(slot) = done.anchor_slot {
+                let href = done.node.attr_or("href", "");
+                let coeff = if href.len() > 1 && href.starts_with('#') {
+                    0.3
+                } else {
+                    1.0
+                };
+                stats.anchor_lengths[slot] = char_count as f32 * coeff;
+            }
+            stats.elements.insert(
+                done.node.id,
+                ElementText {
+                    char_count,
+                    anchors: done.anchors_from..stats.anchor_lengths.len(),
+                },
+            );
+            if let Some(parent) = stack.last_mut() {
+                parent.run = TextRun::join(parent.run, done.run);
+            }
+        }
+        stats
+    }
+
+    /// `node.normalized_char_count()`.
+    pub fn char_count(&self, node: &NodeRef) -> usize {
+        self.elements
+            .get(&node.id)
+            .map_or_else(|| node.normalized_char_count(), |e| e.char_count)
+    }
+
+    /// `link_density(node, None)`.
+    pub fn link_density(&self, node: &NodeRef) -> f32 {
+        let Some(element) = self.elements.get(&node.id) else {
+            return link_density(node, None);
+        };
+        let mut link_length = 0f32;
+        for length in &self.anchor_lengths[element.anchors.clone()] {
+            link_length += length;
+        }
+        if link_length == 0.0 {
+            return 0.0;
+        }
+        let text_length = element.char_count as f32;
+        if text_length == 0.0 {
+            return 0.0;
+        }
+        link_length / text_length
     }
 }
 

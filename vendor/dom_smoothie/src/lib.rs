@@ -21,6 +21,11 @@ pub use readability::Metadata;
 pub use readability::Readability;
 pub use readable::is_probably_readable;
 
+/// Public only for newspipe's comparison with the published code
+/// (`crates/normalize/tests/vendored_dom_smoothie.rs`); not part of the crate's API.
+#[doc(hidden)]
+pub use helpers::TreeTextStats;
+
 use thiserror::Error;
 
 #[derive(Error, Debug)]
