@@ -99,3 +99,124 @@ fn skipping_language_classification_changes_only_the_language() {
     assert!(trafilatura::extract(PAGE, &target("en")).is_ok());
     assert!(trafilatura::extract(PAGE, &target("de")).is_err());
 }
+
+/// `Document::query_selector_all` as published in 0.6.0: `Selector::matches` on every node
+/// under `root`, down to 500 levels below it.
+fn published_query_selector_all(
+    html: &scraper::Html,
+    root: trafilatura::dom::NodeId,
+    selector: &str,
+) -> Vec<trafilatura::dom::NodeId> {
+    fn collect(
+        node: ego_tree::NodeRef<'_, scraper::Node>,
+        selector: &scraper::Selector,
+        out: &mut Vec<trafilatura::dom::NodeId>,
+        depth: usize,
+    ) {
+        if depth >= 500 {
+            return;
+        }
+        if let Some(element) = scraper::ElementRef::wrap(node) {
+            if selector.matches(&element) {
+                out.push(node.id());
+            }
+        }
+        for child in node.children() {
+            collect(child, selector, out, depth + 1);
+        }
+    }
+    let selector = scraper::Selector::parse(selector).expect("valid selector");
+    let mut out = Vec::new();
+    collect(
+        html.tree.get(root).expect("a node of the page"),
+        &selector,
+        &mut out,
+        0,
+    );
+    out
+}
+
+/// Selectors the crate queries with, and ones that lean on the selector cache (nth-child
+/// counts, `:has`) or on context (descendant and child combinators).
+const SELECTORS: &[&str] = &[
+    "head meta[content]",
+    "meta",
+    "a",
+    "h1",
+    "h2,h3,h4",
+    "figure",
+    "article",
+    r#"a[rel="license"][href]"#,
+    r#"span[class*=" hljs"], span[class^="hljs"]"#,
+    "*",
+    "li:nth-child(2)",
+    "p:nth-of-type(odd)",
+    "div:has(> a)",
+    "div p",
+    "div > span:last-child",
+];
+
+/// Random nesting of the elements those selectors name, with text between.
+fn random_body(rng: &mut ChaCha8Rng, depth: usize, out: &mut String) {
+    const TAGS: &[&str] = &[
+        "div", "p", "span", "a", "ul", "li", "article", "figure", "h2",
+    ];
+    for _ in 0..rng.random_range(0..4) {
+        if depth < 6 && rng.random_bool(0.6) {
+            let tag = TAGS[rng.random_range(0..TAGS.len())];
+            let class = ["", " class=hljs", " class='x hljs'", " rel=license href=/l"]
+                [rng.random_range(0..4)];
+            out.push_str(&format!("<{tag}{class}>"));
+            random_body(rng, depth + 1, out);
+            out.push_str(&format!("</{tag}>"));
+        } else {
+            out.push_str("text ");
+        }
+    }
+}
+
+#[test]
+fn query_selector_all_returns_what_the_published_code_returned() {
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let mut pages = vec![
+        PAGE.to_string(),
+        // Deeper than the 500 levels the walk goes down, from the root and from inside.
+        format!(
+            "<body>{}<a>deep</a>{}</body>",
+            "<div><span>x</span>".repeat(600),
+            "</div>".repeat(600)
+        ),
+    ];
+    for _ in 0..200 {
+        let mut body = String::new();
+        random_body(&mut rng, 0, &mut body);
+        pages.push(format!(
+            "<html><head><meta name=a content=b><meta property='og:x' content=y></head><body>{body}</body></html>"
+        ));
+    }
+    for page in &pages {
+        let html = scraper::Html::parse_document(page);
+        let document = trafilatura::dom::Document::from(html.clone());
+        let elements: Vec<_> = html
+            .tree
+            .root()
+            .descendants()
+            .filter(|n| n.value().is_element())
+            .map(|n| n.id())
+            .collect();
+        // The page's root, and a few elements at any depth.
+        let mut roots = vec![html.tree.root().id()];
+        for _ in 0..3 {
+            roots.push(elements[rng.random_range(0..elements.len())]);
+        }
+        for &root in &roots {
+            for selector in SELECTORS {
+                assert_eq!(
+                    document.query_selector_all(root, selector),
+                    published_query_selector_all(&html, root, selector),
+                    "{selector} under {root:?} of {page}"
+                );
+            }
+        }
+    }
+}
