@@ -220,3 +220,63 @@ fn query_selector_all_returns_what_the_published_code_returned() {
         }
     }
 }
+
+/// Text that trimming and NFC shorten or lengthen: whitespace runs, soft hyphens, a Greek
+/// letter with three combining marks NFC composes into one character (the most it composes),
+/// Hangul jamo (three into one), a composition exclusion NFC leaves as two characters.
+const TEXT_PIECES: &[&str] = &[
+    "word",
+    " ",
+    "\t\n ",
+    "\u{00A0}",
+    "\u{00AD}",
+    "co\u{00AD}op",
+    "\u{03B1}\u{0313}\u{0342}\u{0345}",
+    "\u{1100}\u{1161}\u{11A8}",
+    "\u{0958}",
+    "e\u{0301}",
+    "x",
+];
+
+#[test]
+fn trimmed_text_length_under_agrees_with_trimming_the_text() {
+    // Three Greek letters written with four characters each: twelve characters that trim to
+    // three, under a limit of four.
+    let greek = "\u{03B1}\u{0313}\u{0342}\u{0345}".repeat(3);
+    // Soft hyphens alone trim to nothing.
+    let mut pages = vec![
+        format!("<p>{greek}</p>"),
+        format!("<p>{greek}<b> </b></p>"),
+        "<p>\u{00AD}\u{00AD}<i>\u{00AD} \u{00AD}</i></p>".to_string(),
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    for _ in 0..300 {
+        let mut page = String::from("<div>");
+        for _ in 0..rng.random_range(0..12) {
+            match rng.random_range(0..6) {
+                0 => page.push_str("<p>"),
+                1 => page.push_str("</p>"),
+                2 => page.push_str("<a href=/x>"),
+                3 => page.push_str("</a>"),
+                _ => page.push_str(TEXT_PIECES[rng.random_range(0..TEXT_PIECES.len())]),
+            }
+        }
+        page.push_str("</div>");
+        pages.push(page);
+    }
+    for page in &pages {
+        let document = trafilatura::dom::Document::parse(page);
+        for id in document.get_elements_by_tag_name(document.root(), "*") {
+            let length = trafilatura::utils::trim(&document.text_content(id))
+                .chars()
+                .count();
+            for limit in [0, 1, 2, 3, 4, 5, 8, 13, 100] {
+                assert_eq!(
+                    document.trimmed_text_length_under(id, limit),
+                    (length < limit).then_some(length),
+                    "under {limit} in {page:?}"
+                );
+            }
+        }
+    }
+}
