@@ -11,7 +11,7 @@ use aho_corasick::AhoCorasick;
 use dom_query::{Document, NodeData, NodeRef};
 use newspipe_core::RemovedKind;
 
-use xxhash_rust::xxh3::Xxh3;
+use xxhash_rust::xxh3::xxh3_64;
 
 /// Lines of page chrome, by [`line_match_key`], with the kind of chrome and the rule that found
 /// it. Only lines that occur nowhere else on the page are listed.
@@ -107,26 +107,24 @@ fn tag_hint(tag: &str) -> Option<RemovedKind> {
 
 /// The key a line is compared by: a hash of its word tokens (runs of letters, digits and `_`,
 /// as the benchmark metric splits text), so markup, spacing and punctuation do not matter;
-/// `None` for a line without words.
+/// `None` for a line without words. The words, each followed by a space, are hashed at once
+/// (the same XXH3 as feeding them one by one, at a fraction of the cost on short words).
 pub fn line_match_key(line: &str) -> Option<u64> {
-    let mut hasher = Xxh3::new();
-    let mut words = 0usize;
+    let mut words = String::with_capacity(line.len() + 1);
     let mut word_start = None;
     for (i, c) in line.char_indices() {
         if c == '_' || c.is_alphanumeric() {
             word_start.get_or_insert(i);
         } else if let Some(start) = word_start.take() {
-            hasher.update(&line.as_bytes()[start..i]);
-            hasher.update(b" ");
-            words += 1;
+            words.push_str(&line[start..i]);
+            words.push(' ');
         }
     }
     if let Some(start) = word_start {
-        hasher.update(&line.as_bytes()[start..]);
-        hasher.update(b" ");
-        words += 1;
+        words.push_str(&line[start..]);
+        words.push(' ');
     }
-    (words > 0).then(|| hasher.digest())
+    (!words.is_empty()).then(|| xxh3_64(words.as_bytes()))
 }
 
 /// One open element during the walk.
@@ -377,6 +375,62 @@ fn removed_kind(name: &str) -> RemovedKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `line_match_key` as it hashed word by word, through the streaming hasher.
+    fn key_fed_word_by_word(line: &str) -> Option<u64> {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut words = 0usize;
+        let mut word_start = None;
+        for (i, c) in line.char_indices() {
+            if c == '_' || c.is_alphanumeric() {
+                word_start.get_or_insert(i);
+            } else if let Some(start) = word_start.take() {
+                hasher.update(&line.as_bytes()[start..i]);
+                hasher.update(b" ");
+                words += 1;
+            }
+        }
+        if let Some(start) = word_start {
+            hasher.update(&line.as_bytes()[start..]);
+            hasher.update(b" ");
+            words += 1;
+        }
+        (words > 0).then(|| hasher.digest())
+    }
+
+    #[test]
+    fn line_keys_are_the_word_by_word_hash() {
+        use rand::{Rng, SeedableRng};
+        // Lines short and long (XXH3 takes different paths up to 16, 128 and 240 bytes and
+        // past its 1 KiB stripes), words of letters, digits, `_` and non-ASCII letters.
+        let pieces = [
+            "a",
+            "Zz",
+            "_",
+            "42",
+            "\u{e9}t\u{e9}",
+            "\u{5b57}",
+            " ",
+            ", ",
+            "-",
+            "\n",
+            "...",
+            "word",
+        ];
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(19);
+        let mut lines = vec![String::new(), " , ".to_string(), "x".repeat(5000)];
+        for _ in 0..3000 {
+            let len = [4, 40, 400][rng.random_range(0..3)];
+            lines.push(
+                (0..rng.random_range(0..len))
+                    .map(|_| pieces[rng.random_range(0..pieces.len())])
+                    .collect(),
+            );
+        }
+        for line in &lines {
+            assert_eq!(line_match_key(line), key_fed_word_by_word(line), "{line:?}");
+        }
+    }
 
     fn chrome_of(html: &str) -> ChromeLines {
         chrome_lines(&Document::from(html)).blocks

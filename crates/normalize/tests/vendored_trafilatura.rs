@@ -99,3 +99,184 @@ fn skipping_language_classification_changes_only_the_language() {
     assert!(trafilatura::extract(PAGE, &target("en")).is_ok());
     assert!(trafilatura::extract(PAGE, &target("de")).is_err());
 }
+
+/// `Document::query_selector_all` as published in 0.6.0: `Selector::matches` on every node
+/// under `root`, down to 500 levels below it.
+fn published_query_selector_all(
+    html: &scraper::Html,
+    root: trafilatura::dom::NodeId,
+    selector: &str,
+) -> Vec<trafilatura::dom::NodeId> {
+    fn collect(
+        node: ego_tree::NodeRef<'_, scraper::Node>,
+        selector: &scraper::Selector,
+        out: &mut Vec<trafilatura::dom::NodeId>,
+        depth: usize,
+    ) {
+        if depth >= 500 {
+            return;
+        }
+        if let Some(element) = scraper::ElementRef::wrap(node) {
+            if selector.matches(&element) {
+                out.push(node.id());
+            }
+        }
+        for child in node.children() {
+            collect(child, selector, out, depth + 1);
+        }
+    }
+    let selector = scraper::Selector::parse(selector).expect("valid selector");
+    let mut out = Vec::new();
+    collect(
+        html.tree.get(root).expect("a node of the page"),
+        &selector,
+        &mut out,
+        0,
+    );
+    out
+}
+
+/// Selectors the crate queries with, and ones that lean on the selector cache (nth-child
+/// counts, `:has`) or on context (descendant and child combinators).
+const SELECTORS: &[&str] = &[
+    "head meta[content]",
+    "meta",
+    "a",
+    "h1",
+    "h2,h3,h4",
+    "figure",
+    "article",
+    r#"a[rel="license"][href]"#,
+    r#"span[class*=" hljs"], span[class^="hljs"]"#,
+    "*",
+    "li:nth-child(2)",
+    "p:nth-of-type(odd)",
+    "div:has(> a)",
+    "div p",
+    "div > span:last-child",
+];
+
+/// Random nesting of the elements those selectors name, with text between.
+fn random_body(rng: &mut ChaCha8Rng, depth: usize, out: &mut String) {
+    const TAGS: &[&str] = &[
+        "div", "p", "span", "a", "ul", "li", "article", "figure", "h2",
+    ];
+    for _ in 0..rng.random_range(0..4) {
+        if depth < 6 && rng.random_bool(0.6) {
+            let tag = TAGS[rng.random_range(0..TAGS.len())];
+            let class = ["", " class=hljs", " class='x hljs'", " rel=license href=/l"]
+                [rng.random_range(0..4)];
+            out.push_str(&format!("<{tag}{class}>"));
+            random_body(rng, depth + 1, out);
+            out.push_str(&format!("</{tag}>"));
+        } else {
+            out.push_str("text ");
+        }
+    }
+}
+
+#[test]
+fn query_selector_all_returns_what_the_published_code_returned() {
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    let mut pages = vec![
+        PAGE.to_string(),
+        // Deeper than the 500 levels the walk goes down, from the root and from inside.
+        format!(
+            "<body>{}<a>deep</a>{}</body>",
+            "<div><span>x</span>".repeat(600),
+            "</div>".repeat(600)
+        ),
+    ];
+    for _ in 0..200 {
+        let mut body = String::new();
+        random_body(&mut rng, 0, &mut body);
+        pages.push(format!(
+            "<html><head><meta name=a content=b><meta property='og:x' content=y></head><body>{body}</body></html>"
+        ));
+    }
+    for page in &pages {
+        let html = scraper::Html::parse_document(page);
+        let document = trafilatura::dom::Document::from(html.clone());
+        let elements: Vec<_> = html
+            .tree
+            .root()
+            .descendants()
+            .filter(|n| n.value().is_element())
+            .map(|n| n.id())
+            .collect();
+        // The page's root, and a few elements at any depth.
+        let mut roots = vec![html.tree.root().id()];
+        for _ in 0..3 {
+            roots.push(elements[rng.random_range(0..elements.len())]);
+        }
+        for &root in &roots {
+            for selector in SELECTORS {
+                assert_eq!(
+                    document.query_selector_all(root, selector),
+                    published_query_selector_all(&html, root, selector),
+                    "{selector} under {root:?} of {page}"
+                );
+            }
+        }
+    }
+}
+
+/// Text that trimming and NFC shorten or lengthen: whitespace runs, soft hyphens, a Greek
+/// letter with three combining marks NFC composes into one character (the most it composes),
+/// Hangul jamo (three into one), a composition exclusion NFC leaves as two characters.
+const TEXT_PIECES: &[&str] = &[
+    "word",
+    " ",
+    "\t\n ",
+    "\u{00A0}",
+    "\u{00AD}",
+    "co\u{00AD}op",
+    "\u{03B1}\u{0313}\u{0342}\u{0345}",
+    "\u{1100}\u{1161}\u{11A8}",
+    "\u{0958}",
+    "e\u{0301}",
+    "x",
+];
+
+#[test]
+fn trimmed_text_length_under_agrees_with_trimming_the_text() {
+    // Three Greek letters written with four characters each: twelve characters that trim to
+    // three, under a limit of four.
+    let greek = "\u{03B1}\u{0313}\u{0342}\u{0345}".repeat(3);
+    // Soft hyphens alone trim to nothing.
+    let mut pages = vec![
+        format!("<p>{greek}</p>"),
+        format!("<p>{greek}<b> </b></p>"),
+        "<p>\u{00AD}\u{00AD}<i>\u{00AD} \u{00AD}</i></p>".to_string(),
+    ];
+    let mut rng = ChaCha8Rng::seed_from_u64(19);
+    for _ in 0..300 {
+        let mut page = String::from("<div>");
+        for _ in 0..rng.random_range(0..12) {
+            match rng.random_range(0..6) {
+                0 => page.push_str("<p>"),
+                1 => page.push_str("</p>"),
+                2 => page.push_str("<a href=/x>"),
+                3 => page.push_str("</a>"),
+                _ => page.push_str(TEXT_PIECES[rng.random_range(0..TEXT_PIECES.len())]),
+            }
+        }
+        page.push_str("</div>");
+        pages.push(page);
+    }
+    for page in &pages {
+        let document = trafilatura::dom::Document::parse(page);
+        for id in document.get_elements_by_tag_name(document.root(), "*") {
+            let length = trafilatura::utils::trim(&document.text_content(id))
+                .chars()
+                .count();
+            for limit in [0, 1, 2, 3, 4, 5, 8, 13, 100] {
+                assert_eq!(
+                    document.trimmed_text_length_under(id, limit),
+                    (length < limit).then_some(length),
+                    "under {limit} in {page:?}"
+                );
+            }
+        }
+    }
+}

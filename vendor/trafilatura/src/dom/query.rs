@@ -88,6 +88,10 @@ impl Document {
         None
     }
 
+    /// Pushes the elements at `id` and below it (down to `MAX_TREE_DEPTH` levels) that `sel`
+    /// matches, in document order. Each element's subtree is matched through
+    /// `ElementRef::select`, which keeps one selector cache for the whole walk, where
+    /// `Selector::matches` built and dropped a fresh one for every element.
     fn collect_matching(&self, id: NodeId, sel: &Selector, out: &mut Vec<NodeId>, depth: usize) {
         if depth >= MAX_TREE_DEPTH {
             return;
@@ -95,13 +99,22 @@ impl Document {
         let Some(node_ref) = self.tree.get(id) else {
             return;
         };
-        if let Some(elem_ref) = scraper::ElementRef::wrap(node_ref) {
-            if sel.matches(&elem_ref) {
-                out.push(id);
+        let Some(elem_ref) = scraper::ElementRef::wrap(node_ref) else {
+            for child in node_ref.children() {
+                self.collect_matching(child.id(), sel, out, depth + 1);
             }
+            return;
+        };
+        if sel.matches(&elem_ref) {
+            out.push(id);
         }
-        for child in node_ref.children() {
-            self.collect_matching(child.id(), sel, out, depth + 1);
+        // `:scope` (the only thing `select`'s scope changes) is in no selector here.
+        for found in elem_ref.select(sel) {
+            // Levels below `id`; the walk stops `MAX_TREE_DEPTH - depth` levels down.
+            let below = found.ancestors().take_while(|a| a.id() != id).count() + 1;
+            if depth + below < MAX_TREE_DEPTH {
+                out.push(found.id());
+            }
         }
     }
 

@@ -868,6 +868,42 @@ impl Document {
         result
     }
 
+    /// The character count of `trim(&self.text_content(id))` when it is under `limit`, `None`
+    /// otherwise. A long text is not built: trimming keeps every character that is neither
+    /// whitespace nor a soft hyphen, and NFC composes at most four characters into one (the
+    /// longest canonical decomposition), so `4 * limit` such characters already make the
+    /// trimmed text `limit` long or longer.
+    pub fn trimmed_text_length_under(&self, id: NodeId, limit: usize) -> Option<usize> {
+        let mut kept = 0;
+        if self.count_kept_chars(id, 4 * limit, &mut kept, 0) {
+            return None;
+        }
+        let length = crate::utils::trim(&self.text_content(id)).chars().count();
+        (length < limit).then_some(length)
+    }
+
+    /// Adds to `kept` the characters of the text under `id` (as `collect_text` reads it) that
+    /// are neither whitespace nor soft hyphens; `true` as soon as they reach `enough`.
+    fn count_kept_chars(&self, id: NodeId, enough: usize, kept: &mut usize, depth: usize) -> bool {
+        if depth >= MAX_TREE_DEPTH {
+            return false;
+        }
+        let Some(node) = self.tree.get(id) else {
+            return false;
+        };
+        if let Node::Text(t) = node.value() {
+            *kept += t
+                .chars()
+                .filter(|&c| c != '\u{00AD}' && !c.is_whitespace())
+                .count();
+            if *kept >= enough {
+                return true;
+            }
+        }
+        node.children()
+            .any(|child| self.count_kept_chars(child.id(), enough, kept, depth + 1))
+    }
+
     fn collect_text(&self, id: NodeId, out: &mut String, depth: usize) {
         if depth >= MAX_TREE_DEPTH {
             return;

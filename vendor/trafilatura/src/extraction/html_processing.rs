@@ -227,9 +227,8 @@ pub(crate) fn link_density_test(
         return (Vec::new(), false);
     }
 
-    let text = trim(&doc.text_content(element));
-    let text_length = text.chars().count();
-
+    // The element's own text length matters only below a bound at each use (the link's
+    // length over 0.9, the limit below): a longer text is not built and trimmed.
     // Shortcut for single-link elements.
     if n_links == 1 {
         let threshold: usize = if opts.focus == ExtractionFocus::FavorPrecision {
@@ -239,7 +238,12 @@ pub(crate) fn link_density_test(
         };
         let link_text = trim(&doc.text_content(links[0]));
         let link_text_length = link_text.chars().count();
-        if link_text_length > threshold && link_text_length as f64 > text_length as f64 * 0.9 {
+        // A text twice the link's length or longer is not under 1/0.9 of it.
+        if link_text_length > threshold
+            && doc
+                .trimmed_text_length_under(element, 2 * link_text_length)
+                .is_some_and(|text_length| link_text_length as f64 > text_length as f64 * 0.9)
+        {
             return (Vec::new(), true);
         }
     }
@@ -257,7 +261,7 @@ pub(crate) fn link_density_test(
         100
     };
 
-    if text_length < limit_length {
+    if let Some(text_length) = doc.trimmed_text_length_under(element, limit_length) {
         let (link_length, n_short_links, non_empty_links) = collect_link_info(doc, &links);
         let n_non_empty = non_empty_links.len();
         if n_non_empty == 0 {
@@ -461,12 +465,10 @@ pub(crate) fn delete_by_link_density(
         if is_high_density {
             to_delete.push(elem);
         } else if backtracking && !non_empty_links.is_empty() {
-            let text = trim(&doc.text_content(elem));
-            let text_length = text.chars().count();
-            if text_length > 0
-                && text_length < threshold
-                && doc.children(elem).len() >= n_child_limit
-            {
+            let short_text = doc
+                .trimmed_text_length_under(elem, threshold)
+                .is_some_and(|length| length > 0);
+            if short_text && doc.children(elem).len() >= n_child_limit {
                 to_delete.push(elem);
             }
         }
