@@ -18,6 +18,21 @@ use crate::core::Query;
 use crate::core::detect::detect_lang_base_on_mandarin_script;
 use crate::scripts::grouping::ScriptLangGroup;
 
+/// The trigram distances of `text` to each language of its script's profiles, in profile order,
+/// as this copy computes them (profiles indexed by trigram number) and as the published 0.18.0
+/// code did (one hash look-up per profile trigram); `None` when the text's script has one
+/// language or none. For newspipe's test that compares the two.
+pub fn trigram_distances_both_ways(text: &str) -> Option<(Vec<(Lang, u32)>, Vec<(Lang, u32)>)> {
+    let script = raw_detect_script(text).main_script()?;
+    let ScriptLangGroup::Multi(multi_lang_script) = script.to_lang_group() else {
+        return None;
+    };
+    Some(crate::trigrams::detection::distances_both_ways(
+        &crate::core::Text::new(text),
+        multi_lang_script,
+    ))
+}
+
 #[derive(Debug)]
 pub struct RawInfo {
     pub script_info: RawScriptInfo,
