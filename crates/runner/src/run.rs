@@ -5,10 +5,12 @@
 //! [`Spool`], then flow again once that stage has prepared its state from their records.
 //!
 //! The runner owns the parallelism of every stage: documents go to document stages in fixed
-//! chunks of [`CHUNK_SIZE`] on the rayon pool and to corpus stages one at a time (rayon splits
-//! the batch as threads run out of work, so no thread waits long for another's last chunk at
-//! the end of a batch); each result is collected in input order, and a panic or an error on one
-//! document rejects that document only.
+//! chunks of [`CHUNK_SIZE`] on the rayon pool and to corpus stages one at a time, each chunk or
+//! document a task of its own (`with_max_len(1)`: rayon's default splitting would run a
+//! quarter of a batch or so as one sequence that the other thread cannot take from, so at the
+//! end of every batch one thread waited while the other finished its run of long documents);
+//! each result is collected in input order, and a panic or an error on one document rejects
+//! that document only.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant, SystemTime};
@@ -434,6 +436,7 @@ pub(crate) fn observe(
     let stage = &*work.stage;
     let results: Vec<Result<Erased, StageError>> = docs
         .par_iter_mut()
+        .with_max_len(1)
         .map(|doc| isolate(|| stage.observe(doc)))
         .collect();
     check_result_count(&step.name, results.len(), docs.len())?;
@@ -609,6 +612,7 @@ pub(crate) fn flow(
             Work::Document(stage) => {
                 let stage = &**stage;
                 docs.par_chunks_mut(CHUNK_SIZE)
+                    .with_max_len(1)
                     .flat_map_iter(|chunk| {
                         let len = chunk.len();
                         catch_unwind(AssertUnwindSafe(|| stage.process_chunk(chunk)))
@@ -630,6 +634,7 @@ pub(crate) fn flow(
                 let first = work.next_position;
                 work.next_position += docs.len();
                 docs.par_iter_mut()
+                    .with_max_len(1)
                     .enumerate()
                     .map(|(i, doc)| isolate(|| stage.apply(state, first + i, doc)))
                     .collect()
