@@ -165,11 +165,16 @@ impl GramSketch {
     /// Estimated share of the smaller text's grams that the other text also has, in [0, 1].
     pub fn containment(&self, other: &GramSketch) -> f64 {
         let cut = self.cut.min(other.cut);
-        let below = |hashes: &[u32]| hashes.partition_point(|&h| h <= cut);
-        let (mine, theirs) = (
-            &self.hashes[..below(&self.hashes)],
-            &other.hashes[..below(&other.hashes)],
-        );
+        // every hash of a sketch is at most its own cut: only the sketch with the higher cut
+        // is searched
+        let below = |sketch: &GramSketch| {
+            if sketch.cut <= cut {
+                sketch.hashes.len()
+            } else {
+                sketch.hashes.partition_point(|&h| h <= cut)
+            }
+        };
+        let (mine, theirs) = (&self.hashes[..below(self)], &other.hashes[..below(other)]);
         let smaller = mine.len().min(theirs.len());
         if smaller == 0 {
             return 0.0;
@@ -181,6 +186,28 @@ impl GramSketch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_values_are_counted_as_a_set_intersection_counts_them() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..5_000 {
+            // small ranges make many shared values, wide ones few
+            let range = [8u32, 64, 1 << 12, u32::MAX][rng.random_range(0..4)];
+            let side = |rng: &mut rand_chacha::ChaCha8Rng| {
+                let len = rng.random_range(0..120);
+                let mut values: Vec<u32> = (0..len).map(|_| rng.random_range(0..=range)).collect();
+                values.sort_unstable();
+                values.dedup();
+                values
+            };
+            let (a, b) = (side(&mut rng), side(&mut rng));
+            let set: std::collections::HashSet<u32> = a.iter().copied().collect();
+            let expected = b.iter().filter(|v| set.contains(v)).count();
+            assert_eq!(sorted_intersection(&a, &b), expected, "{a:?} {b:?}");
+            assert_eq!(sorted_intersection(&b, &a), expected);
+        }
+    }
 
     fn sketch(text: &str) -> GramSketch {
         GramSketch::of(text, &mut Vec::new(), &mut Vec::new())
