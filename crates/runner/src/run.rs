@@ -710,10 +710,15 @@ pub(crate) fn flow_overlapping_sink(
                     .map(|docs| {
                         let mut records = Sinks::new(None, on_error);
                         let out = flow(docs, sink, &mut records)?;
-                        // Freeing a batch's documents is real work: done here, beside the
-                        // stages, unless the caller keeps them.
                         let count = out.len() as u64;
-                        Ok((count, keep.then_some(out), records))
+                        if keep {
+                            return Ok((count, Some(out), records));
+                        }
+                        // Freeing a batch's documents is real work: done here, beside the
+                        // stages, and on every worker (alone, the sink's thread kept the other
+                        // waiting at the end of the stages' part of the batch).
+                        out.into_par_iter().with_max_len(16).for_each(drop);
+                        Ok((count, None, records))
                     })
                     .transpose()
             },
