@@ -373,6 +373,14 @@ pub fn figure_captions(html: &str) -> HashSet<String> {
     captions
 }
 
+/// A search for one ASCII tag text in any letter case (an HTML tag name's case does not count).
+fn literal_in_any_case(literal: &str) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([literal])
+        .expect("a literal builds")
+}
+
 /// The contents of the page's `<figcaption>` elements, as the regex
 /// `(?is)<figcaption\b[^>]*>(.*?)</figcaption>` finds them, found with two literal searches:
 /// with its Unicode `\b` the regex ran on its slow engine over pages with non-ASCII text
@@ -382,14 +390,8 @@ pub fn figure_captions(html: &str) -> HashSet<String> {
 /// non-word character follows), a `>` follows, and then a `</figcaption>`; the match runs to
 /// the first of each.
 fn figcaption_contents(html: &str) -> Vec<&str> {
-    static TAG: LazyLock<[AhoCorasick; 2]> = LazyLock::new(|| {
-        ["<figcaption", "</figcaption>"].map(|tag| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build([tag])
-                .expect("a literal builds")
-        })
-    });
+    static TAG: LazyLock<[AhoCorasick; 2]> =
+        LazyLock::new(|| ["<figcaption", "</figcaption>"].map(literal_in_any_case));
     let [open, close] = &*TAG;
     let mut contents = Vec::new();
     let mut at = 0;
@@ -504,14 +506,8 @@ fn without_scripts(html: &str) -> Cow<'_, str> {
             .build(["<!--", "<script", "<style", "<svg"])
             .expect("valid patterns")
     });
-    static CLOSING: LazyLock<[AhoCorasick; 2]> = LazyLock::new(|| {
-        ["</script", "</style"].map(|end| {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build([end])
-                .expect("valid pattern")
-        })
-    });
+    static CLOSING: LazyLock<[AhoCorasick; 2]> =
+        LazyLock::new(|| ["</script", "</style"].map(literal_in_any_case));
     let bytes = html.as_bytes();
     let mut out = String::new();
     // Everything before `copied` is in `out` or deliberately left out.
