@@ -8,11 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 use newspipe_core::{
     CorpusStage, Disposition, Document, EntityKind, MergeLayout, MergeStep, SplitFiles, StageError,
 };
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::canonical::{kind_slot, CanonicalMap, NameIndex};
 use crate::config::ExtractConfig;
 use crate::pipeline::extract;
+use crate::split::bucket_of;
 
 /// The runtime stage: its configuration.
 #[derive(Debug)]
@@ -191,6 +193,11 @@ fn distinct(names: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
+/// How many parts of the people's map `prepare` builds side by side: a few per core of a
+/// small machine, fixed so that the parts (and the order `absorb` joins them in) are the same
+/// whatever the thread count.
+const PREPARE_BUCKETS: usize = 8;
+
 /// The key of `doc.extra` that holds the document's [`crate::EntityVariants`] records.
 pub const VARIANTS_KEY: &str = "entity_variants";
 
@@ -350,25 +357,44 @@ impl CorpusStage for ExtractStage {
         })
     }
 
-    /// The map of every document's people (what a cluster run's bucket tasks build, each for
-    /// the people of its initials), and the claims of the documents with an ambiguous spelling.
+    /// The map of every document's people, and the claims of the documents with an ambiguous
+    /// spelling. The map is built in [`PREPARE_BUCKETS`] parts side by side, each from the
+    /// people whose surname's initial falls in it, as a cluster run's bucket tasks build it:
+    /// spellings of one name share that initial, so the parts hold different names and
+    /// [`CanonicalMap::absorb`] joins them into the map one index of every name would build.
     fn prepare(&self, records: Vec<DocNames>) -> Result<CorpusNames, StageError> {
-        let mut index = NameIndex::default();
-        // each record is dropped once indexed, but for the few with ambiguous claims
-        let mut ambiguous = Vec::new();
-        for (position, record) in records.into_iter().enumerate() {
-            let people = people(&record.names)?.map(|name| (EntityKind::Person, name));
-            index.add(&record.id, &record.witness, people);
-            if record.ambiguous.is_some() {
-                ambiguous.push((position, record));
-            }
+        let people: Vec<Vec<(usize, &str)>> = records
+            .par_iter()
+            .map(|record| {
+                Ok(people(&record.names)?
+                    .map(|name| (bucket_of(name, PREPARE_BUCKETS), name))
+                    .collect())
+            })
+            .collect::<Result<_, StageError>>()?;
+        let parts: Vec<CanonicalMap> = (0..PREPARE_BUCKETS)
+            .into_par_iter()
+            .map(|bucket| {
+                let mut index = NameIndex::default();
+                for (record, names) in records.iter().zip(&people) {
+                    let mut mine = names.iter().filter(|(b, _)| *b == bucket).peekable();
+                    if mine.peek().is_some() {
+                        let mine = mine.map(|&(_, name)| (EntityKind::Person, name));
+                        index.add(&record.id, &record.witness, mine);
+                    }
+                }
+                index.build(self.config.max_edit_distance)
+            })
+            .collect();
+        drop(people);
+        let mut map = CanonicalMap::default();
+        for part in parts {
+            map.absorb(part);
         }
-        let map = index.build(self.config.max_edit_distance);
-        drop(index);
         let mut resolved = BTreeMap::new();
-        for (position, record) in ambiguous {
-            let claims = record.ambiguous.as_deref().unwrap_or_default();
-            resolved.insert(position, resolve_claims(&map, &record.names, claims)?);
+        for (position, record) in records.iter().enumerate() {
+            if let Some(claims) = record.ambiguous.as_deref() {
+                resolved.insert(position, resolve_claims(&map, &record.names, claims)?);
+            }
         }
         Ok(CorpusNames {
             map,
