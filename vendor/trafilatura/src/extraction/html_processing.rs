@@ -227,27 +227,6 @@ pub(crate) fn link_density_test(
         return (Vec::new(), false);
     }
 
-    // The element's own text length matters only below a bound at each use (the link's
-    // length over 0.9, the limit below): a longer text is not built and trimmed.
-    // Shortcut for single-link elements.
-    if n_links == 1 {
-        let threshold: usize = if opts.focus == ExtractionFocus::FavorPrecision {
-            10
-        } else {
-            100
-        };
-        let link_text = trim(&doc.text_content(links[0]));
-        let link_text_length = link_text.chars().count();
-        // A text twice the link's length or longer is not under 1/0.9 of it.
-        if link_text_length > threshold
-            && doc
-                .trimmed_text_length_under(element, 2 * link_text_length)
-                .is_some_and(|text_length| link_text_length as f64 > text_length as f64 * 0.9)
-        {
-            return (Vec::new(), true);
-        }
-    }
-
     // Determine limit based on tag and sibling position.
     let limit_length: usize = if doc.tag_name(element) == "p" {
         if doc.next_element_sibling(element).is_none() {
@@ -261,7 +240,32 @@ pub(crate) fn link_density_test(
         100
     };
 
-    if let Some(text_length) = doc.trimmed_text_length_under(element, limit_length) {
+    // Shortcut for single-link elements: a long link's length against the element's text.
+    let mut single_link_length = None;
+    if n_links == 1 {
+        let threshold: usize = if opts.focus == ExtractionFocus::FavorPrecision {
+            10
+        } else {
+            100
+        };
+        let link_text = trim(&doc.text_content(links[0]));
+        let link_text_length = link_text.chars().count();
+        if link_text_length > threshold {
+            single_link_length = Some(link_text_length);
+        }
+    }
+    // The element's own text length matters only below a bound at each use (twice the long
+    // link's length: a text that long is not under 1/0.9 of it; the limit): it is measured
+    // once, up to the larger, and a longer text is not built and trimmed.
+    let bound = single_link_length.map_or(limit_length, |link| limit_length.max(2 * link));
+    let text_length = doc.trimmed_text_length_under(element, bound);
+    if let (Some(link), Some(text)) = (single_link_length, text_length) {
+        if link as f64 > text as f64 * 0.9 {
+            return (Vec::new(), true);
+        }
+    }
+
+    if let Some(text_length) = text_length.filter(|&length| length < limit_length) {
         let (link_length, n_short_links, non_empty_links) = collect_link_info(doc, &links);
         let n_non_empty = non_empty_links.len();
         if n_non_empty == 0 {
