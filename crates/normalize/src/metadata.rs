@@ -333,6 +333,8 @@ pub fn push_candidate(
 mod tests {
     use rand::{Rng, SeedableRng};
 
+    use super::*;
+
     /// `words_and_cjk` a character at a time, as it was before it read eight ASCII bytes at
     /// once.
     fn words_and_cjk_by_char(text: &str) -> (usize, usize) {
@@ -375,8 +377,6 @@ mod tests {
             );
         }
     }
-
-    use super::*;
 
     #[test]
     fn words_and_cjk_count_what_splitting_on_whitespace_counts() {

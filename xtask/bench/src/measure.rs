@@ -86,14 +86,6 @@ impl Forms {
             Forms::Every => "whole pipeline, every form",
         }
     }
-
-    /// The child's `--forms` value.
-    fn arg(self) -> &'static str {
-        match self {
-            Forms::Jsonl => "jsonl",
-            Forms::Every => "every",
-        }
-    }
 }
 
 /// The export settings that name an output form's path.
@@ -570,7 +562,11 @@ fn whole_pipeline_in_child(
         .arg("--threads")
         .arg(threads.to_string())
         .arg("--forms")
-        .arg(forms.arg())
+        .arg(
+            clap::ValueEnum::to_possible_value(&forms)
+                .expect("every form has a name")
+                .get_name(),
+        )
         .stderr(std::process::Stdio::inherit())
         .output()
         .context("cannot start the bench's own run-pipeline process")?;
