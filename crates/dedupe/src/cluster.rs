@@ -31,6 +31,7 @@ use std::collections::HashMap;
 
 use newspipe_core::{Relation, StageError};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -144,7 +145,7 @@ impl<'a> RecordStore<'a> for InMemory<'a> {
 /// A partition of the records: each record's set and each set's best record.
 struct Level {
     set: Vec<usize>,
-    head: HashMap<usize, usize>,
+    head: FxHashMap<usize, usize>,
 }
 
 impl Level {
@@ -162,7 +163,7 @@ impl Level {
         let set: Vec<usize> = (0..records.len() as u32)
             .map(|index| sets.find(index) as usize)
             .collect();
-        let mut head: HashMap<usize, usize> = HashMap::new();
+        let mut head: FxHashMap<usize, usize> = FxHashMap::default();
         for (index, &root) in set.iter().enumerate() {
             let best = head.entry(root).or_insert(index);
             if is_better_representative(&records[index], &records[*best]) {
@@ -454,14 +455,14 @@ pub(crate) fn sorted_intersection(a: &[u32], b: &[u32]) -> usize {
 
 /// Inverse document frequencies of the rare facts over the corpus.
 pub(crate) struct FactWeights {
-    idf: HashMap<u64, f64>,
+    idf: FxHashMap<u64, f64>,
     corpus_weight: f64,
 }
 
 impl FactWeights {
     /// Weights from the facts of the component heads: a story and its copies count once.
     pub(crate) fn new(records: &Records, heads: &[u32]) -> Self {
-        let mut df: HashMap<u64, u32> = HashMap::new();
+        let mut df: FxHashMap<u64, u32> = FxHashMap::default();
         for fact in heads.iter().flat_map(|&i| &records.get(i).facts) {
             *df.entry(*fact).or_default() += 1;
         }

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use newspipe_core::{BuildError, Document, InputFormat, Meta, PageKind, RemovedKind, RemovedSpan};
+use rustc_hash::FxHashSet;
 
 use crate::analysis::{detect_language, page_kind};
 use crate::config::NormalizeConfig;
@@ -50,7 +51,7 @@ impl Normalizer {
     /// Normalizes `doc` in place: sets `text`, `removed` and `meta` (metadata the input already
     /// supplied is kept). `repeated` holds the keys ([`crate::line_key`]) of lines repeated on
     /// many pages of the document's site; [`crate::NormalizeStage`] finds them.
-    pub fn normalize(&self, doc: &mut Document, repeated: Option<&HashSet<LineKey>>) {
+    pub fn normalize(&self, doc: &mut Document, repeated: Option<&FxHashSet<LineKey>>) {
         // Text cleaning leaves the repeated lines unused on a page made mostly of them; for an
         // extractor's output that is checked below, against the page as served.
         let options = TextOptions {

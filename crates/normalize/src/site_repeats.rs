@@ -6,7 +6,7 @@
 //! 200,000 / 2^32 ≈ 1 in 21,000, and it is only cut when that other line is itself one of the
 //! site's repeats (a few hundred lines a site), about 1 line in 10 million.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use newspipe_core::{Document, InputFormat};
 
@@ -117,7 +117,7 @@ pub fn url_host(url: &str) -> Option<String> {
 /// Per-site counts of the pages each line appears on.
 #[derive(Debug, Default)]
 pub struct SiteLineCounts {
-    sites: HashMap<SiteKey, HashMap<LineKey, u32>>,
+    sites: FxHashMap<SiteKey, FxHashMap<LineKey, u32>>,
 }
 
 impl SiteLineCounts {
@@ -133,7 +133,7 @@ impl SiteLineCounts {
     }
 
     /// For each site, the lines seen on at least `min_pages` pages.
-    pub fn repeated(&self, min_pages: u32) -> HashMap<SiteKey, HashSet<LineKey>> {
+    pub fn repeated(&self, min_pages: u32) -> FxHashMap<SiteKey, FxHashSet<LineKey>> {
         self.sites
             .iter()
             .map(|(site, counts)| {
@@ -141,7 +141,7 @@ impl SiteLineCounts {
                     .iter()
                     .filter(|(_, n)| **n >= min_pages)
                     .map(|(key, _)| *key)
-                    .collect::<HashSet<LineKey>>();
+                    .collect::<FxHashSet<LineKey>>();
                 (*site, keys)
             })
             .filter(|(_, keys)| !keys.is_empty())
@@ -151,7 +151,7 @@ impl SiteLineCounts {
 
 /// Whether most of a text's lines are repeated elsewhere on its site: then the page is a copy of
 /// another page (a matter for dedupe), not a page with a shared template.
-pub fn mostly_repeated(text: &str, repeated: &HashSet<LineKey>) -> bool {
+pub fn mostly_repeated(text: &str, repeated: &FxHashSet<LineKey>) -> bool {
     let (mut total, mut shared) = (0usize, 0usize);
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         total += line.len();
@@ -180,7 +180,7 @@ mod tests {
         let repeated = counts.repeated(3);
         assert_eq!(
             repeated[&site_key("a.com")],
-            HashSet::from([line_key("menu"), line_key("\"MENU\"")])
+            FxHashSet::from_iter([line_key("menu"), line_key("\"MENU\"")])
         );
         assert!(!repeated.contains_key(&site_key("b.com")));
     }
@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn a_page_made_of_shared_lines_is_a_copy() {
-        let repeated = HashSet::from([line_key("A long shared paragraph of text.")]);
+        let repeated = FxHashSet::from_iter([line_key("A long shared paragraph of text.")]);
         assert!(mostly_repeated(
             "A long shared paragraph of text.\nshort",
             &repeated

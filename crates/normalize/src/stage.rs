@@ -3,7 +3,7 @@
 //! of each text page, `prepare` keeps the lines repeated on enough pages of a site, and `apply`
 //! normalizes each document. A cluster run splits the merge by site hash ([`crate::split`]).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use newspipe_core::{
     CorpusStage, Disposition, Document, InputFormat, MergeLayout, MergeStep, PageKind, SplitFiles,
@@ -56,16 +56,16 @@ pub struct PageLines {
 /// every process (a hash map's order is not), so a merge task run again that finds the same
 /// repeats leaves valid the tasks that read them.
 #[derive(Debug, Default, PartialEq)]
-pub struct RepeatedLines(HashMap<SiteKey, HashSet<LineKey>>);
+pub struct RepeatedLines(FxHashMap<SiteKey, FxHashSet<LineKey>>);
 
 impl RepeatedLines {
     /// The repeats of each site that has some.
-    pub(crate) fn new(sites: HashMap<SiteKey, HashSet<LineKey>>) -> Self {
+    pub(crate) fn new(sites: FxHashMap<SiteKey, FxHashSet<LineKey>>) -> Self {
         Self(sites)
     }
 
     /// The repeated lines of `site`, if it has any.
-    pub fn get(&self, site: SiteKey) -> Option<&HashSet<LineKey>> {
+    pub fn get(&self, site: SiteKey) -> Option<&FxHashSet<LineKey>> {
         self.0.get(&site)
     }
 
@@ -105,7 +105,7 @@ struct SiteRepeats {
 
 impl Serialize for RepeatedLines {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut sites: Vec<(&SiteKey, &HashSet<LineKey>)> = self.0.iter().collect();
+        let mut sites: Vec<(&SiteKey, &FxHashSet<LineKey>)> = self.0.iter().collect();
         sites.sort_unstable_by_key(|(site, _)| **site);
         serializer.collect_seq(sites.into_iter().map(|(site, keys)| {
             let mut keys: Vec<LineKey> = keys.iter().copied().collect();
@@ -294,7 +294,7 @@ mod tests {
     fn the_same_repeats_give_the_same_bytes() {
         // Two maps of the same repeats filled in opposite orders (and each hash map with its
         // own random order): one binary form, which decodes to the same repeats.
-        let sites: Vec<(SiteKey, HashSet<LineKey>)> = (0..50u32)
+        let sites: Vec<(SiteKey, FxHashSet<LineKey>)> = (0..50u32)
             .map(|n| {
                 let keys = (0..20).map(|k| n.wrapping_mul(2_654_435_761) ^ k).collect();
                 (u64::from(n) << 40 | 7, keys)

@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use newspipe_core::{DateCandidate, RemovedKind, RemovedSpan};
 use regex::Regex;
+use rustc_hash::FxHashSet;
 
 use crate::analysis::{continues_sentence, ends_sentence};
 use crate::chrome::{line_match_key, ChromeLines, PageChrome};
@@ -38,7 +39,7 @@ pub struct TextOptions<'a> {
     /// [`clean_page_text`] leaves them unused on a page made mostly of them (a copy of another
     /// page, a matter for dedupe, not a page with a shared template); [`filter_lines`] uses
     /// them as given.
-    pub repeated: Option<&'a HashSet<LineKey>>,
+    pub repeated: Option<&'a FxHashSet<LineKey>>,
 }
 
 /// Metadata found in the page text.
@@ -262,8 +263,8 @@ pub fn filter_lines(
 /// so [`classify_line`] does not fold again.
 fn fold_for_repeats<'a>(
     lines: &mut [Line],
-    repeated: Option<&'a HashSet<LineKey>>,
-) -> Option<&'a HashSet<LineKey>> {
+    repeated: Option<&'a FxHashSet<LineKey>>,
+) -> Option<&'a FxHashSet<LineKey>> {
     let set = repeated?;
     let (mut total, mut shared) = (0usize, 0usize);
     for line in lines {
@@ -981,7 +982,7 @@ mod tests {
     fn repeated_site_lines_are_cut() {
         let rules = LineRules::new(&[], &[]).unwrap();
         let footer = "Our journalism is funded by readers like you and independent of any party.";
-        let repeated = HashSet::from([line_key(footer)]);
+        let repeated = FxHashSet::from_iter([line_key(footer)]);
         let raw = format!("{ARTICLE}{footer}\n");
         let out = clean_page_text(
             &raw,
@@ -1000,7 +1001,7 @@ mod tests {
         // A copy of another page of the site: its lines are all "repeated", and cutting them
         // would empty it; dedupe is the stage for copies.
         let rules = LineRules::new(&[], &[]).unwrap();
-        let repeated: HashSet<LineKey> = ARTICLE.lines().map(line_key).collect();
+        let repeated: FxHashSet<LineKey> = ARTICLE.lines().map(line_key).collect();
         let opts = |repeated| TextOptions {
             boilerplate: true,
             rules: &rules,
