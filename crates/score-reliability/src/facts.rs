@@ -12,13 +12,11 @@ use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{
-    AGGREGATOR_DISCLAIMER, COPY_MARKERS, DISCLAIMER_IN_SET, SUMMARY_MARKER, SYNDICATION,
+    Rare, AGGREGATOR_DISCLAIMER, COPY_MARKERS, DISCLAIMER_IN_SET, SUMMARY_MARKER, SYNDICATION,
     SYNDICATION_IN_SET,
 };
 use crate::names::{canonical_spelling_key, names, spelling_key};
-use crate::presentation::{
-    byline, mt_artifacts, residual_boilerplate, sensationalism, translation_residue,
-};
+use crate::presentation::{byline, mt_artifacts, residual_boilerplate, residue_in, sensationalism};
 use crate::signal::{at, excerpt, note, round1, scored, word_count};
 use crate::sourcing::{anonymous_sourcing, anonymous_spans, attribution, direct_quotes, hedging};
 use crate::tenure::OfficeHolders;
@@ -198,11 +196,12 @@ fn own_signals(
     holders: &OfficeHolders,
     words: usize,
     artifacts: &[crate::presentation::Artifact],
+    rare: &Rare,
 ) -> (Vec<Signal>, Days) {
     let t = &config.thresholds;
     let dating = date(doc, holders, t);
     let days = dating.days();
-    let anonymous = anonymous_spans(&doc.text);
+    let anonymous = anonymous_spans(&doc.text, rare);
     let mut own = vec![
         attribution(doc, words, &anonymous, t),
         direct_quotes(doc, words, t),
@@ -241,8 +240,9 @@ pub fn observe(
     holders: &OfficeHolders,
 ) -> Observed {
     let words = word_count(&doc.text);
-    let artifacts = translation_residue(&doc.text);
-    let (own, days) = own_signals(doc, config, holders, words, &artifacts);
+    let rare = Rare::of(&doc.text);
+    let artifacts = residue_in(&doc.text, &rare);
+    let (own, days) = own_signals(doc, config, holders, words, &artifacts, &rare);
     let mut points = Points::default();
     for s in &own {
         points.add(s);

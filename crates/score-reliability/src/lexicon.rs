@@ -149,17 +149,53 @@ fn aggregator_disclaimer_pattern() -> String {
 /// [`SYNDICATION`] and [`AGGREGATOR_DISCLAIMER`] as one set (at [`SYNDICATION_IN_SET`] and
 /// [`DISCLAIMER_IN_SET`]): every document is asked for both, and one pass over its text
 /// answers for the two (a third less time than two searches on the real rows).
-pub static COPY_MARKERS: LazyLock<RegexSet> = LazyLock::new(|| {
-    let mut patterns = [String::new(), String::new()];
-    patterns[SYNDICATION_IN_SET] = syndication_pattern();
-    patterns[DISCLAIMER_IN_SET] = aggregator_disclaimer_pattern();
-    RegexSet::new(patterns).expect("built-in pattern compiles")
-});
+pub static COPY_MARKERS: LazyLock<RegexSet> =
+    LazyLock::new(|| set_of(&[syndication_pattern(), aggregator_disclaimer_pattern()]));
 
 /// The index of [`SYNDICATION`] in [`COPY_MARKERS`].
 pub const SYNDICATION_IN_SET: usize = 0;
 /// The index of [`AGGREGATOR_DISCLAIMER`] in [`COPY_MARKERS`].
 pub const DISCLAIMER_IN_SET: usize = 1;
+
+/// Patterns that every document's text is searched for and most texts do not hold, as one set
+/// (at the `…_IN_RARE` indexes): one pass over a text says which it holds ([`Rare`]), and only
+/// those are searched again for where they are. On the wire row's texts 17 ms against 30 ms
+/// for a search for each. (With the copy markers in it too the set is slower than the two
+/// sets apart: 79 ms against 33 ms; its automaton grows too large.)
+pub static RARE: LazyLock<RegexSet> = LazyLock::new(|| {
+    let mut patterns = vec![String::new(); 3];
+    patterns[ANONYMOUS_IN_RARE] = ANONYMOUS.as_str().to_owned();
+    patterns[MID_WORD_CAPITAL_IN_RARE] = MID_WORD_CAPITAL.as_str().to_owned();
+    patterns[RANK_LOWERCASE_IN_RARE] = RANK_LOWERCASE.as_str().to_owned();
+    set_of(&patterns)
+});
+
+/// The index of [`ANONYMOUS`] in [`RARE`].
+pub const ANONYMOUS_IN_RARE: usize = 0;
+/// The index of [`MID_WORD_CAPITAL`] in [`RARE`].
+pub const MID_WORD_CAPITAL_IN_RARE: usize = 1;
+/// The index of [`RANK_LOWERCASE`] in [`RARE`].
+pub const RANK_LOWERCASE_IN_RARE: usize = 2;
+
+fn set_of(patterns: &[String]) -> RegexSet {
+    RegexSet::new(patterns).expect("built-in pattern compiles")
+}
+
+/// Which of the [`RARE`] patterns a text holds.
+#[derive(Debug)]
+pub struct Rare(regex::SetMatches);
+
+impl Rare {
+    /// Searches `text` once for every rare pattern.
+    pub fn of(text: &str) -> Self {
+        Self(RARE.matches(text))
+    }
+
+    /// Whether the text holds the pattern at `index` of [`RARE`].
+    pub fn holds(&self, index: usize) -> bool {
+        self.0.matched(index)
+    }
+}
 
 /// A closing summary formula typical of generated rewrites ("In conclusion,"); only texts
 /// holding a formula and its comma are searched.
@@ -174,3 +210,44 @@ pub static SUMMARY_MARKER: LazyLock<Prefiltered> = LazyLock::new(|| {
 /// Words too common to tell two claims apart.
 pub static STOPWORDS: LazyLock<FxHashSet<&str>> =
     LazyLock::new(|| newspipe_knowledge::stopwords().iter().copied().collect());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rare_set_holds_what_each_pattern_matches() {
+        let patterns: [(usize, &Regex); 3] = [
+            (ANONYMOUS_IN_RARE, &ANONYMOUS),
+            (MID_WORD_CAPITAL_IN_RARE, &MID_WORD_CAPITAL),
+            (RANK_LOWERCASE_IN_RARE, &RANK_LOWERCASE),
+        ];
+        let texts = [
+            "",
+            "The council met on Monday.",
+            "Officials said, speaking on condition of anonymity, that it met.",
+            "Sources said the council met.",
+            "The eBergation of the council.",
+            "The Lt.-gen. spoke.",
+            "Sources said the eBergation of the Lt.-gen. was over.",
+            "ЖУРНАЛ пишет: the council met.",
+        ];
+        for text in texts {
+            let rare = Rare::of(text);
+            for (index, pattern) in patterns {
+                assert_eq!(
+                    rare.holds(index),
+                    pattern.is_match(text),
+                    "pattern {index} in {text:?}"
+                );
+            }
+        }
+        // Every pattern is matched by one of the texts, so that a wrong index fails.
+        for (index, pattern) in patterns {
+            assert!(
+                texts.iter().any(|text| pattern.is_match(text)),
+                "no text for pattern {index}"
+            );
+        }
+    }
+}

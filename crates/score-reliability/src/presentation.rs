@@ -5,7 +5,8 @@ use newspipe_core::{Document, Evidence, RemovedKind, Signal};
 
 use crate::config::Thresholds;
 use crate::lexicon::{
-    BYLINE, CAPITALS_WORD, INNER_CAPITAL_WORDS, MID_WORD_CAPITAL, RANK_LOWERCASE, SPLIT_COMPOUND,
+    Rare, BYLINE, CAPITALS_WORD, INNER_CAPITAL_WORDS, MID_WORD_CAPITAL, MID_WORD_CAPITAL_IN_RARE,
+    RANK_LOWERCASE, RANK_LOWERCASE_IN_RARE, SPLIT_COMPOUND,
 };
 use crate::signal::{at, excerpt, locate, note, scored};
 
@@ -127,6 +128,11 @@ pub const TYPO_ALLOWANCE: usize = 2;
 /// inside words, rank abbreviations in lower case); spacing slips, doubled words and stray
 /// quote marks are ordinary typing and scraping errors.
 pub fn find_artifacts(text: &str) -> Vec<Artifact> {
+    artifacts_in(text, &Rare::of(text))
+}
+
+/// [`find_artifacts`] of a text that holds the [`Rare`] patterns `rare` says it does.
+fn artifacts_in(text: &str, rare: &Rare) -> Vec<Artifact> {
     let mut found = Vec::new();
     let mut push = |start, end, detector| {
         found.push(Artifact {
@@ -141,13 +147,17 @@ pub fn find_artifacts(text: &str) -> Vec<Artifact> {
             push(m.start(), m.end(), "split_compound");
         }
     }
-    for m in MID_WORD_CAPITAL.find_iter(text) {
-        if !INNER_CAPITAL_WORDS.contains(m.as_str().to_lowercase().as_str()) {
-            push(m.start(), m.end(), "mid_word_capital");
+    if rare.holds(MID_WORD_CAPITAL_IN_RARE) {
+        for m in MID_WORD_CAPITAL.find_iter(text) {
+            if !INNER_CAPITAL_WORDS.contains(m.as_str().to_lowercase().as_str()) {
+                push(m.start(), m.end(), "mid_word_capital");
+            }
         }
     }
-    for m in RANK_LOWERCASE.find_iter(text) {
-        push(m.start(), m.end(), "rank_lowercase");
+    if rare.holds(RANK_LOWERCASE_IN_RARE) {
+        for m in RANK_LOWERCASE.find_iter(text) {
+            push(m.start(), m.end(), "rank_lowercase");
+        }
     }
     found.sort_by_key(|a| (a.start, a.end));
     found
@@ -156,7 +166,12 @@ pub fn find_artifacts(text: &str) -> Vec<Artifact> {
 /// The artifacts that count as translation residue: none when there are no more than
 /// [`TYPO_ALLOWANCE`] (a slip or two is a typo), else all of them.
 pub fn translation_residue(text: &str) -> Vec<Artifact> {
-    let found = find_artifacts(text);
+    residue_in(text, &Rare::of(text))
+}
+
+/// [`translation_residue`] of a text that holds the [`Rare`] patterns `rare` says it does.
+pub(crate) fn residue_in(text: &str, rare: &Rare) -> Vec<Artifact> {
+    let found = artifacts_in(text, rare);
     if found.len() <= TYPO_ALLOWANCE {
         Vec::new()
     } else {

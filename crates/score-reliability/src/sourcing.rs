@@ -4,7 +4,7 @@
 use newspipe_core::{Document, Signal};
 
 use crate::config::Thresholds;
-use crate::lexicon::{ANONYMOUS, ATTRIBUTION_CUE, HEDGE};
+use crate::lexicon::{Rare, ANONYMOUS, ANONYMOUS_IN_RARE, ATTRIBUTION_CUE, HEDGE};
 use crate::signal::{at, excerpt, not_applicable, scored};
 
 /// Signal names.
@@ -43,7 +43,11 @@ fn named_attributions(doc: &Document) -> Vec<(usize, usize, &str)> {
 
 /// The anonymous attributions of a text ("sources said"), as byte spans in order: found once
 /// for `attribution` (which leaves them out) and `anonymous_sourcing` (which counts them).
-pub fn anonymous_spans(text: &str) -> Vec<(usize, usize)> {
+/// `rare` is what the text holds.
+pub fn anonymous_spans(text: &str, rare: &Rare) -> Vec<(usize, usize)> {
+    if !rare.holds(ANONYMOUS_IN_RARE) {
+        return Vec::new();
+    }
     ANONYMOUS
         .find_iter(text)
         .map(|m| (m.start(), m.end()))
@@ -233,7 +237,7 @@ mod tests {
             text,
             vec![quote("we are ready to help them now", Some("Blair"), 12)],
         );
-        let s = anonymous_sourcing(&named, &anonymous_spans(text), &t);
+        let s = anonymous_sourcing(&named, &anonymous_spans(text, &Rare::of(text)), &t);
         assert!(s.applicable);
         assert_eq!(
             s.score, 0.0,
