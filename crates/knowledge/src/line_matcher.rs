@@ -11,7 +11,6 @@
 //! searched for the few literals of the rules that allow long lines, and stops at the first.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
-use rayon::prelude::*;
 use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, HirKind};
@@ -59,97 +58,14 @@ impl LineMatcher {
         Self::compile(extra_agencies)
     }
 
-    /// Compiles the built-in rules with these photo agencies added: the rules' regular
-    /// expressions on one side, their literals' automata on the other (on two workers, half
-    /// the time a run waits before its first document).
+    /// Compiles the built-in rules with these photo agencies added.
     fn compile(extra_agencies: &[String]) -> Result<Self, regex::Error> {
         let rules = crate::boilerplate_rules_with(extra_agencies);
         assert!(rules.len() <= 64, "at most 64 boilerplate rules");
-        let (regexes, literals) = rayon::join(
-            || {
-                rules
-                    .par_iter()
-                    .map(|rule| Regex::new(&rule.pattern()))
-                    .collect::<Result<Vec<_>, _>>()
-            },
-            || Literals::compile(&rules, extra_agencies),
-        );
-        let Literals {
-            literals,
-            literal_rule,
-            unfiltered,
-            long_line_patterns,
-            long_line_rule,
-            credit_sentence,
-            credit_cues,
-        } = literals?;
-        Ok(Self {
-            rules,
-            regexes: regexes?,
-            literals,
-            literal_rule,
-            unfiltered,
-            long_line_patterns,
-            long_line_literals: std::sync::OnceLock::new(),
-            long_line_rule,
-            credit_sentence,
-            credit_cues,
-        })
-    }
-
-    /// The matcher of the built-in rules, compiled once.
-    pub fn builtin() -> &'static Self {
-        static MATCHER: std::sync::LazyLock<LineMatcher> = std::sync::LazyLock::new(|| {
-            LineMatcher::compile(&[]).expect("the built-in boilerplate rules compile")
-        });
-        &MATCHER
-    }
-
-    /// The rules, in the order they are tried.
-    pub fn rules(&self) -> &[LineRule] {
-        &self.rules
-    }
-
-    /// The first rule (its position in [`rules`](Self::rules)) that matches a line of `words`
-    /// words, folded with [`fold_line`] (or normalize's `fold_for_matching`) and trimmed.
-    pub fn match_line(&self, folded: &str, words: usize) -> Option<usize> {
-        self.line_hits(folded, &self.literals, &self.literal_rule)
-            .matching_rule(self, folded, words)
-    }
-
-    /// The rules whose literals a folded line holds and whether it holds a credit cue: one
-    /// search of `literals`, the rule literals of `rule_of` followed by the cues.
-    fn line_hits(&self, folded: &str, literals: &AhoCorasick, rule_of: &[u64]) -> LineHits {
-        let mut hits = LineHits {
-            rules: self.unfiltered,
-            cue: false,
-        };
-        for hit in literals.find_overlapping_iter(folded) {
-            // Past the rule literals come the credit cues.
-            match rule_of.get(hit.pattern().as_usize()) {
-                Some(&rule) => hits.rules |= rule,
-                None => hits.cue = true,
-            }
-        }
-        hits
-    }
-}
-
-/// The literal side of a [`LineMatcher`]: the fields of the same names.
-struct Literals {
-    literals: AhoCorasick,
-    literal_rule: Vec<u64>,
-    unfiltered: u64,
-    long_line_patterns: Vec<Vec<u8>>,
-    long_line_rule: Vec<u64>,
-    credit_sentence: Regex,
-    credit_cues: AhoCorasick,
-}
-
-impl Literals {
-    /// The literals of every alternative of `rules` that has them and the credit cues, in
-    /// their automata, with the credit-sentence pattern for `extra_agencies`.
-    fn compile(rules: &[LineRule], extra_agencies: &[String]) -> Result<Self, regex::Error> {
+        let regexes = rules
+            .iter()
+            .map(|rule| Regex::new(&rule.pattern()))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut literal_rule = Vec::new();
         let mut unfiltered = 0u64;
@@ -195,14 +111,54 @@ impl Literals {
             .build(&cues)
             .map_err(|e| regex::Error::Syntax(format!("credit cues: {e}")))?;
         Ok(Self {
+            rules,
+            regexes,
             literals,
             literal_rule,
             unfiltered,
             long_line_patterns,
+            long_line_literals: std::sync::OnceLock::new(),
             long_line_rule,
             credit_sentence: Regex::new(&crate::credit_sentence_pattern(extra_agencies))?,
             credit_cues,
         })
+    }
+
+    /// The matcher of the built-in rules, compiled once.
+    pub fn builtin() -> &'static Self {
+        static MATCHER: std::sync::LazyLock<LineMatcher> = std::sync::LazyLock::new(|| {
+            LineMatcher::compile(&[]).expect("the built-in boilerplate rules compile")
+        });
+        &MATCHER
+    }
+
+    /// The rules, in the order they are tried.
+    pub fn rules(&self) -> &[LineRule] {
+        &self.rules
+    }
+
+    /// The first rule (its position in [`rules`](Self::rules)) that matches a line of `words`
+    /// words, folded with [`fold_line`] (or normalize's `fold_for_matching`) and trimmed.
+    pub fn match_line(&self, folded: &str, words: usize) -> Option<usize> {
+        self.line_hits(folded, &self.literals, &self.literal_rule)
+            .matching_rule(self, folded, words)
+    }
+
+    /// The rules whose literals a folded line holds and whether it holds a credit cue: one
+    /// search of `literals`, the rule literals of `rule_of` followed by the cues.
+    fn line_hits(&self, folded: &str, literals: &AhoCorasick, rule_of: &[u64]) -> LineHits {
+        let mut hits = LineHits {
+            rules: self.unfiltered,
+            cue: false,
+        };
+        for hit in literals.find_overlapping_iter(folded) {
+            // Past the rule literals come the credit cues.
+            match rule_of.get(hit.pattern().as_usize()) {
+                Some(&rule) => hits.rules |= rule,
+                None => hits.cue = true,
+            }
+        }
+        hits
     }
 }
 

@@ -234,8 +234,7 @@ pub fn run(
     let started = Instant::now();
     let threads = thread_count(options);
     let pool = worker_pool(threads)?;
-    // On the run's own workers: a stage that builds in parallel uses as many as the run.
-    let mut steps = pool.install(|| build_steps(pipeline, &pipeline.stages, registry))?;
+    let mut steps = build_steps(pipeline, &pipeline.stages, registry)?;
     let files = (
         RecordFile::create(&pipeline.rejects).map_err(RunError::Output)?,
         RecordFile::create(&pipeline.dropped).map_err(RunError::Output)?,
@@ -841,7 +840,7 @@ pub fn trace(
     options: &RunOptions,
 ) -> Result<Trace, RunError> {
     let pool = worker_pool(thread_count(options))?;
-    let mut steps = pool.install(|| build_steps(pipeline, stages, registry))?;
+    let mut steps = build_steps(pipeline, stages, registry)?;
     let listed = discover(&input.path).map_err(RunError::Input)?;
     let own = crate::select::own_files(pipeline, registry);
     let files = select(&input.path, listed, input.format, &own).files;
