@@ -292,8 +292,9 @@ mod tests {
 
     #[test]
     fn the_same_repeats_give_the_same_bytes() {
-        // Two maps of the same repeats filled in opposite orders (and each hash map with its
-        // own random order): one binary form, which decodes to the same repeats.
+        // Two maps of the same repeats, filled in opposite orders and of different capacities
+        // (so iterated in different orders): one binary form, which decodes to the same
+        // repeats.
         let sites: Vec<(SiteKey, FxHashSet<LineKey>)> = (0..50u32)
             .map(|n| {
                 let keys = (0..20).map(|k| n.wrapping_mul(2_654_435_761) ^ k).collect();
@@ -301,7 +302,11 @@ mod tests {
             })
             .collect();
         let forward = RepeatedLines::new(sites.iter().cloned().collect());
-        let backward = RepeatedLines::new(sites.iter().rev().cloned().collect());
+        let mut roomy = FxHashMap::with_capacity_and_hasher(4096, Default::default());
+        roomy.extend(sites.iter().rev().cloned());
+        let backward = RepeatedLines::new(roomy);
+        let order = |state: &RepeatedLines| state.0.keys().copied().collect::<Vec<SiteKey>>();
+        assert_ne!(order(&forward), order(&backward), "the maps iterate alike");
         let encode = |state: &RepeatedLines| {
             newspipe_core::encode_stage_data::<NormalizeStage, _>(state).unwrap()
         };
