@@ -149,7 +149,6 @@ fn records(
             path,
             id,
             reader,
-            buffer: Vec::new(),
             line: 0,
             limit,
             failed: false,
@@ -181,17 +180,10 @@ fn records(
     }
 }
 
-/// A line longer than this leaves the reader's buffer with the record instead of being copied.
-const LONG_LINE: usize = 1 << 20;
-
 struct JsonLines {
     path: std::path::PathBuf,
     id: String,
     reader: Box<dyn BufRead + Send>,
-    /// Each line is read into this buffer, which keeps its capacity, and copied out at its
-    /// length: a buffer grown from empty for every line cost the reader thread a dozen
-    /// reallocations a line and fresh memory for each.
-    buffer: Vec<u8>,
     line: u64,
     limit: u64,
     failed: bool,
@@ -240,12 +232,11 @@ impl Iterator for JsonLines {
             return None;
         }
         loop {
-            let bytes = &mut self.buffer;
-            bytes.clear();
+            let mut bytes = Vec::new();
             self.line += 1;
             let read = (&mut self.reader)
                 .take(self.limit.saturating_add(1))
-                .read_until(b'\n', bytes);
+                .read_until(b'\n', &mut bytes);
             match read {
                 Ok(0) => return None,
                 Ok(_) => {
@@ -258,7 +249,7 @@ impl Iterator for JsonLines {
                             path: self.path.clone(),
                             id: self.id.clone(),
                             line: Some(self.line),
-                            reason: too_large(Some(self.buffer.len() as u64 + rest), self.limit),
+                            reason: too_large(Some(bytes.len() as u64 + rest), self.limit),
                         });
                     }
                     while bytes.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
@@ -267,13 +258,6 @@ impl Iterator for JsonLines {
                     if bytes.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    // A long line is handed over whole rather than kept as the buffer's
-                    // capacity for the rest of the file.
-                    let bytes = if bytes.len() > LONG_LINE {
-                        std::mem::take(bytes)
-                    } else {
-                        bytes.as_slice().to_vec()
-                    };
                     return Some(RawRecord::Line {
                         path: self.path.clone(),
                         id: self.id.clone(),
