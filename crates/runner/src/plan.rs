@@ -200,6 +200,7 @@ pub fn make_plan(
         input.format,
         input.batch_size,
         input.max_document_bytes,
+        std::convert::identity,
     );
     for batch in reader {
         let mut bytes = 0;

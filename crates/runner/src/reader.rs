@@ -1,5 +1,6 @@
-//! A background thread that reads input files and hands out batches of raw records, so disk
-//! reads overlap with processing and at most two batches wait in memory.
+//! A background thread that reads input files and hands out batches of records, each prepared
+//! on that thread (the runs decode them into documents there), so reading and decoding overlap
+//! with processing and at most two batches wait in memory.
 
 use std::io::{BufRead, Read};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -13,22 +14,32 @@ use crate::select::InputFile;
 /// Most bytes of input held in one batch, whatever the document count.
 pub const MAX_BATCH_BYTES: usize = 64 << 20;
 
-/// Batches of raw records, in input order.
-pub struct BatchReader {
-    batches: Receiver<Vec<RawRecord>>,
+/// Batches of records, in input order, each as its `prepare` function made it.
+pub struct BatchReader<T> {
+    batches: Receiver<T>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl BatchReader {
+impl<T: Send + 'static> BatchReader<T> {
     /// Starts reading `files` in the background; a document over `max_document_bytes` is
-    /// rejected without holding more than that many bytes of it.
+    /// rejected without holding more than that many bytes of it. Each batch of raw records
+    /// goes through `prepare` on the reading thread.
     pub fn start(
         files: Vec<InputFile>,
         format: InputFormat,
         batch_size: usize,
         max_document_bytes: u64,
+        prepare: fn(Vec<RawRecord>) -> T,
     ) -> Self {
-        Self::start_range(files, format, batch_size, max_document_bytes, 0, u64::MAX)
+        Self::start_range(
+            files,
+            format,
+            batch_size,
+            max_document_bytes,
+            0,
+            u64::MAX,
+            prepare,
+        )
     }
 
     /// Like [`start`](Self::start), over the `take` records that follow the first `skip` of
@@ -40,6 +51,7 @@ impl BatchReader {
         max_document_bytes: u64,
         skip: u64,
         take: u64,
+        prepare: fn(Vec<RawRecord>) -> T,
     ) -> Self {
         let (sender, batches) = sync_channel(2);
         let thread = std::thread::Builder::new()
@@ -53,13 +65,13 @@ impl BatchReader {
                     .take(usize::try_from(take).unwrap_or(usize::MAX));
                 for record in wanted {
                     if let Some(full) = batch.push(record) {
-                        if sender.send(full).is_err() {
+                        if sender.send(prepare(full)).is_err() {
                             return;
                         }
                     }
                 }
                 if !batch.records.is_empty() {
-                    let _ = sender.send(batch.records);
+                    let _ = sender.send(prepare(batch.records));
                 }
             })
             .expect("spawning the reader thread");
@@ -70,8 +82,8 @@ impl BatchReader {
     }
 }
 
-impl Iterator for BatchReader {
-    type Item = Vec<RawRecord>;
+impl<T> Iterator for BatchReader<T> {
+    type Item = T;
 
     fn next(&mut self) -> Option<Self::Item> {
         let batch = self.batches.recv().ok();

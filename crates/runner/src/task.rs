@@ -406,8 +406,9 @@ impl Context<'_> {
                 input.max_document_bytes,
                 skip,
                 shard.records,
+                Batch::decode,
             );
-            Box::new(reader.map(|raw| Ok(Batch::decode(raw))))
+            Box::new(reader.map(Ok))
         } else {
             self.load_state(inputs, &mut steps[0], self.rank)?;
             let previous = self.previous_observe().name.clone();
@@ -591,8 +592,9 @@ impl Context<'_> {
                     input.format,
                     input.batch_size,
                     input.max_document_bytes,
+                    Batch::decode,
                 );
-                vec![(None, Box::new(reader.map(|raw| Ok(Batch::decode(raw)))))]
+                vec![(None, Box::new(reader.map(Ok)))]
             }
             Some(last) => {
                 per_shard_state = self.load_state(inputs, &mut steps[0], 0)?;
