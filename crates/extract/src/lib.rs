@@ -49,7 +49,6 @@ mod quotes;
 mod split;
 mod stage;
 mod text;
-mod word_start;
 
 use newspipe_core::{StageFactory, StageInstance};
 
