@@ -517,8 +517,7 @@ impl Batch {
 
     /// Decodes raw records, keeping input order. One thread, the reader's ([`BatchReader`]),
     /// beside the workers: the workers decoding a batch together took as long as one alone
-    /// (29-39 ms on the wire row either way: allocating each document's first memory), and
-    /// held up everything else they had to do.
+    /// (29-39 ms over the wire row either way), and held up everything else they had to do.
     pub(crate) fn decode(raw: Vec<crate::input::RawRecord>) -> Self {
         let read = raw.len() as u64;
         let results: Vec<_> = raw
