@@ -9,7 +9,7 @@ use std::path::Path;
 
 use newspipe_core::{
     BuildContext, Disposition, Document, DocumentStage, DynCorpusStage, Erased, Source, StageError,
-    StageInstance,
+    StageInstance, WarmUp,
 };
 use newspipe_runner::{run_in_memory, MemoryRun, MemoryRunOptions};
 use serde_json::{json, Value};
@@ -200,6 +200,9 @@ struct FaultyCorpus {
 impl DynCorpusStage for FaultyCorpus {
     fn needs_full_view(&self) -> bool {
         self.inner.needs_full_view()
+    }
+    fn warm_up(&self) -> Option<WarmUp> {
+        self.inner.warm_up()
     }
     fn observe(&self, doc: &mut Document) -> Result<Erased, StageError> {
         if self.in_observe && doc.id == VICTIM {

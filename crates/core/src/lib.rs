@@ -34,5 +34,5 @@ pub use registry::{BuildContext, ConfigKey, Registry, StageFactory, StageInstanc
 pub use stage::{
     encode_stage_data, isolate, panic_message, CorpusStage, Disposition, DocumentStage,
     DynCorpusStage, Erased, MergeFiles, MergeLayout, MergeSource, MergeStep, RunInfo, Sink,
-    SplitFiles,
+    SplitFiles, WarmUp,
 };

@@ -30,6 +30,10 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::{Document, StageError};
 
+/// What a stage builds before its first document (automata, models, compiled patterns), as
+/// work the runner can start on a thread of its own: see [`DocumentStage::warm_up`].
+pub type WarmUp = Box<dyn FnOnce() + Send + 'static>;
+
 /// The text of a panic payload (`panic!` with a literal or a formatted message).
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     payload
@@ -79,6 +83,15 @@ pub trait DocumentStage: Send + Sync {
         None
     }
 
+    /// What this stage would otherwise build on its first document (automata, models,
+    /// compiled patterns), for the runner to start when a run starts, on a thread beside the
+    /// reader and the workers: the building then overlaps reading and the earlier stages
+    /// instead of holding up the first document. The stage must work without it (it builds
+    /// the rest on first use); `None` (the default): nothing to build.
+    fn warm_up(&self) -> Option<WarmUp> {
+        None
+    }
+
     /// Processes a fixed-size chunk of a batch; the runner always cuts chunks the same way,
     /// whatever the thread count. Stages with a per-call cost (plugins) override this.
     ///
@@ -109,6 +122,11 @@ pub trait CorpusStage: Send + Sync + 'static {
     /// Whether every document must be observed before any is applied.
     fn needs_full_view(&self) -> bool {
         true
+    }
+
+    /// See [`DocumentStage::warm_up`].
+    fn warm_up(&self) -> Option<WarmUp> {
+        None
     }
 
     /// First look at one document, from any thread. May already write what needs no other
@@ -357,6 +375,8 @@ impl std::fmt::Debug for Erased {
 pub trait DynCorpusStage: Send + Sync {
     /// See [`CorpusStage::needs_full_view`].
     fn needs_full_view(&self) -> bool;
+    /// See [`CorpusStage::warm_up`].
+    fn warm_up(&self) -> Option<WarmUp>;
     /// See [`CorpusStage::observe`].
     fn observe(&self, doc: &mut Document) -> Result<Erased, StageError>;
     /// See [`CorpusStage::prepare`]; records must come from this stage's `observe`.
@@ -484,6 +504,10 @@ fn peek<T: 'static>(value: &Erased) -> &T {
 impl<S: CorpusStage> DynCorpusStage for Corpus<S> {
     fn needs_full_view(&self) -> bool {
         self.0.needs_full_view()
+    }
+
+    fn warm_up(&self) -> Option<WarmUp> {
+        self.0.warm_up()
     }
 
     fn observe(&self, doc: &mut Document) -> Result<Erased, StageError> {

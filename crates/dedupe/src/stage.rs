@@ -5,7 +5,7 @@ use std::cell::RefCell;
 
 use newspipe_core::{
     CorpusStage, DedupeInfo, Disposition, Document, MergeLayout, MergeStep, Relation, SplitFiles,
-    StageError,
+    StageError, WarmUp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -94,6 +94,15 @@ impl CorpusStage for Dedupe {
     /// 32-bit numbers, 40-bit facts, Rice-coded gram samples; 2: only the signature slots the
     /// bands read; hashes packed, see `packed`).
     const FORMAT_VERSION: u32 = 9;
+
+    /// The syndication markers every text is searched for (about 7 ms of compiling that the
+    /// first document would wait for) and the sentence starters.
+    fn warm_up(&self) -> Option<WarmUp> {
+        Some(Box::new(|| {
+            crate::syndication::warm_up();
+            crate::facts::warm_up();
+        }))
+    }
 
     fn observe(&self, doc: &mut Document) -> Result<DocRecord, StageError> {
         Ok(SCRATCH.with_borrow_mut(|scratch| record(doc, &self.params, &self.hasher, scratch)))

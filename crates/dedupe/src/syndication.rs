@@ -161,6 +161,21 @@ fn names_own_outlet(marker: &Syndication, outlet: Option<&str>) -> bool {
     }
 }
 
+/// Compiles the marker patterns every text's head and tail are searched for, for the stage's
+/// warm-up.
+pub(crate) fn warm_up() {
+    LazyLock::force(&ANY_MARKER);
+    for pattern in [
+        &AGGREGATOR_CREDIT,
+        &WIRE_CREDIT,
+        &ORIGINALLY_PUBLISHED,
+        &SOURCE_LINE,
+        &DISCLAIMER,
+    ] {
+        LazyLock::force(pattern);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -253,11 +253,12 @@ pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
 });
 
 /// Starts building the name lists' automata, the word sets and the entity model on threads of
-/// their own, once a process, when the stage annotates its first document: the gazetteer (most
-/// of the 0.35 G instructions) and the rest are then built side by side, where the first worker
-/// built them one after the other while every other worker waited. Not when the stage is built:
-/// most tasks of a cluster run build every stage and annotate with none but their own (it cost
-/// each of them 45 MB and 0.1 s). A thread that cannot start leaves the work to the first use.
+/// their own, once a process: when a run starts (the stage's warm-up), else when the stage
+/// annotates its first document. The gazetteer (most of the 0.35 G instructions) and the rest
+/// are then built side by side, where the first worker built them one after the other while
+/// every other worker waited. Not when the stage is built: most tasks of a cluster run build
+/// every stage and annotate with none but their own (it cost each of them 45 MB and 0.1 s). A
+/// thread that cannot start leaves the work to the first use.
 pub fn warm_up() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use newspipe_core::{
     CorpusStage, Disposition, Document, EntityKind, MergeLayout, MergeStep, SplitFiles, StageError,
+    WarmUp,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -332,6 +333,12 @@ impl CorpusStage for ExtractStage {
     /// people's names, one state per shard); records list the people `apply` reads unlisted
     /// (2: each name a document uses once, a state of only the renamed names).
     const FORMAT_VERSION: u32 = 3;
+
+    /// The name lists' automata, the word sets and the entity model, built on threads of
+    /// their own ([`crate::lexicon::warm_up`]).
+    fn warm_up(&self) -> Option<WarmUp> {
+        Some(Box::new(crate::lexicon::warm_up))
+    }
 
     fn needs_full_view(&self) -> bool {
         self.config.canonicalize

@@ -232,13 +232,9 @@ pub fn wire_id_formats() -> &'static [WireIdFormat] {
     &LIST
 }
 
-/// A whole line read as a wire or aggregator id in one of [`wire_id_formats`]: the id and the
-/// days its date digits may encode, as `(year, month, day)` in the format's layout order (not
-/// yet checked against the calendar). Normalize (which cuts and records ids) and extract (which
-/// checks a header date against them) both read ids through this, so they agree on what an id
-/// and its date are.
-pub fn wire_id(line: &str) -> Option<WireId<'_>> {
-    static COMPILED: LazyLock<Vec<(regex::Regex, &'static WireIdFormat)>> = LazyLock::new(|| {
+/// The [`wire_id_formats`] compiled, each with its format.
+static WIRE_ID_PATTERNS: LazyLock<Vec<(regex::Regex, &'static WireIdFormat)>> =
+    LazyLock::new(|| {
         wire_id_formats()
             .iter()
             .map(|f| {
@@ -247,8 +243,23 @@ pub fn wire_id(line: &str) -> Option<WireId<'_>> {
             })
             .collect()
     });
+
+/// Compiles what the stages read from this crate on nearly every document (the built-in
+/// boilerplate matcher with its long-line literals, the wire-id patterns), for a stage's
+/// warm-up: see `newspipe_core::DocumentStage::warm_up`.
+pub fn warm_up() {
+    LineMatcher::builtin().warm_up();
+    LazyLock::force(&WIRE_ID_PATTERNS);
+}
+
+/// A whole line read as a wire or aggregator id in one of [`wire_id_formats`]: the id and the
+/// days its date digits may encode, as `(year, month, day)` in the format's layout order (not
+/// yet checked against the calendar). Normalize (which cuts and records ids) and extract (which
+/// checks a header date against them) both read ids through this, so they agree on what an id
+/// and its date are.
+pub fn wire_id(line: &str) -> Option<WireId<'_>> {
     let line = line.trim();
-    COMPILED.iter().find_map(|(regex, format)| {
+    WIRE_ID_PATTERNS.iter().find_map(|(regex, format)| {
         let digits = regex.captures(line)?.get(1)?.as_str();
         Some(WireId {
             id: line,

@@ -272,6 +272,12 @@ impl LineMatcher {
         spans
     }
 
+    /// Compiles what is otherwise compiled on first use (the long-line literals), so that a
+    /// stage's warm-up takes that cost off the first document.
+    pub fn warm_up(&self) {
+        self.long_line_literals();
+    }
+
     /// The automaton of the long-line literals, compiled on first use.
     fn long_line_literals(&self) -> &AhoCorasick {
         self.long_line_literals.get_or_init(|| {

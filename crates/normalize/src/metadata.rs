@@ -329,6 +329,19 @@ pub fn push_candidate(
     }
 }
 
+/// Compiles this module's patterns (each document's dates and bylines are read with them),
+/// for the stage's warm-up.
+pub(crate) fn warm_up() {
+    LazyLock::force(&ISO_DATE);
+    LazyLock::force(&MONTH_DAY_YEAR);
+    LazyLock::force(&DAY_MONTH_YEAR);
+    LazyLock::force(&URL_DATE);
+    LazyLock::force(&BYLINE);
+    LazyLock::force(&ROLE_BYLINE);
+    LazyLock::force(&WIRE_PREFIX);
+    LazyLock::force(&BYLINE_TAIL);
+}
+
 #[cfg(test)]
 mod tests {
     use rand::{Rng, SeedableRng};

@@ -64,14 +64,16 @@ pub fn json_ld_publisher(html: &str) -> Option<String> {
     plausible(&name).then_some(name)
 }
 
+/// A role byline and the acronyms of the outlet it names (group 1).
+static ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3},\s+((?:[\p{Lu}\d][\p{Lu}\d&.-]+ )+)[^.]{0,60}(?-u:\b)(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)(?-u:\b)")
+        .expect("valid regex")
+});
+
 /// The outlet an acronym names in a role byline: "Marco Levytsky, NP-UN National Affairs
 /// Editor." gives "NP-UN". Only all-capital words (with digits, `-`, `&`, `.`) are taken, so
 /// "Jane Doe, Foreign Affairs Editor" names none.
 pub fn byline_outlet(line: &str) -> Option<String> {
-    static ROLE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^\p{Lu}[\p{L}.'’-]+(?: \p{Lu}[\p{L}.'’-]+){1,3},\s+((?:[\p{Lu}\d][\p{Lu}\d&.-]+ )+)[^.]{0,60}(?-u:\b)(?i:editor|correspondent|reporter|writer|journalist|columnist|contributor|staff)(?-u:\b)")
-            .expect("valid regex")
-    });
     let name = ROLE
         .captures(line.trim())?
         .get(1)?
@@ -81,13 +83,15 @@ pub fn byline_outlet(line: &str) -> Option<String> {
     (name.chars().filter(|c| c.is_uppercase()).count() >= 2 && plausible(&name)).then_some(name)
 }
 
+/// A copyright line and the holder it names (group 1).
+static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*(?:[-–]\s*(?:19|20)\d{2}\s*)?)?(?:,\s*)?(\p{Lu}[^.,|©]{1,59}?)\s*(?:[.,|]|(?i:all rights)|$)")
+        .expect("valid regex")
+});
+
 /// The holder named in a copyright line: "© 2025 Daily Courier. All rights reserved." gives
 /// "Daily Courier".
 pub fn copyright_holder(line: &str) -> Option<String> {
-    static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i:©|\(c\)|copyright)\s*(?:(?:19|20)\d{2}\s*(?:[-–]\s*(?:19|20)\d{2}\s*)?)?(?:,\s*)?(\p{Lu}[^.,|©]{1,59}?)\s*(?:[.,|]|(?i:all rights)|$)")
-            .expect("valid regex")
-    });
     let name = COPYRIGHT
         .captures(line.trim())?
         .get(1)?
@@ -115,6 +119,13 @@ pub fn masthead_name(line: &str) -> Option<String> {
 /// The host of the page's URL, without `www.`: the outlet of last resort.
 pub fn url_host(url: &str) -> Option<String> {
     crate::site_repeats::url_host(url).filter(|host| host.contains('.'))
+}
+
+/// Compiles the patterns of the lines every text is read for (role bylines, copyright lines),
+/// for the stage's warm-up.
+pub(crate) fn warm_up() {
+    LazyLock::force(&ROLE);
+    LazyLock::force(&COPYRIGHT);
 }
 
 #[cfg(test)]

@@ -26,7 +26,10 @@ pub struct RuleHit {
 /// and the user's extra patterns, checked after them.
 #[derive(Debug, Clone)]
 pub struct LineRules {
-    matcher: LineMatcher,
+    /// The rules with the user's photo agencies; `None` without any: the built-in matcher,
+    /// shared with score-reliability and compiled on first use (or by the stage's warm-up, on
+    /// a thread of its own) rather than when the stage is built.
+    own_matcher: Option<LineMatcher>,
     /// The kind of each built-in rule, in the matcher's order.
     kinds: Vec<RemovedKind>,
     extra: Vec<(Regex, RemovedKind)>,
@@ -39,28 +42,40 @@ impl LineRules {
         patterns: &[(String, RemovedKind)],
         agencies: &[String],
     ) -> Result<Self, regex::Error> {
-        let matcher = LineMatcher::new(agencies)?;
-        let kinds = matcher
-            .rules()
-            .iter()
-            .map(|r| parse_kind(&r.kind))
-            .collect();
+        let own_matcher = if agencies.is_empty() {
+            None
+        } else {
+            Some(LineMatcher::new(agencies)?)
+        };
+        let rules = match &own_matcher {
+            Some(matcher) => matcher.rules(),
+            None => newspipe_knowledge::boilerplate_rules(),
+        };
+        let kinds = rules.iter().map(|r| parse_kind(&r.kind)).collect();
         let extra = patterns
             .iter()
             .map(|(pattern, kind)| Ok((Regex::new(pattern)?, *kind)))
             .collect::<Result<_, regex::Error>>()?;
         Ok(Self {
-            matcher,
+            own_matcher,
             kinds,
             extra,
         })
     }
 
+    /// The compiled built-in rules, with the user's photo agencies if any.
+    fn matcher(&self) -> &LineMatcher {
+        self.own_matcher
+            .as_ref()
+            .unwrap_or_else(|| LineMatcher::builtin())
+    }
+
     /// Checks one line (lower-cased and folded with [`crate::fold_for_matching`]) against the
     /// built-in and extra rules. `words` is the line's word count.
     pub fn match_line(&self, folded: &str, words: usize) -> Option<RuleHit> {
-        if let Some(i) = self.matcher.match_line(folded, words) {
-            let rule = &self.matcher.rules()[i];
+        let matcher = self.matcher();
+        if let Some(i) = matcher.match_line(folded, words) {
+            let rule = &matcher.rules()[i];
             return Some(RuleHit {
                 rule: rule.name.to_owned(),
                 kind: self.kinds[i],
@@ -81,7 +96,7 @@ impl LineRules {
     /// Getty Images, Reuters and the Canadian press."), as a byte offset into `line`; `folded`
     /// is the line lower-cased (only searched when it has a cue word).
     pub fn credit_tail(&self, line: &str, folded: &str) -> Option<usize> {
-        self.matcher
+        self.matcher()
             .credit_sentence(line, folded)
             .filter(|&start| start > 0)
     }

@@ -639,19 +639,21 @@ fn mark_edges(lines: &mut [Line], linked: &HashSet<u64>) {
 /// How many kept lines at each end of the text are checked for an author bio.
 const BIO_EDGE_LINES: usize = 2;
 
+/// A writer's bio line (see [`mark_author_bios`]).
+static BIO: LazyLock<Regex> = LazyLock::new(|| {
+    let roles = newspipe_knowledge::author_bio_roles().join("|");
+    Regex::new(&format!(
+        r"^\(?(?i:about the author:?\s*)?\p{{Lu}}[\w.'’-]*(?: \p{{Lu}}[\w.'’-]*){{0,3}},? (?:is|was|has been|has)\b(?: [\w,'’-]+){{0,8}}? (?i:{roles})s?\b"
+    ))
+    .expect("valid regex")
+});
+
 /// Marks a writer's bio among the first and last [`BIO_EDGE_LINES`] kept lines: a line that
 /// opens with a name (up to four capitalised words) followed by "is", "was", "has been" or
 /// "has" and, within eight words, a role of `newspipe-knowledge`'s `author_bio_roles.txt`
 /// ("Lisa Jennings is a veteran restaurant industry reporter and editor who …"). Bios sit
 /// above or below the article; the same shape inside it is a person the article is about.
 fn mark_author_bios(lines: &mut [Line]) {
-    static BIO: LazyLock<Regex> = LazyLock::new(|| {
-        let roles = newspipe_knowledge::author_bio_roles().join("|");
-        Regex::new(&format!(
-            r"^\(?(?i:about the author:?\s*)?\p{{Lu}}[\w.'’-]*(?: \p{{Lu}}[\w.'’-]*){{0,3}},? (?:is|was|has been|has)\b(?: [\w,'’-]+){{0,8}}? (?i:{roles})s?\b"
-        ))
-        .expect("valid regex")
-    });
     let kept: Vec<usize> = (0..lines.len())
         .filter(|&i| lines[i].hit.is_none() && lines[i].role.is_none())
         .collect();
@@ -847,6 +849,11 @@ fn push_removed(
         kind,
         rule: Some(rule.to_owned()),
     });
+}
+
+/// Compiles the author-bio pattern every text's edges are read with, for the stage's warm-up.
+pub(crate) fn warm_up() {
+    LazyLock::force(&BIO);
 }
 
 #[cfg(test)]

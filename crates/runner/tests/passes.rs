@@ -3,12 +3,13 @@
 use std::fs;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use newspipe_config::{Input, InputFormat, OnError, Pipeline, StageSpec};
 use newspipe_core::{
     CorpusStage, Disposition, Document, DocumentStage, Registry, StageError, StageFactory,
-    StageInstance,
+    StageInstance, WarmUp,
 };
 use newspipe_runner::{run, RunError, RunOptions};
 use serde::{Deserialize, Serialize};
@@ -290,4 +291,82 @@ fn the_in_memory_driver_collects_what_a_sink_writes_while_it_overlaps_the_stages
     assert_eq!(texts, ["OK ONE", "OK TWO", "OK THREE"]);
     assert_eq!(out.rejected.len(), 1);
     assert_eq!(lines(&dir.path().join("out.jsonl")).len(), 3);
+}
+
+/// The warm-ups of [`Warm`] stages, in the order they ran (factories are plain functions: a
+/// static is how a stage built by one reaches the test).
+static WARMED: Mutex<Vec<&str>> = Mutex::new(Vec::new());
+
+/// A stage of either kind whose warm-up writes its name to [`WARMED`]; it does nothing else.
+struct Warm(&'static str);
+
+impl Warm {
+    fn warm_up(&self) -> Option<WarmUp> {
+        let name = self.0;
+        Some(Box::new(move || WARMED.lock().unwrap().push(name)))
+    }
+}
+
+impl DocumentStage for Warm {
+    fn process(&self, _doc: &mut Document) -> Result<Disposition, StageError> {
+        Ok(Disposition::Keep)
+    }
+
+    fn warm_up(&self) -> Option<WarmUp> {
+        Warm::warm_up(self)
+    }
+}
+
+impl CorpusStage for Warm {
+    type Record = ();
+    type State = ();
+    const FORMAT_VERSION: u32 = 1;
+
+    fn warm_up(&self) -> Option<WarmUp> {
+        Warm::warm_up(self)
+    }
+
+    fn observe(&self, _doc: &mut Document) -> Result<(), StageError> {
+        Ok(())
+    }
+
+    fn prepare(&self, _records: Vec<()>) -> Result<(), StageError> {
+        Ok(())
+    }
+
+    fn apply(&self, _: &(), _: usize, _: &mut Document) -> Result<Disposition, StageError> {
+        Ok(Disposition::Keep)
+    }
+}
+
+#[test]
+fn a_run_starts_the_warm_up_of_every_stage_in_pipeline_order() {
+    let dir = tempfile::tempdir().unwrap();
+    write_input(dir.path(), &["one", "two"]);
+    let mut registry = registry();
+    registry.register(StageFactory::new::<NoConfig>("warm-corpus", "", |_, _| {
+        Ok(StageInstance::corpus(Warm("corpus")))
+    }));
+    registry.register(StageFactory::new::<NoConfig>(
+        "warm-document",
+        "",
+        |_, _| Ok(StageInstance::Document(Box::new(Warm("document")))),
+    ));
+    let stages = ["warm-corpus", "picky", "warm-document"];
+    let options = RunOptions {
+        progress: false,
+        ..RunOptions::default()
+    };
+    let summary = run(
+        &pipeline(dir.path(), &stages, OnError::Fail, 1),
+        &registry,
+        &options,
+    );
+    assert_eq!(summary.unwrap().written, 2);
+    // Not joined by the run: the warm-ups may end after it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while WARMED.lock().unwrap().len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(*WARMED.lock().unwrap(), ["corpus", "document"]);
 }

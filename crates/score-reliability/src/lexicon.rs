@@ -213,6 +213,26 @@ pub static SUMMARY_MARKER: LazyLock<Prefiltered> = LazyLock::new(|| {
 pub static STOPWORDS: LazyLock<FxHashSet<&str>> =
     LazyLock::new(|| newspipe_knowledge::stopwords().iter().copied().collect());
 
+/// Compiles every pattern and word set of this module (the document signals read each text
+/// with most of them), for the stage's warm-up.
+pub(crate) fn warm_up() {
+    LazyLock::force(&ANONYMOUS);
+    LazyLock::force(&ATTRIBUTION_CUE);
+    LazyLock::force(&CAPITALS_WORD);
+    LazyLock::force(&HEDGE);
+    LazyLock::force(&BYLINE);
+    LazyLock::force(&SPLIT_COMPOUND);
+    LazyLock::force(&MID_WORD_CAPITAL);
+    LazyLock::force(&INNER_CAPITAL_WORDS);
+    LazyLock::force(&RANK_LOWERCASE);
+    LazyLock::force(&SYNDICATION);
+    LazyLock::force(&AGGREGATOR_DISCLAIMER);
+    LazyLock::force(&COPY_MARKERS);
+    LazyLock::force(&RARE);
+    LazyLock::force(&SUMMARY_MARKER);
+    LazyLock::force(&STOPWORDS);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 
 use newspipe_core::{
     ClaimReliability, CorpusStage, Disposition, Document, MergeLayout, MergeStep, Reliability,
-    Signal, SplitFiles, StageError,
+    Signal, SplitFiles, StageError, WarmUp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -234,6 +234,15 @@ impl CorpusStage for ScoreReliability {
     type Record = Observed;
     type State = Judged;
     const FORMAT_VERSION: u32 = 6;
+
+    /// The patterns every text is read with and the boilerplate matcher's long-line literals:
+    /// about 15 ms of compiling that the first document would wait for.
+    fn warm_up(&self) -> Option<WarmUp> {
+        Some(Box::new(|| {
+            newspipe_knowledge::warm_up();
+            crate::lexicon::warm_up();
+        }))
+    }
 
     fn observe(&self, doc: &mut Document) -> Result<Observed, StageError> {
         Ok(observe(doc, &self.config, &self.holders))
