@@ -252,39 +252,48 @@ pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     }
 });
 
+/// The builds of [`warm_up`]: the gazetteer's automata (most of the 0.35 G instructions), then
+/// the title automaton, the entity model and the word sets.
+const BUILDS: [fn(); 2] = [
+    || {
+        LazyLock::force(&GAZETTEER);
+    },
+    || {
+        LazyLock::force(&TITLE_AUTOMATON);
+        crate::ner::load_model();
+        for set in [
+            &COMMON_WORD_SET,
+            &FIRST_NAME_SET,
+            &FEMALE_NAME_SET,
+            &DEMONYM_SET,
+            &NON_NAME_WORDS,
+            &ORG_SUFFIXES,
+            &ORG_PREFIXES,
+            &NON_ACRONYMS,
+            &CUE_VERBS,
+        ] {
+            LazyLock::force(set);
+        }
+    },
+];
+
+/// Builds the name lists' automata, the word sets and the entity model on this thread: the
+/// stage's warm-up, which a run starts on a thread of its own before any document is read.
+pub fn build() {
+    BUILDS.iter().for_each(|build| build());
+}
+
 /// Starts building the name lists' automata, the word sets and the entity model on threads of
-/// their own, once a process: when a run starts (the stage's warm-up), else when the stage
-/// annotates its first document. The gazetteer (most of the 0.35 G instructions) and the rest
-/// are then built side by side, where the first worker built them one after the other while
-/// every other worker waited. Not when the stage is built: most tasks of a cluster run build
-/// every stage and annotate with none but their own (it cost each of them 45 MB and 0.1 s). A
-/// thread that cannot start leaves the work to the first use.
+/// their own, once a process, when the stage annotates its first document and no warm-up has
+/// built them (a trace, a task of a cluster run): the gazetteer and the rest are then built
+/// side by side, where the first worker built them one after the other while every other
+/// worker waited. Not when the stage is built: most tasks of a cluster run build every stage
+/// and annotate with none but their own (it cost each of them 45 MB and 0.1 s). A thread that
+/// cannot start leaves the work to the first use.
 pub fn warm_up() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
-        let builds: [fn(); 2] = [
-            || {
-                LazyLock::force(&GAZETTEER);
-            },
-            || {
-                LazyLock::force(&TITLE_AUTOMATON);
-                crate::ner::load_model();
-                for set in [
-                    &COMMON_WORD_SET,
-                    &FIRST_NAME_SET,
-                    &FEMALE_NAME_SET,
-                    &DEMONYM_SET,
-                    &NON_NAME_WORDS,
-                    &ORG_SUFFIXES,
-                    &ORG_PREFIXES,
-                    &NON_ACRONYMS,
-                    &CUE_VERBS,
-                ] {
-                    LazyLock::force(set);
-                }
-            },
-        ];
-        for build in builds {
+        for build in BUILDS {
             // Not joined: the stage's first use of a list waits for its build, if still running.
             let _ = std::thread::Builder::new()
                 .name("newspipe-extract-warm-up".into())

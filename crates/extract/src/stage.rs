@@ -334,10 +334,11 @@ impl CorpusStage for ExtractStage {
     /// (2: each name a document uses once, a state of only the renamed names).
     const FORMAT_VERSION: u32 = 3;
 
-    /// The name lists' automata, the word sets and the entity model, built on threads of
-    /// their own ([`crate::lexicon::warm_up`]).
+    /// The name lists' automata, the word sets and the entity model ([`crate::lexicon::build`]),
+    /// one after the other on the warm-up's thread: more threads would take the reader's core
+    /// in the first pass, which is all reading.
     fn warm_up(&self) -> Option<WarmUp> {
-        Some(Box::new(crate::lexicon::warm_up))
+        Some(Box::new(crate::lexicon::build))
     }
 
     fn needs_full_view(&self) -> bool {

@@ -177,7 +177,23 @@ fn start_warm_ups(steps: &[Step]) {
     }
     let _ = std::thread::Builder::new()
         .name("newspipe-warm-up".into())
-        .spawn(move || warm_ups.into_iter().for_each(|warm_up| warm_up()));
+        .spawn(move || {
+            lower_priority();
+            warm_ups.into_iter().for_each(|warm_up| warm_up());
+        });
+}
+
+/// Gives the calling thread a lower scheduling priority (nice 10), so that the warm-up takes the
+/// cores the reader and the workers leave idle instead of sharing theirs: on two cores the first
+/// pass (all reading) took 40-50 ms longer beside a warm-up of equal priority. A worker that needs
+/// what the warm-up is building waits for it, and its core goes to the warm-up meanwhile.
+fn lower_priority() {
+    // On Linux a thread has a nice value of its own, and `who = 0` is the calling thread.
+    #[cfg(target_os = "linux")]
+    // SAFETY: `setpriority` reads no memory of ours; a failure leaves the priority as it was.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
 }
 
 /// Where rejected and dropped documents go, and whether a failure stops the run.
