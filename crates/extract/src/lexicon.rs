@@ -252,8 +252,8 @@ pub static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     }
 });
 
-/// The builds of [`warm_up`]: the gazetteer's automata (most of the 0.35 G instructions), then
-/// the title automaton, the entity model and the word sets.
+/// What [`build`] and [`warm_up`] build: the gazetteer's automata (most of the 0.35 G
+/// instructions), then the title automaton, the entity model and the word sets.
 const BUILDS: [fn(); 2] = [
     || {
         LazyLock::force(&GAZETTEER);

@@ -166,10 +166,11 @@ impl Step {
 /// Starts every stage's warm-up ([`DocumentStage::warm_up`]) on a thread of its own, in
 /// pipeline order, and returns at once: the stages' automata, models and patterns are built
 /// while the reader decodes the first batches and the first stages work, instead of on a
-/// worker when its first document reaches each stage (on the `wire` row 60-90 ms a run, most
-/// of it the workers' waiting, on one thread or two). Not joined: a document that reaches a
-/// stage before its warm-up is done waits only for what it reads (each is built once, by
-/// whichever thread gets there first). A thread that cannot start leaves it all to first use.
+/// worker when its first document reaches each stage (sampled on the `wire` stories, the
+/// workers spent about 35 ms compiling and waited about 28 ms for extract's gazetteer). Not
+/// joined: a document that reaches a stage before its warm-up is done waits only for what it
+/// reads (each is built once, by whichever thread gets there first). A thread that cannot
+/// start leaves it all to first use.
 fn start_warm_ups(steps: &[Step]) {
     let warm_ups: Vec<WarmUp> = steps.iter().filter_map(Step::warm_up).collect();
     if warm_ups.is_empty() {
@@ -183,10 +184,11 @@ fn start_warm_ups(steps: &[Step]) {
         });
 }
 
-/// Gives the calling thread a lower scheduling priority (nice 10), so that the warm-up takes the
-/// cores the reader and the workers leave idle instead of sharing theirs: on two cores the first
-/// pass (all reading) took 40-50 ms longer beside a warm-up of equal priority. A worker that needs
-/// what the warm-up is building waits for it, and its core goes to the warm-up meanwhile.
+/// Gives the calling thread a lower scheduling priority (nice 10), so that the warm-up takes
+/// the cores the reader and the workers leave idle instead of sharing theirs: on two cores the
+/// first pass (all reading) took 40-50 ms longer beside a warm-up of equal priority. A worker
+/// that needs what the warm-up is building waits for it, and its core goes to the warm-up
+/// meanwhile.
 fn lower_priority() {
     // On Linux a thread has a nice value of its own, and `who = 0` is the calling thread.
     #[cfg(target_os = "linux")]
