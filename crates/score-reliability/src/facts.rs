@@ -12,8 +12,8 @@ use crate::combine::{band, document_weight, Points};
 use crate::config::ReliabilityConfig;
 use crate::dating::{date, Days, DATE_CONSISTENCY};
 use crate::lexicon::{
-    Rare, AGGREGATOR_DISCLAIMER, COPY_MARKERS, DISCLAIMER_IN_SET, SUMMARY_MARKER, SYNDICATION,
-    SYNDICATION_IN_SET,
+    matches_if_any, Rare, AGGREGATOR_DISCLAIMER, COPY_MARKERS, DISCLAIMER_IN_SET, SUMMARY_MARKER,
+    SYNDICATION, SYNDICATION_IN_SET,
 };
 use crate::names::{canonical_spelling_key, names, spelling_key};
 use crate::presentation::{byline, mt_artifacts, residual_boilerplate, residue_in, sensationalism};
@@ -35,17 +35,10 @@ pub struct Markers {
 impl Markers {
     /// Looks for the markers without rendering any evidence.
     pub fn of(doc: &Document) -> Self {
-        // In the text, or else in the raw input (each marker in either). Most texts hold
-        // none, which a search that may stop at the first match says in less time than one
-        // that finds which patterns match.
-        let matches = |haystack: &str| {
-            COPY_MARKERS
-                .is_match(haystack)
-                .then(|| COPY_MARKERS.matches(haystack))
-        };
-        let in_text = matches(&doc.text);
+        // In the text, or else in the raw input (each marker in either).
+        let in_text = matches_if_any(&COPY_MARKERS, &doc.text);
         let in_raw = (!in_text.as_ref().is_some_and(|m| m.matched_all()) && has_other_raw(doc))
-            .then(|| matches(&doc.raw))
+            .then(|| matches_if_any(&COPY_MARKERS, &doc.raw))
             .flatten();
         let found = |marker: usize| {
             [&in_text, &in_raw]

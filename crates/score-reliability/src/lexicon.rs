@@ -184,16 +184,21 @@ fn set_of<S: AsRef<str>>(patterns: impl IntoIterator<Item = S>) -> RegexSet {
     RegexSet::new(patterns).expect("built-in pattern compiles")
 }
 
+/// Which patterns of `set` match `text`; `None` when none does. Asked first with a search that
+/// may stop at the first match, which costs less a byte than one that finds which patterns
+/// match: the sets here hold patterns most texts have none of.
+pub fn matches_if_any(set: &RegexSet, text: &str) -> Option<regex::SetMatches> {
+    set.is_match(text).then(|| set.matches(text))
+}
+
 /// Which of the [`RARE`] patterns a text holds (`None`: none of them).
 #[derive(Debug)]
 pub struct Rare(Option<regex::SetMatches>);
 
 impl Rare {
-    /// Searches `text` for the rare patterns: first whether it holds any (a search that may
-    /// stop at the first match, and costs less a byte than one that finds which patterns
-    /// match), and only then, for the few texts that do, which.
+    /// Searches `text` for the rare patterns ([`matches_if_any`]).
     pub fn of(text: &str) -> Self {
-        Self(RARE.is_match(text).then(|| RARE.matches(text)))
+        Self(matches_if_any(&RARE, text))
     }
 
     /// Whether the text holds the pattern at `index` of [`RARE`].
