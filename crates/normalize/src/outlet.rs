@@ -101,13 +101,15 @@ pub fn copyright_holder(line: &str) -> Option<String> {
     plausible(&name).then_some(name)
 }
 
+/// A site's own product named in a line and the site's name (group 1).
+static PROMO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"((?:The )?\p{Lu}[\p{L}-]+(?: \p{Lu}[\p{L}-]+){0,3})['’]s (?:(?:first-ever|first|new|own|official|daily|weekly|free) )*(?:magazine|newsletters?|podcasts?|app|print edition|store|shop|membership)(?-u:\b)")
+        .expect("valid regex")
+});
+
 /// A site naming its own products in the page chrome: "The Power Within: The Kyiv
 /// Independent’s first-ever magazine." gives "The Kyiv Independent".
 pub fn masthead_name(line: &str) -> Option<String> {
-    static PROMO: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"((?:The )?\p{Lu}[\p{L}-]+(?: \p{Lu}[\p{L}-]+){0,3})['’]s (?:(?:first-ever|first|new|own|official|daily|weekly|free) )*(?:magazine|newsletters?|podcasts?|app|print edition|store|shop|membership)(?-u:\b)")
-            .expect("valid regex")
-    });
     // The regex's `'s ` is rare in a line: a substring search rules most lines out cheaply.
     if !line.contains("'s ") && !line.contains("’s ") {
         return None;
@@ -121,11 +123,12 @@ pub fn url_host(url: &str) -> Option<String> {
     crate::site_repeats::url_host(url).filter(|host| host.contains('.'))
 }
 
-/// Compiles the patterns of the lines every text is read for (role bylines, copyright lines),
-/// for the stage's warm-up.
+/// Compiles the patterns of the lines every text is read for (role bylines, copyright lines,
+/// a site's own products), for the stage's warm-up.
 pub(crate) fn warm_up() {
     LazyLock::force(&ROLE);
     LazyLock::force(&COPYRIGHT);
+    LazyLock::force(&PROMO);
 }
 
 #[cfg(test)]
