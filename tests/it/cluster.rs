@@ -163,6 +163,7 @@ fn without_run_stamps(text: &str) -> String {
         .into_owned()
 }
 
+/// What the output comparisons blank: a time or a nonce wherever it starts, and nothing else.
 #[test]
 fn run_stamps_are_blanked_and_nothing_else() {
     let text = "at 2026-01-02T03:04:05Z, 12026-01-02T03:04:05Z; 2026-01-02 03:04:05Z \
