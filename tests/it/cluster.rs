@@ -144,6 +144,26 @@ fn sqlite_dump(path: &Path) -> String {
     dump
 }
 
+/// The dump the output comparisons read: every value of every row, told apart by its type.
+#[test]
+fn the_database_dump_holds_every_value_with_its_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("values.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE t (a TEXT, b REAL, c INTEGER, d BLOB, e TEXT);
+             INSERT INTO t VALUES ('it''s|x', 0.1, 7, x'00ff', NULL), ('2', 2.0, -1, NULL, 'é');",
+        )
+        .unwrap();
+    assert_eq!(
+        sqlite_dump(&path),
+        "table t: Some(\"CREATE TABLE t (a TEXT, b REAL, c INTEGER, d BLOB, e TEXT)\")\n\
+         'it''s|x'|0.1|7|X'00FF'|NULL\n\
+         '2'|2.0|-1|NULL|'é'\n"
+    );
+}
+
 /// The text with every RFC 3339 time (`2026-01-02T03:04:05Z`) and every script nonce (the hex
 /// digits after `nonce-` or `nonce="`) blanked: the only bytes two runs may differ in. One
 /// regex search over the text: a walk over every character in the debug-built test took most
