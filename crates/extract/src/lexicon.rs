@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use newspipe_core::EntityKind;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::start_filter::StartFiltered;
+use newspipe_knowledge::StartFiltered;
 
 const PLACES: &str = include_str!("../data/places.txt");
 const PLACES_EXTRA: &str = include_str!("../data/places_extra.txt");

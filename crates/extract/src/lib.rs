@@ -48,7 +48,6 @@ mod quantities;
 mod quotes;
 mod split;
 mod stage;
-mod start_filter;
 mod text;
 
 use newspipe_core::{StageFactory, StageInstance};

@@ -15,8 +15,10 @@
 use std::sync::LazyLock;
 
 mod line_matcher;
+mod start_filter;
 
 pub use line_matcher::{fold_line, LineMatcher};
+pub use start_filter::StartFiltered;
 
 /// A boilerplate line rule: a named list of regular-expression alternatives over the
 /// lower-cased, quote-folded line, with the kind of cut it makes.
@@ -245,10 +247,10 @@ static WIRE_ID_PATTERNS: LazyLock<Vec<(regex::Regex, &'static WireIdFormat)>> =
     });
 
 /// Compiles what the stages read from this crate on nearly every document (the built-in
-/// boilerplate matcher with its long-line literals, the wire-id patterns), for a stage's
-/// warm-up: see `newspipe_core::DocumentStage::warm_up`.
+/// boilerplate matcher, the wire-id patterns), for a stage's warm-up: see
+/// `newspipe_core::DocumentStage::warm_up`.
 pub fn warm_up() {
-    LineMatcher::builtin().warm_up();
+    LineMatcher::builtin();
     LazyLock::force(&WIRE_ID_PATTERNS);
 }
 

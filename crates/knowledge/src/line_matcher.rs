@@ -4,17 +4,18 @@
 //!
 //! Most lines match no rule, so the matcher is built to say so cheaply: every alternative of
 //! every rule has a finite set of literals one of which any match contains (prefixes, suffixes
-//! or inner words, as `regex-syntax` extracts them), and one Aho-Corasick pass over the line
-//! finds which rules can match at all. Only those, and only when the line is short enough for them,
-//! run their regular expression. To scan a whole text, one more automaton per word limit holds
-//! only the literals of the rules a line of that many words can match, so a long paragraph is
-//! searched for the few literals of the rules that allow long lines, and stops at the first.
+//! or inner words, as `regex-syntax` extracts them), and one pass over the line (see
+//! [`StartFiltered`]) finds which rules can match at all. Only those, and only when the line is
+//! short enough for them, run their regular expression. To scan a whole text, one more set per
+//! word limit holds only the literals of the rules a line of that many words can match, so a
+//! long paragraph is searched for the few literals of the rules that allow long lines.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, HirKind};
 
+use crate::start_filter::StartFiltered;
 use crate::LineRule;
 
 /// Lines of up to this many words (menu entries, buttons, labels, headings) are searched for
@@ -28,7 +29,7 @@ pub struct LineMatcher {
     /// One regular expression per rule (its alternatives joined).
     regexes: Vec<Regex>,
     /// The literals of every alternative that has them, then the credit cues.
-    literals: AhoCorasick,
+    literals: LiteralSet,
     /// For each rule literal of `literals`, the rule it belongs to (one bit); the cues after
     /// them belong to none.
     literal_rule: Vec<u64>,
@@ -37,10 +38,7 @@ pub struct LineMatcher {
     /// The literals of the rules that allow lines of more than [`SHORT_LINE_WORDS`] words,
     /// then the credit cues, for the lines that long: they hold short literals of rules for
     /// short lines ("ad", "x", "tag") often, and need not stop at each.
-    long_line_patterns: Vec<Vec<u8>>,
-    /// `long_line_patterns` compiled when [`furniture_spans`](Self::furniture_spans) first
-    /// needs them (normalize, which only matches lines, never does).
-    long_line_literals: std::sync::OnceLock<AhoCorasick>,
+    long_line_literals: LiteralSet,
     /// For each rule literal of `long_line_literals`, the rule it belongs to (one bit).
     long_line_rule: Vec<u64>,
     credit_sentence: Regex,
@@ -49,7 +47,7 @@ pub struct LineMatcher {
 
 impl LineMatcher {
     /// Compiles the built-in rules with the user's own photo agencies (any case) added. With
-    /// none, a copy of [`builtin`](Self::builtin) (sharing its compiled automata): normalize and
+    /// none, a copy of [`builtin`](Self::builtin) (sharing its compiled regexes): normalize and
     /// score-reliability then compile the rules once a process, not once each.
     pub fn new(extra_agencies: &[String]) -> Result<Self, regex::Error> {
         if extra_agencies.is_empty() {
@@ -81,13 +79,6 @@ impl LineMatcher {
             literal_rule.extend(std::iter::repeat_n(1u64 << i, rule_literals.len()));
             literals.extend(rule_literals);
         }
-        // A DFA: the fastest search per byte, and the literals are few enough for its memory.
-        let dfa = |patterns: &[Vec<u8>]| {
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(patterns)
-                .map_err(|e| regex::Error::Syntax(format!("boilerplate literals: {e}")))
-        };
         let (long_literals, long_line_rule): (Vec<&Vec<u8>>, Vec<u64>) = literals
             .iter()
             .zip(&literal_rule)
@@ -98,11 +89,11 @@ impl LineMatcher {
             .map(|c| c.as_bytes().to_vec())
             .collect();
         // The cues too (they belong to no rule): they make a line of any length a candidate.
-        let long_line_patterns = long_literals.into_iter().chain(&cues).cloned().collect();
-        // The cues after the rule literals in one automaton too, so that one search of a short
+        let long_line_literals: Vec<Vec<u8>> =
+            long_literals.into_iter().chain(&cues).cloned().collect();
+        // The cues after the rule literals in one set too, so that one search of a short
         // line finds both (see `furniture_spans`).
         literals.extend(cues.iter().cloned());
-        let literals = dfa(&literals)?;
         // Only asked whether a line holds a cue: leftmost-first semantics find the same lines,
         // and let the search skip to candidates with a vector prefilter (Teddy) instead of
         // stopping at every byte the standard semantics' prefilter picks out.
@@ -113,11 +104,10 @@ impl LineMatcher {
         Ok(Self {
             rules,
             regexes,
-            literals,
+            literals: LiteralSet::new(&literals),
             literal_rule,
             unfiltered,
-            long_line_patterns,
-            long_line_literals: std::sync::OnceLock::new(),
+            long_line_literals: LiteralSet::new(&long_line_literals),
             long_line_rule,
             credit_sentence: Regex::new(&crate::credit_sentence_pattern(extra_agencies))?,
             credit_cues,
@@ -146,18 +136,18 @@ impl LineMatcher {
 
     /// The rules whose literals a folded line holds and whether it holds a credit cue: one
     /// search of `literals`, the rule literals of `rule_of` followed by the cues.
-    fn line_hits(&self, folded: &str, literals: &AhoCorasick, rule_of: &[u64]) -> LineHits {
+    fn line_hits(&self, folded: &str, literals: &LiteralSet, rule_of: &[u64]) -> LineHits {
         let mut hits = LineHits {
             rules: self.unfiltered,
             cue: false,
         };
-        for hit in literals.find_overlapping_iter(folded) {
+        literals.each_held(folded.as_bytes(), |literal| {
             // Past the rule literals come the credit cues.
-            match rule_of.get(hit.pattern().as_usize()) {
+            match rule_of.get(literal) {
                 Some(&rule) => hits.rules |= rule,
                 None => hits.cue = true,
             }
-        }
+        });
         hits
     }
 }
@@ -254,7 +244,7 @@ impl LineMatcher {
             // (and the cues): it holds short literals of rules for short lines ("ad", "x",
             // "tag") often, and need not stop at each.
             let hits = if words > SHORT_LINE_WORDS {
-                self.line_hits(&folded, self.long_line_literals(), &self.long_line_rule)
+                self.line_hits(&folded, &self.long_line_literals, &self.long_line_rule)
             } else {
                 self.line_hits(&folded, &self.literals, &self.literal_rule)
             };
@@ -271,21 +261,47 @@ impl LineMatcher {
         }
         spans
     }
+}
 
-    /// Compiles what is otherwise compiled on first use (the long-line literals), so that a
-    /// stage's warm-up takes that cost off the first document.
-    pub fn warm_up(&self) {
-        self.long_line_literals();
+/// Literals searched for in a line: those of four bytes or more at the positions their first
+/// bytes allow ([`StartFiltered`]; the boilerplate literals' automaton took 2 MB as a DFA, which
+/// missed the caches at most bytes, and its build was a tenth of a short run's start-up), the
+/// few shorter ones ("x", "ad", "tag", "©") one by one.
+#[derive(Debug, Clone)]
+struct LiteralSet {
+    /// The literals of four bytes or more.
+    long: StartFiltered,
+    /// The index in the set of each of `long`'s literals.
+    long_index: Vec<usize>,
+    /// The literals shorter than four bytes, with their index in the set.
+    short: Vec<(memchr::memmem::Finder<'static>, usize)>,
+}
+
+impl LiteralSet {
+    /// The set of these literals (none empty), each known by its index.
+    fn new(literals: &[Vec<u8>]) -> Self {
+        let (long, short): (Vec<usize>, Vec<usize>) =
+            (0..literals.len()).partition(|&i| literals[i].len() >= 4);
+        Self {
+            long: StartFiltered::new(&long.iter().map(|&i| &literals[i]).collect::<Vec<_>>()),
+            short: short
+                .iter()
+                .map(|&i| (memchr::memmem::Finder::new(&literals[i]).into_owned(), i))
+                .collect(),
+            long_index: long,
+        }
     }
 
-    /// The automaton of the long-line literals, compiled on first use.
-    fn long_line_literals(&self) -> &AhoCorasick {
-        self.long_line_literals.get_or_init(|| {
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&self.long_line_patterns)
-                .expect("a subset of the literals compiled with the rules, and the cues")
-        })
+    /// Calls `found` with the index of each literal `text` holds, once or more: what an
+    /// automaton of them finds in an overlapping search.
+    fn each_held(&self, text: &[u8], mut found: impl FnMut(usize)) {
+        self.long
+            .for_each_occurrence(text, |_, i| found(self.long_index[i]));
+        for (literal, index) in &self.short {
+            if literal.find(text).is_some() {
+                found(*index);
+            }
+        }
     }
 }
 
@@ -309,7 +325,7 @@ fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
 
 /// The literals of one rule without those that contain another of them: a line holding the
 /// longer holds the shorter too, which stands for the same rule. Half the bytes of the built-in
-/// rules' literals go, and the automata are built from the rest in half the time.
+/// rules' literals go, and fewer are compared with the text.
 fn without_containing(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     literals.sort_unstable();
     literals.dedup();
@@ -470,6 +486,50 @@ mod tests {
         let words = line.split_whitespace().count();
         m.match_line(&fold_line(line), words)
             .map(|i| m.rules()[i].name)
+    }
+
+    #[test]
+    fn a_literal_set_holds_what_an_overlapping_automaton_finds() {
+        let literals: Vec<Vec<u8>> = [
+            "x",
+            "ad",
+            "tag",
+            "©",
+            "(c)",
+            "advertisement",
+            "advert",
+            "read more",
+            "read",
+            "tag",
+            "share this",
+            "more",
+        ]
+        .iter()
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+        let set = LiteralSet::new(&literals);
+        let automaton = AhoCorasick::new(&literals).unwrap();
+        for line in [
+            "",
+            "x",
+            "read more",
+            "advertisement - share this story (c) 2024",
+            "tagged: taxes, roads © the times",
+            "read mor",
+            "the more you read, the more ads",
+        ] {
+            let mut held = Vec::new();
+            set.each_held(line.as_bytes(), |i| held.push(i));
+            held.sort_unstable();
+            held.dedup();
+            let mut expected: Vec<usize> = automaton
+                .find_overlapping_iter(line)
+                .map(|m| m.pattern().as_usize())
+                .collect();
+            expected.sort_unstable();
+            expected.dedup();
+            assert_eq!(held, expected, "{line:?}");
+        }
     }
 
     #[test]

@@ -1,20 +1,23 @@
-//! Leftmost-longest search for a long list of names, filtered by how the names start.
+//! Search for a long list of literals (names, the boilerplate rules' literals), filtered by
+//! how the literals start.
 //!
-//! An unanchored automaton over thousands of names is large (the gazetteer's took 11 MB as a
-//! DFA), and a search walks it at every byte of the text, missing the processor's caches at
-//! most of them: on the `wire` bench row it read about 60 MB/s on this project's machine. Most positions of a text start no
-//! name. A table of the names' first bytes, small enough to stay in the first-level cache,
-//! says so at each position; only where it may start one are the names that start with those
-//! bytes compared with the text, longest first.
+//! An unanchored automaton over thousands of literals is large (the gazetteer's took 11 MB as
+//! a DFA, the boilerplate literals' 2 MB), and a search walks it at every byte of the text,
+//! missing the processor's caches at most of them: on the `wire` bench row the gazetteer's
+//! read about 60 MB/s on this project's machine. Most positions of a text start no literal. A
+//! table of the literals' first bytes, small enough to stay in the first-level cache, says so
+//! at each position; only where it may start one are the literals that start with those bytes
+//! compared with the text.
 
 use rustc_hash::FxHashMap;
 
 /// Bits of the hash of a pattern's first bytes that pick its bit in [`StartFiltered::starts`].
 const START_BITS: u32 = 16;
 
-/// Patterns searched leftmost-longest, without overlaps: what an unanchored leftmost-longest
-/// automaton of the same patterns finds (`aho_corasick`'s `find_iter`), found as the module's
-/// documentation says.
+/// Patterns searched as the module's documentation says: leftmost-longest (what an
+/// unanchored leftmost-longest automaton of the same patterns finds with `aho_corasick`'s
+/// `find_iter`), or every occurrence (its `find_overlapping_iter` with the standard semantics).
+#[derive(Debug, Clone)]
 pub struct StartFiltered {
     /// The patterns' bytes, one after the other.
     bytes: Vec<u8>,
@@ -111,6 +114,46 @@ impl StartFiltered {
         found
     }
 
+    /// Calls `found` with the start and the pattern index of every place a pattern occurs in
+    /// `haystack` (overlapping ones too), in order of position.
+    pub fn for_each_occurrence(&self, haystack: &[u8], mut found: impl FnMut(usize, usize)) {
+        let mask = u32::MAX >> (32 - 8 * self.key_len);
+        let mut at = 0;
+        while let Some(four) = haystack.get(at..at + 4) {
+            let key = u32::from_le_bytes([four[0], four[1], four[2], four[3]]) & mask;
+            if self.may_start(key) {
+                self.each_at(haystack, at, key, &mut found);
+            }
+            at += 1;
+        }
+        // The last three positions, when a pattern is shorter than four bytes.
+        while at + self.key_len <= haystack.len() {
+            self.each_at(
+                haystack,
+                at,
+                key(&haystack[at..at + self.key_len]),
+                &mut found,
+            );
+            at += 1;
+        }
+    }
+
+    /// Calls `found` with `at` and each pattern at `at` in `haystack`, whose first bytes are
+    /// `key`.
+    #[inline(never)]
+    fn each_at(&self, haystack: &[u8], at: usize, key: u32, found: &mut impl FnMut(usize, usize)) {
+        let Some(&(first, last)) = self.by_key.get(&key) else {
+            return;
+        };
+        let rest = &haystack[at..];
+        for &index in &self.by_length[first as usize..last as usize] {
+            let (start, end) = self.spans[index as usize];
+            if rest.starts_with(&self.bytes[start as usize..end as usize]) {
+                found(at, index as usize);
+            }
+        }
+    }
+
     /// Whether a pattern may start with the bytes of `key` (the start table's bit is set).
     #[inline(always)]
     fn may_start(&self, key: u32) -> bool {
@@ -164,47 +207,85 @@ mod tests {
             .collect()
     }
 
+    /// Each occurrence `(start, end, pattern)` an unanchored automaton of `patterns` with the
+    /// standard semantics finds in `text`, sorted.
+    fn expected_occurrences(patterns: &[&str], text: &str) -> Vec<(usize, usize, usize)> {
+        let mut all: Vec<_> = AhoCorasick::new(patterns)
+            .unwrap()
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// Pattern lists with what makes the search hard.
+    const LISTS: [&[&str]; 5] = [
+        // overlapping names, a name inside another, names sharing their first bytes
+        &[
+            "new york",
+            "york city",
+            "new yorker",
+            "city hall",
+            "hall",
+            "newark",
+            "ark",
+        ],
+        // names of four bytes or more only: the table reads four
+        &[
+            "paris",
+            "parish",
+            "aris",
+            "ishmael",
+            "mael",
+            "ma’anshan",
+            "anshan",
+        ],
+        // a one-byte name: the table reads one
+        &["a", "ab", "abc", "bca", "cab"],
+        // the same name twice: the first listed is found
+        &["york", "new york", "york", "new york"],
+        // a name overlapping itself
+        &["aaaa", "aaaaa"],
+    ];
+
+    /// Texts with matches at both ends, next to each other and inside each other.
+    const TEXTS: [&str; 9] = [
+        "",
+        "new",
+        "new york city hall, newark and the new yorker",
+        "new yorkcity hallhall arkansas",
+        "parishmael paris’ ma’anshan anshan aris",
+        "abcabcab cabca bca a",
+        "xxxx new york",
+        "new york",
+        "aaaaaaaaa aaaa",
+    ];
+
+    #[test]
+    fn finds_every_occurrence_an_unanchored_automaton_finds() {
+        for patterns in LISTS {
+            let filtered = StartFiltered::new(patterns);
+            for text in TEXTS {
+                let mut found = Vec::new();
+                filtered.for_each_occurrence(text.as_bytes(), |start, index| {
+                    found.push((start, start + patterns[index].len(), index));
+                });
+                found.sort_unstable();
+                assert_eq!(
+                    found,
+                    expected_occurrences(patterns, text),
+                    "{patterns:?} in {text:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn finds_what_an_unanchored_automaton_finds() {
-        let lists: [&[&str]; 4] = [
-            // overlapping names, a name inside another, names sharing their first bytes
-            &[
-                "new york",
-                "york city",
-                "new yorker",
-                "city hall",
-                "hall",
-                "newark",
-                "ark",
-            ],
-            // names of four bytes or more only: the table reads four
-            &[
-                "paris",
-                "parish",
-                "aris",
-                "ishmael",
-                "mael",
-                "ma’anshan",
-                "anshan",
-            ],
-            // a one-byte name: the table reads one
-            &["a", "ab", "abc", "bca", "cab"],
-            // the same name twice: the first listed is found
-            &["york", "new york", "york", "new york"],
-        ];
-        let texts = [
-            "",
-            "new",
-            "new york city hall, newark and the new yorker",
-            "new yorkcity hallhall arkansas",
-            "parishmael paris’ ma’anshan anshan aris",
-            "abcabcab cabca bca a",
-            "xxxx new york",
-            "new york",
-        ];
-        for patterns in lists {
+        for patterns in LISTS {
             let filtered = StartFiltered::new(patterns);
-            for text in texts {
+            for text in TEXTS {
                 assert_eq!(
                     filtered.find(text.as_bytes()),
                     expected(patterns, text),
