@@ -89,16 +89,14 @@ impl StartFiltered {
         let mut at = 0;
         while let Some(four) = haystack.get(at..at + 4) {
             let key = u32::from_le_bytes([four[0], four[1], four[2], four[3]]) & mask;
-            at = match self
-                .may_start(key)
-                .then(|| self.longest_at(haystack, at, key))
-            {
-                Some(Some((end, index))) => {
+            if self.may_start(key) {
+                if let Some((end, index)) = self.longest_at(haystack, at, key) {
                     found.push((at, end, index));
-                    end
+                    at = end;
+                    continue;
                 }
-                _ => at + 1,
-            };
+            }
+            at += 1;
         }
         // The last three positions, when a pattern is shorter than four bytes.
         while at + self.key_len <= haystack.len() {
