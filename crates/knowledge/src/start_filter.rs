@@ -85,23 +85,9 @@ impl StartFiltered {
     /// its end.
     pub fn find(&self, haystack: &[u8]) -> Vec<(usize, usize, usize)> {
         let mut found = Vec::new();
-        let mask = u32::MAX >> (32 - 8 * self.key_len);
-        let mut at = 0;
-        while let Some(four) = haystack.get(at..at + 4) {
-            let key = u32::from_le_bytes([four[0], four[1], four[2], four[3]]) & mask;
-            if self.may_start(key) {
-                if let Some((end, index)) = self.longest_at(haystack, at, key) {
-                    found.push((at, end, index));
-                    at = end;
-                    continue;
-                }
-            }
-            at += 1;
-        }
-        // The last three positions, when a pattern is shorter than four bytes.
-        while at + self.key_len <= haystack.len() {
-            let key = key(&haystack[at..at + self.key_len]);
-            at = match self.longest_at(haystack, at, key) {
+        let mut from = 0;
+        while let Some((at, key)) = self.next_candidate(haystack, from) {
+            from = match self.matches_at(haystack, at, key).next() {
                 Some((end, index)) => {
                     found.push((at, end, index));
                     end
@@ -115,41 +101,30 @@ impl StartFiltered {
     /// Calls `found` with the start and the pattern index of every place a pattern occurs in
     /// `haystack` (overlapping ones too), in order of position.
     pub fn for_each_occurrence(&self, haystack: &[u8], mut found: impl FnMut(usize, usize)) {
-        let mask = u32::MAX >> (32 - 8 * self.key_len);
-        let mut at = 0;
-        while let Some(four) = haystack.get(at..at + 4) {
-            let key = u32::from_le_bytes([four[0], four[1], four[2], four[3]]) & mask;
-            if self.may_start(key) {
-                self.each_at(haystack, at, key, &mut found);
+        let mut from = 0;
+        while let Some((at, key)) = self.next_candidate(haystack, from) {
+            for (_, index) in self.matches_at(haystack, at, key) {
+                found(at, index);
             }
-            at += 1;
-        }
-        // The last three positions, when a pattern is shorter than four bytes.
-        while at + self.key_len <= haystack.len() {
-            self.each_at(
-                haystack,
-                at,
-                key(&haystack[at..at + self.key_len]),
-                &mut found,
-            );
-            at += 1;
+            from = at + 1;
         }
     }
 
-    /// Calls `found` with `at` and each pattern at `at` in `haystack`, whose first bytes are
-    /// `key`.
-    #[inline(never)]
-    fn each_at(&self, haystack: &[u8], at: usize, key: u32, found: &mut impl FnMut(usize, usize)) {
-        let Some(&(first, last)) = self.by_key.get(&key) else {
-            return;
-        };
-        let rest = &haystack[at..];
-        for &index in &self.by_length[first as usize..last as usize] {
-            let (start, end) = self.spans[index as usize];
-            if rest.starts_with(&self.bytes[start as usize..end as usize]) {
-                found(at, index as usize);
+    /// The first position from `from` on where a pattern may start, with the key of its first
+    /// bytes: one the start table allows, or one of the last three positions (a pattern may
+    /// be shorter than four bytes there).
+    #[inline(always)]
+    fn next_candidate(&self, haystack: &[u8], mut from: usize) -> Option<(usize, u32)> {
+        let mask = u32::MAX >> (32 - 8 * self.key_len);
+        while let Some(four) = haystack.get(from..from + 4) {
+            let key = u32::from_le_bytes([four[0], four[1], four[2], four[3]]) & mask;
+            if self.may_start(key) {
+                return Some((from, key));
             }
+            from += 1;
         }
+        let first_bytes = haystack.get(from..from + self.key_len)?;
+        Some((from, key(first_bytes)))
     }
 
     /// Whether a pattern may start with the bytes of `key` (the start table's bit is set).
@@ -159,19 +134,24 @@ impl StartFiltered {
         self.starts[bit / 64] & (1 << (bit % 64)) != 0
     }
 
-    /// The end and index of the longest pattern at `at` in `haystack`, whose first bytes
-    /// are `key`.
-    #[inline(never)]
-    fn longest_at(&self, haystack: &[u8], at: usize, key: u32) -> Option<(usize, usize)> {
-        let &(first, last) = self.by_key.get(&key)?;
+    /// The end and index of each pattern at `at` in `haystack`, whose first bytes are `key`:
+    /// longest first, and of equal patterns the first listed first.
+    fn matches_at<'a>(
+        &'a self,
+        haystack: &'a [u8],
+        at: usize,
+        key: u32,
+    ) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let group = match self.by_key.get(&key) {
+            Some(&(first, last)) => &self.by_length[first as usize..last as usize],
+            None => &[],
+        };
         let rest = &haystack[at..];
-        self.by_length[first as usize..last as usize]
-            .iter()
-            .find_map(|&index| {
-                let (start, end) = self.spans[index as usize];
-                rest.starts_with(&self.bytes[start as usize..end as usize])
-                    .then_some((at + (end - start) as usize, index as usize))
-            })
+        group.iter().filter_map(move |&index| {
+            let (start, end) = self.spans[index as usize];
+            rest.starts_with(&self.bytes[start as usize..end as usize])
+                .then_some((at + (end - start) as usize, index as usize))
+        })
     }
 }
 
