@@ -172,11 +172,15 @@ pub fn url_date(url: &str) -> Option<String> {
 /// "Jane Doe, Foreign Affairs Editor." gives "Jane Doe"), or `None` if the line is no byline.
 pub fn byline(line: &str) -> Option<String> {
     let line = line.trim();
-    // Most lines neither open with an author label nor have the comma of the role form: the
-    // match test rules them out without the cost of a capture or of counting their words.
+    // Most lines neither open with an author label nor with the names and comma of the role
+    // form: the match test and a look at the words before the first comma rule them out
+    // without the cost of a capture or of counting their words.
     let labelled = may_open_with_label(line) && BYLINE.is_match(line);
+    if !labelled && !may_open_with_role_names(line) {
+        return None;
+    }
     // (More than 20 words: the 21st is found without counting the rest of a long line.)
-    if (!labelled && !line.contains(',')) || line.split_whitespace().nth(20).is_some() {
+    if line.split_whitespace().nth(20).is_some() {
         return None;
     }
     if let Some(c) = labelled.then(|| BYLINE.captures(line)).flatten() {
@@ -189,11 +193,21 @@ pub fn byline(line: &str) -> Option<String> {
         let starts_upper = names.chars().next().is_some_and(char::is_uppercase);
         return ((2..=8).contains(&words) && starts_upper).then(|| names.to_owned());
     }
-    // The role form needs a comma after the names.
-    if !line.contains(',') || !ROLE_BYLINE.is_match(line) {
-        return None;
-    }
     ROLE_BYLINE.captures(line).map(|c| c[1].to_owned())
+}
+
+/// Whether a line may open as [`ROLE_BYLINE`] does: with two to four words, each a capital
+/// and more, single spaces between them, and a comma. The names hold no comma, so they are
+/// what comes before the line's first one.
+fn may_open_with_role_names(line: &str) -> bool {
+    line.split_once(',').is_some_and(|(names, _)| {
+        let mut words = 0;
+        names.split(' ').all(|word| {
+            words += 1;
+            let mut chars = word.chars();
+            chars.next().is_some_and(char::is_uppercase) && chars.next().is_some()
+        }) && (2..=4).contains(&words)
+    })
 }
 
 /// A wire or aggregator id line (`MENAFN25082025007421016031ID1109973849`) in one of the
@@ -446,6 +460,44 @@ mod tests {
     }
 
     #[test]
+    fn the_role_names_check_passes_every_line_the_role_pattern_matches() {
+        let names = [
+            "Jane Doe",
+            "Émile Zola",
+            "Seán O’Brien-Kelly",
+            "J. R. R. Tolkien",
+            "Ana María de la Cruz",
+            "Jane",
+            "Jane  Doe",
+            "jane Doe",
+            "Jane D",
+            "Jane Q. Public Doe Smith",
+        ];
+        let tails = [
+            ", Staff Writer",
+            ",  foreign correspondent",
+            ", Reuters",
+            ",editor",
+            "",
+        ];
+        let mut matched = 0;
+        for name in names {
+            for tail in tails {
+                let line = format!("{name}{tail}");
+                if ROLE_BYLINE.is_match(&line) {
+                    matched += 1;
+                    assert!(may_open_with_role_names(&line), "{line}");
+                }
+            }
+        }
+        // the first four names with the two role tails
+        assert_eq!(matched, 8);
+        assert!(!may_open_with_role_names(
+            "Canada is ready to join, Blair said."
+        ));
+    }
+
+    #[test]
     fn bylines_lose_their_prefix_and_trailing_date() {
         assert_eq!(
             byline("by Volodymyr Ivanyshyn March 6, 2025 6:54 AM 2 min read").as_deref(),
@@ -469,6 +521,14 @@ mod tests {
             byline("Canada is ready to join the force, Blair said."),
             None
         );
+        // The role form's names: two to four capitalized words, then the comma.
+        assert_eq!(
+            byline("Jane Q. Public Doe, Staff Writer").as_deref(),
+            Some("Jane Q. Public Doe")
+        );
+        assert_eq!(byline("Doe, Staff Writer"), None);
+        assert_eq!(byline("Jane Quincy Public Doe Smith, Staff Writer"), None);
+        assert_eq!(byline("Jane  Doe, Staff Writer"), None);
         // Every label is tried, whatever letter it starts with.
         for label in BYLINE_LABELS {
             let line = format!("{} Jane Doe", label.to_uppercase());
