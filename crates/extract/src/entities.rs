@@ -4,6 +4,7 @@
 //! where it found a name; titles and roles, listed canonical names and the rules for what it
 //! missed come from the lists and rules.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
@@ -1157,13 +1158,19 @@ fn lone_name_kind(a: &Analysis, i: usize) -> Option<EntityKind> {
 /// word, or the list's canonical name. `bracketed` holds the full names that bracketed given
 /// names complete, by mention start.
 fn finish(text: &str, kept: Vec<Candidate>, bracketed: &FxHashMap<usize, String>) -> Vec<Mention> {
-    let written = |c: &Candidate| match bracketed.get(&c.start) {
-        Some(full) => full.as_str(),
-        None => &text[c.start..c.end],
-    };
+    // Each name on one line: a hard-wrapped name's newline is the space it stands for.
+    let written: Vec<Cow<str>> = kept
+        .iter()
+        .map(|c| match bracketed.get(&c.start) {
+            Some(full) => one_line(full),
+            None => one_line(&text[c.start..c.end]),
+        })
+        .collect();
     let mut fullest: FxHashMap<&str, &str> = FxHashMap::default();
-    for c in kept.iter().filter(|c| c.kind == EntityKind::Person) {
-        let name = written(c);
+    for (c, name) in kept.iter().zip(&written) {
+        if c.kind != EntityKind::Person {
+            continue;
+        }
         let last = name.rsplit(' ').next().unwrap_or(name);
         let entry = fullest.entry(last).or_insert(name);
         if name.len() > entry.len() {
@@ -1171,19 +1178,21 @@ fn finish(text: &str, kept: Vec<Candidate>, bracketed: &FxHashMap<usize, String>
         }
     }
     kept.iter()
-        .map(|c| {
-            let name = &text[c.start..c.end];
+        .zip(&written)
+        .map(|(c, written)| {
             let local_canonical = match (c.kind, c.canonical) {
                 (_, Some(canonical)) => canonical
                     .strip_prefix("The ")
                     .unwrap_or(canonical)
                     .to_string(),
                 (EntityKind::Person, None) => {
-                    let name = written(c);
-                    let last = name.rsplit(' ').next().unwrap_or(name);
-                    fullest.get(last).copied().unwrap_or(name).to_string()
+                    let last = written.rsplit(' ').next().unwrap_or(written);
+                    fullest.get(last).copied().unwrap_or(written).to_string()
                 }
-                _ => name.strip_prefix("The ").unwrap_or(name).to_string(),
+                _ => {
+                    let name = one_line(&text[c.start..c.end]);
+                    name.strip_prefix("The ").unwrap_or(&name).to_string()
+                }
             };
             Mention {
                 kind: c.kind,
@@ -1194,6 +1203,15 @@ fn finish(text: &str, kept: Vec<Candidate>, bracketed: &FxHashMap<usize, String>
             }
         })
         .collect()
+}
+
+/// `name` on one line: the newlines of a name hard-wrapped across lines read as spaces.
+fn one_line(name: &str) -> Cow<'_, str> {
+    if name.contains('\n') {
+        Cow::Owned(name.replace('\n', " "))
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 #[cfg(test)]
@@ -1250,6 +1268,36 @@ mod tests {
             ),
             [(0, 14), (19, 27)]
         );
+    }
+
+    #[test]
+    fn names_wrapped_across_lines_are_found_whole() {
+        let wrapped = "Shares of Acme Holdings rose on Tuesday\n\
+            after the company said its chairman, Paul\n\
+            Whitcombe, would step down in June. The\n\
+            board named the finance director, Anna\n\
+            Kowalczyk, to succeed him.";
+        let people = ents(wrapped)
+            .into_iter()
+            .filter(|e| e.0 == EntityKind::Person)
+            .map(|e| (e.1, e.3))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            people,
+            [
+                ("Paul\nWhitcombe".to_string(), "Paul Whitcombe".to_string()),
+                ("Anna\nKowalczyk".to_string(), "Anna Kowalczyk".to_string())
+            ]
+        );
+        // the same story with its lines unwrapped finds the same spans and kinds
+        let spans = |text: &str| {
+            let a = Analysis::new(text);
+            find_entities(&a)
+                .into_iter()
+                .map(|m| (m.kind, m.start, m.end))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(spans(wrapped), spans(&wrapped.replace('\n', " ")));
     }
 
     fn names(text: &str, kind: EntityKind) -> Vec<String> {

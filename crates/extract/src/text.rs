@@ -58,6 +58,9 @@ pub struct Analysis<'t> {
     pub headline_lines: Vec<bool>,
     /// Per line: whether it is written in capitals ("SOCCER - JAPAN GET LUCKY WIN").
     pub shouted_lines: Vec<bool>,
+    /// Byte offsets of the newlines that only wrap a line of hard-wrapped prose (see
+    /// [`wrap_newlines`]), in order: a sentence and a name go on across them.
+    wrap_newlines: Vec<usize>,
 }
 
 /// Abbreviations after which a period does not end a sentence (month abbreviations and
@@ -71,7 +74,8 @@ impl<'t> Analysis<'t> {
     /// Tokenizes `text` and splits it into sentences and lines.
     pub fn new(text: &'t str) -> Self {
         let mut tokens = tokenize(text);
-        let sentences = split_sentences(text, &mut tokens);
+        let wrap_newlines = wrap_newlines(text);
+        let sentences = split_sentences(text, &mut tokens, &wrap_newlines);
         let (headline_lines, shouted_lines) = find_headline_lines(text, &tokens);
         Self {
             text,
@@ -79,6 +83,7 @@ impl<'t> Analysis<'t> {
             sentences,
             headline_lines,
             shouted_lines,
+            wrap_newlines,
         }
     }
 
@@ -126,9 +131,15 @@ impl<'t> Analysis<'t> {
         self.tokens.partition_point(|t| t.end <= pos)
     }
 
-    /// Whether only spaces (no newline) separate byte `a` from byte `b`.
+    /// Whether only spaces separate byte `a` from byte `b`: no newline but one that only
+    /// wraps a line of hard-wrapped prose.
     pub fn only_spaces_between(&self, a: usize, b: usize) -> bool {
-        a <= b && self.text[a..b].chars().all(|c| c == ' ' || c == '\u{a0}')
+        a <= b
+            && self.text[a..b].char_indices().all(|(at, c)| {
+                c == ' '
+                    || c == '\u{a0}'
+                    || (c == '\n' && self.wrap_newlines.binary_search(&(a + at)).is_ok())
+            })
     }
 }
 
@@ -310,7 +321,63 @@ fn is_closing(s: &str) -> bool {
     matches!(s, "\"" | "”" | "’" | "'" | ")" | "»")
 }
 
-fn split_sentences(text: &str, tokens: &mut [Token]) -> Vec<Sentence> {
+/// The fewest non-blank lines of a hard-wrapped text.
+const MIN_WRAPPED_LINES: usize = 3;
+/// The narrowest and the widest column, in characters, text is taken to be wrapped at:
+/// narrower lines are a table's or a list's, wider ones a paragraph's.
+const WRAP_WIDTHS: std::ops::RangeInclusive<usize> = 25..=100;
+
+/// The newlines of `text` that only wrap a line, when it is hard-wrapped prose (wire copy at
+/// 60–70 characters a line). Its column is taken as the length four lines in five stay
+/// within; a newline wraps when the next line's first word would not have fit on the line
+/// before it and both lines are prose (each holds a word in lower case: a table's rows and a
+/// headline's words are capitalized). The text is wrapped when at least half of its newlines
+/// between two non-blank lines wrap, and two or more do. Sentence-per-line text has lines of
+/// every length and few newlines that wrap.
+fn wrap_newlines(text: &str) -> Vec<usize> {
+    let width = |line: &str| line.trim_end().chars().count();
+    let mut widths: Vec<usize> = text
+        .split('\n')
+        .filter(|line| !line.trim().is_empty())
+        .map(width)
+        .collect();
+    if widths.len() < MIN_WRAPPED_LINES {
+        return Vec::new();
+    }
+    widths.sort_unstable();
+    let column = widths[widths.len() * 4 / 5];
+    if !WRAP_WIDTHS.contains(&column) {
+        return Vec::new();
+    }
+    let is_prose = |line: &str| {
+        line.split_whitespace()
+            .any(|word| word.chars().next().is_some_and(char::is_lowercase))
+    };
+    let (mut wraps, mut breaks) = (Vec::new(), 0);
+    let mut newline = 0;
+    let mut lines = text.split('\n').peekable();
+    while let (Some(line), Some(next)) = (lines.next(), lines.peek()) {
+        newline += line.len();
+        let next_word = next.split_whitespace().next();
+        if let (Some(next_word), false) = (next_word, line.trim().is_empty()) {
+            breaks += 1;
+            if width(line) + 1 + next_word.chars().count() > column
+                && is_prose(line)
+                && is_prose(next)
+            {
+                wraps.push(newline);
+            }
+        }
+        newline += 1;
+    }
+    if wraps.len() >= 2 && wraps.len() * 2 >= breaks {
+        wraps
+    } else {
+        Vec::new()
+    }
+}
+
+fn split_sentences(text: &str, tokens: &mut [Token], wrap_newlines: &[usize]) -> Vec<Sentence> {
     let mut sentences = Vec::new();
     let mut first = 0;
     let n = tokens.len();
@@ -340,7 +407,14 @@ fn split_sentences(text: &str, tokens: &mut [Token]) -> Vec<Sentence> {
             end_here = !prev_abbrev && next_starts;
         }
         if !end_here && last + 1 < n && tokens[last + 1].line != tokens[last].line {
-            end_here = true;
+            // a newline that wraps the line is a space; another ends the sentence
+            let between = &text[tokens[last].end..tokens[last + 1].start];
+            end_here = !(tokens[last + 1].line == tokens[last].line + 1
+                && between.find('\n').is_some_and(|at| {
+                    wrap_newlines
+                        .binary_search(&(tokens[last].end + at))
+                        .is_ok()
+                }));
         }
         if end_here || last + 1 >= n {
             let idx = sentences.len();
@@ -515,6 +589,53 @@ mod tests {
                 (".", false)
             ]
         );
+    }
+
+    /// A story of my own hard-wrapped at 40 columns, as wire archives hold it, and the same
+    /// story with a line per paragraph.
+    const WRAPPED: &str = "Shares of Acme Holdings rose on Tuesday\n\
+        after the company said its chairman, Paul\n\
+        Whitcombe, would step down in June. The\n\
+        board named the finance director, Anna\n\
+        Kowalczyk, to succeed him.";
+
+    #[test]
+    fn hard_wrapped_prose_goes_on_across_its_newlines() {
+        let a = Analysis::new(WRAPPED);
+        // every newline wraps
+        assert_eq!(a.wrap_newlines.len(), WRAPPED.matches('\n').count());
+        let sentences: Vec<&str> = a
+            .sentences
+            .iter()
+            .map(|s| &WRAPPED[s.start..s.end])
+            .collect();
+        assert_eq!(sentences.len(), 2, "{sentences:?}");
+        let paul = WRAPPED.find("Paul").unwrap() + "Paul".len();
+        assert!(a.only_spaces_between(paul, paul + 1));
+        // the same words a line each: a newline is no space there
+        let unwrapped = "Shares of Acme Holdings rose on Tuesday\nPaul Whitcombe will step down.";
+        let b = Analysis::new(unwrapped);
+        assert!(b.wrap_newlines.is_empty());
+        assert_eq!(b.sentences.len(), 2);
+        assert!(!b.only_spaces_between(39, 40));
+    }
+
+    #[test]
+    fn tables_lists_and_headlines_are_not_wrapped_prose() {
+        for text in [
+            // a table's rows are all about as wide, but none holds a word in lower case
+            "BALTIMORE 70 63 .526 4\nBOSTON 69 65 .515 5 1/2\nTORONTO 63 71 .470 11\n\
+             DETROIT 48 86 .358 26 1/2\nCLEVELAND 80 53 .602 -",
+            // a headline, a dateline and a paragraph a line each
+            "Acme Chairman To Step Down\nLONDON, March 3\nThe chairman of Acme Holdings \
+             will step down in June, the company said on Tuesday, and the board will name \
+             his successor at its next meeting.",
+            // sentences a line each, of every length
+            "The board met on Tuesday.\nIt named a new chairman after a long search that \
+             took most of the year.\nShares rose.\nAnalysts said the choice was a safe one.",
+        ] {
+            assert!(Analysis::new(text).wrap_newlines.is_empty(), "{text}");
+        }
     }
 
     #[test]
