@@ -335,11 +335,25 @@ const WRAP_WIDTHS: std::ops::RangeInclusive<usize> = 25..=100;
 /// between two non-blank lines wrap, and two or more do. Sentence-per-line text has lines of
 /// every length and few newlines that wrap.
 fn wrap_newlines(text: &str) -> Vec<usize> {
-    let width = |line: &str| line.trim_end().chars().count();
-    let mut widths: Vec<usize> = text
-        .split('\n')
-        .filter(|line| !line.trim().is_empty())
-        .map(width)
+    let bytes = text.as_bytes();
+    if memchr::memchr_iter(b'\n', bytes)
+        .nth(MIN_WRAPPED_LINES - 2)
+        .is_none()
+    {
+        return Vec::new();
+    }
+    // Each line: its text and its width in characters, 0 when it is blank.
+    let mut lines: Vec<(&str, usize)> = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes).chain([bytes.len()]) {
+        let line = &text[start..end];
+        lines.push((line, char_count(line.trim_end())));
+        start = end + 1;
+    }
+    let mut widths: Vec<usize> = lines
+        .iter()
+        .map(|&(_, width)| width)
+        .filter(|&w| w > 0)
         .collect();
     if widths.len() < MIN_WRAPPED_LINES {
         return Vec::new();
@@ -349,22 +363,24 @@ fn wrap_newlines(text: &str) -> Vec<usize> {
     if !WRAP_WIDTHS.contains(&column) {
         return Vec::new();
     }
+    // a word, after white space or at the start, that begins in lower case
     let is_prose = |line: &str| {
-        line.split_whitespace()
-            .any(|word| word.chars().next().is_some_and(char::is_lowercase))
+        let mut word_start = true;
+        line.chars().any(|c| {
+            let lower_word = word_start && c.is_lowercase();
+            word_start = c.is_whitespace();
+            lower_word
+        })
     };
     let (mut wraps, mut breaks) = (Vec::new(), 0);
     let mut newline = 0;
-    let mut lines = text.split('\n').peekable();
-    while let (Some(line), Some(next)) = (lines.next(), lines.peek()) {
+    for pair in lines.windows(2) {
+        let [(line, width), (next, next_width)] = [pair[0], pair[1]];
         newline += line.len();
-        let next_word = next.split_whitespace().next();
-        if let (Some(next_word), false) = (next_word, line.trim().is_empty()) {
+        if width > 0 && next_width > 0 {
             breaks += 1;
-            if width(line) + 1 + next_word.chars().count() > column
-                && is_prose(line)
-                && is_prose(next)
-            {
+            let next_word = next.split_whitespace().next().unwrap_or_default();
+            if width + 1 + char_count(next_word) > column && is_prose(line) && is_prose(next) {
                 wraps.push(newline);
             }
         }
@@ -374,6 +390,15 @@ fn wrap_newlines(text: &str) -> Vec<usize> {
         wraps
     } else {
         Vec::new()
+    }
+}
+
+/// The characters of `s`, counted without decoding when it is ASCII.
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
     }
 }
 
