@@ -1205,10 +1205,11 @@ fn finish(text: &str, kept: Vec<Candidate>, bracketed: &FxHashMap<usize, String>
         .collect()
 }
 
-/// `name` on one line: the newlines of a name hard-wrapped across lines read as spaces.
+/// `name` on one line: where a name is hard-wrapped across lines, the newline and the white
+/// space around it read as one space.
 fn one_line(name: &str) -> Cow<'_, str> {
     if name.contains('\n') {
-        Cow::Owned(name.replace('\n', " "))
+        Cow::Owned(name.split_whitespace().collect::<Vec<_>>().join(" "))
     } else {
         Cow::Borrowed(name)
     }
@@ -1289,6 +1290,11 @@ mod tests {
                 ("Anna\nKowalczyk".to_string(), "Anna Kowalczyk".to_string())
             ]
         );
+        // white space left at a line's end is not part of the name
+        let trailing = wrapped.replace("Paul\n", "Paul \n");
+        assert!(ents(&trailing)
+            .iter()
+            .any(|e| e.0 == EntityKind::Person && e.3 == "Paul Whitcombe"));
         // the same story with its lines unwrapped finds the same spans and kinds
         let spans = |text: &str| {
             let a = Analysis::new(text);

@@ -616,8 +616,7 @@ mod tests {
         );
     }
 
-    /// A story of my own hard-wrapped at 40 columns, as wire archives hold it, and the same
-    /// story with a line per paragraph.
+    /// A story of my own hard-wrapped at 40 columns, as wire archives hold it.
     const WRAPPED: &str = "Shares of Acme Holdings rose on Tuesday\n\
         after the company said its chairman, Paul\n\
         Whitcombe, would step down in June. The\n\
