@@ -51,8 +51,10 @@ fn is_close_mark(c: char) -> bool {
     matches!(c, '”' | '»')
 }
 
-/// Pairs quotation marks paragraph by paragraph.
-fn segments(text: &str) -> Vec<Segment> {
+/// Pairs quotation marks paragraph by paragraph (a newline that only wraps a line of
+/// hard-wrapped prose is a space).
+fn segments(a: &Analysis) -> Vec<Segment> {
+    let text = a.text;
     let mut out = Vec::new();
     let mut open: Option<(usize, char)> = None;
     let mut prev = ' ';
@@ -78,7 +80,7 @@ fn segments(text: &str) -> Vec<Segment> {
     };
     for (pos, c) in text.char_indices() {
         match (open, c) {
-            (Some((at, mark)), '\n') => {
+            (Some((at, mark)), '\n') if !a.wraps_at(pos) => {
                 finish(&mut out, at, mark, pos, pos, true);
                 open = None;
             }
@@ -169,7 +171,7 @@ fn is_quoted_term(a: &Analysis, seg: &Segment, sentence_has_cue: bool) -> bool {
 /// Finds direct and indirect quotes, the mention each attribution names and the speaker it
 /// stands for, among `mentions` (sorted by start).
 pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
-    let segs = segments(a.text);
+    let segs = segments(a);
     let people: Vec<usize> = mentions
         .iter()
         .enumerate()
@@ -249,10 +251,7 @@ pub fn find_quotes(a: &Analysis, mentions: &[Mention]) -> Vec<QuoteFound> {
                     let m = &mentions[p];
                     m.end <= kept[k].open && Some(m.local_canonical.as_str()) != previous
                 });
-            let close = a.text[kept[k - 1].close..kept[k].open]
-                .matches('\n')
-                .count()
-                <= 4;
+            let close = a.line_breaks_between(kept[k - 1].close, kept[k].open) <= 4;
             if !between_named && close {
                 attributions[k] = attributions[k - 1];
             }
@@ -454,9 +453,8 @@ impl Context<'_, '_> {
         let nearest = candidates.next()?;
         let nearest_m = &self.mentions[nearest];
         let sentence = a.tokens[a.token_at(nearest_m.start)].sentence;
-        let paragraph_start = |at: usize| a.text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let same_paragraph = nearest_m.start >= paragraph_start(pos);
-        let nearest_paragraph = paragraph_start(nearest_m.start);
+        let same_paragraph = nearest_m.start >= a.paragraph_start(pos);
+        let nearest_paragraph = a.paragraph_start(nearest_m.start);
         let mut choice = nearest;
         let mut others = false;
         for p in candidates {
@@ -561,7 +559,7 @@ impl Context<'_, '_> {
         let a = self.a;
         let n = a.tokens.len();
         let first = a.token_at(seg.close);
-        if first >= n || a.text[seg.close..a.tokens[first].start].contains('\n') {
+        if first >= n || a.breaks_line_between(seg.close, a.tokens[first].start) {
             return None;
         }
         if let Some(found) = self.sign_off(first) {
@@ -574,7 +572,7 @@ impl Context<'_, '_> {
             && hi < first + 20
             && a.tokens[hi].sentence == sentence
             && !matches!(a.tok(hi), "“" | "\"" | "«" | ";")
-            && !a.text[seg.close..a.tokens[hi].start].contains('\n')
+            && !a.breaks_line_between(seg.close, a.tokens[hi].start)
         {
             // a short parenthesis ("(D-Wash.)") is read past, a long one ends the words
             if a.tok(hi) == "(" {
@@ -673,10 +671,9 @@ impl Context<'_, '_> {
             return None;
         }
         let first = dash + 1;
-        let line = a.tokens[dash].line;
         let mut end = first;
         while end < n
-            && a.tokens[end].line == line
+            && a.same_line(dash, end)
             && !matches!(a.tok(end), "," | "(" | "." | "“" | "\"")
         {
             end += 1;
@@ -890,7 +887,7 @@ impl Context<'_, '_> {
         let s = a.sentences[a.tokens[first - 1].sentence];
         // a cue ending the paragraph before with a colon ("Cruz continued:") still counts
         let colon = a.tok(first - 1) == ":";
-        if a.tokens[first - 1].line != a.tokens[first.min(a.tokens.len() - 1)].line && !colon {
+        if !a.same_line(first - 1, first.min(a.tokens.len() - 1)) && !colon {
             return None;
         }
         // "Clinton: “…”"
@@ -1225,6 +1222,60 @@ mod tests {
                 ("It is a mistake,", Some("Andrew Scheer"))
             ]
         );
+    }
+
+    /// `text` hard-wrapped at `width` columns paragraph by paragraph: spaces turned into
+    /// newlines, so every offset stays.
+    fn hard_wrapped(text: &str, width: usize) -> String {
+        let mut out = String::new();
+        let mut column = 0;
+        for (i, word) in text.split(' ').enumerate() {
+            if i > 0 {
+                let fits = column + 1 + word.find('\n').unwrap_or(word.len()) <= width;
+                out.push(if fits { ' ' } else { '\n' });
+                column = if fits { column + 1 } else { 0 };
+            }
+            out.push_str(word);
+            column = match word.rfind('\n') {
+                Some(at) => word.len() - at - 1,
+                None => column + word.len(),
+            };
+        }
+        out
+    }
+
+    #[test]
+    fn hard_wrapped_quotes_keep_their_sources() {
+        let text = "Acme Holdings said on Tuesday that its chairman, Paul Whitcombe, would step \
+                    down in June after eleven years at the head of the company.\n\n\
+                    “It has been the privilege of my working life to lead this company and its \
+                    people,” Whitcombe said in a statement released by the board.\n\n\
+                    “I leave it in good hands,” he added, naming the finance director as the \
+                    person he would most like to see succeed him.";
+        let wrapped = hard_wrapped(text, 45);
+        assert!(wrapped.matches('\n').count() > 8, "{wrapped}");
+        let one_line = |found: Vec<(String, Option<String>, Option<String>)>| {
+            found
+                .into_iter()
+                .map(|(quote, source, speaker)| {
+                    let source = source.map(|s| s.replace('\n', " "));
+                    (quote.replace('\n', " "), source, speaker)
+                })
+                .collect::<Vec<_>>()
+        };
+        let unwrapped = sources(text);
+        assert_eq!(
+            unwrapped
+                .iter()
+                .map(|(_, _, speaker)| speaker.as_deref())
+                .collect::<Vec<_>>(),
+            [
+                Some("Acme Holdings"),
+                Some("Paul Whitcombe"),
+                Some("Paul Whitcombe")
+            ]
+        );
+        assert_eq!(one_line(sources(&wrapped)), unwrapped);
     }
 
     #[test]

@@ -131,15 +131,50 @@ impl<'t> Analysis<'t> {
         self.tokens.partition_point(|t| t.end <= pos)
     }
 
+    /// Whether the newline at byte `at` only wraps a line of hard-wrapped prose.
+    pub fn wraps_at(&self, at: usize) -> bool {
+        self.wrap_newlines.binary_search(&at).is_ok()
+    }
+
+    /// The newlines between bytes `a` and `b` that do more than wrap a line.
+    fn line_breaks(&self, a: usize, b: usize) -> impl Iterator<Item = usize> + '_ {
+        memchr::memchr_iter(b'\n', &self.text.as_bytes()[a..b])
+            .map(move |at| a + at)
+            .filter(|&at| !self.wraps_at(at))
+    }
+
+    /// Whether a newline that does more than wrap a line lies between bytes `a` and `b`.
+    pub fn breaks_line_between(&self, a: usize, b: usize) -> bool {
+        self.line_breaks(a, b).next().is_some()
+    }
+
+    /// How many newlines that do more than wrap a line lie between bytes `a` and `b`.
+    pub fn line_breaks_between(&self, a: usize, b: usize) -> usize {
+        self.line_breaks(a, b).count()
+    }
+
+    /// Whether tokens `i` and `j` are on one line, once hard-wrapped prose is read as the
+    /// lines it wraps.
+    pub fn same_line(&self, i: usize, j: usize) -> bool {
+        let (first, last) = (i.min(j), i.max(j));
+        first == last || !self.breaks_line_between(self.tokens[first].end, self.tokens[last].start)
+    }
+
+    /// Where the paragraph holding byte `at` starts: after the last newline before it that
+    /// does more than wrap a line.
+    pub fn paragraph_start(&self, at: usize) -> usize {
+        memchr::memrchr_iter(b'\n', &self.text.as_bytes()[..at])
+            .find(|&newline| !self.wraps_at(newline))
+            .map_or(0, |newline| newline + 1)
+    }
+
     /// Whether only spaces separate byte `a` from byte `b`: no newline but one that only
     /// wraps a line of hard-wrapped prose.
     pub fn only_spaces_between(&self, a: usize, b: usize) -> bool {
         a <= b
-            && self.text[a..b].char_indices().all(|(at, c)| {
-                c == ' '
-                    || c == '\u{a0}'
-                    || (c == '\n' && self.wrap_newlines.binary_search(&(a + at)).is_ok())
-            })
+            && self.text[a..b]
+                .char_indices()
+                .all(|(at, c)| c == ' ' || c == '\u{a0}' || (c == '\n' && self.wraps_at(a + at)))
     }
 }
 
