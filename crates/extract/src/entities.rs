@@ -1158,12 +1158,13 @@ fn lone_name_kind(a: &Analysis, i: usize) -> Option<EntityKind> {
 /// word, or the list's canonical name. `bracketed` holds the full names that bracketed given
 /// names complete, by mention start.
 fn finish(text: &str, kept: Vec<Candidate>, bracketed: &FxHashMap<usize, String>) -> Vec<Mention> {
-    // Each name on one line: a hard-wrapped name's newline is the space it stands for.
+    // Each name on one line: a hard-wrapped name's newline is the space it stands for. A
+    // person's name is its bracketed full name where the text gives one.
     let written: Vec<Cow<str>> = kept
         .iter()
-        .map(|c| match bracketed.get(&c.start) {
-            Some(full) => one_line(full),
-            None => one_line(&text[c.start..c.end]),
+        .map(|c| match (c.kind, bracketed.get(&c.start)) {
+            (EntityKind::Person, Some(full)) => one_line(full),
+            _ => one_line(&text[c.start..c.end]),
         })
         .collect();
     let mut fullest: FxHashMap<&str, &str> = FxHashMap::default();
@@ -1189,10 +1190,7 @@ fn finish(text: &str, kept: Vec<Candidate>, bracketed: &FxHashMap<usize, String>
                     let last = written.rsplit(' ').next().unwrap_or(written);
                     fullest.get(last).copied().unwrap_or(written).to_string()
                 }
-                _ => {
-                    let name = one_line(&text[c.start..c.end]);
-                    name.strip_prefix("The ").unwrap_or(&name).to_string()
-                }
+                _ => written.strip_prefix("The ").unwrap_or(written).to_string(),
             };
             Mention {
                 kind: c.kind,
