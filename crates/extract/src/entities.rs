@@ -1304,6 +1304,26 @@ mod tests {
         assert_eq!(spans(wrapped), spans(&wrapped.replace('\n', " ")));
     }
 
+    #[test]
+    fn windows_line_ends_wrap_names_as_newlines_do() {
+        // wrapped greedily at 41 columns
+        let wrapped = "On Tuesday the prime minister Viktor\n\
+            Chernomyrdin met the Yugoslav president,\n\
+            Slobodan Milosevic, in Belgrade, and the\n\
+            two leaders spoke of trade with the\n\
+            Panamanian Boxing Association and the Guy\n\
+            Hellers foundation.";
+        let names = |text: &str| {
+            ents(text)
+                .into_iter()
+                .map(|e| (e.0, e.3))
+                .collect::<Vec<_>>()
+        };
+        let found = names(wrapped);
+        assert!(found.contains(&(EntityKind::Person, "Viktor Chernomyrdin".to_string())));
+        assert_eq!(names(&wrapped.replace('\n', "\r\n")), found);
+    }
+
     fn names(text: &str, kind: EntityKind) -> Vec<String> {
         ents(text)
             .into_iter()

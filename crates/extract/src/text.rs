@@ -169,12 +169,16 @@ impl<'t> Analysis<'t> {
     }
 
     /// Whether only spaces separate byte `a` from byte `b`: no newline but one that only
-    /// wraps a line of hard-wrapped prose.
+    /// wraps a line of hard-wrapped prose (with the carriage return of a Windows line end).
     pub fn only_spaces_between(&self, a: usize, b: usize) -> bool {
+        let bytes = self.text.as_bytes();
         a <= b
-            && self.text[a..b]
-                .char_indices()
-                .all(|(at, c)| c == ' ' || c == '\u{a0}' || (c == '\n' && self.wraps_at(a + at)))
+            && self.text[a..b].char_indices().all(|(at, c)| match c {
+                ' ' | '\u{a0}' => true,
+                '\n' => self.wraps_at(a + at),
+                '\r' => a + at + 1 < b && bytes[a + at + 1] == b'\n' && self.wraps_at(a + at + 1),
+                _ => false,
+            })
     }
 }
 
