@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use newspipe_core::{Document, Evidence, Relation, Signal};
 
 use crate::calendar::{format_iso, parse_iso};
-use crate::claims::{contradicts, same_topic, supports};
+use crate::claims::{contradicts, same_topic, supports, ClaimView};
 use crate::combine::{document_weight, CURRENCY};
 use crate::config::{Mode, ReliabilityConfig};
 use crate::facts::MarkerEvidence;
@@ -103,6 +103,11 @@ pub struct Corpus {
     /// against the whole corpus when the state was cut; `None` in the whole corpus's, which
     /// matches a claim when `apply` reaches it.
     pub(crate) matched: Option<Vec<ClaimVerdict>>,
+    /// Per claim record, a bit for each unit its amounts count (the unit's hash modulo 64):
+    /// rules out most candidates before their records are read ([`Corpus::candidates`]).
+    /// Built with the postings of the whole corpus; empty where they are not all here.
+    #[serde(skip)]
+    pub(crate) unit_masks: Vec<u64>,
 }
 
 /// The claims that may witness for one claim ([`Corpus::candidates`]), as claim records.
@@ -114,6 +119,14 @@ pub struct Candidates {
     pub support: Vec<u32>,
     /// Contradicting claims, at most one per cluster, in record order.
     pub against: Vec<u32>,
+}
+
+/// A bit for each unit the claim's amounts count: the unit's hash modulo 64.
+fn unit_mask(claim: &ClaimView) -> u64 {
+    claim
+        .amounts
+        .iter()
+        .fold(0, |mask, amount| mask | 1 << (amount.unit % 64))
 }
 
 /// For each entity hash `keep` accepts, the claim records of `index` naming it, in record
@@ -208,6 +221,7 @@ impl Corpus {
             reference: None,
             spread: None,
             matched: None,
+            unit_masks: Vec::new(),
         };
         corpus.representative = (0..clusters as u32)
             .map(|c| {
@@ -233,6 +247,9 @@ impl Corpus {
             .collect();
         corpus.names = NameBook::new(index, &corpus.id_rank, &corpus.cluster_rank);
         corpus.postings = postings(index, &corpus.id_rank, |_| true);
+        corpus.unit_masks = (0..index.claims.len() as u32)
+            .map(|c| unit_mask(&index.view(c)))
+            .collect();
         corpus.reference = reference_date(index, config);
         corpus.spread = corpus
             .reference
@@ -351,7 +368,17 @@ impl Corpus {
             }
         }
         candidates.sort_unstable();
-        candidates.dedup();
+        // Where each of the claim's entities has its whole posting list here (none cut), how
+        // often a candidate comes up is how many entities it shares; one that shares a single
+        // entity is on the same topic only through a unit both count, which the masks rule
+        // out for most before their records are read. Every other candidate is checked in full.
+        let complete = !self.unit_masks.is_empty()
+            && key.entities.iter().all(|e| {
+                self.postings
+                    .get(e)
+                    .is_some_and(|list| list.len() < MAX_POSTING)
+            });
+        let units = self.unit_masks.get(c as usize).copied().unwrap_or(0);
         let mut found = Candidates::default();
         // Per cluster: the first supporting claim by place among the hedged and among the
         // others (which of the two is the stronger depends on the cluster's weight), and the
@@ -362,7 +389,11 @@ impl Corpus {
             let r = &index.claims[n as usize];
             (self.id_rank[r.doc as usize], r.start)
         };
-        for n in candidates {
+        for run in candidates.chunk_by(|a, b| a == b) {
+            let n = run[0];
+            if complete && run.len() == 1 && self.unit_masks[n as usize] & units == 0 {
+                continue;
+            }
             let other_record = &index.claims[n as usize];
             let o = &index.docs[other_record.doc as usize];
             if o.cluster == f.cluster {
@@ -771,6 +802,113 @@ mod tests {
             assert_eq!(spread_of(&counts, reference, &config), expected, "{days:?}");
         }
         assert_eq!(spread_of(&LatestDays::new(), reference, &config), None);
+    }
+
+    /// `n` reports, each with one claim naming one to three of a few places (one named in
+    /// more than [`MAX_POSTING`] claims, the others in fewer) and counting troops, dollars,
+    /// per cent or nothing, drawn by a fixed generator.
+    fn mixed_reports(n: usize) -> Vec<Document> {
+        use newspipe_core::{Quantity, QuantityValue};
+        let places = [
+            "Canada", "Latvia", "Estonia", "Poland", "Norway", "Chile", "Peru", "Ghana", "Nepal",
+            "Oman", "Fiji", "Laos",
+        ];
+        let units = [None, Some("troop"), Some("dollar"), Some("percent")];
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |below: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % below as u64) as usize
+        };
+        (0..n)
+            .map(|i| {
+                // Canada in half the claims, the others in fewer than MAX_POSTING
+                let rare = places.len() - 1;
+                let first = if next(2) == 0 { 0 } else { 1 + next(rare) };
+                let mut named = vec![places[first], places[1 + next(rare)]];
+                if next(3) == 0 {
+                    named.push(places[1 + next(rare)]);
+                }
+                named.sort_unstable();
+                named.dedup();
+                let unit = units[next(units.len())];
+                let number = 10 + next(5) * 10;
+                let text = format!(
+                    "{} will send {number} {} to {} next spring.",
+                    named[0],
+                    unit.unwrap_or("advisers"),
+                    named[1..].join(" and ")
+                );
+                let mut doc = Document::new(format!("d{i:04}"), Default::default(), text.clone());
+                let at = text.find(&number.to_string()).unwrap_or(0);
+                doc.quantities = unit
+                    .map(|unit| Quantity {
+                        text: number.to_string(),
+                        value: QuantityValue::Number(number as f64),
+                        unit: Some(unit.into()),
+                        qualifier: None,
+                        start: at,
+                        end: at + number.to_string().len(),
+                    })
+                    .into_iter()
+                    .collect();
+                doc.claims = vec![Claim {
+                    text: text.clone(),
+                    start: 0,
+                    end: text.len(),
+                    speaker: None,
+                    hedged: false,
+                    entities: named.iter().map(|&p| p.into()).collect(),
+                    quantities: (0..doc.quantities.len()).collect(),
+                    reliability: None,
+                }];
+                doc
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_unit_masks_rule_out_only_candidates_the_full_check_would() {
+        let mut docs = mixed_reports(600);
+        let (index, corpus) = corpus_of(&mut docs);
+        assert!(
+            corpus.postings.values().any(|l| l.len() == MAX_POSTING)
+                && corpus.postings.values().any(|l| l.len() < MAX_POSTING),
+            "some lists cut, some whole"
+        );
+        let unmasked = Corpus {
+            postings: corpus.postings.clone(),
+            id_rank: corpus.id_rank.clone(),
+            ..Corpus::default()
+        };
+        let config = ReliabilityConfig::default();
+        for c in 0..index.claims.len() as u32 {
+            assert_eq!(
+                corpus.candidates(&index, c, &config),
+                unmasked.candidates(&index, c, &config),
+                "claim {c}"
+            );
+        }
+        // the generator gives the masks work: pairs of claims sharing one place, counting
+        // different things, the one's lists all whole
+        let whole = |c: u32| {
+            index
+                .view(c)
+                .entities
+                .iter()
+                .all(|e| corpus.postings[e].len() < MAX_POSTING)
+        };
+        let ruled_out = (0..index.claims.len() as u32)
+            .filter(|&c| whole(c))
+            .flat_map(|c| (0..index.claims.len() as u32).map(move |n| (c, n)))
+            .filter(|&(c, n)| {
+                let (a, b) = (index.view(c), index.view(n));
+                crate::claims::shared(a.entities, b.entities) == 1
+                    && unit_mask(&a) & unit_mask(&b) == 0
+            })
+            .count();
+        assert!(ruled_out > 1000, "{ruled_out}");
     }
 
     #[test]

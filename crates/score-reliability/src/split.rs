@@ -900,6 +900,7 @@ impl Part {
             reference: merged.reference,
             spread: merged.spread,
             matched: Some(matched),
+            unit_masks: Vec::new(),
         };
         (self.sub, corpus, self.own)
     }
