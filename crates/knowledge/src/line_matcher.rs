@@ -212,8 +212,8 @@ impl LineMatcher {
     /// matches, else the picture credit that ends it. The same answer as folding every line and
     /// asking [`match_line`](Self::match_line) and [`credit_sentence`](Self::credit_sentence),
     /// but a line is only matched when it holds a literal of a rule its word count allows or a
-    /// credit cue. A plain line (ASCII, single spaces: most of what normalize writes) is
-    /// searched as printed and folded only when it is matched; any other line is folded first.
+    /// credit cue. A plain line (ASCII, single spaces: most of what normalize writes) folds to
+    /// its ASCII lower case; any other line is folded in full.
     pub fn furniture_spans(&self, text: &str) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
         let mut folded = String::new();
