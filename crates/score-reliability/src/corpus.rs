@@ -741,22 +741,27 @@ mod tests {
     use crate::tenure::OfficeHolders;
     use newspipe_core::Claim;
 
+    /// A claim that is the whole of `text`, naming `entities` and counting `quantities`.
+    fn whole_text_claim(text: &str, entities: &[&str], quantities: Vec<usize>) -> Claim {
+        Claim {
+            text: text.to_owned(),
+            start: 0,
+            end: text.len(),
+            speaker: None,
+            hedged: false,
+            entities: entities.iter().map(|&e| e.into()).collect(),
+            quantities,
+            reliability: None,
+        }
+    }
+
     /// `n` independent reports with one claim naming Canada and Latvia.
     fn reports(n: usize) -> Vec<Document> {
         (0..n)
             .map(|i| {
                 let text = format!("Canada will send {i} advisers to Latvia next spring.");
                 let mut doc = Document::new(format!("d{i:04}"), Default::default(), text.clone());
-                doc.claims = vec![Claim {
-                    text: text.clone(),
-                    start: 0,
-                    end: text.len(),
-                    speaker: None,
-                    hedged: false,
-                    entities: vec!["Canada".into(), "Latvia".into()],
-                    quantities: vec![],
-                    reliability: None,
-                }];
+                doc.claims = vec![whole_text_claim(&text, &["Canada", "Latvia"], vec![])];
                 doc
             })
             .collect()
@@ -853,16 +858,8 @@ mod tests {
                     })
                     .into_iter()
                     .collect();
-                doc.claims = vec![Claim {
-                    text: text.clone(),
-                    start: 0,
-                    end: text.len(),
-                    speaker: None,
-                    hedged: false,
-                    entities: named.iter().map(|&p| p.into()).collect(),
-                    quantities: (0..doc.quantities.len()).collect(),
-                    reliability: None,
-                }];
+                let quantities = (0..doc.quantities.len()).collect();
+                doc.claims = vec![whole_text_claim(&text, &named, quantities)];
                 doc
             })
             .collect()
