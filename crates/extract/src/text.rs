@@ -133,7 +133,7 @@ impl<'t> Analysis<'t> {
 
     /// Whether the newline at byte `at` only wraps a line of hard-wrapped prose.
     pub fn wraps_at(&self, at: usize) -> bool {
-        self.wrap_newlines.binary_search(&at).is_ok()
+        wraps_at(&self.wrap_newlines, at)
     }
 
     /// The newlines between bytes `a` and `b` that do more than wrap a line.
@@ -432,6 +432,12 @@ fn wrap_newlines(text: &str) -> Vec<usize> {
     }
 }
 
+/// Whether the newline at byte `at` is one of `wrap_newlines` (sorted, from
+/// [`wrap_newlines`]): what [`Analysis::wraps_at`] asks, also while the sentences are split.
+fn wraps_at(wrap_newlines: &[usize], at: usize) -> bool {
+    wrap_newlines.binary_search(&at).is_ok()
+}
+
 /// The characters of `s`, counted without decoding when it is ASCII.
 fn char_count(s: &str) -> usize {
     if s.is_ascii() {
@@ -474,11 +480,9 @@ fn split_sentences(text: &str, tokens: &mut [Token], wrap_newlines: &[usize]) ->
             // a newline that wraps the line is a space; another ends the sentence
             let between = &text[tokens[last].end..tokens[last + 1].start];
             end_here = !(tokens[last + 1].line == tokens[last].line + 1
-                && between.find('\n').is_some_and(|at| {
-                    wrap_newlines
-                        .binary_search(&(tokens[last].end + at))
-                        .is_ok()
-                }));
+                && between
+                    .find('\n')
+                    .is_some_and(|at| wraps_at(wrap_newlines, tokens[last].end + at)));
         }
         if end_here || last + 1 >= n {
             let idx = sentences.len();
