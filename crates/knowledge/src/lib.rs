@@ -179,12 +179,34 @@ pub fn aggregator_disclaimers() -> &'static [&'static str] {
 }
 
 /// The commonest English function words, lower case ("the", "of", "said"): a cheap, sure
-/// sign of English text.
+/// sign of English text. The word is compared as written, so "The" is not one.
 pub fn is_english_function_word(lowercase_word: &str) -> bool {
-    // Fx rather than std's SipHash: a look-up per word of every text normalize reads.
-    static SET: LazyLock<rustc_hash::FxHashSet<&str>> =
-        LazyLock::new(|| entries(ENGLISH_FUNCTION_WORDS).collect());
-    SET.contains(lowercase_word)
+    is_english_function_word_bytes(lowercase_word.as_bytes())
+}
+
+/// [`is_english_function_word`] of a word's bytes, for callers that hold bytes (normalize
+/// asks it of every word of the text it samples for the language). The words are looked up
+/// as one 64-bit number each, their bytes and their length, in a set of the list's numbers:
+/// no string is hashed or compared.
+pub fn is_english_function_word_bytes(word: &[u8]) -> bool {
+    static KEYS: LazyLock<rustc_hash::FxHashSet<u64>> = LazyLock::new(|| {
+        entries(ENGLISH_FUNCTION_WORDS)
+            .map(|word| short_word_key(word.as_bytes()).expect("function words are short"))
+            .collect()
+    });
+    short_word_key(word).is_some_and(|key| KEYS.contains(&key))
+}
+
+/// A word of at most seven bytes as one number: its bytes, then its length in the top byte
+/// (so "of" and "of\0" differ). `None` for a longer word.
+fn short_word_key(word: &[u8]) -> Option<u64> {
+    if word.len() >= 8 {
+        return None;
+    }
+    let mut key = [0u8; 8];
+    key[..word.len()].copy_from_slice(word);
+    key[7] = word.len() as u8;
+    Some(u64::from_le_bytes(key))
 }
 
 /// Publishers' disclaimers of opinion pieces and financial notes: regular expressions over
@@ -678,6 +700,24 @@ mod tests {
         for rule in boilerplate_rules() {
             assert_unique(rule.name, rule.alternatives.iter().map(String::as_str));
         }
+    }
+
+    #[test]
+    fn function_words_are_the_listed_words_as_written() {
+        for word in entries(ENGLISH_FUNCTION_WORDS) {
+            assert!(is_english_function_word(word), "{word}");
+            // as written: a capital, a trailing byte or a longer word is another word
+            assert!(!is_english_function_word(&word.to_uppercase()), "{word}");
+            assert!(!is_english_function_word(&format!("{word}\0")), "{word}");
+            assert!(
+                !is_english_function_word(&format!("{word}s{word}")),
+                "{word}"
+            );
+        }
+        for other in ["", "\0", "council", "thé", "ofthe", "the the"] {
+            assert!(!is_english_function_word(other), "{other}");
+        }
+        assert!(is_english_function_word_bytes(b"said"));
     }
 
     #[test]
