@@ -2,8 +2,7 @@
 //! clusters support or contradict each other.
 
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use xxhash_rust::xxh3::xxh3_64;
 
 use newspipe_core::{Claim, Document, QuantityValue};
 
@@ -99,9 +98,7 @@ pub struct ClaimView<'a> {
 /// only moves an overlap by one word, so it can flip a verdict only when that overlap sits
 /// exactly at a threshold.
 pub fn hash(s: &str) -> u32 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    let h = h.finish();
+    let h = xxh3_64(s.as_bytes());
     (h ^ (h >> 32)) as u32
 }
 

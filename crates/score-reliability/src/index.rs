@@ -4,8 +4,7 @@
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
+use xxhash_rust::xxh3::xxh3_64;
 
 use newspipe_core::Relation;
 
@@ -72,11 +71,10 @@ pub struct Interner {
     collided: FxHashMap<Box<str>, u32>,
 }
 
-/// A 64-bit hash of a string, the same in every task of a run.
+/// A 64-bit hash of a string, the same in every task of a run and every build (xxh3: std's
+/// SipHash costs more, and its algorithm may change between Rust releases).
 pub(crate) fn hash64(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+    xxh3_64(s.as_bytes())
 }
 
 impl Interner {
