@@ -282,7 +282,11 @@ impl Spelling {
 /// (see [`model_spans`]), emptied between documents once it holds [`MAX_SPELLINGS`].
 #[derive(Debug, Default)]
 pub struct WordCache {
-    index: FxHashMap<Box<str>, u32>,
+    /// Where each spelling of up to [`SHORT_WORD`] bytes is in `spellings`, by its
+    /// [`short_word_key`]: a look-up compares two numbers and reads no string.
+    short_words: FxHashMap<u128, u32>,
+    /// Where each longer spelling is.
+    long_words: FxHashMap<Box<str>, u32>,
     spellings: Vec<Spelling>,
     /// Scratch space for a lowercase or shape form.
     scratch: String,
@@ -294,12 +298,20 @@ const MAX_SPELLINGS: usize = 1 << 15;
 impl WordCache {
     /// The index of `word`'s spelling, computed if it is new.
     fn spelling_of(&mut self, word: &str) -> u32 {
-        if let Some(&at) = self.index.get(word) {
-            return at;
+        let next = self.spellings.len() as u32;
+        let at = match short_word_key(word) {
+            Some(key) => *self.short_words.entry(key).or_insert(next),
+            None => match self.long_words.get(word) {
+                Some(&at) => at,
+                None => {
+                    self.long_words.insert(word.into(), next);
+                    next
+                }
+            },
+        };
+        if at == next {
+            self.spellings.push(Spelling::of(word, &mut self.scratch));
         }
-        let at = self.spellings.len() as u32;
-        self.spellings.push(Spelling::of(word, &mut self.scratch));
-        self.index.insert(word.into(), at);
         at
     }
 
@@ -326,10 +338,27 @@ impl WordCache {
     /// Empties the cache once it holds [`MAX_SPELLINGS`]; call it only between documents.
     fn bound(&mut self) {
         if self.spellings.len() >= MAX_SPELLINGS {
-            self.index.clear();
+            self.short_words.clear();
+            self.long_words.clear();
             self.spellings.clear();
         }
     }
+}
+
+/// The longest word [`short_word_key`] packs, in bytes: most words of any text.
+const SHORT_WORD: usize = 15;
+
+/// A word of up to [`SHORT_WORD`] bytes as one number: its bytes, and its length in the top
+/// byte (so that "of" and "of\0" differ). `None` for a longer word.
+fn short_word_key(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    if bytes.len() > SHORT_WORD {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    key[..bytes.len()].copy_from_slice(bytes);
+    key[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(key))
 }
 
 /// No spelling looked up yet.
@@ -1028,6 +1057,34 @@ mod tests {
     }
 
     #[test]
+    fn each_spelling_short_or_long_has_one_place_in_the_cache() {
+        let mut words = WordCache::default();
+        // around the packed length, a trailing NUL, a non-ASCII word, case
+        let spellings = [
+            "of",
+            "of\0",
+            "Of",
+            "",
+            "Zürich",
+            "fifteen-letters",
+            "sixteen--letters",
+            "sixteen--letterz",
+            "a-much-longer-hyphenated-word",
+        ];
+        let places: Vec<u32> = spellings.iter().map(|w| words.spelling_of(w)).collect();
+        assert_eq!(places, (0..spellings.len() as u32).collect::<Vec<_>>());
+        for (word, &at) in spellings.iter().zip(&places).rev() {
+            assert_eq!(words.spelling_of(word), at, "{word:?}");
+        }
+        assert_eq!(words.spellings.len(), spellings.len());
+        assert_eq!(
+            (words.short_words.len(), words.long_words.len()),
+            (6, 3),
+            "words of up to fifteen bytes are packed"
+        );
+    }
+
+    #[test]
     fn a_full_cache_is_emptied_between_documents() {
         let mut words = WordCache::default();
         let first = all_features(SAMPLE, true, &mut words);
@@ -1035,7 +1092,11 @@ mod tests {
             words.spelling_of(&format!("Word{k}"));
         }
         words.bound();
-        assert!(words.spellings.is_empty() && words.index.is_empty());
+        assert!(
+            words.spellings.is_empty()
+                && words.short_words.is_empty()
+                && words.long_words.is_empty()
+        );
         assert_eq!(all_features(SAMPLE, true, &mut words), first);
         let held = words.spellings.len();
         words.bound();

@@ -3,7 +3,8 @@
 //! run, in bucket tasks by the surname's initial, [`crate::split`]), and swaps in the
 //! corpus-wide names in `apply`.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 use newspipe_core::{
     CorpusStage, Disposition, Document, EntityKind, MergeLayout, MergeStep, SplitFiles, StageError,
@@ -231,7 +232,7 @@ impl ExtractStage {
                     .iter()
                     .map(|m| (m.kind, m.local_canonical.as_str())),
             );
-            let mut kinds: HashMap<&str, EntityKind> = HashMap::new();
+            let mut kinds: FxHashMap<&str, EntityKind> = FxHashMap::default();
             let ambiguous = found
                 .mentions
                 .iter()
@@ -268,7 +269,8 @@ impl ExtractStage {
         let variants =
             map.variants_for(doc.entities.iter().map(|e| (e.kind, e.canonical.as_str())));
         // Each name's kind as this document uses it (at its first mention).
-        let mut kinds: HashMap<&str, EntityKind> = HashMap::with_capacity(doc.entities.len());
+        let mut kinds: FxHashMap<&str, EntityKind> =
+            FxHashMap::with_capacity_and_hasher(doc.entities.len(), Default::default());
         for e in &doc.entities {
             kinds.entry(e.canonical.as_str()).or_insert(e.kind);
         }
