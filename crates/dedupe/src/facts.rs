@@ -51,10 +51,26 @@ fn push_lowercase(out: &mut String, word: &str) {
 /// The sorted, unique rare-fact hashes of `text` ([`fact_hash`]).
 pub fn rare_facts(text: &str) -> Vec<u64> {
     let mut facts = Vec::new();
+    // An ASCII text without a vertical tab (which `char::is_whitespace` counts and
+    // `u8::is_ascii_whitespace` does not) splits at the same places byte by byte.
+    if text.is_ascii() && !text.contains('\x0B') {
+        word_facts(text.split_ascii_whitespace(), &mut facts);
+    } else {
+        word_facts(text.split_whitespace(), &mut facts);
+    }
+    quoted_strings(text, &mut facts);
+    facts.sort_unstable();
+    facts.dedup();
+    facts
+}
+
+/// Adds the hashes of the numbers and the name pairs among `words` (a text's, split at white
+/// space).
+fn word_facts<'t>(words: impl Iterator<Item = &'t str>, facts: &mut Vec<u64>) {
     let mut previous_name: Option<&str> = None;
     let mut digits = String::new();
     let mut pair = String::new();
-    for raw in text.split_whitespace() {
+    for raw in words {
         if raw.as_bytes()[0].is_ascii_lowercase() {
             // Most words: neither a name nor a number.
             previous_name = None;
@@ -81,10 +97,6 @@ pub fn rare_facts(text: &str) -> Vec<u64> {
             previous_name = None;
         }
     }
-    quoted_strings(text, &mut facts);
-    facts.sort_unstable();
-    facts.dedup();
-    facts
 }
 
 /// Adds the hashes of quoted strings of 2 to 12 words (lower-cased letters and digits).
@@ -138,6 +150,21 @@ mod tests {
     #[test]
     fn sentence_starts_and_single_digits_are_not_facts() {
         assert!(rare_facts("The Army went home. In March 5 people left.").is_empty());
+    }
+
+    #[test]
+    fn every_white_space_separates_words_in_ascii_text_and_in_any_other() {
+        let spaced = rare_facts("Talks with Bill Blair on 28 nations ended.");
+        assert_eq!(spaced.len(), 2, "{spaced:?}");
+        // a vertical tab, which only `char::is_whitespace` knows, and a non-ASCII space
+        assert_eq!(
+            rare_facts("Talks with Bill\x0BBlair on 28\x0Bnations ended."),
+            spaced
+        );
+        assert_eq!(
+            rare_facts("Talks with Bill\u{2003}Blair on 28 nations ended."),
+            spaced
+        );
     }
 
     #[test]
