@@ -13,6 +13,7 @@ use std::io::Read;
 use std::sync::LazyLock;
 
 use newspipe_core::EntityKind;
+use newspipe_knowledge::short_word_key;
 use rustc_hash::{FxHashMap, FxHashSet};
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -282,8 +283,8 @@ impl Spelling {
 /// (see [`model_spans`]), emptied between documents once it holds [`MAX_SPELLINGS`].
 #[derive(Debug, Default)]
 pub struct WordCache {
-    /// Where each spelling of up to [`SHORT_WORD`] bytes is in `spellings`, by its
-    /// [`short_word_key`]: a look-up compares two numbers and reads no string.
+    /// Where each spelling of up to 15 bytes (most words of any text) is in `spellings`, by
+    /// its [`short_word_key`] as a number: a look-up compares two numbers and reads no string.
     short_words: FxHashMap<u128, u32>,
     /// Where each longer spelling is.
     long_words: FxHashMap<Box<str>, u32>,
@@ -299,8 +300,11 @@ impl WordCache {
     /// The index of `word`'s spelling, computed if it is new.
     fn spelling_of(&mut self, word: &str) -> u32 {
         let next = self.spellings.len() as u32;
-        let at = match short_word_key(word) {
-            Some(key) => *self.short_words.entry(key).or_insert(next),
+        let at = match short_word_key(word.as_bytes()) {
+            Some(key) => *self
+                .short_words
+                .entry(u128::from_le_bytes(key))
+                .or_insert(next),
             None => match self.long_words.get(word) {
                 Some(&at) => at,
                 None => {
@@ -343,22 +347,6 @@ impl WordCache {
             self.spellings.clear();
         }
     }
-}
-
-/// The longest word [`short_word_key`] packs, in bytes: most words of any text.
-const SHORT_WORD: usize = 15;
-
-/// A word of up to [`SHORT_WORD`] bytes as one number: its bytes, and its length in the top
-/// byte (so that "of" and "of\0" differ). `None` for a longer word.
-fn short_word_key(word: &str) -> Option<u128> {
-    let bytes = word.as_bytes();
-    if bytes.len() > SHORT_WORD {
-        return None;
-    }
-    let mut key = [0u8; 16];
-    key[..bytes.len()].copy_from_slice(bytes);
-    key[15] = bytes.len() as u8;
-    Some(u128::from_le_bytes(key))
 }
 
 /// No spelling looked up yet.

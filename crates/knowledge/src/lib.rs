@@ -192,21 +192,24 @@ pub fn is_english_function_word_bytes(word: &[u8]) -> bool {
     static KEYS: LazyLock<rustc_hash::FxHashSet<u64>> = LazyLock::new(|| {
         entries(ENGLISH_FUNCTION_WORDS)
             .map(|word| short_word_key(word.as_bytes()).expect("function words are short"))
+            .map(u64::from_le_bytes)
             .collect()
     });
-    short_word_key(word).is_some_and(|key| KEYS.contains(&key))
+    short_word_key(word).is_some_and(|key| KEYS.contains(&u64::from_le_bytes(key)))
 }
 
-/// A word of at most seven bytes as one number: its bytes, then its length in the top byte
-/// (so "of" and "of\0" differ). `None` for a longer word.
-fn short_word_key(word: &[u8]) -> Option<u64> {
-    if word.len() >= 8 {
+/// A word shorter than `N` bytes as one `N`-byte key: its bytes, zeros, and its length in the
+/// last byte (so that "of" and "of\0" differ); `None` for a longer word. Turned into a number,
+/// it makes a look-up of a short word compare one number instead of reading a string (the
+/// function words here, extract's cache of the spellings its entity model has read).
+pub fn short_word_key<const N: usize>(word: &[u8]) -> Option<[u8; N]> {
+    if word.len() >= N {
         return None;
     }
-    let mut key = [0u8; 8];
+    let mut key = [0u8; N];
     key[..word.len()].copy_from_slice(word);
-    key[7] = word.len() as u8;
-    Some(u64::from_le_bytes(key))
+    key[N - 1] = word.len() as u8;
+    Some(key)
 }
 
 /// Publishers' disclaimers of opinion pieces and financial notes: regular expressions over
