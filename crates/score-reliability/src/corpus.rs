@@ -362,22 +362,21 @@ impl Corpus {
         let f = &index.docs[record.doc as usize];
         let key = index.view(c);
         let mut candidates: Vec<u32> = Vec::new();
-        for e in key.entities {
-            if let Some(list) = self.postings.get(e) {
-                candidates.extend(list.iter().copied());
-            }
-        }
-        candidates.sort_unstable();
         // Where each of the claim's entities has its whole posting list here (none cut), how
         // often a candidate comes up is how many entities it shares; one that shares a single
         // entity is on the same topic only through a unit both count, which the masks rule
         // out for most before their records are read. Every other candidate is checked in full.
-        let complete = !self.unit_masks.is_empty()
-            && key.entities.iter().all(|e| {
-                self.postings
-                    .get(e)
-                    .is_some_and(|list| list.len() < MAX_POSTING)
-            });
+        let mut complete = !self.unit_masks.is_empty();
+        for e in key.entities {
+            match self.postings.get(e) {
+                Some(list) => {
+                    candidates.extend(list.iter().copied());
+                    complete &= list.len() < MAX_POSTING;
+                }
+                None => complete = false,
+            }
+        }
+        candidates.sort_unstable();
         let units = self.unit_masks.get(c as usize).copied().unwrap_or(0);
         let mut found = Candidates::default();
         // Per cluster: the first supporting claim by place among the hedged and among the
