@@ -178,17 +178,12 @@ pub fn aggregator_disclaimers() -> &'static [&'static str] {
     &LIST
 }
 
-/// The commonest English function words, lower case ("the", "of", "said"): a cheap, sure
-/// sign of English text. The word is compared as written, so "The" is not one.
-pub fn is_english_function_word(lowercase_word: &str) -> bool {
-    is_english_function_word_bytes(lowercase_word.as_bytes())
-}
-
-/// [`is_english_function_word`] of a word's bytes, for callers that hold bytes (normalize
-/// asks it of every word of the text it samples for the language). The words are looked up
-/// as one 64-bit number each, their bytes and their length, in a set of the list's numbers:
-/// no string is hashed or compared.
-pub fn is_english_function_word_bytes(word: &[u8]) -> bool {
+/// Whether a word is one of the commonest English function words, lower case ("the", "of",
+/// "said"): a cheap, sure sign of English text. The word's bytes are compared as written, so
+/// "The" is not one. Normalize asks it of every word of the text it samples for the language,
+/// so a word is looked up as one 64-bit number, its bytes and its length
+/// ([`short_word_key`]), in a set of the list's numbers: no string is hashed or compared.
+pub fn is_english_function_word(word: &[u8]) -> bool {
     static KEYS: LazyLock<rustc_hash::FxHashSet<u64>> = LazyLock::new(|| {
         entries(ENGLISH_FUNCTION_WORDS)
             .map(|word| short_word_key(word.as_bytes()).expect("function words are short"))
@@ -708,19 +703,25 @@ mod tests {
     #[test]
     fn function_words_are_the_listed_words_as_written() {
         for word in entries(ENGLISH_FUNCTION_WORDS) {
-            assert!(is_english_function_word(word), "{word}");
+            assert!(is_english_function_word(word.as_bytes()), "{word}");
             // as written: a capital, a trailing byte or a longer word is another word
-            assert!(!is_english_function_word(&word.to_uppercase()), "{word}");
-            assert!(!is_english_function_word(&format!("{word}\0")), "{word}");
             assert!(
-                !is_english_function_word(&format!("{word}s{word}")),
+                !is_english_function_word(word.to_uppercase().as_bytes()),
+                "{word}"
+            );
+            assert!(
+                !is_english_function_word(format!("{word}\0").as_bytes()),
+                "{word}"
+            );
+            assert!(
+                !is_english_function_word(format!("{word}s{word}").as_bytes()),
                 "{word}"
             );
         }
         for other in ["", "\0", "council", "thé", "ofthe", "the the"] {
-            assert!(!is_english_function_word(other), "{other}");
+            assert!(!is_english_function_word(other.as_bytes()), "{other}");
         }
-        assert!(is_english_function_word_bytes(b"said"));
+        assert!(is_english_function_word(b"said"));
     }
 
     #[test]

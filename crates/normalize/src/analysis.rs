@@ -41,8 +41,7 @@ fn reads_as_english(sample: &str) -> bool {
             let lower = &mut lower[..word.len()];
             lower.copy_from_slice(word);
             lower.make_ascii_lowercase();
-            function_words +=
-                usize::from(newspipe_knowledge::is_english_function_word_bytes(lower));
+            function_words += usize::from(newspipe_knowledge::is_english_function_word(lower));
         }
     };
     if sample.is_ascii() {
@@ -117,7 +116,7 @@ pub fn continues_sentence(line: &str, next: &str) -> bool {
     let last_word = line.rsplit(char::is_whitespace).next().unwrap_or("");
     next_lower
         || line.ends_with([',', '-'])
-        || newspipe_knowledge::is_english_function_word(last_word)
+        || newspipe_knowledge::is_english_function_word(last_word.as_bytes())
 }
 
 /// Whether a line ends like a sentence (or a quotation, a parenthesis, a list lead-in).
