@@ -103,20 +103,40 @@ pub fn hash(s: &str) -> u32 {
 }
 
 fn content_words(text: &str) -> Vec<u32> {
-    let mut words: Vec<u32> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 4)
-        .map(str::to_lowercase)
-        .filter(|w| !STOPWORDS.contains(w.as_str()))
-        .map(|w| {
-            let stem = if w.len() > 4 {
-                w.strip_suffix('s').unwrap_or(&w)
-            } else {
-                &w
-            };
-            hash(stem)
-        })
-        .collect();
+    let mut words: Vec<u32> = Vec::new();
+    let mut lower = String::new();
+    let mut add = |word: &str, ascii: bool| {
+        // four characters or more: an ASCII word's characters are its bytes
+        if word.len() < 4 || (!ascii && word.chars().count() < 4) {
+            return;
+        }
+        lower.clear();
+        if ascii {
+            lower.push_str(word);
+            lower.make_ascii_lowercase();
+        } else {
+            lower.push_str(&word.to_lowercase());
+        }
+        if STOPWORDS.contains(lower.as_str()) {
+            return;
+        }
+        let stem = if lower.len() > 4 {
+            lower.strip_suffix('s').unwrap_or(&lower)
+        } else {
+            &lower
+        };
+        words.push(hash(stem));
+    };
+    // Most claims are ASCII: split at bytes, and lower-case a word in one reused buffer.
+    if text.is_ascii() {
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+            add(word, true);
+        }
+    } else {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            add(word, word.is_ascii());
+        }
+    }
     words.sort_unstable();
     words.dedup();
     words
@@ -326,6 +346,46 @@ fn numbers_conflict(a: &ClaimView, b: &ClaimView) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_words_are_the_lower_cased_long_words_that_are_not_stopwords() {
+        // What `content_words` computes, written plainly: one string per word.
+        let plainly = |text: &str| -> Vec<u32> {
+            let mut words: Vec<u32> = text
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.chars().count() >= 4)
+                .map(str::to_lowercase)
+                .filter(|w| !STOPWORDS.contains(w.as_str()))
+                .map(|w| {
+                    hash(if w.len() > 4 {
+                        w.strip_suffix('s').unwrap_or(&w)
+                    } else {
+                        &w
+                    })
+                })
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            words
+        };
+        for text in [
+            "",
+            "More than 32,000 Ukrainian TROOPS were trained under Operation Unifier",
+            "They said THEIR troops, their troop and these news were there.",
+            "abc abcd abcde abcds abcdes ABCDS Über über straße STRASSE",
+            // non-ASCII words: under four characters in four bytes or more ("été", "東京"), four
+            // or more, and a final sigma, which lower-cases by its place in the word
+            "été 東京 café naïve ÉTÉS ΟΔΟΣ οδος Ωmega 東京都庁舎 x\u{0}y",
+            "Kyiv’s forces—about 40,000 soldiers—held Bakhmut’s outskirts.",
+        ] {
+            assert_eq!(content_words(text), plainly(text), "{text}");
+        }
+        assert_eq!(
+            content_words("Troops TROOP troop"),
+            content_words("troop"),
+            "case and a plural s fold away"
+        );
+    }
 
     fn key(entities: &[&str], text: &str, amounts: Vec<Amount>) -> ClaimKey {
         let mut entities: Vec<u32> = entities.iter().map(|e| hash(&e.to_lowercase())).collect();
