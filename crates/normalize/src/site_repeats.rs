@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use newspipe_core::{Document, InputFormat};
 
 use crate::fold_for_matching;
+use crate::unicode::fold_for_matching_into;
 
 /// Distinct lines counted per site before the rarest are forgotten.
 const MAX_KEYS_PER_SITE: usize = 200_000;
@@ -35,11 +36,16 @@ pub(crate) fn folded_line_key(folded: &str) -> LineKey {
 
 /// The distinct line keys of a text, in ascending order.
 pub fn page_keys(text: &str) -> Vec<LineKey> {
+    // One buffer holds each line's folded form in turn.
+    let mut folded = String::new();
     let mut keys: Vec<LineKey> = text
         .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty())
-        .map(line_key)
+        .map(|line| {
+            fold_for_matching_into(line, &mut folded);
+            folded_line_key(&folded)
+        })
         .collect();
     keys.sort_unstable();
     keys.dedup();

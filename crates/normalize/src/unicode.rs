@@ -189,20 +189,28 @@ fn classify(c: char) -> CharClass {
 /// apostrophes and dashes folded to ASCII, whitespace collapsed. Offsets do not carry over to
 /// the original text; use it for keys and comparisons only.
 pub fn fold_for_matching(text: &str) -> String {
+    let mut out = String::new();
+    fold_for_matching_into(text, &mut out);
+    out
+}
+
+/// [`fold_for_matching`] of `text` into `out`, which is emptied first: a caller folding many
+/// lines reuses one buffer.
+pub(crate) fn fold_for_matching_into(text: &str, out: &mut String) {
+    out.clear();
     if text.is_ascii() {
-        return fold_ascii(text);
-    }
-    // Most text is already NFKC; the quick check is far cheaper than recomposing it.
-    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        fold_chars(text.chars())
+        fold_ascii(text, out);
+    } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        // Most text is already NFKC; the quick check is far cheaper than recomposing it.
+        fold_chars(text.chars(), out);
     } else {
-        fold_chars(text.nfkc())
+        fold_chars(text.nfkc(), out);
     }
 }
 
-/// The folding of [`fold_for_matching`] over NFKC characters.
-fn fold_chars(chars: impl Iterator<Item = char>) -> String {
-    let mut out = String::with_capacity(chars.size_hint().0);
+/// The folding of [`fold_for_matching`] over NFKC characters, into the empty `out`.
+fn fold_chars(chars: impl Iterator<Item = char>, out: &mut String) {
+    out.reserve(chars.size_hint().0);
     let mut pending_space = false;
     for c in chars {
         // ASCII letters and digits, most of any text, need only their case folded.
@@ -249,11 +257,11 @@ fn fold_chars(chars: impl Iterator<Item = char>) -> String {
             }
         }
     }
-    out
 }
 
-/// [`fold_for_matching`] for ASCII text, where only case and whitespace need folding.
-fn fold_ascii(text: &str) -> String {
+/// [`fold_for_matching`] for ASCII text, where only case and whitespace need folding, into
+/// the empty `out`.
+fn fold_ascii(text: &str, out: &mut String) {
     // Most lines have words separated by single spaces and no control character: for them the
     // folding is only the lower-casing.
     let mut after_space = true;
@@ -263,30 +271,46 @@ fn fold_ascii(text: &str) -> String {
         ok
     }) && (!after_space || text.is_empty());
     if simple {
-        return text.to_ascii_lowercase();
+        out.push_str(text);
+        out.make_ascii_lowercase();
+        return;
     }
-    // Byte by byte: ASCII in, ASCII out, no character encoding on the way.
-    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    // Byte by byte: ASCII in, ASCII out, no character decoding on the way.
+    out.reserve(text.len());
     for word in text.as_bytes().split(u8::is_ascii_whitespace) {
         let start = out.len();
         if !out.is_empty() {
-            out.push(b' ');
+            out.push(' ');
         }
         out.extend(
             word.iter()
                 .filter(|b| !b.is_ascii_control())
-                .map(u8::to_ascii_lowercase),
+                .map(|b| char::from(b.to_ascii_lowercase())),
         );
         if out.len() == start + usize::from(start > 0) {
             out.truncate(start);
         }
     }
-    String::from_utf8(out).expect("ASCII bytes are UTF-8")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_into_a_used_buffer_gives_the_folded_text_alone() {
+        let mut buffer = String::from("Left over from the line before");
+        for text in [
+            "",
+            "plain words, single spaces",
+            "  Spaces\tand\u{7} CONTROLS  ",
+            "Don’t “Stop” — NOW…\u{A0}ﬁne",
+            "e\u{301}te\u{301}: not yet composed",
+        ] {
+            fold_for_matching_into(text, &mut buffer);
+            assert_eq!(buffer, fold_for_matching(text), "{text:?}");
+        }
+    }
 
     #[test]
     fn lines_split_as_str_split_on_the_break_characters() {
