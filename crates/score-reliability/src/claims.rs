@@ -2,7 +2,6 @@
 //! clusters support or contradict each other.
 
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64;
 
 use newspipe_core::{Claim, Document, QuantityValue};
 
@@ -98,7 +97,7 @@ pub struct ClaimView<'a> {
 /// only moves an overlap by one word, so it can flip a verdict only when that overlap sits
 /// exactly at a threshold.
 pub fn hash(s: &str) -> u32 {
-    let h = xxh3_64(s.as_bytes());
+    let h = crate::index::hash64(s);
     (h ^ (h >> 32)) as u32
 }
 
