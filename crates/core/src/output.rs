@@ -4,27 +4,70 @@
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use tempfile::NamedTempFile;
 
-/// Bytes handed to the system between two requests to start writing them to disk
-/// ([`AtomicFile`]'s early writeback).
-const WRITEBACK_STEP: u64 = 8 << 20;
+/// Bytes handed to the system between two requests to sync them ([`AtomicFile`]'s early
+/// sync).
+const SYNC_STEP: u64 = 8 << 20;
 
 /// A file being written; it appears at its path only on [`commit`](Self::commit). Dropped
 /// without a commit, it leaves nothing behind.
 ///
-/// On Linux, every [`WRITEBACK_STEP`] bytes it asks the kernel to start writing what it was
-/// given so far (`sync_file_range`, which does not wait), so the disk works while the run
-/// does and the sync at the commit waits for the last few megabytes only, not for the whole
-/// file: that sync is serial work at the end of every run.
+/// Once it has handed the system [`SYNC_STEP`] bytes, a thread of its own syncs what it was
+/// given so far, again after every further step, while the run goes on: the sync at the
+/// commit, serial work at the end of every run, then waits for the last few megabytes only.
+/// It waits on the disk, not on a core, and a disk whose flush costs in proportion to what
+/// it holds (a virtual machine's) would otherwise make the run wait for the whole file there.
 pub struct AtomicFile {
     path: PathBuf,
     writer: BufWriter<NamedTempFile>,
     /// Bytes written so far.
     written: u64,
-    /// Bytes whose writeback was asked for.
+    /// Bytes whose sync was asked for.
     hinted: u64,
+    /// The thread syncing the file early, once there is one.
+    syncer: Option<EarlySync>,
+}
+
+/// A thread that syncs a file each time it is asked (several requests waiting are one
+/// sync) until the requests end; it returns the first error.
+struct EarlySync {
+    requests: mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl EarlySync {
+    /// Starts the thread, with its own handle on the file.
+    fn start(file: &fs::File) -> io::Result<Self> {
+        let file = file.try_clone()?;
+        let (requests, asked) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("newspipe-sync".into())
+            .spawn(move || {
+                while asked.recv().is_ok() {
+                    while asked.try_recv().is_ok() {}
+                    file.sync_data()?;
+                }
+                Ok(())
+            })?;
+        Ok(Self { requests, thread })
+    }
+
+    /// Asks for a sync; a thread that stopped on an error has it waiting for [`Self::finish`].
+    fn ask(&self) {
+        let _ = self.requests.send(());
+    }
+
+    /// Ends the requests and waits for the syncs asked for; the first error of any.
+    fn finish(self) -> io::Result<()> {
+        drop(self.requests);
+        match self.thread.join() {
+            Ok(synced) => synced,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
 }
 
 impl AtomicFile {
@@ -51,30 +94,23 @@ impl AtomicFile {
             writer: BufWriter::with_capacity(1 << 20, temp),
             written: 0,
             hinted: 0,
+            syncer: None,
         })
     }
 
-    /// Asks the kernel to start writing the bytes it holds since the last request, once there
-    /// are [`WRITEBACK_STEP`] of them; a hint only, so a failure is ignored (the sync at the
-    /// commit reports any error that matters).
-    fn start_writeback(&mut self) {
+    /// Asks the file's syncing thread (started at the first request) to sync what the system
+    /// holds, once it holds [`SYNC_STEP`] bytes more than at the last request. Only a speed-up:
+    /// a thread that cannot be started leaves the whole sync to [`Self::close`].
+    fn sync_early(&mut self) {
         let handed = self.written - self.writer.buffer().len() as u64;
-        if handed - self.hinted < WRITEBACK_STEP {
+        if handed - self.hinted < SYNC_STEP {
             return;
         }
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            let (Ok(offset), Ok(length)) = (
-                libc::off64_t::try_from(self.hinted),
-                libc::off64_t::try_from(handed - self.hinted),
-            ) else {
-                return;
-            };
-            let fd = self.writer.get_ref().as_file().as_raw_fd();
-            // SAFETY: `fd` is the open descriptor of the temporary file this value owns, and
-            // the call reads no memory of ours.
-            unsafe { libc::sync_file_range(fd, offset, length, libc::SYNC_FILE_RANGE_WRITE) };
+        if self.syncer.is_none() {
+            self.syncer = EarlySync::start(self.writer.get_ref().as_file()).ok();
+        }
+        if let Some(syncer) = &self.syncer {
+            syncer.ask();
         }
         self.hinted = handed;
     }
@@ -97,6 +133,11 @@ impl AtomicFile {
             .writer
             .into_inner()
             .map_err(|err| annotate(err.into_error(), "cannot write", &path))?;
+        if let Some(syncer) = self.syncer {
+            syncer
+                .finish()
+                .map_err(|err| annotate(err, "cannot write", &path))?;
+        }
         temp.as_file()
             .sync_all()
             .map_err(|err| annotate(err, "cannot write", &path))?;
@@ -152,7 +193,7 @@ impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let wrote = self.writer.write(buf)?;
         self.written += wrote as u64;
-        self.start_writeback();
+        self.sync_early();
         Ok(wrote)
     }
 
@@ -225,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_written_back_early_is_whole_and_asks_once_a_step() {
+    fn a_file_synced_early_is_whole_and_asks_once_a_step() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("big.jsonl");
         let mut file = AtomicFile::create(&target).unwrap();
@@ -242,6 +283,8 @@ mod tests {
         let mut asked = Vec::new();
         for line in expected.split_inclusive(|&b| b == b'\n') {
             file.write_all(line).unwrap();
+            // the syncing thread starts with the first request
+            assert_eq!(file.syncer.is_some(), file.hinted > 0);
             if asked.last() != Some(&file.hinted) {
                 // a request covers what the system holds, not the bytes still buffered
                 assert_eq!(
@@ -251,15 +294,34 @@ mod tests {
                 asked.push(file.hinted);
             }
         }
-        assert!(expected.len() as u64 > 3 * WRITEBACK_STEP);
+        assert!(expected.len() as u64 > 3 * SYNC_STEP);
         // a request every step or so
-        assert!(asked.len() as u64 >= expected.len() as u64 / (WRITEBACK_STEP + (1 << 20)));
+        assert!(asked.len() as u64 >= expected.len() as u64 / (SYNC_STEP + (1 << 20)));
         for pair in asked.windows(2) {
-            assert!(pair[1] - pair[0] >= WRITEBACK_STEP, "{pair:?}");
+            assert!(pair[1] - pair[0] >= SYNC_STEP, "{pair:?}");
         }
         assert_eq!(file.written, expected.len() as u64);
         file.commit().unwrap();
         assert!(fs::read(&target).unwrap() == expected);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_early_sync_that_fails_says_so_when_it_finishes() {
+        // a pipe cannot be synced: the thread's error must reach the one who closes the file
+        let (_reader, writer) = std::io::pipe().unwrap();
+        let pipe = fs::File::from(std::os::fd::OwnedFd::from(writer));
+        let syncer = EarlySync::start(&pipe).unwrap();
+        syncer.ask();
+        syncer.ask();
+        let err = syncer.finish().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+        // a file syncs
+        let dir = tempfile::tempdir().unwrap();
+        let file = fs::File::create(dir.path().join("f")).unwrap();
+        let syncer = EarlySync::start(&file).unwrap();
+        syncer.ask();
+        syncer.finish().unwrap();
     }
 
     #[test]
