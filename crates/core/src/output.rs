@@ -26,7 +26,7 @@ pub struct AtomicFile {
     /// Bytes written so far.
     written: u64,
     /// Bytes whose sync was asked for.
-    hinted: u64,
+    sync_asked: u64,
     /// The thread syncing the file early, once there is one.
     syncer: Option<EarlySync>,
 }
@@ -93,7 +93,7 @@ impl AtomicFile {
             path: path.to_path_buf(),
             writer: BufWriter::with_capacity(1 << 20, temp),
             written: 0,
-            hinted: 0,
+            sync_asked: 0,
             syncer: None,
         })
     }
@@ -103,7 +103,7 @@ impl AtomicFile {
     /// a thread that cannot be started leaves the whole sync to [`Self::close`].
     fn sync_early(&mut self) {
         let handed = self.written - self.writer.buffer().len() as u64;
-        if handed - self.hinted < SYNC_STEP {
+        if handed - self.sync_asked < SYNC_STEP {
             return;
         }
         if self.syncer.is_none() {
@@ -112,7 +112,7 @@ impl AtomicFile {
         if let Some(syncer) = &self.syncer {
             syncer.ask();
         }
-        self.hinted = handed;
+        self.sync_asked = handed;
     }
 
     /// The final path.
@@ -284,14 +284,14 @@ mod tests {
         for line in expected.split_inclusive(|&b| b == b'\n') {
             file.write_all(line).unwrap();
             // the syncing thread starts with the first request
-            assert_eq!(file.syncer.is_some(), file.hinted > 0);
-            if asked.last() != Some(&file.hinted) {
+            assert_eq!(file.syncer.is_some(), file.sync_asked > 0);
+            if asked.last() != Some(&file.sync_asked) {
                 // a request covers what the system holds, not the bytes still buffered
                 assert_eq!(
-                    file.hinted,
+                    file.sync_asked,
                     file.written - file.writer.buffer().len() as u64
                 );
-                asked.push(file.hinted);
+                asked.push(file.sync_asked);
             }
         }
         assert!(expected.len() as u64 > 3 * SYNC_STEP);
