@@ -305,7 +305,7 @@ mod tests {
         assert!(fs::read(&target).unwrap() == expected);
     }
 
-    #[cfg(unix)]
+    #[cfg(target_os = "linux")]
     #[test]
     fn an_early_sync_that_fails_says_so_when_it_finishes() {
         // a pipe cannot be synced: the thread's error must reach the one who closes the file
